@@ -1,0 +1,255 @@
+/**
+ * Cross-field rules: what Talos, Kubernetes or a chart would only reject at
+ * deploy time, caught on the parsed config. Every rule reports on the key the
+ * user should edit, names the other key of a conflict, and says what to do.
+ * All problems are collected; nothing throws.
+ */
+import type { ParsedConfig } from "./schema.ts";
+import { metallbEnabled, traefikPoolName } from "./resolve.ts";
+import { addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
+
+export type KeyPath = readonly (string | number)[];
+
+export interface ConfigIssue {
+  readonly path: KeyPath;
+  readonly message: string;
+}
+
+/** `cluster.nodes.cp1.ip`, `apps.grafana.hosts[0]` */
+export function formatPath(path: KeyPath): string {
+  return path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), "");
+}
+
+interface Claim {
+  readonly path: KeyPath;
+  readonly range: Ipv4Range;
+  readonly label: string;
+}
+
+export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: KeyPath, message: string) => issues.push({ path, message });
+  checkCluster(c, add);
+  checkAddressClaims(c, add);
+  checkTraefik(c, add);
+  checkCertManager(c, add);
+  checkApps(c, secretKeys, add);
+  return issues;
+}
+
+type Add = (path: KeyPath, message: string) => void;
+
+function checkCluster(c: ParsedConfig, add: Add): void {
+  const cl = c.cluster;
+  if (cl.provider !== "talos") return;
+  const nodes = Object.entries(cl.nodes);
+  const controlPlanes = nodes.filter(([, n]) => n.role === "controlplane");
+  if (controlPlanes.length === 0) {
+    add(["cluster", "nodes"], "needs at least one node with role controlplane; Talos cannot bootstrap etcd without one");
+  }
+  if (nodes.length > 0 && nodes.every(([, n]) => n.role === "controlplane") && !cl.allowSchedulingOnControlPlanes) {
+    add(["cluster", "allowSchedulingOnControlPlanes"], "every node is a control plane, so no workload could be scheduled; set it to true (Talos then also lets MetalLB announce from control planes) or add a worker node");
+  }
+  if (hasHostBits(cl.network.subnet)) {
+    add(["cluster", "network", "subnet"], `${cl.network.subnet} has host bits set; did you mean ${networkOf(cl.network.subnet)}?`);
+  }
+  const subnet = cidrRange(cl.network.subnet);
+  const outside = (path: KeyPath, ip: string, what: string) => {
+    if (!rangeContains(subnet, ip)) add(path, `${what} ${ip} is outside cluster.network.subnet ${cl.network.subnet}; use an address inside the subnet or widen the subnet`);
+  };
+  if (cl.network.gateway) outside(["cluster", "network", "gateway"], cl.network.gateway, "gateway");
+  if (cl.network.vip) outside(["cluster", "network", "vip"], cl.network.vip, "VIP");
+  for (const [name, n] of nodes) outside(["cluster", "nodes", name, "ip"], n.ip, "node address");
+
+  const firstOwner = new Map<string, string>();
+  for (const [name, n] of nodes) {
+    const key = `vm:${n.vmId}`;
+    const owner = firstOwner.get(key);
+    if (owner) add(["cluster", "nodes", name, "vmId"], `VM id ${n.vmId} is also used by cluster.nodes.${owner}.vmId; Proxmox VM ids are unique across the whole Proxmox cluster`);
+    else firstOwner.set(key, name);
+    if (n.macAddress) {
+      const macKey = `mac:${n.macAddress.toUpperCase()}`;
+      const macOwner = firstOwner.get(macKey);
+      if (macOwner) add(["cluster", "nodes", name, "macAddress"], `MAC ${n.macAddress} is also used by cluster.nodes.${macOwner}.macAddress; give each VM its own MAC or leave it unset`);
+      else firstOwner.set(macKey, name);
+    }
+  }
+}
+
+/** Every address the config hands out, so pools, VIP, gateway and nodes never collide. */
+function addressClaims(c: ParsedConfig): Claim[] {
+  const claims: Claim[] = [];
+  const single = (path: KeyPath, ip: string): Claim => ({ path, range: addressRange(ip), label: `${formatPath(path)} ${ip}` });
+  const cl = c.cluster;
+  if (cl.provider === "talos") {
+    const gateway = cl.network.gateway ?? firstHost(cl.network.subnet);
+    claims.push(single(["cluster", "network", "gateway"], gateway));
+  }
+  if (cl.network.vip) claims.push(single(["cluster", "network", "vip"], cl.network.vip));
+  for (const [name, n] of Object.entries(cl.nodes)) claims.push(single(["cluster", "nodes", name, "ip"], n.ip));
+  return claims;
+}
+
+function checkAddressClaims(c: ParsedConfig, add: Add): void {
+  const claims = addressClaims(c);
+  for (let i = 0; i < claims.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (rangesOverlap(claims[i]!.range, claims[j]!.range)) {
+        add(claims[i]!.path, `${claims[i]!.label} is also ${claims[j]!.label}; every node, the VIP and the gateway need their own address`);
+      }
+    }
+  }
+  const subnet = c.cluster.network.subnet ? cidrRange(c.cluster.network.subnet) : undefined;
+  const poolEntries: Claim[] = [];
+  for (const [pool, p] of Object.entries(c.metallb.pools)) {
+    p.addresses.forEach((entry, i) => {
+      const path = ["metallb", "pools", pool, "addresses", i];
+      const range = addressRange(entry);
+      if (subnet && !rangeWithin(range, subnet)) {
+        add(path, `${entry} is not inside cluster.network.subnet ${c.cluster.network.subnet}; MetalLB L2 only answers ARP for addresses on the node subnet`);
+      }
+      for (const claim of claims) {
+        if (rangesOverlap(range, claim.range)) add(path, `metallb.pools.${pool} ${entry} overlaps ${claim.label}; move the pool or the address`);
+      }
+      for (const other of poolEntries) {
+        if (rangesOverlap(range, other.range)) add(path, `metallb.pools.${pool} ${entry} overlaps ${other.label}; pools must not share addresses`);
+      }
+      poolEntries.push({ path, range, label: `${formatPath(path)} ${entry}` });
+    });
+  }
+}
+
+function checkTraefik(c: ParsedConfig, add: Add): void {
+  const t = c.traefik;
+  if (t.placement === "deployment") {
+    if (t.replicas !== undefined && t.replicas < 2) {
+      add(["traefik", "replicas"], `${t.replicas} replica cannot roll without downtime and its PodDisruptionBudget would block node drains; use at least 2, or placement controlplane for a single replica`);
+    }
+    if (c.metallb.enabled === false) {
+      add(["metallb", "enabled"], "placement deployment needs MetalLB for its LoadBalancer IP; remove metallb.enabled: false or choose placement daemonset/controlplane");
+    }
+    const poolName = traefikPoolName(c);
+    if (t.pool && !c.metallb.pools[t.pool]) {
+      add(["traefik", "pool"], `pool ${t.pool} is not defined; define metallb.pools.${t.pool} or use one of: ${Object.keys(c.metallb.pools).join(", ") || "(no pools)"}`);
+    } else if (!poolName) {
+      add(["metallb", "pools"], "placement deployment needs a MetalLB address pool for Traefik's LoadBalancer IP; add one, e.g. metallb.pools.default.addresses: [10.0.10.240/28]");
+    } else if (t.loadBalancerIP) {
+      const pool = c.metallb.pools[poolName]!;
+      if (!pool.addresses.some((e) => rangeContains(addressRange(e), t.loadBalancerIP!))) {
+        add(["traefik", "loadBalancerIP"], `${t.loadBalancerIP} is not in metallb.pools.${poolName} (${pool.addresses.join(", ")}); MetalLB would never assign it; pick an address from the pool`);
+      }
+    }
+  } else {
+    if (t.replicas !== undefined && t.replicas !== 1 && t.placement === "controlplane") {
+      add(["traefik", "replicas"], `placement controlplane runs exactly one Traefik on the node holding the VIP; remove replicas (got ${t.replicas}) or use placement deployment`);
+    }
+    if (t.replicas !== undefined && t.placement === "daemonset") {
+      add(["traefik", "replicas"], `placement daemonset runs one Traefik per node; remove replicas (got ${t.replicas})`);
+    }
+    if (t.loadBalancerIP) add(["traefik", "loadBalancerIP"], `placement ${t.placement} uses host networking and no LoadBalancer Service; remove loadBalancerIP or use placement deployment`);
+    if (t.pool) add(["traefik", "pool"], `placement ${t.placement} takes no MetalLB pool; remove traefik.pool or use placement deployment`);
+  }
+  if (t.placement === "controlplane" && !c.cluster.network.vip) {
+    add(["cluster", "network", "vip"], "placement controlplane sends traffic to the Talos VIP; set cluster.network.vip to a free address in the node subnet");
+  }
+  if (t.placement === "daemonset" && Object.keys(c.cluster.nodes).length === 0) {
+    add(["cluster", "nodes"], "placement daemonset points DNS at every node's address; list the cluster's nodes (name, role, ip)");
+  }
+  if (t.acme.enabled) {
+    const replicas = t.placement === "deployment" ? (t.replicas ?? 2) : 1;
+    if (t.placement === "daemonset" || replicas > 1) {
+      add(["traefik", "acme", "enabled"], `Traefik's ACME storage cannot be shared between ${t.placement === "daemonset" ? "DaemonSet pods" : `${replicas} replicas`}; leave acme disabled (cert-manager issues certificates) or run one replica`);
+    }
+    if (!t.acme.email) add(["traefik", "acme", "email"], "Traefik's ACME resolver needs an account e-mail; set traefik.acme.email");
+  }
+  if (t.proxyProtocol && !(t.trustCloudflare ?? c.dns.proxied)) {
+    add(["traefik", "proxyProtocol"], "PROXY protocol is trusted only from Cloudflare's ranges; enable traefik.trustCloudflare (or dns.proxied) or turn proxyProtocol off");
+  }
+}
+
+function checkCertManager(c: ParsedConfig, add: Add): void {
+  const cm = c.certManager;
+  if (!cm.issuers[cm.defaultIssuer]) {
+    add(["certManager", "defaultIssuer"], `issuer ${cm.defaultIssuer} is not defined; use one of: ${Object.keys(cm.issuers).join(", ") || "(none)"} or add certManager.issuers.${cm.defaultIssuer}`);
+  }
+  for (const [name, issuer] of Object.entries(cm.issuers)) {
+    issuer.dnsZones?.forEach((zone, i) => {
+      if (!inZone(zone, c.dns.zone)) add(["certManager", "issuers", name, "dnsZones", i], `${zone} is not dns.zone ${c.dns.zone} or a subdomain of it; the Cloudflare token can only answer DNS-01 for the configured zone`);
+    });
+  }
+}
+
+function inZone(host: string, zone: string): boolean {
+  return host === zone || host.endsWith(`.${zone}`);
+}
+
+function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): void {
+  const routes = new Map<string, string>();
+  const topLevelKeys = new Set(Object.keys(c));
+  for (const [name, app] of Object.entries(c.apps)) {
+    const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
+    app.hosts.forEach((host, i) => {
+      if (!inZone(host, c.dns.zone)) add(at("hosts", i), `${host} is outside dns.zone ${c.dns.zone}; use a host ending in .${c.dns.zone}`);
+      const hostIndex = app.hosts.indexOf(host);
+      if (hostIndex !== i) add(at("hosts", i), `${host} is listed twice (also apps.${name}.hosts[${hostIndex}]); remove one`);
+    });
+    const seenPaths = new Map<string, number>();
+    app.backends.forEach((b, i) => {
+      const earlier = seenPaths.get(b.path);
+      if (earlier !== undefined) add(at("backends", i, "path"), `path ${b.path} is also apps.${name}.backends[${earlier}].path; each path of an app goes to one backend`);
+      else seenPaths.set(b.path, i);
+      for (const host of new Set(app.hosts)) {
+        const key = `${host}${b.path}`;
+        const owner = routes.get(key);
+        if (owner && owner !== name) add(at("backends", i, "path"), `route ${key} is also claimed by apps.${owner}; give one of them another host or path`);
+        else routes.set(key, name);
+      }
+    });
+    if (app.issuer && !c.certManager.issuers[app.issuer]) {
+      add(at("issuer"), `issuer ${app.issuer} is not defined; use one of: ${Object.keys(c.certManager.issuers).join(", ")} or add certManager.issuers.${app.issuer}`);
+    }
+    if (app.kind === "external" && !app.external) {
+      add(at("external"), "kind external needs external.addresses or external.externalName and external.port");
+    }
+    if (app.external) {
+      if (app.kind !== "external") add(at("external"), `only kind external takes an external block (kind is ${app.kind}); set kind: external or remove it`);
+      const hasAddresses = (app.external.addresses?.length ?? 0) > 0;
+      if (hasAddresses === Boolean(app.external.externalName)) add(at("external"), "set exactly one of external.addresses (IPs) or external.externalName (a DNS name)");
+    }
+    const proxied = app.proxied ?? c.dns.proxied;
+    const allow = app.middlewares?.ipAllowList;
+    if (allow?.cloudflare && !proxied) {
+      add(at("middlewares", "ipAllowList", "cloudflare"), "allowing only Cloudflare's ranges on an unproxied host blocks every visitor; set proxied: true or drop cloudflare from the allow-list");
+    }
+    if (allow && !allow.cloudflare && allow.ranges.length === 0) {
+      add(at("middlewares", "ipAllowList"), "an empty allow-list blocks everyone; add ranges or cloudflare: true");
+    }
+    const usersSecret = app.middlewares?.basicAuth?.usersSecret;
+    if (usersSecret) {
+      if (topLevelKeys.has(usersSecret) || !secretKeys.has(usersSecret)) {
+        add(at("middlewares", "basicAuth", "usersSecret"), `homelab:${usersSecret} is not a secret config value; set it with: pulumi config set --secret homelab:${usersSecret} 'user:$apr1$…' (htpasswd lines)`);
+      }
+    }
+    if (app.sticky && app.sticky.sameSite === "none" && !app.sticky.secure) {
+      add(at("sticky", "secure"), "browsers drop SameSite=None cookies that are not Secure; set secure: true or another sameSite");
+    }
+  }
+}
+
+/** Problems worth a reviewer's attention that do not stop a deploy. */
+export function configWarnings(c: ParsedConfig): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  if (c.cluster.provider === "talos") {
+    const cps = Object.values(c.cluster.nodes).filter((n) => n.role === "controlplane").length;
+    if (cps > 1 && cps % 2 === 0) {
+      warnings.push({ path: ["cluster", "nodes"], message: `${cps} control planes: etcd quorum tolerates no more failures than ${cps - 1} would; an odd number is recommended` });
+    }
+  }
+  const trust = c.traefik.trustCloudflare ?? c.dns.proxied;
+  for (const [name, app] of Object.entries(c.apps)) {
+    if ((app.proxied ?? c.dns.proxied) && !trust) {
+      warnings.push({ path: ["apps", name, "proxied"], message: "proxied through Cloudflare while traefik.trustCloudflare is false: the app sees Cloudflare's address as the client IP" });
+    }
+  }
+  return warnings;
+}

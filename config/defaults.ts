@@ -1,0 +1,59 @@
+/**
+ * Every default the stack config falls back to, in one place: chart and image
+ * versions included, so a version bump is a one-line change here (or a per-stack
+ * override of the same key).
+ */
+export const DEFAULTS = {
+  talos: {
+    /** Newest stable Talos the pulumiverse provider (v0.8.1, Talos 1.13 machinery) supports. */
+    version: "v1.13.9",
+    /** Image Factory extensions baked into the nocloud image. */
+    extensions: ["siderolabs/qemu-guest-agent"],
+    installDisk: "/dev/vda",
+    imageDatastore: "local",
+    interface: "eth0",
+  },
+  node: {
+    cores: 2,
+    sockets: 1,
+    /** Talos needs x86-64-v2; Proxmox's default `qemu64` lacks it. */
+    cpuType: "host",
+    memory: 4096,
+    diskDatastore: "local-lvm",
+    diskSize: 32,
+    diskInterface: "virtio0",
+    bridge: "vmbr0",
+  },
+  nameservers: ["1.1.1.1", "9.9.9.9"],
+  charts: {
+    traefik: { chart: "traefik", version: "41.3.0", repository: "https://traefik.github.io/charts" },
+    traefikCrds: { chart: "traefik-crds", version: "1.14.0", repository: "https://traefik.github.io/charts" },
+    metallb: { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" },
+    certManager: { chart: "cert-manager", version: "v1.21.1", repository: "https://charts.jetstack.io" },
+  },
+  traefik: {
+    deploymentReplicas: 2,
+    resources: {
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { memory: "256Mi" },
+    },
+  },
+  certManager: {
+    issuers: {
+      "letsencrypt-staging": { environment: "staging" },
+      "letsencrypt-production": { environment: "production" },
+    },
+    defaultIssuer: "letsencrypt-production",
+    recursiveNameservers: ["1.1.1.1:53", "9.9.9.9:53"],
+  },
+  dns: {
+    proxied: true,
+    /** Seconds, for records Cloudflare does not proxy (proxied records are always automatic). */
+    ttl: 300,
+  },
+} as const;
+
+export const LETS_ENCRYPT_SERVERS = {
+  staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+  production: "https://acme-v02.api.letsencrypt.org/directory",
+} as const;

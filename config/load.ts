@@ -1,0 +1,62 @@
+/**
+ * Reads the stack config once, from Pulumi's runtime, and hands the
+ * composition root a frozen HomelabConfig plus accessors for the secret keys.
+ * A bad config throws ConfigError before any resource is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseHomelabConfig } from "./validate.ts";
+import type { HomelabConfig } from "./resolve.ts";
+
+export const CONFIG_NAMESPACE = "homelab";
+
+export interface StackSecrets {
+  /** A secret `homelab:<key>` value, as a Pulumi secret. */
+  homelab(key: string): pulumi.Output<string>;
+  /** A secret value of another namespace (e.g. `cloudflare:apiToken`), when it is set. */
+  optional(fullKey: string): pulumi.Output<string> | undefined;
+}
+
+export interface LoadedConfig {
+  readonly config: HomelabConfig;
+  readonly secrets: StackSecrets;
+}
+
+// The SDK marks isConfigSecret @internal; it is the only way to learn which keys are secret
+// without decrypting them, and the language host has set it since config secrets existed.
+const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret(key: string): boolean };
+
+export function loadConfig(): LoadedConfig {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw: Record<string, unknown> = {};
+  const secretKeys = new Set<string>();
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (runtime.isConfigSecret(fullKey)) secretKeys.add(key);
+    else raw[key] = parseValue(value);
+  }
+  const result = parseHomelabConfig(raw, secretKeys);
+  if (!result.ok) throw new ConfigError(result.errors);
+  for (const warning of result.warnings) void pulumi.log.warn(warning);
+
+  const homelab = new pulumi.Config(CONFIG_NAMESPACE);
+  return {
+    config: result.config,
+    secrets: {
+      homelab: (key) => homelab.requireSecret(key),
+      optional: (fullKey) => {
+        const [ns, key] = fullKey.split(":");
+        return new pulumi.Config(ns).getSecret(key!);
+      },
+    },
+  };
+}
+
+/** Structured values arrive as JSON; plain strings stay strings. */
+function parseValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Turns the parsed config into the one frozen HomelabConfig the components
+ * read: per-node defaults merged, derived addresses computed, app defaults
+ * applied. Derived values are computed here and nowhere else.
+ */
+import { DEFAULTS } from "./defaults.ts";
+import type { AppConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
+import { firstAddress, firstHost } from "../lib/net.ts";
+
+export interface ClusterNode {
+  /** The config key: host name and resource identity. */
+  readonly name: string;
+  readonly role: NodeRole;
+  readonly ip: string;
+}
+
+export interface TalosNode extends ClusterNode {
+  readonly vmId: number;
+  readonly proxmoxNode: string;
+  readonly macAddress?: string;
+  readonly installDisk: string;
+  readonly cores: number;
+  readonly sockets: number;
+  readonly cpuType: string;
+  readonly memory: number;
+  readonly diskDatastore: string;
+  readonly diskSize: number;
+  readonly diskInterface: string;
+  readonly bridge: string;
+  readonly vlan?: number;
+}
+
+export interface TalosClusterSpec {
+  readonly provider: "talos";
+  readonly name: string;
+  readonly talos: ParsedTalos;
+  readonly network: {
+    readonly subnet: string;
+    readonly prefixLength: number;
+    readonly gateway: string;
+    readonly nameservers: readonly string[];
+    readonly interface: string;
+    readonly vip?: string;
+  };
+  /** Sorted by name, so output order never depends on YAML order. */
+  readonly nodes: readonly TalosNode[];
+  readonly allowSchedulingOnControlPlanes: boolean;
+}
+type ParsedTalos = Extract<ParsedConfig["cluster"], { provider: "talos" }>["talos"];
+
+export interface ExistingClusterSpec {
+  readonly provider: "existing";
+  readonly name: string;
+  readonly kubeconfigSecret: string;
+  readonly network: { readonly subnet?: string; readonly vip?: string };
+  readonly nodes: readonly ClusterNode[];
+}
+
+export type ClusterSpec = TalosClusterSpec | ExistingClusterSpec;
+
+export interface ChartRef {
+  readonly chart: string;
+  readonly version: string;
+  readonly repository: string;
+}
+
+export interface AppSpec extends Omit<AppConfig, "issuer" | "proxied"> {
+  /** The config key: resource identity and name prefix. */
+  readonly name: string;
+  readonly issuer: string;
+  readonly proxied: boolean;
+}
+
+export interface HomelabConfig {
+  readonly cluster: ClusterSpec;
+  readonly metallb: {
+    readonly enabled: boolean;
+    readonly pools: readonly { readonly name: string; readonly addresses: readonly string[]; readonly autoAssign: boolean }[];
+    readonly chart: ChartRef;
+  };
+  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "crdsChart" | "placement" | "loadBalancerIP" | "pool"> & {
+    readonly placement: Placement;
+    readonly replicas: number;
+    /** Deployment placement: the MetalLB address the Service requests. */
+    readonly loadBalancerIP?: string;
+    readonly pool?: string;
+    readonly trustCloudflare: boolean;
+    readonly chart: ChartRef;
+    readonly crdsChart: ChartRef;
+  };
+  readonly certManager: Omit<ParsedConfig["certManager"], "chart"> & { readonly chart: ChartRef };
+  readonly dns: ParsedConfig["dns"];
+  /** Sorted by name. */
+  readonly apps: readonly AppSpec[];
+  readonly namespaces: readonly { readonly name: string; readonly podSecurity: "restricted" | "baseline"; readonly defaultDeny: boolean }[];
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
+  if (c.provider === "existing") {
+    return {
+      provider: "existing",
+      name: c.name,
+      kubeconfigSecret: c.kubeconfigSecret,
+      network: c.network,
+      nodes: Object.entries(c.nodes).map(([name, n]) => ({ name, role: n.role, ip: n.ip })).sort(byName),
+    };
+  }
+  const d = c.nodeDefaults;
+  const nodes: TalosNode[] = Object.entries(c.nodes).map(([name, n]) => ({
+    name,
+    role: n.role,
+    ip: n.ip,
+    vmId: n.vmId,
+    proxmoxNode: n.proxmoxNode,
+    ...(n.macAddress ? { macAddress: n.macAddress.toUpperCase() } : {}),
+    installDisk: n.installDisk ?? c.talos.installDisk,
+    cores: n.cores ?? d.cores ?? DEFAULTS.node.cores,
+    sockets: n.sockets ?? d.sockets ?? DEFAULTS.node.sockets,
+    cpuType: n.cpuType ?? d.cpuType ?? DEFAULTS.node.cpuType,
+    memory: n.memory ?? d.memory ?? DEFAULTS.node.memory,
+    diskDatastore: n.diskDatastore ?? d.diskDatastore ?? DEFAULTS.node.diskDatastore,
+    diskSize: n.diskSize ?? d.diskSize ?? DEFAULTS.node.diskSize,
+    diskInterface: n.diskInterface ?? d.diskInterface ?? DEFAULTS.node.diskInterface,
+    bridge: n.bridge ?? d.bridge ?? DEFAULTS.node.bridge,
+    ...((n.vlan ?? d.vlan) !== undefined ? { vlan: (n.vlan ?? d.vlan)! } : {}),
+  }));
+  return {
+    provider: "talos",
+    name: c.name,
+    talos: c.talos,
+    network: {
+      subnet: c.network.subnet,
+      prefixLength: Number(c.network.subnet.split("/")[1]),
+      gateway: c.network.gateway ?? firstHost(c.network.subnet),
+      nameservers: c.network.nameservers,
+      interface: c.network.interface,
+      ...(c.network.vip ? { vip: c.network.vip } : {}),
+    },
+    nodes: nodes.sort(byName),
+    allowSchedulingOnControlPlanes: c.allowSchedulingOnControlPlanes,
+  };
+}
+
+/** Whether this config installs MetalLB: explicitly, or because the placement needs a LoadBalancer IP. */
+export function metallbEnabled(p: ParsedConfig): boolean {
+  return p.metallb.enabled ?? p.traefik.placement === "deployment";
+}
+
+/** The pool Traefik's LoadBalancer address comes from: the named one, else the first by name. */
+export function traefikPoolName(p: ParsedConfig): string | undefined {
+  return p.traefik.pool ?? Object.keys(p.metallb.pools).sort()[0];
+}
+
+function replicasFor(placement: Placement, replicas: number | undefined): number {
+  if (placement === "deployment") return replicas ?? DEFAULTS.traefik.deploymentReplicas;
+  return 1;
+}
+
+export function resolveConfig(p: ParsedConfig): HomelabConfig {
+  const placement = p.traefik.placement;
+  const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
+  const pool = poolName ? p.metallb.pools[poolName] : undefined;
+  const loadBalancerIP = placement === "deployment" ? (p.traefik.loadBalancerIP ?? (pool ? firstAddress(pool.addresses[0]!) : undefined)) : undefined;
+  const { chart: traefikChart, crdsChart, replicas, trustCloudflare, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
+
+  const config: HomelabConfig = {
+    cluster: resolveCluster(p.cluster),
+    metallb: {
+      enabled: metallbEnabled(p),
+      pools: Object.entries(p.metallb.pools).map(([name, pl]) => ({ name, addresses: pl.addresses, autoAssign: pl.autoAssign })).sort(byName),
+      chart: { chart: DEFAULTS.charts.metallb.chart, ...p.metallb.chart },
+    },
+    traefik: {
+      ...traefikRest,
+      placement,
+      replicas: replicasFor(placement, replicas),
+      ...(loadBalancerIP ? { loadBalancerIP } : {}),
+      ...(poolName ? { pool: poolName } : {}),
+      trustCloudflare: trustCloudflare ?? p.dns.proxied,
+      chart: { chart: DEFAULTS.charts.traefik.chart, ...traefikChart },
+      crdsChart: { chart: DEFAULTS.charts.traefikCrds.chart, ...crdsChart },
+    },
+    certManager: { ...p.certManager, chart: { chart: DEFAULTS.charts.certManager.chart, ...p.certManager.chart } },
+    dns: p.dns,
+    apps: Object.entries(p.apps)
+      .map(([name, a]) => ({ ...a, name, issuer: a.issuer ?? p.certManager.defaultIssuer, proxied: a.proxied ?? p.dns.proxied }))
+      .sort(byName),
+    namespaces: Object.entries(p.namespaces).map(([name, n]) => ({ name, ...n })).sort(byName),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

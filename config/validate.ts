@@ -1,0 +1,94 @@
+/**
+ * The pure entry to the config: raw `homelab:*` values in, one frozen
+ * HomelabConfig (or every problem, one line each) out. No Pulumi runtime here,
+ * so the tests and the docs generator use it directly.
+ */
+import type { z } from "zod";
+import { homelabSchema } from "./schema.ts";
+import { checkConfig, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
+import { resolveConfig, type HomelabConfig } from "./resolve.ts";
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: HomelabConfig; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/**
+ * @param raw the stack's `homelab:` keys without the namespace, secret ones left out
+ * @param secretKeys names of the `homelab:` keys that hold secrets (their values never reach this function)
+ */
+export function parseHomelabConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): ConfigResult {
+  const parsed = homelabSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.flatMap((issue) => schemaIssueLines(issue, raw)) };
+  }
+  const issues = checkConfig(parsed.data, secretKeys);
+  if (issues.length > 0) return { ok: false, errors: issues.map((i) => issueLine(i, raw)) };
+  return { ok: true, config: resolveConfig(parsed.data), warnings: configWarnings(parsed.data).map((i) => issueLine(i, raw)) };
+}
+
+export class ConfigError extends Error {
+  readonly errors: readonly string[];
+  constructor(errors: readonly string[]) {
+    super(`Invalid stack config (${errors.length} problem${errors.length === 1 ? "" : "s"}); nothing was deployed:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.errors = errors;
+  }
+}
+
+function valueAt(raw: unknown, path: KeyPath): unknown {
+  let v = raw;
+  for (const k of path) v = v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+function shown(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function issueLine(issue: ConfigIssue, raw: unknown): string {
+  const value = valueAt(raw, issue.path);
+  const mentioned = value === undefined || typeof value === "object" || issue.message.includes(String(value));
+  const got = mentioned ? "" : ` (got ${shown(value)})`;
+  return `homelab:${formatPath(issue.path)}: ${issue.message}${got}`;
+}
+
+function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  const path = issue.path.filter((k): k is string | number => typeof k !== "symbol");
+  if (issue.code === "unrecognized_keys") {
+    const accepted = issue.message.match(/accepts: (.*)$/)?.[1]?.split(", ") ?? [];
+    return issue.keys.map((key) => {
+      const guess = closest(key, accepted);
+      const hint = guess ? `did you mean ${guess}? ` : "";
+      return `homelab:${formatPath([...path, key])}: unknown key (a misspelt key would be silently ignored); ${hint}this section accepts: ${accepted.join(", ")}`;
+    });
+  }
+  const value = valueAt(raw, path);
+  if (value === undefined && issue.code === "invalid_type") {
+    return [`homelab:${formatPath(path)}: is required (expected ${issue.expected})`];
+  }
+  return [issueLine({ path, message: issue.message }, raw)];
+}
+
+/** The accepted key nearest to a misspelt one, when it is plausibly a typo. */
+function closest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(key.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,17 @@
+/**
+ * Composition root: read the stack config once, build the platform, export
+ * what operators need. Everything else lives in config/, components/ and lib/.
+ */
+import { loadConfig } from "./config/load.ts";
+import { homelabPlatform } from "./platform.ts";
+
+const { config, secrets } = loadConfig();
+const platform = homelabPlatform(config, secrets);
+
+export const kubeconfig = platform.kubeconfig;
+export const talosconfig = platform.talosconfig;
+export const apiEndpoint = platform.apiEndpoint;
+export const nodes = platform.nodes;
+export const ingress = platform.ingress;
+export const issuers = platform.issuers;
+export const routes = platform.routes;

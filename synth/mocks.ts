@@ -1,0 +1,129 @@
+/**
+ * Pulumi mocks shared by the offline synth, the tests and the benchmarks:
+ * realistic outputs for every provider resource and invoke the program uses,
+ * so `apply` chains run as they would in a real preview. An invoke the table
+ * does not know fails loudly instead of returning nothing.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+type Outputs = Record<string, unknown>;
+
+/** A fixed stand-in for Cloudflare's published ranges (the real list is looked up at deploy time). */
+export const MOCK_CLOUDFLARE_RANGES = {
+  ipv4Cidrs: ["173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13"],
+  ipv6Cidrs: ["2400:cb00::/32", "2606:4700::/32"],
+} as const;
+
+export const MOCK_ZONE_ID = "0123456789abcdef0123456789abcdef";
+
+const mockCert = (name: string) => Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n`).toString("base64");
+
+const clientConfiguration = {
+  caCertificate: mockCert("talos-ca"),
+  clientCertificate: mockCert("talos-admin"),
+  clientKey: "mock-talos-admin-key",
+};
+
+function mockKubeconfig(host: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    `- name: homelab`,
+    "  cluster:",
+    `    server: ${host}`,
+    `    certificate-authority-data: ${mockCert("k8s-ca")}`,
+    "contexts:",
+    "- name: admin@homelab",
+    "  context: { cluster: homelab, user: admin@homelab }",
+    "current-context: admin@homelab",
+    "users:",
+    "- name: admin@homelab",
+    "  user:",
+    `    client-certificate-data: ${mockCert("k8s-admin")}`,
+    "    client-key-data: bW9jay1rZXk=",
+    "",
+  ].join("\n");
+}
+
+/** Outputs a real provider would add to a resource of this type. */
+function resourceOutputs(type: string, inputs: Outputs): Outputs {
+  switch (type) {
+    case "talos:machine/secrets:Secrets":
+      return {
+        talosVersion: inputs.talosVersion ?? "v1.13.9",
+        clientConfiguration,
+        machineSecrets: {
+          cluster: { id: "mock-cluster-id", secret: "mock-cluster-secret" },
+          secrets: { bootstrapToken: "mock.bootstraptoken", secretboxEncryptionSecret: "mock-secretbox" },
+          trustdinfo: { token: "mock.trustdtoken" },
+          certs: {
+            etcd: { cert: mockCert("etcd"), key: "mock-etcd-key" },
+            k8s: { cert: mockCert("k8s"), key: "mock-k8s-key" },
+            k8sAggregator: { cert: mockCert("aggregator"), key: "mock-aggregator-key" },
+            k8sServiceaccount: { key: "mock-sa-key" },
+            os: { cert: mockCert("os"), key: "mock-os-key" },
+          },
+        },
+      };
+    case "talos:machine/configurationApply:ConfigurationApply":
+      return { machineConfiguration: inputs.machineConfigurationInput, resolvedApplyMode: inputs.applyMode ?? "auto" };
+    case "talos:cluster/kubeconfig:Kubeconfig": {
+      const host = `https://${String(inputs.endpoint ?? inputs.node)}:6443`;
+      return {
+        kubeconfigRaw: mockKubeconfig(host),
+        kubernetesClientConfiguration: { host, caCertificate: mockCert("k8s-ca"), clientCertificate: mockCert("k8s-admin"), clientKey: "mock-key" },
+      };
+    }
+    case "talos:imageFactory/schematic:Schematic":
+      return { id: "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba" };
+    case "kubernetes:helm.sh/v3:Release":
+      return { status: { status: "deployed", namespace: inputs.namespace, name: inputs.name, version: inputs.version } };
+    default:
+      return {};
+  }
+}
+
+/** Answers for the invokes the program makes. */
+function invokeResult(token: string, args: Outputs): Outputs {
+  switch (token) {
+    case "cloudflare:index/getIpRanges:getIpRanges":
+      return { ...MOCK_CLOUDFLARE_RANGES, id: "cloudflare-ip-ranges", chinaIpv4Cidrs: [], chinaIpv6Cidrs: [] };
+    case "cloudflare:index/getZone:getZone": {
+      const filter = args.filter as { name?: string } | undefined;
+      return { id: MOCK_ZONE_ID, zoneId: MOCK_ZONE_ID, name: filter?.name ?? "example.com" };
+    }
+    case "talos:machine/getConfiguration:getConfiguration":
+      return { ...args, machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${String(args.machineType)}\n  token: mock.machinetoken\ncluster:\n  clusterName: ${String(args.clusterName)}\n  controlPlane:\n    endpoint: ${String(args.clusterEndpoint)}\n` };
+    case "talos:client/getConfiguration:getConfiguration":
+      return {
+        ...args,
+        talosConfig: `context: ${String(args.clusterName)}\ncontexts:\n  ${String(args.clusterName)}:\n    endpoints: ${JSON.stringify(args.endpoints ?? [])}\n    nodes: ${JSON.stringify(args.nodes ?? [])}\n    ca: ${clientConfiguration.caCertificate}\n    crt: ${clientConfiguration.clientCertificate}\n    key: mock\n`,
+      };
+    case "talos:imageFactory/getUrls:getUrls": {
+      const base = `https://factory.talos.dev/image/${String(args.schematicId)}/${String(args.talosVersion)}`;
+      const platform = String(args.platform ?? "metal");
+      const arch = String(args.architecture ?? "amd64");
+      return {
+        ...args,
+        urls: {
+          iso: `${base}/${platform}-${arch}.iso`,
+          diskImage: `${base}/${platform}-${arch}.raw.zst`,
+          installer: `factory.talos.dev/${platform}-installer/${String(args.schematicId)}:${String(args.talosVersion)}`,
+        },
+      };
+    }
+    default:
+      throw new Error(`Mock not implemented: ${token}`);
+  }
+}
+
+export const homelabMocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    const id = args.custom ? `${args.name}-id` : "";
+    return { id, state: { ...args.inputs, ...resourceOutputs(args.type, args.inputs) } };
+  },
+  call(args) {
+    return invokeResult(args.token, args.inputs);
+  },
+};

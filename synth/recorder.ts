@@ -1,0 +1,192 @@
+/**
+ * Runs the program under Pulumi's mocks and records every registration as the
+ * engine would see it: type, name, parent, inputs (secrets as "[secret]") and
+ * the options that matter. The offline synth, the tests and the benchmarks all
+ * use this one recorder.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { homelabMocks } from "./mocks.ts";
+
+export const SECRET = "[secret]";
+export const UNKNOWN = "[unknown]";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface ResourceOptionsRecord {
+  readonly protect?: true;
+  readonly dependsOn?: readonly string[];
+  readonly ignoreChanges?: readonly string[];
+  readonly provider?: string;
+  readonly version?: string;
+  readonly pluginDownloadURL?: string;
+  readonly additionalSecretOutputs?: readonly string[];
+  readonly deleteBeforeReplace?: true;
+  readonly retainOnDelete?: true;
+  readonly aliases?: number;
+}
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  /** `<type>::<name>` of the parent, the tail of its URN. */
+  readonly parent?: string;
+  readonly custom: boolean;
+  readonly inputs: Record<string, unknown>;
+  readonly options: ResourceOptionsRecord;
+}
+
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly args: Record<string, unknown>;
+}
+
+export interface ProgramRun<T> {
+  readonly resources: readonly RecordedResource[];
+  readonly invokes: readonly RecordedInvoke[];
+  /** What the program returned, with every Output resolved (secrets as "[secret]"). */
+  readonly outputs: unknown;
+  /** The program's return value itself, for tests that inspect Outputs. */
+  readonly result: T;
+}
+
+export interface StackConfig {
+  /** Full keys (`homelab:cluster`) to their raw string values (JSON for objects). */
+  readonly values: Record<string, string>;
+  readonly secretKeys: readonly string[];
+}
+
+/** `urn:pulumi:stack::project::a$b$type::name` → `type::name` */
+export function urnTail(urn: string): string {
+  const parts = urn.split("::");
+  const type = parts[2]!.split("$").pop()!;
+  return `${type}::${parts.slice(3).join("::")}`;
+}
+
+/** Replaces secret and unknown markers of the wire format with readable placeholders. */
+export function sanitize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sanitize);
+  if (value === UNKNOWN_VALUE) return UNKNOWN;
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return SECRET;
+    if (obj[SECRET_SIG] !== undefined) return `[${String(obj[SECRET_SIG])}]`;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) out[k] = sanitize(v);
+    return out;
+  }
+  return value;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getProvider(): string;
+  getVersion(): string;
+  getPlugindownloadurl(): string;
+  getAdditionalsecretoutputsList(): string[];
+  getDeletebeforereplace(): boolean;
+  getRetainondelete(): boolean;
+  getAliasesList(): unknown[];
+}
+
+function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
+  const o: Record<string, unknown> = {};
+  if (req.getProtect()) o.protect = true;
+  const deps = req.getDependenciesList().map(urnTail).sort();
+  if (deps.length) o.dependsOn = deps;
+  const ignore = req.getIgnorechangesList();
+  if (ignore.length) o.ignoreChanges = [...ignore].sort();
+  const provider = req.getProvider();
+  if (provider) o.provider = urnTail(provider.split("::").slice(0, -1).join("::"));
+  if (req.getVersion()) o.version = req.getVersion();
+  if (req.getPlugindownloadurl()) o.pluginDownloadURL = req.getPlugindownloadurl();
+  const secretOutputs = req.getAdditionalsecretoutputsList();
+  if (secretOutputs.length) o.additionalSecretOutputs = [...secretOutputs].sort();
+  if (req.getDeletebeforereplace()) o.deleteBeforeReplace = true;
+  if (req.getRetainondelete()) o.retainOnDelete = true;
+  if (req.getAliasesList().length) o.aliases = req.getAliasesList().length;
+  return o as ResourceOptionsRecord;
+}
+
+/** Resolves every Output inside a value; secrets become "[secret]". */
+export async function resolveOutputs(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const o = value as pulumi.Output<unknown>;
+    if (await pulumi.isSecret(o)) return SECRET;
+    return resolveOutputs(await new Promise((resolve) => o.apply((v) => resolve(v))));
+  }
+  if (value instanceof Promise) return resolveOutputs(await value);
+  if (pulumi.Resource.isInstance(value)) return undefined;
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = await resolveOutputs(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Sets the mocks and the stack config, runs `program`, waits for every
+ * registration and returns what was recorded. Each call starts from a fresh
+ * mock monitor, so one process can run several configs in turn.
+ */
+export async function recordProgram<T>(
+  program: () => T | Promise<T>,
+  config: StackConfig,
+  opts: { project?: string; stack?: string; preview?: boolean } = {},
+): Promise<ProgramRun<T>> {
+  await pulumi.runtime.setMocks(homelabMocks, opts.project ?? "homelab", opts.stack ?? "homelab", opts.preview ?? false);
+  pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
+  const resources: RecordedResource[] = [];
+  const invokes: RecordedInvoke[] = [];
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: unknown): unknown;
+    invoke(req: { getTok(): string; getArgs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const parent = req.getParent();
+    resources.push({
+      type: req.getType(),
+      name: req.getName(),
+      ...(parent ? { parent: urnTail(parent) } : {}),
+      custom: req.getCustom(),
+      inputs: sanitize(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      options: optionsOf(req),
+    });
+    return register(req, cb);
+  };
+  const invoke = monitor.invoke.bind(monitor);
+  monitor.invoke = (req, cb) => {
+    invokes.push({ token: req.getTok(), args: sanitize(req.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown> });
+    return invoke(req, cb);
+  };
+
+  const result = await program();
+  const outputs = await resolveOutputs(result);
+  await pulumi.runtime.disconnect();
+  return { resources, invokes, outputs, result };
+}
+
+/** The recorded resources of one type, e.g. `kubernetes:helm.sh/v3:Release`. */
+export function ofType(run: { resources: readonly RecordedResource[] }, type: string): RecordedResource[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+/** The one recorded resource with this type and name; throws with the candidates when absent. */
+export function findResource(run: { resources: readonly RecordedResource[] }, type: string, name: string): RecordedResource {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) {
+    const names = ofType(run, type).map((r) => r.name);
+    throw new Error(`No ${type} named ${name}; registered: ${names.join(", ") || "(none of this type)"}`);
+  }
+  return found;
+}
