@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HomelabConfig } from "./config/resolve.ts";
 import type { StackSecrets } from "./config/load.ts";
+import { ConfigError } from "./config/validate.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
 import { Traefik } from "./components/traefik.ts";
@@ -76,5 +77,5 @@ function dns01Token(secrets: StackSecrets): pulumi.Output<string> {
     const token = secrets.optional(key);
     if (token) return token;
   }
-  throw new pulumi.RunError(`cert-manager needs a Cloudflare API token for DNS-01: set ${DNS01_TOKEN_KEYS.map((k) => `pulumi config set --secret ${k} …`).join(" or ")}`);
+  throw new ConfigError([`${DNS01_TOKEN_KEYS.join(" / ")}: cert-manager needs a Cloudflare API token for DNS-01 (Zone:DNS:Edit); set it with: pulumi config set --secret ${DNS01_TOKEN_KEYS[1]} <token>`]);
 }

@@ -186,7 +186,8 @@ function inZone(host: string, zone: string): boolean {
 function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): void {
   const routes = new Map<string, string>();
   const topLevelKeys = new Set(Object.keys(c));
-  for (const [name, app] of Object.entries(c.apps)) {
+  // Sorted, so which of two conflicting apps gets the error never depends on file order.
+  for (const [name, app] of Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
     app.hosts.forEach((host, i) => {
       if (!inZone(host, c.dns.zone)) add(at("hosts", i), `${host} is outside dns.zone ${c.dns.zone}; use a host ending in .${c.dns.zone}`);

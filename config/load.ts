@@ -4,10 +4,9 @@
  * A bad config throws ConfigError before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseHomelabConfig } from "./validate.ts";
+import { CONFIG_NAMESPACE, ConfigError, homelabEntries, parseHomelabConfig } from "./validate.ts";
 import type { HomelabConfig } from "./resolve.ts";
 
-export const CONFIG_NAMESPACE = "homelab";
 
 export interface StackSecrets {
   /** A secret `homelab:<key>` value, as a Pulumi secret. */
@@ -26,15 +25,7 @@ export interface LoadedConfig {
 const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret(key: string): boolean };
 
 export function loadConfig(): LoadedConfig {
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  const raw: Record<string, unknown> = {};
-  const secretKeys = new Set<string>();
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (!fullKey.startsWith(prefix)) continue;
-    const key = fullKey.slice(prefix.length);
-    if (runtime.isConfigSecret(fullKey)) secretKeys.add(key);
-    else raw[key] = parseValue(value);
-  }
+  const { raw, secretKeys } = homelabEntries(pulumi.runtime.allConfig(), (k) => runtime.isConfigSecret(k));
   const result = parseHomelabConfig(raw, secretKeys);
   if (!result.ok) throw new ConfigError(result.errors);
   for (const warning of result.warnings) void pulumi.log.warn(warning);
@@ -50,13 +41,4 @@ export function loadConfig(): LoadedConfig {
       },
     },
   };
-}
-
-/** Structured values arrive as JSON; plain strings stay strings. */
-function parseValue(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }

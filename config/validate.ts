@@ -8,6 +8,34 @@ import { homelabSchema } from "./schema.ts";
 import { checkConfig, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
 import { resolveConfig, type HomelabConfig } from "./resolve.ts";
 
+export const CONFIG_NAMESPACE = "homelab";
+
+/**
+ * Splits a runtime config map (`ns:key` → string) into the `homelab:` values
+ * (JSON-decoded) and the names of the secret ones, whose values are left out.
+ */
+export function homelabEntries(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean): { raw: Record<string, unknown>; secretKeys: Set<string> } {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw: Record<string, unknown> = {};
+  const secretKeys = new Set<string>();
+  for (const [fullKey, value] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (isSecret(fullKey)) secretKeys.add(key);
+    else raw[key] = jsonOrString(value);
+  }
+  return { raw, secretKeys };
+}
+
+/** Structured values arrive as JSON; plain strings stay strings. */
+function jsonOrString(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 export type ConfigResult =
   | { readonly ok: true; readonly config: HomelabConfig; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly errors: readonly string[] };

@@ -170,10 +170,26 @@ export async function recordProgram<T>(
     return invoke(req, cb);
   };
 
-  const result = await program();
+  let result: T;
+  try {
+    result = await program();
+  } catch (err) {
+    await pulumi.runtime.disconnect();
+    throw new ProgramError(err, resources);
+  }
   const outputs = await resolveOutputs(result);
   await pulumi.runtime.disconnect();
   return { resources, invokes, outputs, result };
+}
+
+/** The program threw; carries what it had registered by then (a config error must have registered nothing). */
+export class ProgramError extends Error {
+  readonly resources: readonly RecordedResource[];
+  constructor(cause: unknown, resources: readonly RecordedResource[]) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "ProgramError";
+    this.resources = resources;
+  }
 }
 
 /** The recorded resources of one type, e.g. `kubernetes:helm.sh/v3:Release`. */

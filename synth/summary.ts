@@ -1,0 +1,167 @@
+/**
+ * summary.md: what a reviewer reads first. Every row is drawn from the
+ * recorded resources (what the stack would actually register), not from the
+ * config's intent, so the summary cannot disagree with resources.json.
+ */
+import type { RecordedResource } from "./recorder.ts";
+import { TYPES } from "./write.ts";
+
+export interface RouteRow {
+  readonly host: string;
+  readonly path: string;
+  readonly targets: readonly string[];
+  readonly proxied: boolean;
+  readonly service: string;
+  readonly kind: "Ingress" | "IngressRoute";
+  readonly issuer: string;
+  readonly middlewares: readonly string[];
+}
+
+export interface PolicyRow {
+  readonly policy: string;
+  readonly level: string;
+  readonly resource: string;
+  readonly message: string;
+}
+
+export interface SummaryInput {
+  readonly stack: string;
+  readonly resources: readonly RecordedResource[];
+  readonly outputs: Record<string, unknown>;
+  readonly policy?: { readonly violations: readonly PolicyRow[]; readonly rules: number };
+  readonly warnings: readonly string[];
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" ? (v as Obj) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
+
+function dnsTargets(resources: readonly RecordedResource[]): Map<string, { targets: string[]; proxied: boolean }> {
+  const byHost = new Map<string, { targets: string[]; proxied: boolean }>();
+  for (const r of resources.filter((x) => x.type === TYPES.dnsRecord)) {
+    const host = str(r.inputs.name);
+    const entry = byHost.get(host) ?? { targets: [], proxied: r.inputs.proxied === true };
+    entry.targets.push(`${str(r.inputs.type)} ${str(r.inputs.content)}`);
+    byHost.set(host, entry);
+  }
+  for (const e of byHost.values()) e.targets.sort();
+  return byHost;
+}
+
+function certificateIssuers(resources: readonly RecordedResource[]): Map<string, string> {
+  const bySecret = new Map<string, string>();
+  for (const r of resources.filter((x) => x.type === "kubernetes:cert-manager.io/v1:Certificate")) {
+    const spec = obj(r.inputs.spec);
+    const ns = str(obj(r.inputs.metadata).namespace);
+    bySecret.set(`${ns}/${str(spec.secretName)}`, str(obj(spec.issuerRef).name));
+  }
+  return bySecret;
+}
+
+const MATCH_HOST = /Host\(`([^`]+)`\)/g;
+const MATCH_PATH = /(?:PathPrefix|Path)\(`([^`]+)`\)/;
+
+/** host → path → service rows, from Ingresses and IngressRoutes. */
+export function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
+  const dns = dnsTargets(resources);
+  const issuers = certificateIssuers(resources);
+  const rows: RouteRow[] = [];
+  const dnsOf = (host: string) => dns.get(host) ?? { targets: [], proxied: false };
+  for (const r of resources) {
+    const meta = obj(r.inputs.metadata);
+    const ns = str(meta.namespace);
+    if (r.type === "kubernetes:networking.k8s.io/v1:Ingress") {
+      const annotations = obj(meta.annotations);
+      const issuer = str(annotations["cert-manager.io/cluster-issuer"]);
+      const middlewares = str(annotations["traefik.ingress.kubernetes.io/router.middlewares"]).split(",").filter(Boolean);
+      for (const rule of arr(obj(r.inputs.spec).rules)) {
+        const host = str(obj(rule).host);
+        for (const p of arr(obj(obj(rule).http).paths)) {
+          const svc = obj(obj(obj(p).backend).service);
+          const port = obj(svc.port);
+          rows.push({ host, path: str(obj(p).path), ...dnsOf(host), service: `${ns}/${str(svc.name)}:${str(port.number ?? port.name)}`, kind: "Ingress", issuer, middlewares });
+        }
+      }
+    }
+    if (r.type === "kubernetes:traefik.io/v1alpha1:IngressRoute") {
+      const spec = obj(r.inputs.spec);
+      const issuer = issuers.get(`${ns}/${str(obj(spec.tls).secretName)}`) ?? str(obj(spec.tls).certResolver);
+      for (const route of arr(spec.routes)) {
+        const match = str(obj(route).match);
+        const path = MATCH_PATH.exec(match)?.[1] ?? "/";
+        const services = arr(obj(route).services).map((s) => `${ns}/${str(obj(s).name)}:${str(obj(s).port)}`).join(", ");
+        const middlewares = arr(obj(route).middlewares).map((m) => `${str(obj(m).namespace ?? ns)}-${str(obj(m).name)}`);
+        for (const [, host] of match.matchAll(MATCH_HOST)) {
+          rows.push({ host: host!, path, ...dnsOf(host!), service: services, kind: "IngressRoute", issuer, middlewares });
+        }
+      }
+    }
+  }
+  return rows.sort((a, b) => (a.host + a.path < b.host + b.path ? -1 : a.host + a.path > b.host + b.path ? 1 : 0));
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (s: string) => s.replaceAll("|", "\\|");
+  return [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
+}
+
+const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
+
+/** Cloudflare → entry address → Traefik → Service, for this stack's placement. */
+export function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): string {
+  const placement = str(ingress.placement);
+  const addresses = arr(ingress.addresses).map(str);
+  const lines = ["flowchart LR", "  user([client])"];
+  const proxied = rows.some((r) => r.proxied);
+  const direct = rows.some((r) => !r.proxied);
+  if (proxied) lines.push("  cf{{Cloudflare proxy}}", "  user --> cf");
+  const via = placement === "deployment" ? "MetalLB LoadBalancer IP" : placement === "daemonset" ? "node IP, hostNetwork :443" : "Talos VIP, hostNetwork :443";
+  for (const a of addresses) {
+    lines.push(`  ${mermaidId(`ip_${a}`)}["${a}<br/>${via}"]`);
+    if (proxied) lines.push(`  cf --> ${mermaidId(`ip_${a}`)}`);
+    if (direct) lines.push(`  user -. unproxied .-> ${mermaidId(`ip_${a}`)}`);
+    lines.push(`  ${mermaidId(`ip_${a}`)} --> traefik`);
+  }
+  lines.push(`  traefik[["Traefik (${placement})"]]`);
+  const services = [...new Set(rows.flatMap((r) => r.service.split(", ")))].sort();
+  for (const s of services) {
+    const hosts = [...new Set(rows.filter((r) => r.service.split(", ").includes(s)).map((r) => `${r.host}${r.path === "/" ? "" : r.path}`))].sort();
+    lines.push(`  ${mermaidId(`svc_${s}`)}["${s}"]`, `  traefik -- "${hosts.join("<br/>")}" --> ${mermaidId(`svc_${s}`)}`);
+  }
+  return ["```mermaid", ...lines, "```"].join("\n");
+}
+
+function nodeRows(outputs: Obj): string[][] {
+  return arr(outputs.nodes).map((n) => [str(obj(n).name), str(obj(n).role), str(obj(n).ip)]);
+}
+
+export function summaryMarkdown(input: SummaryInput): string {
+  const rows = routeRows(input.resources);
+  const ingress = obj(input.outputs.ingress);
+  const releases = input.resources.filter((r) => r.type === TYPES.release);
+  const counts = new Map<string, number>();
+  for (const r of input.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const out: string[] = [`# Stack \`${input.stack}\``, ""];
+  out.push(`${input.resources.length} resources; Kubernetes API endpoint \`${str(input.outputs.apiEndpoint)}\`.`, "");
+  out.push("## Nodes", "", table(["node", "role", "address"], nodeRows(input.outputs)), "");
+  out.push("## Ingress entry", "");
+  out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
+  out.push("## Routes", "", table(
+    ["host", "path", "DNS target(s)", "proxied", "service", "route", "TLS issuer", "middlewares"],
+    rows.map((r) => [r.host, r.path, r.targets.join(", "), r.proxied ? "yes" : "no", r.service, r.kind, r.issuer, r.middlewares.join(", ")]),
+  ), "");
+  out.push("## Request path", "", requestPathDiagram(rows, ingress), "");
+  out.push("## Helm releases", "", table(
+    ["release", "namespace", "chart", "version", "repository"],
+    releases.map((r) => [str(r.inputs.name ?? r.name), str(r.inputs.namespace), str(r.inputs.chart), str(r.inputs.version), str(obj(r.inputs.repositoryOpts).repo)]),
+  ), "");
+  out.push("## Policy", "");
+  if (!input.policy) out.push("Not evaluated.");
+  else if (input.policy.violations.length === 0) out.push(`All ${input.policy.rules} rules pass.`);
+  else out.push(table(["rule", "level", "resource", "message"], input.policy.violations.map((v) => [v.policy, v.level, v.resource, v.message])));
+  out.push("");
+  if (input.warnings.length) out.push("## Config warnings", "", ...input.warnings.map((w) => `- ${w}`), "");
+  out.push("## Resources by type", "", table(["type", "count"], [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => [t, String(n)])), "");
+  return out.join("\n");
+}

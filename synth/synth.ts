@@ -1,0 +1,49 @@
+/**
+ * The offline synth of one stack: run index.ts under the mocks with the
+ * stack's config, check the output, render the files of the synth contract.
+ */
+import { ConfigError, homelabEntries, parseHomelabConfig } from "../config/validate.ts";
+import { ProgramError } from "./recorder.ts";
+import { runStack } from "./run-stack.ts";
+import { readStackConfig, PROJECT } from "./stack-file.ts";
+import { isManifest, manifestOf, manifestPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
+import { validateManifests } from "./validate-manifests.ts";
+import { summaryMarkdown, type SummaryInput } from "./summary.ts";
+import type { StackConfig } from "./recorder.ts";
+
+export type SynthResult =
+  | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string> }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+export type PolicyCheck = (doc: SynthDocument) => Promise<SummaryInput["policy"]> | SummaryInput["policy"];
+
+export async function synthStack(stack: string, opts: { config?: StackConfig; policy?: PolicyCheck; dir?: string } = {}): Promise<SynthResult> {
+  const config = opts.config ?? readStackConfig(stack, opts.dir);
+  const { raw, secretKeys } = homelabEntries(config.values, (k) => config.secretKeys.includes(k));
+  const parsed = parseHomelabConfig(raw, secretKeys);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  const warnings = parsed.warnings;
+  let run;
+  try {
+    run = await runStack(config, stack);
+  } catch (err) {
+    const cause = err instanceof ProgramError ? err.cause : err;
+    if (cause instanceof ConfigError) return { ok: false, errors: cause.errors };
+    throw err;
+  }
+  const outputs = (run.outputs ?? {}) as Record<string, unknown>;
+  const doc = synthDocument(stack, PROJECT, run.resources, outputs);
+
+  const manifests = new Map(doc.resources.filter(isManifest).map((r) => {
+    const m = manifestOf(r);
+    return [manifestPath(m, r.name), m] as const;
+  }));
+  const problems = await validateManifests(manifests);
+  if (problems.length) return { ok: false, errors: problems.map((p) => `invalid Kubernetes object ${p}`) };
+
+  const policy = opts.policy ? await opts.policy(doc) : undefined;
+  const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, ...(policy ? { policy } : {}) });
+  const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
+  const files = synthFiles(doc, new Map(nodes.map((n) => [n.ip, n.name])), summary);
+  return { ok: true, doc, files };
+}

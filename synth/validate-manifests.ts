@@ -1,0 +1,95 @@
+/**
+ * Synth checks its own output: every Kubernetes object it writes is validated
+ * against the models of its kind (kubernetes-models for core kinds, the
+ * Traefik and cert-manager model packages for their CRDs, a strict schema for
+ * MetalLB, which has no models). Missing required fields, wrong types and enum
+ * values fail here instead of at `kubectl apply` time.
+ */
+import { z } from "zod";
+
+interface Validatable {
+  validate(): void;
+}
+type ModelClass = new (data: Record<string, unknown>) => Validatable;
+
+const MODEL_PACKAGES: Readonly<Record<string, string>> = {
+  "traefik.io": "@kubernetes-models/traefik/traefik.io",
+  "cert-manager.io": "@kubernetes-models/cert-manager/cert-manager.io",
+  "acme.cert-manager.io": "@kubernetes-models/cert-manager/acme.cert-manager.io",
+};
+
+function modelModule(apiVersion: string, kind: string): string {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  if (!group) return `kubernetes-models/${version}/${kind}`;
+  return `${MODEL_PACKAGES[group!] ?? `kubernetes-models/${group}`}/${version}/${kind}`;
+}
+
+const metallbMeta = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() });
+const METALLB_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  IPAddressPool: z.strictObject({
+    apiVersion: z.literal("metallb.io/v1beta1"),
+    kind: z.literal("IPAddressPool"),
+    metadata: metallbMeta,
+    spec: z.strictObject({
+      addresses: z.array(z.string()).min(1),
+      autoAssign: z.boolean().optional(),
+      avoidBuggyIPs: z.boolean().optional(),
+    }),
+  }),
+  L2Advertisement: z.strictObject({
+    apiVersion: z.literal("metallb.io/v1beta1"),
+    kind: z.literal("L2Advertisement"),
+    metadata: metallbMeta,
+    spec: z.strictObject({
+      ipAddressPools: z.array(z.string()).optional(),
+      interfaces: z.array(z.string()).optional(),
+      nodeSelectors: z.array(z.unknown()).optional(),
+    }),
+  }),
+};
+
+/** Objects whose values are only known at deploy time carry "[unknown]"/"[secret]" placeholders; those are not model errors. */
+function withoutPlaceholders(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== "[unknown]").map(withoutPlaceholders);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== "[unknown]").map(([k, v]) => [k, withoutPlaceholders(v)]));
+  }
+  return value;
+}
+
+/** Validates one manifest; returns its problems (empty when it is valid). */
+export async function manifestProblems(manifest: Record<string, unknown>): Promise<string[]> {
+  const apiVersion = String(manifest.apiVersion ?? "");
+  const kind = String(manifest.kind ?? "");
+  if (!apiVersion || !kind) return ["has no apiVersion/kind"];
+  const data = withoutPlaceholders(manifest) as Record<string, unknown>;
+  if (apiVersion.startsWith("metallb.io/")) {
+    const schema = METALLB_SCHEMAS[kind];
+    if (!schema) return [`no schema for MetalLB kind ${kind}`];
+    const result = schema.safeParse(data);
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  }
+  let Model: ModelClass | undefined;
+  try {
+    const mod = (await import(modelModule(apiVersion, kind))) as Record<string, ModelClass>;
+    Model = mod[kind];
+  } catch {
+    return [`no model for ${apiVersion} ${kind}`];
+  }
+  if (!Model) return [`no model for ${apiVersion} ${kind}`];
+  try {
+    new Model(data).validate();
+    return [];
+  } catch (err) {
+    return [(err as Error).message];
+  }
+}
+
+/** Validates every manifest; returns `path: problem` lines. */
+export async function validateManifests(manifests: ReadonlyMap<string, Record<string, unknown>>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [path, manifest] of manifests) {
+    for (const p of await manifestProblems(manifest)) problems.push(`${path}: ${p}`);
+  }
+  return problems;
+}

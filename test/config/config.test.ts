@@ -1,0 +1,128 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { configFrom, exampleRaw, validConfig, withChanges } from "../helpers/config.ts";
+import { parseHomelabConfig } from "../../config/validate.ts";
+
+/** [scenario, changes to the example stack, key path the error must name, what the message must say] */
+const BAD_CONFIGS: readonly [string, Record<string, unknown>, string, string][] = [
+  ["misspelt top-level key", { tarefik: { placement: "daemonset" } }, "homelab:tarefik", "did you mean traefik?"],
+  ["misspelt nested key", { "traefik.replica": 3 }, "homelab:traefik.replica", "did you mean replicas?"],
+  ["node address not an IPv4", { "cluster.nodes.cp2.ip": "10.0.10.300" }, "homelab:cluster.nodes.cp2.ip", "IPv4 address"],
+  ["node outside the subnet", { "cluster.nodes.worker1.ip": "10.0.20.21" }, "homelab:cluster.nodes.worker1.ip", "outside cluster.network.subnet 10.0.10.0/24"],
+  ["two nodes share an address", { "cluster.nodes.cp2.ip": "10.0.10.11" }, "homelab:cluster.nodes.cp2.ip", "is also cluster.nodes.cp1.ip 10.0.10.11"],
+  ["VIP equals a node address", { "cluster.network.vip": "10.0.10.21" }, "homelab:cluster.nodes.worker1.ip", "is also cluster.network.vip 10.0.10.21"],
+  ["VIP outside the subnet", { "cluster.network.vip": "192.168.1.10" }, "homelab:cluster.network.vip", "outside cluster.network.subnet"],
+  ["duplicate VM id", { "cluster.nodes.worker2.vmId": 1021 }, "homelab:cluster.nodes.worker2.vmId", "also used by cluster.nodes.worker1.vmId"],
+  ["no control plane", { "cluster.nodes.cp1.role": "worker", "cluster.nodes.cp2.role": "worker", "cluster.nodes.cp3.role": "worker" }, "homelab:cluster.nodes", "at least one node with role controlplane"],
+  ["control planes only, scheduling off", { "cluster.nodes.worker1": undefined, "cluster.nodes.worker2": undefined }, "homelab:cluster.allowSchedulingOnControlPlanes", "set it to true"],
+  ["subnet with host bits", { "cluster.network.subnet": "10.0.10.5/24" }, "homelab:cluster.network.subnet", "did you mean 10.0.10.0/24?"],
+  ["pool overlaps a node", { "metallb.pools.services.addresses": ["10.0.10.20-10.0.10.30"], "traefik.loadBalancerIP": "10.0.10.25" }, "homelab:metallb.pools.services.addresses[0]", "overlaps cluster.nodes.worker1.ip 10.0.10.21"],
+  ["pool outside the subnet", { "metallb.pools.services.addresses": ["10.0.99.240/28"], "traefik.loadBalancerIP": undefined }, "homelab:metallb.pools.services.addresses[0]", "not inside cluster.network.subnet 10.0.10.0/24"],
+  ["Traefik address outside its pool", { "traefik.loadBalancerIP": "10.0.10.200" }, "homelab:traefik.loadBalancerIP", "not in metallb.pools.services"],
+  ["controlplane placement without a VIP", { "traefik.placement": "controlplane", "traefik.replicas": undefined, "traefik.loadBalancerIP": undefined, "cluster.network.vip": undefined }, "homelab:cluster.network.vip", "placement controlplane sends traffic to the Talos VIP"],
+  ["daemonset placement with replicas", { "traefik.placement": "daemonset", "traefik.loadBalancerIP": undefined }, "homelab:traefik.replicas", "placement daemonset runs one Traefik per node"],
+  ["controlplane placement with 2 replicas", { "traefik.placement": "controlplane", "traefik.loadBalancerIP": undefined }, "homelab:traefik.replicas", "runs exactly one Traefik"],
+  ["deployment with one replica", { "traefik.replicas": 1 }, "homelab:traefik.replicas", "at least 2"],
+  ["ACME with two replicas", { "traefik.acme": { enabled: true, email: "a@example.com" } }, "homelab:traefik.acme.enabled", "cannot be shared between 2 replicas"],
+  ["app host outside the zone", { "apps.grafana.hosts": ["grafana.example.org"] }, "homelab:apps.grafana.hosts[0]", "outside dns.zone example.com"],
+  ["two apps claim one host and path", { "apps.chat.hosts": ["grafana.example.com"] }, "homelab:apps.grafana.backends[0].path", "also claimed by apps.chat"],
+  ["app names an undefined issuer", { "apps.jellyfin.issuer": "zerossl" }, "homelab:apps.jellyfin.issuer", "issuer zerossl is not defined"],
+  ["default issuer undefined", { "certManager.defaultIssuer": "letsencrypt" }, "homelab:certManager.defaultIssuer", "use one of: letsencrypt-staging, letsencrypt-production"],
+  ["basic auth from a missing secret", { "apps.traefik-admin.middlewares.basicAuth.usersSecret": "nobody" }, "homelab:apps.traefik-admin.middlewares.basicAuth.usersSecret", "pulumi config set --secret homelab:nobody"],
+  ["Cloudflare-only app that is not proxied", { "apps.home-assistant.proxied": false }, "homelab:apps.home-assistant.middlewares.ipAllowList.cloudflare", "blocks every visitor"],
+  ["external app without a target", { "apps.nas.external": undefined }, "homelab:apps.nas.external", "kind external needs"],
+  ["unknown placement", { "traefik.placement": "hostport" }, "homelab:traefik.placement", "expected placement deployment, daemonset or controlplane"],
+  ["missing ACME e-mail", { "certManager.email": undefined }, "homelab:certManager.email", "is required"],
+  ["MetalLB disabled under the deployment placement", { "metallb.enabled": false }, "homelab:metallb.enabled", "placement deployment needs MetalLB"],
+  ["Talos version malformed", { "cluster.talos.version": "1.13" }, "homelab:cluster.talos.version", "like v1.13.9"],
+];
+
+describe("stack config", () => {
+  for (const [scenario, changes, path, says] of BAD_CONFIGS) {
+    it(`rejects ${scenario}, naming ${path}`, () => {
+      const result = configFrom("homelab", changes);
+      assert.equal(result.ok, false, `expected ${scenario} to be rejected`);
+      if (result.ok) return;
+      const line = result.errors.find((e) => e.startsWith(`${path}: `));
+      assert.ok(line, `no error names ${path}; got:\n${result.errors.join("\n")}`);
+      assert.ok(line.includes(says), `error for ${path} does not say "${says}":\n${line}`);
+    });
+  }
+
+  it("lists every problem of a config at once, one line each", () => {
+    const result = configFrom("homelab", {
+      "cluster.nodes.cp2.ip": "10.0.10.11",
+      "apps.grafana.hosts": ["grafana.example.org"],
+      "apps.jellyfin.issuer": "zerossl",
+    });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.deepEqual(result.errors.map((e) => e.split(":")[1]), ["cluster.nodes.cp2.ip", "apps.grafana.hosts[0]", "apps.jellyfin.issuer"]);
+  });
+
+  it("names both keys of an address conflict and the offending values", () => {
+    const result = configFrom("homelab", { "metallb.pools.services.addresses": ["10.0.10.0/28"], "traefik.loadBalancerIP": undefined });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.ok(result.errors.includes(
+      "homelab:metallb.pools.services.addresses[0]: metallb.pools.services 10.0.10.0/28 overlaps cluster.nodes.cp1.ip 10.0.10.11; move the pool or the address",
+    ), result.errors.join("\n"));
+  });
+
+  it("accepts every committed example stack", () => {
+    for (const stack of ["homelab"]) validConfig(stack);
+  });
+
+  it("derives the gateway and Traefik's address when they are not set", () => {
+    const config = validConfig("homelab", { "cluster.network.gateway": undefined, "traefik.loadBalancerIP": undefined });
+    assert.equal(config.cluster.provider === "talos" && config.cluster.network.gateway, "10.0.10.1");
+    assert.equal(config.traefik.loadBalancerIP, "10.0.10.240");
+    assert.equal(config.traefik.pool, "services");
+  });
+
+  it("fills node sizing from node defaults, then the built-in defaults", () => {
+    const config = validConfig("homelab", { "cluster.nodeDefaults": { memory: 6144 } });
+    assert.equal(config.cluster.provider, "talos");
+    if (config.cluster.provider !== "talos") return;
+    const byName = Object.fromEntries(config.cluster.nodes.map((n) => [n.name, n]));
+    assert.deepEqual(
+      [byName.cp1!.memory, byName.cp1!.cores, byName.cp1!.cpuType, byName.worker1!.memory, byName.worker1!.diskSize],
+      [6144, 2, "host", 8192, 64],
+    );
+  });
+
+  it("applies app defaults: issuer, proxying, kind and namespace", () => {
+    const config = validConfig("homelab");
+    const grafana = config.apps.find((a) => a.name === "grafana")!;
+    assert.deepEqual([grafana.kind, grafana.issuer, grafana.proxied, grafana.backends[0]!.path], ["ingress", "letsencrypt-production", true, "/"]);
+  });
+
+  it("installs MetalLB only when the placement needs a LoadBalancer IP, unless asked", () => {
+    const dsChanges = { "traefik.placement": "daemonset", "traefik.replicas": undefined, "traefik.loadBalancerIP": undefined };
+    assert.equal(validConfig("homelab").metallb.enabled, true);
+    assert.equal(validConfig("homelab", dsChanges).metallb.enabled, false);
+    assert.equal(validConfig("homelab", { ...dsChanges, "metallb.enabled": true }).metallb.enabled, true);
+  });
+
+  it("yields the same config whatever the order of nodes and apps in the file", () => {
+    const { raw, secretKeys } = exampleRaw("homelab");
+    const reversed = (o: unknown) => Object.fromEntries(Object.entries(o as object).reverse());
+    const cluster = raw.cluster as Record<string, unknown>;
+    const shuffled = withChanges(raw, { "cluster.nodes": reversed(cluster.nodes), apps: reversed(raw.apps) });
+    const a = parseHomelabConfig(raw, secretKeys);
+    const b = parseHomelabConfig(shuffled, secretKeys);
+    assert.ok(a.ok && b.ok);
+    assert.equal(JSON.stringify(b.config), JSON.stringify(a.config));
+  });
+
+  it("freezes the parsed config so no component can change it", () => {
+    const config = validConfig("homelab");
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.apps) && Object.isFrozen(config.apps[0]));
+  });
+
+  it("warns about an even number of control planes without failing", () => {
+    const result = configFrom("homelab", { "cluster.nodes.cp3": undefined });
+    assert.ok(result.ok);
+    assert.deepEqual(result.warnings, ["homelab:cluster.nodes: 2 control planes: etcd quorum tolerates no more failures than 1 would; an odd number is recommended"]);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Config fixtures for tests: an example stack's `homelab:` values, changed one
+ * dotted key at a time (`configFrom("homelab", { "traefik.replicas": 1 })`).
+ */
+import { homelabEntries, parseHomelabConfig, type ConfigResult } from "../../config/validate.ts";
+import { readStackConfig } from "../../synth/stack-file.ts";
+import type { StackConfig } from "../../synth/recorder.ts";
+import type { HomelabConfig } from "../../config/resolve.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+export function exampleStack(stack: string): StackConfig {
+  return readStackConfig(stack, ROOT);
+}
+
+export interface RawConfig {
+  readonly raw: Record<string, unknown>;
+  readonly secretKeys: Set<string>;
+}
+
+export function exampleRaw(stack = "homelab"): RawConfig {
+  const config = exampleStack(stack);
+  return homelabEntries(config.values, (k) => config.secretKeys.includes(k));
+}
+
+/** Sets (or, with `undefined`, deletes) dotted keys; `[n]` indexes arrays. */
+export function withChanges(raw: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(raw);
+  for (const [path, value] of Object.entries(changes)) {
+    const keys = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+    let target = copy as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      target[k] ??= {};
+      target = target[k] as Record<string, unknown>;
+    }
+    const last = keys[keys.length - 1]!;
+    if (value === undefined) delete target[last];
+    else target[last] = value;
+  }
+  return copy;
+}
+
+/** The example stack with changes applied, parsed. */
+export function configFrom(stack: string, changes: Record<string, unknown> = {}, secretKeys?: Iterable<string>): ConfigResult {
+  const base = exampleRaw(stack);
+  return parseHomelabConfig(withChanges(base.raw, changes), new Set(secretKeys ?? base.secretKeys));
+}
+
+/** The parsed config, failing the test with every error when it is invalid. */
+export function validConfig(stack: string, changes: Record<string, unknown> = {}): HomelabConfig {
+  const result = configFrom(stack, changes);
+  if (!result.ok) throw new Error(`expected a valid config, got:\n${result.errors.join("\n")}`);
+  return result.config;
+}
+
+/** A StackConfig for runStack: the example stack with `homelab:` keys changed. */
+export function stackConfigFrom(stack: string, changes: Record<string, unknown>): StackConfig {
+  const base = exampleStack(stack);
+  const { raw } = exampleRaw(stack);
+  const changed = withChanges(raw, changes);
+  const values = Object.fromEntries(Object.entries(base.values).filter(([k]) => !k.startsWith("homelab:") || base.secretKeys.includes(k)));
+  for (const [k, v] of Object.entries(changed)) values[`homelab:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  return { values, secretKeys: base.secretKeys };
+}
