@@ -79,7 +79,7 @@ const network = section({
 });
 
 const talosCluster = section({
-  provider: z.literal("talos"),
+  provider: z.literal("talos").describe("Talos Linux VMs on Proxmox VE, provisioned by this stack."),
   name: dnsLabel.default("homelab").describe("Cluster name."),
   talos: section({
     version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "expected a Talos version like v1.13.9" }).default(DEFAULTS.talos.version).describe("Talos version of the image and machine config."),
@@ -95,7 +95,7 @@ const talosCluster = section({
 });
 
 const existingCluster = section({
-  provider: z.literal("existing"),
+  provider: z.literal("existing").describe("A running cluster (e.g. k3s), reached through a kubeconfig secret."),
   name: dnsLabel.default("homelab").describe("Cluster name."),
   kubeconfigSecret: z.string().default("kubeconfig").describe("Secret config key (homelab:<key>) holding the kubeconfig."),
   network: section({

@@ -2,6 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configFrom, exampleRaw, validConfig, withChanges } from "../helpers/config.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
+import { readFileSync } from "node:fs";
+import { configJsonSchema, configMarkdown } from "../../config/docs.ts";
 
 /** [scenario, changes to the example stack, key path the error must name, what the message must say] */
 const BAD_CONFIGS: readonly [string, Record<string, unknown>, string, string][] = [
@@ -124,5 +126,18 @@ describe("stack config", () => {
     const result = configFrom("homelab", { "cluster.nodes.cp3": undefined });
     assert.ok(result.ok);
     assert.deepEqual(result.warnings, ["homelab:cluster.nodes: 2 control planes: etcd quorum tolerates no more failures than 1 would; an odd number is recommended"]);
+  });
+});
+
+describe("config reference", () => {
+  it("docs/config.md and docs/config.schema.json are generated from the current schema (run npm run gen)", () => {
+    const root = new URL("../../docs/", import.meta.url);
+    assert.equal(readFileSync(new URL("config.md", root), "utf8"), configMarkdown());
+    assert.equal(readFileSync(new URL("config.schema.json", root), "utf8"), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  });
+
+  it("documents every key with its default", () => {
+    const md = configMarkdown();
+    assert.ok(md.includes("| `traefik.placement` | `deployment` \\| `daemonset` \\| `controlplane` |  | `\"deployment\"` |"), md.slice(0, 200));
   });
 });
