@@ -47,11 +47,28 @@ export type ConfigResult =
 export function parseHomelabConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): ConfigResult {
   const parsed = homelabSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.flatMap((issue) => schemaIssueLines(issue, raw)) };
+    const errors = parsed.error.issues.flatMap((issue) => schemaIssueLines(issue, raw));
+    return { ok: false, errors: [...errors, ...crossFieldLinesDespite(parsed.error.issues, raw, secretKeys)] };
   }
   const issues = checkConfig(parsed.data, secretKeys);
   if (issues.length > 0) return { ok: false, errors: issues.map((i) => issueLine(i, raw)) };
   return { ok: true, config: resolveConfig(parsed.data), warnings: configWarnings(parsed.data).map((i) => issueLine(i, raw)) };
+}
+
+/**
+ * A misspelt key is the commonest mistake; it should not hide the other problems
+ * of the file. When unknown keys are the only schema errors, the rest is checked
+ * as if they were absent.
+ */
+function crossFieldLinesDespite(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): string[] {
+  if (!issues.every((i) => i.code === "unrecognized_keys")) return [];
+  const pruned = structuredClone(raw);
+  for (const issue of issues) {
+    const parent = valueAt(pruned, issue.path.filter((k): k is string | number => typeof k !== "symbol")) as Record<string, unknown>;
+    if (issue.code === "unrecognized_keys") for (const key of issue.keys) delete parent[key];
+  }
+  const reparsed = homelabSchema.safeParse(pruned);
+  return reparsed.success ? checkConfig(reparsed.data, secretKeys).map((i) => issueLine(i, raw)) : [];
 }
 
 export class ConfigError extends Error {
