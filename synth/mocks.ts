@@ -120,8 +120,10 @@ function invokeResult(token: string, args: Outputs): Outputs {
 
 export const homelabMocks: pulumi.runtime.Mocks = {
   newResource(args) {
-    const id = args.custom ? `${args.name}-id` : "";
-    return { id, state: { ...args.inputs, ...resourceOutputs(args.type, args.inputs) } };
+    const outputs = resourceOutputs(args.type, args.inputs);
+    // Some providers' ids are data (an Image Factory schematic id is the schematic's hash).
+    const id = args.custom ? String(outputs.id ?? `${args.name}-id`) : "";
+    return { id, state: { ...args.inputs, ...outputs } };
   },
   call(args) {
     return invokeResult(args.token, args.inputs);

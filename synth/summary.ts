@@ -49,15 +49,29 @@ function dnsTargets(resources: readonly RecordedResource[]): Map<string, { targe
   return byHost;
 }
 
-function certificateIssuers(resources: readonly RecordedResource[]): Map<string, string> {
+/**
+ * Issuer per TLS secret (`ns/secret`): from Certificates, and from the Ingress
+ * that carries cert-manager's annotation for a secret several Ingresses share.
+ */
+function issuersBySecret(resources: readonly RecordedResource[]): Map<string, string> {
   const bySecret = new Map<string, string>();
-  for (const r of resources.filter((x) => x.type === "kubernetes:cert-manager.io/v1:Certificate")) {
+  for (const r of resources) {
+    const meta = obj(r.inputs.metadata);
+    const ns = str(meta.namespace);
     const spec = obj(r.inputs.spec);
-    const ns = str(obj(r.inputs.metadata).namespace);
-    bySecret.set(`${ns}/${str(spec.secretName)}`, str(obj(spec.issuerRef).name));
+    if (r.type === "kubernetes:cert-manager.io/v1:Certificate") bySecret.set(`${ns}/${str(spec.secretName)}`, str(obj(spec.issuerRef).name));
+    const annotated = obj(meta.annotations)["cert-manager.io/cluster-issuer"];
+    if (r.type === INGRESS && annotated) {
+      for (const tls of arr(spec.tls)) bySecret.set(`${ns}/${str(obj(tls).secretName)}`, str(annotated));
+    }
   }
   return bySecret;
 }
+
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const INGRESS_ROUTE = "kubernetes:traefik.io/v1alpha1:IngressRoute";
+/** Traefik names a CRD middleware `<namespace>-<name>@kubernetescrd` in annotations; shown without the provider suffix. */
+const middlewareLabel = (ref: string) => ref.replace(/@kubernetescrd$/, "");
 
 const MATCH_HOST = /Host\(`([^`]+)`\)/g;
 const MATCH_PATH = /(?:PathPrefix|Path)\(`([^`]+)`\)/;
@@ -65,16 +79,17 @@ const MATCH_PATH = /(?:PathPrefix|Path)\(`([^`]+)`\)/;
 /** host → path → service rows, from Ingresses and IngressRoutes. */
 export function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
   const dns = dnsTargets(resources);
-  const issuers = certificateIssuers(resources);
+  const issuers = issuersBySecret(resources);
   const rows: RouteRow[] = [];
   const dnsOf = (host: string) => dns.get(host) ?? { targets: [], proxied: false };
   for (const r of resources) {
     const meta = obj(r.inputs.metadata);
     const ns = str(meta.namespace);
-    if (r.type === "kubernetes:networking.k8s.io/v1:Ingress") {
+    if (r.type === INGRESS) {
       const annotations = obj(meta.annotations);
-      const issuer = str(annotations["cert-manager.io/cluster-issuer"]);
-      const middlewares = str(annotations["traefik.ingress.kubernetes.io/router.middlewares"]).split(",").filter(Boolean);
+      const secret = str(obj(arr(obj(r.inputs.spec).tls)[0]).secretName);
+      const issuer = issuers.get(`${ns}/${secret}`) ?? "";
+      const middlewares = str(annotations["traefik.ingress.kubernetes.io/router.middlewares"]).split(",").filter(Boolean).map(middlewareLabel);
       for (const rule of arr(obj(r.inputs.spec).rules)) {
         const host = str(obj(rule).host);
         for (const p of arr(obj(obj(rule).http).paths)) {
@@ -84,7 +99,7 @@ export function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
         }
       }
     }
-    if (r.type === "kubernetes:traefik.io/v1alpha1:IngressRoute") {
+    if (r.type === INGRESS_ROUTE) {
       const spec = obj(r.inputs.spec);
       const issuer = issuers.get(`${ns}/${str(obj(spec.tls).secretName)}`) ?? str(obj(spec.tls).certResolver);
       for (const route of arr(spec.routes)) {

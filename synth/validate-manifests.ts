@@ -6,6 +6,7 @@
  * values fail here instead of at `kubectl apply` time.
  */
 import { z } from "zod";
+import { SECRET, UNKNOWN } from "./recorder.ts";
 
 interface Validatable {
   validate(): void;
@@ -48,11 +49,16 @@ const METALLB_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   }),
 };
 
-/** Objects whose values are only known at deploy time carry "[unknown]"/"[secret]" placeholders; those are not model errors. */
+const PLACEHOLDERS: ReadonlySet<unknown> = new Set([UNKNOWN, SECRET]);
+
+/**
+ * Values known only at deploy time ("[unknown]") or kept secret ("[secret]", e.g. a
+ * Secret's whole stringData) cannot be checked offline; they are left out, not failed.
+ */
 function withoutPlaceholders(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((v) => v !== "[unknown]").map(withoutPlaceholders);
+  if (Array.isArray(value)) return value.filter((v) => !PLACEHOLDERS.has(v)).map(withoutPlaceholders);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== "[unknown]").map(([k, v]) => [k, withoutPlaceholders(v)]));
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => !PLACEHOLDERS.has(v)).map(([k, v]) => [k, withoutPlaceholders(v)]));
   }
   return value;
 }
