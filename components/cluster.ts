@@ -6,6 +6,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { ClusterSpec } from "../config/resolve.ts";
 import type { StackSecrets } from "../config/load.ts";
+import { TalosCluster } from "./talos-cluster.ts";
+import { ExistingCluster } from "./existing-cluster.ts";
 
 export interface ClusterAccess {
   /** The Kubernetes provider built from the cluster's kubeconfig. */
@@ -17,6 +19,8 @@ export interface ClusterAccess {
   readonly spec: ClusterSpec;
 }
 
+/** Talos VMs on Proxmox, or a running cluster reached with the kubeconfig from `homelab:<cluster.kubeconfigSecret>`. */
 export function createCluster(name: string, spec: ClusterSpec, secrets: StackSecrets): ClusterAccess {
-  throw new Error(`TODO(issue 4): ${name} ${spec.provider} ${typeof secrets}`);
+  if (spec.provider === "talos") return new TalosCluster(name, { cluster: spec });
+  return new ExistingCluster(name, { cluster: spec, kubeconfig: secrets.homelab(spec.kubeconfigSecret) });
 }

@@ -1,0 +1,140 @@
+/**
+ * Talos Linux on Proxmox VE: the nocloud image once per hosting Proxmox node,
+ * one VM per configured node, machine configs applied with per-node patches,
+ * etcd bootstrapped once, and a Kubernetes provider from the fetched kubeconfig.
+ *
+ * Client certificates in kubeconfig and talosconfig are valid for a year. The
+ * Kubeconfig resource renews its certificate when it expires within
+ * KUBECONFIG_RENEWAL, and the Secrets resource renews the Talos client
+ * certificate within a month of expiry, both on a routine `pulumi up`; read the
+ * renewed files again afterwards (`pulumi stack output --show-secrets kubeconfig`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Provider } from "@pulumi/kubernetes/provider.js";
+import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
+import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
+import type { TalosClusterSpec } from "../config/resolve.ts";
+import type { NodeRole } from "../config/schema.ts";
+import type { ClusterAccess } from "./cluster.ts";
+import {
+  Bootstrap,
+  ConfigurationApply,
+  Kubeconfig,
+  Schematic,
+  Secrets,
+  getClientConfigurationOutput,
+  getImageFactoryUrlsOutput,
+  getMachineConfigurationOutput,
+} from "./talos-provider.ts";
+import {
+  bootstrapNode,
+  clusterEndpoint,
+  patchesYaml,
+  rolePatches,
+  schematicYaml,
+  talosEndpoints,
+  talosNodePatches,
+} from "../lib/talos-patches.ts";
+import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
+
+/** Renew the kubeconfig's client certificate when it expires within 30 days. */
+export const KUBECONFIG_RENEWAL = "720h";
+
+export interface TalosClusterArgs {
+  readonly cluster: TalosClusterSpec;
+}
+
+export class TalosCluster extends pulumi.ComponentResource implements ClusterAccess {
+  readonly provider: Provider;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly talosconfig: pulumi.Output<string>;
+  readonly apiEndpoint: string;
+  readonly spec: TalosClusterSpec;
+
+  constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:cluster:TalosCluster", name, {}, opts);
+    const cluster = args.cluster;
+    const parent = { parent: this };
+
+    const schematic = new Schematic(`${name}-schematic`, { schematic: schematicYaml(cluster) }, parent);
+    const image = getImageFactoryUrlsOutput({
+      schematicId: schematic.id,
+      talosVersion: cluster.talos.version,
+      platform: TALOS_PLATFORM,
+      architecture: TALOS_ARCHITECTURE,
+    }, parent);
+    const download = pulumi.all([image.urls, schematic.id]).apply(([urls, id]) => imageDownload(urls.diskImage, cluster.talos.version, id));
+    const images = new Map(imageHosts(cluster).map((host) => [host, new File(`${name}-image-${host}`, {
+      nodeName: host,
+      datastoreId: cluster.talos.imageDatastore,
+      contentType: "iso",
+      url: download.url,
+      fileName: download.fileName,
+      decompressionAlgorithm: download.decompressionAlgorithm,
+      // A versioned factory URL never changes; size checks against the compressed download only cause re-downloads.
+      overwrite: false,
+    }, parent)]));
+
+    // Protected like the secrets: a VM's disk is the node's etcd member and data.
+    // Removing a node is deliberate: `pulumi state unprotect` its VM first.
+    const vms = new Map(cluster.nodes.map((node) => [node.name, new VmLegacy(
+      `${name}-${node.name}-vm`,
+      talosVmArgs(cluster, node, images.get(node.proxmoxNode)!.id),
+      { ...parent, protect: true, ignoreChanges: [...VM_IGNORE_CHANGES] },
+    )]));
+
+    // Losing the machine secrets loses the cluster: every node's identity and the etcd/Kubernetes CAs.
+    const secrets = new Secrets(`${name}-secrets`, { talosVersion: cluster.talos.version }, { ...parent, protect: true });
+    const machineSecrets = pulumi.secret(secrets.machineSecrets);
+    const clientConfiguration = pulumi.secret(secrets.clientConfiguration);
+    const endpoint = clusterEndpoint(cluster);
+    const machineConfig = (role: NodeRole) => getMachineConfigurationOutput({
+      clusterName: cluster.name,
+      clusterEndpoint: endpoint,
+      machineSecrets,
+      machineType: role,
+      configPatches: patchesYaml(rolePatches(cluster, role)),
+      talosVersion: cluster.talos.version,
+      ...(cluster.talos.kubernetesVersion ? { kubernetesVersion: cluster.talos.kubernetesVersion } : {}),
+      docs: false,
+      examples: false,
+    }, parent).machineConfiguration;
+    const configs = { controlplane: machineConfig("controlplane"), worker: machineConfig("worker") };
+
+    const applies = new Map(cluster.nodes.map((node) => [node.name, new ConfigurationApply(`${name}-${node.name}-config`, {
+      node: node.ip,
+      endpoint: node.ip,
+      clientConfiguration,
+      machineConfigurationInput: configs[node.role],
+      configPatches: image.urls.apply((urls) => patchesYaml(talosNodePatches(cluster, node, urls.installer))),
+    }, { ...parent, dependsOn: [vms.get(node.name)!] })]));
+
+    const first = bootstrapNode(cluster);
+    const bootstrap = new Bootstrap(`${name}-bootstrap`, {
+      node: first.ip,
+      endpoint: first.ip,
+      clientConfiguration,
+    }, { ...parent, dependsOn: [applies.get(first.name)!] });
+
+    const kubeconfig = new Kubeconfig(`${name}-kubeconfig`, {
+      node: first.ip,
+      endpoint: first.ip,
+      clientConfiguration,
+      certificateRenewalDuration: KUBECONFIG_RENEWAL,
+    }, { ...parent, dependsOn: [bootstrap] });
+
+    this.spec = cluster;
+    this.apiEndpoint = endpoint;
+    this.kubeconfig = pulumi.secret(kubeconfig.kubeconfigRaw);
+    this.talosconfig = pulumi.secret(getClientConfigurationOutput({
+      clusterName: cluster.name,
+      clientConfiguration,
+      endpoints: talosEndpoints(cluster),
+      nodes: cluster.nodes.map((n) => n.ip),
+    }, parent).talosConfig);
+    // Kubernetes resources wait until every node has its configuration, not just the bootstrap node.
+    this.provider = new Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { ...parent, dependsOn: [...applies.values()] });
+
+    this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig, apiEndpoint: this.apiEndpoint });
+  }
+}

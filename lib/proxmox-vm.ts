@@ -1,0 +1,100 @@
+/**
+ * The Proxmox side of a Talos node, as plain values: the VM's arguments and the
+ * image download each hosting Proxmox node needs. No Pulumi resources here.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
+import type { TalosClusterSpec, TalosNode } from "../config/resolve.ts";
+import { hasQemuGuestAgent } from "./talos-patches.ts";
+
+/** The Image Factory platform whose image reads Proxmox's cloud-init drive (the metal image ignores it). */
+export const TALOS_PLATFORM = "nocloud";
+export const TALOS_ARCHITECTURE = "amd64";
+
+/** The Proxmox nodes that host at least one VM, sorted: one image download each. */
+export function imageHosts(cluster: TalosClusterSpec): string[] {
+  return [...new Set(cluster.nodes.map((n) => n.proxmoxNode))].sort();
+}
+
+export interface ImageDownload {
+  readonly url: string;
+  readonly fileName: string;
+  readonly decompressionAlgorithm: "gz";
+}
+
+/**
+ * Proxmox cannot decompress the factory's default `.raw.xz`; the factory serves
+ * the same image gzip-compressed. The file name carries version and schematic so
+ * a new image is a new file, and ends in `.img` because Proxmox refuses `.raw`
+ * in an `iso` datastore.
+ */
+export function imageDownload(diskImageUrl: string, talosVersion: string, schematicId: string): ImageDownload {
+  const match = /^(.*)\.raw\.(xz|zst|gz)$/.exec(diskImageUrl);
+  if (!match) throw new Error(`unexpected Talos disk image URL ${diskImageUrl}: expected <…>.raw.xz, .raw.zst or .raw.gz`);
+  return {
+    url: `${match[1]}.raw.gz`,
+    fileName: `talos-${talosVersion}-${schematicId.slice(0, 12)}-${TALOS_PLATFORM}-${TALOS_ARCHITECTURE}.img`,
+    decompressionAlgorithm: "gz",
+  };
+}
+
+/**
+ * The VM of one Talos node. The system disk is imported from the downloaded
+ * image; Proxmox's cloud-init drive hands the nocloud image the static address,
+ * gateway and resolvers before any machine config exists, so the node is
+ * reachable at its final address in maintenance mode.
+ */
+export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageFileId: pulumi.Input<string>): VmLegacyArgs {
+  const net = cluster.network;
+  const virtio = node.diskInterface.startsWith("virtio");
+  return {
+    nodeName: node.proxmoxNode,
+    vmId: node.vmId,
+    name: node.name,
+    description: `Talos ${node.role} ${node.name} of cluster ${cluster.name}, managed by Pulumi`,
+    tags: ["talos", cluster.name, node.role].sort(),
+    onBoot: true,
+    started: true,
+    // Moving a node to another Proxmox host migrates the VM instead of rebuilding it.
+    migrate: true,
+    machine: "q35",
+    bios: "seabios",
+    scsiHardware: "virtio-scsi-single",
+    operatingSystem: { type: "l26" },
+    // Without the guest agent extension Proxmox would wait for an agent that never answers.
+    agent: { enabled: hasQemuGuestAgent(cluster), trim: true },
+    cpu: { cores: node.cores, sockets: node.sockets, type: node.cpuType },
+    // Talos does not support memory hotplug or ballooning: a fixed size.
+    memory: { dedicated: node.memory, floating: 0 },
+    disks: [{
+      interface: node.diskInterface,
+      datastoreId: node.diskDatastore,
+      fileId: imageFileId,
+      fileFormat: "raw",
+      size: node.diskSize,
+      iothread: true,
+      discard: "on",
+      // VirtIO block devices have no SSD emulation flag.
+      ...(virtio ? {} : { ssd: true }),
+    }],
+    networkDevices: [{
+      bridge: node.bridge,
+      model: "virtio",
+      ...(node.vlan !== undefined ? { vlanId: node.vlan } : {}),
+      ...(node.macAddress ? { macAddress: node.macAddress } : {}),
+    }],
+    initialization: {
+      datastoreId: node.diskDatastore,
+      ipConfigs: [{ ipv4: { address: `${node.ip}/${net.prefixLength}`, gateway: net.gateway } }],
+      dns: { servers: [...net.nameservers] },
+    },
+  };
+}
+
+/**
+ * VM properties a Talos or image change must never touch: a new image (version
+ * bump or changed schematic) changes the disk's `fileId`, which Proxmox can only
+ * apply by rebuilding the VM. Upgrades are a Talos operation (`talosctl upgrade`)
+ * on the running node, not a new VM.
+ */
+export const VM_IGNORE_CHANGES = ["disks[0].fileId", "cdrom"] as const;
