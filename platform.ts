@@ -46,7 +46,7 @@ export function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): P
     zone: config.dns.zone,
     cloudflareApiToken: dns01,
   }, k8s);
-  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, entry: traefik.entry }, k8s);
+  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces }, k8s);
   const zone = zoneId(config.dns);
 
   for (const app of config.apps) {

@@ -2,12 +2,13 @@
  * The app namespaces the stack creates: Pod Security labels and optional default-deny.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import type { HomelabConfig } from "../config/resolve.ts";
-import type { IngressEntry } from "./traefik.ts";
+import { namespaceManifest } from "../lib/namespaces.ts";
+import { defaultDenyManifest } from "../lib/routes.ts";
 
 export interface AppNamespacesArgs {
   readonly namespaces: HomelabConfig["namespaces"];
-  readonly entry: IngressEntry;
 }
 
 export class AppNamespaces extends pulumi.ComponentResource {
@@ -15,6 +16,15 @@ export class AppNamespaces extends pulumi.ComponentResource {
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: AppNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:routes:AppNamespaces", name, {}, opts);
-    throw new Error(`TODO(issue 6) ${args.namespaces.length}`);
+    const ready: pulumi.Resource[] = [];
+    for (const ns of args.namespaces) {
+      const namespace = new k8s.core.v1.Namespace(`${name}-${ns.name}`, namespaceManifest(ns.name, ns.podSecurity), { parent: this });
+      ready.push(namespace);
+      if (ns.defaultDeny) {
+        ready.push(new k8s.networking.v1.NetworkPolicy(`${name}-${ns.name}-default-deny`, defaultDenyManifest(ns.name), { parent: this, dependsOn: [namespace] }));
+      }
+    }
+    this.ready = ready;
+    this.registerOutputs({ namespaces: args.namespaces.map((ns) => ns.name) });
   }
 }

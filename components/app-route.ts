@@ -1,11 +1,17 @@
 /**
- * One app's way in: DNS records, Ingress or IngressRoute, middlewares, TLS, NetworkPolicy.
+ * One app's way in: DNS records, Ingress or IngressRoute, middlewares, TLS,
+ * NetworkPolicy. The manifests come from lib/routes.ts and the records from
+ * lib/dns.ts; this component only registers them, in dependency order.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { DnsRecord } from "@pulumi/cloudflare/dnsRecord.js";
 import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
 import type { Issuers } from "./cert-manager.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
+import { middlewareManifest, routeManifests, routeSummary, type RouteSummary } from "../lib/routes.ts";
+import { dnsRecords, managedByComment } from "../lib/dns.ts";
 
 export interface AppRouteArgs {
   readonly app: AppSpec;
@@ -19,8 +25,83 @@ export interface AppRouteArgs {
 }
 
 export class AppRoute extends pulumi.ComponentResource {
+  /** host → DNS target(s) → service:port, one line per host and backend. */
+  readonly summary: readonly RouteSummary[];
+  /** The route objects (Ingresses or the IngressRoute); DNS records wait for them. */
+  readonly routes: readonly pulumi.Resource[];
+  readonly records: readonly DnsRecord[];
+
   constructor(name: string, args: AppRouteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:routes:AppRoute", name, {}, opts);
-    throw new Error(`TODO(issue 6) ${args.app.name}`);
+    const { app, entry, issuers } = args;
+    if (!issuers.names.includes(app.issuer)) {
+      throw new pulumi.ResourceError(`apps.${app.name}.issuer ${app.issuer} is not one of the ClusterIssuers (${issuers.names.join(", ")})`, this);
+    }
+    const m = routeManifests(app, entry);
+    const child = { parent: this };
+    const crds = [...entry.ready];
+
+    const basicAuthSecret = m.basicAuthSecret && this.basicAuthSecret(name, app, m.basicAuthSecret, args.basicAuthUsers);
+    const middlewares = m.middlewares.map(({ kind, manifest }) => {
+      const spec = kind === "ip-allow-list" && app.middlewares?.ipAllowList?.cloudflare
+        ? this.cloudflareRanges(app, args.cloudflareRanges).apply((cf) => middlewareManifest(app, kind, entry, cf).spec)
+        : manifest.spec;
+      const dependsOn = kind === "basic-auth" && basicAuthSecret ? [...crds, basicAuthSecret] : crds;
+      return new k8s.apiextensions.CustomResource(`${name}-middleware-${kind}`, { ...manifest, spec }, { ...child, dependsOn });
+    });
+
+    const backends: pulumi.Resource[] = [];
+    if (m.serversTransport) {
+      backends.push(new k8s.apiextensions.CustomResource(`${name}-serverstransport`, m.serversTransport, { ...child, dependsOn: crds }));
+    }
+    if (m.externalService) backends.push(new k8s.core.v1.Service(`${name}-service`, m.externalService, child));
+    if (m.endpointSlice) backends.push(new k8s.discovery.v1.EndpointSlice(`${name}-endpointslice`, m.endpointSlice, child));
+
+    // A route registered before its middlewares, backends, issuer or certificate
+    // exists is served broken (Traefik drops routers with missing references).
+    const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...backends];
+    const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
+      new k8s.networking.v1.Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
+    if (m.ingressRoute && m.certificate) {
+      const certificate = new k8s.apiextensions.CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
+      routes.push(new k8s.apiextensions.CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, certificate] }));
+    }
+    if (m.networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-networkpolicy`, m.networkPolicy, child);
+
+    // Records go live last, so a proxied host never points at a route that does
+    // not exist yet. They are Cloudflare resources: no Kubernetes provider.
+    const comment = managedByComment(pulumi.getProject(), pulumi.getStack());
+    this.records = dnsRecords(app, entry.addresses, args.dns, comment).map((r) =>
+      new DnsRecord(`${name}-dns-${r.key}`, {
+        zoneId: args.zoneId,
+        name: r.name,
+        type: r.type,
+        content: r.content,
+        proxied: r.proxied,
+        ttl: r.ttl,
+        comment: r.comment,
+      }, { ...child, dependsOn: routes }));
+
+    this.routes = routes;
+    this.summary = routeSummary(app, entry);
+    this.registerOutputs({ hosts: [...app.hosts].sort(), records: this.records.map((r) => r.id) });
+  }
+
+  private basicAuthSecret(name: string, app: AppSpec, target: { name: string; namespace: string; key: string }, users: pulumi.Output<string> | undefined): k8s.core.v1.Secret {
+    if (!users) {
+      throw new pulumi.ResourceError(`apps.${app.name}.middlewares.basicAuth needs the htpasswd lines of homelab:${app.middlewares?.basicAuth?.usersSecret} (basicAuthUsers)`, this);
+    }
+    return new k8s.core.v1.Secret(`${name}-basic-auth`, {
+      metadata: { name: target.name, namespace: target.namespace, labels: { "app.kubernetes.io/instance": app.name, "app.kubernetes.io/managed-by": "pulumi" } },
+      type: "Opaque",
+      stringData: { [target.key]: pulumi.secret(users) },
+    }, { parent: this });
+  }
+
+  private cloudflareRanges(app: AppSpec, ranges: CloudflareRanges | undefined): pulumi.Output<string[]> {
+    if (!ranges) {
+      throw new pulumi.ResourceError(`apps.${app.name}.middlewares.ipAllowList.cloudflare needs Cloudflare's ranges; pass cloudflareRanges to AppRoute`, this);
+    }
+    return ranges.ipv4;
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { ParsedConfig } from "./schema.ts";
 import { metallbEnabled, traefikPoolName } from "./resolve.ts";
+import { backendSlug } from "../lib/routes.ts";
 import { addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
@@ -29,7 +30,7 @@ interface Claim {
 export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: KeyPath, message: string) => issues.push({ path, message });
-  checkCluster(c, add);
+  checkCluster(c, secretKeys, add);
   checkAddressClaims(c, add);
   checkTraefik(c, add);
   checkCertManager(c, add);
@@ -39,9 +40,15 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
 
 type Add = (path: KeyPath, message: string) => void;
 
-function checkCluster(c: ParsedConfig, add: Add): void {
+function checkCluster(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): void {
   const cl = c.cluster;
-  if (cl.provider !== "talos") return;
+  if (cl.provider === "existing") {
+    const key = cl.kubeconfigSecret;
+    if (key in c || !secretKeys.has(key)) {
+      add(["cluster", "kubeconfigSecret"], `homelab:${key} is not a secret config value; store the cluster's kubeconfig with: pulumi config set --secret homelab:${key} < ~/.kube/config`);
+    }
+    return;
+  }
   const nodes = Object.entries(cl.nodes);
   const controlPlanes = nodes.filter(([, n]) => n.role === "controlplane");
   if (controlPlanes.length === 0) {
@@ -141,7 +148,7 @@ function checkTraefik(c: ParsedConfig, add: Add): void {
     }
   } else {
     if (t.replicas !== undefined && t.replicas !== 1 && t.placement === "controlplane") {
-      add(["traefik", "replicas"], `placement controlplane runs exactly one Traefik on the node holding the VIP; remove replicas (got ${t.replicas}) or use placement deployment`);
+      add(["traefik", "replicas"], `placement controlplane runs one Traefik on each control plane, so whichever holds the VIP answers; remove replicas (got ${t.replicas}) or use placement deployment`);
     }
     if (t.replicas !== undefined && t.placement === "daemonset") {
       add(["traefik", "replicas"], `placement daemonset runs one Traefik per node; remove replicas (got ${t.replicas})`);
@@ -156,9 +163,11 @@ function checkTraefik(c: ParsedConfig, add: Add): void {
     add(["cluster", "nodes"], "placement daemonset points DNS at every node's address; list the cluster's nodes (name, role, ip)");
   }
   if (t.acme.enabled) {
-    const replicas = t.placement === "deployment" ? (t.replicas ?? 2) : 1;
+    const controlPlanes = Object.values(c.cluster.nodes).filter((n) => n.role === "controlplane").length;
+    const replicas = t.placement === "deployment" ? (t.replicas ?? 2) : t.placement === "controlplane" ? Math.max(controlPlanes, 1) : 1;
     if (t.placement === "daemonset" || replicas > 1) {
-      add(["traefik", "acme", "enabled"], `Traefik's ACME storage cannot be shared between ${t.placement === "daemonset" ? "DaemonSet pods" : `${replicas} replicas`}; leave acme disabled (cert-manager issues certificates) or run one replica`);
+      const sharers = t.placement === "daemonset" ? "DaemonSet pods" : t.placement === "controlplane" ? `the Traefik pods of ${replicas} control planes` : `${replicas} replicas`;
+      add(["traefik", "acme", "enabled"], `Traefik's ACME storage cannot be shared between ${sharers}; leave acme disabled (cert-manager issues certificates) or run one replica`);
     }
     if (!t.acme.email) add(["traefik", "acme", "email"], "Traefik's ACME resolver needs an account e-mail; set traefik.acme.email");
   }
@@ -234,6 +243,55 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
     if (app.sticky && app.sticky.sameSite === "none" && !app.sticky.secure) {
       add(at("sticky", "secure"), "browsers drop SameSite=None cookies that are not Secure; set secure: true or another sameSite");
     }
+    checkAppRoute(c, name, app, add);
+  }
+  checkIngressNames(c, add);
+  for (const name of Object.keys(c.namespaces)) {
+    if (name === "default" || name.startsWith("kube-")) add(["namespaces", name], `Kubernetes creates namespace ${name} itself, so creating it again fails at deploy time; remove it from namespaces (apps may still use it)`);
+  }
+}
+
+type AppConfigOf = ParsedConfig["apps"][string];
+
+/** Rules of the route manifests lib/routes.ts renders from an app. */
+function checkAppRoute(c: ParsedConfig, name: string, app: AppConfigOf, add: Add): void {
+  const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
+  if (app.sticky && app.kind === "ingress") {
+    add(at("sticky"), "Traefik reads an Ingress's sticky cookie from annotations on the app's Service, which this stack does not own; set kind: ingressRoute (the cookie is set on the route) or drop sticky");
+  }
+  const ext = app.external;
+  if (app.kind === "external" && ext) {
+    const service = app.backends[0]!.service;
+    app.backends.forEach((b, i) => {
+      if (b.service !== service) add(at("backends", i, "service"), `an external app routes to the one Service this stack creates, ${service} (apps.${name}.backends[0].service); use ${service} here too`);
+      if (b.port !== ext.port) add(at("backends", i, "port"), `the Service this stack creates for apps.${name} listens on external.port ${ext.port}; use port ${ext.port}`);
+    });
+    if (ext.insecureSkipVerify && ext.scheme !== "https") add(at("external", "insecureSkipVerify"), "only an https backend has a certificate to verify; set scheme: https or remove insecureSkipVerify");
+  }
+  const cors = app.middlewares?.cors;
+  if (cors?.credentials && cors.origins.includes("*")) {
+    add(at("middlewares", "cors", "origins"), "browsers reject credentialed CORS responses for the origin *; list the allowed origins or set credentials: false");
+  }
+  const namespace = c.namespaces[app.namespace];
+  if (namespace?.defaultDeny && !app.networkPolicy && app.kind !== "external") {
+    add(at("networkPolicy"), `namespaces.${app.namespace}.defaultDeny blocks Traefik from the app's pods unless the app's policy allows it; remove networkPolicy: false or turn defaultDeny off`);
+  }
+}
+
+/**
+ * Ingresses are named <app>-<path slug>, so `/api/` and `/api`, or app `a` with
+ * `/b` and app `a-b` with `/`, would claim one name in a namespace.
+ */
+function checkIngressNames(c: ParsedConfig, add: Add): void {
+  const owners = new Map<string, string>();
+  for (const [name, app] of Object.entries(c.apps)) {
+    if (app.kind === "ingressRoute") continue;
+    app.backends.forEach((b, i) => {
+      const key = `${app.namespace}/${name}-${backendSlug(b.path)}`;
+      const owner = owners.get(key);
+      if (owner) add(["apps", name, "backends", i, "path"], `its Ingress would be named ${key.split("/")[1]} like the one of ${owner}; change one of the paths`);
+      else owners.set(key, `apps.${name}.backends[${i}].path`);
+    });
   }
 }
 
@@ -250,6 +308,10 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
   for (const [name, app] of Object.entries(c.apps)) {
     if ((app.proxied ?? c.dns.proxied) && !trust) {
       warnings.push({ path: ["apps", name, "proxied"], message: "proxied through Cloudflare while traefik.trustCloudflare is false: the app sees Cloudflare's address as the client IP" });
+    }
+    const allow = app.middlewares?.ipAllowList;
+    if (allow && !allow.cloudflare && (app.proxied ?? c.dns.proxied)) {
+      warnings.push({ path: ["apps", name, "middlewares", "ipAllowList", "ranges"], message: "the allow-list matches the connecting address, which for a proxied host is Cloudflare's edge: only clients reaching Traefik directly (split-horizon DNS) get in; add cloudflare: true or set proxied: false" });
     }
   }
   return warnings;

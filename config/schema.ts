@@ -149,7 +149,7 @@ const traefik = section({
   }).prefault({}).describe("Traefik's built-in ACME (community edition cannot share its storage between replicas)."),
   resources: resources.default(DEFAULTS.traefik.resources).describe("Container requests and limits."),
   chart: chart(DEFAULTS.charts.traefik),
-  crdsChart: chart(DEFAULTS.charts.traefikCrds),
+  crdsSource: z.url().default(DEFAULTS.traefik.crdsSource).describe("Where Traefik's CRD manifests are applied from: the chart's git repository; the tag follows traefik.chart.version, so a chart bump upgrades the CRDs too."),
 }).prefault({});
 
 const issuer = section({
@@ -220,6 +220,7 @@ const app = section({
     externalName: hostname.optional(),
     port: z.int().min(1).max(65535),
     scheme: z.enum(["http", "https"]).default("http"),
+    insecureSkipVerify: z.boolean().default(false).describe("https only: accept the service's self-signed certificate (the Proxmox UI, most NAS UIs); applies to this service alone."),
   }).optional().describe("For kind external: where the service lives (addresses or externalName)."),
   issuer: dnsLabel.optional().describe("ClusterIssuer. Default certManager.defaultIssuer."),
   proxied: z.boolean().optional().describe("Proxy through Cloudflare. Default dns.proxied."),

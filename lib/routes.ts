@@ -1,0 +1,559 @@
+/**
+ * Per-app route manifests, computed from the app's config and the IngressEntry
+ * Traefik hands over: Ingress or IngressRoute, Middlewares, the cert-manager
+ * Certificate, external Services and the NetworkPolicy. Plain values in, plain
+ * typed objects out; the AppRoute component only registers them.
+ *
+ * Kubernetes object names are the app's config key plus a role suffix
+ * (`immich-api`, `immich-tls`, `immich-rate-limit`), never a list position, so
+ * reordering the config renames nothing.
+ */
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
+import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
+import type { IService } from "kubernetes-models/v1/Service";
+import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
+import type { IIngressRoute } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute";
+import type { IMiddleware } from "@kubernetes-models/traefik/traefik.io/v1alpha1/Middleware";
+import type { IServersTransport } from "@kubernetes-models/traefik/traefik.io/v1alpha1/ServersTransport";
+import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
+import type { AppSpec } from "../config/resolve.ts";
+import type { BackendConfig } from "../config/schema.ts";
+import type { IngressEntry } from "../components/traefik.ts";
+import { ipToInt } from "./net.ts";
+
+/** The facts about the ingress that decide a route's shape (the entry without its resources). */
+export type RouteEntry = Omit<IngressEntry, "ready">;
+
+export type Backend = Pick<BackendConfig, "path" | "pathType" | "service" | "port">;
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byAddress = (a: string, b: string) => ipToInt(a) - ipToInt(b);
+const sortedUnique = (values: readonly string[]) => [...new Set(values)].sort(byString);
+
+/** Hosts in a fixed order, so the YAML order of `hosts` never changes a manifest. */
+export function sortedHosts(app: Pick<AppSpec, "hosts">): string[] {
+  return sortedUnique(app.hosts);
+}
+
+/**
+ * Router priority of a backend. Traefik tries routers from the highest priority
+ * down, so the more specific path must score higher:
+ *
+ *   priority = 2 × path length + (1 when pathType is Exact)
+ *
+ * Two paths can both match a request only when one is a prefix of the other
+ * (Traefik's PathPrefix compares characters, not segments), and then the longer
+ * one scores higher; an Exact path beats the Prefix of the same path. `/` scores
+ * 2, `/api` 8, `/api` Exact 9, `/graphql` 16. The same formula feeds the Ingress
+ * annotation and the IngressRoute field, so both kinds order alike, across apps
+ * sharing a host too.
+ */
+export function routePriority(backend: Pick<BackendConfig, "path" | "pathType">): number {
+  return 2 * backend.path.length + (backend.pathType === "Exact" ? 1 : 0);
+}
+
+/** `/` → `root`, `/api/v2` → `api-v2`: names an app's Ingress per backend. */
+export function backendSlug(path: string): string {
+  const slug = path.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return slug || "root";
+}
+
+/** Backends from the most specific path down (the order Traefik evaluates them), ties by path. */
+export function orderedBackends(app: Pick<AppSpec, "backends">): Backend[] {
+  return [...app.backends].sort((a, b) => routePriority(b) - routePriority(a) || byString(a.path, b.path));
+}
+
+export function tlsSecretName(app: Pick<AppSpec, "name">): string {
+  return `${app.name}-tls`;
+}
+
+export function basicAuthSecretName(app: Pick<AppSpec, "name">): string {
+  return `${app.name}-basic-auth-users`;
+}
+
+/** The key Traefik's basicAuth reads htpasswd lines from in an Opaque Secret. */
+export const BASIC_AUTH_USERS_KEY = "users";
+
+const labels = (app: Pick<AppSpec, "name">) => ({
+  "app.kubernetes.io/instance": app.name,
+  "app.kubernetes.io/managed-by": "pulumi",
+});
+
+// ── middlewares ─────────────────────────────────────────────────────────────
+
+/**
+ * The order Traefik runs an app's middlewares in: the cheapest rejections
+ * first (allow-list, rate limit); response-header middlewares next, so their
+ * headers also reach the 401s, redirects and CORS preflight answers produced by
+ * the ones after them; CORS before basic auth, because browsers send preflights
+ * without credentials; path rewriting last, just before the service.
+ */
+export const MIDDLEWARE_ORDER = ["ip-allow-list", "rate-limit", "security-headers", "cors", "redirect", "basic-auth", "strip-prefix"] as const;
+export type MiddlewareKind = (typeof MIDDLEWARE_ORDER)[number];
+
+export function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKind[] {
+  const m = app.middlewares;
+  if (!m) return [];
+  const present: Record<MiddlewareKind, boolean> = {
+    "ip-allow-list": Boolean(m.ipAllowList),
+    "rate-limit": Boolean(m.rateLimit),
+    "security-headers": m.securityHeaders === true,
+    cors: Boolean(m.cors),
+    redirect: Boolean(m.redirect),
+    "basic-auth": Boolean(m.basicAuth),
+    "strip-prefix": (m.stripPrefix?.length ?? 0) > 0,
+  };
+  return MIDDLEWARE_ORDER.filter((kind) => present[kind]);
+}
+
+export function middlewareName(app: Pick<AppSpec, "name">, kind: MiddlewareKind): string {
+  return `${app.name}-${kind}`;
+}
+
+export interface MiddlewareRef {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+export function middlewareRefs(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): MiddlewareRef[] {
+  return middlewareKinds(app).map((kind) => ({ name: middlewareName(app, kind), namespace: app.namespace }));
+}
+
+/** Traefik's provider-qualified names for the Ingress router-middlewares annotation. */
+export function middlewareAnnotation(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): string {
+  return middlewareRefs(app).map((r) => `${r.namespace}-${r.name}@kubernetescrd`).join(",");
+}
+
+/**
+ * The allow-list's source ranges: the configured CIDRs plus, with
+ * `cloudflare: true`, Cloudflare's IPv4 ranges from the deploy-time lookup
+ * (the records are A records, so Cloudflare reaches the origin over IPv4).
+ */
+export function allowListRanges(app: Pick<AppSpec, "middlewares">, cloudflareIpv4: readonly string[]): string[] {
+  const allow = app.middlewares?.ipAllowList;
+  if (!allow) return [];
+  return sortedUnique([...allow.ranges, ...(allow.cloudflare ? cloudflareIpv4 : [])]);
+}
+
+const HSTS_ONE_YEAR = 31_536_000;
+
+function middlewareSpec(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry, cloudflareIpv4: readonly string[]): IMiddleware["spec"] {
+  const m = app.middlewares!;
+  switch (kind) {
+    case "ip-allow-list":
+      // No ipStrategy: the allow-list matches the TCP peer. Behind Cloudflare the
+      // peer is Cloudflare's edge, which is exactly what `cloudflare: true` means to
+      // admit; the visitor's address sits in X-Forwarded-For, which anyone
+      // connecting to the entry address directly could forge.
+      return { ipAllowList: { sourceRange: allowListRanges(app, cloudflareIpv4) } };
+    case "rate-limit":
+      return {
+        rateLimit: {
+          average: m.rateLimit!.average,
+          burst: m.rateLimit!.burst,
+          // Behind Cloudflare every request comes from a few edge addresses, so
+          // limiting by peer would throttle all visitors together. When Traefik
+          // trusts Cloudflare's forwarded headers, the rightmost X-Forwarded-For
+          // entry is the visitor as Cloudflare saw it; otherwise the peer is the visitor.
+          ...(app.proxied && entry.trustsCloudflare ? { sourceCriterion: { ipStrategy: { depth: 1 } } } : {}),
+        },
+      };
+    case "security-headers":
+      return {
+        headers: {
+          stsSeconds: HSTS_ONE_YEAR,
+          stsIncludeSubdomains: true,
+          frameDeny: true,
+          contentTypeNosniff: true,
+          referrerPolicy: "strict-origin-when-cross-origin",
+        },
+      };
+    case "cors": {
+      const cors = m.cors!;
+      return {
+        headers: {
+          accessControlAllowOriginList: sortedUnique(cors.origins),
+          accessControlAllowMethods: sortedUnique(cors.methods),
+          accessControlAllowHeaders: sortedUnique(cors.headers),
+          accessControlMaxAge: cors.maxAge,
+          accessControlAllowCredentials: cors.credentials,
+          addVaryHeader: true,
+        },
+      };
+    }
+    case "redirect":
+      return { redirectRegex: { regex: m.redirect!.regex, replacement: m.redirect!.replacement, permanent: m.redirect!.permanent } };
+    case "basic-auth":
+      // htpasswd lines in an Opaque Secret's `users` key (several users, hashed);
+      // the kubernetes.io/basic-auth type would hold one user with a plain password.
+      // The backend never needs the credentials, so Traefik drops the header.
+      return { basicAuth: { secret: basicAuthSecretName(app), removeHeader: true } };
+    case "strip-prefix":
+      // Traefik strips the first listed prefix that matches: longest first, so
+      // `/v1/api` is not left half-stripped by `/v1`.
+      return { stripPrefix: { prefixes: [...new Set(m.stripPrefix!)].sort((a, b) => b.length - a.length || byString(a, b)) } };
+  }
+}
+
+export function middlewareManifest(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry, cloudflareIpv4: readonly string[]): IMiddleware {
+  return {
+    apiVersion: "traefik.io/v1alpha1",
+    kind: "Middleware",
+    metadata: { name: middlewareName(app, kind), namespace: app.namespace, labels: labels(app) },
+    spec: middlewareSpec(app, kind, entry, cloudflareIpv4),
+  };
+}
+
+// ── routes ──────────────────────────────────────────────────────────────────
+
+const servicePort = (port: number | string) => (typeof port === "number" ? { number: port } : { name: port });
+
+const ANNOTATION = {
+  clusterIssuer: "cert-manager.io/cluster-issuer",
+  entryPoints: "traefik.ingress.kubernetes.io/router.entrypoints",
+  middlewares: "traefik.ingress.kubernetes.io/router.middlewares",
+  priority: "traefik.ingress.kubernetes.io/router.priority",
+  tls: "traefik.ingress.kubernetes.io/router.tls",
+  serversScheme: "traefik.ingress.kubernetes.io/service.serversscheme",
+  serversTransport: "traefik.ingress.kubernetes.io/service.serverstransport",
+  sticky: "traefik.ingress.kubernetes.io/service.sticky.cookie",
+} as const;
+
+export interface IngressManifest {
+  /** The backend's path slug: the Ingress's name suffix and resource key. */
+  readonly slug: string;
+  readonly manifest: IIngress;
+}
+
+/**
+ * One Ingress per backend, so each can carry its own router priority (Traefik
+ * reads the priority per Ingress, not per path). All of an app's Ingresses
+ * share one TLS Secret, but only the first (by path) carries the cluster-issuer
+ * annotation: cert-manager's ingress-shim names the Certificate after the
+ * Secret and refuses to update one that another Ingress owns, so a second
+ * annotated Ingress would only produce warnings.
+ */
+export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManifest[] {
+  const hosts = sortedHosts(app);
+  const mw = middlewareAnnotation(app);
+  const byPath = [...app.backends].sort((a, b) => byString(a.path, b.path));
+  return byPath.map((backend, i) => {
+    const slug = backendSlug(backend.path);
+    const annotations: Record<string, string> = {
+      ...(i === 0 ? { [ANNOTATION.clusterIssuer]: app.issuer } : {}),
+      [ANNOTATION.entryPoints]: entry.secureEntryPoint,
+      ...(mw ? { [ANNOTATION.middlewares]: mw } : {}),
+      [ANNOTATION.priority]: String(routePriority(backend)),
+      [ANNOTATION.tls]: "true",
+    };
+    const manifest: IIngress = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: `${app.name}-${slug}`, namespace: app.namespace, labels: labels(app), annotations },
+      spec: {
+        ingressClassName: entry.className,
+        tls: [{ hosts, secretName: tlsSecretName(app) }],
+        rules: hosts.map((host) => ({
+          host,
+          http: {
+            paths: [{ path: backend.path, pathType: backend.pathType, backend: { service: { name: backend.service, port: servicePort(backend.port) } } }],
+          },
+        })),
+      },
+    };
+    return { slug, manifest };
+  });
+}
+
+/** `Host(`a`) || Host(`b`)`, parenthesised when combined with a path matcher. */
+export function hostMatcher(hosts: readonly string[]): string {
+  const alternatives = sortedUnique(hosts).map((h) => `Host(\`${h}\`)`);
+  return alternatives.length > 1 ? `(${alternatives.join(" || ")})` : alternatives[0]!;
+}
+
+export function routeMatch(hosts: readonly string[], backend: Pick<BackendConfig, "path" | "pathType">): string {
+  const path = backend.pathType === "Exact" ? `Path(\`${backend.path}\`)` : `PathPrefix(\`${backend.path}\`)`;
+  return `${hostMatcher(hosts)} && ${path}`;
+}
+
+/**
+ * The IngressRoute's TLS comes from a Certificate this stack creates:
+ * cert-manager's ingress-shim only watches Ingresses (and Gateways), never
+ * Traefik's IngressRoutes, so an annotation would issue nothing.
+ */
+export function certificateManifest(app: AppSpec): ICertificate {
+  return {
+    apiVersion: "cert-manager.io/v1",
+    kind: "Certificate",
+    metadata: { name: tlsSecretName(app), namespace: app.namespace, labels: labels(app) },
+    spec: {
+      secretName: tlsSecretName(app),
+      dnsNames: sortedHosts(app),
+      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: app.issuer },
+    },
+  };
+}
+
+export function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
+  const hosts = sortedHosts(app);
+  const middlewares = middlewareRefs(app);
+  const sticky = app.sticky;
+  return {
+    apiVersion: "traefik.io/v1alpha1",
+    kind: "IngressRoute",
+    metadata: { name: app.name, namespace: app.namespace, labels: labels(app) },
+    spec: {
+      entryPoints: [entry.secureEntryPoint],
+      routes: orderedBackends(app).map((backend) => ({
+        kind: "Rule" as const,
+        match: routeMatch(hosts, backend),
+        priority: routePriority(backend),
+        ...(middlewares.length ? { middlewares } : {}),
+        services: [
+          {
+            name: backend.service,
+            port: backend.port,
+            ...(sticky ? { sticky: { cookie: { name: sticky.cookie, secure: sticky.secure, httpOnly: sticky.httpOnly, sameSite: sticky.sameSite } } } : {}),
+          },
+        ],
+      })),
+      tls: { secretName: tlsSecretName(app) },
+    },
+  };
+}
+
+// ── external services ───────────────────────────────────────────────────────
+
+export function serversTransportName(app: Pick<AppSpec, "name">): string {
+  return `${app.name}-transport`;
+}
+
+/** The single Service an external app routes to (checks.ts makes every backend name it). */
+export function externalServiceName(app: Pick<AppSpec, "backends">): string {
+  return app.backends[0]!.service;
+}
+
+/**
+ * The in-cluster stand-in for a service outside the cluster: a Service without
+ * selector (endpoints listed by this stack) for addresses, or an ExternalName
+ * Service for a DNS name. Traefik reads its backend options from annotations on
+ * the Service, which here is ours to annotate (unlike an in-cluster app's).
+ */
+export function externalServiceManifest(app: AppSpec): IService {
+  const ext = app.external!;
+  const annotations: Record<string, string> = {};
+  if (ext.scheme === "https") annotations[ANNOTATION.serversScheme] = "https";
+  if (ext.insecureSkipVerify) annotations[ANNOTATION.serversTransport] = `${app.namespace}-${serversTransportName(app)}@kubernetescrd`;
+  if (app.sticky) {
+    annotations[ANNOTATION.sticky] = "true";
+    annotations[`${ANNOTATION.sticky}.httponly`] = String(app.sticky.httpOnly);
+    annotations[`${ANNOTATION.sticky}.name`] = app.sticky.cookie;
+    annotations[`${ANNOTATION.sticky}.samesite`] = app.sticky.sameSite;
+    annotations[`${ANNOTATION.sticky}.secure`] = String(app.sticky.secure);
+  }
+  const port = { name: ext.scheme, port: ext.port, protocol: "TCP" as const };
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: externalServiceName(app),
+      namespace: app.namespace,
+      labels: labels(app),
+      ...(Object.keys(annotations).length ? { annotations: Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => byString(a, b))) } : {}),
+    },
+    spec: ext.externalName
+      ? { type: "ExternalName", externalName: ext.externalName, ports: [port] }
+      : { type: "ClusterIP", ports: [{ ...port, targetPort: ext.port }] },
+  };
+}
+
+/**
+ * Endpoints of a selector-less Service as an EndpointSlice (the v1 Endpoints
+ * API is deprecated since Kubernetes 1.33; Traefik v3 reads EndpointSlices).
+ * The service-name label ties it to the Service; managed-by keeps Kubernetes'
+ * EndpointSlice controllers from claiming it.
+ */
+export function endpointSliceManifest(app: AppSpec): IEndpointSlice | undefined {
+  const ext = app.external!;
+  if (!ext.addresses?.length) return undefined;
+  const service = externalServiceName(app);
+  return {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: {
+      name: `${service}-external`,
+      namespace: app.namespace,
+      labels: { ...labels(app), "endpointslice.kubernetes.io/managed-by": "pulumi", "kubernetes.io/service-name": service },
+    },
+    addressType: "IPv4",
+    ports: [{ name: ext.scheme, port: ext.port, protocol: "TCP" }],
+    endpoints: [...new Set(ext.addresses)].sort(byAddress).map((address) => ({ addresses: [address], conditions: { ready: true } })),
+  };
+}
+
+/** Self-signed https backends (a NAS, the Proxmox UI) need Traefik to skip verification for this one service. */
+export function serversTransportManifest(app: AppSpec): IServersTransport | undefined {
+  if (!app.external?.insecureSkipVerify) return undefined;
+  return {
+    apiVersion: "traefik.io/v1alpha1",
+    kind: "ServersTransport",
+    metadata: { name: serversTransportName(app), namespace: app.namespace, labels: labels(app) },
+    spec: { insecureSkipVerify: true },
+  };
+}
+
+// ── network policy ──────────────────────────────────────────────────────────
+
+/** `10.0.10.21` or `10.0.10.21/32` → `10.0.10.21/32`. */
+const asCidr = (source: string) => (source.includes("/") ? source : `${source}/32`);
+
+/**
+ * Who Traefik's connections to app pods come from. A pod-network Traefik
+ * (deployment placement) is matched by its namespace and pod labels. A
+ * hostNetwork Traefik (daemonset, controlplane) has no pod identity of its own:
+ * its packets carry the node's address, so pod selectors never match it and the
+ * nodes' addresses are the peers.
+ */
+export function traefikPeers(entry: RouteEntry): INetworkPolicyPeer[] {
+  if (entry.hostNetwork) {
+    return sortedUnique(entry.nodeSources.map(asCidr))
+      .sort((a, b) => byAddress(a.split("/")[0]!, b.split("/")[0]!))
+      .map((cidr) => ({ ipBlock: { cidr } }));
+  }
+  return [
+    {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": entry.namespace } },
+      podSelector: { matchLabels: Object.fromEntries(Object.entries(entry.podLabels).sort(([a], [b]) => byString(a, b))) },
+    },
+  ];
+}
+
+/** A NetworkPolicy whose podSelector is spelt out (Kubernetes defaults it; Pulumi's types require it). */
+export type NetworkPolicyManifest = INetworkPolicy & { spec: INetworkPolicySpec & Required<Pick<INetworkPolicySpec, "podSelector">> };
+
+/**
+ * Lets Traefik reach the app's pods, so the route keeps working in a
+ * default-deny namespace. It selects every pod of the namespace and no ports:
+ * the config names the app's Service, not its pod labels, and Service ports,
+ * while a NetworkPolicy matches pod labels and container (target) ports; a
+ * guessed selector or port would silently blackhole the route. The peer is
+ * what this policy restricts: only Traefik.
+ */
+export function networkPolicyManifest(app: AppSpec, entry: RouteEntry): NetworkPolicyManifest | undefined {
+  if (app.kind === "external" || !app.networkPolicy) return undefined;
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: `${app.name}-allow-traefik`, namespace: app.namespace, labels: labels(app) },
+    spec: {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [{ from: traefikPeers(entry) }],
+    },
+  };
+}
+
+/**
+ * Denies all ingress to the namespace's pods except what another policy allows
+ * (each app's allow-traefik policy). Egress stays open: apps still reach DNS,
+ * databases and the internet.
+ */
+export function defaultDenyManifest(namespace: string): NetworkPolicyManifest {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "default-deny-ingress", namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+    spec: { podSelector: {}, policyTypes: ["Ingress"] },
+  };
+}
+
+// ── everything for one app ──────────────────────────────────────────────────
+
+export interface RouteManifests {
+  /** kind ingress and external. */
+  readonly ingresses: readonly IngressManifest[];
+  /** kind ingressRoute, with the Certificate its TLS Secret comes from. */
+  readonly ingressRoute?: IIngressRoute;
+  readonly certificate?: ICertificate;
+  /** In the order Traefik runs them. */
+  readonly middlewares: readonly { readonly kind: MiddlewareKind; readonly manifest: IMiddleware }[];
+  /** Where basicAuth's Secret goes; its `users` value is a secret, supplied by the component. */
+  readonly basicAuthSecret?: { readonly name: string; readonly namespace: string; readonly key: string };
+  readonly externalService?: IService;
+  readonly endpointSlice?: IEndpointSlice;
+  readonly serversTransport?: IServersTransport;
+  readonly networkPolicy?: NetworkPolicyManifest;
+}
+
+/**
+ * @param cloudflareIpv4 Cloudflare's IPv4 ranges, for an allow-list with `cloudflare: true`
+ */
+export function routeManifests(app: AppSpec, entry: RouteEntry, cloudflareIpv4: readonly string[] = []): RouteManifests {
+  const isRoute = app.kind === "ingressRoute";
+  const external = app.kind === "external" && app.external;
+  const endpointSlice = external ? endpointSliceManifest(app) : undefined;
+  const serversTransport = external ? serversTransportManifest(app) : undefined;
+  const networkPolicy = networkPolicyManifest(app, entry);
+  return {
+    ingresses: isRoute ? [] : ingressManifests(app, entry),
+    ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), certificate: certificateManifest(app) } : {}),
+    middlewares: middlewareKinds(app).map((kind) => ({ kind, manifest: middlewareManifest(app, kind, entry, cloudflareIpv4) })),
+    ...(app.middlewares?.basicAuth ? { basicAuthSecret: { name: basicAuthSecretName(app), namespace: app.namespace, key: BASIC_AUTH_USERS_KEY } } : {}),
+    ...(external ? { externalService: externalServiceManifest(app) } : {}),
+    ...(endpointSlice ? { endpointSlice } : {}),
+    ...(serversTransport ? { serversTransport } : {}),
+    ...(networkPolicy ? { networkPolicy } : {}),
+  };
+}
+
+// ── summary ─────────────────────────────────────────────────────────────────
+
+export interface RouteSummary {
+  readonly app: string;
+  readonly kind: AppSpec["kind"];
+  readonly host: string;
+  readonly path: string;
+  readonly pathType: BackendConfig["pathType"];
+  /** Where the host's DNS records point. */
+  readonly targets: readonly string[];
+  readonly proxied: boolean;
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number | string;
+  /** For kind external: where the Service leads, e.g. `https://pve1.lan:8006`. */
+  readonly external?: string;
+  readonly priority: number;
+  readonly issuer: string;
+  readonly tlsSecret: string;
+  /** Middleware names, in the order Traefik runs them. */
+  readonly middlewares: readonly string[];
+}
+
+/** One line per host and backend, for the synth summary: host → targets → service:port. */
+export function routeSummary(app: AppSpec, entry: Pick<RouteEntry, "addresses">): RouteSummary[] {
+  const targets = sortedUnique(entry.addresses).sort(byAddress);
+  const middlewares = middlewareRefs(app).map((r) => r.name);
+  const ext = app.kind === "external" ? app.external : undefined;
+  const external = ext ? `${ext.scheme}://${ext.externalName ?? [...new Set(ext.addresses ?? [])].sort(byAddress).join(",")}:${ext.port}` : undefined;
+  return sortedHosts(app).flatMap((host) =>
+    orderedBackends(app).map((b) => ({
+      app: app.name,
+      kind: app.kind,
+      host,
+      path: b.path,
+      pathType: b.pathType,
+      targets,
+      proxied: app.proxied,
+      namespace: app.namespace,
+      service: b.service,
+      port: b.port,
+      ...(external ? { external } : {}),
+      priority: routePriority(b),
+      issuer: app.issuer,
+      tlsSecret: tlsSecretName(app),
+      middlewares,
+    })),
+  );
+}

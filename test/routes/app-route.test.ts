@@ -1,0 +1,219 @@
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
+import { validConfig } from "../helpers/config.ts";
+import { AppRoute } from "../../components/app-route.ts";
+import { AppNamespaces } from "../../components/app-namespaces.ts";
+import type { IngressEntry } from "../../components/traefik.ts";
+
+const config = validConfig("homelab");
+const HTPASSWD = "admin:$apr1$mock$hash";
+const T = {
+  route: "homelab:routes:AppRoute",
+  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+  ingressRoute: "kubernetes:traefik.io/v1alpha1:IngressRoute",
+  middleware: "kubernetes:traefik.io/v1alpha1:Middleware",
+  certificate: "kubernetes:cert-manager.io/v1:Certificate",
+  serversTransport: "kubernetes:traefik.io/v1alpha1:ServersTransport",
+  secret: "kubernetes:core/v1:Secret",
+  service: "kubernetes:core/v1:Service",
+  endpointSlice: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  namespace: "kubernetes:core/v1:Namespace",
+  dns: "cloudflare:index/dnsRecord:DnsRecord",
+  marker: "test:index:Marker",
+};
+
+/** Stands in for the resources routes wait on (Traefik's CRDs and release, the ClusterIssuers). */
+class Marker extends pulumi.CustomResource {
+  constructor(name: string) {
+    super(T.marker, name, {});
+  }
+}
+
+/** GIVEN a Traefik entry and issuers built by hand, WHEN four contrasting apps are routed. */
+function program() {
+  const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+  const entry: IngressEntry = {
+    className: "traefik",
+    placement: "deployment",
+    addresses: ["10.0.10.240"],
+    namespace: "traefik",
+    podLabels: { "app.kubernetes.io/name": "traefik" },
+    hostNetwork: false,
+    nodeSources: [],
+    trustsCloudflare: true,
+    secureEntryPoint: "websecure",
+    ready: [new Marker("traefik-crds"), new Marker("traefik-release")],
+  };
+  const issuers = { names: ["letsencrypt-production", "letsencrypt-staging"], defaultIssuer: "letsencrypt-production", ready: [new Marker("letsencrypt-production")] };
+  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces }, { provider });
+  for (const name of ["immich", "traefik-admin", "home-assistant", "proxmox", "nas"]) {
+    const app = config.apps.find((a) => a.name === name)!;
+    new AppRoute(app.name, {
+      app,
+      entry,
+      issuers,
+      dns: config.dns,
+      zoneId: pulumi.output("0123456789abcdef0123456789abcdef"),
+      cloudflareRanges: { ipv4: pulumi.output([...MOCK_CLOUDFLARE_RANGES.ipv4Cidrs]), ipv6: pulumi.output([...MOCK_CLOUDFLARE_RANGES.ipv6Cidrs]) },
+      ...(app.middlewares?.basicAuth ? { basicAuthUsers: pulumi.secret(HTPASSWD) } : {}),
+    }, { provider, dependsOn: [...namespaces.ready] });
+  }
+}
+
+describe("AppRoute under mocks", () => {
+  let run: ProgramRun<void>;
+  before(async () => {
+    run = await recordProgram(program, { values: {}, secretKeys: [] });
+  });
+  const find = (type: string, name: string): RecordedResource => findResource(run, type, name);
+  const childrenOf = (app: string) => run.resources.filter((r) => r.parent === `${T.route}::${app}`);
+
+  it("names every child after its app and role, never a position", () => {
+    assert.deepStrictEqual(childrenOf("immich").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
+      "DnsRecord immich-dns-photos.example.com-10.0.10.240",
+      "Ingress immich-ingress-api",
+      "Ingress immich-ingress-root",
+      "Middleware immich-middleware-security-headers",
+      "NetworkPolicy immich-networkpolicy",
+    ]);
+    assert.deepStrictEqual(childrenOf("traefik-admin").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
+      "Certificate traefik-admin-certificate",
+      "DnsRecord traefik-admin-dns-admin.example.com-10.0.10.240",
+      "IngressRoute traefik-admin-ingressroute",
+      "Middleware traefik-admin-middleware-basic-auth",
+      "Middleware traefik-admin-middleware-security-headers",
+      "NetworkPolicy traefik-admin-networkpolicy",
+      "Secret traefik-admin-basic-auth",
+    ]);
+    assert.deepStrictEqual(childrenOf("proxmox").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
+      "DnsRecord proxmox-dns-pve.example.com-10.0.10.240",
+      "Ingress proxmox-ingress-root",
+      "Middleware proxmox-middleware-ip-allow-list",
+      "ServersTransport proxmox-serverstransport",
+      "Service proxmox-service",
+    ]);
+  });
+
+  it("registers routes after Traefik, the issuers and their middlewares", () => {
+    assert.deepStrictEqual(find(T.ingress, "immich-ingress-api").options.dependsOn, [
+      `${T.middleware}::immich-middleware-security-headers`,
+      `${T.marker}::letsencrypt-production`,
+      `${T.marker}::traefik-crds`,
+      `${T.marker}::traefik-release`,
+    ]);
+    assert.deepStrictEqual(find(T.ingress, "proxmox-ingress-root").options.dependsOn, [
+      `${T.service}::proxmox-service`,
+      `${T.middleware}::proxmox-middleware-ip-allow-list`,
+      `${T.serversTransport}::proxmox-serverstransport`,
+      `${T.marker}::letsencrypt-production`,
+      `${T.marker}::traefik-crds`,
+      `${T.marker}::traefik-release`,
+    ].sort());
+  });
+
+  it("registers the IngressRoute after its Certificate and middlewares, and the Certificate after the issuers", () => {
+    const deps = find(T.ingressRoute, "traefik-admin-ingressroute").options.dependsOn ?? [];
+    for (const dep of [
+      `${T.certificate}::traefik-admin-certificate`,
+      `${T.middleware}::traefik-admin-middleware-basic-auth`,
+      `${T.middleware}::traefik-admin-middleware-security-headers`,
+      `${T.marker}::letsencrypt-production`,
+      `${T.marker}::traefik-crds`,
+    ]) assert.ok(deps.includes(dep), `IngressRoute does not wait for ${dep}: ${deps.join(", ")}`);
+    assert.deepStrictEqual(find(T.certificate, "traefik-admin-certificate").options.dependsOn, [`${T.marker}::letsencrypt-production`]);
+    assert.ok(find(T.middleware, "traefik-admin-middleware-basic-auth").options.dependsOn?.includes(`${T.secret}::traefik-admin-basic-auth`));
+  });
+
+  it("keeps the htpasswd lines a secret in the basic-auth Secret", () => {
+    const secret = find(T.secret, "traefik-admin-basic-auth");
+    assert.deepStrictEqual(secret.inputs.metadata, {
+      name: "traefik-admin-basic-auth-users",
+      namespace: "apps",
+      labels: { "app.kubernetes.io/instance": "traefik-admin", "app.kubernetes.io/managed-by": "pulumi" },
+    });
+    assert.equal(secret.inputs.type, "Opaque");
+    const data = secret.inputs.stringData;
+    assert.ok(data === SECRET || (data as Record<string, unknown>).users === SECRET, `stringData is ${JSON.stringify(data)}`);
+    assert.ok(!JSON.stringify(run.resources).includes("$apr1$"), "htpasswd line in plain text");
+  });
+
+  it("fills the allow-list with Cloudflare's ranges from the deploy-time lookup", () => {
+    const mw = find(T.middleware, "home-assistant-middleware-ip-allow-list");
+    assert.deepStrictEqual(mw.inputs.spec, { ipAllowList: { sourceRange: [...MOCK_CLOUDFLARE_RANGES.ipv4Cidrs].sort() } });
+  });
+
+  it("creates Cloudflare records with the full name, automatic TTL when proxied, and no Kubernetes provider", () => {
+    const record = find(T.dns, "immich-dns-photos.example.com-10.0.10.240");
+    assert.deepStrictEqual(record.inputs, {
+      zoneId: "0123456789abcdef0123456789abcdef",
+      name: "photos.example.com",
+      type: "A",
+      content: "10.0.10.240",
+      proxied: true,
+      ttl: 1,
+      comment: "managed by pulumi homelab/homelab",
+    });
+    assert.deepStrictEqual(find(T.dns, "nas-dns-nas.example.com-10.0.10.240").inputs.ttl, 300);
+    for (const r of ofType(run, T.dns)) assert.ok(!r.options.provider?.startsWith("pulumi:providers:kubernetes"), `${r.name} uses ${r.options.provider}`);
+  });
+
+  it("publishes a host only after its routes exist", () => {
+    assert.deepStrictEqual(find(T.dns, "immich-dns-photos.example.com-10.0.10.240").options.dependsOn, [`${T.ingress}::immich-ingress-api`, `${T.ingress}::immich-ingress-root`]);
+    assert.deepStrictEqual(find(T.dns, "traefik-admin-dns-admin.example.com-10.0.10.240").options.dependsOn, [`${T.ingressRoute}::traefik-admin-ingressroute`]);
+  });
+
+  it("gives every Kubernetes child the cluster's provider", () => {
+    const kube = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+    assert.ok(kube.length > 20);
+    for (const r of kube) assert.equal(r.options.provider, "pulumi:providers:kubernetes::cluster", `${r.type} ${r.name}`);
+  });
+
+  it("routes an external NAS through a Service and EndpointSlice it owns", () => {
+    assert.deepStrictEqual(find(T.service, "nas-service").inputs.spec, { type: "ClusterIP", ports: [{ name: "http", port: 5000, protocol: "TCP", targetPort: 5000 }] });
+    assert.deepStrictEqual((find(T.endpointSlice, "nas-endpointslice").inputs as { endpoints: unknown }).endpoints, [{ addresses: ["10.0.10.5"], conditions: { ready: true } }]);
+    assert.equal(childrenOf("nas").some((r) => r.type === T.networkPolicy), false);
+  });
+});
+
+describe("AppNamespaces under mocks", () => {
+  let run: ProgramRun<void>;
+  before(async () => {
+    run = await recordProgram(program, { values: {}, secretKeys: [] });
+  });
+
+  it("creates each configured namespace with its Pod Security level, and default-deny where asked", () => {
+    const children = run.resources.filter((r) => r.parent === "homelab:routes:AppNamespaces::namespaces");
+    assert.deepStrictEqual(children.map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
+      "Namespace namespaces-apps",
+      "Namespace namespaces-media",
+      "Namespace namespaces-monitoring",
+      "NetworkPolicy namespaces-apps-default-deny",
+      "NetworkPolicy namespaces-media-default-deny",
+    ]);
+    const monitoring = findResource(run, T.namespace, "namespaces-monitoring").inputs.metadata as { name: string; labels: Record<string, string> };
+    assert.equal(monitoring.name, "monitoring");
+    assert.equal(monitoring.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-apps-default-deny").inputs, {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "default-deny-ingress", namespace: "apps", labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+      spec: { podSelector: {}, policyTypes: ["Ingress"] },
+    });
+  });
+
+  it("makes every route wait for the namespaces and their default-deny policies", () => {
+    const route = findResource(run, T.route, "immich");
+    assert.deepStrictEqual(route.options.dependsOn, [
+      `${T.namespace}::namespaces-apps`,
+      `${T.namespace}::namespaces-media`,
+      `${T.namespace}::namespaces-monitoring`,
+      `${T.networkPolicy}::namespaces-apps-default-deny`,
+      `${T.networkPolicy}::namespaces-media-default-deny`,
+    ]);
+  });
+});
