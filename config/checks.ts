@@ -5,9 +5,11 @@
  * All problems are collected; nothing throws.
  */
 import type { ParsedConfig } from "./schema.ts";
-import { metallbEnabled, traefikPoolName } from "./resolve.ts";
+import { metallbEnabled, traefikPoolName, type HomelabConfig } from "./resolve.ts";
+import { entryAddresses } from "../lib/traefik-values.ts";
+import { originAddresses } from "../lib/dns.ts";
 import { backendSlug } from "../lib/routes.ts";
-import { addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
+import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
 
@@ -293,6 +295,30 @@ function checkIngressNames(c: ParsedConfig, add: Add): void {
       else owners.set(key, `apps.${name}.backends[${i}].path`);
     });
   }
+}
+
+/**
+ * Rules that need derived values (Traefik's entry addresses), checked on the
+ * resolved config: a proxied host whose origin is private is unreachable for
+ * Cloudflare's edge, which only shows up as error 1002/522 after deploy.
+ */
+export function checkResolved(c: HomelabConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const proxied = c.apps.filter((a) => a.proxied).map((a) => a.name);
+  if (proxied.length === 0) return issues;
+  if (c.dns.publicAddress) {
+    if (!isPublicIpv4(c.dns.publicAddress)) issues.push({ path: ["dns", "publicAddress"], message: `${c.dns.publicAddress} is a private address; Cloudflare's edge cannot reach it. Use your router's public (WAN) IPv4` });
+    return issues;
+  }
+  const origins = originAddresses(true, entryAddresses(c.traefik, c.cluster), c.dns);
+  const privateOrigins = origins.filter((ip) => !isPublicIpv4(ip));
+  if (privateOrigins.length > 0) {
+    issues.push({
+      path: ["dns", "publicAddress"],
+      message: `proxied apps (${proxied.join(", ")}) would point Cloudflare at the private entry address ${privateOrigins.join(", ")}, which its edge cannot reach; set dns.publicAddress to the public IPv4 that forwards :80/:443 to ${privateOrigins.join(", ")}, or set proxied: false (dns.proxied for all apps)`,
+    });
+  }
+  return issues;
 }
 
 /** Problems worth a reviewer's attention that do not stop a deploy. */

@@ -27,12 +27,17 @@ export const DEFAULTS = {
   nameservers: ["1.1.1.1", "9.9.9.9"],
   charts: {
     traefik: { chart: "traefik", version: "41.3.0", repository: "https://traefik.github.io/charts" },
-    traefikCrds: { chart: "traefik-crds", version: "1.14.0", repository: "https://traefik.github.io/charts" },
     metallb: { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" },
     certManager: { chart: "cert-manager", version: "v1.21.1", repository: "https://charts.jetstack.io" },
   },
   traefik: {
     deploymentReplicas: 2,
+    /**
+     * Traefik's CRDs come from the chart's own git tag (v<chart version>): the
+     * separate traefik-crds chart was deprecated in chart 38.0.2 and removed
+     * before 40.1.0 (last release 1.18.0, older than chart 41's CRDs).
+     */
+    crdsSource: "https://raw.githubusercontent.com/traefik/traefik-helm-chart",
     resources: {
       requests: { cpu: "100m", memory: "128Mi" },
       limits: { memory: "256Mi" },

@@ -78,7 +78,7 @@ export interface HomelabConfig {
     readonly pools: readonly { readonly name: string; readonly addresses: readonly string[]; readonly autoAssign: boolean }[];
     readonly chart: ChartRef;
   };
-  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "crdsChart" | "placement" | "loadBalancerIP" | "pool"> & {
+  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool"> & {
     readonly placement: Placement;
     readonly replicas: number;
     /** Deployment placement: the MetalLB address the Service requests. */
@@ -86,7 +86,8 @@ export interface HomelabConfig {
     readonly pool?: string;
     readonly trustCloudflare: boolean;
     readonly chart: ChartRef;
-    readonly crdsChart: ChartRef;
+    /** Some app routes to an ExternalName Service, which Traefik's providers refuse unless allowed. */
+    readonly allowExternalNameServices: boolean;
   };
   readonly certManager: Omit<ParsedConfig["certManager"], "chart"> & { readonly chart: ChartRef };
   readonly dns: ParsedConfig["dns"];
@@ -163,7 +164,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
   const pool = poolName ? p.metallb.pools[poolName] : undefined;
   const loadBalancerIP = placement === "deployment" ? (p.traefik.loadBalancerIP ?? (pool ? firstAddress(pool.addresses[0]!) : undefined)) : undefined;
-  const { chart: traefikChart, crdsChart, replicas, trustCloudflare, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
+  const { chart: traefikChart, replicas, trustCloudflare, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
 
   const config: HomelabConfig = {
     cluster: resolveCluster(p.cluster),
@@ -180,7 +181,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
       ...(poolName ? { pool: poolName } : {}),
       trustCloudflare: trustCloudflare ?? p.dns.proxied,
       chart: { chart: DEFAULTS.charts.traefik.chart, ...traefikChart },
-      crdsChart: { chart: DEFAULTS.charts.traefikCrds.chart, ...crdsChart },
+      allowExternalNameServices: Object.values(p.apps).some((a) => a.kind === "external" && Boolean(a.external?.externalName)),
     },
     certManager: { ...p.certManager, chart: { chart: DEFAULTS.charts.certManager.chart, ...p.certManager.chart } },
     dns: p.dns,

@@ -173,6 +173,7 @@ const dns = section({
   zone: hostname.describe("Cloudflare zone, e.g. example.com."),
   zoneId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a 32-character Cloudflare zone id" }).optional().describe("Zone id; looked up by name when absent."),
   proxied: z.boolean().default(DEFAULTS.dns.proxied).describe("Proxy records through Cloudflare by default."),
+  publicAddress: ipv4("your public (WAN) address").optional().describe("Public IPv4 that forwards :80/:443 to the ingress entry. Proxied records point here (Cloudflare cannot reach private addresses); required when a proxied app's entry address is private."),
   ttl: z.int().min(60).max(86400).default(DEFAULTS.dns.ttl).describe("TTL of unproxied records (proxied records are automatic)."),
 });
 

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { homelabSchema } from "./schema.ts";
-import { checkConfig, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
+import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
 import { resolveConfig, type HomelabConfig } from "./resolve.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
@@ -52,7 +52,10 @@ export function parseHomelabConfig(raw: Record<string, unknown>, secretKeys: Rea
   }
   const issues = checkConfig(parsed.data, secretKeys);
   if (issues.length > 0) return { ok: false, errors: issues.map((i) => issueLine(i, raw)) };
-  return { ok: true, config: resolveConfig(parsed.data), warnings: configWarnings(parsed.data).map((i) => issueLine(i, raw)) };
+  const config = resolveConfig(parsed.data);
+  const resolvedIssues = checkResolved(config);
+  if (resolvedIssues.length > 0) return { ok: false, errors: resolvedIssues.map((i) => issueLine(i, raw)) };
+  return { ok: true, config, warnings: configWarnings(parsed.data).map((i) => issueLine(i, raw)) };
 }
 
 /**

@@ -32,17 +32,27 @@ export function dnsTargets(addresses: readonly string[]): string[] {
 }
 
 /**
- * One A record per host and entry address. Several A records on one name are
+ * Where a host's records point. Cloudflare's edge cannot reach a private
+ * origin (error 1002), so a proxied host points at the public address that
+ * forwards to the entry when one is configured; an unproxied host points at
+ * the entry itself (LAN clients, or an entry with public addresses).
+ */
+export function originAddresses(proxied: boolean, entryAddresses: readonly string[], dns: Pick<HomelabConfig["dns"], "publicAddress">): string[] {
+  return dnsTargets(proxied && dns.publicAddress ? [dns.publicAddress] : entryAddresses);
+}
+
+/**
+ * One A record per host and origin address. Several A records on one name are
  * how the daemonset placement spreads clients over the nodes; a proxied name
  * lets Cloudflare pick among them.
  */
 export function dnsRecords(
   app: Pick<AppSpec, "hosts" | "proxied">,
   entryAddresses: readonly string[],
-  dns: Pick<HomelabConfig["dns"], "ttl">,
+  dns: Pick<HomelabConfig["dns"], "ttl" | "publicAddress">,
   comment: string,
 ): DnsRecordSpec[] {
-  const targets = dnsTargets(entryAddresses);
+  const targets = originAddresses(app.proxied, entryAddresses, dns);
   const hosts = [...new Set(app.hosts)].sort();
   return hosts.flatMap((host) =>
     targets.map((address) => ({

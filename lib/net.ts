@@ -97,3 +97,10 @@ export function addressEntryProblem(entry: string): string | undefined {
   }
   return isIpv4(entry) ? undefined : "is not an IPv4 address, range or CIDR";
 }
+
+/** Ranges the public internet (and so Cloudflare's edge) cannot reach. */
+const NON_PUBLIC = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"].map(cidrRange);
+
+export function isPublicIpv4(ip: string): boolean {
+  return !NON_PUBLIC.some((r) => rangeContains(r, ip));
+}

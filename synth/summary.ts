@@ -5,6 +5,7 @@
  */
 import type { RecordedResource } from "./recorder.ts";
 import { TYPES } from "./write.ts";
+import { ipToInt } from "../lib/net.ts";
 
 export interface RouteRow {
   readonly host: string;
@@ -42,10 +43,10 @@ function dnsTargets(resources: readonly RecordedResource[]): Map<string, { targe
   for (const r of resources.filter((x) => x.type === TYPES.dnsRecord)) {
     const host = str(r.inputs.name);
     const entry = byHost.get(host) ?? { targets: [], proxied: r.inputs.proxied === true };
-    entry.targets.push(`${str(r.inputs.type)} ${str(r.inputs.content)}`);
+    entry.targets.push(str(r.inputs.content));
     byHost.set(host, entry);
   }
-  for (const e of byHost.values()) e.targets.sort();
+  for (const e of byHost.values()) e.targets.sort(byAddress);
   return byHost;
 }
 
@@ -67,6 +68,8 @@ function issuersBySecret(resources: readonly RecordedResource[]): Map<string, st
   }
   return bySecret;
 }
+
+const byAddress = (a: string, b: string) => ipToInt(a) - ipToInt(b);
 
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const INGRESS_ROUTE = "kubernetes:traefik.io/v1alpha1:IngressRoute";
@@ -123,26 +126,35 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
 
-/** Cloudflare → entry address → Traefik → Service, for this stack's placement. */
+/**
+ * Cloudflare → (public address →) entry address → Traefik → Service, for this
+ * stack's placement; unproxied hosts reach the entry directly.
+ */
 export function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): string {
   const placement = str(ingress.placement);
-  const addresses = arr(ingress.addresses).map(str);
+  const entries = arr(ingress.addresses).map(str);
+  const via = placement === "deployment" ? "MetalLB LoadBalancer IP" : placement === "daemonset" ? "node, hostNetwork :443" : "Talos VIP, hostNetwork :443";
   const lines = ["flowchart LR", "  user([client])"];
-  const proxied = rows.some((r) => r.proxied);
-  const direct = rows.some((r) => !r.proxied);
-  if (proxied) lines.push("  cf{{Cloudflare proxy}}", "  user --> cf");
-  const via = placement === "deployment" ? "MetalLB LoadBalancer IP" : placement === "daemonset" ? "node IP, hostNetwork :443" : "Talos VIP, hostNetwork :443";
-  for (const a of addresses) {
-    lines.push(`  ${mermaidId(`ip_${a}`)}["${a}<br/>${via}"]`);
-    if (proxied) lines.push(`  cf --> ${mermaidId(`ip_${a}`)}`);
-    if (direct) lines.push(`  user -. unproxied .-> ${mermaidId(`ip_${a}`)}`);
-    lines.push(`  ${mermaidId(`ip_${a}`)} --> traefik`);
+  const entryId = (a: string) => mermaidId(`entry_${a}`);
+  for (const a of entries) lines.push(`  ${entryId(a)}["${a}<br/>${via}"]`, `  ${entryId(a)} --> traefik`);
+  const proxiedOrigins = [...new Set(rows.filter((r) => r.proxied).flatMap((r) => r.targets))].sort(byAddress);
+  if (proxiedOrigins.length > 0) lines.push("  cf{{Cloudflare proxy}}", "  user --> cf");
+  for (const o of proxiedOrigins) {
+    if (entries.includes(o)) {
+      lines.push(`  cf --> ${entryId(o)}`);
+      continue;
+    }
+    const wan = mermaidId(`wan_${o}`);
+    lines.push(`  ${wan}["${o}<br/>public address, port-forward"]`, `  cf --> ${wan}`, ...entries.map((a) => `  ${wan} --> ${entryId(a)}`));
+  }
+  for (const a of [...new Set(rows.filter((r) => !r.proxied).flatMap((r) => r.targets))].sort(byAddress)) {
+    lines.push(`  user -. "DNS only" .-> ${entries.includes(a) ? entryId(a) : mermaidId(`wan_${a}`)}`);
   }
   lines.push(`  traefik[["Traefik (${placement})"]]`);
   const services = [...new Set(rows.flatMap((r) => r.service.split(", ")))].sort();
-  for (const s of services) {
-    const hosts = [...new Set(rows.filter((r) => r.service.split(", ").includes(s)).map((r) => `${r.host}${r.path === "/" ? "" : r.path}`))].sort();
-    lines.push(`  ${mermaidId(`svc_${s}`)}["${s}"]`, `  traefik -- "${hosts.join("<br/>")}" --> ${mermaidId(`svc_${s}`)}`);
+  for (const svc of services) {
+    const hosts = [...new Set(rows.filter((r) => r.service.split(", ").includes(svc)).map((r) => `${r.host}${r.path === "/" ? "" : r.path}`))].sort();
+    lines.push(`  ${mermaidId(`svc_${svc}`)}["${svc}"]`, `  traefik -- "${hosts.join("<br/>")}" --> ${mermaidId(`svc_${svc}`)}`);
   }
   return ["```mermaid", ...lines, "```"].join("\n");
 }

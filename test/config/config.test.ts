@@ -23,7 +23,7 @@ const BAD_CONFIGS: readonly [string, Record<string, unknown>, string, string][] 
   ["Traefik address outside its pool", { "traefik.loadBalancerIP": "10.0.10.200" }, "homelab:traefik.loadBalancerIP", "not in metallb.pools.services"],
   ["controlplane placement without a VIP", { "traefik.placement": "controlplane", "traefik.replicas": undefined, "traefik.loadBalancerIP": undefined, "cluster.network.vip": undefined }, "homelab:cluster.network.vip", "placement controlplane sends traffic to the Talos VIP"],
   ["daemonset placement with replicas", { "traefik.placement": "daemonset", "traefik.loadBalancerIP": undefined }, "homelab:traefik.replicas", "placement daemonset runs one Traefik per node"],
-  ["controlplane placement with 2 replicas", { "traefik.placement": "controlplane", "traefik.loadBalancerIP": undefined }, "homelab:traefik.replicas", "runs exactly one Traefik"],
+  ["controlplane placement with 2 replicas", { "traefik.placement": "controlplane", "traefik.loadBalancerIP": undefined }, "homelab:traefik.replicas", "runs one Traefik on each control plane"],
   ["deployment with one replica", { "traefik.replicas": 1 }, "homelab:traefik.replicas", "at least 2"],
   ["ACME with two replicas", { "traefik.acme": { enabled: true, email: "a@example.com" } }, "homelab:traefik.acme.enabled", "cannot be shared between 2 replicas"],
   ["app host outside the zone", { "apps.grafana.hosts": ["grafana.example.org"] }, "homelab:apps.grafana.hosts[0]", "outside dns.zone example.com"],
@@ -36,6 +36,8 @@ const BAD_CONFIGS: readonly [string, Record<string, unknown>, string, string][] 
   ["unknown placement", { "traefik.placement": "hostport" }, "homelab:traefik.placement", "expected placement deployment, daemonset or controlplane"],
   ["missing ACME e-mail", { "certManager.email": undefined }, "homelab:certManager.email", "is required"],
   ["MetalLB disabled under the deployment placement", { "metallb.enabled": false }, "homelab:metallb.enabled", "placement deployment needs MetalLB"],
+  ["proxied apps behind a private entry, no public address", { "dns.publicAddress": undefined }, "homelab:dns.publicAddress", "would point Cloudflare at the private entry address 10.0.10.240"],
+  ["a private public address", { "dns.publicAddress": "192.168.1.1" }, "homelab:dns.publicAddress", "192.168.1.1 is a private address"],
   ["Talos version malformed", { "cluster.talos.version": "1.13" }, "homelab:cluster.talos.version", "like v1.13.9"],
 ];
 

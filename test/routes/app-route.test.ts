@@ -75,7 +75,7 @@ describe("AppRoute under mocks", () => {
 
   it("names every child after its app and role, never a position", () => {
     assert.deepStrictEqual(childrenOf("immich").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "DnsRecord immich-dns-photos.example.com-10.0.10.240",
+      "DnsRecord immich-dns-photos.example.com-203.0.113.10",
       "Ingress immich-ingress-api",
       "Ingress immich-ingress-root",
       "Middleware immich-middleware-security-headers",
@@ -83,7 +83,7 @@ describe("AppRoute under mocks", () => {
     ]);
     assert.deepStrictEqual(childrenOf("traefik-admin").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
       "Certificate traefik-admin-certificate",
-      "DnsRecord traefik-admin-dns-admin.example.com-10.0.10.240",
+      "DnsRecord traefik-admin-dns-admin.example.com-203.0.113.10",
       "IngressRoute traefik-admin-ingressroute",
       "Middleware traefik-admin-middleware-basic-auth",
       "Middleware traefik-admin-middleware-security-headers",
@@ -148,12 +148,12 @@ describe("AppRoute under mocks", () => {
   });
 
   it("creates Cloudflare records with the full name, automatic TTL when proxied, and no Kubernetes provider", () => {
-    const record = find(T.dns, "immich-dns-photos.example.com-10.0.10.240");
+    const record = find(T.dns, "immich-dns-photos.example.com-203.0.113.10");
     assert.deepStrictEqual(record.inputs, {
       zoneId: "0123456789abcdef0123456789abcdef",
       name: "photos.example.com",
       type: "A",
-      content: "10.0.10.240",
+      content: "203.0.113.10",
       proxied: true,
       ttl: 1,
       comment: "managed by pulumi homelab/homelab",
@@ -163,8 +163,8 @@ describe("AppRoute under mocks", () => {
   });
 
   it("publishes a host only after its routes exist", () => {
-    assert.deepStrictEqual(find(T.dns, "immich-dns-photos.example.com-10.0.10.240").options.dependsOn, [`${T.ingress}::immich-ingress-api`, `${T.ingress}::immich-ingress-root`]);
-    assert.deepStrictEqual(find(T.dns, "traefik-admin-dns-admin.example.com-10.0.10.240").options.dependsOn, [`${T.ingressRoute}::traefik-admin-ingressroute`]);
+    assert.deepStrictEqual(find(T.dns, "immich-dns-photos.example.com-203.0.113.10").options.dependsOn, [`${T.ingress}::immich-ingress-api`, `${T.ingress}::immich-ingress-root`]);
+    assert.deepStrictEqual(find(T.dns, "traefik-admin-dns-admin.example.com-203.0.113.10").options.dependsOn, [`${T.ingressRoute}::traefik-admin-ingressroute`]);
   });
 
   it("gives every Kubernetes child the cluster's provider", () => {

@@ -366,10 +366,21 @@ describe("network policies", () => {
 
 describe("DNS records", () => {
   const comment = managedByComment("homelab", "homelab");
-  const targets = (entry: RouteEntry, app = appNamed("grafana")) => dnsRecords(app, entry.addresses, config.dns, comment).map((r) => [r.key, r.content]);
+  // Entry addresses as DNS targets: a zone whose entry is reachable as it is (no port-forwarding public address).
+  const direct = { ...config.dns, publicAddress: undefined };
+  const targets = (entry: RouteEntry, app = appNamed("grafana")) => dnsRecords(app, entry.addresses, direct, comment).map((r) => [r.key, r.content]);
+
+  it("points a proxied host at the public address that forwards to the entry, an unproxied one at the entry", () => {
+    assert.deepStrictEqual(dnsRecords(appNamed("grafana"), daemonset.addresses, config.dns, comment).map((r) => [r.key, r.content, r.proxied]), [
+      ["grafana.example.com-203.0.113.10", "203.0.113.10", true],
+    ]);
+    assert.deepStrictEqual(dnsRecords(appNamed("nas"), deployment.addresses, config.dns, comment).map((r) => [r.key, r.content, r.proxied]), [
+      ["nas.example.com-10.0.10.240", "10.0.10.240", false],
+    ]);
+  });
 
   it("points a host at the MetalLB address (deployment)", () => {
-    assert.deepStrictEqual(dnsRecords(appNamed("grafana"), deployment.addresses, config.dns, comment), [
+    assert.deepStrictEqual(dnsRecords(appNamed("grafana"), deployment.addresses, direct, comment), [
       { key: "grafana.example.com-10.0.10.240", name: "grafana.example.com", type: "A", content: "10.0.10.240", proxied: true, ttl: 1, comment: "managed by pulumi homelab/homelab" },
     ]);
   });
@@ -383,7 +394,7 @@ describe("DNS records", () => {
   });
 
   it("uses the zone's TTL for unproxied hosts and one record per host of a multi-host app", () => {
-    const nas = dnsRecords(appNamed("nas"), deployment.addresses, config.dns, comment);
+    const nas = dnsRecords(appNamed("nas"), deployment.addresses, direct, comment);
     assert.deepStrictEqual(nas.map((r) => [r.proxied, r.ttl]), [[false, 300]]);
     assert.deepStrictEqual(targets(deployment, appNamed("legacy-blog")), [
       ["blog.example.com-10.0.10.240", "10.0.10.240"],
