@@ -2,7 +2,13 @@
  * cert-manager: Helm release, the Cloudflare token Secret, Let's Encrypt ClusterIssuers.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
+import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
 import type { HomelabConfig } from "../config/resolve.ts";
+import { namespaceManifest } from "../lib/namespaces.ts";
+import { CERT_MANAGER_NAMESPACE, CERT_MANAGER_RELEASE, CLOUDFLARE_TOKEN_SECRET, certManagerValues, clusterIssuerManifests } from "../lib/cert-manager.ts";
 
 /** The ClusterIssuers routes may name. */
 export interface Issuers {
@@ -23,6 +29,38 @@ export class CertManager extends pulumi.ComponentResource {
   readonly issuers: Issuers;
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:platform:CertManager", name, {}, opts);
-    throw new Error(`TODO(issue 5) ${args.zone}`);
+    const cm = args.certManager;
+
+    const namespace = new Namespace(`${name}-namespace`, namespaceManifest(CERT_MANAGER_NAMESPACE, "restricted"), { parent: this });
+    // Waits for the webhook (and the chart's startupapicheck hook): a
+    // ClusterIssuer sent before the webhook answers is refused.
+    const release = new Release(`${name}-release`, {
+      name: CERT_MANAGER_RELEASE,
+      chart: cm.chart.chart,
+      version: cm.chart.version,
+      repositoryOpts: { repo: cm.chart.repository },
+      namespace: CERT_MANAGER_NAMESPACE,
+      createNamespace: false,
+      values: certManagerValues(cm),
+    }, { parent: this, dependsOn: [namespace] });
+
+    // The token stays a Pulumi secret; the issuers only name the Secret, never its value.
+    const token = new Secret(`${name}-cloudflare-token`, {
+      metadata: { name: CLOUDFLARE_TOKEN_SECRET.name, namespace: CERT_MANAGER_NAMESPACE },
+      type: "Opaque",
+      stringData: { [CLOUDFLARE_TOKEN_SECRET.key]: pulumi.secret(args.cloudflareApiToken) },
+    }, { parent: this, dependsOn: [namespace] });
+
+    const manifests = clusterIssuerManifests(cm, args.zone);
+    const issuers = manifests.map((manifest) =>
+      new CustomResource(`${name}-issuer-${manifest.metadata.name}`, manifest, { parent: this, dependsOn: [release, token] }),
+    );
+
+    this.issuers = {
+      names: manifests.map((m) => m.metadata.name),
+      defaultIssuer: cm.defaultIssuer,
+      ready: issuers,
+    };
+    this.registerOutputs({ issuers: this.issuers.names, defaultIssuer: cm.defaultIssuer });
   }
 }

@@ -2,7 +2,12 @@
  * MetalLB: Helm release, then address pools and their L2 advertisement.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
+import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
 import type { HomelabConfig } from "../config/resolve.ts";
+import { namespaceManifest } from "../lib/namespaces.ts";
+import { METALLB_NAMESPACE, METALLB_RELEASE, ipAddressPoolManifest, l2AdvertisementManifest, metallbValues } from "../lib/metallb.ts";
 
 export interface MetalLBArgs {
   readonly metallb: HomelabConfig["metallb"];
@@ -13,6 +18,26 @@ export class MetalLB extends pulumi.ComponentResource {
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: MetalLBArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:platform:MetalLB", name, {}, opts);
-    throw new Error(`TODO(issue 5) ${args.metallb.pools.length}`);
+    const { chart, pools } = args.metallb;
+
+    // The speaker answers ARP from the host network with NET_RAW: only `privileged` admits it.
+    const namespace = new Namespace(`${name}-namespace`, namespaceManifest(METALLB_NAMESPACE, "privileged"), { parent: this });
+    // The release waits for MetalLB's webhook, which validates every pool below.
+    const release = new Release(`${name}-release`, {
+      name: METALLB_RELEASE,
+      chart: chart.chart,
+      version: chart.version,
+      repositoryOpts: { repo: chart.repository },
+      namespace: METALLB_NAMESPACE,
+      createNamespace: false,
+      values: metallbValues(),
+    }, { parent: this, dependsOn: [namespace] });
+
+    const afterRelease = { parent: this, dependsOn: [release] };
+    const poolResources = pools.map((pool) => new CustomResource(`${name}-pool-${pool.name}`, ipAddressPoolManifest(pool), afterRelease));
+    const advertisement = pools.length > 0 ? [new CustomResource(`${name}-l2`, l2AdvertisementManifest(pools), afterRelease)] : [];
+
+    this.ready = [...poolResources, ...advertisement];
+    this.registerOutputs({ pools: pools.map((p) => p.name) });
   }
 }

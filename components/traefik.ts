@@ -2,28 +2,24 @@
  * Traefik in one of three placements. Hands routes and DNS an IngressEntry.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
+import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
+import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import type { ClusterSpec, HomelabConfig } from "../config/resolve.ts";
-import type { Placement } from "../config/schema.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
+import { namespaceManifest } from "../lib/namespaces.ts";
+import {
+  TRAEFIK_NAMESPACE,
+  TRAEFIK_RELEASE,
+  ingressEntryOf,
+  traefikCrdUrls,
+  traefikPodSecurity,
+  traefikValues,
+  type IngressEntrySpec,
+} from "../lib/traefik-values.ts";
 
 /** What routes and DNS need to know about the ingress, handed over by value. */
-export interface IngressEntry {
-  /** The IngressClass the Traefik chart creates; every Ingress names it. */
-  readonly className: string;
-  readonly placement: Placement;
-  /** Where DNS points: the LoadBalancer IP (deployment), every node IP (daemonset) or the VIP (controlplane). */
-  readonly addresses: readonly string[];
-  readonly namespace: string;
-  /** Labels of the Traefik pods, for NetworkPolicy peers. */
-  readonly podLabels: Readonly<Record<string, string>>;
-  /** hostNetwork placements reach app pods from node addresses, not pod IPs. */
-  readonly hostNetwork: boolean;
-  /** Node addresses (CIDR /32s) Traefik connects from when it uses the host network. */
-  readonly nodeSources: readonly string[];
-  /** Traefik trusts X-Forwarded-* from Cloudflare only. */
-  readonly trustsCloudflare: boolean;
-  /** The entry point TLS routes attach to. */
-  readonly secureEntryPoint: string;
+export interface IngressEntry extends IngressEntrySpec {
   /** Routes depend on these (CRDs and the release). */
   readonly ready: readonly pulumi.Resource[];
 }
@@ -40,6 +36,34 @@ export class Traefik extends pulumi.ComponentResource {
   readonly entry: IngressEntry;
   constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:platform:Traefik", name, {}, opts);
-    throw new Error(`TODO(issue 5) ${args.traefik.placement}`);
+    const { traefik, cluster } = args;
+    if (traefik.trustCloudflare && !args.cloudflareRanges) {
+      throw new pulumi.ResourceError("traefik.trustCloudflare needs Cloudflare's IP ranges; pass cloudflareRanges from the deploy-time lookup", this);
+    }
+
+    const namespace = new Namespace(`${name}-namespace`, namespaceManifest(TRAEFIK_NAMESPACE, traefikPodSecurity(traefik.placement)), { parent: this });
+    // Applied by Pulumi (server-side) rather than from the chart's crds/ folder,
+    // which Helm installs once and never upgrades.
+    const crds = new ConfigGroup(`${name}-crds`, { files: traefikCrdUrls(traefik.crdsSource, traefik.chart.version) }, { parent: this });
+
+    const ranges = args.cloudflareRanges;
+    const values = traefik.trustCloudflare && ranges
+      ? pulumi.all([ranges.ipv4, ranges.ipv6]).apply(([v4, v6]) => traefikValues(traefik, cluster, [...v4, ...v6]))
+      : traefikValues(traefik, cluster, undefined);
+    // Waits (no skipAwait): with a LoadBalancer Service Helm waits for its
+    // address, which MetalLB hands out only once the pools exist.
+    const release = new Release(`${name}-release`, {
+      name: TRAEFIK_RELEASE,
+      chart: traefik.chart.chart,
+      version: traefik.chart.version,
+      repositoryOpts: { repo: traefik.chart.repository },
+      namespace: TRAEFIK_NAMESPACE,
+      createNamespace: false,
+      skipCrds: true,
+      values,
+    }, { parent: this, dependsOn: [namespace, crds, ...(args.addressPools ?? [])] });
+
+    this.entry = { ...ingressEntryOf(traefik, cluster), ready: [crds, release] };
+    this.registerOutputs({ className: this.entry.className, placement: this.entry.placement, addresses: this.entry.addresses });
   }
 }

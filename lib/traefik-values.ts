@@ -1,0 +1,379 @@
+/**
+ * Traefik (chart 41.x, Traefik v3.7) in one of three placements: the Helm
+ * values, the CRD manifests that go with the chart version, and the ingress
+ * entry routes and DNS point at. Pure: plain config in, plain objects out.
+ *
+ * Value shapes follow the chart's values.schema.json, which rejects unknown
+ * keys; the chart's templates add checks the schema cannot express, and the
+ * comments below name the one each value satisfies.
+ */
+import type { ClusterSpec, HomelabConfig } from "../config/resolve.ts";
+import type { Placement } from "../config/schema.ts";
+import type { IToleration } from "kubernetes-models/v1/Toleration";
+import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
+import type { PodSecurityLevel } from "./namespaces.ts";
+
+type TraefikConfig = HomelabConfig["traefik"];
+
+export const TRAEFIK_NAMESPACE = "traefik";
+export const TRAEFIK_RELEASE = "traefik";
+/** The IngressClass the chart creates (and marks as the cluster default). */
+export const TRAEFIK_INGRESS_CLASS = "traefik";
+export const WEB_ENTRY_POINT = "web";
+export const SECURE_ENTRY_POINT = "websecure";
+/** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
+export const ACME_RESOLVER = "letsencrypt";
+
+const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
+
+/**
+ * The `traefik.io` CRDs of the chart's `crds/` folder (chart 41.x). The chart
+ * no longer ships a separate `traefik-crds` chart (deprecated in 38.0.2,
+ * removed before 40.1.0; its last release, 1.18.0, lacks 41.x's Middleware
+ * fields), and Helm installs `crds/` only on first install. So the program
+ * applies these files itself, from the chart's git tag: a chart bump upgrades
+ * them too. Traefik's CRD provider lists every one of these kinds and logs
+ * errors forever when one is missing. The Hub CRDs are left out (Hub is off).
+ */
+export const TRAEFIK_CRD_FILES = [
+  "traefik.io_ingressroutes.yaml",
+  "traefik.io_ingressroutetcps.yaml",
+  "traefik.io_ingressrouteudps.yaml",
+  "traefik.io_middlewares.yaml",
+  "traefik.io_middlewaretcps.yaml",
+  "traefik.io_serverstransports.yaml",
+  "traefik.io_serverstransporttcps.yaml",
+  "traefik.io_tlsoptions.yaml",
+  "traefik.io_tlsstores.yaml",
+  "traefik.io_traefikservices.yaml",
+] as const;
+
+/** URLs of the CRD manifests at the chart's release tag (`v<chart version>`). */
+export function traefikCrdUrls(source: string, chartVersion: string): string[] {
+  const tag = chartVersion.startsWith("v") ? chartVersion : `v${chartVersion}`;
+  return TRAEFIK_CRD_FILES.map((file) => `${source.replace(/\/+$/, "")}/${tag}/traefik/crds/${file}`);
+}
+
+// ── the ingress entry ───────────────────────────────────────────────────────
+
+/** What routes and DNS need to know about the ingress (the pure part of IngressEntry). */
+export interface IngressEntrySpec {
+  /** The IngressClass the Traefik chart creates; every Ingress names it. */
+  readonly className: string;
+  readonly placement: Placement;
+  /** Where DNS points: the LoadBalancer IP (deployment), every node IP (daemonset) or the VIP (controlplane). */
+  readonly addresses: readonly string[];
+  readonly namespace: string;
+  /** Labels of the Traefik pods, for NetworkPolicy peers. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** hostNetwork placements reach app pods from node addresses, not pod IPs. */
+  readonly hostNetwork: boolean;
+  /** Node addresses (CIDR /32s) Traefik connects from when it uses the host network. */
+  readonly nodeSources: readonly string[];
+  /** Traefik trusts X-Forwarded-* from Cloudflare only. */
+  readonly trustsCloudflare: boolean;
+  /** The entry point TLS routes attach to. */
+  readonly secureEntryPoint: string;
+  /** Traefik's own ACME resolver, set only when `traefik.acme.enabled`. */
+  readonly certResolver?: string;
+}
+
+export function usesHostNetwork(placement: Placement): boolean {
+  return placement !== "deployment";
+}
+
+/** Host networking is a host namespace: Pod Security `baseline` and `restricted` refuse it. */
+export function traefikPodSecurity(placement: Placement): PodSecurityLevel {
+  return usesHostNetwork(placement) ? "privileged" : "restricted";
+}
+
+/** The chart's selector labels for a release (`traefik.labelselector`). */
+export function traefikPodLabels(release = TRAEFIK_RELEASE, namespace = TRAEFIK_NAMESPACE): Record<string, string> {
+  return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${release}-${namespace}` };
+}
+
+function controlPlanes(cluster: ClusterSpec) {
+  return cluster.nodes.filter((n) => n.role === "controlplane");
+}
+
+function vipOf(cluster: ClusterSpec): string {
+  const vip = cluster.network.vip;
+  if (!vip) throw new Error("placement controlplane needs cluster.network.vip (the config checks require it)");
+  return vip;
+}
+
+/** The nodes Traefik runs on in a host-network placement. */
+function traefikNodes(traefik: TraefikConfig, cluster: ClusterSpec) {
+  if (traefik.placement === "daemonset") return cluster.nodes;
+  if (traefik.placement === "controlplane") return controlPlanes(cluster);
+  return [];
+}
+
+/** Where DNS points for this placement. */
+export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): string[] {
+  switch (traefik.placement) {
+    case "deployment":
+      if (!traefik.loadBalancerIP) throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
+      return [traefik.loadBalancerIP];
+    case "daemonset":
+      return cluster.nodes.map((n) => n.ip);
+    case "controlplane":
+      return [vipOf(cluster)];
+  }
+}
+
+export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
+  return {
+    className: TRAEFIK_INGRESS_CLASS,
+    placement: traefik.placement,
+    addresses: entryAddresses(traefik, cluster),
+    namespace: TRAEFIK_NAMESPACE,
+    podLabels: traefikPodLabels(),
+    hostNetwork: usesHostNetwork(traefik.placement),
+    nodeSources: traefikNodes(traefik, cluster).map((n) => `${n.ip}/32`),
+    trustsCloudflare: traefik.trustCloudflare,
+    secureEntryPoint: SECURE_ENTRY_POINT,
+    ...(traefik.acme.enabled ? { certResolver: ACME_RESOLVER } : {}),
+  };
+}
+
+// ── Helm values ─────────────────────────────────────────────────────────────
+
+interface TrustedSources {
+  readonly trustedIPs: readonly string[];
+  readonly insecure: false;
+}
+
+interface EntryPointValues {
+  readonly port?: number;
+  readonly hostPort?: number;
+  readonly allowACMEByPass?: boolean;
+  readonly http?: { readonly redirections: { readonly entryPoint: { readonly to: string; readonly scheme: "https"; readonly permanent: boolean } } };
+  readonly forwardedHeaders?: TrustedSources;
+  readonly proxyProtocol?: TrustedSources;
+}
+
+/** The keys of the chart's values this program sets (the chart's schema has them all). */
+export interface TraefikValues {
+  readonly deployment: {
+    readonly kind: "Deployment" | "DaemonSet";
+    readonly replicas?: number;
+    readonly dnsPolicy?: "ClusterFirstWithHostNet";
+  };
+  readonly updateStrategy: {
+    readonly type: "RollingUpdate";
+    readonly rollingUpdate: { readonly maxUnavailable: number; readonly maxSurge: number };
+  };
+  readonly hostNetwork: boolean;
+  readonly service:
+    | { readonly enabled: false }
+    | {
+        readonly enabled: true;
+        readonly annotations: Record<string, string>;
+        readonly spec: { readonly type: "LoadBalancer"; readonly externalTrafficPolicy: "Local" };
+      };
+  readonly podDisruptionBudget: { readonly enabled: boolean; readonly maxUnavailable?: number };
+  readonly topologySpreadConstraints?: readonly ITopologySpreadConstraint[];
+  readonly tolerations?: readonly IToleration[];
+  readonly nodeSelector?: Record<string, string>;
+  readonly ingressClass: { readonly enabled: true; readonly isDefaultClass: true; readonly name: string };
+  readonly providers: {
+    readonly kubernetesCRD: { readonly enabled: true; readonly allowCrossNamespace: boolean; readonly allowExternalNameServices: boolean };
+    readonly kubernetesIngress: {
+      readonly enabled: true;
+      readonly allowExternalNameServices: boolean;
+      readonly ingressEndpoint?: { readonly ip: string };
+    };
+  };
+  readonly api: { readonly dashboard: false };
+  readonly ingressRoute: { readonly dashboard: { readonly enabled: false } };
+  readonly global: { readonly checkNewVersion: boolean; readonly sendAnonymousUsage: boolean };
+  readonly log: { readonly level: string };
+  readonly accessLog: { readonly enabled: boolean };
+  readonly ports: {
+    readonly web: EntryPointValues;
+    readonly websecure: EntryPointValues;
+    readonly metrics?: { readonly port: number };
+  };
+  readonly resources: TraefikConfig["resources"];
+  readonly podSecurityContext: {
+    readonly runAsNonRoot: boolean;
+    readonly runAsUser: number;
+    readonly runAsGroup: number;
+    readonly seccompProfile: { readonly type: "RuntimeDefault" };
+  };
+  readonly securityContext: {
+    readonly allowPrivilegeEscalation: false;
+    readonly readOnlyRootFilesystem: true;
+    readonly capabilities: { readonly drop: readonly ["ALL"]; readonly add?: readonly ["NET_BIND_SERVICE"] };
+  };
+  readonly certificatesResolvers?: Record<string, { readonly acme: { readonly email: string; readonly storage: string; readonly httpChallenge: { readonly entryPoint: string } } }>;
+  readonly persistence?: { readonly enabled: true };
+}
+
+const CONTROL_PLANE_TOLERATION: IToleration = { key: CONTROL_PLANE_LABEL, operator: "Exists", effect: "NoSchedule" };
+
+/**
+ * Helm values for the Traefik chart in the configured placement.
+ *
+ * @param trustedIPs Cloudflare's ranges from the deploy-time lookup, or undefined when Traefik trusts no forwarder.
+ */
+export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined): TraefikValues {
+  const hostNetwork = usesHostNetwork(traefik.placement);
+  const acme = traefik.acme.enabled;
+  return {
+    ...workload(traefik),
+    hostNetwork,
+    ...exposure(traefik, cluster),
+    ingressClass: { enabled: true, isDefaultClass: true, name: TRAEFIK_INGRESS_CLASS },
+    providers: {
+      // Routes keep their Middlewares in the app's own namespace, so no route
+      // needs another namespace's objects, and one tenant cannot borrow another's.
+      kubernetesCRD: { enabled: true, allowCrossNamespace: false, allowExternalNameServices: traefik.allowExternalNameServices },
+      kubernetesIngress: {
+        enabled: true,
+        allowExternalNameServices: traefik.allowExternalNameServices,
+        // Without a Service the chart cannot publish one; the VIP is the one address Ingress status can show.
+        ...(traefik.placement === "controlplane" ? { ingressEndpoint: { ip: vipOf(cluster) } } : {}),
+      },
+    },
+    // Not exposed: no dashboard router exists, and the API is never served insecurely.
+    api: { dashboard: false },
+    ingressRoute: { dashboard: { enabled: false } },
+    global: { checkNewVersion: false, sendAnonymousUsage: false },
+    log: { level: traefik.logLevel },
+    accessLog: { enabled: traefik.accessLogs },
+    ports: ports(traefik, trustedIPs),
+    resources: traefik.resources,
+    ...securityContexts(hostNetwork),
+    ...(acme
+      ? {
+          certificatesResolvers: {
+            [ACME_RESOLVER]: { acme: { email: acmeEmail(traefik), storage: "/data/acme.json", httpChallenge: { entryPoint: WEB_ENTRY_POINT } } },
+          },
+          // Certificates survive restarts, so Let's Encrypt's rate limits are not spent on every rollout.
+          persistence: { enabled: true },
+        }
+      : {}),
+  };
+}
+
+function acmeEmail(traefik: TraefikConfig): string {
+  if (!traefik.acme.email) throw new Error("traefik.acme.enabled needs traefik.acme.email (the config checks require it)");
+  return traefik.acme.email;
+}
+
+function workload(traefik: TraefikConfig): Pick<TraefikValues, "deployment" | "updateStrategy" | "podDisruptionBudget" | "topologySpreadConstraints" | "tolerations" | "nodeSelector"> {
+  switch (traefik.placement) {
+    case "deployment":
+      return {
+        deployment: { kind: "Deployment", replicas: traefik.replicas },
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+        // Honor: tainted control planes are not counted as empty domains, which
+        // would otherwise leave the second replica Pending on a one-worker cluster.
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: "kubernetes.io/hostname",
+            whenUnsatisfiable: "DoNotSchedule",
+            nodeTaintsPolicy: "Honor",
+            labelSelector: { matchLabels: traefikPodLabels() },
+          },
+        ],
+      };
+    case "daemonset":
+      return {
+        deployment: { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet" },
+        updateStrategy: hostPortUpdateStrategy(),
+        podDisruptionBudget: { enabled: false },
+        // DNS round-robins over every node's address, control planes included,
+        // so every node must run Traefik.
+        tolerations: [CONTROL_PLANE_TOLERATION],
+      };
+    case "controlplane":
+      return {
+        // One Traefik per control plane rather than a single replica: Talos moves
+        // the VIP between control planes (on failure, reboot or upgrade), and a
+        // lone replica on another control plane would leave the VIP answering
+        // nothing on :80/:443. With one control plane this is exactly one pod.
+        deployment: { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet" },
+        updateStrategy: hostPortUpdateStrategy(),
+        podDisruptionBudget: { enabled: false },
+        tolerations: [CONTROL_PLANE_TOLERATION],
+        nodeSelector: { [CONTROL_PLANE_LABEL]: "" },
+      };
+  }
+}
+
+/**
+ * A pod holding host ports cannot start beside its predecessor, so a rollout
+ * replaces pods in place: no surge, one at a time (the chart refuses
+ * maxUnavailable 0 with hostNetwork).
+ */
+function hostPortUpdateStrategy(): TraefikValues["updateStrategy"] {
+  return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+}
+
+function exposure(traefik: TraefikConfig, cluster: ClusterSpec): Pick<TraefikValues, "service"> {
+  if (usesHostNetwork(traefik.placement)) return { service: { enabled: false } };
+  const [ip] = entryAddresses(traefik, cluster);
+  return {
+    service: {
+      enabled: true,
+      annotations: { "metallb.io/loadBalancerIPs": ip! },
+      // Local keeps the client's address (Cloudflare's edge when proxied):
+      // Cluster would SNAT it to a node address that forwardedHeaders.trustedIPs
+      // never trusts. MetalLB then announces from a node that runs Traefik.
+      spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
+    },
+  };
+}
+
+function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined): TraefikValues["ports"] {
+  const trusted: TrustedSources = { trustedIPs: [...(trustedIPs ?? [])].sort(), insecure: false };
+  const proxyProtocol = traefik.proxyProtocol ? { proxyProtocol: trusted } : {};
+  const redirect = traefik.redirectToHttps
+    ? {
+        http: { redirections: { entryPoint: { to: SECURE_ENTRY_POINT, scheme: "https" as const, permanent: true } } },
+        // Let's Encrypt's HTTP-01 challenge must reach Traefik over plain HTTP.
+        ...(traefik.acme.enabled ? { allowACMEByPass: true } : {}),
+      }
+    : {};
+  const web: EntryPointValues = { ...redirect, forwardedHeaders: trusted, ...proxyProtocol };
+  const websecure: EntryPointValues = { forwardedHeaders: trusted, ...proxyProtocol };
+  if (!usesHostNetwork(traefik.placement)) return { web, websecure };
+  return {
+    // The chart requires hostPort == port with hostNetwork, so Traefik itself listens on 80/443.
+    web: { port: 80, hostPort: 80, ...web },
+    websecure: { port: 443, hostPort: 443, ...websecure },
+    // On the host network the metrics entry point would take :9100, where
+    // node-exporter listens on the same nodes.
+    metrics: { port: 9101 },
+  };
+}
+
+/**
+ * Deployment: the restricted profile (non-root 65532, all capabilities dropped);
+ * the Service maps 80/443 to Traefik's unprivileged 8000/8443.
+ *
+ * Host network: Traefik binds :80/:443 on the node. A non-root process gets no
+ * effective capabilities from `capabilities.add` (Kubernetes has no ambient
+ * capabilities) and the host's unprivileged-port floor is 1024, so non-root
+ * 65532 with NET_BIND_SERVICE fails with `bind: permission denied`. Root with
+ * every capability dropped except NET_BIND_SERVICE, no privilege escalation
+ * and a read-only root filesystem is the narrowest setup that binds with the
+ * stock image (the namespace is `privileged` for hostNetwork anyway).
+ */
+function securityContexts(hostNetwork: boolean): Pick<TraefikValues, "podSecurityContext" | "securityContext"> {
+  return {
+    podSecurityContext: hostNetwork
+      ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } }
+      : { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: hostNetwork ? { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } : { drop: ["ALL"] },
+    },
+  };
+}
