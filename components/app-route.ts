@@ -55,7 +55,7 @@ export class AppRoute extends pulumi.ComponentResource {
       backends.push(new k8s.apiextensions.CustomResource(`${name}-serverstransport`, m.serversTransport, { ...child, dependsOn: crds }));
     }
     if (m.externalService) backends.push(new k8s.core.v1.Service(`${name}-service`, m.externalService, child));
-    if (m.endpointSlice) backends.push(new k8s.discovery.v1.EndpointSlice(`${name}-endpointslice`, m.endpointSlice, child));
+    if (m.endpoints) backends.push(new k8s.core.v1.Endpoints(`${name}-endpoints`, m.endpoints, child));
 
     // A route registered before its middlewares, backends, issuer or certificate
     // exists is served broken (Traefik drops routers with missing references).

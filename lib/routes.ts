@@ -13,7 +13,7 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/Netw
 import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { IService } from "kubernetes-models/v1/Service";
-import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
+import type { IEndpoints } from "kubernetes-models/v1/Endpoints";
 import type { IIngressRoute } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute";
 import type { IMiddleware } from "@kubernetes-models/traefik/traefik.io/v1alpha1/Middleware";
 import type { IServersTransport } from "@kubernetes-models/traefik/traefik.io/v1alpha1/ServersTransport";
@@ -370,26 +370,23 @@ export function externalServiceManifest(app: AppSpec): IService {
 }
 
 /**
- * Endpoints of a selector-less Service as an EndpointSlice (the v1 Endpoints
- * API is deprecated since Kubernetes 1.33; Traefik v3 reads EndpointSlices).
- * The service-name label ties it to the Service; managed-by keeps Kubernetes'
- * EndpointSlice controllers from claiming it.
+ * Endpoints of a selector-less Service. Named like the Service, which is how
+ * Kubernetes pairs them; the EndpointSlice mirroring controller turns them into
+ * the EndpointSlices Traefik v3 reads, and unlike a hand-made EndpointSlice they
+ * validate on every Kubernetes version this platform targets (1.32).
  */
-export function endpointSliceManifest(app: AppSpec): IEndpointSlice | undefined {
+export function endpointsManifest(app: AppSpec): IEndpoints | undefined {
   const ext = app.external!;
   if (!ext.addresses?.length) return undefined;
   const service = externalServiceName(app);
   return {
-    apiVersion: "discovery.k8s.io/v1",
-    kind: "EndpointSlice",
-    metadata: {
-      name: `${service}-external`,
-      namespace: app.namespace,
-      labels: { ...labels(app), "endpointslice.kubernetes.io/managed-by": "pulumi", "kubernetes.io/service-name": service },
-    },
-    addressType: "IPv4",
-    ports: [{ name: ext.scheme, port: ext.port, protocol: "TCP" }],
-    endpoints: [...new Set(ext.addresses)].sort(byAddress).map((address) => ({ addresses: [address], conditions: { ready: true } })),
+    apiVersion: "v1",
+    kind: "Endpoints",
+    metadata: { name: service, namespace: app.namespace, labels: labels(app) },
+    subsets: [{
+      addresses: [...new Set(ext.addresses)].sort(byAddress).map((ip) => ({ ip })),
+      ports: [{ name: ext.scheme, port: ext.port, protocol: "TCP" }],
+    }],
   };
 }
 
@@ -482,7 +479,7 @@ export interface RouteManifests {
   /** Where basicAuth's Secret goes; its `users` value is a secret, supplied by the component. */
   readonly basicAuthSecret?: { readonly name: string; readonly namespace: string; readonly key: string };
   readonly externalService?: IService;
-  readonly endpointSlice?: IEndpointSlice;
+  readonly endpoints?: IEndpoints;
   readonly serversTransport?: IServersTransport;
   readonly networkPolicy?: NetworkPolicyManifest;
 }
@@ -493,7 +490,7 @@ export interface RouteManifests {
 export function routeManifests(app: AppSpec, entry: RouteEntry, cloudflareIpv4: readonly string[] = []): RouteManifests {
   const isRoute = app.kind === "ingressRoute";
   const external = app.kind === "external" && app.external;
-  const endpointSlice = external ? endpointSliceManifest(app) : undefined;
+  const endpoints = external ? endpointsManifest(app) : undefined;
   const serversTransport = external ? serversTransportManifest(app) : undefined;
   const networkPolicy = networkPolicyManifest(app, entry);
   return {
@@ -502,7 +499,7 @@ export function routeManifests(app: AppSpec, entry: RouteEntry, cloudflareIpv4: 
     middlewares: middlewareKinds(app).map((kind) => ({ kind, manifest: middlewareManifest(app, kind, entry, cloudflareIpv4) })),
     ...(app.middlewares?.basicAuth ? { basicAuthSecret: { name: basicAuthSecretName(app), namespace: app.namespace, key: BASIC_AUTH_USERS_KEY } } : {}),
     ...(external ? { externalService: externalServiceManifest(app) } : {}),
-    ...(endpointSlice ? { endpointSlice } : {}),
+    ...(endpoints ? { endpoints } : {}),
     ...(serversTransport ? { serversTransport } : {}),
     ...(networkPolicy ? { networkPolicy } : {}),
   };

@@ -269,7 +269,7 @@ describe("IP allow-lists", () => {
 });
 
 describe("external services", () => {
-  it("routes to a NAS by address through a selector-less Service and its EndpointSlice", () => {
+  it("routes to a NAS by address through a selector-less Service and its Endpoints", () => {
     const m = routeManifests(appNamed("nas"), deployment);
     assert.deepStrictEqual(m.externalService, {
       apiVersion: "v1",
@@ -277,17 +277,11 @@ describe("external services", () => {
       metadata: { name: "nas", namespace: "apps", labels: LABELS("nas") },
       spec: { type: "ClusterIP", ports: [{ name: "http", port: 5000, protocol: "TCP", targetPort: 5000 }] },
     });
-    assert.deepStrictEqual(m.endpointSlice, {
-      apiVersion: "discovery.k8s.io/v1",
-      kind: "EndpointSlice",
-      metadata: {
-        name: "nas-external",
-        namespace: "apps",
-        labels: { ...LABELS("nas"), "endpointslice.kubernetes.io/managed-by": "pulumi", "kubernetes.io/service-name": "nas" },
-      },
-      addressType: "IPv4",
-      ports: [{ name: "http", port: 5000, protocol: "TCP" }],
-      endpoints: [{ addresses: ["10.0.10.5"], conditions: { ready: true } }],
+    assert.deepStrictEqual(m.endpoints, {
+      apiVersion: "v1",
+      kind: "Endpoints",
+      metadata: { name: "nas", namespace: "apps", labels: LABELS("nas") },
+      subsets: [{ addresses: [{ ip: "10.0.10.5" }], ports: [{ name: "http", port: 5000, protocol: "TCP" }] }],
     });
     assert.equal(m.ingresses[0]!.manifest.spec!.rules![0]!.http!.paths[0]!.backend.service!.name, "nas");
     assert.equal(m.networkPolicy, undefined);
@@ -315,7 +309,7 @@ describe("external services", () => {
       metadata: { name: "proxmox-transport", namespace: "apps", labels: LABELS("proxmox") },
       spec: { insecureSkipVerify: true },
     });
-    assert.equal(m.endpointSlice, undefined);
+    assert.equal(m.endpoints, undefined);
   });
 
   it("puts sticky-cookie annotations on the Service it owns", () => {
