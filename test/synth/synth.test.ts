@@ -49,4 +49,20 @@ describe("offline synth of the example stacks", () => {
       }
     });
   }
+
+  it("summary: a reviewer sees each route's DNS target, Service, issuer and middlewares", () => {
+    const summary = first.get("homelab")!.get("summary.md")!;
+    assert.ok(summary.includes("| photos.example.com | /api | 203.0.113.10 | yes | media/immich-server:2283 | Ingress | letsencrypt-production | media-immich-security-headers |"), summary);
+    assert.ok(summary.includes("| nas.example.com | / | 10.0.10.240 | no | apps/nas:5000 | Ingress | letsencrypt-production |  |"));
+    assert.ok(summary.includes("| api.example.com | /v1 | 203.0.113.10 | yes | apps/api-v1:8080 | IngressRoute | letsencrypt-production | apps-api-gateway-rate-limit, apps-api-gateway-cors, apps-api-gateway-strip-prefix |"));
+  });
+
+  it("summary: the request-path diagram follows each stack's placement", () => {
+    const diagram = (stack: string) => first.get(stack)!.get("summary.md")!.split("```mermaid\n")[1]!.split("```")[0]!;
+    assert.ok(diagram("homelab").includes("  cf --> wan_203_0_113_10\n  wan_203_0_113_10 --> entry_10_0_10_240\n"), diagram("homelab"));
+    assert.ok(diagram("homelab").includes('entry_10_0_10_240["10.0.10.240<br/>MetalLB LoadBalancer IP"]'));
+    assert.ok(diagram("edge").includes('entry_192_168_50_21["192.168.50.21<br/>node, hostNetwork :443"]'), diagram("edge"));
+    assert.ok(diagram("lab").includes('entry_10_20_0_10["10.20.0.10<br/>Talos VIP, hostNetwork :443"]'), diagram("lab"));
+    assert.ok(!diagram("lab").includes("Cloudflare"), "the lab stack proxies nothing");
+  });
 });
