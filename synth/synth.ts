@@ -10,12 +10,16 @@ import { isManifest, manifestOf, manifestPath, synthDocument, synthFiles, type S
 import { validateManifests } from "./validate-manifests.ts";
 import { summaryMarkdown, type SummaryInput } from "./summary.ts";
 import type { StackConfig } from "./recorder.ts";
+import { checkStack } from "../policies/offline.ts";
 
 export type SynthResult =
   | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string> }
   | { readonly ok: false; readonly errors: readonly string[] };
 
 export type PolicyCheck = (doc: SynthDocument) => Promise<SummaryInput["policy"]> | SummaryInput["policy"];
+
+/** The policy pack, run offline on the synth document, for the summary's policy section. */
+const packCheck: PolicyCheck = (doc) => checkStack(doc);
 
 export async function synthStack(stack: string, opts: { config?: StackConfig; policy?: PolicyCheck; dir?: string } = {}): Promise<SynthResult> {
   const config = opts.config ?? readStackConfig(stack, opts.dir);
@@ -41,7 +45,7 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; po
   const problems = await validateManifests(manifests);
   if (problems.length) return { ok: false, errors: problems.map((p) => `invalid Kubernetes object ${p}`) };
 
-  const policy = opts.policy ? await opts.policy(doc) : undefined;
+  const policy = await (opts.policy ?? packCheck)(doc);
   const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, ...(policy ? { policy } : {}) });
   const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
   const files = synthFiles(doc, new Map(nodes.map((n) => [n.ip, n.name])), summary);

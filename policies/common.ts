@@ -1,0 +1,207 @@
+/**
+ * What every rule file shares: the resource type tokens, tolerant accessors
+ * for untyped props, and the two places where the real engine and the offline
+ * runner differ (unknown values during preview, secret values).
+ */
+import type {
+  EnforcementLevel,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+export type HomelabPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+/** The levels a rule is created with; `disabled` and `remediate` come only from the pack's config. */
+export type Level = Extract<EnforcementLevel, "advisory" | "mandatory">;
+
+export const TYPES = {
+  release: "kubernetes:helm.sh/v3:Release",
+  namespace: "kubernetes:core/v1:Namespace",
+  secret: "kubernetes:core/v1:Secret",
+  service: "kubernetes:core/v1:Service",
+  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+  ingressClass: "kubernetes:networking.k8s.io/v1:IngressClass",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  ingressRoute: "kubernetes:traefik.io/v1alpha1:IngressRoute",
+  middleware: "kubernetes:traefik.io/v1alpha1:Middleware",
+  certificate: "kubernetes:cert-manager.io/v1:Certificate",
+  clusterIssuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
+  issuer: "kubernetes:cert-manager.io/v1:Issuer",
+  ipAddressPool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
+  l2Advertisement: "kubernetes:metallb.io/v1beta1:L2Advertisement",
+  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
+  talosSecrets: "talos:machine/secrets:Secrets",
+  configurationApply: "talos:machine/configurationApply:ConfigurationApply",
+  bootstrap: "talos:machine/bootstrap:Bootstrap",
+  kubeconfig: "talos:cluster/kubeconfig:Kubeconfig",
+  vm: "proxmoxve:index/vmLegacy:VmLegacy",
+  download: "proxmoxve:download/file:File",
+  k8sProvider: "pulumi:providers:kubernetes",
+} as const;
+
+export type Obj = Record<string, unknown>;
+export const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "");
+export const strings = (v: unknown): string[] => arr(v).map(str).filter(Boolean);
+
+// ── secrets ──────────────────────────────────────────────────────────────────
+
+/** How the offline runner (and the synth output it reads) shows a secret value. */
+export const SECRET_MARKER = "[secret]";
+/**
+ * The real engine hands policies secret values decrypted, so a policy cannot
+ * tell a secret from plain text there. The offline runner keeps the synth's
+ * markers and says so with this stack tag; rules check secretness only then.
+ */
+export const SECRET_MARKER_TAG = "homelab:secretMarker";
+
+export const isSecretMarker = (v: unknown): boolean => v === SECRET_MARKER;
+export const secretsVisible = (args: { stackTags: ReadonlyMap<string, string> }): boolean => args.stackTags.get(SECRET_MARKER_TAG) === SECRET_MARKER;
+
+/** True when any value nested in `v` is a secret marker. */
+export function containsSecretMarker(v: unknown): boolean {
+  if (isSecretMarker(v)) return true;
+  if (Array.isArray(v)) return v.some(containsSecretMarker);
+  if (v && typeof v === "object") return Object.values(v).some(containsSecretMarker);
+  return false;
+}
+
+// ── unknown values during preview ─────────────────────────────────────────────
+
+/**
+ * The engine's props proxy throws `UnknownValueError` when a policy reads a
+ * value only known after deploy, and reports the policy as an advisory "can't
+ * run during preview". A stack rule goes on with the resources it can read and
+ * rethrows the first such error at the end (stackPolicy), so the engine still
+ * says what could not be checked while every knowable violation is reported.
+ */
+export function isUnknownValueError(e: unknown): boolean {
+  return e instanceof Error && e.constructor.name === "UnknownValueError";
+}
+
+/** Unknown-value errors deferred while a stack rule runs; undefined outside one. */
+let deferred: unknown[] | undefined;
+
+/** Defers an unknown-value error inside a stack rule; anything else (or outside one) is rethrown. */
+export function noteUnknown(e: unknown): void {
+  if (!isUnknownValueError(e) || !deferred) throw e;
+  deferred.push(e);
+}
+
+/** Runs `check` for each item; an item whose values are unknown during preview is deferred, not fatal. */
+export function eachKnown<T>(items: Iterable<T>, check: (item: T) => void): void {
+  for (const item of items) {
+    try {
+      check(item);
+    } catch (e) {
+      noteUnknown(e);
+    }
+  }
+}
+
+/** The value `read` returns, or undefined when it is unknown during preview (for optional evidence only). */
+export function known<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (isUnknownValueError(e)) return undefined;
+    throw e;
+  }
+}
+
+// ── resources ─────────────────────────────────────────────────────────────────
+
+export const ofType = (resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] => resources.filter((r) => types.includes(r.type));
+
+export interface Meta {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export function metaOf(props: Obj): Meta {
+  const m = obj(props.metadata);
+  return {
+    name: str(m.name),
+    namespace: str(m.namespace),
+    labels: obj(m.labels) as Record<string, string>,
+    annotations: obj(m.annotations) as Record<string, string>,
+  };
+}
+
+/** `Kind namespace/name` (or `Kind name` when cluster-scoped), the way an operator names an object. */
+export function describeObject(props: Obj): string {
+  const m = metaOf(props);
+  const kind = str(props.kind) || "object";
+  return m.namespace ? `${kind} ${m.namespace}/${m.name}` : `${kind} ${m.name}`;
+}
+
+/** A validateStack body gets the resources and a report bound to the offending resource. */
+export type StackCheck = (resources: readonly PolicyResource[], report: (r: PolicyResource | undefined, message: string) => void, args: StackValidationArgs) => void;
+
+export function stackPolicy(def: { name: string; description: string; level: Level; configSchema?: StackValidationPolicy["configSchema"]; check: StackCheck }): StackValidationPolicy {
+  return {
+    name: def.name,
+    description: def.description,
+    enforcementLevel: def.level,
+    ...(def.configSchema ? { configSchema: def.configSchema } : {}),
+    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+      const outer = deferred;
+      const pending: unknown[] = [];
+      deferred = pending;
+      try {
+        def.check(args.resources, (r, message) => (r ? reportViolation(message, r.urn) : reportViolation(message)), args);
+      } finally {
+        deferred = outer;
+      }
+      if (pending.length) throw pending[0];
+    },
+  };
+}
+
+/** Whether `r` reaches `target` through its dependencies (transitively). */
+export function dependsOn(r: PolicyResource, target: PolicyResource): boolean {
+  const seen = new Set<string>();
+  const stack = [...r.dependencies];
+  while (stack.length) {
+    const d = stack.pop()!;
+    if (d.urn === target.urn) return true;
+    if (seen.has(d.urn)) continue;
+    seen.add(d.urn);
+    stack.push(...d.dependencies);
+  }
+  return false;
+}
+
+// ── Helm releases ─────────────────────────────────────────────────────────────
+
+/** The chart's own name, whether given as `traefik`, `repo/traefik` or an `oci://…/traefik` reference. */
+export function chartName(props: Obj): string {
+  const chart = str(props.chart).replace(/:[^/:]*$/, "");
+  return chart.split("/").pop() ?? "";
+}
+
+export const releasesOf = (resources: readonly PolicyResource[], chart: string): PolicyResource[] =>
+  ofType(resources, TYPES.release).filter((r) => chartName(r.props) === chart);
+
+/** The release's values as an object (empty when absent or hidden as a secret). */
+export const valuesOf = (release: { readonly props: Obj }): Obj => obj(release.props.values);
+
+/** `Helm release <namespace>/<name> (chart x)`. */
+export function describeRelease(r: { readonly name: string; readonly props: Obj }): string {
+  const name = str(r.props.name) || r.name;
+  const ns = str(r.props.namespace);
+  return `Helm release ${ns ? `${ns}/` : ""}${name} (chart ${chartName(r.props)})`;
+}
+
+export const POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce";
+
+/** The Namespace resources the stack creates, by metadata.name. */
+export function namespacesByName(resources: readonly PolicyResource[]): Map<string, PolicyResource> {
+  return new Map(ofType(resources, TYPES.namespace).map((r) => [metaOf(r.props).name, r]));
+}

@@ -1,0 +1,232 @@
+/**
+ * Per-app routes: Ingresses name a class the stack serves, no two routes claim
+ * one host and path, middlewares exist where routes reference them, and
+ * network policies let Traefik in the way its placement actually connects.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import {
+  TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
+  type HomelabPolicy, type Level, type Obj,
+} from "./common.ts";
+import { cidrWithin } from "./net.ts";
+import { talosNodes } from "./talos.ts";
+import { CONTROL_PLANE_LABEL, ingressClasses, isHostNetwork, traefikReleases } from "./traefik.ts";
+
+export interface RouteEntry {
+  readonly resource: PolicyResource;
+  readonly namespace: string;
+  readonly host: string;
+  readonly path: string;
+  readonly pathType: string;
+  /** `<namespace>/<service>` the route sends traffic to. */
+  readonly services: readonly string[];
+}
+
+const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
+const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
+
+/** Every host + path the stack routes, from Ingress rules and IngressRoute matches. */
+export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
+  const entries: RouteEntry[] = [];
+  eachKnown(ofType(resources, TYPES.ingress), (ing) => {
+    const ns = metaOf(ing.props).namespace;
+    for (const rule of arr(obj(ing.props.spec).rules).map(obj)) {
+      const host = str(rule.host);
+      for (const p of arr(obj(rule.http).paths).map(obj)) {
+        const service = str(obj(obj(p.backend).service).name);
+        entries.push({ resource: ing, namespace: ns, host, path: str(p.path) || "/", pathType: str(p.pathType) || "Prefix", services: service ? [`${ns}/${service}`] : [] });
+      }
+    }
+  });
+  eachKnown(ofType(resources, TYPES.ingressRoute), (ir) => {
+    const ns = metaOf(ir.props).namespace;
+    for (const route of arr(obj(ir.props.spec).routes).map(obj)) {
+      const match = str(route.match);
+      const path = PATH_MATCH.exec(match);
+      const services = arr(route.services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}`);
+      for (const [, host] of match.matchAll(HOST_MATCH)) {
+        entries.push({ resource: ir, namespace: ns, host: host!, path: path?.[2] ?? "/", pathType: path?.[1] === "Path" ? "Exact" : "Prefix", services });
+      }
+    }
+  });
+  return entries;
+}
+
+/** The hosts a route resource serves. */
+export const routeHosts = (resources: readonly PolicyResource[]): Map<string, PolicyResource> => new Map(routeEntries(resources).map((e) => [e.host, e.resource]));
+
+export function ingressClassServed(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "ingress-class-served",
+    description: "Checks that every Ingress names an IngressClass the stack creates and a Traefik in the stack serves (the chart's class comes from the Traefik release's ingressClass values); set spec.ingressClassName to the Traefik IngressClass.",
+    level,
+    check: (resources, report) => {
+      const classes = ingressClasses(resources);
+      const known = classes.filter((c) => c.name).map((c) => c.name!);
+      eachKnown(ofType(resources, TYPES.ingress), (ing) => {
+        const name = str(obj(ing.props.spec).ingressClassName);
+        const what = describeObject(ing.props);
+        if (!name) {
+          report(ing, `${what} names no ingressClassName: it depends on a cluster default that may not exist or may belong to another controller, and then no controller serves it; set spec.ingressClassName to ${known[0] ?? "the Traefik IngressClass"}.`);
+          return;
+        }
+        const cls = classes.find((c) => c.name === name);
+        if (!cls) {
+          const unnamed = classes.some((c) => c.name === undefined);
+          report(ing, `${what} names IngressClass ${name}, which the stack does not create (it creates ${known.join(", ") || "none"}${unnamed ? "; a Traefik release is auto-named, so its class name is unknown until deploy: set ingressClass.name" : ""}): no controller serves the Ingress and its hosts return 404; use one of the stack's classes.`);
+        } else if (!cls.served) {
+          report(ing, `${what} names IngressClass ${name}, but no Traefik in the stack serves Ingresses of it (providers.kubernetesIngress disabled): its hosts return 404; enable the Ingress provider.`);
+        }
+      });
+    },
+  });
+}
+
+export function routeHostPathUnique(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "route-host-path-unique",
+    description: "Checks that no two routes (Ingress paths or IngressRoute matches) claim the same host and path, since Traefik then picks one arbitrarily and the other app silently receives no traffic; give each app its own host or path.",
+    level,
+    check: (resources, report) => {
+      const seen = new Map<string, RouteEntry>();
+      for (const e of routeEntries(resources)) {
+        const key = `${e.host}|${e.pathType}|${e.path}`;
+        const first = seen.get(key);
+        if (!first) {
+          seen.set(key, e);
+          continue;
+        }
+        report(e.resource, `${describeObject(e.resource.props)} routes ${e.host}${e.path} (${e.pathType}), which ${describeObject(first.resource.props)} already routes: Traefik sends the requests to only one of them; change the host or path of one app.`);
+      }
+    },
+  });
+}
+
+const MIDDLEWARE_ANNOTATION = "traefik.ingress.kubernetes.io/router.middlewares";
+
+export function middlewareReferencesExist(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "middleware-references-exist",
+    description: "Checks that every Middleware a route references exists in the stack (IngressRoute middlewares, the Ingress router.middlewares annotation) and that cross-namespace references are allowed by Traefik's CRD provider; create the Middleware in the route's namespace or fix the reference.",
+    level,
+    check: (resources, report) => {
+      const middlewares = new Set(ofType(resources, TYPES.middleware).map((m) => `${metaOf(m.props).namespace}/${metaOf(m.props).name}`));
+      const annotationNames = new Set(ofType(resources, TYPES.middleware).map((m) => `${metaOf(m.props).namespace}-${metaOf(m.props).name}@kubernetescrd`));
+      const crossAllowed = traefikReleases(resources).some((r) => obj(obj(valuesOf(r).providers).kubernetesCRD).allowCrossNamespace === true);
+      eachKnown(ofType(resources, TYPES.ingressRoute), (ir) => {
+        const ns = metaOf(ir.props).namespace;
+        for (const route of arr(obj(ir.props.spec).routes).map(obj)) {
+          for (const ref of arr(route.middlewares).map(obj)) {
+            const refNs = str(ref.namespace) || ns;
+            const key = `${refNs}/${str(ref.name)}`;
+            if (!middlewares.has(key)) {
+              report(ir, `${describeObject(ir.props)} references Middleware ${key}, which the stack does not create: Traefik drops the whole router and the host returns 404; create the Middleware or remove the reference.`);
+            } else if (refNs !== ns && !crossAllowed) {
+              report(ir, `${describeObject(ir.props)} references Middleware ${key} in another namespace, but Traefik's providers.kubernetesCRD.allowCrossNamespace is not true: Traefik rejects the router; move the Middleware into ${ns} or allow cross-namespace references.`);
+            }
+          }
+        }
+      });
+      eachKnown(ofType(resources, TYPES.ingress), (ing) => {
+        const refs = str(metaOf(ing.props).annotations[MIDDLEWARE_ANNOTATION]).split(",").map((s) => s.trim()).filter(Boolean);
+        for (const ref of refs.filter((x) => x.endsWith("@kubernetescrd") && !annotationNames.has(x))) {
+          report(ing, `${describeObject(ing.props)} references middleware ${ref} in ${MIDDLEWARE_ANNOTATION}, but the stack creates no such Middleware (the name is <namespace>-<name>@kubernetescrd): Traefik drops the router; create it or fix the annotation.`);
+        }
+      });
+    },
+  });
+}
+
+/** A policy that selects every pod and admits nothing: the namespace's default deny for ingress. */
+function isDefaultDeny(np: PolicyResource): boolean {
+  const spec = obj(np.props.spec);
+  const selectsAll = Object.keys(obj(spec.podSelector)).every((k) => Object.keys(obj(obj(spec.podSelector)[k])).length === 0 && arr(obj(spec.podSelector)[k]).length === 0);
+  const types = strings(spec.policyTypes);
+  return selectsAll && (types.length === 0 || types.includes("Ingress")) && arr(spec.ingress).length === 0;
+}
+
+function labelsMatch(selector: Obj, labels: Readonly<Record<string, string>>): boolean {
+  const matchLabels = obj(selector.matchLabels);
+  const expressions = arr(selector.matchExpressions).map(obj);
+  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v) &&
+    expressions.every((e) => {
+      const key = str(e.key);
+      const values = strings(e.values);
+      switch (str(e.operator)) {
+        case "In": return values.includes(labels[key] ?? "\u0000");
+        case "NotIn": return !values.includes(labels[key] ?? "\u0000");
+        case "Exists": return key in labels;
+        case "DoesNotExist": return !(key in labels);
+        default: return false;
+      }
+    });
+}
+
+const ingressPeers = (np: PolicyResource): Obj[] => arr(obj(np.props.spec).ingress).flatMap((rule) => arr(obj(rule).from).map(obj));
+
+/** The chart's pod labels (`traefik.labelselector`). */
+function traefikPodLabels(release: PolicyResource): Record<string, string> {
+  const name = str(valuesOf(release).nameOverride) || "traefik";
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": `${str(release.props.name) || release.name}-${str(release.props.namespace) || "default"}` };
+}
+
+/** Namespaces whose route backends are in-cluster pods (not ExternalName or selector-less Services). */
+function podBackedRouteNamespaces(resources: readonly PolicyResource[]): Map<string, PolicyResource> {
+  const external = new Set(ofType(resources, TYPES.service)
+    .filter((s) => str(obj(s.props.spec).type) === "ExternalName" || Object.keys(obj(obj(s.props.spec).selector)).length === 0)
+    .map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`));
+  const namespaces = new Map<string, PolicyResource>();
+  for (const e of routeEntries(resources)) {
+    for (const svc of e.services.filter((s) => !external.has(s))) {
+      const ns = svc.split("/")[0]!;
+      if (!namespaces.has(ns)) namespaces.set(ns, e.resource);
+    }
+  }
+  return namespaces;
+}
+
+export function networkPolicyMatchesTraefikPlacement(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "network-policy-matches-traefik-placement",
+    description: "Checks that in every default-deny namespace with routed apps a NetworkPolicy admits Traefik the way its placement connects: by namespace and pod labels for a pod-network Traefik, by the nodes' addresses (ipBlock) for a hostNetwork one, whose packets carry no pod identity; write the allow rule for the placement in use.",
+    level,
+    check: (resources, report) => {
+      const [traefik] = traefikReleases(resources);
+      if (!traefik) return;
+      const values = valuesOf(traefik);
+      const hostNetwork = isHostNetwork(values);
+      const traefikNs = str(traefik.props.namespace) || "default";
+      const podLabels = traefikPodLabels(traefik);
+      const nsLabels = { "kubernetes.io/metadata.name": traefikNs };
+      const onControlPlanes = CONTROL_PLANE_LABEL in obj(values.nodeSelector);
+      const nodes = talosNodes(resources).filter((n) => !onControlPlanes || n.role === "controlplane").map((n) => n.address);
+      const policies = ofType(resources, TYPES.networkPolicy);
+      const selectsTraefikPods = (peer: Obj) =>
+        peer.namespaceSelector !== undefined && labelsMatch(obj(peer.namespaceSelector), nsLabels) && (peer.podSelector === undefined || labelsMatch(obj(peer.podSelector), podLabels));
+      const coversNodes = (peers: Obj[]) => {
+        const blocks = peers.map((p) => str(obj(p.ipBlock).cidr)).filter(Boolean);
+        return nodes.length ? nodes.every((ip) => blocks.some((b) => cidrWithin(ip, b))) : blocks.length > 0;
+      };
+
+      if (hostNetwork) {
+        eachKnown(policies, (np) => {
+          if (ingressPeers(np).some((p) => p.namespaceSelector !== undefined && selectsTraefikPods(p))) {
+            report(np, `${describeObject(np.props)} admits Traefik by namespace/pod labels, but ${describeRelease(traefik)} uses the host network: its connections come from node addresses and never match a pod selector, so the route times out; allow the nodes' addresses with ipBlock peers instead.`);
+          }
+        });
+      }
+      for (const [ns, route] of podBackedRouteNamespaces(resources)) {
+        const inNs = policies.filter((p) => metaOf(p.props).namespace === ns);
+        if (!inNs.some(isDefaultDeny)) continue;
+        const admitted = inNs.some((np) => {
+          const peers = ingressPeers(np);
+          return hostNetwork ? coversNodes(peers) : peers.some(selectsTraefikPods);
+        });
+        if (!admitted) {
+          const how = hostNetwork ? `ipBlock peers covering the nodes Traefik runs on (${nodes.join(", ") || "the node addresses"})` : `a peer with namespaceSelector kubernetes.io/metadata.name: ${traefikNs} and Traefik's pod labels`;
+          report(route, `Namespace ${ns} denies ingress by default, and no NetworkPolicy there admits Traefik (${hostNetwork ? "host network" : "pod network"}): ${describeObject(route.props)} times out; add a policy whose from contains ${how}.`);
+        }
+      }
+    },
+  });
+}

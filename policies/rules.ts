@@ -1,0 +1,80 @@
+/**
+ * The pack's rules, listed explicitly by area. Each factory takes the rule's
+ * enforcement level (defaulting to the level README.md's table lists); a
+ * stack tunes levels with the pack's config, not here:
+ *   pulumi preview --policy-pack policies --policy-pack-config policy-config.json
+ *   { "dns-proxied-public-target": "disabled", "traefik-resources-set": { "enforcementLevel": "mandatory" } }
+ */
+import type { HomelabPolicy } from "./common.ts";
+import {
+  proxmoxVmCpuType, proxmoxVmIgnoresImageChanges, talosApiNotThroughVip, talosEndpointUsesVip, talosImageNocloud,
+  talosKubeconfigRenewal, statefulResourcesProtected, talosSingleBootstrap, talosVipControlPlanesOnly,
+} from "./talos.ts";
+import {
+  ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed,
+  traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace,
+  traefikHostNetworkRollingUpdate, traefikProvidersMatchRoutes, traefikResourcesSet, traefikSecurityContext,
+} from "./traefik.ts";
+import { kubernetesExplicitProvider, loadBalancerIpPinned, metallbPoolAdvertised, namespacePodSecurityEnforced } from "./kubernetes.ts";
+import { customResourcesWaitForCrds, helmImageTagPinned, helmReleasePinned, helmValuesCurrentShapes, traefikCrdsUpgraded } from "./helm.ts";
+import { ingressClassServed, middlewareReferencesExist, networkPolicyMatchesTraefikPlacement, routeHostPathUnique } from "./routes.ts";
+import { certManagerDns01RecursiveNameservers, ingressRouteTlsFromCertificate, ingressTlsIssued, tlsHostInIssuerZone, tlsIssuerExists } from "./tls.ts";
+import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord } from "./dns.ts";
+import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
+
+export function homelabPolicies(): HomelabPolicy[] {
+  return [
+    // Talos and Proxmox
+    talosVipControlPlanesOnly(),
+    talosEndpointUsesVip(),
+    talosApiNotThroughVip(),
+    talosSingleBootstrap(),
+    statefulResourcesProtected(),
+    talosImageNocloud(),
+    talosKubeconfigRenewal(),
+    proxmoxVmIgnoresImageChanges(),
+    proxmoxVmCpuType(),
+    // Traefik
+    traefikHostNetworkRollingUpdate(),
+    traefikCapabilities(),
+    traefikSecurityContext(),
+    traefikHostNetworkPrivilegedNamespace(),
+    traefikHostNetworkPorts(),
+    traefikControlPlanePlacement(),
+    traefikAcmeSingleReplica(),
+    traefikDashboardNotExposed(),
+    traefikForwardedHeadersCloudflareOnly(),
+    traefikProvidersMatchRoutes(),
+    ingressClassUnique(),
+    traefikResourcesSet(),
+    traefikDeploymentAvailability(),
+    // Kubernetes and MetalLB
+    namespacePodSecurityEnforced(),
+    kubernetesExplicitProvider(),
+    loadBalancerIpPinned(),
+    metallbPoolAdvertised(),
+    // Helm
+    helmReleasePinned(),
+    helmImageTagPinned(),
+    helmValuesCurrentShapes(),
+    traefikCrdsUpgraded(),
+    customResourcesWaitForCrds(),
+    // Routes and TLS
+    ingressClassServed(),
+    routeHostPathUnique(),
+    middlewareReferencesExist(),
+    networkPolicyMatchesTraefikPlacement(),
+    ingressTlsIssued(),
+    tlsIssuerExists(),
+    ingressRouteTlsFromCertificate(),
+    tlsHostInIssuerZone(),
+    certManagerDns01RecursiveNameservers(),
+    // DNS
+    routeHostHasDnsRecord(),
+    dnsTargetsIngressEntry(),
+    dnsProxiedPublicTarget(),
+    // Secrets
+    credentialsInKubernetesSecrets(),
+    noSecretsInHelmValues(),
+  ];
+}
