@@ -1,12 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { configFrom, exampleRaw, validConfig, withChanges } from "../helpers/config.ts";
+import { configFrom, exampleRaw, itRejectsEach, validConfig, withChanges, type BadConfigCase } from "../helpers/config.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
 import { readFileSync } from "node:fs";
 import { configJsonSchema, configMarkdown } from "../../config/docs.ts";
 
-/** [scenario, changes to the example stack, key path the error must name, what the message must say] */
-const BAD_CONFIGS: readonly [string, Record<string, unknown>, string, string][] = [
+const BAD_CONFIGS: readonly BadConfigCase[] = [
   ["misspelt top-level key", { tarefik: { placement: "daemonset" } }, "homelab:tarefik", "did you mean traefik?"],
   ["misspelt nested key", { "traefik.replica": 3 }, "homelab:traefik.replica", "did you mean replicas?"],
   ["node address not an IPv4", { "cluster.nodes.cp2.ip": "10.0.10.300" }, "homelab:cluster.nodes.cp2.ip", "IPv4 address"],
@@ -42,16 +41,7 @@ const BAD_CONFIGS: readonly [string, Record<string, unknown>, string, string][] 
 ];
 
 describe("stack config", () => {
-  for (const [scenario, changes, path, says] of BAD_CONFIGS) {
-    it(`rejects ${scenario}, naming ${path}`, () => {
-      const result = configFrom("homelab", changes);
-      assert.equal(result.ok, false, `expected ${scenario} to be rejected`);
-      if (result.ok) return;
-      const line = result.errors.find((e) => e.startsWith(`${path}: `));
-      assert.ok(line, `no error names ${path}; got:\n${result.errors.join("\n")}`);
-      assert.ok(line.includes(says), `error for ${path} does not say "${says}":\n${line}`);
-    });
-  }
+  itRejectsEach(BAD_CONFIGS);
 
   it("lists every problem of a config at once, one line each", () => {
     const result = configFrom("homelab", {

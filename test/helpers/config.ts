@@ -2,6 +2,8 @@
  * Config fixtures for tests: an example stack's `homelab:` values, changed one
  * dotted key at a time (`configFrom("homelab", { "traefik.replicas": 1 })`).
  */
+import { it } from "node:test";
+import assert from "node:assert/strict";
 import { homelabEntries, parseHomelabConfig, type ConfigResult } from "../../config/validate.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
@@ -61,4 +63,21 @@ export function stackConfigFrom(stack: string, changes: Record<string, unknown>)
   const values = Object.fromEntries(Object.entries(base.values).filter(([k]) => !k.startsWith("homelab:") || base.secretKeys.includes(k)));
   for (const [k, v] of Object.entries(changed)) values[`homelab:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   return { values, secretKeys: base.secretKeys };
+}
+
+/** [scenario, changes to the example stack, key path the error must name, what its message must say] */
+export type BadConfigCase = readonly [string, Record<string, unknown>, string, string];
+
+/** One test per case: the change is rejected, and an error line names the key path and says the fix. */
+export function itRejectsEach(cases: readonly BadConfigCase[], stack = "homelab"): void {
+  for (const [scenario, changes, path, says] of cases) {
+    it(`rejects ${scenario}, naming ${path}`, () => {
+      const result = configFrom(stack, changes);
+      assert.equal(result.ok, false, `expected ${scenario} to be rejected`);
+      if (result.ok) return;
+      const line = result.errors.find((e) => e.startsWith(`${path}: `));
+      assert.ok(line, `no error names ${path}; got:\n${result.errors.join("\n")}`);
+      assert.ok(line.includes(says), `error for ${path} does not say "${says}":\n${line}`);
+    });
+  }
 }

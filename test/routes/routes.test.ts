@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { configFrom, exampleRaw, validConfig } from "../helpers/config.ts";
+import { configFrom, exampleRaw, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
 import type { AppSpec } from "../../config/resolve.ts";
 import {
   backendSlug,
@@ -436,7 +436,7 @@ describe("route summary", () => {
 
 describe("route config checks", () => {
   /** [scenario, changes to the example stack, key path the error must name, what the message must say] */
-  const BAD: readonly [string, Record<string, unknown>, string, string][] = [
+  const BAD: readonly BadConfigCase[] = [
     ["sticky sessions on a plain Ingress", { "apps.chat.kind": "ingress" }, "homelab:apps.chat.sticky", "set kind: ingressRoute"],
     ["an external app's backend on another port", { "apps.nas.backends": [{ service: "nas", port: 80 }] }, "homelab:apps.nas.backends[0].port", "use port 5000"],
     ["an external app naming two Services", { "apps.nas.backends": [{ service: "nas", port: 5000 }, { path: "/photo", service: "photos", port: 5000 }] }, "homelab:apps.nas.backends[1].service", "use nas here too"],
@@ -446,16 +446,7 @@ describe("route config checks", () => {
     ["a namespace Kubernetes already has", { "namespaces.default": { podSecurity: "baseline" } }, "homelab:namespaces.default", "remove it from namespaces"],
     ["two paths with one Ingress name", { "apps.grafana.backends": [{ path: "/api", service: "grafana", port: 80 }, { path: "/api/", service: "grafana", port: 80 }] }, "homelab:apps.grafana.backends[1].path", "would be named grafana-api"],
   ];
-  for (const [scenario, changes, path, says] of BAD) {
-    it(`rejects ${scenario}, naming ${path}`, () => {
-      const result = configFrom("homelab", changes);
-      assert.equal(result.ok, false, `expected ${scenario} to be rejected`);
-      if (result.ok) return;
-      const line = result.errors.find((e) => e.startsWith(`${path}: `));
-      assert.ok(line, `no error names ${path}; got:\n${result.errors.join("\n")}`);
-      assert.ok(line.includes(says), `error for ${path} does not say "${says}":\n${line}`);
-    });
-  }
+  itRejectsEach(BAD);
 
   it("warns, without failing, when a proxied host's allow-list names no Cloudflare range", () => {
     const result = configFrom("homelab", { "apps.home-assistant.middlewares.ipAllowList": { ranges: ["10.0.10.0/24"] } });
