@@ -28,9 +28,13 @@ export interface PlatformOutputs {
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
 export const DNS01_TOKEN_KEYS = ["homelab:dns01Token", "cloudflare:apiToken"] as const;
 
-export function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): PlatformOutputs {
+export async function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): Promise<PlatformOutputs> {
   const dns01 = dns01Token(secrets);
   const cluster = createCluster("cluster", config.cluster, secrets);
+  // The SDK sends registrations only when the program yields: without this the
+  // engine would see nothing until every app's route had been declared, and the
+  // cluster (VMs, Talos: the long pole of an `up`) would start last.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
   const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
 

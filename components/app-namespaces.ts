@@ -2,7 +2,8 @@
  * The app namespaces the stack creates: Pod Security labels and optional default-deny.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
+import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js";
 import type { HomelabConfig } from "../config/resolve.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
 import { defaultDenyManifest } from "../lib/routes.ts";
@@ -18,10 +19,10 @@ export class AppNamespaces extends pulumi.ComponentResource {
     super("homelab:routes:AppNamespaces", name, {}, opts);
     const ready: pulumi.Resource[] = [];
     for (const ns of args.namespaces) {
-      const namespace = new k8s.core.v1.Namespace(`${name}-${ns.name}`, namespaceManifest(ns.name, ns.podSecurity), { parent: this });
+      const namespace = new Namespace(`${name}-${ns.name}`, namespaceManifest(ns.name, ns.podSecurity), { parent: this });
       ready.push(namespace);
       if (ns.defaultDeny) {
-        ready.push(new k8s.networking.v1.NetworkPolicy(`${name}-${ns.name}-default-deny`, defaultDenyManifest(ns.name), { parent: this, dependsOn: [namespace] }));
+        ready.push(new NetworkPolicy(`${name}-${ns.name}-default-deny`, defaultDenyManifest(ns.name), { parent: this, dependsOn: [namespace] }));
       }
     }
     this.ready = ready;

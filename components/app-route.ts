@@ -4,7 +4,12 @@
  * lib/dns.ts; this component only registers them, in dependency order.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
+import { Endpoints } from "@pulumi/kubernetes/core/v1/endpoints.js";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
+import { Service } from "@pulumi/kubernetes/core/v1/service.js";
+import { Ingress } from "@pulumi/kubernetes/networking/v1/ingress.js";
+import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js";
 import { DnsRecord } from "@pulumi/cloudflare/dnsRecord.js";
 import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
@@ -47,26 +52,26 @@ export class AppRoute extends pulumi.ComponentResource {
         ? this.cloudflareRanges(app, args.cloudflareRanges).apply((cf) => middlewareManifest(app, kind, entry, cf).spec)
         : manifest.spec;
       const dependsOn = kind === "basic-auth" && basicAuthSecret ? [...crds, basicAuthSecret] : crds;
-      return new k8s.apiextensions.CustomResource(`${name}-middleware-${kind}`, { ...manifest, spec }, { ...child, dependsOn });
+      return new CustomResource(`${name}-middleware-${kind}`, { ...manifest, spec }, { ...child, dependsOn });
     });
 
     const backends: pulumi.Resource[] = [];
     if (m.serversTransport) {
-      backends.push(new k8s.apiextensions.CustomResource(`${name}-serverstransport`, m.serversTransport, { ...child, dependsOn: crds }));
+      backends.push(new CustomResource(`${name}-serverstransport`, m.serversTransport, { ...child, dependsOn: crds }));
     }
-    if (m.externalService) backends.push(new k8s.core.v1.Service(`${name}-service`, m.externalService, child));
-    if (m.endpoints) backends.push(new k8s.core.v1.Endpoints(`${name}-endpoints`, m.endpoints, child));
+    if (m.externalService) backends.push(new Service(`${name}-service`, m.externalService, child));
+    if (m.endpoints) backends.push(new Endpoints(`${name}-endpoints`, m.endpoints, child));
 
     // A route registered before its middlewares, backends, issuer or certificate
     // exists is served broken (Traefik drops routers with missing references).
     const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...backends];
     const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
-      new k8s.networking.v1.Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
+      new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
     if (m.ingressRoute && m.certificate) {
-      const certificate = new k8s.apiextensions.CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
-      routes.push(new k8s.apiextensions.CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, certificate] }));
+      const certificate = new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
+      routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, certificate] }));
     }
-    if (m.networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-networkpolicy`, m.networkPolicy, child);
+    if (m.networkPolicy) new NetworkPolicy(`${name}-networkpolicy`, m.networkPolicy, child);
 
     // Records go live last, so a proxied host never points at a route that does
     // not exist yet. They are Cloudflare resources: no Kubernetes provider.
@@ -87,11 +92,11 @@ export class AppRoute extends pulumi.ComponentResource {
     this.registerOutputs({ hosts: [...app.hosts].sort(), records: this.records.map((r) => r.id) });
   }
 
-  private basicAuthSecret(name: string, app: AppSpec, target: { name: string; namespace: string; key: string }, users: pulumi.Output<string> | undefined): k8s.core.v1.Secret {
+  private basicAuthSecret(name: string, app: AppSpec, target: { name: string; namespace: string; key: string }, users: pulumi.Output<string> | undefined): Secret {
     if (!users) {
       throw new pulumi.ResourceError(`apps.${app.name}.middlewares.basicAuth needs the htpasswd lines of homelab:${app.middlewares?.basicAuth?.usersSecret} (basicAuthUsers)`, this);
     }
-    return new k8s.core.v1.Secret(`${name}-basic-auth`, {
+    return new Secret(`${name}-basic-auth`, {
       metadata: { name: target.name, namespace: target.namespace, labels: { "app.kubernetes.io/instance": app.name, "app.kubernetes.io/managed-by": "pulumi" } },
       type: "Opaque",
       stringData: { [target.key]: pulumi.secret(users) },

@@ -151,9 +151,17 @@ export function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): str
     lines.push(`  user -. "DNS only" .-> ${entries.includes(a) ? entryId(a) : mermaidId(`wan_${a}`)}`);
   }
   lines.push(`  traefik[["Traefik (${placement})"]]`);
-  const services = [...new Set(rows.flatMap((r) => r.service.split(", ")))].sort();
-  for (const svc of services) {
-    const hosts = [...new Set(rows.filter((r) => r.service.split(", ").includes(svc)).map((r) => `${r.host}${r.path === "/" ? "" : r.path}`))].sort();
+  // One pass over the rows: filtering every row per service made the summary quadratic in the number of apps.
+  const hostsByService = new Map<string, Set<string>>();
+  for (const r of rows) {
+    for (const svc of r.service.split(", ")) {
+      const hosts = hostsByService.get(svc) ?? new Set<string>();
+      hosts.add(`${r.host}${r.path === "/" ? "" : r.path}`);
+      hostsByService.set(svc, hosts);
+    }
+  }
+  for (const svc of [...hostsByService.keys()].sort()) {
+    const hosts = [...hostsByService.get(svc)!].sort();
     lines.push(`  ${mermaidId(`svc_${svc}`)}["${svc}"]`, `  traefik -- "${hosts.join("<br/>")}" --> ${mermaidId(`svc_${svc}`)}`);
   }
   return ["```mermaid", ...lines, "```"].join("\n");
