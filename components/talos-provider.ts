@@ -250,17 +250,7 @@ export const GET_MACHINE_CONFIGURATION = "talos:machine/getConfiguration:getConf
 
 /** A role's generated machine configuration (secret: it embeds the cluster's keys). */
 export function getMachineConfigurationOutput(args: GetMachineConfigurationArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetMachineConfigurationResult> {
-  return pulumi.secret(pulumi.runtime.invokeOutput<GetMachineConfigurationResult>(GET_MACHINE_CONFIGURATION, {
-    clusterEndpoint: args.clusterEndpoint,
-    clusterName: args.clusterName,
-    configPatches: args.configPatches,
-    docs: args.docs,
-    examples: args.examples,
-    kubernetesVersion: args.kubernetesVersion,
-    machineSecrets: args.machineSecrets,
-    machineType: args.machineType,
-    talosVersion: args.talosVersion,
-  }, invokeOptions(opts)));
+  return pulumi.secret(pulumi.runtime.invokeOutput<GetMachineConfigurationResult>(GET_MACHINE_CONFIGURATION, { ...args }, invokeOptions(opts)));
 }
 
 export interface GetClientConfigurationArgs {
@@ -280,12 +270,7 @@ export const GET_CLIENT_CONFIGURATION = "talos:client/getConfiguration:getConfig
 
 /** The talosconfig for talosctl (secret: it holds the admin client key). */
 export function getClientConfigurationOutput(args: GetClientConfigurationArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetClientConfigurationResult> {
-  return pulumi.secret(pulumi.runtime.invokeOutput<GetClientConfigurationResult>(GET_CLIENT_CONFIGURATION, {
-    clientConfiguration: args.clientConfiguration,
-    clusterName: args.clusterName,
-    endpoints: args.endpoints,
-    nodes: args.nodes,
-  }, invokeOptions(opts)));
+  return pulumi.secret(pulumi.runtime.invokeOutput<GetClientConfigurationResult>(GET_CLIENT_CONFIGURATION, { ...args }, invokeOptions(opts)));
 }
 
 export interface GetImageFactoryUrlsArgs {
@@ -323,11 +308,5 @@ export const GET_IMAGE_FACTORY_URLS = "talos:imageFactory/getUrls:getUrls";
 
 /** The Image Factory URLs (disk image, installer, ISO, …) of a schematic and Talos version. */
 export function getImageFactoryUrlsOutput(args: GetImageFactoryUrlsArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetImageFactoryUrlsResult> {
-  return pulumi.runtime.invokeOutput<GetImageFactoryUrlsResult>(GET_IMAGE_FACTORY_URLS, {
-    architecture: args.architecture,
-    platform: args.platform,
-    sbc: args.sbc,
-    schematicId: args.schematicId,
-    talosVersion: args.talosVersion,
-  }, invokeOptions(opts));
+  return pulumi.runtime.invokeOutput<GetImageFactoryUrlsResult>(GET_IMAGE_FACTORY_URLS, { ...args }, invokeOptions(opts));
 }
