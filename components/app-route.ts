@@ -15,7 +15,7 @@ import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
 import type { Issuers } from "./cert-manager.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
-import { middlewareManifest, routeManifests, routeSummary, type RouteSummary } from "../lib/routes.ts";
+import { middlewareManifest, routeManifests } from "../lib/routes.ts";
 import { dnsRecords, managedByComment } from "../lib/dns.ts";
 
 export interface AppRouteArgs {
@@ -31,7 +31,6 @@ export interface AppRouteArgs {
 
 export class AppRoute extends pulumi.ComponentResource {
   /** host → DNS target(s) → service:port, one line per host and backend. */
-  readonly summary: readonly RouteSummary[];
   /** The route objects (Ingresses or the IngressRoute); DNS records wait for them. */
   readonly routes: readonly pulumi.Resource[];
   readonly records: readonly DnsRecord[];
@@ -88,7 +87,6 @@ export class AppRoute extends pulumi.ComponentResource {
       }, { ...child, dependsOn: routes }));
 
     this.routes = routes;
-    this.summary = routeSummary(app, entry);
     this.registerOutputs({ hosts: [...app.hosts].sort(), records: this.records.map((r) => r.id) });
   }
 

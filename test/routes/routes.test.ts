@@ -9,7 +9,6 @@ import {
   ingressManifests,
   routeManifests,
   routePriority,
-  routeSummary,
   traefikPeers,
   type RouteEntry,
 } from "../../lib/routes.ts";
@@ -407,7 +406,6 @@ describe("deterministic output", () => {
         const other = appNamed(app.name, shuffled);
         assert.deepStrictEqual(routeManifests(other, shuffledEntry, [...CLOUDFLARE_V4].reverse()), routeManifests(app, entry, CLOUDFLARE_V4), app.name);
         assert.deepStrictEqual(dnsRecords(other, shuffledEntry.addresses, config.dns, "c"), dnsRecords(app, entry.addresses, config.dns, "c"), app.name);
-        assert.deepStrictEqual(routeSummary(other, shuffledEntry), routeSummary(app, entry), app.name);
       }
     }
   });
@@ -416,21 +414,6 @@ describe("deterministic output", () => {
     const apps = exampleRaw().raw.apps as Record<string, unknown>;
     const reversed = validConfig("homelab", { apps: Object.fromEntries(Object.entries(apps).reverse()) });
     assert.deepStrictEqual(reversed.apps.map((a) => routeManifests(a, deployment)), config.apps.map((a) => routeManifests(a, deployment)));
-  });
-});
-
-describe("route summary", () => {
-  it("lists host → targets → service:port with issuer and middlewares, most specific path first", () => {
-    assert.deepStrictEqual(routeSummary(appNamed("immich"), daemonset).map((s) => [s.host, s.path, s.targets.join(" "), `${s.service}:${s.port}`, s.issuer, s.middlewares.join(",")]), [
-      ["photos.example.com", "/api", "10.0.10.11 10.0.10.12 10.0.10.13 10.0.10.21 10.0.10.22", "immich-server:2283", "letsencrypt-production", "immich-security-headers"],
-      ["photos.example.com", "/", "10.0.10.11 10.0.10.12 10.0.10.13 10.0.10.21 10.0.10.22", "immich-web:3000", "letsencrypt-production", "immich-security-headers"],
-    ]);
-  });
-
-  it("says where an external app's Service leads", () => {
-    const [proxmox] = routeSummary(appNamed("proxmox"), deployment);
-    assert.equal(proxmox!.external, "https://pve1.lan:8006");
-    assert.deepStrictEqual([proxmox!.host, proxmox!.targets, proxmox!.proxied], ["pve.example.com", ["10.0.10.240"], false]);
   });
 });
 
