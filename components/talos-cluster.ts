@@ -1,7 +1,8 @@
 /**
  * Talos Linux on Proxmox VE: the nocloud image once per hosting Proxmox node,
  * one VM per configured node, machine configs applied with per-node patches,
- * etcd bootstrapped once, and a Kubernetes provider from the fetched kubeconfig.
+ * etcd bootstrapped once, and a Kubernetes provider from the fetched kubeconfig
+ * that only becomes usable once Talos reports the whole cluster healthy.
  *
  * Client certificates in kubeconfig and talosconfig are valid for a year. The
  * Kubeconfig resource renews its certificate when it expires within
@@ -23,12 +24,14 @@ import {
   Schematic,
   Secrets,
   getClientConfigurationOutput,
+  getClusterHealthOutput,
   getImageFactoryUrlsOutput,
   getMachineConfigurationOutput,
 } from "./talos-provider.ts";
 import {
   bootstrapNode,
   clusterEndpoint,
+  controlPlanes,
   patchesYaml,
   rolePatches,
   schematicYaml,
@@ -67,11 +70,10 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
     const images = new Map(imageHosts(cluster).map((host) => [host, new File(`${name}-image-${host}`, {
       nodeName: host,
       datastoreId: cluster.talos.imageDatastore,
-      contentType: "iso",
+      contentType: "import",
       url: download.url,
       fileName: download.fileName,
-      decompressionAlgorithm: download.decompressionAlgorithm,
-      // A versioned factory URL never changes; size checks against the compressed download only cause re-downloads.
+      // A versioned factory URL never changes: checking its size again could only cause needless re-downloads.
       overwrite: false,
     }, parent)]));
 
@@ -123,6 +125,17 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       certificateRenewalDuration: KUBECONFIG_RENEWAL,
     }, { ...parent, dependsOn: [bootstrap] });
 
+    // The kubeconfig exists right after the bootstrap, but the VIP and the API server answer
+    // minutes later: waiting for a healthy cluster keeps the first Kubernetes resources of a
+    // fresh cluster from failing with "cluster unreachable". Endpoints are the control planes'
+    // own addresses; the VIP is itself one of the things being waited for.
+    const health = getClusterHealthOutput({
+      clientConfiguration,
+      endpoints: talosEndpoints(cluster),
+      controlPlaneNodes: controlPlanes(cluster).map((n) => n.ip),
+      workerNodes: cluster.nodes.filter((n) => n.role === "worker").map((n) => n.ip),
+    }, { ...parent, dependsOn: [bootstrap, ...applies.values()] });
+
     this.spec = cluster;
     this.apiEndpoint = endpoint;
     this.kubeconfig = pulumi.secret(kubeconfig.kubeconfigRaw);
@@ -132,8 +145,10 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       endpoints: talosEndpoints(cluster),
       nodes: cluster.nodes.map((n) => n.ip),
     }, parent).talosConfig);
-    // Kubernetes resources wait until every node has its configuration, not just the bootstrap node.
-    this.provider = new Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { ...parent, dependsOn: [...applies.values()] });
+    // Every Kubernetes resource waits for the health check, and with it for the bootstrap and
+    // every node's configuration (the invoke's dependencies travel with its result).
+    const healthyKubeconfig = pulumi.secret(pulumi.all([health.id, kubeconfig.kubeconfigRaw]).apply(([, raw]) => raw));
+    this.provider = new Provider(`${name}-k8s`, { kubeconfig: healthyKubeconfig }, parent);
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig, apiEndpoint: this.apiEndpoint });
   }

@@ -22,6 +22,7 @@
  *   getMachineConfigurationOutput → talos.machine.getConfigurationOutput
  *   getClientConfigurationOutput  → talos.client.getConfigurationOutput
  *   getImageFactoryUrlsOutput     → talos.imagefactory.getUrlsOutput
+ *   getClusterHealthOutput        → talos.cluster.getHealthOutput
  * Arguments and outputs keep their names; the state needs no migration because
  * the type tokens are the same.
  */
@@ -309,4 +310,38 @@ export const GET_IMAGE_FACTORY_URLS = "talos:imageFactory/getUrls:getUrls";
 /** The Image Factory URLs (disk image, installer, ISO, …) of a schematic and Talos version. */
 export function getImageFactoryUrlsOutput(args: GetImageFactoryUrlsArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetImageFactoryUrlsResult> {
   return pulumi.runtime.invokeOutput<GetImageFactoryUrlsResult>(GET_IMAGE_FACTORY_URLS, { ...args }, invokeOptions(opts));
+}
+
+export interface GetClusterHealthArgs {
+  readonly clientConfiguration: pulumi.Input<ClientConfiguration>;
+  /** Control-plane node IPs (IPs, not names: the checks compare them with the addresses Kubernetes reports). */
+  readonly controlPlaneNodes: pulumi.Input<pulumi.Input<string>[]>;
+  /** Talos API endpoints of the health client: control-plane addresses. */
+  readonly endpoints: pulumi.Input<pulumi.Input<string>[]>;
+  readonly workerNodes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Only wait for the nodes to boot and the kubelet to run, not for Kubernetes' components (provider default false). */
+  readonly skipKubernetesChecks?: pulumi.Input<boolean>;
+  /** A Go duration for the whole wait (provider default `10m`). */
+  readonly timeouts?: pulumi.Input<{ readonly read?: string }>;
+}
+
+export interface GetClusterHealthResult {
+  readonly id: string;
+  readonly clientConfiguration: ClientConfiguration;
+  readonly controlPlaneNodes: string[];
+  readonly endpoints: string[];
+  readonly workerNodes?: string[];
+  readonly skipKubernetesChecks?: boolean;
+  readonly timeouts?: { readonly read?: string };
+}
+
+export const GET_CLUSTER_HEALTH = "talos:cluster/getHealth:getHealth";
+
+/**
+ * Waits until the cluster is healthy: etcd, every listed node booted and Ready,
+ * and (unless skipped) the Kubernetes control plane answering. Secret: the
+ * result echoes the client key.
+ */
+export function getClusterHealthOutput(args: GetClusterHealthArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetClusterHealthResult> {
+  return pulumi.secret(pulumi.runtime.invokeOutput<GetClusterHealthResult>(GET_CLUSTER_HEALTH, { ...args }, invokeOptions(opts)));
 }

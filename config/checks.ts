@@ -5,6 +5,7 @@
  * All problems are collected; nothing throws.
  */
 import type { ParsedConfig } from "./schema.ts";
+import { DEFAULTS } from "./defaults.ts";
 import { metallbEnabled, traefikPoolName, type HomelabConfig } from "./resolve.ts";
 import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
@@ -34,6 +35,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   const add = (path: KeyPath, message: string) => issues.push({ path, message });
   checkCluster(c, secretKeys, add);
   checkAddressClaims(c, add);
+  checkPodNetwork(c, add);
   checkTraefik(c, add);
   checkCertManager(c, add);
   checkApps(c, secretKeys, add);
@@ -125,6 +127,63 @@ function checkAddressClaims(c: ParsedConfig, add: Add): void {
       }
       poolEntries.push({ path, range, label: `${formatPath(path)} ${entry}` });
     });
+  }
+}
+
+/** Apps that get an allow-traefik NetworkPolicy (every in-cluster app that does not opt out). */
+function appsWithNetworkPolicy(c: ParsedConfig): string[] {
+  return Object.entries(c.apps).filter(([, a]) => a.networkPolicy && a.kind !== "external").map(([name]) => name).sort();
+}
+
+/** The cluster's pod network: Talos' default, or what an existing cluster's config names. */
+function podNetworkOf(c: ParsedConfig): string | undefined {
+  return c.cluster.provider === "talos" ? DEFAULTS.talos.podSubnet : c.cluster.network.podSubnet;
+}
+
+/**
+ * A host-network Traefik reaches pods on other nodes from the CNI's tunnel
+ * address, which lies in the pod network, so the apps' NetworkPolicies must
+ * admit that network and the config must know it. Pod and node addresses must
+ * not overlap: pod routes would shadow the nodes, the VIP or MetalLB's
+ * addresses, and the policies would admit those as if they were pod traffic.
+ */
+function checkPodNetwork(c: ParsedConfig, add: Add): void {
+  const cl = c.cluster;
+  const policyApps = appsWithNetworkPolicy(c);
+  const placement = c.traefik.placement;
+  if (cl.provider === "talos") {
+    const pods = DEFAULTS.talos.podSubnet;
+    if (rangesOverlap(cidrRange(cl.network.subnet), cidrRange(pods))) {
+      add(["cluster", "network", "subnet"], `${cl.network.subnet} overlaps ${pods}, the pod network Talos gives pods (its default, which this stack keeps): pod routes would shadow node addresses; use a node subnet outside ${pods}`);
+    }
+    return;
+  }
+  const at: KeyPath = ["cluster", "network", "podSubnet"];
+  if (placement === "controlplane" && policyApps.length > 0 && !Object.values(cl.nodes).some((n) => n.role === "controlplane")) {
+    add(["cluster", "nodes"], `placement controlplane: the NetworkPolicies of apps ${policyApps.join(", ")} admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes (role: controlplane, ip)`);
+  }
+  const pods = cl.network.podSubnet;
+  if (!pods) {
+    if (placement !== "deployment" && policyApps.length > 0) {
+      add(at, `placement ${placement} runs Traefik on the host network, and its connections to pods on other nodes come from the CNI's tunnel address inside the pod network (10.42.x.0 with k3s' flannel), which the NetworkPolicies of apps ${policyApps.join(", ")} must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s`);
+    }
+    return;
+  }
+  if (hasHostBits(pods)) add(at, `${pods} has host bits set; did you mean ${networkOf(pods)}?`);
+  const range = cidrRange(pods);
+  const conflicts: string[] = [];
+  if (cl.network.subnet && rangesOverlap(range, cidrRange(cl.network.subnet))) {
+    conflicts.push(`cluster.network.subnet ${cl.network.subnet}`);
+  } else {
+    for (const claim of addressClaims(c)) if (rangesOverlap(range, claim.range)) conflicts.push(claim.label);
+    for (const [pool, p] of Object.entries(c.metallb.pools)) {
+      p.addresses.forEach((entry, i) => {
+        if (rangesOverlap(range, addressRange(entry))) conflicts.push(`metallb.pools.${pool}.addresses[${i}] ${entry}`);
+      });
+    }
+  }
+  if (conflicts.length > 0) {
+    add(at, `${pods} overlaps ${conflicts.join(", ")}: pods and the node network cannot share addresses; set it to your CNI's pod CIDR (kubectl get nodes -o jsonpath='{.items[*].spec.podCIDR}' lists each node's share of it)`);
   }
 }
 
@@ -328,6 +387,17 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
     const cps = Object.values(c.cluster.nodes).filter((n) => n.role === "controlplane").length;
     if (cps > 1 && cps % 2 === 0) {
       warnings.push({ path: ["cluster", "nodes"], message: `${cps} control planes: etcd quorum tolerates no more failures than ${cps - 1} would; an odd number is recommended` });
+    }
+  }
+  if (c.traefik.placement !== "deployment") {
+    const policyApps = new Set(appsWithNetworkPolicy(c));
+    for (const [ns, n] of Object.entries(c.namespaces)) {
+      const apps = Object.entries(c.apps).filter(([name, a]) => a.namespace === ns && policyApps.has(name)).map(([name]) => name).sort();
+      if (!n.defaultDeny || apps.length === 0) continue;
+      warnings.push({
+        path: ["namespaces", ns, "defaultDeny"],
+        message: `Traefik uses the host network (placement ${c.traefik.placement}), so the NetworkPolicies of ${apps.join(", ")} admit the node addresses and the whole pod network ${podNetworkOf(c) ?? "(cluster.network.podSubnet)"}: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone`,
+      });
     }
   }
   const trust = c.traefik.trustCloudflare ?? c.dns.proxied;

@@ -12,6 +12,12 @@ export const DEFAULTS = {
     installDisk: "/dev/vda",
     imageDatastore: "local",
     interface: "eth0",
+    /**
+     * Talos' own default pod network (machine config cluster.network.podSubnets),
+     * which this stack does not change; a host-network Traefik's NetworkPolicy
+     * peers include it.
+     */
+    podSubnet: "10.244.0.0/16",
   },
   node: {
     cores: 2,

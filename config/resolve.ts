@@ -41,6 +41,8 @@ export interface TalosClusterSpec {
     readonly nameservers: readonly string[];
     readonly interface: string;
     readonly vip?: string;
+    /** Talos' default pod network: the machine config leaves cluster.network.podSubnets alone. */
+    readonly podSubnet: string;
   };
   /** Sorted by name, so output order never depends on YAML order. */
   readonly nodes: readonly TalosNode[];
@@ -52,7 +54,7 @@ export interface ExistingClusterSpec {
   readonly provider: "existing";
   readonly name: string;
   readonly kubeconfigSecret: string;
-  readonly network: { readonly subnet?: string; readonly vip?: string };
+  readonly network: { readonly subnet?: string; readonly vip?: string; readonly podSubnet?: string };
   readonly nodes: readonly ClusterNode[];
 }
 
@@ -138,6 +140,7 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
       nameservers: c.network.nameservers,
       interface: c.network.interface,
       ...(c.network.vip ? { vip: c.network.vip } : {}),
+      podSubnet: DEFAULTS.talos.podSubnet,
     },
     nodes: nodes.sort(byName),
     allowSchedulingOnControlPlanes: c.allowSchedulingOnControlPlanes,

@@ -71,7 +71,7 @@ const existingNode = section({
 });
 
 const network = section({
-  subnet: z.cidrv4({ error: "expected the node subnet as an IPv4 CIDR, e.g. 10.0.10.0/24" }).describe("Node subnet (CIDR)."),
+  subnet: z.cidrv4({ error: "expected the node subnet as an IPv4 CIDR, e.g. 10.0.10.0/24" }).describe(`Node subnet (CIDR). Must not overlap the pod network, Talos' default ${DEFAULTS.talos.podSubnet}.`),
   gateway: ipv4("the default gateway").optional().describe("Default gateway. Default: the subnet's first host."),
   nameservers: z.array(ipv4("a nameserver")).min(1).default([...DEFAULTS.nameservers]).describe("DNS resolvers for the nodes."),
   interface: z.string().min(1).default(DEFAULTS.talos.interface).describe("Network interface Talos configures (and puts the VIP on)."),
@@ -101,6 +101,7 @@ const existingCluster = section({
   network: section({
     subnet: z.cidrv4({ error: "expected the node subnet as an IPv4 CIDR" }).optional().describe("Node subnet (CIDR), for address checks."),
     vip: ipv4("the control-plane VIP").optional().describe("Control-plane VIP, for the controlplane placement."),
+    podSubnet: z.cidrv4({ error: "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16" }).optional().describe("The CNI's pod network (CIDR), e.g. 10.42.0.0/16 on k3s. Required for placement daemonset or controlplane when an app gets a NetworkPolicy: a host-network Traefik reaches pods on other nodes from the CNI's tunnel address, which lies in this range."),
   }).prefault({}),
   nodes: z.record(dnsLabel, existingNode).default({}).describe("Nodes, for hostNetwork placements (DNS targets, network policies)."),
 });

@@ -19,32 +19,34 @@ export function imageHosts(cluster: TalosClusterSpec): string[] {
 export interface ImageDownload {
   readonly url: string;
   readonly fileName: string;
-  readonly decompressionAlgorithm: "gz";
 }
 
 /**
- * Proxmox cannot decompress the factory's default `.raw.xz`; the factory serves
- * the same image gzip-compressed. The file name carries version and schematic so
- * a new image is a new file, and ends in `.img` because Proxmox refuses `.raw`
- * in an `iso` datastore.
+ * The image goes into the datastore's `import` content (Proxmox VE 8.4 or newer),
+ * which the VM's disk imports through the API, so the Proxmox provider needs no
+ * SSH access to the host. Proxmox decompresses downloads of `iso` content only,
+ * so the file must be an uncompressed image: the Image Factory's `.qcow2`
+ * (it stores only used blocks, so it is far smaller than the uncompressed
+ * `.raw`). The file name carries version and schematic so a new image is a new
+ * file; `import` content accepts only `.qcow2`, `.raw`, `.vmdk` and `.ova` names.
  */
 export function imageDownload(diskImageUrl: string, talosVersion: string, schematicId: string): ImageDownload {
-  const match = /^(.*)\.raw\.(xz|zst|gz)$/.exec(diskImageUrl);
-  if (!match) throw new Error(`unexpected Talos disk image URL ${diskImageUrl}: expected <…>.raw.xz, .raw.zst or .raw.gz`);
+  const match = /^(.*)\.raw(?:\.(?:xz|zst|gz))?$/.exec(diskImageUrl);
+  if (!match) throw new Error(`unexpected Talos disk image URL ${diskImageUrl}: expected <…>.raw, .raw.xz, .raw.zst or .raw.gz`);
   return {
-    url: `${match[1]}.raw.gz`,
-    fileName: `talos-${talosVersion}-${schematicId.slice(0, 12)}-${TALOS_PLATFORM}-${TALOS_ARCHITECTURE}.img`,
-    decompressionAlgorithm: "gz",
+    url: `${match[1]}.qcow2`,
+    fileName: `talos-${talosVersion}-${schematicId.slice(0, 12)}-${TALOS_PLATFORM}-${TALOS_ARCHITECTURE}.qcow2`,
   };
 }
 
 /**
  * The VM of one Talos node. The system disk is imported from the downloaded
- * image; Proxmox's cloud-init drive hands the nocloud image the static address,
- * gateway and resolvers before any machine config exists, so the node is
- * reachable at its final address in maintenance mode.
+ * image with `importFrom`, a Proxmox API call (`fileId` would run
+ * `qm disk import` over SSH on the host); Proxmox's cloud-init drive hands the
+ * nocloud image the static address, gateway and resolvers before any machine
+ * config exists, so the node is reachable at its final address in maintenance mode.
  */
-export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageFileId: pulumi.Input<string>): VmLegacyArgs {
+export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVolumeId: pulumi.Input<string>): VmLegacyArgs {
   const net = cluster.network;
   const virtio = node.diskInterface.startsWith("virtio");
   return {
@@ -69,7 +71,7 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageFil
     disks: [{
       interface: node.diskInterface,
       datastoreId: node.diskDatastore,
-      fileId: imageFileId,
+      importFrom: imageVolumeId,
       fileFormat: "raw",
       size: node.diskSize,
       iothread: true,
@@ -93,8 +95,10 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageFil
 
 /**
  * VM properties a Talos or image change must never touch: a new image (version
- * bump or changed schematic) changes the disk's `fileId`, which Proxmox can only
- * apply by rebuilding the VM. Upgrades are a Talos operation (`talosctl upgrade`)
- * on the running node, not a new VM.
+ * bump or changed schematic) changes the disk's image reference. Upgrades are a
+ * Talos operation (`talosctl upgrade`) on the running node, not a new VM.
+ * `importFrom` only seeds a new disk, so ignoring it keeps plans quiet; `fileId`
+ * forces a rebuild, and VMs created before the switch to `importFrom` still
+ * carry one in their state, so a change to it must stay ignored as well.
  */
-export const VM_IGNORE_CHANGES = ["disks[0].fileId", "cdrom"] as const;
+export const VM_IGNORE_CHANGES = ["disks[0].importFrom", "disks[0].fileId", "cdrom"] as const;

@@ -405,18 +405,41 @@ export function serversTransportManifest(app: AppSpec): IServersTransport | unde
 
 /** `10.0.10.21` or `10.0.10.21/32` → `10.0.10.21/32`. */
 const asCidr = (source: string) => (source.includes("/") ? source : `${source}/32`);
+const byCidr = (a: string, b: string) => byAddress(a.split("/")[0]!, b.split("/")[0]!) || Number(a.split("/")[1]) - Number(b.split("/")[1]);
 
 /**
  * Who Traefik's connections to app pods come from. A pod-network Traefik
- * (deployment placement) is matched by its namespace and pod labels. A
- * hostNetwork Traefik (daemonset, controlplane) has no pod identity of its own:
- * its packets carry the node's address, so pod selectors never match it and the
- * nodes' addresses are the peers.
+ * (deployment placement) is matched by its namespace and pod labels.
+ *
+ * A hostNetwork Traefik (daemonset, controlplane) has no pod identity, and its
+ * packets carry the address of the interface the route to the pod leaves by,
+ * not necessarily the node's LAN address: to a pod on another node over an
+ * overlay that is the CNI's tunnel interface (flannel VXLAN or WireGuard: the
+ * `.0` of the node's pod CIDR, 10.42.x.0 on k3s, 10.244.x.0 on Talos; Calico
+ * IPIP/VXLAN: an address from its pool), over plain routes (flannel host-gw,
+ * Calico BGP) the node's own address. So the peers are the nodes' /32s and the
+ * whole pod network, since each node's share of it is assigned at runtime. A
+ * pod on Traefik's own node is reached through the bridge (cni0, the `.1`),
+ * which Kubernetes always admits (traffic from the pod's own node is allowed
+ * whatever its address; kube-router, k3s' enforcer, accepts every locally
+ * sourced packet).
+ *
+ * The price: a policy cannot tell the tunnel addresses from the pods around
+ * them, so in these placements it admits every pod of the cluster, on every
+ * port (it cannot narrow ports either, see networkPolicyManifest); default
+ * deny then keeps out only traffic from outside the cluster, and the config
+ * warns about that. Cilium differs: ipBlock never selects its pods, so the pod
+ * network admits nothing there, and selects nodes only with
+ * `policy-cidr-match-mode: nodes`, without which no ipBlock admits a
+ * host-network Traefik at all.
  */
 export function traefikPeers(entry: RouteEntry): INetworkPolicyPeer[] {
   if (entry.hostNetwork) {
-    return sortedUnique(entry.nodeSources.map(asCidr))
-      .sort((a, b) => byAddress(a.split("/")[0]!, b.split("/")[0]!))
+    if (!entry.podNetwork) {
+      throw new Error("a host-network Traefik's NetworkPolicy peers need the pod network: set cluster.network.podSubnet (the config checks require it)");
+    }
+    return sortedUnique([...entry.nodeSources.map(asCidr), entry.podNetwork])
+      .sort(byCidr)
       .map((cidr) => ({ ipBlock: { cidr } }));
   }
   return [
@@ -435,8 +458,9 @@ export type NetworkPolicyManifest = INetworkPolicy & { spec: INetworkPolicySpec 
  * default-deny namespace. It selects every pod of the namespace and no ports:
  * the config names the app's Service, not its pod labels, and Service ports,
  * while a NetworkPolicy matches pod labels and container (target) ports; a
- * guessed selector or port would silently blackhole the route. The peer is
- * what this policy restricts: only Traefik.
+ * guessed selector or port would silently blackhole the route. The peers are
+ * what this policy restricts: Traefik's pods, or for a host-network Traefik
+ * the addresses it connects from (see traefikPeers).
  */
 export function networkPolicyManifest(app: AppSpec, entry: RouteEntry): NetworkPolicyManifest | undefined {
   if (app.kind === "external" || !app.networkPolicy) return undefined;

@@ -66,10 +66,18 @@ export interface IngressEntrySpec {
   readonly namespace: string;
   /** Labels of the Traefik pods, for NetworkPolicy peers. */
   readonly podLabels: Readonly<Record<string, string>>;
-  /** hostNetwork placements reach app pods from node addresses, not pod IPs. */
+  /** hostNetwork placements reach app pods from host addresses, never from a pod IP of their own. */
   readonly hostNetwork: boolean;
-  /** Node addresses (CIDR /32s) Traefik connects from when it uses the host network. */
+  /** hostNetwork placements: the addresses (CIDR /32s) of the nodes Traefik runs on, which it connects from over an unencapsulated route. */
   readonly nodeSources: readonly string[];
+  /**
+   * hostNetwork placements: the cluster's pod network, where the CNI's tunnel
+   * and bridge addresses lie that Traefik's connections to pods come from.
+   * Absent when the config does not know it (provider existing without
+   * cluster.network.podSubnet, which the checks allow only while no app gets a
+   * NetworkPolicy).
+   */
+  readonly podNetwork?: string;
   /** Traefik trusts X-Forwarded-* from Cloudflare only. */
   readonly trustsCloudflare: boolean;
   /** The entry point TLS routes attach to. */
@@ -123,14 +131,17 @@ export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): st
 }
 
 export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
+  const hostNetwork = usesHostNetwork(traefik.placement);
+  const podNetwork = hostNetwork ? cluster.network.podSubnet : undefined;
   return {
     className: TRAEFIK_INGRESS_CLASS,
     placement: traefik.placement,
     addresses: entryAddresses(traefik, cluster),
     namespace: TRAEFIK_NAMESPACE,
     podLabels: traefikPodLabels(),
-    hostNetwork: usesHostNetwork(traefik.placement),
+    hostNetwork,
     nodeSources: traefikNodes(traefik, cluster).map((n) => `${n.ip}/32`),
+    ...(podNetwork ? { podNetwork } : {}),
     trustsCloudflare: traefik.trustCloudflare,
     secureEntryPoint: SECURE_ENTRY_POINT,
     ...(traefik.acme.enabled ? { certResolver: ACME_RESOLVER } : {}),

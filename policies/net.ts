@@ -57,6 +57,19 @@ export function cidrWithin(inner: string, outer: string): boolean {
   return !!a && !!b && a.v6 === b.v6 && a.start >= b.start && a.end <= b.end;
 }
 
+/** Whether two CIDRs (or addresses) share any address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = parseCidr(a);
+  const y = parseCidr(b);
+  return !!x && !!y && x.v6 === y.v6 && x.start <= y.end && y.start <= x.end;
+}
+
+/** Whether a CIDR holds more than one address. */
+export const isRange = (cidr: string): boolean => {
+  const r = parseCidr(cidr);
+  return !!r && r.end > r.start;
+};
+
 export const withinAny = (inner: string, outers: readonly string[]): boolean => outers.some((o) => cidrWithin(inner, o));
 
 /** RFC 1918, CGNAT, loopback, link-local and IPv6 unique-local/link-local ranges. */

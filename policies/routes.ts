@@ -8,8 +8,8 @@ import {
   TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
-import { cidrWithin } from "./net.ts";
-import { talosNodes } from "./talos.ts";
+import { cidrWithin, cidrsOverlap, isRange } from "./net.ts";
+import { talosNodes, talosPodSubnets } from "./talos.ts";
 import { CONTROL_PLANE_LABEL, ingressClasses, isHostNetwork, traefikReleases } from "./traefik.ts";
 
 export interface RouteEntry {
@@ -185,10 +185,23 @@ function podBackedRouteNamespaces(resources: readonly PolicyResource[]): Map<str
   return namespaces;
 }
 
+/** An ipBlock peer's CIDR and exceptions. */
+interface Block {
+  readonly cidr: string;
+  readonly except: readonly string[];
+}
+
+const ipBlocks = (peers: readonly Obj[]): Block[] =>
+  peers.filter((p) => p.ipBlock !== undefined).map((p) => ({ cidr: str(obj(p.ipBlock).cidr), except: strings(obj(p.ipBlock).except) })).filter((b) => b.cidr);
+
+/** Whether some block admits every address of `cidr`. */
+const admitsAll = (blocks: readonly Block[], cidr: string): boolean =>
+  blocks.some((b) => cidrWithin(cidr, b.cidr) && !b.except.some((e) => cidrsOverlap(e, cidr)));
+
 export function networkPolicyMatchesTraefikPlacement(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "network-policy-matches-traefik-placement",
-    description: "Checks that in every default-deny namespace with routed apps a NetworkPolicy admits Traefik the way its placement connects: by namespace and pod labels for a pod-network Traefik, by the nodes' addresses (ipBlock) for a hostNetwork one, whose packets carry no pod identity; write the allow rule for the placement in use.",
+    description: "Checks that in every default-deny namespace with routed apps a NetworkPolicy admits Traefik the way its placement connects: by namespace and pod labels for a pod-network Traefik; for a hostNetwork one, whose packets carry no pod identity, by ipBlocks covering the nodes' addresses and the pod network, since its connections to pods on other nodes come from the CNI's tunnel address (flannel's 10.x.y.0); write the allow rule for the placement in use.",
     level,
     check: (resources, report) => {
       const [traefik] = traefikReleases(resources);
@@ -200,31 +213,44 @@ export function networkPolicyMatchesTraefikPlacement(level: Level = "mandatory")
       const nsLabels = { "kubernetes.io/metadata.name": traefikNs };
       const onControlPlanes = CONTROL_PLANE_LABEL in obj(values.nodeSelector);
       const nodes = talosNodes(resources).filter((n) => !onControlPlanes || n.role === "controlplane").map((n) => n.address);
+      const podNetworks = hostNetwork ? talosPodSubnets(resources) : undefined;
       const policies = ofType(resources, TYPES.networkPolicy);
       const selectsTraefikPods = (peer: Obj) =>
         peer.namespaceSelector !== undefined && labelsMatch(obj(peer.namespaceSelector), nsLabels) && (peer.podSelector === undefined || labelsMatch(obj(peer.podSelector), podLabels));
       const coversNodes = (peers: Obj[]) => {
-        const blocks = peers.map((p) => str(obj(p.ipBlock).cidr)).filter(Boolean);
-        return nodes.length ? nodes.every((ip) => blocks.some((b) => cidrWithin(ip, b))) : blocks.length > 0;
+        const blocks = ipBlocks(peers);
+        return nodes.length ? nodes.every((ip) => admitsAll(blocks, ip)) : blocks.length > 0;
       };
+      // A cluster the stack does not build (provider existing) shows no pod
+      // network; single addresses can never admit the tunnel addresses, which
+      // each node gets from its share of the pod network at runtime.
+      const coversPodNetwork = (peers: Obj[]) => {
+        const blocks = ipBlocks(peers);
+        return podNetworks ? podNetworks.every((net) => admitsAll(blocks, net)) : blocks.some((b) => isRange(b.cidr));
+      };
+      const podNetworkText = podNetworks ? `the pod network ${podNetworks.join(", ")}` : "the CNI's pod network (10.42.0.0/16 on k3s)";
 
       if (hostNetwork) {
         eachKnown(policies, (np) => {
           if (ingressPeers(np).some((p) => p.namespaceSelector !== undefined && selectsTraefikPods(p))) {
-            report(np, `${describeObject(np.props)} admits Traefik by namespace/pod labels, but ${describeRelease(traefik)} uses the host network: its connections come from node addresses and never match a pod selector, so the route times out; allow the nodes' addresses with ipBlock peers instead.`);
+            report(np, `${describeObject(np.props)} admits Traefik by namespace/pod labels, but ${describeRelease(traefik)} uses the host network: its connections come from host addresses and never match a pod selector, so the route times out; admit the nodes' addresses and ${podNetworkText} with ipBlock peers instead.`);
           }
         });
       }
       for (const [ns, route] of podBackedRouteNamespaces(resources)) {
         const inNs = policies.filter((p) => metaOf(p.props).namespace === ns);
         if (!inNs.some(isDefaultDeny)) continue;
-        const admitted = inNs.some((np) => {
-          const peers = ingressPeers(np);
-          return hostNetwork ? coversNodes(peers) : peers.some(selectsTraefikPods);
-        });
-        if (!admitted) {
-          const how = hostNetwork ? `ipBlock peers covering the nodes Traefik runs on (${nodes.join(", ") || "the node addresses"})` : `a peer with namespaceSelector kubernetes.io/metadata.name: ${traefikNs} and Traefik's pod labels`;
-          report(route, `Namespace ${ns} denies ingress by default, and no NetworkPolicy there admits Traefik (${hostNetwork ? "host network" : "pod network"}): ${describeObject(route.props)} times out; add a policy whose from contains ${how}.`);
+        if (!hostNetwork) {
+          if (inNs.some((np) => ingressPeers(np).some(selectsTraefikPods))) continue;
+          report(route, `Namespace ${ns} denies ingress by default, and no NetworkPolicy there admits Traefik (pod network): ${describeObject(route.props)} times out; add a policy whose from contains a peer with namespaceSelector kubernetes.io/metadata.name: ${traefikNs} and Traefik's pod labels.`);
+          continue;
+        }
+        if (inNs.some((np) => coversNodes(ingressPeers(np)) && coversPodNetwork(ingressPeers(np)))) continue;
+        const nodeList = nodes.join(", ") || "the node addresses";
+        if (inNs.some((np) => coversNodes(ingressPeers(np)))) {
+          report(route, `Namespace ${ns} denies ingress by default, and its NetworkPolicies admit the host-network Traefik only by the nodes' addresses (${nodeList}): its connections to pods on other nodes leave through the CNI's tunnel and carry the tunnel's address from ${podNetworkText}, so ${describeObject(route.props)} times out whenever its pod runs on another node than the answering Traefik; add an ipBlock peer for ${podNetworkText}.`);
+        } else {
+          report(route, `Namespace ${ns} denies ingress by default, and no NetworkPolicy there admits Traefik (host network): ${describeObject(route.props)} times out; add a policy whose from contains ipBlock peers covering the nodes Traefik runs on (${nodeList}) and ${podNetworkText}, which its connections to pods on other nodes come from (the CNI's tunnel address).`);
         }
       }
     },

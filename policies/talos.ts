@@ -116,6 +116,26 @@ export function talosNodes(resources: readonly PolicyResource[]): TalosNodeView[
   return nodes;
 }
 
+/** Talos' pod network when the machine config names none (constants.DefaultIPv4PodNet). */
+export const TALOS_DEFAULT_POD_SUBNETS: readonly string[] = ["10.244.0.0/16"];
+
+/**
+ * The pod network of a Talos cluster the stack builds: `cluster.network.podSubnets`
+ * of the generated machine config or a patch, else Talos' default; undefined
+ * when the stack builds no Talos node (a cluster it does not own).
+ */
+export function talosPodSubnets(resources: readonly PolicyResource[]): readonly string[] | undefined {
+  const applies = ofType(resources, TYPES.configurationApply);
+  if (applies.length === 0) return undefined;
+  for (const apply of applies) {
+    for (const doc of [...patchDocuments(apply, true), ...visibleMachineConfig(apply)]) {
+      const subnets = strings(obj(obj(doc.cluster).network).podSubnets);
+      if (subnets.length) return subnets;
+    }
+  }
+  return TALOS_DEFAULT_POD_SUBNETS;
+}
+
 /** The VIP the control planes share, when they declare one. */
 export function clusterVip(resources: readonly PolicyResource[]): string | undefined {
   return talosNodes(resources).filter((n) => n.role === "controlplane").flatMap((n) => n.vips)[0];
@@ -254,16 +274,21 @@ function covered(path: string, ignore: readonly string[]): boolean {
 export function proxmoxVmIgnoresImageChanges(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
     name: "proxmox-vm-ignores-image-changes",
-    description: "Checks that every Proxmox VM booted from a downloaded image ignores changes to that image reference, because a new Talos version or schematic changes the file id and Proxmox can only apply it by rebuilding the VM; list the disk's and CD-ROM's fileId in ignoreChanges and upgrade with talosctl instead.",
+    description: "Checks that every Proxmox VM booted from a downloaded image ignores changes to that image reference, because a new Talos version or schematic changes it and a changed fileId rebuilds the VM (importFrom only seeds a new disk, but its change would still show in every plan); list the disk's importFrom or fileId and the CD-ROM's fileId in ignoreChanges and upgrade with talosctl instead.",
     enforcementLevel: level,
     validateResource: (args, report) => {
       if (args.type !== TYPES.vm) return;
       const paths: string[] = [];
-      for (const [i, disk] of arr(args.props.disks).entries()) if (obj(disk).fileId !== undefined) paths.push(`disks[${i}].fileId`);
+      for (const [i, disk] of arr(args.props.disks).entries()) {
+        for (const key of ["importFrom", "fileId"]) if (obj(disk)[key] !== undefined) paths.push(`disks[${i}].${key}`);
+      }
       if (obj(args.props.cdrom).fileId !== undefined) paths.push("cdrom.fileId");
       const ignore = args.opts.ignoreChanges ?? [];
       for (const path of paths.filter((p) => !covered(p, ignore))) {
-        report(`Proxmox VM ${str(args.props.name) || args.name} does not ignore changes to ${path}: the next Talos version or schematic changes the image and Pulumi would replace the VM (and wipe the node); add "${path}" to ignoreChanges and upgrade with talosctl upgrade.`);
+        const effect = path.endsWith(".importFrom")
+          ? "every later plan shows a disk change that applying never carries out (the provider imports a disk only when it creates it)"
+          : "Pulumi would replace the VM (and wipe the node)";
+        report(`Proxmox VM ${str(args.props.name) || args.name} does not ignore changes to ${path}: the next Talos version or schematic changes the image and ${effect}; add "${path}" to ignoreChanges and upgrade with talosctl upgrade.`);
       }
     },
   };
@@ -290,7 +315,7 @@ export function proxmoxVmCpuType(level: Level = "mandatory"): ResourceValidation
 export function talosImageNocloud(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
     name: "talos-image-nocloud",
-    description: "Checks that Talos images downloaded to Proxmox are the Image Factory's nocloud platform, the one that reads Proxmox's cloud-init drive (the metal image ignores it, so static addresses never apply); download …/nocloud-amd64.raw.gz instead.",
+    description: "Checks that Talos images downloaded to Proxmox are the Image Factory's nocloud platform, the one that reads Proxmox's cloud-init drive (the metal image ignores it, so static addresses never apply); download …/nocloud-amd64.qcow2 instead.",
     enforcementLevel: level,
     validateResource: (args, report) => {
       if (args.type !== TYPES.download) return;

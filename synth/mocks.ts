@@ -77,6 +77,9 @@ function resourceOutputs(type: string, inputs: Outputs): Outputs {
     }
     case "talos:imageFactory/schematic:Schematic":
       return { id: "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba" };
+    // The provider names a downloaded file by its volume id, which VM disks reference.
+    case "proxmoxve:download/file:File":
+      return { id: `${String(inputs.datastoreId)}:${String(inputs.contentType)}/${String(inputs.fileName)}` };
     case "kubernetes:helm.sh/v3:Release":
       return { status: { status: "deployed", namespace: inputs.namespace, name: inputs.name, version: inputs.version } };
     default:
@@ -100,6 +103,9 @@ function invokeResult(token: string, args: Outputs): Outputs {
         ...args,
         talosConfig: `context: ${String(args.clusterName)}\ncontexts:\n  ${String(args.clusterName)}:\n    endpoints: ${JSON.stringify(args.endpoints ?? [])}\n    nodes: ${JSON.stringify(args.nodes ?? [])}\n    ca: ${clientConfiguration.caCertificate}\n    crt: ${clientConfiguration.clientCertificate}\n    key: mock\n`,
       };
+    // The provider's health data source answers with its inputs and a fixed id once every check passes.
+    case "talos:cluster/getHealth:getHealth":
+      return { ...args, id: "cluster_health" };
     case "talos:imageFactory/getUrls:getUrls": {
       const base = `https://factory.talos.dev/image/${String(args.schematicId)}/${String(args.talosVersion)}`;
       const platform = String(args.platform ?? "metal");

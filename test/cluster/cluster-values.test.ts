@@ -170,13 +170,13 @@ describe("Talos image", () => {
     assert.deepEqual(talosSchematic(cluster), { customization: { systemExtensions: { officialExtensions: ["siderolabs/qemu-guest-agent"] } } });
   });
 
-  it("downloads the gzip image Proxmox can decompress (not the factory's default .raw.xz), named by version and schematic", () => {
-    const url = "https://factory.talos.dev/image/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba/v1.13.9/nocloud-amd64.raw.xz";
-    assert.deepEqual(imageDownload(url, "v1.13.9", "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"), {
-      url: "https://factory.talos.dev/image/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba/v1.13.9/nocloud-amd64.raw.gz",
-      fileName: "talos-v1.13.9-376567988ad3-nocloud-amd64.img",
-      decompressionAlgorithm: "gz",
-    });
+  it("downloads the factory's uncompressed qcow2 (Proxmox decompresses no import content), named by version and schematic with an extension import content accepts", () => {
+    const schematic = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
+    const base = `https://factory.talos.dev/image/${schematic}/v1.13.9`;
+    const expected = { url: `${base}/nocloud-amd64.qcow2`, fileName: "talos-v1.13.9-376567988ad3-nocloud-amd64.qcow2" };
+    for (const diskImage of ["nocloud-amd64.raw.zst", "nocloud-amd64.raw.xz", "nocloud-amd64.raw"]) {
+      assert.deepEqual(imageDownload(`${base}/${diskImage}`, "v1.13.9", schematic), expected, diskImage);
+    }
     assert.throws(() => imageDownload("https://factory.talos.dev/image/x/v1.13.9/nocloud-amd64.iso", "v1.13.9", "x"), /unexpected Talos disk image URL/);
   });
 
@@ -188,7 +188,7 @@ describe("Talos image", () => {
 describe("Talos VM", () => {
   it("sizes, places and networks the VM from the node's config, with cloud-init carrying its static address", () => {
     const cluster = talosCluster();
-    assert.deepEqual(talosVmArgs(cluster, node(cluster, "worker2"), "local:iso/talos.img"), {
+    assert.deepEqual(talosVmArgs(cluster, node(cluster, "worker2"), "local:import/talos.qcow2"), {
       nodeName: "pve2",
       vmId: 1022,
       name: "worker2",
@@ -204,7 +204,7 @@ describe("Talos VM", () => {
       agent: { enabled: true, trim: true },
       cpu: { cores: 2, sockets: 1, type: "host" },
       memory: { dedicated: 4096, floating: 0 },
-      disks: [{ interface: "scsi0", datastoreId: "local-lvm", fileId: "local:iso/talos.img", fileFormat: "raw", size: 32, iothread: true, discard: "on", ssd: true }],
+      disks: [{ interface: "scsi0", datastoreId: "local-lvm", importFrom: "local:import/talos.qcow2", fileFormat: "raw", size: 32, iothread: true, discard: "on", ssd: true }],
       networkDevices: [{ bridge: "vmbr0", model: "virtio", vlanId: 20, macAddress: "BC:24:11:00:00:22" }],
       initialization: {
         datastoreId: "local-lvm",
@@ -218,7 +218,7 @@ describe("Talos VM", () => {
     const cluster = talosCluster();
     const vm = talosVmArgs(cluster, node(cluster, "worker1"), "img");
     assert.deepEqual([vm.cpu, vm.memory], [{ cores: 4, sockets: 1, type: "host" }, { dedicated: 8192, floating: 0 }]);
-    assert.deepEqual(vm.disks, [{ interface: "virtio0", datastoreId: "local-lvm", fileId: "img", fileFormat: "raw", size: 64, iothread: true, discard: "on" }]);
+    assert.deepEqual(vm.disks, [{ interface: "virtio0", datastoreId: "local-lvm", importFrom: "img", fileFormat: "raw", size: 64, iothread: true, discard: "on" }]);
   });
 
   it("disables the QEMU agent when the image lacks the guest agent extension (Proxmox would wait for it forever)", () => {

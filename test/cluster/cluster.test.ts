@@ -7,6 +7,7 @@ import { createCluster, type ClusterAccess } from "../../components/cluster.ts";
 import type { StackSecrets } from "../../config/load.ts";
 import {
   GET_CLIENT_CONFIGURATION,
+  GET_CLUSTER_HEALTH,
   GET_IMAGE_FACTORY_URLS,
   GET_MACHINE_CONFIGURATION,
   TALOS_PLUGIN_DOWNLOAD_URL,
@@ -27,6 +28,8 @@ const TOKENS = {
 
 /** The mocks answer a schematic with the id the Image Factory gives the default guest-agent schematic. */
 const SCHEMATIC_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
+/** The volume id the provider gives the downloaded image (`<datastore>:import/<file>`), which the disks import from. */
+const IMAGE_VOLUME = "local:import/talos-v1.13.9-376567988ad3-nocloud-amd64.qcow2";
 
 const K3S_KUBECONFIG = [
   "apiVersion: v1",
@@ -114,15 +117,15 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     const vms = ofType(run, TOKENS.vm);
     assert.deepEqual(vms.map((v) => v.name).sort(), ["cluster-cp1-vm", "cluster-cp2-vm", "cluster-cp3-vm", "cluster-worker1-vm", "cluster-worker2-vm"]);
     const summary = Object.fromEntries(vms.map((v) => {
-      const i = v.inputs as { nodeName: string; vmId: number; cpu: { cores: number; type: string }; memory: { dedicated: number }; disks: { size: number; interface: string; fileId: string }[] };
-      return [v.name, [i.nodeName, i.vmId, i.cpu.cores, i.cpu.type, i.memory.dedicated, i.disks[0]!.interface, i.disks[0]!.size, i.disks[0]!.fileId]];
+      const i = v.inputs as { nodeName: string; vmId: number; cpu: { cores: number; type: string }; memory: { dedicated: number }; disks: { size: number; interface: string }[] };
+      return [v.name, [i.nodeName, i.vmId, i.cpu.cores, i.cpu.type, i.memory.dedicated, i.disks[0]!.interface, i.disks[0]!.size]];
     }));
     assert.deepEqual(summary, {
-      "cluster-cp1-vm": ["pve1", 1011, 2, "host", 4096, "virtio0", 32, "cluster-image-pve1-id"],
-      "cluster-cp2-vm": ["pve2", 1012, 2, "host", 4096, "virtio0", 32, "cluster-image-pve2-id"],
-      "cluster-cp3-vm": ["pve1", 1013, 2, "host", 4096, "virtio0", 32, "cluster-image-pve1-id"],
-      "cluster-worker1-vm": ["pve1", 1021, 4, "host", 8192, "virtio0", 64, "cluster-image-pve1-id"],
-      "cluster-worker2-vm": ["pve2", 1022, 2, "host", 4096, "scsi0", 32, "cluster-image-pve2-id"],
+      "cluster-cp1-vm": ["pve1", 1011, 2, "host", 4096, "virtio0", 32],
+      "cluster-cp2-vm": ["pve2", 1012, 2, "host", 4096, "virtio0", 32],
+      "cluster-cp3-vm": ["pve1", 1013, 2, "host", 4096, "virtio0", 32],
+      "cluster-worker1-vm": ["pve1", 1021, 4, "host", 8192, "virtio0", 64],
+      "cluster-worker2-vm": ["pve2", 1022, 2, "host", 4096, "scsi0", 32],
     });
     const worker2 = findResource(run, TOKENS.vm, "cluster-worker2-vm").inputs;
     assert.deepEqual(worker2.networkDevices, [{ bridge: "vmbr0", model: "virtio", vlanId: 20, macAddress: "BC:24:11:00:00:22" }]);
@@ -134,23 +137,36 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     assert.deepEqual([worker2.agent, worker2.operatingSystem, worker2.onBoot], [{ enabled: true, trim: true }, { type: "l26" }, true]);
   });
 
+  it("imports each VM's system disk through the Proxmox API from the image on its own host (importFrom, never the SSH-only fileId)", () => {
+    const disks = Object.fromEntries(ofType(run, TOKENS.vm).map((v) => [v.name, (v.inputs.disks as Record<string, unknown>[])[0]]));
+    for (const [name, disk] of Object.entries(disks)) assert.equal(disk!.fileId, undefined, name);
+    assert.deepEqual(Object.fromEntries(Object.entries(disks).map(([name, disk]) => [name, disk!.importFrom])), {
+      "cluster-cp1-vm": IMAGE_VOLUME,
+      "cluster-cp2-vm": IMAGE_VOLUME,
+      "cluster-cp3-vm": IMAGE_VOLUME,
+      "cluster-worker1-vm": IMAGE_VOLUME,
+      "cluster-worker2-vm": IMAGE_VOLUME,
+    });
+    const imageOf = (vm: string) => dependenciesOn(findResource(run, TOKENS.vm, vm), TOKENS.image);
+    assert.deepEqual([imageOf("cluster-cp1-vm"), imageOf("cluster-worker2-vm")], [[`${TOKENS.image}::cluster-image-pve1`], [`${TOKENS.image}::cluster-image-pve2`]]);
+  });
+
   it("protects every VM and ignores image changes, so a Talos or schematic bump never replaces one", () => {
     for (const vm of ofType(run, TOKENS.vm)) {
       assert.equal(vm.options.protect, true, vm.name);
-      assert.deepEqual(vm.options.ignoreChanges, ["cdrom", "disks[0].fileId"], vm.name);
+      assert.deepEqual(vm.options.ignoreChanges, ["cdrom", "disks[0].fileId", "disks[0].importFrom"], vm.name);
     }
   });
 
-  it("downloads the nocloud image once per Proxmox node hosting VMs", () => {
+  it("downloads the uncompressed nocloud qcow2 into the import content, once per Proxmox node hosting VMs", () => {
     const images = ofType(run, TOKENS.image);
     assert.deepEqual(images.map((i) => i.name).sort(), ["cluster-image-pve1", "cluster-image-pve2"]);
     assert.deepEqual(findResource(run, TOKENS.image, "cluster-image-pve2").inputs, {
       nodeName: "pve2",
       datastoreId: "local",
-      contentType: "iso",
-      url: `https://factory.talos.dev/image/${SCHEMATIC_ID}/v1.13.9/nocloud-amd64.raw.gz`,
-      fileName: "talos-v1.13.9-376567988ad3-nocloud-amd64.img",
-      decompressionAlgorithm: "gz",
+      contentType: "import",
+      url: `https://factory.talos.dev/image/${SCHEMATIC_ID}/v1.13.9/nocloud-amd64.qcow2`,
+      fileName: "talos-v1.13.9-376567988ad3-nocloud-amd64.qcow2",
       overwrite: false,
     });
   });
@@ -238,10 +254,33 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     assert.deepEqual(access(run), { kubeconfig: "[secret]", talosconfig: "[secret]", apiEndpoint: `https://${VIP}:6443` });
   });
 
-  it("builds the Kubernetes provider from the kubeconfig once every node is configured", () => {
+  it("waits for a healthy cluster once, checking every node through the control planes' own addresses (never the VIP)", () => {
+    const health = run.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH);
+    assert.equal(health.length, 1);
+    // The SDK unwraps secret invoke arguments on the wire; the result is marked secret instead.
+    const { clientConfiguration, ...args } = health[0]!.args;
+    assert.deepEqual(Object.keys(clientConfiguration as object).sort(), ["caCertificate", "clientCertificate", "clientKey"]);
+    assert.deepEqual(args, {
+      endpoints: ["10.0.10.11", "10.0.10.12", "10.0.10.13"],
+      controlPlaneNodes: ["10.0.10.11", "10.0.10.12", "10.0.10.13"],
+      workerNodes: ["10.0.10.21", "10.0.10.22"],
+    });
+    assert.deepEqual(run.result.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH), [
+      { token: GET_CLUSTER_HEALTH, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL },
+    ]);
+  });
+
+  it("builds the Kubernetes provider from the secret kubeconfig gated on the health check, which waits for the bootstrap and every node's configuration", () => {
     const provider = findResource(run, TOKENS.k8sProvider, "cluster-k8s");
     assert.equal(provider.inputs.kubeconfig, "[secret]");
-    assert.deepEqual(dependenciesOn(provider, TOKENS.apply), ["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`));
+    // The provider names none of these itself: they reach it through the health result's
+    // dependencies (its explicit dependsOn, and the secrets its client configuration comes from).
+    assert.deepEqual(provider.options.dependsOn, [
+      `${TOKENS.kubeconfig}::cluster-kubeconfig`,
+      `${TOKENS.bootstrap}::cluster-bootstrap`,
+      ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`),
+      `${TOKENS.secrets}::cluster-secrets`,
+    ].sort());
   });
 
   it("registers every Talos resource with the provider SDK's defaults, so the engine fetches the real plugin", () => {
@@ -266,6 +305,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     const talosInvokes = run.result.invokes.filter((i) => i.token.startsWith("talos:"));
     assert.deepEqual([...new Set(talosInvokes.map((i) => i.token))].sort(), [
       "talos:client/getConfiguration:getConfiguration",
+      "talos:cluster/getHealth:getHealth",
       "talos:imageFactory/getUrls:getUrls",
       "talos:machine/getConfiguration:getConfiguration",
     ]);

@@ -64,7 +64,7 @@ describe("stack config", () => {
   });
 
   it("accepts every committed example stack", () => {
-    for (const stack of ["homelab"]) validConfig(stack);
+    for (const stack of ["edge", "homelab", "k3s", "lab"]) validConfig(stack);
   });
 
   it("derives the gateway and Traefik's address when they are not set", () => {
@@ -118,6 +118,72 @@ describe("stack config", () => {
     const result = configFrom("homelab", { "cluster.nodes.cp3": undefined });
     assert.ok(result.ok);
     assert.deepEqual(result.warnings, ["homelab:cluster.nodes: 2 control planes: etcd quorum tolerates no more failures than 1 would; an odd number is recommended"]);
+  });
+});
+
+describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
+  /** The k3s stack: an existing cluster, Traefik as a hostNetwork DaemonSet, a default-deny namespace with two policed apps. */
+  const BAD_K3S: readonly BadConfigCase[] = [
+    [
+      "a host-network placement with app NetworkPolicies but no pod network",
+      { "cluster.network.podSubnet": undefined },
+      "homelab:cluster.network.podSubnet",
+      "NetworkPolicies of apps notes, whoami must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s",
+    ],
+    ["a pod network that is not a CIDR", { "cluster.network.podSubnet": "10.42.0.0" }, "homelab:cluster.network.podSubnet", "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16"],
+    ["a pod network with host bits", { "cluster.network.podSubnet": "10.42.0.1/16" }, "homelab:cluster.network.podSubnet", "did you mean 10.42.0.0/16?"],
+    ["a pod network overlapping the node subnet", { "cluster.network.podSubnet": "192.168.0.0/16" }, "homelab:cluster.network.podSubnet", "192.168.0.0/16 overlaps cluster.network.subnet 192.168.1.0/24: pods and the node network cannot share addresses"],
+    [
+      "a pod network holding node addresses when no node subnet is given",
+      { "cluster.network.subnet": undefined, "cluster.network.podSubnet": "192.168.1.16/28" },
+      "homelab:cluster.network.podSubnet",
+      "192.168.1.16/28 overlaps cluster.nodes.k3s-server.ip 192.168.1.20, cluster.nodes.k3s-agent1.ip 192.168.1.21, cluster.nodes.k3s-agent2.ip 192.168.1.22",
+    ],
+    [
+      "a pod network holding the VIP and a MetalLB pool",
+      { "cluster.network.subnet": undefined, "cluster.network.podSubnet": "10.42.0.0/16", "cluster.network.vip": "10.42.0.5", "metallb.pools.lan.addresses": ["10.42.9.0/28"] },
+      "homelab:cluster.network.podSubnet",
+      "10.42.0.0/16 overlaps cluster.network.vip 10.42.0.5, metallb.pools.lan.addresses[0] 10.42.9.0/28",
+    ],
+    [
+      "the controlplane placement with app NetworkPolicies but no control plane listed",
+      { "traefik.placement": "controlplane", "cluster.network.vip": "192.168.1.30", "cluster.nodes.k3s-server.role": "worker" },
+      "homelab:cluster.nodes",
+      "admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes",
+    ],
+  ];
+  itRejectsEach(BAD_K3S, "k3s");
+
+  itRejectsEach([
+    ["a Talos node subnet inside Talos' pod network", { "cluster.network.subnet": "10.244.10.0/24" }, "homelab:cluster.network.subnet", "10.244.10.0/24 overlaps 10.244.0.0/16, the pod network Talos gives pods"],
+  ]);
+
+  it("resolves the pod network: Talos' default for a Talos cluster, the configured one for an existing cluster", () => {
+    const talos = validConfig("homelab").cluster;
+    const existing = validConfig("k3s").cluster;
+    assert.equal(talos.provider === "talos" && talos.network.podSubnet, "10.244.0.0/16");
+    assert.equal(existing.provider === "existing" && existing.network.podSubnet, "10.42.0.0/16");
+  });
+
+  it("needs no pod network from an existing cluster while no app gets a NetworkPolicy", () => {
+    const result = configFrom("k3s", {
+      "cluster.network.podSubnet": undefined,
+      namespaces: {},
+      "apps.whoami.networkPolicy": false,
+      "apps.notes.networkPolicy": false,
+    });
+    assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
+  });
+
+  it("warns that default deny admits the whole pod network when Traefik uses the host network", () => {
+    const result = configFrom("k3s");
+    assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
+    assert.deepEqual(result.warnings, [
+      "homelab:namespaces.apps.defaultDeny: Traefik uses the host network (placement daemonset), so the NetworkPolicies of notes, whoami admit the node addresses and the whole pod network 10.42.0.0/16: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone (got true)",
+    ]);
+    const deployment = configFrom("homelab");
+    assert.ok(deployment.ok);
+    assert.deepEqual(deployment.warnings, []);
   });
 });
 

@@ -21,6 +21,7 @@ const POD_LABELS = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/ins
 const homelab = validConfig("homelab"); // deployment
 const edge = validConfig("edge"); // daemonset
 const lab = validConfig("lab"); // controlplane
+const k3s = validConfig("k3s"); // daemonset on an existing cluster
 
 /** As the component calls it: Cloudflare's ranges only when the config trusts Cloudflare. */
 function valuesOf(config: typeof homelab) {
@@ -131,11 +132,28 @@ describe("traefikValues, placement daemonset (edge stack)", () => {
     assert.deepStrictEqual(values.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } });
   });
 
-  it("hands routes every node's address, in node-name order, and the nodes as traffic sources", () => {
+  it("hands routes every node's address, in node-name order, and the nodes and Talos' pod network as traffic sources", () => {
     const entry = ingressEntryOf(edge.traefik, edge.cluster);
     assert.deepStrictEqual(entry.addresses, ["192.168.50.11", "192.168.50.21", "192.168.50.22", "192.168.50.23"]);
     assert.deepStrictEqual(entry.nodeSources, ["192.168.50.11/32", "192.168.50.21/32", "192.168.50.22/32", "192.168.50.23/32"]);
+    assert.equal(entry.podNetwork, "10.244.0.0/16");
     assert.equal(entry.hostNetwork, true);
+  });
+
+  it("on an existing cluster (k3s stack), hands routes the pod network the config names", () => {
+    const entry = ingressEntryOf(k3s.traefik, k3s.cluster);
+    assert.deepStrictEqual(entry.nodeSources, ["192.168.1.21/32", "192.168.1.22/32", "192.168.1.20/32"]);
+    assert.equal(entry.podNetwork, "10.42.0.0/16");
+  });
+
+  it("on an existing cluster whose pod network the config omits, hands routes none (allowed while no app gets a NetworkPolicy)", () => {
+    const withoutPolicies = validConfig("k3s", {
+      "cluster.network.podSubnet": undefined,
+      namespaces: {},
+      "apps.whoami.networkPolicy": false,
+      "apps.notes.networkPolicy": false,
+    });
+    assert.equal("podNetwork" in ingressEntryOf(withoutPolicies.traefik, withoutPolicies.cluster), false);
   });
 });
 
@@ -157,10 +175,11 @@ describe("traefikValues, placement controlplane (lab stack)", () => {
     assert.deepStrictEqual(values.securityContext.capabilities, { drop: ["ALL"], add: ["NET_BIND_SERVICE"] });
   });
 
-  it("hands routes the VIP as the only entry address and the control planes as traffic sources", () => {
+  it("hands routes the VIP as the only entry address and the control planes and Talos' pod network as traffic sources", () => {
     const entry = ingressEntryOf(lab.traefik, lab.cluster);
     assert.deepStrictEqual(entry.addresses, ["10.20.0.10"]);
     assert.deepStrictEqual(entry.nodeSources, ["10.20.0.11/32", "10.20.0.12/32", "10.20.0.13/32"]);
+    assert.equal(entry.podNetwork, "10.244.0.0/16");
     assert.equal(entry.trustsCloudflare, false);
   });
 });

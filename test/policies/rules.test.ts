@@ -38,6 +38,17 @@ interface RuleCase {
 const legacyVipPatch = (vip: string) => `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        vip:\n          ip: ${vip}\n`;
 const vipDocument = (vip: string) => `apiVersion: v1alpha1\nkind: Layer2VIPConfig\nname: ${vip}\nlink: eth0\n`;
 
+/** The edge stack's allow-Traefik policies of namespace apps. */
+const EDGE_POLICIES = ["git-networkpolicy", "status-networkpolicy", "wiki-networkpolicy"];
+
+/** The document with one ipBlock peer dropped from the named NetworkPolicies' allow rules. */
+const withoutPeer = (doc: SynthDocument, policies: readonly string[], cidr: string): SynthDocument =>
+  policies.reduce((acc, name) => change(acc, T.networkPolicy, name, (r) => {
+    const from = r.inputs.spec.ingress[0].from as { ipBlock?: { cidr: string } }[];
+    assert.ok(from.some((p) => p.ipBlock?.cidr === cidr), `${name} has no ipBlock ${cidr}`);
+    r.inputs.spec.ingress[0].from = from.filter((p) => p.ipBlock?.cidr !== cidr);
+  }), doc);
+
 const CASES: readonly RuleCase[] = [
   // ── Talos and Proxmox ──────────────────────────────────────────────────────
   {
@@ -140,7 +151,7 @@ const CASES: readonly RuleCase[] = [
       when: "the image is the metal platform's",
       edit: (d) => change(d, T.download, "cluster-image-pve1", (r) => (r.inputs.url = r.inputs.url.replace("nocloud-amd64", "metal-amd64"))),
       resource: `${T.download}::cluster-image-pve1`,
-      message: /fetches https:\/\/factory\.talos\.dev\/.*metal-amd64\.raw\.gz, not the nocloud image: the node ignores the cloud-init drive/,
+      message: /fetches https:\/\/factory\.talos\.dev\/.*metal-amd64\.qcow2, not the nocloud image: the node ignores the cloud-init drive/,
     }],
   },
   {
@@ -160,7 +171,7 @@ const CASES: readonly RuleCase[] = [
       when: "a VM stops ignoring its disk's image",
       edit: (d) => change(d, T.vm, "cluster-lab-cp2-vm", (r) => (r.options.ignoreChanges = ["cdrom"])),
       resource: `${T.vm}::cluster-lab-cp2-vm`,
-      message: /Proxmox VM lab-cp2 does not ignore changes to disks\[0\]\.fileId: the next Talos version or schematic changes the image and Pulumi would replace the VM/,
+      message: /Proxmox VM lab-cp2 does not ignore changes to disks\[0\]\.importFrom: the next Talos version or schematic changes the image and every later plan shows a disk change that applying never carries out/,
     }],
   },
   {
@@ -607,14 +618,33 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "the allow rules miss a node Traefik runs on",
-        edit: (d) => {
-          const narrowed = ["git-networkpolicy", "status-networkpolicy", "wiki-networkpolicy"].reduce((acc, name) => change(acc, T.networkPolicy, name, (r) => (r.inputs.spec.ingress[0].from = r.inputs.spec.ingress[0].from.slice(1))), d);
-          return narrowed;
-        },
+        edit: (d) => withoutPeer(d, EDGE_POLICIES, "192.168.50.11/32"),
         resource: `${T.ingress}::git-ingress-root`,
-        message: /Namespace apps denies ingress by default, and no NetworkPolicy there admits Traefik \(host network\).*ipBlock peers covering the nodes Traefik runs on \(192\.168\.50\.11, 192\.168\.50\.21, 192\.168\.50\.22, 192\.168\.50\.23\)/,
+        message: /Namespace apps denies ingress by default, and no NetworkPolicy there admits Traefik \(host network\): Ingress apps\/git-root times out; add a policy whose from contains ipBlock peers covering the nodes Traefik runs on \(192\.168\.50\.11, 192\.168\.50\.21, 192\.168\.50\.22, 192\.168\.50\.23\) and the pod network 10\.244\.0\.0\/16/,
+      },
+      {
+        when: "the allow rules admit the nodes' addresses but not the pod network",
+        edit: (d) => withoutPeer(d, EDGE_POLICIES, "10.244.0.0/16"),
+        resource: `${T.ingress}::git-ingress-root`,
+        message: /Namespace apps denies ingress by default, and its NetworkPolicies admit the host-network Traefik only by the nodes' addresses \(192\.168\.50\.11, 192\.168\.50\.21, 192\.168\.50\.22, 192\.168\.50\.23\): its connections to pods on other nodes leave through the CNI's tunnel and carry the tunnel's address from the pod network 10\.244\.0\.0\/16/,
+      },
+      {
+        when: "the Talos machine config moves the pod network away from the one the policies admit",
+        edit: (d) => change(d, T.configurationApply, "cluster-edge-w1-config", (r) => r.inputs.configPatches.push("cluster:\n  network:\n    podSubnets: [10.32.0.0/16]\n")),
+        resource: `${T.ingress}::git-ingress-root`,
+        message: /admit the host-network Traefik only by the nodes' addresses .* carry the tunnel's address from the pod network 10\.32\.0\.0\/16/,
       },
     ],
+  },
+  {
+    rule: "network-policy-matches-traefik-placement",
+    stack: "k3s",
+    fails: [{
+      when: "the allow rules of an existing cluster (pod network unknown to the pack) list single addresses only",
+      edit: (d) => withoutPeer(d, ["notes-networkpolicy", "whoami-networkpolicy"], "10.42.0.0/16"),
+      resource: `${T.ingress}::notes-ingress-api`,
+      message: /admit the host-network Traefik only by the nodes' addresses \(the node addresses\): .* from the CNI's pod network \(10\.42\.0\.0\/16 on k3s\)/,
+    }],
   },
   {
     rule: "ingress-tls-issued",

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
-import { validConfig } from "../helpers/config.ts";
+import { exampleStack, validConfig } from "../helpers/config.ts";
+import { runStack } from "../../synth/run-stack.ts";
 import { AppRoute } from "../../components/app-route.ts";
 import { AppNamespaces } from "../../components/app-namespaces.ts";
 import type { IngressEntry } from "../../components/traefik.ts";
@@ -215,5 +216,27 @@ describe("AppNamespaces under mocks", () => {
       `${T.networkPolicy}::namespaces-apps-default-deny`,
       `${T.networkPolicy}::namespaces-media-default-deny`,
     ]);
+  });
+});
+
+describe("the whole program, host-network placements", () => {
+  const ipBlocksOf = (run: ProgramRun<unknown>) =>
+    Object.fromEntries(ofType(run, T.networkPolicy)
+      .filter((r) => r.name.endsWith("-networkpolicy"))
+      .map((r) => [r.name, (r.inputs.spec as { ingress: { from: { ipBlock: { cidr: string } }[] }[] }).ingress.map((rule) => rule.from.map((p) => p.ipBlock.cidr))]));
+
+  it("GIVEN k3s (existing cluster, daemonset) THEN every app's policy admits the three nodes and the configured pod network 10.42.0.0/16", async () => {
+    const run = await runStack(exampleStack("k3s"), "k3s");
+    const peers = [["10.42.0.0/16", "192.168.1.20/32", "192.168.1.21/32", "192.168.1.22/32"]];
+    assert.deepStrictEqual(ipBlocksOf(run), { "notes-networkpolicy": peers, "whoami-networkpolicy": peers });
+  });
+
+  it("GIVEN lab (Talos, controlplane) THEN every app's policy admits the control planes and Talos' pod network 10.244.0.0/16", async () => {
+    const run = await runStack(exampleStack("lab"), "lab");
+    const policies = ipBlocksOf(run);
+    assert.ok(Object.keys(policies).length > 0);
+    for (const [name, rules] of Object.entries(policies)) {
+      assert.deepStrictEqual(rules, [["10.20.0.11/32", "10.20.0.12/32", "10.20.0.13/32", "10.244.0.0/16"]], name);
+    }
   });
 });

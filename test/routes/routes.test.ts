@@ -13,6 +13,7 @@ import {
   type RouteEntry,
 } from "../../lib/routes.ts";
 import { dnsRecords, managedByComment } from "../../lib/dns.ts";
+import { cidrRange, rangeContains } from "../../lib/net.ts";
 
 // ── fixtures: the example stack's apps, and one IngressEntry per placement ──
 
@@ -28,13 +29,14 @@ const base = { className: "traefik", namespace: "traefik", podLabels: TRAEFIK_PO
 
 /** MetalLB gives the Traefik Service one address; Traefik pods live on the pod network. */
 const deployment: RouteEntry = { ...base, placement: "deployment", addresses: ["10.0.10.240"], hostNetwork: false, nodeSources: [] };
-/** Traefik on every node's host network; DNS round-robins over the nodes. */
+/** Traefik on every node's host network; DNS round-robins over the nodes. Pods live in Talos' default pod network. */
 const daemonset: RouteEntry = {
   ...base,
   placement: "daemonset",
   addresses: ["10.0.10.22", "10.0.10.11", "10.0.10.13", "10.0.10.21", "10.0.10.12"],
   hostNetwork: true,
   nodeSources: ["10.0.10.22/32", "10.0.10.11/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.12/32"],
+  podNetwork: "10.244.0.0/16",
 };
 /** One hostNetwork Traefik on whichever control plane holds the VIP. */
 const controlplane: RouteEntry = {
@@ -43,6 +45,7 @@ const controlplane: RouteEntry = {
   addresses: ["10.0.10.10"],
   hostNetwork: true,
   nodeSources: ["10.0.10.13/32", "10.0.10.11/32", "10.0.10.12/32"],
+  podNetwork: "10.244.0.0/16",
 };
 
 const CLOUDFLARE_V4 = ["173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13"];
@@ -339,20 +342,41 @@ describe("network policies", () => {
     });
   });
 
-  it("lets every node in when Traefik runs on the host network of all of them (daemonset)", () => {
+  it("admits every node and the pod network when Traefik runs on the host network of all of them (daemonset)", () => {
     assert.deepStrictEqual(policy(daemonset)!.spec.ingress, [{
-      from: ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32"].map((cidr) => ({ ipBlock: { cidr } })),
+      from: ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32", "10.244.0.0/16"].map((cidr) => ({ ipBlock: { cidr } })),
     }]);
   });
 
-  it("lets the control planes in when Traefik follows the VIP on their host network (controlplane)", () => {
+  it("admits the control planes and the pod network when Traefik follows the VIP on their host network (controlplane)", () => {
     assert.deepStrictEqual(policy(controlplane)!.spec.ingress, [{
-      from: ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32"].map((cidr) => ({ ipBlock: { cidr } })),
+      from: ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.244.0.0/16"].map((cidr) => ({ ipBlock: { cidr } })),
     }]);
+  });
+
+  /** Whether a policy's peers admit a packet from `ip`. */
+  const admits = (entry: RouteEntry, ip: string) =>
+    traefikPeers(entry).some((peer) => peer.ipBlock !== undefined && rangeContains(cidrRange(peer.ipBlock.cidr), ip));
+
+  it("admits every source a host-network Traefik's connections carry, not only the node's LAN address", () => {
+    // GIVEN Traefik on the host network of node 10.0.10.21, whose pod CIDR is 10.244.3.0/24
+    for (const entry of [daemonset, controlplane]) {
+      // THEN a connection to a pod on another node through flannel's VXLAN or WireGuard tunnel (source: flannel.1 = 10.244.3.0) is admitted,
+      assert.ok(admits(entry, "10.244.3.0"), entry.placement);
+      // and one over plain routes (flannel host-gw, Calico BGP: source is the node's address) too.
+      assert.ok(admits(entry, "10.0.10.11"), entry.placement);
+      // A LAN client outside the cluster is not.
+      assert.ok(!admits(entry, "10.0.10.50"), entry.placement);
+    }
+  });
+
+  it("refuses to render a host-network policy without the pod network, which the config checks require", () => {
+    const { podNetwork: _, ...unknownPodNetwork } = daemonset;
+    assert.throws(() => traefikPeers(unknownPodNetwork), /peers need the pod network: set cluster\.network\.podSubnet/);
   });
 
   it("accepts bare node addresses as /32 peers and skips apps that opt out", () => {
-    assert.deepStrictEqual(traefikPeers({ ...controlplane, nodeSources: ["10.0.10.11"] }), [{ ipBlock: { cidr: "10.0.10.11/32" } }]);
+    assert.deepStrictEqual(traefikPeers({ ...controlplane, nodeSources: ["10.0.10.11"] }), [{ ipBlock: { cidr: "10.0.10.11/32" } }, { ipBlock: { cidr: "10.244.0.0/16" } }]);
     assert.equal(routeManifests({ ...appNamed("grafana"), networkPolicy: false }, deployment).networkPolicy, undefined);
   });
 });
