@@ -86,7 +86,7 @@ const talosCluster = section({
     kubernetesVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "expected a Kubernetes version like 1.34.1" }).optional().describe("Kubernetes version. Default: the Talos release's default."),
     extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: "expected an extension like siderolabs/qemu-guest-agent" })).default([...DEFAULTS.talos.extensions]).describe("Image Factory system extensions."),
     installDisk: z.string().default(DEFAULTS.talos.installDisk).describe("Disk Talos installs to."),
-    imageDatastore: z.string().default(DEFAULTS.talos.imageDatastore).describe("Proxmox datastore the Talos image is downloaded to."),
+    imageDatastore: z.string().default(DEFAULTS.talos.imageDatastore).describe("Proxmox datastore the Talos image is downloaded to; needs the Import content type (Proxmox VE 8.4+)."),
   }).prefault({}).describe("Talos version and image."),
   network: network.describe("Node network."),
   nodeDefaults: section(nodeSizing).prefault({}).describe("Sizing applied to every node unless the node overrides it."),
