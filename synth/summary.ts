@@ -29,7 +29,7 @@ export interface SummaryInput {
   readonly stack: string;
   readonly resources: readonly RecordedResource[];
   readonly outputs: Record<string, unknown>;
-  readonly policy?: { readonly violations: readonly PolicyRow[]; readonly rules: number };
+  readonly policy: { readonly violations: readonly PolicyRow[]; readonly rules: number };
   readonly warnings: readonly string[];
 }
 
@@ -192,8 +192,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     releases.map((r) => [str(r.inputs.name ?? r.name), str(r.inputs.namespace), str(r.inputs.chart), str(r.inputs.version), str(obj(r.inputs.repositoryOpts).repo)]),
   ), "");
   out.push("## Policy", "");
-  if (!input.policy) out.push("Not evaluated.");
-  else if (input.policy.violations.length === 0) out.push(`All ${input.policy.rules} rules pass.`);
+  if (input.policy.violations.length === 0) out.push(`All ${input.policy.rules} rules pass.`);
   else out.push(table(["rule", "level", "resource", "message"], input.policy.violations.map((v) => [v.policy, v.level, v.resource, v.message])));
   out.push("");
   if (input.warnings.length) out.push("## Config warnings", "", ...input.warnings.map((w) => `- ${w}`), "");

@@ -8,7 +8,7 @@ import { runStack } from "./run-stack.ts";
 import { readStackConfig, PROJECT } from "./stack-file.ts";
 import { isManifest, manifestOf, manifestPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
 import { validateManifests } from "./validate-manifests.ts";
-import { summaryMarkdown, type SummaryInput } from "./summary.ts";
+import { summaryMarkdown } from "./summary.ts";
 import type { StackConfig } from "./recorder.ts";
 import { checkStack } from "../policies/offline.ts";
 
@@ -16,12 +16,8 @@ export type SynthResult =
   | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string> }
   | { readonly ok: false; readonly errors: readonly string[] };
 
-export type PolicyCheck = (doc: SynthDocument) => Promise<SummaryInput["policy"]> | SummaryInput["policy"];
 
-/** The policy pack, run offline on the synth document, for the summary's policy section. */
-const packCheck: PolicyCheck = (doc) => checkStack(doc);
-
-export async function synthStack(stack: string, opts: { config?: StackConfig; policy?: PolicyCheck; dir?: string } = {}): Promise<SynthResult> {
+export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string } = {}): Promise<SynthResult> {
   const config = opts.config ?? readStackConfig(stack, opts.dir);
   const { raw, secretKeys } = homelabEntries(config.values, (k) => config.secretKeys.includes(k));
   const parsed = parseHomelabConfig(raw, secretKeys);
@@ -45,8 +41,9 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; po
   const problems = await validateManifests(manifests);
   if (problems.length) return { ok: false, errors: problems.map((p) => `invalid Kubernetes object ${p}`) };
 
-  const policy = await (opts.policy ?? packCheck)(doc);
-  const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, ...(policy ? { policy } : {}) });
+  // The summary carries the policy pack's verdict, run offline on this very document.
+  const policy = await checkStack(doc);
+  const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, policy });
   const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
   const files = synthFiles(doc, new Map(nodes.map((n) => [n.ip, n.name])), summary);
   return { ok: true, doc, files };

@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { synthStack, type SynthResult } from "../../synth/synth.ts";
 import { secretPlaceholder } from "../../synth/stack-file.ts";
 import { exampleStack } from "../helpers/config.ts";
+import { summaryMarkdown } from "../../synth/summary.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const STACKS = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
@@ -64,5 +65,12 @@ describe("offline synth of the example stacks", () => {
     assert.ok(diagram("edge").includes('entry_192_168_50_21["192.168.50.21<br/>node, hostNetwork :443"]'), diagram("edge"));
     assert.ok(diagram("lab").includes('entry_10_20_0_10["10.20.0.10<br/>Talos VIP, hostNetwork :443"]'), diagram("lab"));
     assert.ok(!diagram("lab").includes("Cloudflare"), "the lab stack proxies nothing");
+  });
+
+  it("summary: a failing plan lists each violation with its rule, level and resource", () => {
+    const violation = { policy: "talos-vip-control-planes-only", level: "mandatory", resource: "talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config", message: "worker1 declares the shared VIP" };
+    const summary = summaryMarkdown({ stack: "homelab", resources: [], outputs: {}, warnings: [], policy: { violations: [violation], rules: 45 } });
+    assert.ok(summary.includes("| talos-vip-control-planes-only | mandatory | talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config | worker1 declares the shared VIP |"), summary);
+    assert.ok(!summary.includes("rules pass"));
   });
 });
