@@ -50,7 +50,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     zone: config.dns.zone,
     cloudflareApiToken: dns01,
   }, k8s);
-  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces }, k8s);
+  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
   const zone = zoneId(config.dns);
 
   for (const app of config.apps) {

@@ -1,15 +1,22 @@
 /**
- * The app namespaces the stack creates: Pod Security labels and optional default-deny.
+ * The app namespaces: Pod Security labels and optional default-deny on the
+ * ones the stack creates, and in every namespace holding a policed app the one
+ * NetworkPolicy that lets Traefik in.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js";
 import type { HomelabConfig } from "../config/resolve.ts";
+import type { IngressEntry } from "./traefik.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
-import { defaultDenyManifest } from "../lib/routes.ts";
+import { allowTraefikManifest, allowTraefikNamespaces, defaultDenyManifest } from "../lib/routes.ts";
 
 export interface AppNamespacesArgs {
   readonly namespaces: HomelabConfig["namespaces"];
+  /** Which namespaces need Traefik admitted. */
+  readonly apps: HomelabConfig["apps"];
+  /** Who Traefik's connections come from. */
+  readonly entry: IngressEntry;
 }
 
 export class AppNamespaces extends pulumi.ComponentResource {
@@ -17,15 +24,23 @@ export class AppNamespaces extends pulumi.ComponentResource {
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: AppNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:routes:AppNamespaces", name, {}, opts);
-    const ready: pulumi.Resource[] = [];
-    for (const ns of args.namespaces) {
-      const namespace = new Namespace(`${name}-${ns.name}`, namespaceManifest(ns.name, ns.podSecurity), { parent: this });
-      ready.push(namespace);
-      if (ns.defaultDeny) {
-        ready.push(new NetworkPolicy(`${name}-${ns.name}-default-deny`, defaultDenyManifest(ns.name), { parent: this, dependsOn: [namespace] }));
-      }
+    const created = new Map(args.namespaces.map((ns) => [
+      ns.name,
+      new Namespace(`${name}-${ns.name}`, namespaceManifest(ns.name, ns.podSecurity), { parent: this }),
+    ]));
+    // A namespace the stack does not create (an app's own, deployed elsewhere)
+    // still gets its policy: the app's pods are there all the same.
+    const allowTraefik = new Map(allowTraefikNamespaces(args.apps).map((ns) => {
+      const namespace = created.get(ns);
+      return [ns, new NetworkPolicy(`${name}-${ns}-allow-traefik`, allowTraefikManifest(ns, args.entry), { parent: this, ...(namespace ? { dependsOn: [namespace] } : {}) })];
+    }));
+    const ready: pulumi.Resource[] = [...created.values(), ...allowTraefik.values()];
+    for (const ns of args.namespaces.filter((n) => n.defaultDeny)) {
+      // Deny goes live after the allow, so Traefik is never locked out in between.
+      const allow = allowTraefik.get(ns.name);
+      ready.push(new NetworkPolicy(`${name}-${ns.name}-default-deny`, defaultDenyManifest(ns.name), { parent: this, dependsOn: [created.get(ns.name)!, ...(allow ? [allow] : [])] }));
     }
     this.ready = ready;
-    this.registerOutputs({ namespaces: args.namespaces.map((ns) => ns.name) });
+    this.registerOutputs({ namespaces: args.namespaces.map((ns) => ns.name), allowTraefik: [...allowTraefik.keys()] });
   }
 }

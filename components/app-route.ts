@@ -1,7 +1,8 @@
 /**
- * One app's way in: DNS records, Ingress or IngressRoute, middlewares, TLS,
- * NetworkPolicy. The manifests come from lib/routes.ts and the records from
- * lib/dns.ts; this component only registers them, in dependency order.
+ * One app's way in: DNS records, Ingress or IngressRoute, middlewares, TLS.
+ * The manifests come from lib/routes.ts and the records from lib/dns.ts; this
+ * component only registers them, in dependency order. The NetworkPolicy that
+ * admits Traefik is the namespace's (AppNamespaces), shared by its apps.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
@@ -9,7 +10,6 @@ import { Endpoints } from "@pulumi/kubernetes/core/v1/endpoints.js";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
 import { Service } from "@pulumi/kubernetes/core/v1/service.js";
 import { Ingress } from "@pulumi/kubernetes/networking/v1/ingress.js";
-import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js";
 import { DnsRecord } from "@pulumi/cloudflare/dnsRecord.js";
 import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
@@ -70,7 +70,6 @@ export class AppRoute extends pulumi.ComponentResource {
       const certificate = new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
       routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, certificate] }));
     }
-    if (m.networkPolicy) new NetworkPolicy(`${name}-networkpolicy`, m.networkPolicy, child);
 
     // Records go live last, so a proxied host never points at a route that does
     // not exist yet. They are Cloudflare resources: no Kubernetes provider.

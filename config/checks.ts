@@ -130,7 +130,7 @@ function checkAddressClaims(c: ParsedConfig, add: Add): void {
   }
 }
 
-/** Apps that get an allow-traefik NetworkPolicy (every in-cluster app that does not opt out). */
+/** Apps whose namespace gets the allow-traefik NetworkPolicy for them (every in-cluster app that does not opt out), sorted. */
 function appsWithNetworkPolicy(c: ParsedConfig): string[] {
   return Object.entries(c.apps).filter(([, a]) => a.networkPolicy && a.kind !== "external").map(([name]) => name).sort();
 }
@@ -142,9 +142,9 @@ function podNetworkOf(c: ParsedConfig): string | undefined {
 
 /**
  * A host-network Traefik reaches pods on other nodes from the CNI's tunnel
- * address, which lies in the pod network, so the apps' NetworkPolicies must
- * admit that network and the config must know it. Pod and node addresses must
- * not overlap: pod routes would shadow the nodes, the VIP or MetalLB's
+ * address, which lies in the pod network, so the allow-traefik NetworkPolicies
+ * must admit that network and the config must know it. Pod and node addresses
+ * must not overlap: pod routes would shadow the nodes, the VIP or MetalLB's
  * addresses, and the policies would admit those as if they were pod traffic.
  */
 function checkPodNetwork(c: ParsedConfig, add: Add): void {
@@ -160,12 +160,12 @@ function checkPodNetwork(c: ParsedConfig, add: Add): void {
   }
   const at: KeyPath = ["cluster", "network", "podSubnet"];
   if (placement === "controlplane" && policyApps.length > 0 && !Object.values(cl.nodes).some((n) => n.role === "controlplane")) {
-    add(["cluster", "nodes"], `placement controlplane: the NetworkPolicies of apps ${policyApps.join(", ")} admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes (role: controlplane, ip)`);
+    add(["cluster", "nodes"], `placement controlplane: the allow-traefik NetworkPolicies (for apps ${policyApps.join(", ")}) admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes (role: controlplane, ip)`);
   }
   const pods = cl.network.podSubnet;
   if (!pods) {
     if (placement !== "deployment" && policyApps.length > 0) {
-      add(at, `placement ${placement} runs Traefik on the host network, and its connections to pods on other nodes come from the CNI's tunnel address inside the pod network (10.42.x.0 with k3s' flannel), which the NetworkPolicies of apps ${policyApps.join(", ")} must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s`);
+      add(at, `placement ${placement} runs Traefik on the host network, and its connections to pods on other nodes come from the CNI's tunnel address inside the pod network (10.42.x.0 with k3s' flannel), which the allow-traefik NetworkPolicies (for apps ${policyApps.join(", ")}) must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s`);
     }
     return;
   }
@@ -335,7 +335,7 @@ function checkAppRoute(c: ParsedConfig, name: string, app: AppConfigOf, add: Add
   }
   const namespace = c.namespaces[app.namespace];
   if (namespace?.defaultDeny && !app.networkPolicy && app.kind !== "external") {
-    add(at("networkPolicy"), `namespaces.${app.namespace}.defaultDeny blocks Traefik from the app's pods unless the app's policy allows it; remove networkPolicy: false or turn defaultDeny off`);
+    add(at("networkPolicy"), `namespaces.${app.namespace}.defaultDeny blocks Traefik from the app's pods unless the namespace's allow-traefik policy admits it, which networkPolicy: false opts out of; remove networkPolicy: false or turn defaultDeny off`);
   }
 }
 
@@ -389,16 +389,27 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
       warnings.push({ path: ["cluster", "nodes"], message: `${cps} control planes: etcd quorum tolerates no more failures than ${cps - 1} would; an odd number is recommended` });
     }
   }
+  const policyApps = appsWithNetworkPolicy(c);
   if (c.traefik.placement !== "deployment") {
-    const policyApps = new Set(appsWithNetworkPolicy(c));
     for (const [ns, n] of Object.entries(c.namespaces)) {
-      const apps = Object.entries(c.apps).filter(([name, a]) => a.namespace === ns && policyApps.has(name)).map(([name]) => name).sort();
+      const apps = policyApps.filter((name) => c.apps[name]!.namespace === ns);
       if (!n.defaultDeny || apps.length === 0) continue;
       warnings.push({
         path: ["namespaces", ns, "defaultDeny"],
-        message: `Traefik uses the host network (placement ${c.traefik.placement}), so the NetworkPolicies of ${apps.join(", ")} admit the node addresses and the whole pod network ${podNetworkOf(c) ?? "(cluster.network.podSubnet)"}: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone`,
+        message: `Traefik uses the host network (placement ${c.traefik.placement}), so the namespace's allow-traefik NetworkPolicy (for ${apps.join(", ")}) admits the node addresses and the whole pod network ${podNetworkOf(c) ?? "(cluster.network.podSubnet)"}: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone`,
       });
     }
+  }
+  // The allow-traefik policy selects every pod of its namespace, so an opt-out
+  // beside an app that keeps it leaves Traefik admitted all the same.
+  for (const [name, app] of Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (app.networkPolicy || app.kind === "external") continue;
+    const sharers = policyApps.filter((other) => c.apps[other]!.namespace === app.namespace);
+    if (sharers.length === 0) continue;
+    warnings.push({
+      path: ["apps", name, "networkPolicy"],
+      message: `namespace ${app.namespace} keeps its allow-traefik NetworkPolicy for ${sharers.join(", ")}, and it admits Traefik to every pod there, this app's too, so networkPolicy: false changes nothing; set networkPolicy: false on ${sharers.join(", ")} as well, or move the app to a namespace of its own`,
+    });
   }
   const trust = c.traefik.trustCloudflare ?? c.dns.proxied;
   for (const [name, app] of Object.entries(c.apps)) {

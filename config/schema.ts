@@ -233,7 +233,7 @@ const app = section({
     httpOnly: z.boolean().default(true),
     sameSite: z.enum(["none", "lax", "strict"]).default("lax"),
   }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps)."),
-  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy."),
+  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out."),
 });
 
 const namespace = section({

@@ -1,12 +1,14 @@
 /**
  * Per-app route manifests, computed from the app's config and the IngressEntry
  * Traefik hands over: Ingress or IngressRoute, Middlewares, the cert-manager
- * Certificate, external Services and the NetworkPolicy. Plain values in, plain
- * typed objects out; the AppRoute component only registers them.
+ * Certificate and external Services; and per namespace, the NetworkPolicy that
+ * admits Traefik. Plain values in, plain typed objects out; the AppRoute and
+ * AppNamespaces components only register them.
  *
  * Kubernetes object names are the app's config key plus a role suffix
  * (`immich-api`, `immich-tls`, `immich-rate-limit`), never a list position, so
- * reordering the config renames nothing.
+ * reordering the config renames nothing; a namespace's own policies are named
+ * by their role alone (`allow-traefik`).
  */
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -426,7 +428,7 @@ const byCidr = (a: string, b: string) => byAddress(a.split("/")[0]!, b.split("/"
  *
  * The price: a policy cannot tell the tunnel addresses from the pods around
  * them, so in these placements it admits every pod of the cluster, on every
- * port (it cannot narrow ports either, see networkPolicyManifest); default
+ * port (it cannot narrow ports either, see allowTraefikManifest); default
  * deny then keeps out only traffic from outside the cluster, and the config
  * warns about that. Cilium differs: ipBlock never selects its pods, so the pod
  * network admits nothing there, and selects nodes only with
@@ -453,21 +455,38 @@ export function traefikPeers(entry: RouteEntry): INetworkPolicyPeer[] {
 /** A NetworkPolicy whose podSelector is spelt out (Kubernetes defaults it; Pulumi's types require it). */
 export type NetworkPolicyManifest = INetworkPolicy & { spec: INetworkPolicySpec & Required<Pick<INetworkPolicySpec, "podSelector">> };
 
+/** The allow-traefik policy's name, the same in every namespace. */
+export const ALLOW_TRAEFIK_POLICY = "allow-traefik";
+
 /**
- * Lets Traefik reach the app's pods, so the route keeps working in a
- * default-deny namespace. It selects every pod of the namespace and no ports:
- * the config names the app's Service, not its pod labels, and Service ports,
- * while a NetworkPolicy matches pod labels and container (target) ports; a
- * guessed selector or port would silently blackhole the route. The peers are
- * what this policy restricts: Traefik's pods, or for a host-network Traefik
- * the addresses it connects from (see traefikPeers).
+ * The namespaces that get an allow-traefik policy: every one holding an
+ * in-cluster app that keeps `networkPolicy`, sorted. An external app's
+ * backend is not a pod, so it needs none.
  */
-export function networkPolicyManifest(app: AppSpec, entry: RouteEntry): NetworkPolicyManifest | undefined {
-  if (app.kind === "external" || !app.networkPolicy) return undefined;
+export function allowTraefikNamespaces(apps: readonly Pick<AppSpec, "kind" | "namespace" | "networkPolicy">[]): string[] {
+  return sortedUnique(apps.filter((a) => a.kind !== "external" && a.networkPolicy).map((a) => a.namespace));
+}
+
+/**
+ * Lets Traefik reach the namespace's pods, so routes keep working in a
+ * default-deny namespace. It selects every pod of the namespace and no ports:
+ * the config names an app's Service, not its pod labels, and Service ports,
+ * while a NetworkPolicy matches pod labels and container (target) ports; a
+ * guessed selector or port would silently blackhole the route. Selecting every
+ * pod makes one policy per namespace do for all its apps (per-app copies would
+ * differ only in name). The peers are what this policy restricts: Traefik's
+ * pods, or for a host-network Traefik the addresses it connects from (see
+ * traefikPeers).
+ */
+export function allowTraefikManifest(namespace: string, entry: RouteEntry): NetworkPolicyManifest {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
-    metadata: { name: `${app.name}-allow-traefik`, namespace: app.namespace, labels: labels(app) },
+    metadata: {
+      name: ALLOW_TRAEFIK_POLICY,
+      namespace,
+      labels: { "app.kubernetes.io/component": ALLOW_TRAEFIK_POLICY, "app.kubernetes.io/managed-by": "pulumi" },
+    },
     spec: {
       podSelector: {},
       policyTypes: ["Ingress"],
@@ -478,8 +497,8 @@ export function networkPolicyManifest(app: AppSpec, entry: RouteEntry): NetworkP
 
 /**
  * Denies all ingress to the namespace's pods except what another policy allows
- * (each app's allow-traefik policy). Egress stays open: apps still reach DNS,
- * databases and the internet.
+ * (the namespace's allow-traefik policy). Egress stays open: apps still reach
+ * DNS, databases and the internet.
  */
 export function defaultDenyManifest(namespace: string): NetworkPolicyManifest {
   return {
@@ -505,7 +524,6 @@ export interface RouteManifests {
   readonly externalService?: IService;
   readonly endpoints?: IEndpoints;
   readonly serversTransport?: IServersTransport;
-  readonly networkPolicy?: NetworkPolicyManifest;
 }
 
 /**
@@ -516,7 +534,6 @@ export function routeManifests(app: AppSpec, entry: RouteEntry, cloudflareIpv4: 
   const external = app.kind === "external" && app.external;
   const endpoints = external ? endpointsManifest(app) : undefined;
   const serversTransport = external ? serversTransportManifest(app) : undefined;
-  const networkPolicy = networkPolicyManifest(app, entry);
   return {
     ingresses: isRoute ? [] : ingressManifests(app, entry),
     ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), certificate: certificateManifest(app) } : {}),
@@ -525,6 +542,5 @@ export function routeManifests(app: AppSpec, entry: RouteEntry, cloudflareIpv4: 
     ...(external ? { externalService: externalServiceManifest(app) } : {}),
     ...(endpoints ? { endpoints } : {}),
     ...(serversTransport ? { serversTransport } : {}),
-    ...(networkPolicy ? { networkPolicy } : {}),
   };
 }

@@ -128,7 +128,7 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
       "a host-network placement with app NetworkPolicies but no pod network",
       { "cluster.network.podSubnet": undefined },
       "homelab:cluster.network.podSubnet",
-      "NetworkPolicies of apps notes, whoami must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s",
+      "which the allow-traefik NetworkPolicies (for apps notes, whoami) must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s",
     ],
     ["a pod network that is not a CIDR", { "cluster.network.podSubnet": "10.42.0.0" }, "homelab:cluster.network.podSubnet", "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16"],
     ["a pod network with host bits", { "cluster.network.podSubnet": "10.42.0.1/16" }, "homelab:cluster.network.podSubnet", "did you mean 10.42.0.0/16?"],
@@ -149,7 +149,7 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
       "the controlplane placement with app NetworkPolicies but no control plane listed",
       { "traefik.placement": "controlplane", "cluster.network.vip": "192.168.1.30", "cluster.nodes.k3s-server.role": "worker" },
       "homelab:cluster.nodes",
-      "admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes",
+      "the allow-traefik NetworkPolicies (for apps notes, whoami) admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes",
     ],
   ];
   itRejectsEach(BAD_K3S, "k3s");
@@ -179,11 +179,40 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
     const result = configFrom("k3s");
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
     assert.deepEqual(result.warnings, [
-      "homelab:namespaces.apps.defaultDeny: Traefik uses the host network (placement daemonset), so the NetworkPolicies of notes, whoami admit the node addresses and the whole pod network 10.42.0.0/16: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone (got true)",
+      "homelab:namespaces.apps.defaultDeny: Traefik uses the host network (placement daemonset), so the namespace's allow-traefik NetworkPolicy (for notes, whoami) admits the node addresses and the whole pod network 10.42.0.0/16: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone (got true)",
     ]);
     const deployment = configFrom("homelab");
     assert.ok(deployment.ok);
     assert.deepEqual(deployment.warnings, []);
+  });
+});
+
+describe("opting an app out of the shared allow-traefik policy", () => {
+  it("warns, without failing, that an opt-out changes nothing while another in-cluster app of the namespace keeps the policy", () => {
+    // GIVEN k3s without default deny: whoami opts out, notes (same namespace) keeps the policy, nas is external
+    const result = configFrom("k3s", { "namespaces.apps.defaultDeny": false, "apps.whoami.networkPolicy": false });
+    assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
+    assert.deepEqual(result.warnings, [
+      "homelab:apps.whoami.networkPolicy: namespace apps keeps its allow-traefik NetworkPolicy for notes, and it admits Traefik to every pod there, this app's too, so networkPolicy: false changes nothing; set networkPolicy: false on notes as well, or move the app to a namespace of its own",
+    ]);
+  });
+
+  it("stays quiet when every in-cluster app of the namespace opts out, or the app is alone in its namespace", () => {
+    const allOut = configFrom("k3s", { "namespaces.apps.defaultDeny": false, "apps.whoami.networkPolicy": false, "apps.notes.networkPolicy": false });
+    assert.ok(allOut.ok, allOut.ok ? "" : allOut.errors.join("\n"));
+    assert.deepEqual(allOut.warnings, []);
+    const alone = configFrom("homelab", { "apps.grafana.networkPolicy": false });
+    assert.ok(alone.ok, alone.ok ? "" : alone.errors.join("\n"));
+    assert.deepEqual(alone.warnings, []);
+  });
+
+  it("still rejects an opt-out in a default-deny namespace, naming the app's key", () => {
+    const result = configFrom("k3s", { "apps.whoami.networkPolicy": false });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.deepEqual(result.errors, [
+      "homelab:apps.whoami.networkPolicy: namespaces.apps.defaultDeny blocks Traefik from the app's pods unless the namespace's allow-traefik policy admits it, which networkPolicy: false opts out of; remove networkPolicy: false or turn defaultDeny off",
+    ]);
   });
 });
 

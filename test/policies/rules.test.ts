@@ -38,16 +38,16 @@ interface RuleCase {
 const legacyVipPatch = (vip: string) => `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        vip:\n          ip: ${vip}\n`;
 const vipDocument = (vip: string) => `apiVersion: v1alpha1\nkind: Layer2VIPConfig\nname: ${vip}\nlink: eth0\n`;
 
-/** The edge stack's allow-Traefik policies of namespace apps. */
-const EDGE_POLICIES = ["git-networkpolicy", "status-networkpolicy", "wiki-networkpolicy"];
+/** The allow-Traefik policy of namespace apps, which every app there shares (edge: git, status, wiki; k3s: notes, whoami). */
+const APPS_POLICY = "namespaces-apps-allow-traefik";
 
-/** The document with one ipBlock peer dropped from the named NetworkPolicies' allow rules. */
-const withoutPeer = (doc: SynthDocument, policies: readonly string[], cidr: string): SynthDocument =>
-  policies.reduce((acc, name) => change(acc, T.networkPolicy, name, (r) => {
+/** The document with one ipBlock peer dropped from the named NetworkPolicy's allow rule. */
+const withoutPeer = (doc: SynthDocument, policy: string, cidr: string): SynthDocument =>
+  change(doc, T.networkPolicy, policy, (r) => {
     const from = r.inputs.spec.ingress[0].from as { ipBlock?: { cidr: string } }[];
-    assert.ok(from.some((p) => p.ipBlock?.cidr === cidr), `${name} has no ipBlock ${cidr}`);
+    assert.ok(from.some((p) => p.ipBlock?.cidr === cidr), `${policy} has no ipBlock ${cidr}`);
     r.inputs.spec.ingress[0].from = from.filter((p) => p.ipBlock?.cidr !== cidr);
-  }), doc);
+  });
 
 const CASES: readonly RuleCase[] = [
   // ── Talos and Proxmox ──────────────────────────────────────────────────────
@@ -599,10 +599,15 @@ const CASES: readonly RuleCase[] = [
     rule: "network-policy-matches-traefik-placement",
     stack: "homelab",
     fails: [{
-      when: "a default-deny namespace loses its allow-Traefik policies",
-      edit: (d) => remove(d, (r) => r.type === T.networkPolicy && ["immich-networkpolicy", "jellyfin-networkpolicy"].includes(r.name)),
+      when: "a default-deny namespace loses its allow-Traefik policy",
+      edit: (d) => remove(d, (r) => r.type === T.networkPolicy && r.name === "namespaces-media-allow-traefik"),
       resource: `${T.ingress}::immich-ingress-api`,
       message: /Namespace media denies ingress by default, and no NetworkPolicy there admits Traefik \(pod network\): Ingress media\/immich-api times out/,
+    }, {
+      when: "a default-deny namespace's allow-Traefik policy is written into another namespace",
+      edit: (d) => change(d, T.networkPolicy, "namespaces-media-allow-traefik", (r) => (r.inputs.metadata.namespace = "monitoring")),
+      resource: `${T.ingress}::immich-ingress-api`,
+      message: /^Namespace media denies ingress by default, and no NetworkPolicy there admits Traefik \(pod network\): Ingress media\/immich-api times out; add a policy whose from contains a peer with namespaceSelector kubernetes\.io\/metadata\.name: traefik and Traefik's pod labels\.$/,
     }],
   },
   {
@@ -611,20 +616,21 @@ const CASES: readonly RuleCase[] = [
     config: { namespaces: { apps: { podSecurity: "restricted", defaultDeny: true } } },
     fails: [
       {
-        when: "a hostNetwork Traefik is admitted by pod labels",
-        edit: (d) => change(d, T.networkPolicy, "git-networkpolicy", (r) => (r.inputs.spec.ingress = [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }] }])),
-        resource: `${T.networkPolicy}::git-networkpolicy`,
-        message: /NetworkPolicy apps\/git-allow-traefik admits Traefik by namespace\/pod labels, but Helm release traefik\/traefik \(chart traefik\) uses the host network/,
+        // The namespace's one policy keeps its ipBlocks, so only the rule that can never match is reported.
+        when: "a hostNetwork Traefik is also admitted by pod labels",
+        edit: (d) => change(d, T.networkPolicy, APPS_POLICY, (r) => r.inputs.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }] })),
+        resource: `${T.networkPolicy}::${APPS_POLICY}`,
+        message: /NetworkPolicy apps\/allow-traefik admits Traefik by namespace\/pod labels, but Helm release traefik\/traefik \(chart traefik\) uses the host network/,
       },
       {
         when: "the allow rules miss a node Traefik runs on",
-        edit: (d) => withoutPeer(d, EDGE_POLICIES, "192.168.50.11/32"),
+        edit: (d) => withoutPeer(d, APPS_POLICY, "192.168.50.11/32"),
         resource: `${T.ingress}::git-ingress-root`,
         message: /Namespace apps denies ingress by default, and no NetworkPolicy there admits Traefik \(host network\): Ingress apps\/git-root times out; add a policy whose from contains ipBlock peers covering the nodes Traefik runs on \(192\.168\.50\.11, 192\.168\.50\.21, 192\.168\.50\.22, 192\.168\.50\.23\) and the pod network 10\.244\.0\.0\/16/,
       },
       {
         when: "the allow rules admit the nodes' addresses but not the pod network",
-        edit: (d) => withoutPeer(d, EDGE_POLICIES, "10.244.0.0/16"),
+        edit: (d) => withoutPeer(d, APPS_POLICY, "10.244.0.0/16"),
         resource: `${T.ingress}::git-ingress-root`,
         message: /Namespace apps denies ingress by default, and its NetworkPolicies admit the host-network Traefik only by the nodes' addresses \(192\.168\.50\.11, 192\.168\.50\.21, 192\.168\.50\.22, 192\.168\.50\.23\): its connections to pods on other nodes leave through the CNI's tunnel and carry the tunnel's address from the pod network 10\.244\.0\.0\/16/,
       },
@@ -641,7 +647,7 @@ const CASES: readonly RuleCase[] = [
     stack: "k3s",
     fails: [{
       when: "the allow rules of an existing cluster (pod network unknown to the pack) list single addresses only",
-      edit: (d) => withoutPeer(d, ["notes-networkpolicy", "whoami-networkpolicy"], "10.42.0.0/16"),
+      edit: (d) => withoutPeer(d, APPS_POLICY, "10.42.0.0/16"),
       resource: `${T.ingress}::notes-ingress-api`,
       message: /admit the host-network Traefik only by the nodes' addresses \(the node addresses\): .* from the CNI's pod network \(10\.42\.0\.0\/16 on k3s\)/,
     }],

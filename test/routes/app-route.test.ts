@@ -10,7 +10,8 @@ import { AppRoute } from "../../components/app-route.ts";
 import { AppNamespaces } from "../../components/app-namespaces.ts";
 import type { IngressEntry } from "../../components/traefik.ts";
 
-const config = validConfig("homelab");
+/** The example stack, but grafana lives in a namespace the stack does not create (deployed with the app itself). */
+const config = validConfig("homelab", { "apps.grafana.namespace": "observability" });
 const HTPASSWD = "admin:$apr1$mock$hash";
 const T = {
   route: "homelab:routes:AppRoute",
@@ -35,7 +36,7 @@ class Marker extends pulumi.CustomResource {
   }
 }
 
-/** GIVEN a Traefik entry and issuers built by hand, WHEN four contrasting apps are routed. */
+/** GIVEN a Traefik entry and issuers built by hand, WHEN the app namespaces are set up and five contrasting apps routed. */
 function program() {
   const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
   const entry: IngressEntry = {
@@ -51,7 +52,7 @@ function program() {
     ready: [new Marker("traefik-crds"), new Marker("traefik-release")],
   };
   const issuers = { names: ["letsencrypt-production", "letsencrypt-staging"], defaultIssuer: "letsencrypt-production", ready: [new Marker("letsencrypt-production")] };
-  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces }, { provider });
+  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry }, { provider });
   for (const name of ["immich", "traefik-admin", "home-assistant", "proxmox", "nas"]) {
     const app = config.apps.find((a) => a.name === name)!;
     new AppRoute(app.name, {
@@ -80,7 +81,6 @@ describe("AppRoute under mocks", () => {
       "Ingress immich-ingress-api",
       "Ingress immich-ingress-root",
       "Middleware immich-middleware-security-headers",
-      "NetworkPolicy immich-networkpolicy",
     ]);
     assert.deepStrictEqual(childrenOf("traefik-admin").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
       "Certificate traefik-admin-certificate",
@@ -88,7 +88,6 @@ describe("AppRoute under mocks", () => {
       "IngressRoute traefik-admin-ingressroute",
       "Middleware traefik-admin-middleware-basic-auth",
       "Middleware traefik-admin-middleware-security-headers",
-      "NetworkPolicy traefik-admin-networkpolicy",
       "Secret traefik-admin-basic-auth",
     ]);
     assert.deepStrictEqual(childrenOf("proxmox").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
@@ -168,6 +167,12 @@ describe("AppRoute under mocks", () => {
     assert.deepStrictEqual(find(T.dns, "traefik-admin-dns-admin.example.com-203.0.113.10").options.dependsOn, [`${T.ingressRoute}::traefik-admin-ingressroute`]);
   });
 
+  it("leaves the NetworkPolicies to the namespaces: no app registers one", () => {
+    const routeChildren = run.resources.filter((r) => r.parent?.startsWith(`${T.route}::`));
+    assert.ok(routeChildren.length > 20);
+    assert.deepStrictEqual(routeChildren.filter((r) => r.type === T.networkPolicy), []);
+  });
+
   it("gives every Kubernetes child the cluster's provider", () => {
     const kube = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
     assert.ok(kube.length > 20);
@@ -177,7 +182,6 @@ describe("AppRoute under mocks", () => {
   it("routes an external NAS through a Service and Endpoints it owns", () => {
     assert.deepStrictEqual(find(T.service, "nas-service").inputs.spec, { type: "ClusterIP", ports: [{ name: "http", port: 5000, protocol: "TCP", targetPort: 5000 }] });
     assert.deepStrictEqual((find(T.endpoints, "nas-endpoints").inputs as { subsets: unknown }).subsets, [{ addresses: [{ ip: "10.0.10.5" }], ports: [{ name: "http", port: 5000, protocol: "TCP" }] }]);
-    assert.equal(childrenOf("nas").some((r) => r.type === T.networkPolicy), false);
   });
 });
 
@@ -186,16 +190,9 @@ describe("AppNamespaces under mocks", () => {
   before(async () => {
     run = await recordProgram(program, { values: {}, secretKeys: [] });
   });
+  const PARENT = "homelab:routes:AppNamespaces::namespaces";
 
   it("creates each configured namespace with its Pod Security level, and default-deny where asked", () => {
-    const children = run.resources.filter((r) => r.parent === "homelab:routes:AppNamespaces::namespaces");
-    assert.deepStrictEqual(children.map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "Namespace namespaces-apps",
-      "Namespace namespaces-media",
-      "Namespace namespaces-monitoring",
-      "NetworkPolicy namespaces-apps-default-deny",
-      "NetworkPolicy namespaces-media-default-deny",
-    ]);
     const monitoring = findResource(run, T.namespace, "namespaces-monitoring").inputs.metadata as { name: string; labels: Record<string, string> };
     assert.equal(monitoring.name, "monitoring");
     assert.equal(monitoring.labels["pod-security.kubernetes.io/enforce"], "baseline");
@@ -207,36 +204,80 @@ describe("AppNamespaces under mocks", () => {
     });
   });
 
-  it("makes every route wait for the namespaces and their default-deny policies", () => {
-    const route = findResource(run, T.route, "immich");
-    assert.deepStrictEqual(route.options.dependsOn, [
+  it("admits Traefik with one policy per namespace holding an in-cluster app, keyed by the namespace, created or not", () => {
+    // apps: six in-cluster apps (and two external); media: immich, jellyfin; observability: grafana, not created by the stack;
+    // monitoring: created, but no app left in it.
+    assert.deepStrictEqual(run.resources.filter((r) => r.parent === PARENT).map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
+      "Namespace namespaces-apps",
+      "Namespace namespaces-media",
+      "Namespace namespaces-monitoring",
+      "NetworkPolicy namespaces-apps-allow-traefik",
+      "NetworkPolicy namespaces-apps-default-deny",
+      "NetworkPolicy namespaces-media-allow-traefik",
+      "NetworkPolicy namespaces-media-default-deny",
+      "NetworkPolicy namespaces-observability-allow-traefik",
+    ]);
+    assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-allow-traefik").inputs, {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-traefik", namespace: "media", labels: { "app.kubernetes.io/component": "allow-traefik", "app.kubernetes.io/managed-by": "pulumi" } },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }] }],
+      },
+    });
+    assert.equal((findResource(run, T.networkPolicy, "namespaces-observability-allow-traefik").inputs.metadata as { namespace: string }).namespace, "observability");
+  });
+
+  it("creates a policy after its namespace when the stack creates it, and the default deny only after the allow", () => {
+    assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-allow-traefik").options.dependsOn, [`${T.namespace}::namespaces-media`]);
+    assert.equal(findResource(run, T.networkPolicy, "namespaces-observability-allow-traefik").options.dependsOn, undefined);
+    assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-default-deny").options.dependsOn, [
+      `${T.namespace}::namespaces-media`,
+      `${T.networkPolicy}::namespaces-media-allow-traefik`,
+    ]);
+  });
+
+  it("makes every route wait for the namespaces and their policies", () => {
+    const expected = [
       `${T.namespace}::namespaces-apps`,
       `${T.namespace}::namespaces-media`,
       `${T.namespace}::namespaces-monitoring`,
+      `${T.networkPolicy}::namespaces-apps-allow-traefik`,
       `${T.networkPolicy}::namespaces-apps-default-deny`,
+      `${T.networkPolicy}::namespaces-media-allow-traefik`,
       `${T.networkPolicy}::namespaces-media-default-deny`,
-    ]);
+      `${T.networkPolicy}::namespaces-observability-allow-traefik`,
+    ];
+    for (const route of ofType(run, T.route)) assert.deepStrictEqual(route.options.dependsOn, expected, route.name);
   });
 });
 
 describe("the whole program, host-network placements", () => {
-  const ipBlocksOf = (run: ProgramRun<unknown>) =>
+  /** allow-traefik policies by resource name: their parent and ipBlock CIDRs per rule. */
+  const allowTraefikOf = (run: ProgramRun<unknown>) =>
     Object.fromEntries(ofType(run, T.networkPolicy)
-      .filter((r) => r.name.endsWith("-networkpolicy"))
-      .map((r) => [r.name, (r.inputs.spec as { ingress: { from: { ipBlock: { cidr: string } }[] }[] }).ingress.map((rule) => rule.from.map((p) => p.ipBlock.cidr))]));
+      .filter((r) => r.name.endsWith("-allow-traefik"))
+      .map((r) => [r.name, {
+        parent: r.parent,
+        cidrs: (r.inputs.spec as { ingress: { from: { ipBlock: { cidr: string } }[] }[] }).ingress.map((rule) => rule.from.map((p) => p.ipBlock.cidr)),
+      }]));
+  const PARENT = "homelab:routes:AppNamespaces::namespaces";
 
-  it("GIVEN k3s (existing cluster, daemonset) THEN every app's policy admits the three nodes and the configured pod network 10.42.0.0/16", async () => {
+  it("GIVEN k3s (existing cluster, daemonset) THEN the apps namespace's one policy admits the three nodes and the configured pod network 10.42.0.0/16", async () => {
     const run = await runStack(exampleStack("k3s"), "k3s");
-    const peers = [["10.42.0.0/16", "192.168.1.20/32", "192.168.1.21/32", "192.168.1.22/32"]];
-    assert.deepStrictEqual(ipBlocksOf(run), { "notes-networkpolicy": peers, "whoami-networkpolicy": peers });
+    assert.deepStrictEqual(allowTraefikOf(run), {
+      "namespaces-apps-allow-traefik": { parent: PARENT, cidrs: [["10.42.0.0/16", "192.168.1.20/32", "192.168.1.21/32", "192.168.1.22/32"]] },
+    });
   });
 
-  it("GIVEN lab (Talos, controlplane) THEN every app's policy admits the control planes and Talos' pod network 10.244.0.0/16", async () => {
+  it("GIVEN lab (Talos, controlplane) THEN each app namespace's policy admits the control planes and Talos' pod network 10.244.0.0/16", async () => {
     const run = await runStack(exampleStack("lab"), "lab");
-    const policies = ipBlocksOf(run);
-    assert.ok(Object.keys(policies).length > 0);
-    for (const [name, rules] of Object.entries(policies)) {
-      assert.deepStrictEqual(rules, [["10.20.0.11/32", "10.20.0.12/32", "10.20.0.13/32", "10.244.0.0/16"]], name);
-    }
+    const cidrs = [["10.20.0.11/32", "10.20.0.12/32", "10.20.0.13/32", "10.244.0.0/16"]];
+    assert.deepStrictEqual(allowTraefikOf(run), {
+      "namespaces-monitoring-allow-traefik": { parent: PARENT, cidrs },
+      "namespaces-tools-allow-traefik": { parent: PARENT, cidrs },
+    });
   });
 });

@@ -4,6 +4,8 @@ import fc from "fast-check";
 import { configFrom, exampleRaw, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
 import type { AppSpec } from "../../config/resolve.ts";
 import {
+  allowTraefikManifest,
+  allowTraefikNamespaces,
   backendSlug,
   hostMatcher,
   ingressManifests,
@@ -286,7 +288,6 @@ describe("external services", () => {
       subsets: [{ addresses: [{ ip: "10.0.10.5" }], ports: [{ name: "http", port: 5000, protocol: "TCP" }] }],
     });
     assert.equal(m.ingresses[0]!.manifest.spec!.rules![0]!.http!.paths[0]!.backend.service!.name, "nas");
-    assert.equal(m.networkPolicy, undefined);
   });
 
   it("routes to the Proxmox UI by name over https, skipping verification of its self-signed certificate", () => {
@@ -327,13 +328,14 @@ describe("external services", () => {
 });
 
 describe("network policies", () => {
-  const policy = (entry: RouteEntry) => routeManifests(appNamed("grafana"), entry).networkPolicy;
+  const POLICY_LABELS = { "app.kubernetes.io/component": "allow-traefik", "app.kubernetes.io/managed-by": "pulumi" };
+  const ipBlocks = (...cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
 
   it("lets the Traefik pods in by namespace and pod labels in the deployment placement", () => {
-    assert.deepStrictEqual(policy(deployment), {
+    assert.deepStrictEqual(allowTraefikManifest("monitoring", deployment), {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
-      metadata: { name: "grafana-allow-traefik", namespace: "monitoring", labels: LABELS("grafana") },
+      metadata: { name: "allow-traefik", namespace: "monitoring", labels: POLICY_LABELS },
       spec: {
         podSelector: {},
         policyTypes: ["Ingress"],
@@ -343,15 +345,47 @@ describe("network policies", () => {
   });
 
   it("admits every node and the pod network when Traefik runs on the host network of all of them (daemonset)", () => {
-    assert.deepStrictEqual(policy(daemonset)!.spec.ingress, [{
-      from: ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32", "10.244.0.0/16"].map((cidr) => ({ ipBlock: { cidr } })),
-    }]);
+    assert.deepStrictEqual(allowTraefikManifest("media", daemonset), {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-traefik", namespace: "media", labels: POLICY_LABELS },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ from: ipBlocks("10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32", "10.244.0.0/16") }],
+      },
+    });
   });
 
   it("admits the control planes and the pod network when Traefik follows the VIP on their host network (controlplane)", () => {
-    assert.deepStrictEqual(policy(controlplane)!.spec.ingress, [{
-      from: ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.244.0.0/16"].map((cidr) => ({ ipBlock: { cidr } })),
-    }]);
+    assert.deepStrictEqual(allowTraefikManifest("apps", controlplane), {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-traefik", namespace: "apps", labels: POLICY_LABELS },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ from: ipBlocks("10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.244.0.0/16") }],
+      },
+    });
+  });
+
+  it("puts one policy in each namespace holding an in-cluster app, sorted, whatever the order of apps", () => {
+    // GIVEN the example stack: apps (paperless, chat, … and the external nas, proxmox), media (immich, jellyfin), monitoring (grafana)
+    assert.deepStrictEqual(allowTraefikNamespaces(config.apps), ["apps", "media", "monitoring"]);
+    assert.deepStrictEqual(allowTraefikNamespaces([...config.apps].reverse()), ["apps", "media", "monitoring"]);
+  });
+
+  it("keeps a namespace's policy while one of its in-cluster apps keeps networkPolicy, and drops it when all opt out", () => {
+    const optedOut = (names: readonly string[]) => config.apps.map((a) => (names.includes(a.name) ? { ...a, networkPolicy: false } : a));
+    assert.deepStrictEqual(allowTraefikNamespaces(optedOut(["immich"])), ["apps", "media", "monitoring"]);
+    assert.deepStrictEqual(allowTraefikNamespaces(optedOut(["immich", "jellyfin", "grafana"])), ["apps"]);
+  });
+
+  it("puts none where every app is external: their backends are no pods", () => {
+    const externalOnly = config.apps.filter((a) => a.kind === "external").map((a) => ({ ...a, namespace: "lan" }));
+    assert.deepStrictEqual(externalOnly.map((a) => a.name), ["nas", "proxmox"]);
+    assert.deepStrictEqual(allowTraefikNamespaces(externalOnly), []);
   });
 
   /** Whether a policy's peers admit a packet from `ip`. */
@@ -375,9 +409,8 @@ describe("network policies", () => {
     assert.throws(() => traefikPeers(unknownPodNetwork), /peers need the pod network: set cluster\.network\.podSubnet/);
   });
 
-  it("accepts bare node addresses as /32 peers and skips apps that opt out", () => {
-    assert.deepStrictEqual(traefikPeers({ ...controlplane, nodeSources: ["10.0.10.11"] }), [{ ipBlock: { cidr: "10.0.10.11/32" } }, { ipBlock: { cidr: "10.244.0.0/16" } }]);
-    assert.equal(routeManifests({ ...appNamed("grafana"), networkPolicy: false }, deployment).networkPolicy, undefined);
+  it("accepts bare node addresses as /32 peers", () => {
+    assert.deepStrictEqual(traefikPeers({ ...controlplane, nodeSources: ["10.0.10.11"] }), ipBlocks("10.0.10.11/32", "10.244.0.0/16"));
   });
 });
 
@@ -431,6 +464,7 @@ describe("deterministic output", () => {
         assert.deepStrictEqual(routeManifests(other, shuffledEntry, [...CLOUDFLARE_V4].reverse()), routeManifests(app, entry, CLOUDFLARE_V4), app.name);
         assert.deepStrictEqual(dnsRecords(other, shuffledEntry.addresses, config.dns, "c"), dnsRecords(app, entry.addresses, config.dns, "c"), app.name);
       }
+      assert.deepStrictEqual(allowTraefikManifest("apps", shuffledEntry), allowTraefikManifest("apps", entry), entry.placement);
     }
   });
 
