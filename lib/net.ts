@@ -98,8 +98,9 @@ export function addressEntryProblem(entry: string): string | undefined {
   return isIpv4(entry) ? undefined : "is not an IPv4 address, range or CIDR";
 }
 
-/** Ranges the public internet (and so Cloudflare's edge) cannot reach. */
-const NON_PUBLIC = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"].map(cidrRange);
+/** IPv4 ranges the public internet (and so Cloudflare's edge) cannot reach: RFC 1918, CGNAT, loopback, link-local. */
+export const NON_PUBLIC_IPV4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"] as const;
+const NON_PUBLIC = NON_PUBLIC_IPV4.map(cidrRange);
 
 export function isPublicIpv4(ip: string): boolean {
   return !NON_PUBLIC.some((r) => rangeContains(r, ip));

@@ -56,9 +56,11 @@ export function kubernetesExplicitProvider(level: Level = "mandatory"): Resource
     description: "Checks that every Kubernetes resource uses the stack's own cluster provider, not the default provider, which deploys to whatever cluster the ambient kubeconfig points at; pass the cluster's provider to the component (children inherit it).",
     enforcementLevel: level,
     validateResource: (args, report) => {
-      if (!args.type.startsWith("kubernetes:")) return;
+      // Components (a yaml/v2 ConfigGroup, say) carry no provider of their own in the
+      // engine: their children are checked instead.
       const provider = args.provider;
-      if (!provider || isDefaultProvider(provider.name)) {
+      if (!args.type.startsWith("kubernetes:") || !provider) return;
+      if (isDefaultProvider(provider.name)) {
         report(`${str(args.props.kind) || args.type} ${args.name} uses the default Kubernetes provider: it deploys to whichever cluster the deploying machine's kubeconfig/KUBECONFIG selects, not the one this stack builds; pass { provider } from the cluster component.`);
       }
     },

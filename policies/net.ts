@@ -1,7 +1,9 @@
 /**
  * Address maths the rules need (IPv4 and IPv6 CIDR containment, private
- * ranges), kept inside the pack so it runs on its own dependencies.
+ * ranges). The private IPv4 ranges are the program's own (lib/net.ts, which
+ * has no dependencies), so the config checks and the pack agree on them.
  */
+import { NON_PUBLIC_IPV4 } from "../lib/net.ts";
 
 interface Range {
   readonly v6: boolean;
@@ -72,8 +74,8 @@ export const isRange = (cidr: string): boolean => {
 
 export const withinAny = (inner: string, outers: readonly string[]): boolean => outers.some((o) => cidrWithin(inner, o));
 
-/** RFC 1918, CGNAT, loopback, link-local and IPv6 unique-local/link-local ranges. */
-export const NON_PUBLIC_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128"] as const;
+/** The program's non-public IPv4 ranges, plus IPv6 unique-local, link-local and loopback. */
+export const NON_PUBLIC_RANGES = [...NON_PUBLIC_IPV4, "fc00::/7", "fe80::/10", "::1/128"] as const;
 
 export const isNonPublicAddress = (ip: string): boolean => withinAny(ip, NON_PUBLIC_RANGES);
 

@@ -15,7 +15,6 @@ import { homelabPolicies } from "./rules.ts";
 import type { SynthDocument } from "../synth/write.ts";
 import type { RecordedResource as SynthResource } from "../synth/recorder.ts";
 
-/** How synth records one registration (synth/recorder.ts), as far as policies need it. */
 /** The shape of `out/<stack>/resources.json`, as synth writes it. */
 export type { SynthDocument } from "../synth/write.ts";
 export type { RecordedResource as SynthResource } from "../synth/recorder.ts";
@@ -137,8 +136,9 @@ export function normalizeConfig(config: PolicyPackConfig | undefined, policies: 
 
 const ref = (r: { type: string; name: string }): string => `${r.type}::${r.name}`;
 
+/** As the engine reports it: custom resources only, the default provider when none was given. */
 function providerOf(r: SynthResource): PolicyProviderResource | undefined {
-  if (r.type.startsWith("pulumi:providers:")) return undefined;
+  if (!r.custom || r.type.startsWith("pulumi:providers:")) return undefined;
   const pkg = r.type.split(":")[0]!;
   const given = r.options.provider;
   const [type, ...rest] = given ? given.split("::") : [`pulumi:providers:${pkg}`, "default"];

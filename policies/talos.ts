@@ -180,6 +180,8 @@ export function talosEndpointUsesVip(level: Level = "mandatory"): HomelabPolicy 
       const nodes = talosNodes(resources);
       const vip = clusterVip(resources);
       const planes = nodes.filter((n) => n.role === "controlplane").map((n) => n.address);
+      // A node whose role is unknown (no machine.type, no VM tag) may be the control plane an endpoint names.
+      const rolesKnown = nodes.every((n) => n.role !== undefined);
       const byEndpoint = new Map<string, TalosNodeView[]>();
       eachKnown(nodes, (n) => {
         const endpoint = endpointOf(n.apply);
@@ -190,7 +192,7 @@ export function talosEndpointUsesVip(level: Level = "mandatory"): HomelabPolicy 
         const who = `${group.map(nodeLabel).join(", ")} ${group.length === 1 ? "uses" : "use"} cluster endpoint ${endpoint}`;
         if (vip && host !== vip) {
           report(group[0]!.apply, `${who} although the control planes share VIP ${vip}: the node loses the API whenever ${host} is down; set cluster.controlPlane.endpoint to https://${vip}:6443.`);
-        } else if (!vip && /^\d+\.\d+\.\d+\.\d+$/.test(host) && !planes.includes(host)) {
+        } else if (!vip && /^\d+\.\d+\.\d+\.\d+$/.test(host) && !planes.includes(host) && rolesKnown) {
           report(group[0]!.apply, `${who}, but no control plane has that address and none declares it as a VIP: the nodes never reach the API and the cluster does not form; add the VIP patch to every control plane or point the endpoint at a control plane's address.`);
         }
       }

@@ -113,10 +113,10 @@ describe("the rules' conventions", () => {
     }
   });
 
-  it("policies/README.md lists every rule with its default level", () => {
+  it("policies/README.md lists every rule with its default level and its description", () => {
     const readme = readFileSync(join(PACK, "README.md"), "utf8");
-    const rows = [...readme.matchAll(/^\| `([a-z0-9-]+)` \| (advisory|mandatory) \|/gm)].map((m) => [m[1], m[2]]);
-    assert.deepEqual(rows, RULES.map((p) => [p.name, p.enforcementLevel]));
+    const rows = [...readme.matchAll(/^\| `([a-z0-9-]+)` \| (advisory|mandatory) \| (.*) \|$/gm)].map((m) => [m[1], m[2], m[3]!.replaceAll("\\|", "|")]);
+    assert.deepEqual(rows, RULES.map((p) => [p.name, p.enforcementLevel, p.description]));
   });
 });
 

@@ -850,6 +850,15 @@ describe("policy rules on the program's own synth output", () => {
   }
 });
 
+describe("components", () => {
+  it("kubernetes-explicit-provider leaves a component without a provider of its own alone, as the engine reports it", async () => {
+    // GIVEN the k3s stack whose Traefik CRDs ConfigGroup (a component) carries no provider reference
+    const doc = change(await synthDoc("k3s"), CONFIG_GROUP, "traefik-crds", (r) => delete r.options.provider);
+    // WHEN the rule runs THEN it reports nothing: the ConfigGroup's children carry the provider
+    assert.deepEqual(await violationsOf(doc, "kubernetes-explicit-provider"), []);
+  });
+});
+
 describe("unknown values during preview", () => {
   it("a rule that reads an unknown value becomes an advisory 'can't run during preview', as in the engine", async () => {
     // GIVEN the lab stack whose kubeconfig renewal is only known after deploy
