@@ -8,6 +8,7 @@ import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
 import type { HomelabConfig } from "../config/resolve.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
+import { chartRelease } from "../lib/helm.ts";
 import { CERT_MANAGER_NAMESPACE, CERT_MANAGER_RELEASE, CLOUDFLARE_TOKEN_SECRET, certManagerValues, clusterIssuerManifests } from "../lib/cert-manager.ts";
 
 /** The ClusterIssuers routes may name. */
@@ -35,12 +36,7 @@ export class CertManager extends pulumi.ComponentResource {
     // Waits for the webhook (and the chart's startupapicheck hook): a
     // ClusterIssuer sent before the webhook answers is refused.
     const release = new Release(`${name}-release`, {
-      name: CERT_MANAGER_RELEASE,
-      chart: cm.chart.chart,
-      version: cm.chart.version,
-      repositoryOpts: { repo: cm.chart.repository },
-      namespace: CERT_MANAGER_NAMESPACE,
-      createNamespace: false,
+      ...chartRelease(CERT_MANAGER_RELEASE, CERT_MANAGER_NAMESPACE, cm.chart),
       values: certManagerValues(cm),
     }, { parent: this, dependsOn: [namespace] });
 

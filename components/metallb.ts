@@ -7,6 +7,7 @@ import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
 import type { HomelabConfig } from "../config/resolve.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
+import { chartRelease } from "../lib/helm.ts";
 import { METALLB_NAMESPACE, METALLB_RELEASE, ipAddressPoolManifest, l2AdvertisementManifest, metallbValues } from "../lib/metallb.ts";
 
 export interface MetalLBArgs {
@@ -24,12 +25,7 @@ export class MetalLB extends pulumi.ComponentResource {
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(METALLB_NAMESPACE, "privileged"), { parent: this });
     // The release waits for MetalLB's webhook, which validates every pool below.
     const release = new Release(`${name}-release`, {
-      name: METALLB_RELEASE,
-      chart: chart.chart,
-      version: chart.version,
-      repositoryOpts: { repo: chart.repository },
-      namespace: METALLB_NAMESPACE,
-      createNamespace: false,
+      ...chartRelease(METALLB_RELEASE, METALLB_NAMESPACE, chart),
       values: metallbValues(),
     }, { parent: this, dependsOn: [namespace] });
 

@@ -8,6 +8,7 @@ import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import type { ClusterSpec, HomelabConfig } from "../config/resolve.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
+import { chartRelease } from "../lib/helm.ts";
 import {
   TRAEFIK_NAMESPACE,
   TRAEFIK_RELEASE,
@@ -53,12 +54,7 @@ export class Traefik extends pulumi.ComponentResource {
     // Waits (no skipAwait): with a LoadBalancer Service Helm waits for its
     // address, which MetalLB hands out only once the pools exist.
     const release = new Release(`${name}-release`, {
-      name: TRAEFIK_RELEASE,
-      chart: traefik.chart.chart,
-      version: traefik.chart.version,
-      repositoryOpts: { repo: traefik.chart.repository },
-      namespace: TRAEFIK_NAMESPACE,
-      createNamespace: false,
+      ...chartRelease(TRAEFIK_RELEASE, TRAEFIK_NAMESPACE, traefik.chart),
       skipCrds: true,
       values,
     }, { parent: this, dependsOn: [namespace, crds, ...(args.addressPools ?? [])] });
