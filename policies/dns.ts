@@ -77,7 +77,8 @@ export function dnsTargetsIngressEntry(level: Level = "mandatory"): HomelabPolic
   });
 }
 
-export function dnsProxiedPublicTarget(level: Level = "advisory"): HomelabPolicy {
+// Mandatory like the config check it mirrors (homelab:dns.publicAddress): a plan the config refuses must not pass here.
+export function dnsProxiedPublicTarget(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "dns-proxied-public-target",
     description: "Checks that Cloudflare-proxied records point at a public address, because Cloudflare's edge cannot reach private (RFC 1918/CGNAT) addresses and answers visitors with an error; point proxied records at the public address forwarded to the entry (or a Cloudflare Tunnel), or set proxied: false for LAN-only apps.",

@@ -386,7 +386,8 @@ export function traefikResourcesSet(level: Level = "advisory"): HomelabPolicy {
   });
 }
 
-export function traefikDeploymentAvailability(level: Level = "advisory"): HomelabPolicy {
+// Mandatory like the config check it mirrors (homelab:traefik.replicas ≥ 2 for the deployment placement).
+export function traefikDeploymentAvailability(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "traefik-deployment-availability",
     description: "Checks that a Traefik Deployment behind a LoadBalancer runs at least two replicas spread across nodes with a PodDisruptionBudget, so a node drain or upgrade does not take every route down; set deployment.replicas ≥ 2, topologySpreadConstraints and podDisruptionBudget.enabled.",
