@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { synthStack, type SynthResult } from "../../synth/synth.ts";
 import { secretPlaceholder } from "../../synth/stack-file.ts";
-import { exampleStack } from "../helpers/config.ts";
+import { exampleStack, validConfig } from "../helpers/config.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -21,7 +21,9 @@ describe("offline synth of the example stacks", () => {
   });
 
   it("covers the three Traefik placements and an existing cluster", () => {
-    assert.ok(STACKS.length >= 4, `example stacks: ${STACKS.join(", ")}`);
+    const configs = STACKS.map((stack) => validConfig(stack));
+    assert.deepEqual([...new Set(configs.map((c) => c.traefik.placement))].sort(), ["controlplane", "daemonset", "deployment"]);
+    assert.deepEqual([...new Set(configs.map((c) => c.cluster.provider))].sort(), ["existing", "talos"]);
   });
 
   for (const stack of STACKS) {
