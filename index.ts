@@ -4,15 +4,11 @@
  */
 import { loadConfig } from "./config/load.ts";
 import { homelabPlatform } from "./platform.ts";
+import { declareWithoutStackTraces, useV8StackTraces } from "./stack-traces.ts";
 
-// Pulumi's launcher installs source-map-support, which maps every frame of the
-// stack trace the SDK captures for each tracked promise and resource: it more
-// than doubles start-up (bench/results.md). Node's type stripping keeps our .ts
-// line and column numbers exact, so plain V8 traces lose nothing.
-Reflect.deleteProperty(Error, "prepareStackTrace");
-
+useV8StackTraces();
 const { config, secrets } = loadConfig();
-const platform = await homelabPlatform(config, secrets);
+const platform = await declareWithoutStackTraces(() => homelabPlatform(config, secrets));
 
 export const kubeconfig = platform.kubeconfig;
 export const talosconfig = platform.talosconfig;

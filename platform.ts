@@ -5,8 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { HomelabConfig } from "./config/resolve.ts";
-import type { StackSecrets } from "./config/load.ts";
-import { ConfigError } from "./config/validate.ts";
+import { ConfigError, type StackSecrets } from "./config/load.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
 import { Traefik } from "./components/traefik.ts";

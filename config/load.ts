@@ -4,9 +4,22 @@
  * A bad config throws ConfigError before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, homelabEntries, parseHomelabConfig } from "./validate.ts";
+import { CONFIG_NAMESPACE, homelabEntries, parseHomelabConfig } from "./validate.ts";
 import type { HomelabConfig } from "./resolve.ts";
 
+/**
+ * Every problem of the stack config, one line each. A RunError, so Pulumi's
+ * CLI prints the list without a stack trace: the fix is in the config, not in
+ * the program.
+ */
+export class ConfigError extends pulumi.RunError {
+  readonly errors: readonly string[];
+  constructor(errors: readonly string[]) {
+    super(`Invalid stack config (${errors.length} problem${errors.length === 1 ? "" : "s"}); nothing was deployed:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.errors = errors;
+  }
+}
 
 export interface StackSecrets {
   /** A secret `homelab:<key>` value, as a Pulumi secret. */

@@ -74,15 +74,6 @@ function crossFieldLinesDespite(issues: readonly z.core.$ZodIssue[], raw: Record
   return reparsed.success ? checkConfig(reparsed.data, secretKeys).map((i) => issueLine(i, raw)) : [];
 }
 
-export class ConfigError extends Error {
-  readonly errors: readonly string[];
-  constructor(errors: readonly string[]) {
-    super(`Invalid stack config (${errors.length} problem${errors.length === 1 ? "" : "s"}); nothing was deployed:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
-    this.name = "ConfigError";
-    this.errors = errors;
-  }
-}
-
 function valueAt(raw: unknown, path: KeyPath): unknown {
   let v = raw;
   for (const k of path) v = v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;

@@ -2,7 +2,8 @@
  * The offline synth of one stack: run index.ts under the mocks with the
  * stack's config, check the output, render the files of the synth contract.
  */
-import { ConfigError, homelabEntries, parseHomelabConfig } from "../config/validate.ts";
+import { homelabEntries, parseHomelabConfig } from "../config/validate.ts";
+import { ConfigError } from "../config/load.ts";
 import { ProgramError } from "./recorder.ts";
 import { runStack } from "./run-stack.ts";
 import { readStackConfig, PROJECT } from "./stack-file.ts";
