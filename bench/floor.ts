@@ -9,11 +9,16 @@
  *                                        registered ({"type": count}), each through the provider
  *                                        SDK class the program uses (DnsRecord, Ingress, …) with
  *                                        minimal inputs; what the SDK costs for this resource mix
+ *
+ * With --untraced first, the resources are declared the way index.ts declares
+ * the platform (declareWithoutStackTraces), so the floor and the program pay
+ * the same for the SDK's stack traces.
  */
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram } from "../synth/recorder.ts";
+import { declareWithoutStackTraces } from "../stack-traces.ts";
 import { report } from "./report.ts";
 
 const require = createRequire(import.meta.url);
@@ -63,26 +68,29 @@ function typed(type: string): Make {
   return bare;
 }
 
+const untraced = process.argv[2] === "--untraced";
+const args = process.argv.slice(untraced ? 3 : 2);
+
 function plan(): [Make, number][] {
-  if (process.argv[2] === "--types") {
-    const types = JSON.parse(process.argv[3] ?? "{}") as Record<string, number>;
+  if (args[0] === "--types") {
+    const types = JSON.parse(args[1] ?? "{}") as Record<string, number>;
     return Object.entries(types).map(([type, count]) => [typed(type), count]);
   }
-  const count = Number(process.argv[2]);
-  if (!Number.isInteger(count) || count < 1) throw new Error("usage: node bench/floor.ts <count> | --types <json>");
+  const count = Number(args[0]);
+  if (!Number.isInteger(count) || count < 1) throw new Error("usage: node bench/floor.ts [--untraced] <count> | [--untraced] --types <json>");
   return [[bare, count]];
 }
 
 const makers = plan();
 let n = 0;
-function floorProgram(): void {
+async function floorProgram(): Promise<void> {
   for (const [make, count] of makers) {
     for (let i = 0; i < count; i++) make(`floor-${String(n++).padStart(5, "0")}`);
   }
 }
 
 const start = performance.now();
-const run = await recordProgram(floorProgram, { values: {}, secretKeys: [] });
+const run = await recordProgram(untraced ? () => declareWithoutStackTraces(floorProgram) : floorProgram, { values: {}, secretKeys: [] });
 const programMs = performance.now() - start;
 report({ resources: run.resources.length, programMs });
 process.exit(0);
