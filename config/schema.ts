@@ -7,6 +7,11 @@ import { z } from "zod";
 import { DEFAULTS } from "./defaults.ts";
 import { addressEntryProblem } from "../lib/net.ts";
 
+// zod compiles an object's parser to generated code on its first parse, which
+// pays off only for parsers that run many times; a run parses one config once,
+// and skipping the compile takes ~13 ms off start-up (bench/results.md).
+z.config({ jitless: true });
+
 /** A strict object whose unknown-key error lists the keys it does accept. */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
   const known = Object.keys(shape);
