@@ -5,7 +5,7 @@
  * The SDK formats a stack trace for every promise it tracks: four per resource
  * property, so 76 for one Cloudflare DnsRecord. They exist for its
  * promise-leak report, which prints them only when PULUMI_DEBUG_PROMISE_LEAKS
- * is set; formatting them was half of a 500-app program's time. Resource
+ * is set; formatting them took about 40% of a 500-app program's time. Resource
  * source positions do not depend on them: the SDK lifts the limit itself when
  * it reads those.
  */

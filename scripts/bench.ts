@@ -203,7 +203,7 @@ out.push("## Targets", "");
 out.push(table(["target (issue 8)", "measured", "verdict"], [
   [`${LARGE}-app program ≤ 1.5× the bare floor`, `${ratio(program(LARGE).median, bareFloor.median)}× (${ratio(program(LARGE).median, untracedTypedFloor.median)}× the typed floor declared the same way)`, verdict(program(LARGE).median <= 1.5 * bareFloor.median)],
   [`linear: ${LARGE}/100 apps ≈ ${LARGE / 100}`, `${scaling.toFixed(2)} (resources ${ratio(resourcesOf(LARGE), resourcesOf(100))})`, verdict(scaling <= (LARGE / 100) * 1.15)],
-  ["start-up ≤ 1.3× the one-resource program", `${ratio(startup.median, oneResource.median)}× (first run, no compile cache yet: ${ratio(uncachedStartup.median, oneResource.median)}×)`, verdict(startup.median <= 1.3 * oneResource.median)],
+  ["start-up ≤ 1.3× the one-resource program", `${ratio(startup.median, oneResource.median)}× (first run, no compile cache yet: ${ratio(uncachedStartup.median, oneResource.median)}×)`, verdict(startup.median <= 1.3 * oneResource.median) + (uncachedStartup.median > 1.3 * oneResource.median ? " from the second run on; not on a first run" : "")],
   [`policy check, ${LARGE} apps`, policy ? `${ms(policy.median / resourcesOf(LARGE))} ms/resource` : "n/a", policy ? "reported" : "n/a"],
 ]), "");
 

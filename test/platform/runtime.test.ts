@@ -1,16 +1,36 @@
 /**
- * The program declares its resources without the SDK's per-promise stack
- * traces, gives the limit back afterwards, and keeps traces for whoever asks.
+ * How the program runs under Pulumi's launcher: it declares its resources
+ * without the SDK's per-promise stack traces, gives the limit back
+ * afterwards, keeps traces for whoever asks, and loads its modules through
+ * Node's compile cache.
  */
 import { describe, it, afterEach } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { getCompileCacheDir } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { declareWithoutStackTraces, stackTracesRequested, TRACE_HINT } from "../../stack-traces.ts";
 import { ConfigError } from "../../config/load.ts";
 import { runStack } from "../../synth/run-stack.ts";
+import { recordProgram } from "../../synth/recorder.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
 
 const DEFAULT_LIMIT = Error.stackTraceLimit;
+
+class Thing extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("test:index:Thing", name, {});
+  }
+}
+
+function declareThing(name: string): Thing {
+  return new Thing(name);
+}
+
+interface SourcePosition {
+  getUri(): string;
+  getLine(): number;
+}
 const framesOf = (stack: string | undefined) => (stack ?? "").split("\n").filter((l) => l.startsWith("    at ")).length;
 
 describe("declaring the platform", () => {
@@ -61,6 +81,25 @@ describe("declaring the platform", () => {
     assert.equal(stackTracesRequested({ NODE_OPTIONS: "--max-old-space-size=4096" }, 10), false);
   });
 
+  it("keeps each resource's source position: the SDK reads it with a limit of its own", async () => {
+    const positions: string[] = [];
+    await recordProgram(async () => {
+      const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: { getSourceposition(): SourcePosition | undefined }, cb: unknown): unknown };
+      const register = monitor.registerResource.bind(monitor);
+      monitor.registerResource = (req, cb) => {
+        const at = req.getSourceposition();
+        positions.push(at ? `${at.getUri()}:${at.getLine()}` : "none");
+        return register(req, cb);
+      };
+      declareThing("traced");
+      await declareWithoutStackTraces(async () => declareThing("untraced"));
+    }, { values: {}, secretKeys: [] });
+    const line = readFileSync(new URL(import.meta.url), "utf8").split("\n").findIndex((l) => l.includes("return new Thing(name)")) + 1;
+    assert.equal(positions.length, 2);
+    assert.equal(positions[1], positions[0]);
+    assert.ok(positions[0]!.endsWith(`/test/platform/runtime.test.ts:${line}`), positions[0]);
+  });
+
   it("declares exactly the same resources as a run with every trace, and leaves the limit as it found it", async () => {
     const config = readStackConfig("lab");
     const quiet = await runStack(config, "lab");
@@ -69,5 +108,12 @@ describe("declaring the platform", () => {
     const traced = await runStack(config, "lab");
     assert.deepEqual(quiet.resources, traced.resources);
     assert.equal(quiet.resources.length, 41);
+  });
+});
+
+describe("loading the program", () => {
+  it("turns on Node's compile cache, unless the operator turned it off", async () => {
+    await runStack(readStackConfig("lab"), "lab");
+    assert.equal(getCompileCacheDir() !== undefined, process.env.NODE_DISABLE_COMPILE_CACHE !== "1");
   });
 });
