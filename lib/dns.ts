@@ -4,7 +4,7 @@
  * control-plane VIP (controlplane). Plain values in, record specs out.
  */
 import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
-import { ipToInt } from "./net.ts";
+import { uniqueAddresses } from "./net.ts";
 
 export interface DnsRecordSpec {
   /** `<host>-<address>`: the record's identity, independent of list order. */
@@ -26,11 +26,6 @@ export function managedByComment(project: string, stack: string): string {
   return `managed by pulumi ${project}/${stack}`;
 }
 
-/** The entry addresses, each once, in address order. */
-export function dnsTargets(addresses: readonly string[]): string[] {
-  return [...new Set(addresses)].sort((a, b) => ipToInt(a) - ipToInt(b));
-}
-
 /**
  * Where a host's records point. Cloudflare's edge cannot reach a private
  * origin (error 1002), so a proxied host points at the public address that
@@ -38,7 +33,7 @@ export function dnsTargets(addresses: readonly string[]): string[] {
  * the entry itself (LAN clients, or an entry with public addresses).
  */
 export function originAddresses(proxied: boolean, entryAddresses: readonly string[], dns: Pick<HomelabConfig["dns"], "publicAddress">): string[] {
-  return dnsTargets(proxied && dns.publicAddress ? [dns.publicAddress] : entryAddresses);
+  return uniqueAddresses(proxied && dns.publicAddress ? [dns.publicAddress] : entryAddresses);
 }
 
 /**

@@ -19,6 +19,14 @@ export function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
+/** Sort comparator: IPv4 addresses in numeric order. */
+export const byAddress = (a: string, b: string): number => ipToInt(a) - ipToInt(b);
+
+/** Each address once, in address order, so a list's YAML order never changes a resource. */
+export function uniqueAddresses(addresses: readonly string[]): string[] {
+  return [...new Set(addresses)].sort(byAddress);
+}
+
 export function prefixLength(cidr: string): number {
   return Number(cidr.split("/")[1]);
 }

@@ -22,16 +22,14 @@ import type { IServersTransport } from "@kubernetes-models/traefik/traefik.io/v1
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { AppSpec } from "../config/resolve.ts";
 import type { BackendConfig } from "../config/schema.ts";
-import type { IngressEntry } from "../components/traefik.ts";
-import { ipToInt } from "./net.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import { byAddress, prefixLength, uniqueAddresses } from "./net.ts";
 
-/** The facts about the ingress that decide a route's shape (the entry without its resources). */
-export type RouteEntry = Omit<IngressEntry, "ready">;
+export type { RouteEntry };
 
 export type Backend = Pick<BackendConfig, "path" | "pathType" | "service" | "port">;
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byAddress = (a: string, b: string) => ipToInt(a) - ipToInt(b);
 const sortedUnique = (values: readonly string[]) => [...new Set(values)].sort(byString);
 
 /** Hosts in a fixed order, so the YAML order of `hosts` never changes a manifest. */
@@ -386,7 +384,7 @@ export function endpointsManifest(app: AppSpec): IEndpoints | undefined {
     kind: "Endpoints",
     metadata: { name: service, namespace: app.namespace, labels: labels(app) },
     subsets: [{
-      addresses: [...new Set(ext.addresses)].sort(byAddress).map((ip) => ({ ip })),
+      addresses: uniqueAddresses(ext.addresses).map((ip) => ({ ip })),
       ports: [{ name: ext.scheme, port: ext.port, protocol: "TCP" }],
     }],
   };
@@ -407,7 +405,7 @@ export function serversTransportManifest(app: AppSpec): IServersTransport | unde
 
 /** `10.0.10.21` or `10.0.10.21/32` → `10.0.10.21/32`. */
 const asCidr = (source: string) => (source.includes("/") ? source : `${source}/32`);
-const byCidr = (a: string, b: string) => byAddress(a.split("/")[0]!, b.split("/")[0]!) || Number(a.split("/")[1]) - Number(b.split("/")[1]);
+const byCidr = (a: string, b: string) => byAddress(a.split("/")[0]!, b.split("/")[0]!) || prefixLength(a) - prefixLength(b);
 
 /**
  * Who Traefik's connections to app pods come from. A pod-network Traefik

@@ -52,6 +52,8 @@ export const strings = (v: unknown): string[] => arr(v).map(str).filter(Boolean)
 
 /** How the offline runner (and the synth output it reads) shows a secret value. */
 export const SECRET_MARKER = "[secret]";
+/** How the synth output shows a value only known after deploy; the offline runner treats it as unknown. */
+export const UNKNOWN_MARKER = "[unknown]";
 /**
  * The real engine hands policies secret values decrypted, so a policy cannot
  * tell a secret from plain text there. The offline runner keeps the synth's

@@ -10,7 +10,7 @@ import type {
   EnforcementLevel, PolicyPackConfig, PolicyProviderResource, PolicyResource, PolicyResourceOptions,
   ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
-import { SECRET_MARKER, SECRET_MARKER_TAG, isUnknownValueError, type HomelabPolicy } from "./common.ts";
+import { SECRET_MARKER, SECRET_MARKER_TAG, UNKNOWN_MARKER, isUnknownValueError, type HomelabPolicy } from "./common.ts";
 import { homelabPolicies } from "./rules.ts";
 import type { SynthDocument } from "../synth/write.ts";
 import type { RecordedResource as SynthResource } from "../synth/recorder.ts";
@@ -38,9 +38,6 @@ export interface PolicyResult {
   readonly disabled: readonly string[];
   readonly notApplicable: readonly { readonly policy: string; readonly reason: string }[];
 }
-
-/** How synth shows a value that is unknown until deploy. */
-export const UNKNOWN_MARKER = "[unknown]";
 
 /** Mirrors the engine's error for a property read that cannot be known during preview. */
 class UnknownValueError extends Error {

@@ -22,8 +22,10 @@ export interface RouteEntry {
   readonly services: readonly string[];
 }
 
-const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
-const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
+/** Every `Host(...)` of an IngressRoute match; the synth summary reads routes the same way. */
+export const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
+/** The path matcher of an IngressRoute match: [, PathPrefix | Path, path]. */
+export const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
 
 /** Every host + path the stack routes, from Ingress rules and IngressRoute matches. */
 export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {

@@ -6,9 +6,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { homelabMocks } from "./mocks.ts";
+// The offline policy runner recognises secrets and unknowns in the synth document by these markers.
+import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
 
-export const SECRET = "[secret]";
-export const UNKNOWN = "[unknown]";
+export { SECRET, UNKNOWN };
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -175,21 +176,11 @@ export async function recordProgram<T>(
     result = await program();
   } catch (err) {
     await pulumi.runtime.disconnect();
-    throw new ProgramError(err, resources);
+    throw err;
   }
   const outputs = await resolveOutputs(result);
   await pulumi.runtime.disconnect();
   return { resources, invokes, outputs, result };
-}
-
-/** The program threw; carries what it had registered by then (a config error must have registered nothing). */
-export class ProgramError extends Error {
-  readonly resources: readonly RecordedResource[];
-  constructor(cause: unknown, resources: readonly RecordedResource[]) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.name = "ProgramError";
-    this.resources = resources;
-  }
 }
 
 /** The recorded resources of one type, e.g. `kubernetes:helm.sh/v3:Release`. */

@@ -4,10 +4,12 @@
  * config's intent, so the summary cannot disagree with resources.json.
  */
 import type { RecordedResource } from "./recorder.ts";
-import { TYPES } from "./write.ts";
-import { ipToInt } from "../lib/net.ts";
+import { byAddress } from "../lib/net.ts";
+import { TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
+import { HOST_MATCH, PATH_MATCH } from "../policies/routes.ts";
+import type { Violation } from "../policies/offline.ts";
 
-export interface RouteRow {
+interface RouteRow {
   readonly host: string;
   readonly path: string;
   readonly targets: readonly string[];
@@ -18,25 +20,13 @@ export interface RouteRow {
   readonly middlewares: readonly string[];
 }
 
-export interface PolicyRow {
-  readonly policy: string;
-  readonly level: string;
-  readonly resource: string;
-  readonly message: string;
-}
-
-export interface SummaryInput {
+interface SummaryInput {
   readonly stack: string;
   readonly resources: readonly RecordedResource[];
   readonly outputs: Record<string, unknown>;
-  readonly policy: { readonly violations: readonly PolicyRow[]; readonly rules: number };
+  readonly policy: { readonly violations: readonly Violation[]; readonly rules: number };
   readonly warnings: readonly string[];
 }
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === "object" ? (v as Obj) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
 
 function dnsTargets(resources: readonly RecordedResource[]): Map<string, { targets: string[]; proxied: boolean }> {
   const byHost = new Map<string, { targets: string[]; proxied: boolean }>();
@@ -60,27 +50,20 @@ function issuersBySecret(resources: readonly RecordedResource[]): Map<string, st
     const meta = obj(r.inputs.metadata);
     const ns = str(meta.namespace);
     const spec = obj(r.inputs.spec);
-    if (r.type === "kubernetes:cert-manager.io/v1:Certificate") bySecret.set(`${ns}/${str(spec.secretName)}`, str(obj(spec.issuerRef).name));
+    if (r.type === TYPES.certificate) bySecret.set(`${ns}/${str(spec.secretName)}`, str(obj(spec.issuerRef).name));
     const annotated = obj(meta.annotations)["cert-manager.io/cluster-issuer"];
-    if (r.type === INGRESS && annotated) {
+    if (r.type === TYPES.ingress && annotated) {
       for (const tls of arr(spec.tls)) bySecret.set(`${ns}/${str(obj(tls).secretName)}`, str(annotated));
     }
   }
   return bySecret;
 }
 
-const byAddress = (a: string, b: string) => ipToInt(a) - ipToInt(b);
-
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-const INGRESS_ROUTE = "kubernetes:traefik.io/v1alpha1:IngressRoute";
 /** Traefik names a CRD middleware `<namespace>-<name>@kubernetescrd` in annotations; shown without the provider suffix. */
 const middlewareLabel = (ref: string) => ref.replace(/@kubernetescrd$/, "");
 
-const MATCH_HOST = /Host\(`([^`]+)`\)/g;
-const MATCH_PATH = /(?:PathPrefix|Path)\(`([^`]+)`\)/;
-
 /** host → path → service rows, from Ingresses and IngressRoutes. */
-export function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
+function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
   const dns = dnsTargets(resources);
   const issuers = issuersBySecret(resources);
   const rows: RouteRow[] = [];
@@ -88,7 +71,7 @@ export function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
   for (const r of resources) {
     const meta = obj(r.inputs.metadata);
     const ns = str(meta.namespace);
-    if (r.type === INGRESS) {
+    if (r.type === TYPES.ingress) {
       const annotations = obj(meta.annotations);
       const secret = str(obj(arr(obj(r.inputs.spec).tls)[0]).secretName);
       const issuer = issuers.get(`${ns}/${secret}`) ?? "";
@@ -98,19 +81,19 @@ export function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
         for (const p of arr(obj(obj(rule).http).paths)) {
           const svc = obj(obj(obj(p).backend).service);
           const port = obj(svc.port);
-          rows.push({ host, path: str(obj(p).path), ...dnsOf(host), service: `${ns}/${str(svc.name)}:${str(port.number ?? port.name)}`, kind: "Ingress", issuer, middlewares });
+          rows.push({ host, path: str(obj(p).path) || "/", ...dnsOf(host), service: `${ns}/${str(svc.name)}:${str(port.number ?? port.name)}`, kind: "Ingress", issuer, middlewares });
         }
       }
     }
-    if (r.type === INGRESS_ROUTE) {
+    if (r.type === TYPES.ingressRoute) {
       const spec = obj(r.inputs.spec);
       const issuer = issuers.get(`${ns}/${str(obj(spec.tls).secretName)}`) ?? str(obj(spec.tls).certResolver);
       for (const route of arr(spec.routes)) {
         const match = str(obj(route).match);
-        const path = MATCH_PATH.exec(match)?.[1] ?? "/";
-        const services = arr(obj(route).services).map((s) => `${ns}/${str(obj(s).name)}:${str(obj(s).port)}`).join(", ");
+        const path = PATH_MATCH.exec(match)?.[2] ?? "/";
+        const services = arr(obj(route).services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}:${str(obj(s).port)}`).join(", ");
         const middlewares = arr(obj(route).middlewares).map((m) => `${str(obj(m).namespace ?? ns)}-${str(obj(m).name)}`);
-        for (const [, host] of match.matchAll(MATCH_HOST)) {
+        for (const [, host] of match.matchAll(HOST_MATCH)) {
           rows.push({ host: host!, path, ...dnsOf(host!), service: services, kind: "IngressRoute", issuer, middlewares });
         }
       }
@@ -130,7 +113,7 @@ const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
  * Cloudflare → (public address →) entry address → Traefik → Service, for this
  * stack's placement; unproxied hosts reach the entry directly.
  */
-export function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): string {
+function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): string {
   const placement = str(ingress.placement);
   const entries = arr(ingress.addresses).map(str);
   const via = placement === "deployment" ? "MetalLB LoadBalancer IP" : placement === "daemonset" ? "node, hostNetwork :443" : "Talos VIP, hostNetwork :443";

@@ -4,10 +4,9 @@
  */
 import { homelabEntries, parseHomelabConfig } from "../config/validate.ts";
 import { ConfigError } from "../config/load.ts";
-import { ProgramError } from "./recorder.ts";
 import { runStack } from "./run-stack.ts";
 import { readStackConfig, PROJECT } from "./stack-file.ts";
-import { isManifest, manifestOf, manifestPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
+import { manifestsByPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
 import { validateManifests } from "./validate-manifests.ts";
 import { summaryMarkdown } from "./summary.ts";
 import type { StackConfig } from "./recorder.ts";
@@ -16,7 +15,6 @@ import { checkStack } from "../policies/offline.ts";
 export type SynthResult =
   | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string> }
   | { readonly ok: false; readonly errors: readonly string[] };
-
 
 export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string } = {}): Promise<SynthResult> {
   const config = opts.config ?? readStackConfig(stack, opts.dir);
@@ -28,17 +26,14 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
   try {
     run = await runStack(config, stack);
   } catch (err) {
-    const cause = err instanceof ProgramError ? err.cause : err;
-    if (cause instanceof ConfigError) return { ok: false, errors: cause.errors };
+    if (err instanceof ConfigError) return { ok: false, errors: err.errors };
     throw err;
   }
   const outputs = (run.outputs ?? {}) as Record<string, unknown>;
   const doc = synthDocument(stack, PROJECT, run.resources, outputs);
 
-  const manifests = new Map(doc.resources.filter(isManifest).map((r) => {
-    const m = manifestOf(r);
-    return [manifestPath(m, r.name), m] as const;
-  }));
+  const { manifests, clashes } = manifestsByPath(doc.resources);
+  if (clashes.length) return { ok: false, errors: clashes };
   const problems = await validateManifests(manifests);
   if (problems.length) return { ok: false, errors: problems.map((p) => `invalid Kubernetes object ${p}`) };
 
@@ -46,6 +41,6 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
   const policy = await checkStack(doc);
   const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, policy });
   const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
-  const files = synthFiles(doc, new Map(nodes.map((n) => [n.ip, n.name])), summary);
+  const files = synthFiles(doc, manifests, new Map(nodes.map((n) => [n.ip, n.name])), summary);
   return { ok: true, doc, files };
 }

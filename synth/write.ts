@@ -1,6 +1,6 @@
 /**
  * Turns a recorded program run into the files of the synth contract
- * (design.md): resources.json, manifests/, helm/, talos/ and summary.md.
+ * (README "Quick start"): resources.json, manifests/, helm/, talos/ and summary.md.
  * Pure apart from the final write: `synthFiles` returns path → content, so
  * tests compare output without touching the disk.
  */
@@ -8,13 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
-
-export const TYPES = {
-  release: "kubernetes:helm.sh/v3:Release",
-  configurationApply: "talos:machine/configurationApply:ConfigurationApply",
-  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
-  k8sProvider: "pulumi:providers:kubernetes",
-} as const;
+import { TYPES } from "../policies/common.ts";
 
 export interface SynthDocument {
   readonly stack: string;
@@ -25,7 +19,7 @@ export interface SynthDocument {
 }
 
 /** Recursively sorts object keys, so equal values always serialize identically. */
-export function sortKeys(value: unknown): unknown {
+function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === "object") {
     return Object.fromEntries(
@@ -49,17 +43,19 @@ export function isManifest(r: RecordedResource): boolean {
   return r.type.startsWith("kubernetes:") && r.type !== TYPES.release && r.custom;
 }
 
+export type Manifest = Record<string, unknown>;
+
 const MANIFEST_HEAD = ["apiVersion", "kind", "metadata"];
 
 /** The object as `kubectl` would see it: apiVersion, kind, metadata first, the rest sorted. */
-export function manifestOf(r: RecordedResource): Record<string, unknown> {
-  const sorted = sortKeys(r.inputs) as Record<string, unknown>;
+function manifestOf(r: RecordedResource): Manifest {
+  const sorted = sortKeys(r.inputs) as Manifest;
   const head = MANIFEST_HEAD.filter((k) => k in sorted).map((k) => [k, sorted[k]]);
   const rest = Object.keys(sorted).filter((k) => !MANIFEST_HEAD.includes(k)).map((k) => [k, sorted[k]]);
   return Object.fromEntries([...head, ...rest]);
 }
 
-export function manifestPath(m: Record<string, unknown>, fallbackName: string): string {
+function manifestPath(m: Manifest, fallbackName: string): string {
   const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
   const kind = String(m.kind ?? "Unknown").toLowerCase();
   const group = String(m.apiVersion ?? "").split("/").slice(0, -1).join("") || "core";
@@ -67,12 +63,28 @@ export function manifestPath(m: Record<string, unknown>, fallbackName: string): 
   return `manifests/${scope}/${kind}.${group}.${meta.name ?? fallbackName}.yaml`;
 }
 
-export function yamlOf(value: unknown): string {
+/**
+ * Every Kubernetes object of a run by its path under out/<stack>/, or the
+ * objects that would overwrite each other's file.
+ */
+export function manifestsByPath(resources: readonly RecordedResource[]): { readonly manifests: ReadonlyMap<string, Manifest>; readonly clashes: readonly string[] } {
+  const manifests = new Map<string, Manifest>();
+  const clashes: string[] = [];
+  for (const r of resources.filter(isManifest)) {
+    const m = manifestOf(r);
+    const path = manifestPath(m, r.name);
+    if (manifests.has(path)) clashes.push(`two Kubernetes objects would be written to ${path} (resource ${r.type}::${r.name}); give them distinct metadata.name`);
+    else manifests.set(path, m);
+  }
+  return { manifests, clashes };
+}
+
+function yamlOf(value: unknown): string {
   return stringify(value, { lineWidth: 0, sortMapEntries: false });
 }
 
 /** The YAML patch documents applied to each Talos node, keyed by the node's name. */
-export function talosPatchFiles(resources: readonly RecordedResource[], nodeNameByIp: ReadonlyMap<string, string>): Map<string, string> {
+function talosPatchFiles(resources: readonly RecordedResource[], nodeNameByIp: ReadonlyMap<string, string>): Map<string, string> {
   const files = new Map<string, string>();
   for (const r of resources.filter((x) => x.type === TYPES.configurationApply)) {
     const ip = String(r.inputs.node);
@@ -84,27 +96,21 @@ export function talosPatchFiles(resources: readonly RecordedResource[], nodeName
   return files;
 }
 
-export function helmValueFiles(resources: readonly RecordedResource[]): Map<string, string> {
+function helmValueFiles(resources: readonly RecordedResource[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const r of resources.filter((x) => x.type === TYPES.release)) {
     const release = String(r.inputs.name ?? r.name);
     const header = `# Helm values of release ${release}: chart ${String(r.inputs.chart)} ${String(r.inputs.version)} from ${String((r.inputs.repositoryOpts as { repo?: string } | undefined)?.repo)}\n`;
-    const values = r.inputs.values === "[secret]" ? "[secret]" : sortKeys(r.inputs.values ?? {});
-    files.set(`helm/${release}.values.yaml`, header + yamlOf(values));
+    files.set(`helm/${release}.values.yaml`, header + yamlOf(sortKeys(r.inputs.values ?? {})));
   }
   return files;
 }
 
-/** Every output file of one stack, path → content. */
-export function synthFiles(doc: SynthDocument, nodeNameByIp: ReadonlyMap<string, string>, summary: string): Map<string, string> {
+/** Every output file of one stack, path → content; `manifests` as manifestsByPath returned them. */
+export function synthFiles(doc: SynthDocument, manifests: ReadonlyMap<string, Manifest>, nodeNameByIp: ReadonlyMap<string, string>, summary: string): Map<string, string> {
   const files = new Map<string, string>();
   files.set("resources.json", `${JSON.stringify(sortKeys(doc), null, 2)}\n`);
-  for (const r of doc.resources.filter(isManifest)) {
-    const m = manifestOf(r);
-    const path = manifestPath(m, r.name);
-    if (files.has(path)) throw new Error(`two Kubernetes objects would be written to ${path} (resource ${r.type}::${r.name}); give them distinct metadata.name`);
-    files.set(path, yamlOf(m));
-  }
+  for (const [path, m] of manifests) files.set(path, yamlOf(m));
   for (const [path, content] of helmValueFiles(doc.resources)) files.set(path, content);
   for (const [path, content] of talosPatchFiles(doc.resources, nodeNameByIp)) files.set(path, content);
   files.set("summary.md", summary);

@@ -70,7 +70,7 @@ describe("offline synth of the example stacks", () => {
   });
 
   it("summary: a failing plan lists each violation with its rule, level and resource", () => {
-    const violation = { policy: "talos-vip-control-planes-only", level: "mandatory", resource: "talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config", message: "worker1 declares the shared VIP" };
+    const violation = { policy: "talos-vip-control-planes-only", level: "mandatory" as const, resource: "talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config", message: "worker1 declares the shared VIP" };
     const summary = summaryMarkdown({ stack: "homelab", resources: [], outputs: {}, warnings: [], policy: { violations: [violation], rules: 45 } });
     assert.ok(summary.includes("| talos-vip-control-planes-only | mandatory | talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config | worker1 declares the shared VIP |"), summary);
     assert.ok(!summary.includes("rules pass"));
