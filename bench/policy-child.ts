@@ -8,18 +8,13 @@
 import { readFileSync } from "node:fs";
 import { report } from "./report.ts";
 
-/** The module (relative to bench/) that evaluates the pack against a synth document. */
-export const POLICY_MODULE = "../policies/offline.ts";
-
-if (import.meta.main) {
-  const docPath = process.argv[2];
-  if (!docPath) throw new Error("usage: node bench/policy-child.ts <doc.json>");
-  const loadStart = performance.now();
-  const { checkStack } = (await import(POLICY_MODULE)) as typeof import("../policies/offline.ts");
-  const loadMs = performance.now() - loadStart;
-  const doc = JSON.parse(readFileSync(docPath, "utf8")) as Parameters<typeof checkStack>[0];
-  const start = performance.now();
-  const result = await checkStack(doc);
-  const ms = performance.now() - start;
-  report({ loadMs, ms, resources: doc.resources.length, violations: result.violations.length, mandatory: result.violations.filter((v) => v.level === "mandatory").length });
-}
+const docPath = process.argv[2];
+if (!docPath) throw new Error("usage: node bench/policy-child.ts <doc.json>");
+const loadStart = performance.now();
+const { checkStack } = await import("../policies/offline.ts");
+const loadMs = performance.now() - loadStart;
+const doc = JSON.parse(readFileSync(docPath, "utf8")) as Parameters<typeof checkStack>[0];
+const start = performance.now();
+const result = await checkStack(doc);
+const ms = performance.now() - start;
+report({ loadMs, ms, resources: doc.resources.length, violations: result.violations.length, mandatory: result.violations.filter((v) => v.level === "mandatory").length });

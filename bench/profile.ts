@@ -26,12 +26,14 @@ const self = new Map<number, number>();
 profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
+const ROOT = new URL("..", import.meta.url).href;
+
 function where(url: string): string {
   if (!url) return "(native/vm)";
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   if (url.startsWith("node:")) return url;
-  return url.replace(/^file:\/\/.*?\/work\/main\//, "").replace(/\?.*$/, "");
+  return url.replace(ROOT, "").replace(/\?.*$/, "");
 }
 const label = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 

@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import { homelabMocks } from "../synth/mocks.ts";
+import { PROJECT, homelabMocks } from "../synth/mocks.ts";
 import { report } from "./report.ts";
 import type { StackConfig } from "../synth/recorder.ts";
 
@@ -27,7 +27,7 @@ const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
 const launcherReadyMs = performance.now();
 
 const config = JSON.parse(process.env.BENCH_STACK_CONFIG ?? '{"values":{},"secretKeys":[]}') as StackConfig;
-await pulumi.runtime.setMocks(homelabMocks, "homelab", "homelab", false);
+await pulumi.runtime.setMocks(homelabMocks, PROJECT, "homelab", false);
 pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
 
 let firstResourceMs = 0;

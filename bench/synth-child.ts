@@ -15,6 +15,7 @@
 import { writeFileSync } from "node:fs";
 import { readStackConfig } from "../synth/stack-file.ts";
 import { runStack } from "../synth/run-stack.ts";
+import { PROJECT } from "../synth/mocks.ts";
 import { synthStack } from "../synth/synth.ts";
 import { synthDocument } from "../synth/write.ts";
 import { withGeneratedApps } from "./generate.ts";
@@ -39,7 +40,7 @@ if (mode === "program") {
   const ms = performance.now() - start;
   const types: Record<string, number> = {};
   for (const r of run.resources) types[r.type] = (types[r.type] ?? 0) + 1;
-  if (docPath) writeFileSync(docPath, JSON.stringify(synthDocument("bench", "homelab", run.resources, run.outputs)));
+  if (docPath) writeFileSync(docPath, JSON.stringify(synthDocument("bench", PROJECT, run.resources, run.outputs)));
   report({ apps, mode, loadMs, ms, resources: run.resources.length, types });
 } else {
   const result = await synthStack("bench", { config });

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkStack, formatResult, parsePolicyConfig, type SynthDocument } from "../policies/offline.ts";
+import { RESOURCES_FILE } from "../synth/write.ts";
 
 const { values } = parseArgs({
   options: {
@@ -16,7 +17,7 @@ const { values } = parseArgs({
   },
 });
 const stack = values.stack!;
-const file = `${values.out}/${stack}/resources.json`;
+const file = `${values.out}/${stack}/${RESOURCES_FILE}`;
 if (!existsSync(file)) {
   console.error(`policy ${stack}: ${file} does not exist; run \`npm run synth -- --stack ${stack}\` first.`);
   process.exit(2);

@@ -3,10 +3,10 @@
  * npm run synth -- --all                          every Pulumi.<name>.yaml here
  * Renders out/<name>/ without credentials or network; exits 1 on an invalid stack.
  */
-import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { synthStack } from "../synth/synth.ts";
 import { writeFiles } from "../synth/write.ts";
+import { stackNames } from "../synth/stack-file.ts";
 
 const { values } = parseArgs({
   options: {
@@ -15,9 +15,7 @@ const { values } = parseArgs({
     out: { type: "string", default: "out" },
   },
 });
-const stacks = values.all
-  ? readdirSync(".").flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort()
-  : [values.stack!];
+const stacks = values.all ? stackNames() : [values.stack!];
 
 let failed = false;
 for (const stack of stacks) {

@@ -8,6 +8,9 @@ import type * as pulumi from "@pulumi/pulumi";
 
 type Outputs = Record<string, unknown>;
 
+/** The project's name (Pulumi.yaml): the mock URNs, synth's document and bare config keys use it. */
+export const PROJECT = "homelab";
+
 /** A fixed stand-in for Cloudflare's published ranges (the real list is looked up at deploy time). */
 export const MOCK_CLOUDFLARE_RANGES = {
   ipv4Cidrs: ["173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13"],

@@ -5,7 +5,7 @@
  * use this one recorder.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { homelabMocks } from "./mocks.ts";
+import { PROJECT, homelabMocks } from "./mocks.ts";
 // The offline policy runner recognises secrets and unknowns in the synth document by these markers.
 import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
 
@@ -142,9 +142,9 @@ export async function resolveOutputs(value: unknown): Promise<unknown> {
 export async function recordProgram<T>(
   program: () => T | Promise<T>,
   config: StackConfig,
-  opts: { project?: string; stack?: string; preview?: boolean } = {},
+  opts: { stack?: string } = {},
 ): Promise<ProgramRun<T>> {
-  await pulumi.runtime.setMocks(homelabMocks, opts.project ?? "homelab", opts.stack ?? "homelab", opts.preview ?? false);
+  await pulumi.runtime.setMocks(homelabMocks, PROJECT, opts.stack ?? "homelab", false);
   pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];

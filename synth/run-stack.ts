@@ -7,7 +7,7 @@ import { recordProgram, type ProgramRun, type StackConfig } from "./recorder.ts"
 const INDEX = new URL("../index.ts", import.meta.url).href;
 let runs = 0;
 
-export function runStack(config: StackConfig, stack = "homelab", opts: { preview?: boolean } = {}): Promise<ProgramRun<Record<string, unknown>>> {
+export function runStack(config: StackConfig, stack = "homelab"): Promise<ProgramRun<Record<string, unknown>>> {
   runs += 1;
-  return recordProgram(async () => ({ ...(await import(`${INDEX}?run=${runs}`)) }) as Record<string, unknown>, config, { stack, ...opts });
+  return recordProgram(async () => ({ ...(await import(`${INDEX}?run=${runs}`)) }) as Record<string, unknown>, config, { stack });
 }

@@ -3,14 +3,20 @@
  * program: full keys, JSON for structured values, secure values marked secret.
  * Secure values cannot be decrypted offline, so each becomes a placeholder.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import type { StackConfig } from "./recorder.ts";
+import { PROJECT } from "./mocks.ts";
 
-export const PROJECT = "homelab";
+const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
 
-export function stackFilePath(stack: string, dir = "."): string {
+function stackFilePath(stack: string, dir = "."): string {
   return `${dir}/Pulumi.${stack}.yaml`;
+}
+
+/** The stacks of a project directory: one per `Pulumi.<stack>.yaml`, sorted. */
+export function stackNames(dir = "."): string[] {
+  return readdirSync(dir).flatMap((f) => STACK_FILE.exec(f)?.[1] ?? []).sort();
 }
 
 export function secretPlaceholder(key: string): string {

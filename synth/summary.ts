@@ -102,7 +102,7 @@ function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
   return rows.sort((a, b) => (a.host + a.path < b.host + b.path ? -1 : a.host + a.path > b.host + b.path ? 1 : 0));
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const esc = (s: string) => s.replaceAll("|", "\\|");
   return [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
 }
@@ -162,23 +162,23 @@ export function summaryMarkdown(input: SummaryInput): string {
   for (const r of input.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   const out: string[] = [`# Stack \`${input.stack}\``, ""];
   out.push(`${input.resources.length} resources; Kubernetes API endpoint \`${str(input.outputs.apiEndpoint)}\`.`, "");
-  out.push("## Nodes", "", table(["node", "role", "address"], nodeRows(input.outputs)), "");
+  out.push("## Nodes", "", markdownTable(["node", "role", "address"], nodeRows(input.outputs)), "");
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
-  out.push("## Routes", "", table(
+  out.push("## Routes", "", markdownTable(
     ["host", "path", "DNS target(s)", "proxied", "service", "route", "TLS issuer", "middlewares"],
     rows.map((r) => [r.host, r.path, r.targets.join(", "), r.proxied ? "yes" : "no", r.service, r.kind, r.issuer, r.middlewares.join(", ")]),
   ), "");
   out.push("## Request path", "", requestPathDiagram(rows, ingress), "");
-  out.push("## Helm releases", "", table(
+  out.push("## Helm releases", "", markdownTable(
     ["release", "namespace", "chart", "version", "repository"],
     releases.map((r) => [str(r.inputs.name ?? r.name), str(r.inputs.namespace), str(r.inputs.chart), str(r.inputs.version), str(obj(r.inputs.repositoryOpts).repo)]),
   ), "");
   out.push("## Policy", "");
   if (input.policy.violations.length === 0) out.push(`All ${input.policy.rules} rules pass.`);
-  else out.push(table(["rule", "level", "resource", "message"], input.policy.violations.map((v) => [v.policy, v.level, v.resource, v.message])));
+  else out.push(markdownTable(["rule", "level", "resource", "message"], input.policy.violations.map((v) => [v.policy, v.level, v.resource, v.message])));
   out.push("");
   if (input.warnings.length) out.push("## Config warnings", "", ...input.warnings.map((w) => `- ${w}`), "");
-  out.push("## Resources by type", "", table(["type", "count"], [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => [t, String(n)])), "");
+  out.push("## Resources by type", "", markdownTable(["type", "count"], [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => [t, String(n)])), "");
   return out.join("\n");
 }

@@ -5,11 +5,12 @@
 import { homelabEntries, parseHomelabConfig } from "../config/validate.ts";
 import { ConfigError } from "../config/load.ts";
 import { runStack } from "./run-stack.ts";
-import { readStackConfig, PROJECT } from "./stack-file.ts";
+import { readStackConfig } from "./stack-file.ts";
 import { manifestsByPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
 import { validateManifests } from "./validate-manifests.ts";
 import { summaryMarkdown } from "./summary.ts";
 import type { StackConfig } from "./recorder.ts";
+import { PROJECT } from "./mocks.ts";
 import { checkStack } from "../policies/offline.ts";
 
 export type SynthResult =

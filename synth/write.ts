@@ -10,6 +10,9 @@ import { stringify } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
 import { TYPES } from "../policies/common.ts";
 
+/** The synth document's file under out/<stack>/, the one the offline policy check reads. */
+export const RESOURCES_FILE = "resources.json";
+
 export interface SynthDocument {
   readonly stack: string;
   readonly project: string;
@@ -109,7 +112,7 @@ function helmValueFiles(resources: readonly RecordedResource[]): Map<string, str
 /** Every output file of one stack, path → content; `manifests` as manifestsByPath returned them. */
 export function synthFiles(doc: SynthDocument, manifests: ReadonlyMap<string, Manifest>, nodeNameByIp: ReadonlyMap<string, string>, summary: string): Map<string, string> {
   const files = new Map<string, string>();
-  files.set("resources.json", `${JSON.stringify(sortKeys(doc), null, 2)}\n`);
+  files.set(RESOURCES_FILE, `${JSON.stringify(sortKeys(doc), null, 2)}\n`);
   for (const [path, m] of manifests) files.set(path, yamlOf(m));
   for (const [path, content] of helmValueFiles(doc.resources)) files.set(path, content);
   for (const [path, content] of talosPatchFiles(doc.resources, nodeNameByIp)) files.set(path, content);

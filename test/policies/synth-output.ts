@@ -2,15 +2,15 @@
  * The policy tests' fixtures: the program's own synth output (the exact
  * resources.json `npm run synth` writes), and one-change edits of it.
  */
-import { readdirSync } from "node:fs";
 import { synthStack } from "../../synth/synth.ts";
+import { stackNames } from "../../synth/stack-file.ts";
 import { stackConfigFrom } from "../helpers/config.ts";
 import { checkStack, type PolicyResult, type SynthDocument, type SynthResource } from "../../policies/offline.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** The example stacks: every Pulumi.<stack>.yaml in the repository root. */
-export const STACKS: readonly string[] = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+export const STACKS: readonly string[] = stackNames(ROOT);
 
 /** resources.json of a stack, optionally with `homelab:` config keys changed (dotted paths). */
 export async function synthDoc(stack: string, changes?: Record<string, unknown>): Promise<SynthDocument> {

@@ -1,13 +1,12 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
 import { synthStack, type SynthResult } from "../../synth/synth.ts";
-import { secretPlaceholder } from "../../synth/stack-file.ts";
+import { secretPlaceholder, stackNames } from "../../synth/stack-file.ts";
 import { exampleStack, validConfig } from "../helpers/config.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const STACKS = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+const STACKS = stackNames(ROOT);
 
 function files(result: SynthResult): ReadonlyMap<string, string> {
   if (!result.ok) throw new Error(`synth failed:\n${result.errors.join("\n")}`);
