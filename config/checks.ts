@@ -6,7 +6,7 @@
  */
 import type { ParsedConfig } from "./schema.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { metallbEnabled, traefikPoolName, type HomelabConfig } from "./resolve.ts";
+import { traefikPoolName, type HomelabConfig } from "./resolve.ts";
 import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
 import { backendSlug } from "../lib/routes.ts";
@@ -208,7 +208,7 @@ function checkTraefik(c: ParsedConfig, add: Add): void {
       }
     }
   } else {
-    if (t.replicas !== undefined && t.replicas !== 1 && t.placement === "controlplane") {
+    if (t.replicas !== undefined && t.placement === "controlplane") {
       add(["traefik", "replicas"], `placement controlplane runs one Traefik on each control plane, so whichever holds the VIP answers; remove replicas (got ${t.replicas}) or use placement deployment`);
     }
     if (t.replicas !== undefined && t.placement === "daemonset") {
@@ -224,11 +224,13 @@ function checkTraefik(c: ParsedConfig, add: Add): void {
     add(["cluster", "nodes"], "placement daemonset points DNS at every node's address; list the cluster's nodes (name, role, ip)");
   }
   if (t.acme.enabled) {
+    // One pod only, counted as the policy pack counts it (traefik-acme-single-replica):
+    // a controlplane DaemonSet runs on each listed control plane, a daemonset on every node.
     const controlPlanes = Object.values(c.cluster.nodes).filter((n) => n.role === "controlplane").length;
-    const replicas = t.placement === "deployment" ? (t.replicas ?? 2) : t.placement === "controlplane" ? Math.max(controlPlanes, 1) : 1;
-    if (t.placement === "daemonset" || replicas > 1) {
-      const sharers = t.placement === "daemonset" ? "DaemonSet pods" : t.placement === "controlplane" ? `the Traefik pods of ${replicas} control planes` : `${replicas} replicas`;
-      add(["traefik", "acme", "enabled"], `Traefik's ACME storage cannot be shared between ${sharers}; leave acme disabled (cert-manager issues certificates) or run one replica`);
+    const pods = t.placement === "deployment" ? (t.replicas ?? DEFAULTS.traefik.deploymentReplicas) : t.placement === "controlplane" ? controlPlanes : undefined;
+    if (pods !== 1) {
+      const sharers = t.placement === "daemonset" ? "DaemonSet pods" : t.placement === "controlplane" ? `the Traefik pods of ${controlPlanes || "an unlisted number of"} control planes` : `${pods} replicas`;
+      add(["traefik", "acme", "enabled"], `Traefik's ACME storage cannot be shared between ${sharers}; leave acme disabled (cert-manager issues certificates) or run exactly one Traefik pod (placement controlplane with one control plane listed)`);
     }
     if (!t.acme.email) add(["traefik", "acme", "email"], "Traefik's ACME resolver needs an account e-mail; set traefik.acme.email");
   }

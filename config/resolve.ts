@@ -82,7 +82,8 @@ export interface HomelabConfig {
   };
   readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool"> & {
     readonly placement: Placement;
-    readonly replicas: number;
+    /** Deployment placement only: the host-network placements run one pod per node they select. */
+    readonly replicas?: number;
     /** Deployment placement: the MetalLB address the Service requests. */
     readonly loadBalancerIP?: string;
     readonly pool?: string;
@@ -157,11 +158,6 @@ export function traefikPoolName(p: ParsedConfig): string | undefined {
   return p.traefik.pool ?? Object.keys(p.metallb.pools).sort()[0];
 }
 
-function replicasFor(placement: Placement, replicas: number | undefined): number {
-  if (placement === "deployment") return replicas ?? DEFAULTS.traefik.deploymentReplicas;
-  return 1;
-}
-
 export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const placement = p.traefik.placement;
   const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
@@ -179,7 +175,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
     traefik: {
       ...traefikRest,
       placement,
-      replicas: replicasFor(placement, replicas),
+      ...(placement === "deployment" ? { replicas: replicas ?? DEFAULTS.traefik.deploymentReplicas } : {}),
       ...(loadBalancerIP ? { loadBalancerIP } : {}),
       ...(poolName ? { pool: poolName } : {}),
       trustCloudflare: trustCloudflare ?? p.dns.proxied,

@@ -140,7 +140,7 @@ const traefik = section({
   placement: z
     .enum(["deployment", "daemonset", "controlplane"], { error: "expected placement deployment, daemonset or controlplane" })
     .default("deployment")
-    .describe("deployment: replicas behind a MetalLB IP; daemonset: hostNetwork on every node; controlplane: one hostNetwork replica on the VIP holder."),
+    .describe("deployment: replicas behind a MetalLB IP; daemonset: hostNetwork on every node; controlplane: hostNetwork on every control plane, whichever holds the VIP serves."),
   replicas: z.int().min(1).optional().describe(`Replicas (deployment placement only). Default ${DEFAULTS.traefik.deploymentReplicas}.`),
   pool: dnsLabel.optional().describe("MetalLB pool the LoadBalancer IP comes from. Default: the first pool."),
   loadBalancerIP: ipv4("the Traefik LoadBalancer address").optional().describe("Requested LoadBalancer IP. Default: the pool's first address."),
@@ -150,7 +150,7 @@ const traefik = section({
   trustCloudflare: z.boolean().optional().describe("Trust X-Forwarded-* only from Cloudflare's ranges (looked up at deploy time). Default: dns.proxied."),
   proxyProtocol: z.boolean().default(false).describe("Accept PROXY protocol from Cloudflare's ranges (Cloudflare Spectrum)."),
   acme: section({
-    enabled: z.boolean().default(false).describe("Traefik's own ACME resolver. Off: cert-manager issues certificates."),
+    enabled: z.boolean().default(false).describe("Traefik's own ACME resolver, for IngressRoutes you add yourself; the platform's routes always get cert-manager certificates. Needs exactly one Traefik pod: placement controlplane with one control plane."),
     email: z.email().optional(),
   }).prefault({}).describe("Traefik's built-in ACME (community edition cannot share its storage between replicas)."),
   resources: resources.default(DEFAULTS.traefik.resources).describe("Container requests and limits."),

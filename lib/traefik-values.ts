@@ -82,8 +82,6 @@ export interface IngressEntrySpec {
   readonly trustsCloudflare: boolean;
   /** The entry point TLS routes attach to. */
   readonly secureEntryPoint: string;
-  /** Traefik's own ACME resolver, set only when `traefik.acme.enabled`. */
-  readonly certResolver?: string;
 }
 
 export function usesHostNetwork(placement: Placement): boolean {
@@ -144,7 +142,6 @@ export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): In
     ...(podNetwork ? { podNetwork } : {}),
     trustsCloudflare: traefik.trustCloudflare,
     secureEntryPoint: SECURE_ENTRY_POINT,
-    ...(traefik.acme.enabled ? { certResolver: ACME_RESOLVER } : {}),
   };
 }
 

@@ -289,23 +289,37 @@ export function traefikControlPlanePlacement(level: Level = "mandatory"): Homela
 
 const ACME_ARGUMENT = /^--certificatesresolvers\.[^.=]+\.acme\./i;
 
+/**
+ * How many Traefik pods the values run, when the plan says: a Deployment's
+ * replicas, or a DaemonSet pinned to the Talos control planes it lists (the
+ * config check counts the same way, config/checks.ts).
+ */
+function traefikPodCount(values: Obj, controlPlanes: number): { readonly pods?: number; readonly what: string } {
+  if (workloadKind(values) === "DaemonSet") {
+    return selectsControlPlane(values) && controlPlanes > 0
+      ? { pods: controlPlanes, what: `a DaemonSet on ${controlPlanes} control plane(s)` }
+      : { what: "a DaemonSet (one pod per node)" };
+  }
+  if (obj(values.autoscaling).enabled === true) return { what: "an autoscaled Deployment" };
+  const replicas = Number(obj(values.deployment).replicas ?? 1);
+  return { pods: replicas, what: `${replicas} replicas` };
+}
+
 export function traefikAcmeSingleReplica(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "traefik-acme-single-replica",
-    description: "Checks that Traefik's own ACME resolver is only used by a single-replica Deployment, because the community edition cannot share its ACME storage between replicas; issue certificates with cert-manager instead, or run one replica.",
+    description: "Checks that Traefik's own ACME resolver runs in exactly one Traefik pod (a single-replica Deployment, or a DaemonSet pinned to the only control plane), because the community edition cannot share its ACME storage between pods; issue certificates with cert-manager instead, or run one pod.",
     level,
     check: (resources, report) => {
+      const planes = talosNodes(resources).filter((n) => n.role === "controlplane").length;
       eachKnown(traefikReleases(resources), (r) => {
         const values = valuesOf(r);
         const resolvers = Object.entries(obj(values.certificatesResolvers)).filter(([, v]) => "acme" in obj(v)).map(([k]) => k);
         const args = strings(values.additionalArguments).filter((a) => ACME_ARGUMENT.test(a));
         if (!resolvers.length && !args.length) return;
-        const kind = workloadKind(values);
-        const replicas = Number(obj(values.deployment).replicas ?? 1);
-        const autoscaled = obj(values.autoscaling).enabled === true;
-        if (kind === "DaemonSet" || replicas > 1 || autoscaled) {
-          const count = kind === "DaemonSet" ? "a DaemonSet (one replica per node)" : autoscaled ? "an autoscaled Deployment" : `${replicas} replicas`;
-          report(r, `${describeRelease(r)} uses Traefik's ACME resolver ${[...resolvers, ...args].join(", ")} with ${count}: each replica keeps its own acme.json, so they race for the same certificates and hit Let's Encrypt's rate limits; issue certificates with cert-manager (Certificate / cert-manager.io annotations) or run a single-replica Deployment.`);
+        const count = traefikPodCount(values, planes);
+        if (count.pods !== 1) {
+          report(r, `${describeRelease(r)} uses Traefik's ACME resolver ${[...resolvers, ...args].join(", ")} with ${count.what}: each pod keeps its own acme.json, so they race for the same certificates and hit Let's Encrypt's rate limits; issue certificates with cert-manager (Certificate / cert-manager.io annotations) or run exactly one Traefik pod.`);
         }
       });
     },

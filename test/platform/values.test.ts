@@ -254,14 +254,13 @@ describe("traefikValues, common to every placement", () => {
     });
     assert.deepStrictEqual(values.persistence, { enabled: true });
     assert.equal(values.ports.web.allowACMEByPass, true);
-    assert.equal(ingressEntryOf(single.traefik, single.cluster).certResolver, "letsencrypt");
   });
 
   it("GIVEN three control planes, WHEN traefik.acme is enabled, THEN the config is rejected (three pods, one ACME storage)", () => {
     const result = configFrom("lab", { "traefik.acme": { enabled: true, email: "acme@example.org" } });
     assert.equal(result.ok, false);
     assert.deepStrictEqual(!result.ok && result.errors, [
-      "homelab:traefik.acme.enabled: Traefik's ACME storage cannot be shared between the Traefik pods of 3 control planes; leave acme disabled (cert-manager issues certificates) or run one replica (got true)",
+      "homelab:traefik.acme.enabled: Traefik's ACME storage cannot be shared between the Traefik pods of 3 control planes; leave acme disabled (cert-manager issues certificates) or run exactly one Traefik pod (placement controlplane with one control plane listed) (got true)",
     ]);
   });
 });

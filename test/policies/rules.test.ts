@@ -299,7 +299,22 @@ const CASES: readonly RuleCase[] = [
       when: "Traefik's ACME resolver runs in two replicas",
       edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).certificatesResolvers = { letsencrypt: { acme: { email: "admin@example.com", storage: "/data/acme.json", httpChallenge: { entryPoint: "web" } } } })),
       resource: `${RELEASE}::traefik-release`,
-      message: /uses Traefik's ACME resolver letsencrypt with 2 replicas: each replica keeps its own acme\.json/,
+      message: /uses Traefik's ACME resolver letsencrypt with 2 replicas: each pod keeps its own acme\.json/,
+    }],
+  },
+  {
+    // The config accepts ACME on the only control plane (one pod): the pack agrees.
+    rule: "traefik-acme-single-replica",
+    stack: "lab",
+    config: {
+      "cluster.nodes": { "lab-cp1": { role: "controlplane", ip: "10.20.0.11", vmId: 3011, proxmoxNode: "pve1" }, "lab-w1": { role: "worker", ip: "10.20.0.21", vmId: 3021, proxmoxNode: "pve1" } },
+      "traefik.acme": { enabled: true, email: "acme@example.org" },
+    },
+    fails: [{
+      when: "a second control plane joins the DaemonSet that runs the resolver",
+      edit: (d) => change(d, T.vm, "cluster-lab-w1-vm", (r) => (r.inputs.tags = ["controlplane", "lab", "talos"])),
+      resource: `${RELEASE}::traefik-release`,
+      message: /uses Traefik's ACME resolver letsencrypt with a DaemonSet on 2 control plane\(s\): each pod keeps its own acme\.json/,
     }],
   },
   {
