@@ -9,6 +9,7 @@ import { DEFAULTS } from "./defaults.ts";
 import { traefikPoolName, type HomelabConfig } from "./resolve.ts";
 import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
+import { solverZones } from "../lib/cert-manager.ts";
 import { backendSlug } from "../lib/routes.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
@@ -261,8 +262,13 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
   // Sorted, so which of two conflicting apps gets the error never depends on file order.
   for (const [name, app] of Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
+    const issuerName = app.issuer ?? c.certManager.defaultIssuer;
+    const issuer = c.certManager.issuers[issuerName];
     app.hosts.forEach((host, i) => {
       if (!inZone(host, c.dns.zone)) add(at("hosts", i), `${host} is outside dns.zone ${c.dns.zone}; use a host ending in .${c.dns.zone}`);
+      else if (issuer && !solverZones(issuer, c.dns.zone).some((z) => inZone(host, z))) {
+        add(at("hosts", i), `${host} is outside the zones issuer ${issuerName} solves DNS-01 for (${solverZones(issuer, c.dns.zone).join(", ")}), so its certificate is never issued; add the zone to certManager.issuers.${issuerName}.dnsZones or use another issuer`);
+      }
       const hostIndex = app.hosts.indexOf(host);
       if (hostIndex !== i) add(at("hosts", i), `${host} is listed twice (also apps.${name}.hosts[${hostIndex}]); remove one`);
     });
@@ -271,8 +277,9 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
       const earlier = seenPaths.get(b.path);
       if (earlier !== undefined) add(at("backends", i, "path"), `path ${b.path} is also apps.${name}.backends[${earlier}].path; each path of an app goes to one backend`);
       else seenPaths.set(b.path, i);
+      // Keyed like the policy pack's route-host-path-unique: an Exact and a Prefix route on one path coexist (lib/routes.ts routePriority).
       for (const host of new Set(app.hosts)) {
-        const key = `${host}${b.path}`;
+        const key = `${host}${b.path} (${b.pathType})`;
         const owner = routes.get(key);
         if (owner && owner !== name) add(at("backends", i, "path"), `route ${key} is also claimed by apps.${owner}; give one of them another host or path`);
         else routes.set(key, name);

@@ -68,3 +68,6 @@ export const LETS_ENCRYPT_SERVERS = {
   staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
   production: "https://acme-v02.api.letsencrypt.org/directory",
 } as const;
+
+/** Proxmox CPU models without x86-64-v2 (SSE4.2, POPCNT), which Talos requires to boot. */
+export const CPU_TYPES_WITHOUT_X86_64_V2: readonly string[] = ["qemu64", "qemu32", "kvm64", "kvm32", "486", "pentium", "pentium2", "pentium3", "athlon", "phenom", "coreduo", "core2duo", "conroe", "penryn", "x86-64-v2-AES-disabled"];

@@ -4,8 +4,9 @@
  * cross-field rules live in checks.ts and run on the parsed value.
  */
 import { z } from "zod";
-import { DEFAULTS } from "./defaults.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "./defaults.ts";
 import { addressEntryProblem } from "../lib/net.ts";
+import { EXACT_CHART_VERSION, isHttpsRepository } from "../lib/helm.ts";
 
 // zod compiles an object's parser to generated code on its first parse, which
 // pays off only for parsers that run many times; a run parses one config once,
@@ -40,8 +41,8 @@ const addressEntry = z.string().superRefine((entry, ctx) => {
 });
 const chart = (defaults: { readonly version: string; readonly repository: string }) =>
   section({
-    version: z.string().min(1).default(defaults.version).describe("Chart version, pinned."),
-    repository: z.url().default(defaults.repository).describe("Helm repository URL."),
+    version: z.string().regex(EXACT_CHART_VERSION, { error: "expected an exact chart version, e.g. 41.3.0: a range or latest changes the chart under the stack" }).default(defaults.version).describe("Chart version, pinned."),
+    repository: z.url().refine(isHttpsRepository, { error: "expected the chart repository's https:// URL" }).default(defaults.repository).describe("Helm repository URL (https)."),
   }).prefault({});
 
 // ── cluster ─────────────────────────────────────────────────────────────────
@@ -51,7 +52,11 @@ const nodeRole = z.enum(["controlplane", "worker"], { error: "expected role cont
 const nodeSizing = {
   cores: z.int().min(1).optional().describe(`vCPU cores. Default ${DEFAULTS.node.cores}.`),
   sockets: z.int().min(1).optional().describe(`CPU sockets. Default ${DEFAULTS.node.sockets}.`),
-  cpuType: z.string().optional().describe(`Proxmox CPU type; Talos needs x86-64-v2 or better. Default ${DEFAULTS.node.cpuType}.`),
+  cpuType: z
+    .string()
+    .refine((t) => !CPU_TYPES_WITHOUT_X86_64_V2.includes(t), { error: "this CPU type lacks x86-64-v2, so Talos halts at boot; use host or x86-64-v2-AES" })
+    .optional()
+    .describe(`Proxmox CPU type; Talos needs x86-64-v2 or better. Default ${DEFAULTS.node.cpuType}.`),
   memory: z.int().min(2048, { error: "Talos needs at least 2048 MB of memory" }).optional().describe(`Memory in MB. Default ${DEFAULTS.node.memory}.`),
   diskDatastore: z.string().optional().describe(`Proxmox datastore of the system disk. Default ${DEFAULTS.node.diskDatastore}.`),
   diskSize: z.int().min(10, { error: "Talos needs a system disk of at least 10 GB" }).optional().describe(`System disk size in GB. Default ${DEFAULTS.node.diskSize}.`),

@@ -36,6 +36,11 @@ export function certManagerValues(cm: CertManagerConfig): CertManagerValues {
   };
 }
 
+/** The DNS zones an issuer's DNS-01 solver answers for: its own list, else the stack's zone. */
+export function solverZones(issuer: Pick<CertManagerConfig["issuers"][string], "dnsZones">, zone: string): readonly string[] {
+  return issuer.dnsZones ?? [zone];
+}
+
 /** One ClusterIssuer per configured issuer, sorted by name. */
 export function clusterIssuerManifests(cm: CertManagerConfig, zone: string): (IClusterIssuer & { metadata: { name: string } })[] {
   return Object.entries(cm.issuers)
@@ -51,7 +56,7 @@ export function clusterIssuerManifests(cm: CertManagerConfig, zone: string): (IC
           privateKeySecretRef: { name: `${name}-account-key` },
           solvers: [
             {
-              selector: { dnsZones: [...(issuer.dnsZones ?? [zone])] },
+              selector: { dnsZones: [...solverZones(issuer, zone)] },
               dns01: { cloudflare: { apiTokenSecretRef: { name: CLOUDFLARE_TOKEN_SECRET.name, key: CLOUDFLARE_TOKEN_SECRET.key } } },
             },
           ],

@@ -5,6 +5,12 @@
  */
 import type { ChartRef } from "../config/resolve.ts";
 
+/** A version Helm resolves to exactly one chart: no ranges, wildcards or `latest`. */
+export const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** A chart repository fetched over TLS, so what installs is what the repository serves. */
+export const isHttpsRepository = (url: string): boolean => /^https:\/\/\S+$/.test(url);
+
 export interface ChartReleaseArgs {
   readonly name: string;
   readonly chart: string;

@@ -24,7 +24,7 @@ export const SECURE_ENTRY_POINT = "websecure";
 /** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
 export const ACME_RESOLVER = "letsencrypt";
 
-const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
+export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
 
 /**
  * The `traefik.io` CRDs of the chart's `crds/` folder (chart 41.x). The chart

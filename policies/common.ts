@@ -48,6 +48,24 @@ export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "");
 export const strings = (v: unknown): string[] => arr(v).map(str).filter(Boolean);
 
+/** Whether a Kubernetes label selector (matchLabels and matchExpressions) selects these labels. */
+export function labelsMatch(selector: Obj, labels: Readonly<Record<string, string>>): boolean {
+  const matchLabels = obj(selector.matchLabels);
+  const expressions = arr(selector.matchExpressions).map(obj);
+  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v) &&
+    expressions.every((e) => {
+      const key = str(e.key);
+      const values = strings(e.values);
+      switch (str(e.operator)) {
+        case "In": return values.includes(labels[key] ?? "\u0000");
+        case "NotIn": return !values.includes(labels[key] ?? "\u0000");
+        case "Exists": return key in labels;
+        case "DoesNotExist": return !(key in labels);
+        default: return false;
+      }
+    });
+}
+
 // ── secrets ──────────────────────────────────────────────────────────────────
 
 /** How the offline runner (and the synth output it reads) shows a secret value. */

@@ -7,8 +7,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { TYPES, eachKnown, metaOf, obj, ofType, stackPolicy, str, valuesOf, type HomelabPolicy, type Level } from "./common.ts";
 import { isNonPublicAddress } from "./net.ts";
 import { routeHosts } from "./routes.ts";
-import { clusterVip, talosNodes } from "./talos.ts";
-import { CONTROL_PLANE_LABEL, isHostNetwork, traefikReleases } from "./traefik.ts";
+import { clusterVip } from "./talos.ts";
+import { isHostNetwork, selectsControlPlane, traefikNodeAddresses, traefikReleases } from "./traefik.ts";
 
 const dnsRecords = (resources: readonly PolicyResource[]): PolicyResource[] => ofType(resources, TYPES.dnsRecord);
 const ADDRESS_TYPES = ["A", "AAAA", "CNAME"];
@@ -51,9 +51,8 @@ export function entryAddresses(resources: readonly PolicyResource[]): string[] |
     const ips = str(obj(obj(values.service).annotations)["metallb.io/loadBalancerIPs"]).split(",").map((s) => s.trim()).filter(Boolean);
     return ips.length ? ips : undefined;
   }
-  const onControlPlanes = CONTROL_PLANE_LABEL in obj(values.nodeSelector);
-  const nodes = talosNodes(resources).filter((n) => !onControlPlanes || n.role === "controlplane").map((n) => n.address);
-  const vip = onControlPlanes ? clusterVip(resources) : undefined;
+  const nodes = traefikNodeAddresses(resources, values);
+  const vip = selectsControlPlane(values) ? clusterVip(resources) : undefined;
   const addresses = [...nodes, ...(vip ? [vip] : [])];
   return addresses.length ? addresses : undefined;
 }

@@ -7,9 +7,7 @@ import {
   TYPES, chartName, dependsOn, describeObject, describeRelease, eachKnown, obj, ofType, releasesOf, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
-
-/** A version Helm resolves to exactly one chart: no ranges, wildcards or `latest`. */
-const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+import { EXACT_CHART_VERSION, isHttpsRepository } from "../lib/helm.ts";
 
 export function helmReleasePinned(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
@@ -20,12 +18,12 @@ export function helmReleasePinned(level: Level = "mandatory"): ResourceValidatio
       if (args.type !== TYPES.release) return;
       const what = describeRelease(args);
       const version = str(args.props.version);
-      if (!EXACT_VERSION.test(version)) {
+      if (!EXACT_CHART_VERSION.test(version)) {
         report(`${what} has chart version ${version ? `"${version}"` : "(none)"}: an unpinned chart changes under the stack on the next install; pin an exact released version in the stack config (e.g. "41.3.0").`);
       }
       const oci = str(args.props.chart).startsWith("oci://");
       const repo = str(obj(args.props.repositoryOpts).repo);
-      if (!oci && !/^https:\/\/\S+$/.test(repo)) {
+      if (!oci && !isHttpsRepository(repo)) {
         report(`${what} names no chart repository (repositoryOpts.repo is ${repo ? `"${repo}"` : "unset"}): Helm would resolve the chart from whatever repositories the deploying machine has added; set repositoryOpts.repo to the chart's https repository URL.`);
       }
     },

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import {
-  POD_SECURITY_ENFORCE, TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
+  POD_SECURITY_ENFORCE, TYPES, arr, labelsMatch, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level,
 } from "./common.ts";
 import { addressInPoolEntry } from "./net.ts";
@@ -139,11 +139,12 @@ export function metallbPoolAdvertised(level: Level = "mandatory"): HomelabPolicy
           const spec = obj(ad.props.spec);
           if (metaOf(ad.props).namespace !== meta.namespace) return false;
           const names = strings(spec.ipAddressPools);
-          const selectors = arr(spec.ipAddressPoolSelectors);
-          return names.includes(meta.name) || (names.length === 0 && selectors.length === 0);
+          const selectors = arr(spec.ipAddressPoolSelectors).map(obj);
+          if (names.length === 0 && selectors.length === 0) return true;
+          return names.includes(meta.name) || selectors.some((s) => labelsMatch(s, meta.labels));
         });
         if (!announced) {
-          report(pool, `IPAddressPool ${meta.namespace}/${meta.name} is not announced by any L2Advertisement: Services get addresses from it that nothing answers ARP for, so they are unreachable; add the pool to an L2Advertisement's spec.ipAddressPools.`);
+          report(pool, `IPAddressPool ${meta.namespace}/${meta.name} is not announced by any L2Advertisement or BGPAdvertisement: Services get addresses from it that nothing announces, so they are unreachable; add the pool to an advertisement's spec.ipAddressPools (or match its labels with ipAddressPoolSelectors).`);
         }
       });
     },

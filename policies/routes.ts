@@ -5,12 +5,12 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
+  TYPES, labelsMatch, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { cidrWithin, cidrsOverlap, isRange } from "./net.ts";
-import { talosNodes, talosPodSubnets } from "./talos.ts";
-import { CONTROL_PLANE_LABEL, ingressClasses, isHostNetwork, traefikReleases } from "./traefik.ts";
+import { talosPodSubnets } from "./talos.ts";
+import { ingressClasses, isHostNetwork, traefikNodeAddresses, traefikReleases } from "./traefik.ts";
 
 export interface RouteEntry {
   readonly resource: PolicyResource;
@@ -147,23 +147,6 @@ function isDefaultDeny(np: PolicyResource): boolean {
   return selectsAll && (types.length === 0 || types.includes("Ingress")) && arr(spec.ingress).length === 0;
 }
 
-function labelsMatch(selector: Obj, labels: Readonly<Record<string, string>>): boolean {
-  const matchLabels = obj(selector.matchLabels);
-  const expressions = arr(selector.matchExpressions).map(obj);
-  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v) &&
-    expressions.every((e) => {
-      const key = str(e.key);
-      const values = strings(e.values);
-      switch (str(e.operator)) {
-        case "In": return values.includes(labels[key] ?? "\u0000");
-        case "NotIn": return !values.includes(labels[key] ?? "\u0000");
-        case "Exists": return key in labels;
-        case "DoesNotExist": return !(key in labels);
-        default: return false;
-      }
-    });
-}
-
 const ingressPeers = (np: PolicyResource): Obj[] => arr(obj(np.props.spec).ingress).flatMap((rule) => arr(obj(rule).from).map(obj));
 
 /** The chart's pod labels (`traefik.labelselector`). */
@@ -213,8 +196,7 @@ export function networkPolicyMatchesTraefikPlacement(level: Level = "mandatory")
       const traefikNs = str(traefik.props.namespace) || "default";
       const podLabels = traefikPodLabels(traefik);
       const nsLabels = { "kubernetes.io/metadata.name": traefikNs };
-      const onControlPlanes = CONTROL_PLANE_LABEL in obj(values.nodeSelector);
-      const nodes = talosNodes(resources).filter((n) => !onControlPlanes || n.role === "controlplane").map((n) => n.address);
+      const nodes = traefikNodeAddresses(resources, values);
       const podNetworks = hostNetwork ? talosPodSubnets(resources) : undefined;
       const policies = ofType(resources, TYPES.networkPolicy);
       const selectsTraefikPods = (peer: Obj) =>

@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
+import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "../config/defaults.ts";
 import {
   TYPES, arr, dependsOn, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
@@ -116,8 +117,6 @@ export function talosNodes(resources: readonly PolicyResource[]): TalosNodeView[
   return nodes;
 }
 
-/** Talos' pod network when the machine config names none (constants.DefaultIPv4PodNet). */
-export const TALOS_DEFAULT_POD_SUBNETS: readonly string[] = ["10.244.0.0/16"];
 
 /**
  * The pod network of a Talos cluster the stack builds: `cluster.network.podSubnets`
@@ -133,7 +132,7 @@ export function talosPodSubnets(resources: readonly PolicyResource[]): readonly 
       if (subnets.length) return subnets;
     }
   }
-  return TALOS_DEFAULT_POD_SUBNETS;
+  return [DEFAULTS.talos.podSubnet];
 }
 
 /** The VIP the control planes share, when they declare one. */
@@ -296,8 +295,6 @@ export function proxmoxVmIgnoresImageChanges(level: Level = "mandatory"): Resour
   };
 }
 
-/** CPU models without x86-64-v2 (SSE4.2, POPCNT), which Talos requires. */
-const PRE_V2_CPUS = ["qemu64", "qemu32", "kvm64", "kvm32", "486", "pentium", "pentium2", "pentium3", "athlon", "phenom", "coreduo", "core2duo", "conroe", "penryn", "x86-64-v2-AES-disabled"];
 
 export function proxmoxVmCpuType(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
@@ -307,7 +304,7 @@ export function proxmoxVmCpuType(level: Level = "mandatory"): ResourceValidation
     validateResource: (args, report) => {
       if (args.type !== TYPES.vm) return;
       const type = str(obj(args.props.cpu).type) || "qemu64";
-      if (PRE_V2_CPUS.includes(type)) {
+      if (CPU_TYPES_WITHOUT_X86_64_V2.includes(type)) {
         report(`Proxmox VM ${str(args.props.name) || args.name} has CPU type ${type}${obj(args.props.cpu).type ? "" : " (Proxmox's default)"}: it lacks x86-64-v2, so Talos halts at boot; set cpu.type to host or x86-64-v2-AES.`);
       }
     },

@@ -9,9 +9,9 @@ import {
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { withinAny } from "./net.ts";
+import { CONTROL_PLANE_LABEL } from "../lib/traefik-values.ts";
 import { clusterVip, talosNodes } from "./talos.ts";
 
-export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
 
 /**
  * Cloudflare's published edge ranges (https://www.cloudflare.com/ips/), the
@@ -243,10 +243,16 @@ const tolerationsOf = (values: Obj): Obj[] => arr(values.tolerations).map(obj);
 const toleratesControlPlane = (values: Obj): boolean =>
   tolerationsOf(values).some((t) => (str(t.key) === CONTROL_PLANE_LABEL && (str(t.operator) || "Equal") === "Exists" && (!t.effect || t.effect === "NoSchedule")) || (!t.key && t.operator === "Exists"));
 
-function selectsControlPlane(values: Obj): boolean {
+export function selectsControlPlane(values: Obj): boolean {
   if (CONTROL_PLANE_LABEL in obj(values.nodeSelector)) return true;
   const terms = arr(obj(obj(obj(obj(values.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution)).nodeSelectorTerms);
   return terms.length > 0 && terms.every((t) => arr(obj(t).matchExpressions).some((e) => str(obj(e).key) === CONTROL_PLANE_LABEL && ["Exists", "In"].includes(str(obj(e).operator))));
+}
+
+/** The addresses of the Talos nodes a host-network Traefik runs on: the control planes when it is pinned there, else every node. */
+export function traefikNodeAddresses(resources: readonly PolicyResource[], values: Obj): string[] {
+  const onControlPlanes = selectsControlPlane(values);
+  return talosNodes(resources).filter((n) => !onControlPlanes || n.role === "controlplane").map((n) => n.address);
 }
 
 /** Every A record's content, for the placement a stack's DNS implies. */

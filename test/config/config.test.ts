@@ -38,6 +38,10 @@ const BAD_CONFIGS: readonly BadConfigCase[] = [
   ["proxied apps behind a private entry, no public address", { "dns.publicAddress": undefined }, "homelab:dns.publicAddress", "would point Cloudflare at the private entry address 10.0.10.240"],
   ["a private public address", { "dns.publicAddress": "192.168.1.1" }, "homelab:dns.publicAddress", "192.168.1.1 is a private address"],
   ["Talos version malformed", { "cluster.talos.version": "1.13" }, "homelab:cluster.talos.version", "like v1.13.9"],
+  // The rules below are also the policy pack's (helm-release-pinned, proxmox-vm-cpu-type): one definition, checked before deploy.
+  ["a chart version range", { "metallb.chart.version": "^0.16.0" }, "homelab:metallb.chart.version", "expected an exact chart version, e.g. 41.3.0"],
+  ["a chart repository over plain http", { "certManager.chart.repository": "http://charts.jetstack.io" }, "homelab:certManager.chart.repository", "expected the chart repository's https:// URL"],
+  ["a CPU type without x86-64-v2", { "cluster.nodeDefaults.cpuType": "kvm64" }, "homelab:cluster.nodeDefaults.cpuType", "lacks x86-64-v2, so Talos halts at boot"],
 ];
 
 describe("stack config", () => {
@@ -153,6 +157,18 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
     ],
   ];
   itRejectsEach(BAD_K3S, "k3s");
+
+  itRejectsEach([
+    // tls-host-in-issuer-zone's rule, through the same solverZones the ClusterIssuers are built from.
+    ["a host its issuer cannot solve DNS-01 for", { "apps.grafana.hosts": ["grafana.example.org"] }, "homelab:apps.grafana.hosts[0]", "grafana.example.org is outside the zones issuer letsencrypt-production solves DNS-01 for (lab.example.org)"],
+  ], "lab");
+
+  it("lets an Exact and a Prefix route share a host and path, as the policy pack and Traefik's priorities do", () => {
+    const result = configFrom("homelab", {
+      "apps.status": { namespace: "apps", hosts: ["grafana.example.com"], backends: [{ path: "/", pathType: "Exact", service: "status", port: 80 }] },
+    });
+    assert.deepEqual(result.ok ? [] : result.errors, []);
+  });
 
   itRejectsEach([
     ["a Talos node subnet inside Talos' pod network", { "cluster.network.subnet": "10.244.10.0/24" }, "homelab:cluster.network.subnet", "10.244.10.0/24 overlaps 10.244.0.0/16, the pod network Talos gives pods"],

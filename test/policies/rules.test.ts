@@ -874,6 +874,29 @@ describe("components", () => {
   });
 });
 
+describe("selectors, read the way Kubernetes and MetalLB read them", () => {
+  it("metallb-pool-advertised: a pool an advertisement selects by label is announced; one it does not select is not", async () => {
+    const selected = change(change(await synthDoc("homelab"), T.ipAddressPool, "metallb-pool-services", (r) => (r.inputs.metadata.labels = { pool: "services" })),
+      T.l2Advertisement, "metallb-l2", (r) => {
+        delete r.inputs.spec.ipAddressPools;
+        r.inputs.spec.ipAddressPoolSelectors = [{ matchLabels: { pool: "services" } }];
+      });
+    assert.deepEqual(await violationsOf(selected, "metallb-pool-advertised"), []);
+    const other = change(selected, T.l2Advertisement, "metallb-l2", (r) => (r.inputs.spec.ipAddressPoolSelectors = [{ matchLabels: { pool: "other" } }]));
+    assert.deepEqual((await violationsOf(other, "metallb-pool-advertised")).map((v) => v.resource), [`${T.ipAddressPool}::metallb-pool-services`]);
+  });
+
+  it("a Traefik pinned to the control planes by node affinity is placed like one pinned by nodeSelector", async () => {
+    const affinity = change(await synthDoc("lab"), RELEASE, "traefik-release", (r) => {
+      delete values(r).nodeSelector;
+      values(r).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] }] } } };
+    });
+    for (const rule of ["traefik-controlplane-placement", "dns-targets-ingress-entry", "network-policy-matches-traefik-placement"]) {
+      assert.deepEqual(await violationsOf(affinity, rule), [], rule);
+    }
+  });
+});
+
 describe("unknown values during preview", () => {
   it("a rule that reads an unknown value becomes an advisory 'can't run during preview', as in the engine", async () => {
     // GIVEN the lab stack whose kubeconfig renewal is only known after deploy
