@@ -15,7 +15,7 @@ import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
 import type { Issuers } from "./cert-manager.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
-import { middlewareManifest, routeManifests } from "../lib/routes.ts";
+import { routeManifests } from "../lib/routes.ts";
 import { dnsRecords, managedByComment } from "../lib/dns.ts";
 
 export interface AppRouteArgs {
@@ -30,11 +30,6 @@ export interface AppRouteArgs {
 }
 
 export class AppRoute extends pulumi.ComponentResource {
-  /** host → DNS target(s) → service:port, one line per host and backend. */
-  /** The route objects (Ingresses or the IngressRoute); DNS records wait for them. */
-  readonly routes: readonly pulumi.Resource[];
-  readonly records: readonly DnsRecord[];
-
   constructor(name: string, args: AppRouteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:routes:AppRoute", name, {}, opts);
     const { app, entry, issuers } = args;
@@ -46,10 +41,8 @@ export class AppRoute extends pulumi.ComponentResource {
     const crds = [...entry.ready];
 
     const basicAuthSecret = m.basicAuthSecret && this.basicAuthSecret(name, app, m.basicAuthSecret, args.basicAuthUsers);
-    const middlewares = m.middlewares.map(({ kind, manifest }) => {
-      const spec = kind === "ip-allow-list" && app.middlewares?.ipAllowList?.cloudflare
-        ? this.cloudflareRanges(app, args.cloudflareRanges).apply((cf) => middlewareManifest(app, kind, entry, cf).spec)
-        : manifest.spec;
+    const middlewares = m.middlewares.map(({ kind, manifest, specWithCloudflareRanges }) => {
+      const spec = specWithCloudflareRanges ? this.cloudflareRanges(app, args.cloudflareRanges).apply(specWithCloudflareRanges) : manifest.spec;
       const dependsOn = kind === "basic-auth" && basicAuthSecret ? [...crds, basicAuthSecret] : crds;
       return new CustomResource(`${name}-middleware-${kind}`, { ...manifest, spec }, { ...child, dependsOn });
     });
@@ -74,7 +67,7 @@ export class AppRoute extends pulumi.ComponentResource {
     // Records go live last, so a proxied host never points at a route that does
     // not exist yet. They are Cloudflare resources: no Kubernetes provider.
     const comment = managedByComment(pulumi.getProject(), pulumi.getStack());
-    this.records = dnsRecords(app, entry.addresses, args.dns, comment).map((r) =>
+    const records = dnsRecords(app, entry.addresses, args.dns, comment).map((r) =>
       new DnsRecord(`${name}-dns-${r.key}`, {
         zoneId: args.zoneId,
         name: r.name,
@@ -85,8 +78,7 @@ export class AppRoute extends pulumi.ComponentResource {
         comment: r.comment,
       }, { ...child, dependsOn: routes }));
 
-    this.routes = routes;
-    this.registerOutputs({ hosts: [...app.hosts].sort(), records: this.records.map((r) => r.id) });
+    this.registerOutputs({ hosts: [...app.hosts].sort(), records: records.map((r) => r.id) });
   }
 
   private basicAuthSecret(name: string, app: AppSpec, target: { name: string; namespace: string; key: string }, users: pulumi.Output<string> | undefined): Secret {

@@ -197,7 +197,7 @@ function middlewareSpec(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry, c
   }
 }
 
-export function middlewareManifest(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry, cloudflareIpv4: readonly string[]): IMiddleware {
+function middlewareManifest(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry, cloudflareIpv4: readonly string[]): IMiddleware {
   return {
     apiVersion: "traefik.io/v1alpha1",
     kind: "Middleware",
@@ -516,7 +516,7 @@ export interface RouteManifests {
   readonly ingressRoute?: IIngressRoute;
   readonly certificate?: ICertificate;
   /** In the order Traefik runs them. */
-  readonly middlewares: readonly { readonly kind: MiddlewareKind; readonly manifest: IMiddleware }[];
+  readonly middlewares: readonly MiddlewareEntry[];
   /** Where basicAuth's Secret goes; its `users` value is a secret, supplied by the component. */
   readonly basicAuthSecret?: { readonly name: string; readonly namespace: string; readonly key: string };
   readonly externalService?: IService;
@@ -524,10 +524,24 @@ export interface RouteManifests {
   readonly serversTransport?: IServersTransport;
 }
 
-/**
- * @param cloudflareIpv4 Cloudflare's IPv4 ranges, for an allow-list with `cloudflare: true`
- */
-export function routeManifests(app: AppSpec, entry: RouteEntry, cloudflareIpv4: readonly string[] = []): RouteManifests {
+export interface MiddlewareEntry {
+  readonly kind: MiddlewareKind;
+  readonly manifest: IMiddleware;
+  /**
+   * Set when the spec admits Cloudflare's ranges, which are looked up at
+   * deploy time: the spec to register once they are known (`manifest.spec`
+   * holds only the configured ranges).
+   */
+  readonly specWithCloudflareRanges?: (cloudflareIpv4: readonly string[]) => IMiddleware["spec"];
+}
+
+function middlewareEntry(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry): MiddlewareEntry {
+  const manifest = middlewareManifest(app, kind, entry, []);
+  const needsRanges = kind === "ip-allow-list" && app.middlewares?.ipAllowList?.cloudflare === true;
+  return needsRanges ? { kind, manifest, specWithCloudflareRanges: (cf) => middlewareManifest(app, kind, entry, cf).spec } : { kind, manifest };
+}
+
+export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests {
   const isRoute = app.kind === "ingressRoute";
   const external = app.kind === "external" && app.external;
   const endpoints = external ? endpointsManifest(app) : undefined;
@@ -535,7 +549,7 @@ export function routeManifests(app: AppSpec, entry: RouteEntry, cloudflareIpv4: 
   return {
     ingresses: isRoute ? [] : ingressManifests(app, entry),
     ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), certificate: certificateManifest(app) } : {}),
-    middlewares: middlewareKinds(app).map((kind) => ({ kind, manifest: middlewareManifest(app, kind, entry, cloudflareIpv4) })),
+    middlewares: middlewareKinds(app).map((kind) => middlewareEntry(app, kind, entry)),
     ...(app.middlewares?.basicAuth ? { basicAuthSecret: { name: basicAuthSecretName(app), namespace: app.namespace, key: BASIC_AUTH_USERS_KEY } } : {}),
     ...(external ? { externalService: externalServiceManifest(app) } : {}),
     ...(endpoints ? { endpoints } : {}),
