@@ -6,11 +6,11 @@
  */
 import type { ParsedConfig } from "./schema.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { traefikPoolName, type HomelabConfig } from "./resolve.ts";
+import { isProxied, podNetworkOf, traefikPoolName, trustsCloudflare, type HomelabConfig } from "./resolve.ts";
 import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
-import { backendSlug } from "../lib/routes.ts";
+import { admitsTraefik, backendSlug } from "../lib/routes.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
@@ -133,12 +133,7 @@ function checkAddressClaims(c: ParsedConfig, add: Add): void {
 
 /** Apps whose namespace gets the allow-traefik NetworkPolicy for them (every in-cluster app that does not opt out), sorted. */
 function appsWithNetworkPolicy(c: ParsedConfig): string[] {
-  return Object.entries(c.apps).filter(([, a]) => a.networkPolicy && a.kind !== "external").map(([name]) => name).sort();
-}
-
-/** The cluster's pod network: Talos' default, or what an existing cluster's config names. */
-function podNetworkOf(c: ParsedConfig): string | undefined {
-  return c.cluster.provider === "talos" ? DEFAULTS.talos.podSubnet : c.cluster.network.podSubnet;
+  return Object.entries(c.apps).filter(([, a]) => admitsTraefik(a)).map(([name]) => name).sort();
 }
 
 /**
@@ -235,7 +230,7 @@ function checkTraefik(c: ParsedConfig, add: Add): void {
     }
     if (!t.acme.email) add(["traefik", "acme", "email"], "Traefik's ACME resolver needs an account e-mail; set traefik.acme.email");
   }
-  if (t.proxyProtocol && !(t.trustCloudflare ?? c.dns.proxied)) {
+  if (t.proxyProtocol && !trustsCloudflare(c)) {
     add(["traefik", "proxyProtocol"], "PROXY protocol is trusted only from Cloudflare's ranges; enable traefik.trustCloudflare (or dns.proxied) or turn proxyProtocol off");
   }
 }
@@ -296,7 +291,7 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
       const hasAddresses = (app.external.addresses?.length ?? 0) > 0;
       if (hasAddresses === Boolean(app.external.externalName)) add(at("external"), "set exactly one of external.addresses (IPs) or external.externalName (a DNS name)");
     }
-    const proxied = app.proxied ?? c.dns.proxied;
+    const proxied = isProxied(app, c.dns);
     const allow = app.middlewares?.ipAllowList;
     if (allow?.cloudflare && !proxied) {
       add(at("middlewares", "ipAllowList", "cloudflare"), "allowing only Cloudflare's ranges on an unproxied host blocks every visitor; set proxied: true or drop cloudflare from the allow-list");
@@ -405,7 +400,7 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
       if (!n.defaultDeny || apps.length === 0) continue;
       warnings.push({
         path: ["namespaces", ns, "defaultDeny"],
-        message: `Traefik uses the host network (placement ${c.traefik.placement}), so the namespace's allow-traefik NetworkPolicy (for ${apps.join(", ")}) admits the node addresses and the whole pod network ${podNetworkOf(c) ?? "(cluster.network.podSubnet)"}: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone`,
+        message: `Traefik uses the host network (placement ${c.traefik.placement}), so the namespace's allow-traefik NetworkPolicy (for ${apps.join(", ")}) admits the node addresses and the whole pod network ${podNetworkOf(c.cluster) ?? "(cluster.network.podSubnet)"}: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone`,
       });
     }
   }
@@ -420,13 +415,13 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
       message: `namespace ${app.namespace} keeps its allow-traefik NetworkPolicy for ${sharers.join(", ")}, and it admits Traefik to every pod there, this app's too, so networkPolicy: false changes nothing; set networkPolicy: false on ${sharers.join(", ")} as well, or move the app to a namespace of its own`,
     });
   }
-  const trust = c.traefik.trustCloudflare ?? c.dns.proxied;
+  const trust = trustsCloudflare(c);
   for (const [name, app] of Object.entries(c.apps)) {
-    if ((app.proxied ?? c.dns.proxied) && !trust) {
+    if (isProxied(app, c.dns) && !trust) {
       warnings.push({ path: ["apps", name, "proxied"], message: "proxied through Cloudflare while traefik.trustCloudflare is false: the app sees Cloudflare's address as the client IP" });
     }
     const allow = app.middlewares?.ipAllowList;
-    if (allow && !allow.cloudflare && (app.proxied ?? c.dns.proxied)) {
+    if (allow && !allow.cloudflare && isProxied(app, c.dns)) {
       warnings.push({ path: ["apps", name, "middlewares", "ipAllowList", "ranges"], message: "the allow-list matches the connecting address, which for a proxied host is Cloudflare's edge: only clients reaching Traefik directly (split-horizon DNS) get in; add cloudflare: true or set proxied: false" });
     }
   }

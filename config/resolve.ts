@@ -5,7 +5,7 @@
  */
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
-import { firstAddress, firstHost } from "../lib/net.ts";
+import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
 
 export interface ClusterNode {
   /** The config key: host name and resource identity. */
@@ -136,7 +136,7 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
     talos: c.talos,
     network: {
       subnet: c.network.subnet,
-      prefixLength: Number(c.network.subnet.split("/")[1]),
+      prefixLength: prefixLength(c.network.subnet),
       gateway: c.network.gateway ?? firstHost(c.network.subnet),
       nameservers: c.network.nameservers,
       interface: c.network.interface,
@@ -153,6 +153,21 @@ export function metallbEnabled(p: ParsedConfig): boolean {
   return p.metallb.enabled ?? p.traefik.placement === "deployment";
 }
 
+/** Whether an app's records go through Cloudflare's proxy: its own setting, else dns.proxied. */
+export function isProxied(app: Pick<AppConfig, "proxied">, dns: Pick<ParsedConfig["dns"], "proxied">): boolean {
+  return app.proxied ?? dns.proxied;
+}
+
+/** Whether Traefik trusts X-Forwarded-* from Cloudflare: traefik.trustCloudflare, else dns.proxied. */
+export function trustsCloudflare(p: Pick<ParsedConfig, "traefik" | "dns">): boolean {
+  return p.traefik.trustCloudflare ?? p.dns.proxied;
+}
+
+/** The cluster's pod network: Talos' default, or what an existing cluster's config names. */
+export function podNetworkOf(cluster: ParsedConfig["cluster"]): string | undefined {
+  return cluster.provider === "talos" ? DEFAULTS.talos.podSubnet : cluster.network.podSubnet;
+}
+
 /** The pool Traefik's LoadBalancer address comes from: the named one, else the first by name. */
 export function traefikPoolName(p: ParsedConfig): string | undefined {
   return p.traefik.pool ?? Object.keys(p.metallb.pools).sort()[0];
@@ -163,7 +178,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
   const pool = poolName ? p.metallb.pools[poolName] : undefined;
   const loadBalancerIP = placement === "deployment" ? (p.traefik.loadBalancerIP ?? (pool ? firstAddress(pool.addresses[0]!) : undefined)) : undefined;
-  const { chart: traefikChart, replicas, trustCloudflare, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
+  const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
 
   const config: HomelabConfig = {
     cluster: resolveCluster(p.cluster),
@@ -178,14 +193,14 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
       ...(placement === "deployment" ? { replicas: replicas ?? DEFAULTS.traefik.deploymentReplicas } : {}),
       ...(loadBalancerIP ? { loadBalancerIP } : {}),
       ...(poolName ? { pool: poolName } : {}),
-      trustCloudflare: trustCloudflare ?? p.dns.proxied,
+      trustCloudflare: trustsCloudflare(p),
       chart: { chart: DEFAULTS.charts.traefik.chart, ...traefikChart },
       allowExternalNameServices: Object.values(p.apps).some((a) => a.kind === "external" && Boolean(a.external?.externalName)),
     },
     certManager: { ...p.certManager, chart: { chart: DEFAULTS.charts.certManager.chart, ...p.certManager.chart } },
     dns: p.dns,
     apps: Object.entries(p.apps)
-      .map(([name, a]) => ({ ...a, name, issuer: a.issuer ?? p.certManager.defaultIssuer, proxied: a.proxied ?? p.dns.proxied }))
+      .map(([name, a]) => ({ ...a, name, issuer: a.issuer ?? p.certManager.defaultIssuer, proxied: isProxied(a, p.dns) }))
       .sort(byName),
     namespaces: Object.entries(p.namespaces).map(([name, n]) => ({ name, ...n })).sort(byName),
   };

@@ -462,7 +462,12 @@ export const ALLOW_TRAEFIK_POLICY = "allow-traefik";
  * backend is not a pod, so it needs none.
  */
 export function allowTraefikNamespaces(apps: readonly Pick<AppSpec, "kind" | "namespace" | "networkPolicy">[]): string[] {
-  return sortedUnique(apps.filter((a) => a.kind !== "external" && a.networkPolicy).map((a) => a.namespace));
+  return sortedUnique(apps.filter(admitsTraefik).map((a) => a.namespace));
+}
+
+/** An app whose namespace's allow-traefik policy is there for it. */
+export function admitsTraefik(app: Pick<AppSpec, "kind" | "networkPolicy">): boolean {
+  return app.kind !== "external" && app.networkPolicy;
 }
 
 /**
