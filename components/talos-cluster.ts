@@ -41,7 +41,7 @@ import {
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
-export const KUBECONFIG_RENEWAL = "720h";
+const KUBECONFIG_RENEWAL = "720h";
 
 export interface TalosClusterArgs {
   readonly cluster: TalosClusterSpec;

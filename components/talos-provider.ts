@@ -33,7 +33,7 @@ export const TALOS_PROVIDER_VERSION = "0.8.1";
 export const TALOS_PLUGIN_DOWNLOAD_URL = "github://api.github.com/pulumiverse";
 
 /** The options the SDK merges under the caller's on every resource and invoke. */
-export function talosOptionDefaults(): { version: string; pluginDownloadURL: string } {
+function talosOptionDefaults(): { version: string; pluginDownloadURL: string } {
   return { version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL };
 }
 

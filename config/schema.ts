@@ -264,10 +264,7 @@ export const homelabSchema = section({
 
 export type HomelabInput = z.input<typeof homelabSchema>;
 export type ParsedConfig = z.output<typeof homelabSchema>;
-export type TalosClusterConfig = z.output<typeof talosCluster>;
-export type ExistingClusterConfig = z.output<typeof existingCluster>;
 export type AppConfig = z.output<typeof app>;
 export type BackendConfig = z.output<typeof backend>;
-export type MiddlewaresConfig = z.output<typeof middlewares>;
 export type Placement = z.output<typeof traefik>["placement"];
 export type NodeRole = z.output<typeof nodeRole>;

@@ -19,7 +19,7 @@ export interface DnsRecordSpec {
   readonly comment: string;
 }
 
-export const AUTOMATIC_TTL = 1;
+const AUTOMATIC_TTL = 1;
 
 /** Tells whoever edits the zone in Cloudflare's dashboard which stack would undo the edit. */
 export function managedByComment(project: string, stack: string): string {

@@ -8,7 +8,7 @@ import type { HomelabConfig } from "../config/resolve.ts";
 export const METALLB_NAMESPACE = "metallb-system";
 export const METALLB_RELEASE = "metallb";
 /** The one L2Advertisement's name. */
-export const METALLB_L2_ADVERTISEMENT = "l2";
+const METALLB_L2_ADVERTISEMENT = "l2";
 
 interface NamespacedMeta {
   readonly name: string;

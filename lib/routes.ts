@@ -33,7 +33,7 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sortedUnique = (values: readonly string[]) => [...new Set(values)].sort(byString);
 
 /** Hosts in a fixed order, so the YAML order of `hosts` never changes a manifest. */
-export function sortedHosts(app: Pick<AppSpec, "hosts">): string[] {
+function sortedHosts(app: Pick<AppSpec, "hosts">): string[] {
   return sortedUnique(app.hosts);
 }
 
@@ -61,20 +61,20 @@ export function backendSlug(path: string): string {
 }
 
 /** Backends from the most specific path down (the order Traefik evaluates them), ties by path. */
-export function orderedBackends(app: Pick<AppSpec, "backends">): Backend[] {
+function orderedBackends(app: Pick<AppSpec, "backends">): Backend[] {
   return [...app.backends].sort((a, b) => routePriority(b) - routePriority(a) || byString(a.path, b.path));
 }
 
-export function tlsSecretName(app: Pick<AppSpec, "name">): string {
+function tlsSecretName(app: Pick<AppSpec, "name">): string {
   return `${app.name}-tls`;
 }
 
-export function basicAuthSecretName(app: Pick<AppSpec, "name">): string {
+function basicAuthSecretName(app: Pick<AppSpec, "name">): string {
   return `${app.name}-basic-auth-users`;
 }
 
 /** The key Traefik's basicAuth reads htpasswd lines from in an Opaque Secret. */
-export const BASIC_AUTH_USERS_KEY = "users";
+const BASIC_AUTH_USERS_KEY = "users";
 
 const labels = (app: Pick<AppSpec, "name">) => ({
   "app.kubernetes.io/instance": app.name,
@@ -90,10 +90,10 @@ const labels = (app: Pick<AppSpec, "name">) => ({
  * the ones after them; CORS before basic auth, because browsers send preflights
  * without credentials; path rewriting last, just before the service.
  */
-export const MIDDLEWARE_ORDER = ["ip-allow-list", "rate-limit", "security-headers", "cors", "redirect", "basic-auth", "strip-prefix"] as const;
+const MIDDLEWARE_ORDER = ["ip-allow-list", "rate-limit", "security-headers", "cors", "redirect", "basic-auth", "strip-prefix"] as const;
 export type MiddlewareKind = (typeof MIDDLEWARE_ORDER)[number];
 
-export function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKind[] {
+function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKind[] {
   const m = app.middlewares;
   if (!m) return [];
   const present: Record<MiddlewareKind, boolean> = {
@@ -108,7 +108,7 @@ export function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKi
   return MIDDLEWARE_ORDER.filter((kind) => present[kind]);
 }
 
-export function middlewareName(app: Pick<AppSpec, "name">, kind: MiddlewareKind): string {
+function middlewareName(app: Pick<AppSpec, "name">, kind: MiddlewareKind): string {
   return `${app.name}-${kind}`;
 }
 
@@ -117,12 +117,12 @@ export interface MiddlewareRef {
   readonly namespace: string;
 }
 
-export function middlewareRefs(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): MiddlewareRef[] {
+function middlewareRefs(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): MiddlewareRef[] {
   return middlewareKinds(app).map((kind) => ({ name: middlewareName(app, kind), namespace: app.namespace }));
 }
 
 /** Traefik's provider-qualified names for the Ingress router-middlewares annotation. */
-export function middlewareAnnotation(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): string {
+function middlewareAnnotation(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): string {
   return middlewareRefs(app).map((r) => `${r.namespace}-${r.name}@kubernetescrd`).join(",");
 }
 
@@ -131,7 +131,7 @@ export function middlewareAnnotation(app: Pick<AppSpec, "name" | "namespace" | "
  * `cloudflare: true`, Cloudflare's IPv4 ranges from the deploy-time lookup
  * (the records are A records, so Cloudflare reaches the origin over IPv4).
  */
-export function allowListRanges(app: Pick<AppSpec, "middlewares">, cloudflareIpv4: readonly string[]): string[] {
+function allowListRanges(app: Pick<AppSpec, "middlewares">, cloudflareIpv4: readonly string[]): string[] {
   const allow = app.middlewares?.ipAllowList;
   if (!allow) return [];
   return sortedUnique([...allow.ranges, ...(allow.cloudflare ? cloudflareIpv4 : [])]);
@@ -273,7 +273,7 @@ export function hostMatcher(hosts: readonly string[]): string {
   return alternatives.length > 1 ? `(${alternatives.join(" || ")})` : alternatives[0]!;
 }
 
-export function routeMatch(hosts: readonly string[], backend: Pick<BackendConfig, "path" | "pathType">): string {
+function routeMatch(hosts: readonly string[], backend: Pick<BackendConfig, "path" | "pathType">): string {
   const path = backend.pathType === "Exact" ? `Path(\`${backend.path}\`)` : `PathPrefix(\`${backend.path}\`)`;
   return `${hostMatcher(hosts)} && ${path}`;
 }
@@ -283,7 +283,7 @@ export function routeMatch(hosts: readonly string[], backend: Pick<BackendConfig
  * cert-manager's ingress-shim only watches Ingresses (and Gateways), never
  * Traefik's IngressRoutes, so an annotation would issue nothing.
  */
-export function certificateManifest(app: AppSpec): ICertificate {
+function certificateManifest(app: AppSpec): ICertificate {
   return {
     apiVersion: "cert-manager.io/v1",
     kind: "Certificate",
@@ -296,7 +296,7 @@ export function certificateManifest(app: AppSpec): ICertificate {
   };
 }
 
-export function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
+function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
   const hosts = sortedHosts(app);
   const middlewares = middlewareRefs(app);
   const sticky = app.sticky;
@@ -326,12 +326,12 @@ export function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressR
 
 // ── external services ───────────────────────────────────────────────────────
 
-export function serversTransportName(app: Pick<AppSpec, "name">): string {
+function serversTransportName(app: Pick<AppSpec, "name">): string {
   return `${app.name}-transport`;
 }
 
 /** The single Service an external app routes to (checks.ts makes every backend name it). */
-export function externalServiceName(app: Pick<AppSpec, "backends">): string {
+function externalServiceName(app: Pick<AppSpec, "backends">): string {
   return app.backends[0]!.service;
 }
 
@@ -341,7 +341,7 @@ export function externalServiceName(app: Pick<AppSpec, "backends">): string {
  * Service for a DNS name. Traefik reads its backend options from annotations on
  * the Service, which here is ours to annotate (unlike an in-cluster app's).
  */
-export function externalServiceManifest(app: AppSpec): IService {
+function externalServiceManifest(app: AppSpec): IService {
   const ext = app.external!;
   const annotations: Record<string, string> = {};
   if (ext.scheme === "https") annotations[ANNOTATION.serversScheme] = "https";
@@ -375,7 +375,7 @@ export function externalServiceManifest(app: AppSpec): IService {
  * the EndpointSlices Traefik v3 reads, and unlike a hand-made EndpointSlice they
  * validate on every Kubernetes version this platform targets (1.32).
  */
-export function endpointsManifest(app: AppSpec): IEndpoints | undefined {
+function endpointsManifest(app: AppSpec): IEndpoints | undefined {
   const ext = app.external!;
   if (!ext.addresses?.length) return undefined;
   const service = externalServiceName(app);
@@ -391,7 +391,7 @@ export function endpointsManifest(app: AppSpec): IEndpoints | undefined {
 }
 
 /** Self-signed https backends (a NAS, the Proxmox UI) need Traefik to skip verification for this one service. */
-export function serversTransportManifest(app: AppSpec): IServersTransport | undefined {
+function serversTransportManifest(app: AppSpec): IServersTransport | undefined {
   if (!app.external?.insecureSkipVerify) return undefined;
   return {
     apiVersion: "traefik.io/v1alpha1",
@@ -454,7 +454,7 @@ export function traefikPeers(entry: RouteEntry): INetworkPolicyPeer[] {
 export type NetworkPolicyManifest = INetworkPolicy & { spec: INetworkPolicySpec & Required<Pick<INetworkPolicySpec, "podSelector">> };
 
 /** The allow-traefik policy's name, the same in every namespace. */
-export const ALLOW_TRAEFIK_POLICY = "allow-traefik";
+const ALLOW_TRAEFIK_POLICY = "allow-traefik";
 
 /**
  * The namespaces that get an allow-traefik policy: every one holding an

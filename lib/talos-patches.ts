@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import type { TalosClusterSpec, TalosNode } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
 
-export const KUBERNETES_API_PORT = 6443;
+const KUBERNETES_API_PORT = 6443;
 
 /** The label Talos (machine config 1.8+) puts on control planes; MetalLB will not announce from nodes that carry it. */
 export const EXCLUDE_FROM_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
@@ -37,7 +37,7 @@ function atLeast(version: string, major: number, minor: number): boolean {
  * From Talos 1.12 addresses, routes, resolvers, hostname and the VIP are their
  * own documents; `machine.network` is deprecated there and gone from the 1.13 schema.
  */
-export function usesNetworkDocuments(version: string): boolean {
+function usesNetworkDocuments(version: string): boolean {
   return atLeast(version, 1, 12);
 }
 

@@ -18,11 +18,11 @@ type TraefikConfig = HomelabConfig["traefik"];
 export const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_RELEASE = "traefik";
 /** The IngressClass the chart creates (and marks as the cluster default). */
-export const TRAEFIK_INGRESS_CLASS = "traefik";
-export const WEB_ENTRY_POINT = "web";
-export const SECURE_ENTRY_POINT = "websecure";
+const TRAEFIK_INGRESS_CLASS = "traefik";
+const WEB_ENTRY_POINT = "web";
+const SECURE_ENTRY_POINT = "websecure";
 /** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
-export const ACME_RESOLVER = "letsencrypt";
+const ACME_RESOLVER = "letsencrypt";
 
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
 
@@ -84,7 +84,7 @@ export interface IngressEntrySpec {
   readonly secureEntryPoint: string;
 }
 
-export function usesHostNetwork(placement: Placement): boolean {
+function usesHostNetwork(placement: Placement): boolean {
   return placement !== "deployment";
 }
 

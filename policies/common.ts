@@ -48,6 +48,16 @@ export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "");
 export const strings = (v: unknown): string[] => arr(v).map(str).filter(Boolean);
 
+/** Every `Host(...)` of an IngressRoute match; the rules and the synth summary read routes this one way. */
+export const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
+/** The path matcher of an IngressRoute match: [, PathPrefix | Path, path]. */
+export const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
+
+/** The addresses a Service asks MetalLB for (MetalLB 0.14+ annotation, comma-separated). */
+export const METALLB_IPS = "metallb.io/loadBalancerIPs";
+export const requestedLoadBalancerIps = (annotations: Readonly<Record<string, unknown>>): string[] =>
+  str(annotations[METALLB_IPS]).split(",").map((s) => s.trim()).filter(Boolean);
+
 /** Whether a Kubernetes label selector (matchLabels and matchExpressions) selects these labels. */
 export function labelsMatch(selector: Obj, labels: Readonly<Record<string, string>>): boolean {
   const matchLabels = obj(selector.matchLabels);

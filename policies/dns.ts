@@ -4,7 +4,7 @@
  * records point somewhere Cloudflare's edge can reach.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { TYPES, eachKnown, metaOf, obj, ofType, stackPolicy, str, valuesOf, type HomelabPolicy, type Level } from "./common.ts";
+import { requestedLoadBalancerIps, TYPES, eachKnown, metaOf, obj, ofType, stackPolicy, str, valuesOf, type HomelabPolicy, type Level } from "./common.ts";
 import { isNonPublicAddress } from "./net.ts";
 import { routeHosts } from "./routes.ts";
 import { clusterVip } from "./talos.ts";
@@ -48,7 +48,7 @@ export function entryAddresses(resources: readonly PolicyResource[]): string[] |
   if (!traefik) return undefined;
   const values = valuesOf(traefik);
   if (!isHostNetwork(values)) {
-    const ips = str(obj(obj(values.service).annotations)["metallb.io/loadBalancerIPs"]).split(",").map((s) => s.trim()).filter(Boolean);
+    const ips = requestedLoadBalancerIps(obj(obj(values.service).annotations));
     return ips.length ? ips : undefined;
   }
   const nodes = traefikNodeAddresses(resources, values);

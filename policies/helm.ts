@@ -155,7 +155,7 @@ const CRD_CHARTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** `kubernetes:traefik.io/v1alpha1:IngressRoute` → `traefik.io`. */
-export function apiGroupOf(type: string): string | undefined {
+function apiGroupOf(type: string): string | undefined {
   const m = /^kubernetes:([^/:]+)\/[^:]+:[^:]+$/.exec(type);
   return m?.[1];
 }

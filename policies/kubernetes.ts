@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import {
-  POD_SECURITY_ENFORCE, TYPES, arr, labelsMatch, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
+  requestedLoadBalancerIps, METALLB_IPS, POD_SECURITY_ENFORCE, TYPES, arr, labelsMatch, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level,
 } from "./common.ts";
 import { addressInPoolEntry } from "./net.ts";
@@ -67,7 +67,6 @@ export function kubernetesExplicitProvider(level: Level = "mandatory"): Resource
   };
 }
 
-const METALLB_IPS = "metallb.io/loadBalancerIPs";
 const DEPRECATED_METALLB_IPS = "metallb.universe.tf/loadBalancerIPs";
 
 interface LoadBalancerView {
@@ -112,7 +111,7 @@ export function loadBalancerIpPinned(level: Level = "mandatory"): HomelabPolicy 
         if (lb.specLoadBalancerIP) {
           report(lb.resource, `${lb.what} sets spec.loadBalancerIP (deprecated since Kubernetes 1.24 and ignored by MetalLB's newer releases); request the address with the ${METALLB_IPS} annotation instead.`);
         }
-        const ips = str(lb.annotations[METALLB_IPS]).split(",").map((s) => s.trim()).filter(Boolean);
+        const ips = requestedLoadBalancerIps(lb.annotations);
         if (ips.length === 0) {
           report(lb.resource, `${lb.what} is a LoadBalancer without a requested address: MetalLB hands it any free address, which can change when the Service is recreated while DNS still points at the old one; set the ${METALLB_IPS} annotation to an address from a MetalLB pool.`);
           return;

@@ -40,7 +40,7 @@ function v6ToBig(ip: string): bigint | undefined {
 }
 
 /** A CIDR (or a single address) as an inclusive range, undefined when malformed. */
-export function parseCidr(cidr: string): Range | undefined {
+function parseCidr(cidr: string): Range | undefined {
   const [ip = "", prefixText] = cidr.trim().split("/");
   const v6 = ip.includes(":");
   const bits = v6 ? 128 : 32;
@@ -75,7 +75,7 @@ export const isRange = (cidr: string): boolean => {
 export const withinAny = (inner: string, outers: readonly string[]): boolean => outers.some((o) => cidrWithin(inner, o));
 
 /** The program's non-public IPv4 ranges, plus IPv6 unique-local, link-local and loopback. */
-export const NON_PUBLIC_RANGES = [...NON_PUBLIC_IPV4, "fc00::/7", "fe80::/10", "::1/128"] as const;
+const NON_PUBLIC_RANGES = [...NON_PUBLIC_IPV4, "fc00::/7", "fe80::/10", "::1/128"] as const;
 
 export const isNonPublicAddress = (ip: string): boolean => withinAny(ip, NON_PUBLIC_RANGES);
 

@@ -174,7 +174,7 @@ function optionsOf(r: SynthResource, urns: ReadonlyMap<string, string>): PolicyR
 const typeMatches = (type: string, cls: unknown): boolean => (cls as { __pulumiType?: string } | undefined)?.__pulumiType === type;
 
 /** The resources as a stack policy sees them: parents and dependencies resolved to the objects themselves. */
-export function policyResources(doc: SynthDocument): PolicyResource[] {
+function policyResources(doc: SynthDocument): PolicyResource[] {
   const urns = urnsOf(doc);
   const resources = doc.resources.map((r) => {
     const props = unknownChecking(structuredClone(r.inputs) as Record<string, unknown>);

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  TYPES, labelsMatch, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
+  PATH_MATCH, HOST_MATCH, TYPES, labelsMatch, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { cidrWithin, cidrsOverlap, isRange } from "./net.ts";
@@ -22,13 +22,9 @@ export interface RouteEntry {
   readonly services: readonly string[];
 }
 
-/** Every `Host(...)` of an IngressRoute match; the synth summary reads routes the same way. */
-export const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
-/** The path matcher of an IngressRoute match: [, PathPrefix | Path, path]. */
-export const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
 
 /** Every host + path the stack routes, from Ingress rules and IngressRoute matches. */
-export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
+function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
   const entries: RouteEntry[] = [];
   eachKnown(ofType(resources, TYPES.ingress), (ing) => {
     const ns = metaOf(ing.props).namespace;

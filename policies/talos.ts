@@ -6,6 +6,7 @@
 import { parseAllDocuments } from "yaml";
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "../config/defaults.ts";
+import { isIpv4 } from "../lib/net.ts";
 import {
   TYPES, arr, dependsOn, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
@@ -19,7 +20,7 @@ export type Role = "controlplane" | "worker";
  * everything) and the known ones are still read; with `optional`, unknown
  * patches are skipped silently (for evidence other sources can supply).
  */
-export function patchDocuments(apply: PolicyResource, optional = false): Obj[] {
+function patchDocuments(apply: PolicyResource, optional = false): Obj[] {
   const docs: Obj[] = [];
   const patches = optional ? arr(known(() => apply.props.configPatches)) : arr(apply.props.configPatches);
   for (let i = 0; i < patches.length; i++) {
@@ -37,7 +38,7 @@ export function patchDocuments(apply: PolicyResource, optional = false): Obj[] {
 }
 
 /** The shared IPs a node's documents declare: `Layer2VIPConfig` (Talos ≥ 1.12) or an interface's `vip` (≤ 1.11). */
-export function declaredVips(docs: readonly Obj[]): string[] {
+function declaredVips(docs: readonly Obj[]): string[] {
   const vips = new Set<string>();
   for (const doc of docs) {
     if (doc.kind === "Layer2VIPConfig" && str(doc.name)) vips.add(str(doc.name));
@@ -70,7 +71,7 @@ function vmAddresses(vm: PolicyResource): string[] {
  * the generated machine config or of a patch, else the role tag of the Proxmox
  * VM at the node's address.
  */
-export function roleOf(apply: PolicyResource, resources: readonly PolicyResource[]): Role | undefined {
+function roleOf(apply: PolicyResource, resources: readonly PolicyResource[]): Role | undefined {
   for (const doc of [...visibleMachineConfig(apply), ...patchDocuments(apply, true)]) {
     const type = str(obj(doc.machine).type);
     if (type === "controlplane" || type === "worker") return type;
@@ -84,7 +85,7 @@ export function roleOf(apply: PolicyResource, resources: readonly PolicyResource
 }
 
 /** The cluster endpoint a node is configured with (patches first, then the visible machine config). */
-export function endpointOf(apply: PolicyResource): string | undefined {
+function endpointOf(apply: PolicyResource): string | undefined {
   for (const doc of [...patchDocuments(apply), ...visibleMachineConfig(apply)]) {
     const endpoint = str(obj(obj(obj(doc).cluster).controlPlane).endpoint);
     if (endpoint) return endpoint;
@@ -191,7 +192,7 @@ export function talosEndpointUsesVip(level: Level = "mandatory"): HomelabPolicy 
         const who = `${group.map(nodeLabel).join(", ")} ${group.length === 1 ? "uses" : "use"} cluster endpoint ${endpoint}`;
         if (vip && host !== vip) {
           report(group[0]!.apply, `${who} although the control planes share VIP ${vip}: the node loses the API whenever ${host} is down; set cluster.controlPlane.endpoint to https://${vip}:6443.`);
-        } else if (!vip && /^\d+\.\d+\.\d+\.\d+$/.test(host) && !planes.includes(host) && rolesKnown) {
+        } else if (!vip && isIpv4(host) && !planes.includes(host) && rolesKnown) {
           report(group[0]!.apply, `${who}, but no control plane has that address and none declares it as a VIP: the nodes never reach the API and the cluster does not form; add the VIP patch to every control plane or point the endpoint at a control plane's address.`);
         }
       }

@@ -5,13 +5,12 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
+  HOST_MATCH, TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 
 const CLUSTER_ISSUER = "cert-manager.io/cluster-issuer";
 const ISSUER = "cert-manager.io/issuer";
-const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
 
 const hostCovered = (host: string, names: readonly string[]): boolean =>
   names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes(".")));

@@ -20,7 +20,7 @@ import { clusterVip, talosNodes } from "./talos.ts";
  * be trusted, so a stale copy fails safe (a new Cloudflare range is flagged
  * until the pack's config lists it).
  */
-export const CLOUDFLARE_RANGES: readonly string[] = [
+const CLOUDFLARE_RANGES: readonly string[] = [
   "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18", "108.162.192.0/18",
   "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13",
   "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
@@ -30,7 +30,7 @@ export const CLOUDFLARE_RANGES: readonly string[] = [
 export const traefikReleases = (resources: readonly PolicyResource[]): PolicyResource[] => releasesOf(resources, "traefik");
 
 export const isHostNetwork = (values: Obj): boolean => values.hostNetwork === true;
-export const workloadKind = (values: Obj): string => str(obj(values.deployment).kind) || "Deployment";
+const workloadKind = (values: Obj): string => str(obj(values.deployment).kind) || "Deployment";
 
 /** The chart's entry points with its defaults underneath the release's overrides. */
 const CHART_PORTS: Readonly<Record<string, number>> = { traefik: 8080, web: 8000, websecure: 8443, metrics: 9100 };

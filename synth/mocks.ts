@@ -17,7 +17,7 @@ export const MOCK_CLOUDFLARE_RANGES = {
   ipv6Cidrs: ["2400:cb00::/32", "2606:4700::/32"],
 } as const;
 
-export const MOCK_ZONE_ID = "0123456789abcdef0123456789abcdef";
+const MOCK_ZONE_ID = "0123456789abcdef0123456789abcdef";
 
 const mockCert = (name: string) => Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n`).toString("base64");
 

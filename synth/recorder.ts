@@ -58,14 +58,14 @@ export interface StackConfig {
 }
 
 /** `urn:pulumi:stack::project::a$b$type::name` → `type::name` */
-export function urnTail(urn: string): string {
+function urnTail(urn: string): string {
   const parts = urn.split("::");
   const type = parts[2]!.split("$").pop()!;
   return `${type}::${parts.slice(3).join("::")}`;
 }
 
 /** Replaces secret and unknown markers of the wire format with readable placeholders. */
-export function sanitize(value: unknown): unknown {
+function sanitize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitize);
   if (value === UNKNOWN_VALUE) return UNKNOWN;
   if (value && typeof value === "object") {
@@ -117,7 +117,7 @@ function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
 }
 
 /** Resolves every Output inside a value; secrets become "[secret]". */
-export async function resolveOutputs(value: unknown): Promise<unknown> {
+async function resolveOutputs(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const o = value as pulumi.Output<unknown>;
     if (await pulumi.isSecret(o)) return SECRET;

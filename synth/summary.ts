@@ -5,8 +5,7 @@
  */
 import type { RecordedResource } from "./recorder.ts";
 import { byAddress } from "../lib/net.ts";
-import { TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
-import { HOST_MATCH, PATH_MATCH } from "../policies/routes.ts";
+import { HOST_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 import type { Violation } from "../policies/offline.ts";
 
 interface RouteRow {

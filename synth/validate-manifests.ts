@@ -64,7 +64,7 @@ function withoutPlaceholders(value: unknown): unknown {
 }
 
 /** Validates one manifest; returns its problems (empty when it is valid). */
-export async function manifestProblems(manifest: Record<string, unknown>): Promise<string[]> {
+async function manifestProblems(manifest: Record<string, unknown>): Promise<string[]> {
   const apiVersion = String(manifest.apiVersion ?? "");
   const kind = String(manifest.kind ?? "");
   if (!apiVersion || !kind) return ["has no apiVersion/kind"];

@@ -42,7 +42,7 @@ export function synthDocument(stack: string, project: string, resources: readonl
 }
 
 /** Kubernetes objects: every `kubernetes:` resource that is not a Helm release or the provider. */
-export function isManifest(r: RecordedResource): boolean {
+function isManifest(r: RecordedResource): boolean {
   return r.type.startsWith("kubernetes:") && r.type !== TYPES.release && r.custom;
 }
 
