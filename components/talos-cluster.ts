@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
 import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
-import type { TalosClusterSpec } from "../config/resolve.ts";
+import { controlPlanes, type TalosClusterSpec } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
 import type { ClusterAccess } from "./cluster.ts";
 import {
@@ -31,7 +31,6 @@ import {
 import {
   bootstrapNode,
   clusterEndpoint,
-  controlPlanes,
   patchesYaml,
   rolePatches,
   schematicYaml,

@@ -153,6 +153,11 @@ export function metallbEnabled(p: ParsedConfig): boolean {
   return p.metallb.enabled ?? p.traefik.placement === "deployment";
 }
 
+/** A cluster's control-plane nodes, in the cluster's (name) order: the first bootstraps etcd. */
+export function controlPlanes<N extends { readonly role: NodeRole }>(cluster: { readonly nodes: readonly N[] }): N[] {
+  return cluster.nodes.filter((n) => n.role === "controlplane");
+}
+
 /** Whether an app's records go through Cloudflare's proxy: its own setting, else dns.proxied. */
 export function isProxied(app: Pick<AppConfig, "proxied">, dns: Pick<ParsedConfig["dns"], "proxied">): boolean {
   return app.proxied ?? dns.proxied;

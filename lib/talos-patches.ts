@@ -4,7 +4,7 @@
  * Factory schematic and the addresses the cluster is reached on. No Pulumi here.
  */
 import { stringify } from "yaml";
-import type { TalosClusterSpec, TalosNode } from "../config/resolve.ts";
+import { controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
 
 const KUBERNETES_API_PORT = 6443;
@@ -39,11 +39,6 @@ function atLeast(version: string, major: number, minor: number): boolean {
  */
 function usesNetworkDocuments(version: string): boolean {
   return atLeast(version, 1, 12);
-}
-
-/** Sorted by name: the first one bootstraps etcd. */
-export function controlPlanes(cluster: TalosClusterSpec): readonly TalosNode[] {
-  return cluster.nodes.filter((n) => n.role === "controlplane");
 }
 
 /** The one control plane that bootstraps etcd: the first by name, so reordering the config never moves it. */

@@ -7,7 +7,7 @@
  * keys; the chart's templates add checks the schema cannot express, and the
  * comments below name the one each value satisfies.
  */
-import type { ClusterSpec, HomelabConfig } from "../config/resolve.ts";
+import { controlPlanes, type ClusterSpec, type HomelabConfig } from "../config/resolve.ts";
 import type { Placement } from "../config/schema.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
@@ -94,12 +94,8 @@ export function traefikPodSecurity(placement: Placement): PodSecurityLevel {
 }
 
 /** The chart's selector labels for a release (`traefik.labelselector`). */
-export function traefikPodLabels(release = TRAEFIK_RELEASE, namespace = TRAEFIK_NAMESPACE): Record<string, string> {
-  return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${release}-${namespace}` };
-}
-
-function controlPlanes(cluster: ClusterSpec) {
-  return cluster.nodes.filter((n) => n.role === "controlplane");
+export function traefikPodLabels(): Record<string, string> {
+  return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${TRAEFIK_RELEASE}-${TRAEFIK_NAMESPACE}` };
 }
 
 function vipOf(cluster: ClusterSpec): string {
@@ -271,6 +267,17 @@ function acmeEmail(traefik: TraefikConfig): string {
   return traefik.acme.email;
 }
 
+/** One Traefik per node it tolerates, on the host network. */
+const HOST_NETWORK_DAEMONSET = {
+  deployment: { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet" },
+  // A pod holding host ports cannot start beside its predecessor, so a rollout
+  // replaces pods in place: no surge, one at a time (the chart refuses
+  // maxUnavailable 0 with hostNetwork).
+  updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+  podDisruptionBudget: { enabled: false },
+  tolerations: [CONTROL_PLANE_TOLERATION],
+} as const satisfies Pick<TraefikValues, "deployment" | "updateStrategy" | "podDisruptionBudget" | "tolerations">;
+
 function workload(traefik: TraefikConfig): Pick<TraefikValues, "deployment" | "updateStrategy" | "podDisruptionBudget" | "topologySpreadConstraints" | "tolerations" | "nodeSelector"> {
   switch (traefik.placement) {
     case "deployment":
@@ -291,37 +298,21 @@ function workload(traefik: TraefikConfig): Pick<TraefikValues, "deployment" | "u
         ],
       };
     case "daemonset":
-      return {
-        deployment: { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet" },
-        updateStrategy: hostPortUpdateStrategy(),
-        podDisruptionBudget: { enabled: false },
-        // DNS round-robins over every node's address, control planes included,
-        // so every node must run Traefik.
-        tolerations: [CONTROL_PLANE_TOLERATION],
-      };
+      // DNS round-robins over every node's address, control planes included,
+      // so every node must run Traefik.
+      return HOST_NETWORK_DAEMONSET;
     case "controlplane":
       return {
         // One Traefik per control plane rather than a single replica: Talos moves
         // the VIP between control planes (on failure, reboot or upgrade), and a
         // lone replica on another control plane would leave the VIP answering
         // nothing on :80/:443. With one control plane this is exactly one pod.
-        deployment: { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet" },
-        updateStrategy: hostPortUpdateStrategy(),
-        podDisruptionBudget: { enabled: false },
-        tolerations: [CONTROL_PLANE_TOLERATION],
+        ...HOST_NETWORK_DAEMONSET,
         nodeSelector: { [CONTROL_PLANE_LABEL]: "" },
       };
   }
 }
 
-/**
- * A pod holding host ports cannot start beside its predecessor, so a rollout
- * replaces pods in place: no surge, one at a time (the chart refuses
- * maxUnavailable 0 with hostNetwork).
- */
-function hostPortUpdateStrategy(): TraefikValues["updateStrategy"] {
-  return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
-}
 
 function exposure(traefik: TraefikConfig, cluster: ClusterSpec): Pick<TraefikValues, "service"> {
   if (usesHostNetwork(traefik.placement)) return { service: { enabled: false } };
