@@ -333,6 +333,24 @@ const CASES: readonly RuleCase[] = [
         resource: `${T.ingressRoute}::chat-ingressroute`,
         message: /IngressRoute apps\/chat routes to api@internal, publishing Traefik's dashboard and API/,
       },
+      {
+        when: "the API is served without authentication",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).api = { insecure: true })),
+        resource: `${RELEASE}::traefik-release`,
+        message: /sets api\.insecure: true, serving the API and dashboard without authentication/,
+      },
+      {
+        when: "the internal traefik entry point is put on the Service",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).ports.traefik = { port: 8080, expose: { default: true } })),
+        resource: `${RELEASE}::traefik-release`,
+        message: /exposes the internal traefik entry point \(ports\.traefik\.expose\.default: true\) on its Service/,
+      },
+      {
+        when: "--api.insecure is passed as an argument",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).additionalArguments = ["--api.insecure=true"])),
+        resource: `${RELEASE}::traefik-release`,
+        message: /passes --api\.insecure=true: the dashboard and API show every router/,
+      },
     ],
   },
   {
@@ -350,6 +368,18 @@ const CASES: readonly RuleCase[] = [
         edit: (d) => change(d, RELEASE, "traefik-release", (r) => values(r).ports.web.forwardedHeaders.trustedIPs.push("10.0.0.0/8")),
         resource: `${RELEASE}::traefik-release`,
         message: /trusts forwardedHeaders on web from 10\.0\.0\.0\/8, outside Cloudflare's ranges/,
+      },
+      {
+        when: "PROXY protocol is trusted from anyone",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).ports.websecure.proxyProtocol = { insecure: true })),
+        resource: `${RELEASE}::traefik-release`,
+        message: /sets ports\.websecure\.proxyProtocol\.insecure: true: any client can claim any address/,
+      },
+      {
+        when: "an argument trusts forwarded headers from anyone",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).additionalArguments = ["--entryPoints.websecure.forwardedHeaders.insecure"])),
+        resource: `${RELEASE}::traefik-release`,
+        message: /passes --entryPoints\.websecure\.forwardedHeaders\.insecure: any client can forge its address/,
       },
     ],
   },
