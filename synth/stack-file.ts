@@ -24,7 +24,7 @@ export function secretPlaceholder(key: string): string {
 }
 
 /** Converts the `config:` map of a stack file into the runtime's config map. */
-export function stackConfigFrom(config: Record<string, unknown>): StackConfig {
+function stackConfigFrom(config: Record<string, unknown>): StackConfig {
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, value] of Object.entries(config)) {

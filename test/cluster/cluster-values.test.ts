@@ -253,9 +253,10 @@ describe("cluster config checks", () => {
     ]);
   });
 
-  it("GIVEN an existing cluster WHEN a custom kubeconfig key is set as a secret THEN the config is accepted", () => {
+  it("GIVEN an existing cluster WHEN a custom kubeconfig key is set as a secret THEN the kubeconfig is read from that key", () => {
     const result = parseHomelabConfig(existingRaw({ kubeconfigSecret: "k3sKubeconfig" }), new Set(["k3sKubeconfig"]));
     assert.equal(result.ok, true, result.ok ? "" : result.errors.join("\n"));
+    assert.equal(result.ok && result.config.cluster.provider === "existing" && result.config.cluster.kubeconfigSecret, "k3sKubeconfig");
   });
 
   it("refuses a kubeconfig key that is a plain top-level config key", () => {

@@ -93,6 +93,9 @@ describe("stack config", () => {
     const config = validConfig("homelab");
     const grafana = config.apps.find((a) => a.name === "grafana")!;
     assert.deepEqual([grafana.kind, grafana.issuer, grafana.proxied, grafana.backends[0]!.path], ["ingress", "letsencrypt-production", true, "/"]);
+    // The lab's default issuer is staging: an app without its own takes that one, not production.
+    const registry = validConfig("lab", { "apps.registry.namespace": undefined }).apps.find((a) => a.name === "registry")!;
+    assert.deepEqual([registry.issuer, registry.proxied, registry.namespace], ["letsencrypt-staging", false, "default"]);
   });
 
   it("installs MetalLB only when the placement needs a LoadBalancer IP, unless asked", () => {

@@ -56,7 +56,7 @@ export function validConfig(stack: string, changes: Record<string, unknown> = {}
 }
 
 /** A StackConfig for runStack: the example stack with `homelab:` keys changed. */
-export function stackConfigFrom(stack: string, changes: Record<string, unknown>): StackConfig {
+export function changedStackConfig(stack: string, changes: Record<string, unknown>): StackConfig {
   const base = exampleStack(stack);
   const { raw } = exampleRaw(stack);
   const changed = withChanges(raw, changes);

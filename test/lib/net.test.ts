@@ -28,6 +28,9 @@ describe("IPv4 maths", () => {
   it("sees a /28 pool inside its /24 and apart from a node below it", () => {
     assert.deepEqual(cidrRange("10.0.10.240/28"), { first: ipToInt("10.0.10.240"), last: ipToInt("10.0.10.255") });
     assert.equal(rangeWithin(addressRange("10.0.10.240/28"), cidrRange("10.0.10.0/24")), true);
+    assert.equal(rangeWithin(cidrRange("10.0.10.0/28"), cidrRange("10.0.10.0/24")), true, "a pool at the subnet's first address is inside it");
+    assert.equal(rangeWithin(cidrRange("10.0.10.0/24"), cidrRange("10.0.10.0/24")), true, "a range is within itself");
+    assert.equal(rangeWithin(cidrRange("10.0.9.240/28"), cidrRange("10.0.10.0/24")), false);
     assert.equal(rangesOverlap(addressRange("10.0.10.240-10.0.10.250"), addressRange("10.0.10.21")), false);
     assert.equal(rangesOverlap(addressRange("10.0.10.0/28"), addressRange("10.0.10.11")), true);
   });

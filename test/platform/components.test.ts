@@ -14,7 +14,9 @@ import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type Reco
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { validConfig } from "../helpers/config.ts";
 import type { HomelabConfig } from "../../config/resolve.ts";
-import { cloudflareRanges } from "../../components/cloudflare.ts";
+import { cloudflareRanges, needsCloudflareRanges } from "../../components/cloudflare.ts";
+import { runStack } from "../../synth/run-stack.ts";
+import { readStackConfig } from "../../synth/stack-file.ts";
 import { MetalLB } from "../../components/metallb.ts";
 import { Traefik, type IngressEntry } from "../../components/traefik.ts";
 import { CertManager, type Issuers } from "../../components/cert-manager.ts";
@@ -39,7 +41,7 @@ function platform(config: HomelabConfig) {
     const traefik = new Traefik("traefik", {
       traefik: config.traefik,
       cluster: config.cluster,
-      cloudflareRanges: config.traefik.trustCloudflare ? cloudflareRanges() : undefined,
+      cloudflareRanges: needsCloudflareRanges(config) ? cloudflareRanges() : undefined,
       ...(metallb ? { addressPools: metallb.ready } : {}),
     }, k8s);
     const certManager = new CertManager("cert-manager", { certManager: config.certManager, zone: config.dns.zone, cloudflareApiToken: pulumi.secret(TOKEN) }, k8s);
@@ -198,10 +200,23 @@ describe("platform components, host-network placements", () => {
     assert.equal(helmValues(findResource(edge, T.release, "traefik-release")).deployment.kind, "DaemonSet");
   });
 
-  it("controlplane: skips the Cloudflare lookup when nothing trusts Cloudflare, and runs on the control planes", () => {
-    assert.deepStrictEqual(lab.invokes.filter((i) => i.token.startsWith("cloudflare:")), []);
+  it("controlplane: runs on the control planes", () => {
     const values = helmValues(findResource(lab, T.release, "traefik-release"));
     assert.deepStrictEqual(values.nodeSelector, { "node-role.kubernetes.io/control-plane": "" });
-    assert.deepStrictEqual(values.ports.web.forwardedHeaders, { trustedIPs: [], insecure: false });
+  });
+
+  it("the program skips the Cloudflare lookup when nothing trusts Cloudflare, and Traefik trusts no forwarder", async () => {
+    const program = await runStack(readStackConfig("lab"), "lab");
+    assert.deepStrictEqual(program.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"), []);
+    assert.deepStrictEqual(helmValues(findResource(program, T.release, "traefik-release")).ports.web.forwardedHeaders, { trustedIPs: [], insecure: false });
+  });
+
+  it("Traefik ignores Cloudflare's ranges it is handed while traefik.trustCloudflare is off", async () => {
+    const config = validConfig("lab");
+    const run = await recordProgram(() => new Traefik("traefik", { traefik: config.traefik, cluster: config.cluster, cloudflareRanges: cloudflareRanges() }, {
+      provider: new Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" }),
+    }), { values: {}, secretKeys: [] });
+    const values = helmValues(findResource(run, T.release, "traefik-release"));
+    assert.deepStrictEqual([values.ports.web.forwardedHeaders, values.ports.websecure.forwardedHeaders], [{ trustedIPs: [], insecure: false }, { trustedIPs: [], insecure: false }]);
   });
 });

@@ -231,9 +231,16 @@ describe("traefikValues, common to every placement", () => {
     assert.deepStrictEqual(values.ports.websecure.proxyProtocol, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
   });
 
-  it("allows ExternalName Services only when an app routes to one", () => {
-    assert.equal(valuesOf(homelab).providers.kubernetesIngress.allowExternalNameServices, true, "apps.proxmox uses externalName");
-    assert.equal(valuesOf(edge).providers.kubernetesCRD.allowExternalNameServices, false);
+  it("allows ExternalName Services, in both providers, only when an app routes to one", () => {
+    for (const [config, allowed] of [[homelab, true], [edge, false]] as const) {
+      const providers = valuesOf(config).providers;
+      assert.deepStrictEqual([providers.kubernetesIngress.allowExternalNameServices, providers.kubernetesCRD.allowExternalNameServices], [allowed, allowed]);
+    }
+  });
+
+  it("turns access logs off and sets the log level as configured", () => {
+    const values = valuesOf(validConfig("lab", { "traefik.accessLogs": false }));
+    assert.deepStrictEqual([values.accessLog, values.log], [{ enabled: false }, { level: "WARN" }]);
   });
 
   it("has no ACME resolver, storage or bypass unless traefik.acme is enabled", () => {

@@ -4,7 +4,7 @@
  */
 import { synthStack } from "../../synth/synth.ts";
 import { stackNames } from "../../synth/stack-file.ts";
-import { stackConfigFrom } from "../helpers/config.ts";
+import { changedStackConfig } from "../helpers/config.ts";
 import { checkStack, type PolicyResult, type SynthDocument, type SynthResource } from "../../policies/offline.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
@@ -14,7 +14,7 @@ export const STACKS: readonly string[] = stackNames(ROOT);
 
 /** resources.json of a stack, optionally with `homelab:` config keys changed (dotted paths). */
 export async function synthDoc(stack: string, changes?: Record<string, unknown>): Promise<SynthDocument> {
-  const result = await synthStack(stack, { dir: ROOT, ...(changes ? { config: stackConfigFrom(stack, changes) } : {}) });
+  const result = await synthStack(stack, { dir: ROOT, ...(changes ? { config: changedStackConfig(stack, changes) } : {}) });
   if (!result.ok) throw new Error(`synth ${stack} failed:\n${result.errors.join("\n")}`);
   return JSON.parse(result.files.get("resources.json")!) as SynthDocument;
 }

@@ -97,6 +97,17 @@ describe("AppRoute under mocks", () => {
       "ServersTransport proxmox-serverstransport",
       "Service proxmox-service",
     ]);
+    assert.deepStrictEqual(childrenOf("nas").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
+      "DnsRecord nas-dns-nas.example.com-10.0.10.240",
+      "Endpoints nas-endpoints",
+      "Ingress nas-ingress-root",
+      "Service nas-service",
+    ]);
+    assert.deepStrictEqual(childrenOf("home-assistant").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
+      "DnsRecord home-assistant-dns-home.example.com-203.0.113.10",
+      "Ingress home-assistant-ingress-root",
+      "Middleware home-assistant-middleware-ip-allow-list",
+    ]);
   });
 
   it("registers routes after Traefik, the issuers and their middlewares", () => {

@@ -295,6 +295,7 @@ describe("external services", () => {
       subsets: [{ addresses: [{ ip: "10.0.10.5" }], ports: [{ name: "http", port: 5000, protocol: "TCP" }] }],
     });
     assert.equal(m.ingresses[0]!.manifest.spec!.rules![0]!.http!.paths[0]!.backend.service!.name, "nas");
+    assert.equal(m.serversTransport, undefined, "plain http by address: nothing to verify or skip");
   });
 
   it("routes to the Proxmox UI by name over https, skipping verification of its self-signed certificate", () => {

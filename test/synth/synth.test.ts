@@ -4,6 +4,8 @@ import { synthStack, type SynthResult } from "../../synth/synth.ts";
 import { secretPlaceholder, stackNames } from "../../synth/stack-file.ts";
 import { exampleStack, validConfig } from "../helpers/config.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
+import { validateManifests } from "../../synth/validate-manifests.ts";
+import { parse, parseAllDocuments } from "yaml";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const STACKS = stackNames(ROOT);
@@ -12,6 +14,39 @@ function files(result: SynthResult): ReadonlyMap<string, string> {
   if (!result.ok) throw new Error(`synth failed:\n${result.errors.join("\n")}`);
   return result.files;
 }
+
+describe("offline synth of the homelab stack, file by file", () => {
+  let out: ReadonlyMap<string, string>;
+  before(async () => {
+    out = files(await synthStack("homelab", { dir: ROOT }));
+  });
+
+  it("writes one values file per Helm release and one patch file per Talos node, named after it", () => {
+    assert.deepEqual([...out.keys()].filter((p) => /^(helm|talos)\//.test(p)), [
+      "helm/cert-manager.values.yaml", "helm/metallb.values.yaml", "helm/traefik.values.yaml",
+      "talos/cp1.yaml", "talos/cp2.yaml", "talos/cp3.yaml", "talos/worker1.yaml", "talos/worker2.yaml",
+    ]);
+    assert.equal([...out.keys()].filter((p) => p.startsWith("manifests/")).length, 48);
+  });
+
+  it("writes each node's patches in order, the VIP document on control planes only", () => {
+    const kinds = (node: string) => parseAllDocuments(out.get(`talos/${node}.yaml`)!).map((d) => (d.toJS() as { kind?: string }).kind ?? "(machine config)");
+    assert.deepEqual(kinds("cp1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "Layer2VIPConfig"]);
+    assert.deepEqual(kinds("worker1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig"]);
+  });
+
+  it("writes the Helm values the release is installed with", () => {
+    const traefik = parse(out.get("helm/traefik.values.yaml")!) as { service: { annotations: Record<string, string> } };
+    assert.equal(traefik.service.annotations["metallb.io/loadBalancerIPs"], "10.0.10.240");
+  });
+
+  it("rejects an object the Kubernetes 1.32 schema refuses, naming the file and the field", async () => {
+    const ingress = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "x", namespace: "apps" }, spec: { rules: [{ host: "a.example.com", http: { paths: [{ path: "/", backend: { service: { name: "s", port: { number: 80 } } } }] } }] } };
+    const problems = await validateManifests(new Map([["manifests/apps/ingress.networking.k8s.io.x.yaml", ingress]]));
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^manifests\/apps\/ingress\.networking\.k8s\.io\.x\.yaml: .*pathType/);
+  });
+});
 
 describe("offline synth of the example stacks", () => {
   const first = new Map<string, ReadonlyMap<string, string>>();
@@ -35,6 +70,12 @@ describe("offline synth of the example stacks", () => {
       const doc = JSON.parse(out.get("resources.json")!) as { resources: { type: string }[] };
       const talosNodes = doc.resources.filter((r) => r.type === "talos:machine/configurationApply:ConfigurationApply").length;
       assert.equal(paths.filter((p) => p.startsWith("talos/")).length, talosNodes);
+    });
+
+    it(`${stack}: validates every Kubernetes object it writes`, async () => {
+      const out = first.get(stack)!;
+      const manifests = new Map([...out].filter(([p]) => p.startsWith("manifests/")).map(([p, c]) => [p, parse(c) as Record<string, unknown>]));
+      assert.deepEqual(await validateManifests(manifests), []);
     });
 
     it(`${stack}: is deterministic, byte for byte`, async () => {
