@@ -112,23 +112,26 @@ function checkAddressClaims(c: ParsedConfig, add: Add): void {
     }
   }
   const subnet = c.cluster.network.subnet ? cidrRange(c.cluster.network.subnet) : undefined;
-  const poolEntries: Claim[] = [];
-  for (const [pool, p] of Object.entries(c.metallb.pools)) {
-    p.addresses.forEach((entry, i) => {
-      const path = ["metallb", "pools", pool, "addresses", i];
-      const range = addressRange(entry);
-      if (subnet && !rangeWithin(range, subnet)) {
-        add(path, `${entry} is not inside cluster.network.subnet ${c.cluster.network.subnet}; MetalLB L2 only answers ARP for addresses on the node subnet`);
-      }
-      for (const claim of claims) {
-        if (rangesOverlap(range, claim.range)) add(path, `metallb.pools.${pool} ${entry} overlaps ${claim.label}; move the pool or the address`);
-      }
-      for (const other of poolEntries) {
-        if (rangesOverlap(range, other.range)) add(path, `metallb.pools.${pool} ${entry} overlaps ${other.label}; pools must not share addresses`);
-      }
-      poolEntries.push({ path, range, label: `${formatPath(path)} ${entry}` });
-    });
-  }
+  const pools = poolClaims(c);
+  pools.forEach(({ path, range, pool, entry }, i) => {
+    if (subnet && !rangeWithin(range, subnet)) {
+      add(path, `${entry} is not inside cluster.network.subnet ${c.cluster.network.subnet}; MetalLB L2 only answers ARP for addresses on the node subnet`);
+    }
+    for (const claim of claims) {
+      if (rangesOverlap(range, claim.range)) add(path, `metallb.pools.${pool} ${entry} overlaps ${claim.label}; move the pool or the address`);
+    }
+    for (const other of pools.slice(0, i)) {
+      if (rangesOverlap(range, other.range)) add(path, `metallb.pools.${pool} ${entry} overlaps ${other.label}; pools must not share addresses`);
+    }
+  });
+}
+
+/** Every MetalLB pool entry, labelled by its key path and value. */
+function poolClaims(c: ParsedConfig): (Claim & { readonly pool: string; readonly entry: string })[] {
+  return Object.entries(c.metallb.pools).flatMap(([pool, p]) => p.addresses.map((entry, i) => {
+    const path = ["metallb", "pools", pool, "addresses", i];
+    return { path, range: addressRange(entry), label: `${formatPath(path)} ${entry}`, pool, entry };
+  }));
 }
 
 /** Apps whose namespace gets the allow-traefik NetworkPolicy for them (every in-cluster app that does not opt out), sorted. */
@@ -171,12 +174,7 @@ function checkPodNetwork(c: ParsedConfig, add: Add): void {
   if (cl.network.subnet && rangesOverlap(range, cidrRange(cl.network.subnet))) {
     conflicts.push(`cluster.network.subnet ${cl.network.subnet}`);
   } else {
-    for (const claim of addressClaims(c)) if (rangesOverlap(range, claim.range)) conflicts.push(claim.label);
-    for (const [pool, p] of Object.entries(c.metallb.pools)) {
-      p.addresses.forEach((entry, i) => {
-        if (rangesOverlap(range, addressRange(entry))) conflicts.push(`metallb.pools.${pool}.addresses[${i}] ${entry}`);
-      });
-    }
+    for (const claim of [...addressClaims(c), ...poolClaims(c)]) if (rangesOverlap(range, claim.range)) conflicts.push(claim.label);
   }
   if (conflicts.length > 0) {
     add(at, `${pods} overlaps ${conflicts.join(", ")}: pods and the node network cannot share addresses; set it to your CNI's pod CIDR (kubectl get nodes -o jsonpath='{.items[*].spec.podCIDR}' lists each node's share of it)`);

@@ -13,14 +13,14 @@ import { EXACT_CHART_VERSION, isHttpsRepository } from "../lib/helm.ts";
 // and skipping the compile takes ~13 ms off start-up (bench/results.md).
 z.config({ jitless: true });
 
+/** How a section's unknown-key error begins; the accepted keys follow, comma-separated (validate.ts reads them back for its "did you mean"). */
+export const ACCEPTED_KEYS = "unknown key; this section accepts: ";
+
 /** A strict object whose unknown-key error lists the keys it does accept. */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown key; this section accepts: ${known.join(", ")}`
-        : undefined,
+    error: (issue) => (issue.code === "unrecognized_keys" ? `${ACCEPTED_KEYS}${known.join(", ")}` : undefined),
   });
 }
 

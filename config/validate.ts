@@ -4,7 +4,7 @@
  * so the tests and the docs generator use it directly.
  */
 import type { z } from "zod";
-import { homelabSchema } from "./schema.ts";
+import { ACCEPTED_KEYS, homelabSchema } from "./schema.ts";
 import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
 import { resolveConfig, type HomelabConfig } from "./resolve.ts";
 
@@ -95,7 +95,7 @@ function issueLine(issue: ConfigIssue, raw: unknown): string {
 function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
   const path = issue.path.filter((k): k is string | number => typeof k !== "symbol");
   if (issue.code === "unrecognized_keys") {
-    const accepted = issue.message.match(/accepts: (.*)$/)?.[1]?.split(", ") ?? [];
+    const accepted = issue.message.startsWith(ACCEPTED_KEYS) ? issue.message.slice(ACCEPTED_KEYS.length).split(", ") : [];
     return issue.keys.map((key) => {
       const guess = closest(key, accepted);
       const hint = guess ? `did you mean ${guess}? ` : "";
