@@ -15,7 +15,7 @@ import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
 import type { Issuers } from "./cert-manager.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
-import { routeManifests } from "../lib/routes.ts";
+import { routeManifests, type RouteManifests } from "../lib/routes.ts";
 import { dnsRecords, managedByComment } from "../lib/dns.ts";
 
 export interface AppRouteArgs {
@@ -81,15 +81,11 @@ export class AppRoute extends pulumi.ComponentResource {
     this.registerOutputs({ hosts: [...app.hosts].sort(), records: records.map((r) => r.id) });
   }
 
-  private basicAuthSecret(name: string, app: AppSpec, target: { name: string; namespace: string; key: string }, users: pulumi.Output<string> | undefined): Secret {
+  private basicAuthSecret(name: string, app: AppSpec, target: NonNullable<RouteManifests["basicAuthSecret"]>, users: pulumi.Output<string> | undefined): Secret {
     if (!users) {
       throw new pulumi.ResourceError(`apps.${app.name}.middlewares.basicAuth needs the htpasswd lines of homelab:${app.middlewares?.basicAuth?.usersSecret} (basicAuthUsers)`, this);
     }
-    return new Secret(`${name}-basic-auth`, {
-      metadata: { name: target.name, namespace: target.namespace, labels: { "app.kubernetes.io/instance": app.name, "app.kubernetes.io/managed-by": "pulumi" } },
-      type: "Opaque",
-      stringData: { [target.key]: pulumi.secret(users) },
-    }, { parent: this });
+    return new Secret(`${name}-basic-auth`, { ...target.manifest, stringData: { [target.key]: pulumi.secret(users) } }, { parent: this });
   }
 
   private cloudflareRanges(app: AppSpec, ranges: CloudflareRanges | undefined): pulumi.Output<string[]> {

@@ -16,6 +16,7 @@ import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { IEndpoints } from "kubernetes-models/v1/Endpoints";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IIngressRoute } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute";
 import type { IMiddleware } from "@kubernetes-models/traefik/traefik.io/v1alpha1/Middleware";
 import type { IServersTransport } from "@kubernetes-models/traefik/traefik.io/v1alpha1/ServersTransport";
@@ -80,6 +81,13 @@ const labels = (app: Pick<AppSpec, "name">) => ({
   "app.kubernetes.io/instance": app.name,
   "app.kubernetes.io/managed-by": "pulumi",
 });
+
+function basicAuthSecret(app: AppSpec): { manifest: ISecret; key: string } {
+  return {
+    manifest: { apiVersion: "v1", kind: "Secret", metadata: { name: basicAuthSecretName(app), namespace: app.namespace, labels: labels(app) }, type: "Opaque" },
+    key: BASIC_AUTH_USERS_KEY,
+  };
+}
 
 // ── middlewares ─────────────────────────────────────────────────────────────
 
@@ -522,8 +530,8 @@ export interface RouteManifests {
   readonly certificate?: ICertificate;
   /** In the order Traefik runs them. */
   readonly middlewares: readonly MiddlewareEntry[];
-  /** Where basicAuth's Secret goes; its `users` value is a secret, supplied by the component. */
-  readonly basicAuthSecret?: { readonly name: string; readonly namespace: string; readonly key: string };
+  /** basicAuth's Secret without its data: the `key` value is a Pulumi secret, supplied by the component. */
+  readonly basicAuthSecret?: { readonly manifest: ISecret; readonly key: string };
   readonly externalService?: IService;
   readonly endpoints?: IEndpoints;
   readonly serversTransport?: IServersTransport;
@@ -555,7 +563,7 @@ export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests 
     ingresses: isRoute ? [] : ingressManifests(app, entry),
     ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), certificate: certificateManifest(app) } : {}),
     middlewares: middlewareKinds(app).map((kind) => middlewareEntry(app, kind, entry)),
-    ...(app.middlewares?.basicAuth ? { basicAuthSecret: { name: basicAuthSecretName(app), namespace: app.namespace, key: BASIC_AUTH_USERS_KEY } } : {}),
+    ...(app.middlewares?.basicAuth ? { basicAuthSecret: basicAuthSecret(app) } : {}),
     ...(external ? { externalService: externalServiceManifest(app) } : {}),
     ...(endpoints ? { endpoints } : {}),
     ...(serversTransport ? { serversTransport } : {}),

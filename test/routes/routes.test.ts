@@ -216,7 +216,10 @@ describe("IngressRoutes", () => {
 
   it("protects the admin app with basic auth from an Opaque Secret's users key, dropping the header before the app", () => {
     const m = routeManifests(appNamed("traefik-admin"), deployment);
-    assert.deepStrictEqual(m.basicAuthSecret, { name: "traefik-admin-basic-auth-users", namespace: "apps", key: "users" });
+    assert.deepStrictEqual(m.basicAuthSecret, {
+      manifest: { apiVersion: "v1", kind: "Secret", metadata: { name: "traefik-admin-basic-auth-users", namespace: "apps", labels: LABELS("traefik-admin") }, type: "Opaque" },
+      key: "users",
+    });
     assert.deepStrictEqual(m.middlewares.map((x) => [x.kind, x.manifest.spec]), [
       ["security-headers", { headers: { stsSeconds: 31_536_000, stsIncludeSubdomains: true, frameDeny: true, contentTypeNosniff: true, referrerPolicy: "strict-origin-when-cross-origin" } }],
       ["basic-auth", { basicAuth: { secret: "traefik-admin-basic-auth-users", removeHeader: true } }],
