@@ -70,8 +70,7 @@ export function credentialsInKubernetesSecrets(level: Level = "mandatory"): Home
 
       const secrets = ofType(resources, TYPES.secret);
       const checkValues = secretsVisible(args);
-      const byKey = new Map<string, SecretUse[]>();
-      for (const use of uses) byKey.set(`${use.namespace}/${use.name}/${use.key}`, [...(byKey.get(`${use.namespace}/${use.name}/${use.key}`) ?? []), use]);
+      const byKey = Map.groupBy(uses, (use) => `${use.namespace}/${use.name}/${use.key}`);
       for (const group of byKey.values()) {
         const { namespace, name, key } = group[0]!;
         const readers = group.map((u) => u.what).join(", ");

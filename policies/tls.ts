@@ -70,8 +70,7 @@ export function ingressTlsIssued(level: Level = "mandatory"): HomelabPolicy {
     level,
     check: (resources, report) => {
       const sources = tlsSources(resources);
-      const bySecret = new Map<string, TlsSource[]>();
-      for (const s of sources) bySecret.set(`${s.namespace}/${s.secretName}`, [...(bySecret.get(`${s.namespace}/${s.secretName}`) ?? []), s]);
+      const bySecret = Map.groupBy(sources, (s) => `${s.namespace}/${s.secretName}`);
       for (const [secret, issuing] of bySecret) {
         if (issuing.length < 2) continue;
         report(issuing[1]!.resource, `TLS secret ${secret} is issued by ${issuing.length} sources (${issuing.map((s) => describeObject(s.resource.props)).join(", ")}): cert-manager names the Certificate after the secret and refuses to update one another object owns, so only the first wins; annotate one Ingress (or create one Certificate) per secret.`);

@@ -31,6 +31,8 @@ export const traefikReleases = (resources: readonly PolicyResource[]): PolicyRes
 
 export const isHostNetwork = (values: Obj): boolean => values.hostNetwork === true;
 const workloadKind = (values: Obj): string => str(obj(values.deployment).kind) || "Deployment";
+/** The chart's Deployment replicas (its default is 1). */
+const replicasOf = (values: Obj): number => Number(obj(values.deployment).replicas ?? 1);
 
 /** The chart's entry points with its defaults underneath the release's overrides. */
 const CHART_PORTS: Readonly<Record<string, number>> = { traefik: 8080, web: 8000, websecure: 8443, metrics: 9100 };
@@ -284,7 +286,7 @@ export function traefikControlPlanePlacement(level: Level = "mandatory"): Homela
           report(r, `${what}: ${why}, but Traefik is not on the host network, so nothing listens on the VIP's :80/:443; set hostNetwork: true.`);
         }
         const kind = workloadKind(values);
-        const replicas = Number(obj(values.deployment).replicas ?? 1);
+        const replicas = replicasOf(values);
         if (kind !== "DaemonSet" && planes > 1 && replicas < planes) {
           report(r, `${what}: ${why}, but ${replicas} Traefik replica(s) cover ${planes} control planes: whenever Talos moves the VIP to a control plane without Traefik, :80/:443 on the VIP answer nothing; set deployment.kind: DaemonSet so every control plane runs one.`);
         }
@@ -307,7 +309,7 @@ function traefikPodCount(values: Obj, controlPlanes: number): { readonly pods?: 
       : { what: "a DaemonSet (one pod per node)" };
   }
   if (obj(values.autoscaling).enabled === true) return { what: "an autoscaled Deployment" };
-  const replicas = Number(obj(values.deployment).replicas ?? 1);
+  const replicas = replicasOf(values);
   return { pods: replicas, what: `${replicas} replicas` };
 }
 
@@ -417,7 +419,7 @@ export function traefikDeploymentAvailability(level: Level = "mandatory"): Homel
         const values = valuesOf(r);
         if (isHostNetwork(values) || workloadKind(values) !== "Deployment") return;
         const what = describeRelease(r);
-        const replicas = Number(obj(values.deployment).replicas ?? 1);
+        const replicas = replicasOf(values);
         if (replicas < 2) report(r, `${what} runs ${replicas} replica: every rollout or node drain interrupts all routes; set deployment.replicas to 2 or more.`);
         const spread = arr(values.topologySpreadConstraints).length > 0 || Object.keys(obj(obj(values.affinity).podAntiAffinity)).length > 0;
         if (replicas >= 2 && !spread) report(r, `${what} does not spread its replicas across nodes: both may land on one node and fail together; add a topologySpreadConstraint on kubernetes.io/hostname.`);
@@ -434,8 +436,7 @@ export function ingressClassUnique(level: Level = "mandatory"): HomelabPolicy {
     level,
     check: (resources, report) => {
       const classes = ingressClasses(resources);
-      const byName = new Map<string, IngressClassView[]>();
-      for (const c of classes.filter((x) => x.name)) byName.set(c.name!, [...(byName.get(c.name!) ?? []), c]);
+      const byName = Map.groupBy(classes.filter((x) => x.name), (c) => c.name!);
       for (const [name, list] of byName) {
         for (const dup of list.slice(1)) {
           report(dup.source, `IngressClass ${name} is created ${list.length} times (${list.map((c) => (c.source.type === TYPES.release ? describeRelease(c.source) : `IngressClass ${name}`)).join(", ")}): the second apply fails or fights over the object; keep the one the Traefik chart creates (ingressClass.enabled) and delete the other.`);
