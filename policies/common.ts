@@ -164,6 +164,22 @@ export function metaOf(props: Obj): Meta {
   };
 }
 
+/**
+ * `<namespace>/<service>` of every backend a route resource sends traffic to:
+ * an Ingress's paths and default backend, or an IngressRoute's services (in
+ * the namespace they name, else the route's).
+ */
+export function routeBackends(route: PolicyResource): string[] {
+  const ns = metaOf(route.props).namespace;
+  const spec = obj(route.props.spec);
+  if (route.type === TYPES.ingress) {
+    const paths = arr(spec.rules).flatMap((rule) => arr(obj(obj(rule).http).paths));
+    const services = [...paths.map((p) => str(obj(obj(obj(p).backend).service).name)), str(obj(obj(spec.defaultBackend).service).name)].filter(Boolean);
+    return services.map((s) => `${ns}/${s}`);
+  }
+  return arr(spec.routes).flatMap((r) => arr(obj(r).services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}`));
+}
+
 /** `Kind namespace/name` (or `Kind name` when cluster-scoped), the way an operator names an object. */
 export function describeObject(props: Obj): string {
   const m = metaOf(props);

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  PATH_MATCH, HOST_MATCH, TYPES, labelsMatch, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
+  PATH_MATCH, HOST_MATCH, TYPES, routeBackends, labelsMatch, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { cidrWithin, cidrsOverlap, isRange } from "./net.ts";
@@ -18,10 +18,7 @@ export interface RouteEntry {
   readonly host: string;
   readonly path: string;
   readonly pathType: string;
-  /** `<namespace>/<service>` the route sends traffic to. */
-  readonly services: readonly string[];
 }
-
 
 /** Every host + path the stack routes, from Ingress rules and IngressRoute matches. */
 function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
@@ -31,8 +28,7 @@ function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
     for (const rule of arr(obj(ing.props.spec).rules).map(obj)) {
       const host = str(rule.host);
       for (const p of arr(obj(rule.http).paths).map(obj)) {
-        const service = str(obj(obj(p.backend).service).name);
-        entries.push({ resource: ing, namespace: ns, host, path: str(p.path) || "/", pathType: str(p.pathType) || "Prefix", services: service ? [`${ns}/${service}`] : [] });
+        entries.push({ resource: ing, namespace: ns, host, path: str(p.path) || "/", pathType: str(p.pathType) || "Prefix" });
       }
     }
   });
@@ -41,9 +37,8 @@ function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
     for (const route of arr(obj(ir.props.spec).routes).map(obj)) {
       const match = str(route.match);
       const path = PATH_MATCH.exec(match);
-      const services = arr(route.services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}`);
       for (const [, host] of match.matchAll(HOST_MATCH)) {
-        entries.push({ resource: ir, namespace: ns, host: host!, path: path?.[2] ?? "/", pathType: path?.[1] === "Path" ? "Exact" : "Prefix", services });
+        entries.push({ resource: ir, namespace: ns, host: host!, path: path?.[2] ?? "/", pathType: path?.[1] === "Path" ? "Exact" : "Prefix" });
       }
     }
   });
@@ -157,12 +152,12 @@ function podBackedRouteNamespaces(resources: readonly PolicyResource[]): Map<str
     .filter((s) => str(obj(s.props.spec).type) === "ExternalName" || Object.keys(obj(obj(s.props.spec).selector)).length === 0)
     .map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`));
   const namespaces = new Map<string, PolicyResource>();
-  for (const e of routeEntries(resources)) {
-    for (const svc of e.services.filter((s) => !external.has(s))) {
+  eachKnown([...ofType(resources, TYPES.ingress), ...ofType(resources, TYPES.ingressRoute)], (route) => {
+    for (const svc of routeBackends(route).filter((s) => !external.has(s))) {
       const ns = svc.split("/")[0]!;
-      if (!namespaces.has(ns)) namespaces.set(ns, e.resource);
+      if (!namespaces.has(ns)) namespaces.set(ns, route);
     }
-  }
+  });
   return namespaces;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  POD_SECURITY_ENFORCE, TYPES, arr, describeRelease, eachKnown, metaOf, namespacesByName, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
+  POD_SECURITY_ENFORCE, TYPES, routeBackends, arr, describeRelease, eachKnown, metaOf, namespacesByName, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { withinAny } from "./net.ts";
@@ -455,19 +455,6 @@ function externalNameServices(resources: readonly PolicyResource[]): Set<string>
   return new Set(ofType(resources, TYPES.service).filter((s) => str(obj(s.props.spec).type) === "ExternalName").map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`));
 }
 
-function ingressBackends(ing: PolicyResource): string[] {
-  const ns = metaOf(ing.props).namespace;
-  const spec = obj(ing.props.spec);
-  const paths = arr(spec.rules).flatMap((rule) => arr(obj(obj(rule).http).paths));
-  const services = [...paths.map((p) => str(obj(obj(obj(p).backend).service).name)), str(obj(obj(spec.defaultBackend).service).name)].filter(Boolean);
-  return services.map((s) => `${ns}/${s}`);
-}
-
-function ingressRouteBackends(ir: PolicyResource): string[] {
-  const ns = metaOf(ir.props).namespace;
-  return arr(obj(ir.props.spec).routes).flatMap((route) => arr(obj(route).services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}`));
-}
-
 export function traefikProvidersMatchRoutes(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "traefik-providers-match-routes",
@@ -479,8 +466,8 @@ export function traefikProvidersMatchRoutes(level: Level = "mandatory"): Homelab
       const ingresses = ofType(resources, TYPES.ingress);
       const crs = resources.filter((r) => r.type.startsWith("kubernetes:traefik.io/"));
       const external = externalNameServices(resources);
-      const ingressToExternal = ingresses.some((i) => ingressBackends(i).some((b) => external.has(b)));
-      const routeToExternal = ofType(resources, TYPES.ingressRoute).some((i) => ingressRouteBackends(i).some((b) => external.has(b)));
+      const ingressToExternal = ingresses.some((i) => routeBackends(i).some((b) => external.has(b)));
+      const routeToExternal = ofType(resources, TYPES.ingressRoute).some((i) => routeBackends(i).some((b) => external.has(b)));
       eachKnown(releases, (r) => {
         const providers = obj(valuesOf(r).providers);
         const ingress = obj(providers.kubernetesIngress);
