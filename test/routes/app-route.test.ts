@@ -76,38 +76,43 @@ describe("AppRoute under mocks", () => {
   const childrenOf = (app: string) => run.resources.filter((r) => r.parent === `${T.route}::${app}`);
 
   it("names every child after its app and role, never a position", () => {
-    assert.deepStrictEqual(childrenOf("immich").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "DnsRecord immich-dns-photos.example.com-203.0.113.10",
-      "Ingress immich-ingress-api",
-      "Ingress immich-ingress-root",
-      "Middleware immich-middleware-security-headers",
-    ]);
-    assert.deepStrictEqual(childrenOf("traefik-admin").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "Certificate traefik-admin-certificate",
-      "DnsRecord traefik-admin-dns-admin.example.com-203.0.113.10",
-      "IngressRoute traefik-admin-ingressroute",
-      "Middleware traefik-admin-middleware-basic-auth",
-      "Middleware traefik-admin-middleware-security-headers",
-      "Secret traefik-admin-basic-auth",
-    ]);
-    assert.deepStrictEqual(childrenOf("proxmox").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "DnsRecord proxmox-dns-pve.example.com-10.0.10.240",
-      "Ingress proxmox-ingress-root",
-      "Middleware proxmox-middleware-ip-allow-list",
-      "ServersTransport proxmox-serverstransport",
-      "Service proxmox-service",
-    ]);
-    assert.deepStrictEqual(childrenOf("nas").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "DnsRecord nas-dns-nas.example.com-10.0.10.240",
-      "Endpoints nas-endpoints",
-      "Ingress nas-ingress-root",
-      "Service nas-service",
-    ]);
-    assert.deepStrictEqual(childrenOf("home-assistant").map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "DnsRecord home-assistant-dns-home.example.com-203.0.113.10",
-      "Ingress home-assistant-ingress-root",
-      "Middleware home-assistant-middleware-ip-allow-list",
-    ]);
+    const expected: Record<string, string[]> = {
+      immich: [
+        "DnsRecord immich-dns-photos.example.com-203.0.113.10",
+        "Ingress immich-ingress-api",
+        "Ingress immich-ingress-root",
+        "Middleware immich-middleware-security-headers",
+      ],
+      "traefik-admin": [
+        "Certificate traefik-admin-certificate",
+        "DnsRecord traefik-admin-dns-admin.example.com-203.0.113.10",
+        "IngressRoute traefik-admin-ingressroute",
+        "Middleware traefik-admin-middleware-basic-auth",
+        "Middleware traefik-admin-middleware-security-headers",
+        "Secret traefik-admin-basic-auth",
+      ],
+      proxmox: [
+        "DnsRecord proxmox-dns-pve.example.com-10.0.10.240",
+        "Ingress proxmox-ingress-root",
+        "Middleware proxmox-middleware-ip-allow-list",
+        "ServersTransport proxmox-serverstransport",
+        "Service proxmox-service",
+      ],
+      nas: [
+        "DnsRecord nas-dns-nas.example.com-10.0.10.240",
+        "Endpoints nas-endpoints",
+        "Ingress nas-ingress-root",
+        "Service nas-service",
+      ],
+      "home-assistant": [
+        "DnsRecord home-assistant-dns-home.example.com-203.0.113.10",
+        "Ingress home-assistant-ingress-root",
+        "Middleware home-assistant-middleware-ip-allow-list",
+      ],
+    };
+    for (const [app, children] of Object.entries(expected)) {
+      assert.deepStrictEqual(childrenOf(app).map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), children, app);
+    }
   });
 
   it("registers routes after Traefik, the issuers and their middlewares", () => {
