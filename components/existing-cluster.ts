@@ -27,7 +27,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     this.spec = args.cluster;
     this.kubeconfig = pulumi.secret(args.kubeconfig);
     this.apiEndpoint = pulumi.unsecret(this.kubeconfig.apply((raw) => kubeconfigServer(raw) ?? `(no cluster server found in ${key})`));
-    this.provider = new Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
+    this.provider = new Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, clusterIdentifier: args.cluster.name }, { parent: this });
     this.registerOutputs({ kubeconfig: this.kubeconfig, apiEndpoint: this.apiEndpoint });
   }
 }

@@ -65,7 +65,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       platform: TALOS_PLATFORM,
       architecture: TALOS_ARCHITECTURE,
     }, parent);
-    const download = pulumi.all([image.urls, schematic.id]).apply(([urls, id]) => imageDownload(urls.diskImage, cluster.talos.version, id));
+    const download = pulumi.all([image.urls, schematic.id]).apply(([urls, id]) => imageDownload({ stack: pulumi.getStack(), cluster: cluster.name }, urls.diskImage, cluster.talos.version, id));
     const images = new Map(imageHosts(cluster).map((host) => [host, new File(`${name}-image-${host}`, {
       nodeName: host,
       datastoreId: cluster.talos.imageDatastore,
@@ -147,7 +147,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
     // Every Kubernetes resource waits for the health check, and with it for the bootstrap and
     // every node's configuration (the invoke's dependencies travel with its result).
     const healthyKubeconfig = pulumi.secret(pulumi.all([health.id, kubeconfig.kubeconfigRaw]).apply(([, raw]) => raw));
-    this.provider = new Provider(`${name}-k8s`, { kubeconfig: healthyKubeconfig }, parent);
+    this.provider = new Provider(`${name}-k8s`, { kubeconfig: healthyKubeconfig, clusterIdentifier: cluster.name }, parent);
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig, apiEndpoint: this.apiEndpoint });
   }

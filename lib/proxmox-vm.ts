@@ -16,6 +16,12 @@ export function imageHosts(cluster: TalosClusterSpec): string[] {
   return [...new Set(cluster.nodes.map((n) => n.proxmoxNode))].sort();
 }
 
+/** Pulumi stack names and cluster names both use only letters, digits, `-`, `_` and `.`, all valid in a Proxmox volume name. */
+export interface ImageOwner {
+  readonly stack: string;
+  readonly cluster: string;
+}
+
 export interface ImageDownload {
   readonly url: string;
   readonly fileName: string;
@@ -29,13 +35,18 @@ export interface ImageDownload {
  * (it stores only used blocks, so it is far smaller than the uncompressed
  * `.raw`). The file name carries version and schematic so a new image is a new
  * file; `import` content accepts only `.qcow2`, `.raw`, `.vmdk` and `.ova` names.
+ * It also carries the owning stack and cluster: a datastore shared by two stacks
+ * would otherwise refuse the second download ("file already exists"), and
+ * destroying one stack would delete the image the other's state still owns.
+ * Renaming the file of a running cluster replaces only the download: the VMs
+ * ignore their disk's image reference (VM_IGNORE_CHANGES).
  */
-export function imageDownload(diskImageUrl: string, talosVersion: string, schematicId: string): ImageDownload {
+export function imageDownload(owner: ImageOwner, diskImageUrl: string, talosVersion: string, schematicId: string): ImageDownload {
   const match = /^(.*)\.raw(?:\.(?:xz|zst|gz))?$/.exec(diskImageUrl);
   if (!match) throw new Error(`unexpected Talos disk image URL ${diskImageUrl}: expected <…>.raw, .raw.xz, .raw.zst or .raw.gz`);
   return {
     url: `${match[1]}.qcow2`,
-    fileName: `talos-${talosVersion}-${schematicId.slice(0, 12)}-${TALOS_PLATFORM}-${TALOS_ARCHITECTURE}.qcow2`,
+    fileName: `talos-${owner.stack}-${owner.cluster}-${talosVersion}-${schematicId.slice(0, 12)}-${TALOS_PLATFORM}-${TALOS_ARCHITECTURE}.qcow2`,
   };
 }
 
@@ -64,7 +75,13 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVol
     scsiHardware: "virtio-scsi-single",
     operatingSystem: { type: "l26" },
     // Without the guest agent extension Proxmox would wait for an agent that never answers.
-    agent: { enabled: hasQemuGuestAgent(cluster), trim: true },
+    // The program never reads the addresses the agent reports (every node's address is
+    // static config), so the provider must not wait up to 15 minutes per VM for them.
+    agent: { enabled: hasQemuGuestAgent(cluster), trim: true, waitForIp: { disabled: true } },
+    // Left unset, the provider attaches the host's physical drive, and Proxmox refuses to
+    // migrate a VM with a local CD-ROM. ide3 is the provider's default slot, so VMs created
+    // before this setting see only the drive being emptied, an in-place update.
+    cdrom: { fileId: "none", interface: "ide3" },
     cpu: { cores: node.cores, sockets: node.sockets, type: node.cpuType },
     // Talos does not support memory hotplug or ballooning: a fixed size.
     memory: { dedicated: node.memory, floating: 0 },
@@ -100,5 +117,6 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVol
  * `importFrom` only seeds a new disk, so ignoring it keeps plans quiet; `fileId`
  * forces a rebuild, and VMs created before the switch to `importFrom` still
  * carry one in their state, so a change to it must stay ignored as well.
+ * The CD-ROM is not ignored: it is set explicitly (see talosVmArgs) so a VM can migrate.
  */
-export const VM_IGNORE_CHANGES = ["disks[0].importFrom", "disks[0].fileId", "cdrom"] as const;
+export const VM_IGNORE_CHANGES = ["disks[0].importFrom", "disks[0].fileId"] as const;

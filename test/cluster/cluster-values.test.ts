@@ -173,11 +173,23 @@ describe("Talos image", () => {
   it("downloads the factory's uncompressed qcow2 (Proxmox decompresses no import content), named by version and schematic with an extension import content accepts", () => {
     const schematic = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
     const base = `https://factory.talos.dev/image/${schematic}/v1.13.9`;
-    const expected = { url: `${base}/nocloud-amd64.qcow2`, fileName: "talos-v1.13.9-376567988ad3-nocloud-amd64.qcow2" };
+    const owner = { stack: "homelab", cluster: "lab" };
+    const expected = { url: `${base}/nocloud-amd64.qcow2`, fileName: "talos-homelab-lab-v1.13.9-376567988ad3-nocloud-amd64.qcow2" };
     for (const diskImage of ["nocloud-amd64.raw.zst", "nocloud-amd64.raw.xz", "nocloud-amd64.raw"]) {
-      assert.deepEqual(imageDownload(`${base}/${diskImage}`, "v1.13.9", schematic), expected, diskImage);
+      assert.deepEqual(imageDownload(owner, `${base}/${diskImage}`, "v1.13.9", schematic), expected, diskImage);
     }
-    assert.throws(() => imageDownload("https://factory.talos.dev/image/x/v1.13.9/nocloud-amd64.iso", "v1.13.9", "x"), /unexpected Talos disk image URL/);
+    assert.throws(() => imageDownload(owner, "https://factory.talos.dev/image/x/v1.13.9/nocloud-amd64.iso", "v1.13.9", "x"), /unexpected Talos disk image URL/);
+  });
+
+  it("names the image after its stack and cluster, so two stacks sharing a datastore never claim (or delete) one file", () => {
+    const url = "https://factory.talos.dev/image/abc/v1.13.9/nocloud-amd64.raw.zst";
+    const names = [{ stack: "homelab", cluster: "lab" }, { stack: "edge", cluster: "lab" }, { stack: "homelab", cluster: "lab2" }]
+      .map((owner) => imageDownload(owner, url, "v1.13.9", "abc").fileName);
+    assert.deepEqual(names, [
+      "talos-homelab-lab-v1.13.9-abc-nocloud-amd64.qcow2",
+      "talos-edge-lab-v1.13.9-abc-nocloud-amd64.qcow2",
+      "talos-homelab-lab2-v1.13.9-abc-nocloud-amd64.qcow2",
+    ]);
   });
 
   it("downloads the image once per Proxmox node that hosts a VM", () => {
@@ -201,7 +213,8 @@ describe("Talos VM", () => {
       bios: "seabios",
       scsiHardware: "virtio-scsi-single",
       operatingSystem: { type: "l26" },
-      agent: { enabled: true, trim: true },
+      agent: { enabled: true, trim: true, waitForIp: { disabled: true } },
+      cdrom: { fileId: "none", interface: "ide3" },
       cpu: { cores: 2, sockets: 1, type: "host" },
       memory: { dedicated: 4096, floating: 0 },
       disks: [{ interface: "scsi0", datastoreId: "local-lvm", importFrom: "local:import/talos.qcow2", fileFormat: "raw", size: 32, iothread: true, discard: "on", ssd: true }],
@@ -223,7 +236,7 @@ describe("Talos VM", () => {
 
   it("disables the QEMU agent when the image lacks the guest agent extension (Proxmox would wait for it forever)", () => {
     const cluster = talosCluster({ talos: { extensions: [] } });
-    assert.deepEqual(talosVmArgs(cluster, node(cluster, "cp1"), "img").agent, { enabled: false, trim: true });
+    assert.deepEqual(talosVmArgs(cluster, node(cluster, "cp1"), "img").agent, { enabled: false, trim: true, waitForIp: { disabled: true } });
   });
 });
 

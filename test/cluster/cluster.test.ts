@@ -29,7 +29,7 @@ const TOKENS = {
 /** The mocks answer a schematic with the id the Image Factory gives the default guest-agent schematic. */
 const SCHEMATIC_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
 /** The volume id the provider gives the downloaded image (`<datastore>:import/<file>`), which the disks import from. */
-const IMAGE_VOLUME = "local:import/talos-v1.13.9-376567988ad3-nocloud-amd64.qcow2";
+const IMAGE_VOLUME = "local:import/talos-homelab-lab-v1.13.9-376567988ad3-nocloud-amd64.qcow2";
 
 const K3S_KUBECONFIG = [
   "apiVersion: v1",
@@ -134,7 +134,18 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       ipConfigs: [{ ipv4: { address: "10.0.10.22/24", gateway: "10.0.10.1" } }],
       dns: { servers: ["10.0.10.1", "1.1.1.1"] },
     });
-    assert.deepEqual([worker2.agent, worker2.operatingSystem, worker2.onBoot], [{ enabled: true, trim: true }, { type: "l26" }, true]);
+    assert.deepEqual([worker2.operatingSystem, worker2.onBoot], [{ type: "l26" }, true]);
+  });
+
+  it("never lets the provider wait for the guest agent to report an address the program does not read", () => {
+    for (const vm of ofType(run, TOKENS.vm)) assert.deepEqual(vm.inputs.agent, { enabled: true, trim: true, waitForIp: { disabled: true } }, vm.name);
+  });
+
+  it("gives every VM an empty CD-ROM slot instead of the host's physical drive, which Proxmox refuses to migrate", () => {
+    for (const vm of ofType(run, TOKENS.vm)) {
+      assert.deepEqual(vm.inputs.cdrom, { fileId: "none", interface: "ide3" }, vm.name);
+      assert.equal(vm.inputs.migrate, true, vm.name);
+    }
   });
 
   it("imports each VM's system disk through the Proxmox API from the image on its own host (importFrom, never the SSH-only fileId)", () => {
@@ -151,10 +162,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     assert.deepEqual([imageOf("cluster-cp1-vm"), imageOf("cluster-worker2-vm")], [[`${TOKENS.image}::cluster-image-pve1`], [`${TOKENS.image}::cluster-image-pve2`]]);
   });
 
-  it("protects every VM and ignores image changes, so a Talos or schematic bump never replaces one", () => {
+  it("protects every VM and ignores image changes (and only those), so a Talos or schematic bump never replaces one while a CD-ROM fix still applies", () => {
     for (const vm of ofType(run, TOKENS.vm)) {
       assert.equal(vm.options.protect, true, vm.name);
-      assert.deepEqual(vm.options.ignoreChanges, ["cdrom", "disks[0].fileId", "disks[0].importFrom"], vm.name);
+      assert.deepEqual(vm.options.ignoreChanges, ["disks[0].fileId", "disks[0].importFrom"], vm.name);
     }
   });
 
@@ -166,7 +177,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       datastoreId: "local",
       contentType: "import",
       url: `https://factory.talos.dev/image/${SCHEMATIC_ID}/v1.13.9/nocloud-amd64.qcow2`,
-      fileName: "talos-v1.13.9-376567988ad3-nocloud-amd64.qcow2",
+      fileName: "talos-homelab-lab-v1.13.9-376567988ad3-nocloud-amd64.qcow2",
       overwrite: false,
     });
   });
@@ -273,6 +284,9 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   it("builds the Kubernetes provider from the secret kubeconfig gated on the health check, which waits for the bootstrap and every node's configuration", () => {
     const provider = findResource(run, TOKENS.k8sProvider, "cluster-k8s");
     assert.equal(provider.inputs.kubeconfig, "[secret]");
+    // An unknown kubeconfig (renewal window, a node being added) would otherwise show the
+    // provider and everything under it as replaced in the preview.
+    assert.equal(provider.inputs.clusterIdentifier, "lab");
     // The provider names none of these itself: they reach it through the health result's
     // dependencies (its explicit dependsOn, and the secrets its client configuration comes from).
     assert.deepEqual(provider.options.dependsOn, [
@@ -341,7 +355,7 @@ describe("ExistingCluster", () => {
       ["homelab:cluster:ExistingCluster", "cluster", undefined],
       [TOKENS.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
     ]);
-    assert.equal(findResource(run, TOKENS.k8sProvider, "cluster-k8s").inputs.kubeconfig, "[secret]");
+    assert.deepEqual(findResource(run, TOKENS.k8sProvider, "cluster-k8s").inputs, { kubeconfig: "[secret]", clusterIdentifier: "k3s" });
   });
 
   it("keeps the kubeconfig secret, has no talosconfig, and reports the kubeconfig's API server", async () => {

@@ -70,6 +70,11 @@ describe("platform components, placement deployment (homelab stack)", () => {
       createNamespace: r.inputs.createNamespace,
       provider: r.options.provider,
     }));
+    // Helm's 300 s default is too short for a first install on fresh nodes, and without atomic a
+    // failed upgrade leaves the release failed with the half-applied chart running.
+    for (const r of ofType(run, T.release)) {
+      assert.deepStrictEqual([r.inputs.timeout, r.inputs.atomic, r.inputs.cleanupOnFail], [600, true, true], r.name);
+    }
     assert.deepStrictEqual(releases, [
       { resource: "cert-manager-release", name: "cert-manager", chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io", namespace: "cert-manager", createNamespace: false, provider: "pulumi:providers:kubernetes::k8s" },
       { resource: "metallb-release", name: "metallb", chart: "metallb", version: "0.16.1", repo: "https://metallb.github.io/metallb", namespace: "metallb-system", createNamespace: false, provider: "pulumi:providers:kubernetes::k8s" },
