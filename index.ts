@@ -25,3 +25,4 @@ export const nodes = platform.nodes;
 export const ingress = platform.ingress;
 export const issuers = platform.issuers;
 export const routes = platform.routes;
+export const etcdBackupLifecycle = platform.etcdBackupLifecycle;

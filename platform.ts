@@ -13,6 +13,7 @@ import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { cloudflareRanges, needsCloudflareRanges, zoneId } from "./components/cloudflare.ts";
+import { EtcdBackup } from "./components/etcd-backup.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -22,6 +23,8 @@ export interface PlatformOutputs {
   readonly ingress: { readonly className: string; readonly placement: string; readonly addresses: readonly string[] };
   readonly issuers: readonly string[];
   readonly routes: Readonly<Record<string, readonly string[]>>;
+  /** The S3 lifecycle configuration that expires etcd snapshots, when backups are configured. */
+  readonly etcdBackupLifecycle?: string;
 }
 
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
@@ -51,6 +54,15 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   }, k8s);
   const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
   const zone = zoneId(config.dns);
+  const spec = config.cluster;
+  const etcdBackup = spec.provider === "talos" && spec.backup
+    ? new EtcdBackup("etcd-backup", {
+      backup: spec.backup,
+      clusterName: spec.name,
+      accessKeyId: secrets.homelab(spec.backup.s3.accessKeyIdSecret),
+      secretAccessKey: secrets.homelab(spec.backup.s3.secretAccessKeySecret),
+    }, k8s)
+    : undefined;
 
   for (const app of config.apps) {
     new AppRoute(app.name, {
@@ -72,6 +84,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     ingress: { className: traefik.entry.className, placement: traefik.entry.placement, addresses: traefik.entry.addresses },
     issuers: certManager.issuers.names,
     routes: Object.fromEntries(config.apps.map((a) => [a.name, a.hosts])),
+    ...(etcdBackup ? { etcdBackupLifecycle: etcdBackup.lifecycle } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
 import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
-import { controlPlanes, type TalosClusterSpec } from "../config/resolve.ts";
+import { activeNodes, controlPlanes, type TalosClusterSpec } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
 import type { ClusterAccess } from "./cluster.ts";
 import {
@@ -38,6 +38,8 @@ import {
   talosNodePatches,
 } from "../lib/talos-patches.ts";
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
+import { etcdBackupRolePatches } from "../lib/etcd-backup.ts";
+import { retirementOf } from "../lib/node-lifecycle.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
 const KUBECONFIG_RENEWAL = "720h";
@@ -78,10 +80,12 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
 
     // Protected like the secrets: a VM's disk is the node's etcd member and data.
     // Removing a node is deliberate: `pulumi state unprotect` its VM first.
+    // A retiring node's VM is unprotected first (cluster.nodes.<name>.retire), so the
+    // deploy that then drops the node from the config can delete it.
     const vms = new Map(cluster.nodes.map((node) => [node.name, new VmLegacy(
       `${name}-${node.name}-vm`,
       talosVmArgs(cluster, node, images.get(node.proxmoxNode)!.id),
-      { ...parent, protect: true, ignoreChanges: [...VM_IGNORE_CHANGES] },
+      { ...parent, protect: !node.retire, ignoreChanges: [...VM_IGNORE_CHANGES] },
     )]));
 
     // Losing the machine secrets loses the cluster: every node's identity and the etcd/Kubernetes CAs.
@@ -94,7 +98,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       clusterEndpoint: endpoint,
       machineSecrets,
       machineType: role,
-      configPatches: patchesYaml(rolePatches(cluster, role)),
+      configPatches: patchesYaml([...rolePatches(cluster, role), ...etcdBackupRolePatches(cluster, role)]),
       talosVersion: cluster.talos.version,
       ...(cluster.talos.kubernetesVersion ? { kubernetesVersion: cluster.talos.kubernetesVersion } : {}),
       docs: false,
@@ -108,6 +112,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       clientConfiguration,
       machineConfigurationInput: configs[node.role],
       configPatches: image.urls.apply((urls) => patchesYaml(talosNodePatches(cluster, node, urls.installer))),
+      ...retirementOf(node),
     }, { ...parent, dependsOn: [vms.get(node.name)!] })]));
 
     const first = bootstrapNode(cluster);
@@ -115,7 +120,13 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       node: first.ip,
       endpoint: first.ip,
       clientConfiguration,
-    }, { ...parent, dependsOn: [applies.get(first.name)!] });
+    }, {
+      ...parent,
+      dependsOn: [applies.get(first.name)!],
+      // etcd is bootstrapped once, at creation: moving cluster.bootstrapNode later must
+      // not bootstrap a second, empty etcd (Talos refuses it on a node that has data).
+      ignoreChanges: ["node", "endpoint"],
+    });
 
     const kubeconfig = new Kubeconfig(`${name}-kubeconfig`, {
       node: first.ip,
@@ -128,11 +139,13 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
     // minutes later: waiting for a healthy cluster keeps the first Kubernetes resources of a
     // fresh cluster from failing with "cluster unreachable". Endpoints are the control planes'
     // own addresses; the VIP is itself one of the things being waited for.
+    // Retiring nodes are left out: a dead one would never report healthy.
+    const staying = activeNodes(cluster.nodes);
     const health = getClusterHealthOutput({
       clientConfiguration,
       endpoints: talosEndpoints(cluster),
-      controlPlaneNodes: controlPlanes(cluster).map((n) => n.ip),
-      workerNodes: cluster.nodes.filter((n) => n.role === "worker").map((n) => n.ip),
+      controlPlaneNodes: controlPlanes({ nodes: staying }).map((n) => n.ip),
+      workerNodes: staying.filter((n) => n.role === "worker").map((n) => n.ip),
     }, { ...parent, dependsOn: [bootstrap, ...applies.values()] });
 
     this.spec = cluster;
@@ -142,7 +155,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       clusterName: cluster.name,
       clientConfiguration,
       endpoints: talosEndpoints(cluster),
-      nodes: cluster.nodes.map((n) => n.ip),
+      nodes: staying.map((n) => n.ip),
     }, parent).talosConfig);
     // Every Kubernetes resource waits for the health check, and with it for the bootstrap and
     // every node's configuration (the invoke's dependencies travel with its result).

@@ -31,6 +31,19 @@ export const DEFAULTS = {
     bridge: "vmbr0",
   },
   nameservers: ["1.1.1.1", "9.9.9.9"],
+  backup: {
+    /**
+     * Sidero's talos-backup, the newest release (v0.1.0-beta.3, 2025-02-10). Tag
+     * only: its digest could not be read from ghcr.io where this was written.
+     */
+    image: "ghcr.io/siderolabs/talos-backup:v0.1.0-beta.3",
+    /** Four snapshots a day, off the hour most CronJobs pick. */
+    schedule: "30 */6 * * *",
+    retentionDays: 30,
+    region: "us-east-1",
+    accessKeyIdSecret: "etcdBackupAccessKeyId",
+    secretAccessKeySecret: "etcdBackupSecretAccessKey",
+  },
   charts: {
     traefik: { chart: "traefik", version: "41.3.0", repository: "https://traefik.github.io/charts" },
     metallb: { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" },

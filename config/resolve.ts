@@ -4,7 +4,7 @@
  * applied. Derived values are computed here and nowhere else.
  */
 import { DEFAULTS } from "./defaults.ts";
-import type { AppConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
+import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
 import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
 
 export interface ClusterNode {
@@ -28,6 +28,25 @@ export interface TalosNode extends ClusterNode {
   readonly diskInterface: string;
   readonly bridge: string;
   readonly vlan?: number;
+  /** Set while the node is being removed (schema: cluster.nodes.<name>.retire). */
+  readonly retire?: "reset" | "forget";
+}
+
+/** Where etcd snapshots go, with the defaults that depend on other keys applied. */
+export interface EtcdBackupSpec {
+  readonly image: string;
+  readonly schedule: string;
+  readonly agePublicKey: string;
+  readonly retentionDays: number;
+  readonly s3: {
+    readonly endpoint?: string;
+    readonly bucket: string;
+    readonly region: string;
+    readonly prefix: string;
+    readonly pathStyle: boolean;
+    readonly accessKeyIdSecret: string;
+    readonly secretAccessKeySecret: string;
+  };
 }
 
 export interface TalosClusterSpec {
@@ -47,6 +66,11 @@ export interface TalosClusterSpec {
   /** Sorted by name, so output order never depends on YAML order. */
   readonly nodes: readonly TalosNode[];
   readonly allowSchedulingOnControlPlanes: boolean;
+  /** The name of the control plane etcd is bootstrapped on and the kubeconfig comes from. */
+  readonly bootstrapNode: string;
+  /** The Proxmox hosts VMs may run on, when the config lists them. */
+  readonly proxmoxHosts?: readonly string[];
+  readonly backup?: EtcdBackupSpec;
 }
 type ParsedTalos = Extract<ParsedConfig["cluster"], { provider: "talos" }>["talos"];
 
@@ -129,7 +153,9 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
     diskInterface: n.diskInterface ?? d.diskInterface ?? DEFAULTS.node.diskInterface,
     bridge: n.bridge ?? d.bridge ?? DEFAULTS.node.bridge,
     ...((n.vlan ?? d.vlan) !== undefined ? { vlan: (n.vlan ?? d.vlan)! } : {}),
+    ...(n.retire ? { retire: n.retire } : {}),
   }));
+  nodes.sort(byName);
   return {
     provider: "talos",
     name: c.name,
@@ -143,9 +169,28 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
       ...(c.network.vip ? { vip: c.network.vip } : {}),
       podSubnet: DEFAULTS.talos.podSubnet,
     },
-    nodes: nodes.sort(byName),
+    nodes,
     allowSchedulingOnControlPlanes: c.allowSchedulingOnControlPlanes,
+    bootstrapNode: c.bootstrapNode ?? controlPlanes({ nodes })[0]?.name ?? "",
+    ...(c.proxmox.hosts ? { proxmoxHosts: c.proxmox.hosts } : {}),
+    ...(c.backup ? { backup: resolveBackup(c.backup, c.name) } : {}),
   };
+}
+
+function resolveBackup(b: EtcdBackupConfig, clusterName: string): EtcdBackupSpec {
+  const { pathStyle, prefix, endpoint, ...s3 } = b.s3;
+  return {
+    image: DEFAULTS.backup.image,
+    schedule: b.schedule,
+    agePublicKey: b.agePublicKey,
+    retentionDays: b.retentionDays,
+    s3: { ...s3, ...(endpoint ? { endpoint } : {}), prefix: prefix ?? clusterName, pathStyle: pathStyle ?? endpoint !== undefined },
+  };
+}
+
+/** The nodes that stay: every node not being retired. */
+export function activeNodes<N extends { readonly retire?: string }>(nodes: readonly N[]): N[] {
+  return nodes.filter((n) => !n.retire);
 }
 
 /** Whether this config installs MetalLB: explicitly, or because the placement needs a LoadBalancer IP. */

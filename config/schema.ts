@@ -72,6 +72,10 @@ const talosNode = section({
   proxmoxNode: z.string().min(1, { error: "name the Proxmox node that hosts this VM" }).describe("Proxmox node (host) that runs the VM."),
   macAddress: z.mac({ error: "expected a MAC address like BC:24:11:00:00:01" }).optional().describe("Fixed MAC address. Default: Proxmox assigns one."),
   installDisk: z.string().optional().describe(`Disk Talos installs to. Default cluster.talos.installDisk.`),
+  retire: z
+    .enum(["reset", "forget"], { error: "expected retire reset (a running node: drain, leave etcd, wipe) or forget (a dead node)" })
+    .optional()
+    .describe("First step of removing the node (README, Operations): `pulumi up` with it set unprotects the VM and takes the node out of the health check and the talosconfig; then delete the node from the config. reset: removing it gracefully resets the running node (cordon, drain, leave etcd, wipe); forget: the node is dead, removing it resets nothing. One control plane at a time."),
   ...nodeSizing,
 });
 
@@ -88,6 +92,31 @@ const network = section({
   vip: ipv4("the shared VIP").optional().describe("Talos shared VIP on the control planes; the Kubernetes API endpoint. Required for the controlplane Traefik placement."),
 });
 
+const s3Bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'" });
+const secretKeyName = (what: string, fallback: string) => z.string().min(1).default(fallback).describe(`Secret config key (homelab:<key>) holding the ${what}. Default ${fallback}.`);
+
+const etcdBackup = section({
+  schedule: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, { error: "expected a five-field cron schedule, e.g. 30 */6 * * *" })
+    .default(DEFAULTS.backup.schedule)
+    .describe(`Cron schedule of the snapshots (the cluster's time zone, UTC on Talos). Default ${DEFAULTS.backup.schedule}.`),
+  agePublicKey: z
+    .string()
+    .regex(/^age1[02-9ac-hj-np-z]{58}$/, { error: "expected an age X25519 public key (age1…, from age-keygen); keep the private key off the cluster" })
+    .describe("age public key the snapshots are encrypted to. Only its private key (kept offline) decrypts them."),
+  retentionDays: z.int().min(1).default(DEFAULTS.backup.retentionDays).describe(`Days a snapshot is kept. talos-backup never deletes; the stack output etcdBackupLifecycle is the bucket lifecycle rule that does (README, Operations). Default ${DEFAULTS.backup.retentionDays}.`),
+  s3: section({
+    endpoint: z.url({ error: "expected the S3 API's URL, e.g. https://minio.example.com:9000" }).optional().describe("S3-compatible API endpoint (MinIO, Garage, R2, …). Default: AWS S3 in region."),
+    bucket: s3Bucket.describe("Bucket the snapshots go to."),
+    region: z.string().min(1).default(DEFAULTS.backup.region).describe(`Region. Default ${DEFAULTS.backup.region}.`),
+    prefix: z.string().regex(/^[A-Za-z0-9!_.*'()\/-]+$/, { error: "expected an S3 key prefix of letters, digits and !_.*'()/-" }).optional().describe("Key prefix of the snapshots. Default: the cluster name."),
+    pathStyle: z.boolean().optional().describe("Path-style bucket URLs (most self-hosted S3 servers need them). Default: true with an endpoint, false for AWS."),
+    accessKeyIdSecret: secretKeyName("access key id", DEFAULTS.backup.accessKeyIdSecret),
+    secretAccessKeySecret: secretKeyName("secret access key", DEFAULTS.backup.secretAccessKeySecret),
+  }).describe("Where the snapshots go; the credentials are secret config values."),
+});
+
 const talosCluster = section({
   provider: z.literal("talos").describe("Talos Linux VMs on Proxmox VE, provisioned by this stack."),
   name: dnsLabel.default("homelab").describe("Cluster name."),
@@ -102,6 +131,11 @@ const talosCluster = section({
   nodeDefaults: section(nodeSizing).prefault({}).describe("Sizing applied to every node unless the node overrides it."),
   nodes: z.record(dnsLabel, talosNode).describe("Nodes keyed by host name (the key is the node's identity)."),
   allowSchedulingOnControlPlanes: z.boolean().default(false).describe("Run workloads on control planes (needed when there are no workers)."),
+  bootstrapNode: dnsLabel.optional().describe("The control plane etcd was bootstrapped on and the kubeconfig is fetched from. Default: the first control plane by name. Set it before retiring that node, or before adding a control plane whose name sorts first; etcd is never bootstrapped again."),
+  proxmox: section({
+    hosts: z.array(z.string().min(1)).min(1, { error: "list at least one Proxmox host, or leave hosts out" }).optional().describe("The Proxmox nodes (hosts) VMs may run on; every node's proxmoxNode must be one of them, so a typo or a move to an unknown host is refused before anything deploys. Default: not checked."),
+  }).prefault({}).describe("The Proxmox cluster."),
+  backup: etcdBackup.optional().describe("Scheduled, encrypted etcd snapshots to S3-compatible storage (Sidero's talos-backup). Default: none."),
 });
 
 const existingCluster = section({
@@ -268,3 +302,4 @@ export type AppConfig = z.output<typeof app>;
 export type BackendConfig = z.output<typeof backend>;
 export type Placement = z.output<typeof traefik>["placement"];
 export type NodeRole = z.output<typeof nodeRole>;
+export type EtcdBackupConfig = z.output<typeof etcdBackup>;

@@ -4,7 +4,7 @@
  * Factory schematic and the addresses the cluster is reached on. No Pulumi here.
  */
 import { stringify } from "yaml";
-import { controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
+import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
 
 const KUBERNETES_API_PORT = 6443;
@@ -41,11 +41,14 @@ function usesNetworkDocuments(version: string): boolean {
   return atLeast(version, 1, 12);
 }
 
-/** The one control plane that bootstraps etcd: the first by name, so reordering the config never moves it. */
+/**
+ * The one control plane that bootstraps etcd: cluster.bootstrapNode, by default
+ * the first by name, so reordering the config never moves it.
+ */
 export function bootstrapNode(cluster: TalosClusterSpec): TalosNode {
-  const first = controlPlanes(cluster)[0];
-  if (!first) throw new Error(`cluster ${cluster.name} has no control plane to bootstrap`);
-  return first;
+  const node = cluster.nodes.find((n) => n.name === cluster.bootstrapNode && n.role === "controlplane");
+  if (!node) throw new Error(`cluster ${cluster.name} has no control plane ${cluster.bootstrapNode || "(none)"} to bootstrap`);
+  return node;
 }
 
 /** `https://<VIP>:6443`, or the bootstrap node's address when the cluster has no VIP. */
@@ -55,10 +58,11 @@ export function clusterEndpoint(cluster: TalosClusterSpec): string {
 
 /**
  * Where talosctl connects: the control planes' own addresses. Never the VIP, which
- * answers only once etcd is bootstrapped and moves during control-plane failover.
+ * answers only once etcd is bootstrapped and moves during control-plane failover;
+ * never a retiring control plane, which is about to be wiped (or is already dead).
  */
 export function talosEndpoints(cluster: TalosClusterSpec): string[] {
-  return controlPlanes(cluster).map((n) => n.ip);
+  return activeNodes(controlPlanes(cluster)).map((n) => n.ip);
 }
 
 /**
