@@ -276,7 +276,7 @@ function covered(path: string, ignore: readonly string[]): boolean {
 export function proxmoxVmIgnoresImageChanges(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
     name: "proxmox-vm-ignores-image-changes",
-    description: "Checks that every Proxmox VM booted from a downloaded image ignores changes to that image reference, because a new Talos version or schematic changes it and a changed fileId rebuilds the VM (importFrom only seeds a new disk, but its change would still show in every plan); list the disk's importFrom or fileId and the CD-ROM's fileId in ignoreChanges and upgrade with talosctl instead.",
+    description: "Checks that every Proxmox VM booted from a downloaded image ignores changes to that image reference, because a new Talos version or schematic changes it and a changed fileId rebuilds the VM (importFrom only seeds a new disk, but its change would still show in every plan); list the disk's importFrom or fileId (and a CD-ROM's fileId when it holds an image) in ignoreChanges and upgrade with talosctl instead.",
     enforcementLevel: level,
     validateResource: (args, report) => {
       if (args.type !== TYPES.vm) return;
@@ -284,7 +284,9 @@ export function proxmoxVmIgnoresImageChanges(level: Level = "mandatory"): Resour
       for (const [i, disk] of arr(args.props.disks).entries()) {
         for (const key of ["importFrom", "fileId"]) if (obj(disk)[key] !== undefined) paths.push(`disks[${i}].${key}`);
       }
-      if (obj(args.props.cdrom).fileId !== undefined) paths.push("cdrom.fileId");
+      // "none" (no drive) and "cdrom" (an empty one) reference no image; a VM must set one of them to migrate.
+      const cdrom = obj(args.props.cdrom).fileId;
+      if (cdrom !== undefined && cdrom !== "none" && cdrom !== "cdrom") paths.push("cdrom.fileId");
       const ignore = args.opts.ignoreChanges ?? [];
       for (const path of paths.filter((p) => !covered(p, ignore))) {
         const effect = path.endsWith(".importFrom")

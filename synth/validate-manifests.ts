@@ -1,8 +1,8 @@
 /**
  * Synth checks its own output: every Kubernetes object it writes is validated
  * against the models of its kind (kubernetes-models for core kinds, the
- * Traefik and cert-manager model packages for their CRDs, a strict schema for
- * MetalLB, which has no models). Missing required fields, wrong types and enum
+ * Traefik and cert-manager model packages for their CRDs, strict schemas for
+ * MetalLB and Talos' ServiceAccount, which have no models). Missing required fields, wrong types and enum
  * values fail here instead of at `kubectl apply` time.
  */
 import { z } from "zod";
@@ -25,12 +25,12 @@ function modelModule(apiVersion: string, kind: string): string {
   return `${MODEL_PACKAGES[group!] ?? `kubernetes-models/${group}`}/${version}/${kind}`;
 }
 
-const metallbMeta = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() });
+const crdMeta = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() });
 const METALLB_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   IPAddressPool: z.strictObject({
     apiVersion: z.literal("metallb.io/v1beta1"),
     kind: z.literal("IPAddressPool"),
-    metadata: metallbMeta,
+    metadata: crdMeta,
     spec: z.strictObject({
       addresses: z.array(z.string()).min(1),
       autoAssign: z.boolean().optional(),
@@ -40,13 +40,29 @@ const METALLB_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   L2Advertisement: z.strictObject({
     apiVersion: z.literal("metallb.io/v1beta1"),
     kind: z.literal("L2Advertisement"),
-    metadata: metallbMeta,
+    metadata: crdMeta,
     spec: z.strictObject({
       ipAddressPools: z.array(z.string()).optional(),
       interfaces: z.array(z.string()).optional(),
       nodeSelectors: z.array(z.unknown()).optional(),
     }),
   }),
+};
+
+/** Talos serves its ServiceAccount kind itself (machine.features.kubernetesTalosAPIAccess); it publishes no models. */
+const TALOS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  ServiceAccount: z.strictObject({
+    apiVersion: z.literal("talos.dev/v1alpha1"),
+    kind: z.literal("ServiceAccount"),
+    metadata: crdMeta,
+    spec: z.strictObject({ roles: z.array(z.string().regex(/^os:[a-z:]+$/)).min(1) }),
+  }),
+};
+
+/** Strict schemas for the groups without model packages, by API group. */
+const SCHEMAS_BY_GROUP: Readonly<Record<string, { readonly label: string; readonly schemas: Readonly<Record<string, z.ZodType>> }>> = {
+  "metallb.io": { label: "MetalLB", schemas: METALLB_SCHEMAS },
+  "talos.dev": { label: "Talos", schemas: TALOS_SCHEMAS },
 };
 
 const PLACEHOLDERS: ReadonlySet<unknown> = new Set([UNKNOWN, SECRET]);
@@ -69,9 +85,10 @@ async function manifestProblems(manifest: Record<string, unknown>): Promise<stri
   const kind = String(manifest.kind ?? "");
   if (!apiVersion || !kind) return ["has no apiVersion/kind"];
   const data = withoutPlaceholders(manifest) as Record<string, unknown>;
-  if (apiVersion.startsWith("metallb.io/")) {
-    const schema = METALLB_SCHEMAS[kind];
-    if (!schema) return [`no schema for MetalLB kind ${kind}`];
+  const strict = SCHEMAS_BY_GROUP[apiVersion.split("/")[0]!];
+  if (strict && apiVersion.includes("/")) {
+    const schema = strict.schemas[kind];
+    if (!schema) return [`no schema for ${strict.label} kind ${kind}`];
     const result = schema.safeParse(data);
     return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   }

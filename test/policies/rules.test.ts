@@ -172,6 +172,11 @@ const CASES: readonly RuleCase[] = [
       edit: (d) => change(d, T.vm, "cluster-lab-cp2-vm", (r) => (r.options.ignoreChanges = ["cdrom"])),
       resource: `${T.vm}::cluster-lab-cp2-vm`,
       message: /Proxmox VM lab-cp2 does not ignore changes to disks\[0\]\.importFrom: the next Talos version or schematic changes the image and every later plan shows a disk change that applying never carries out/,
+    }, {
+      when: "a VM boots an ISO from its CD-ROM without ignoring it (the empty fileId none the stack sets is no image)",
+      edit: (d) => change(d, T.vm, "cluster-lab-cp2-vm", (r) => (r.inputs.cdrom = { fileId: "local:iso/talos.iso", interface: "ide3" })),
+      resource: `${T.vm}::cluster-lab-cp2-vm`,
+      message: /Proxmox VM lab-cp2 does not ignore changes to cdrom\.fileId: the next Talos version or schematic changes the image and Pulumi would replace the VM/,
     }],
   },
   {
