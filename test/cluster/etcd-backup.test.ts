@@ -80,7 +80,7 @@ describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () 
   });
 
   it("exports the bucket lifecycle rule that expires snapshots after retentionDays under the prefix", () => {
-    assert.deepEqual(JSON.parse(String(run.outputs.etcdBackupLifecycle)), {
+    assert.deepEqual(JSON.parse(String((run.outputs as Record<string, unknown>).etcdBackupLifecycle)), {
       Rules: [{ ID: "expire-etcd-snapshots-30d", Status: "Enabled", Filter: { Prefix: "homelab/" }, Expiration: { Days: 30 } }],
     });
   });
@@ -107,7 +107,7 @@ describe("etcd backup settings", () => {
     assert.deepEqual(run.resources.filter((r) => r.name.startsWith("etcd-backup")), []);
     const cp = run.invokes.find((i) => i.token === GET_MACHINE_CONFIGURATION && i.args.machineType === "controlplane")!;
     assert.deepEqual(cp.args.configPatches, []);
-    assert.equal(run.outputs.etcdBackupLifecycle, undefined);
+    assert.equal((run.outputs as Record<string, unknown>).etcdBackupLifecycle, undefined);
     assert.deepEqual(ofType(run, T.cronJob), []);
   });
 });
