@@ -4,11 +4,12 @@
  * etcd bootstrapped once, and a Kubernetes provider from the fetched kubeconfig
  * that only becomes usable once Talos reports the whole cluster healthy.
  *
- * Client certificates in kubeconfig and talosconfig are valid for a year. The
- * Kubeconfig resource renews its certificate when it expires within
- * KUBECONFIG_RENEWAL, and the Secrets resource renews the Talos client
- * certificate within a month of expiry, both on a routine `pulumi up`; read the
- * renewed files again afterwards (`pulumi stack output --show-secrets kubeconfig`).
+ * Client certificates in kubeconfig and talosconfig are valid for a year and are
+ * renewed by a routine `pulumi up` in their last 30 days (README, Operations:
+ * rotate credentials): the Kubeconfig resource within KUBECONFIG_RENEWAL, the
+ * Secrets resource (the Talos client certificate) within the provider's own
+ * month; read the renewed files again afterwards
+ * (`pulumi stack output --show-secrets kubeconfig`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider.js";

@@ -15,6 +15,18 @@ const T = {
   talosServiceAccount: "kubernetes:talos.dev/v1alpha1:ServiceAccount",
 } as const;
 
+interface PodInputs {
+  readonly securityContext: unknown;
+  readonly automountServiceAccountToken: boolean;
+  readonly volumes: unknown;
+  readonly containers: readonly { readonly image: string; readonly env: unknown; readonly securityContext: unknown; readonly volumeMounts: unknown }[];
+}
+interface CronJobInputs {
+  readonly metadata: unknown;
+  readonly spec: { readonly schedule: string; readonly concurrencyPolicy: string; readonly jobTemplate: { readonly spec: { readonly template: { readonly spec: PodInputs } } } };
+}
+const cronJobOf = (run: ProgramRun<unknown>) => findResource(run, T.cronJob, "etcd-backup-cronjob").inputs as unknown as CronJobInputs;
+
 describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () => {
   let run: ProgramRun<Record<string, unknown>>;
   before(async () => {
@@ -51,10 +63,10 @@ describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () 
   });
 
   it("schedules the pinned talos-backup image with the bucket settings, credentials from the Secret, and the Talos certificate mounted", () => {
-    const job = findResource(run, T.cronJob, "etcd-backup-cronjob").inputs as any;
+    const job = cronJobOf(run);
     assert.deepEqual([job.metadata, job.spec.schedule, job.spec.concurrencyPolicy], [{ name: "talos-backup", namespace: "etcd-backup" }, "30 */6 * * *", "Forbid"]);
     const pod = job.spec.jobTemplate.spec.template.spec;
-    const [container] = pod.containers;
+    const container = pod.containers[0]!;
     assert.equal(container.image, "ghcr.io/siderolabs/talos-backup:v0.1.0-beta.3");
     assert.deepEqual(container.env, [
       { name: "AWS_REGION", value: "us-east-1" },
@@ -73,9 +85,9 @@ describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () 
   });
 
   it("meets the restricted Pod Security level: non-root, no escalation, no capabilities, RuntimeDefault seccomp", () => {
-    const pod = (findResource(run, T.cronJob, "etcd-backup-cronjob").inputs as any).spec.jobTemplate.spec.template.spec;
+    const pod = cronJobOf(run).spec.jobTemplate.spec.template.spec;
     assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
-    assert.deepEqual(pod.containers[0].securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    assert.deepEqual(pod.containers[0]!.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     assert.equal(pod.automountServiceAccountToken, false);
   });
 
