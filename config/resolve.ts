@@ -189,8 +189,8 @@ function resolveBackup(b: EtcdBackupConfig, clusterName: string): EtcdBackupSpec
 }
 
 /** The nodes that stay: every node not being retired. */
-export function activeNodes<N extends { readonly retire?: string }>(nodes: readonly N[]): N[] {
-  return nodes.filter((n) => !n.retire);
+export function activeNodes<N extends ClusterNode>(nodes: readonly N[]): N[] {
+  return nodes.filter((n) => !(n as Partial<TalosNode>).retire);
 }
 
 /** Whether this config installs MetalLB: explicitly, or because the placement needs a LoadBalancer IP. */

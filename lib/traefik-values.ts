@@ -7,7 +7,7 @@
  * keys; the chart's templates add checks the schema cannot express, and the
  * comments below name the one each value satisfies.
  */
-import { controlPlanes, type ClusterSpec, type HomelabConfig } from "../config/resolve.ts";
+import { activeNodes, controlPlanes, type ClusterSpec, type HomelabConfig } from "../config/resolve.ts";
 import type { Placement } from "../config/schema.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
@@ -118,7 +118,8 @@ export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): st
       if (!traefik.loadBalancerIP) throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
       return [traefik.loadBalancerIP];
     case "daemonset":
-      return cluster.nodes.map((n) => n.ip);
+      // A retiring node is about to be wiped, or already dead: DNS stops sending clients there first.
+      return activeNodes(cluster.nodes).map((n) => n.ip);
     case "controlplane":
       return [vipOf(cluster)];
   }

@@ -11,6 +11,7 @@ import { createCluster } from "../../components/cluster.ts";
 import type { StackSecrets } from "../../config/load.ts";
 import { GET_CLIENT_CONFIGURATION, GET_CLUSTER_HEALTH } from "../../components/talos-provider.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
+import { entryAddresses } from "../../lib/traefik-values.ts";
 import { talosCluster, talosRaw } from "../helpers/cluster.ts";
 import { itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
 
@@ -160,6 +161,13 @@ describe("node lifecycle, as the engine would diff it", () => {
     assert.deepEqual(changes(today, forgetting), { added: [], deleted: [], changed: { "cluster-worker2-vm": ["options.protect"] } });
     assert.equal(forgetting.resources.find((r) => r.name === "cluster-worker2-config")!.inputs.onDestroy, undefined);
     assert.deepEqual(invokeArgs(forgetting, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21"]);
+  });
+
+  it("takes a retiring node out of the DNS targets of a host-network Traefik at once", () => {
+    const result = parseHomelabConfig(talosRaw({ nodes: { ...baseNodes(), worker2: { ...baseNodes().worker2, retire: "forget" } } }));
+    assert.ok(result.ok);
+    if (!result.ok) return;
+    assert.deepEqual(entryAddresses(result.config.traefik, result.config.cluster), ["10.0.10.11", "10.0.10.12", "10.0.10.13", "10.0.10.21"]);
   });
 
   it("moves a node to another configured Proxmox host: its VM changes host in place (migrate) and the new host gets the image", async () => {
