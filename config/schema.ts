@@ -93,23 +93,23 @@ const network = section({
 });
 
 const s3Bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'" });
-const secretKeyName = (what: string, fallback: string) => z.string().min(1).default(fallback).describe(`Secret config key (homelab:<key>) holding the ${what}. Default ${fallback}.`);
+const secretKeyName = (what: string, fallback: string) => z.string().min(1).default(fallback).describe(`Secret config key (homelab:<key>) holding the ${what}.`);
 
 const etcdBackup = section({
   schedule: z
     .string()
     .regex(/^(\S+\s+){4}\S+$/, { error: "expected a five-field cron schedule, e.g. 30 */6 * * *" })
     .default(DEFAULTS.backup.schedule)
-    .describe(`Cron schedule of the snapshots (the cluster's time zone, UTC on Talos). Default ${DEFAULTS.backup.schedule}.`),
+    .describe("Cron schedule of the snapshots (the cluster's time zone, UTC on Talos)."),
   agePublicKey: z
     .string()
     .regex(/^age1[02-9ac-hj-np-z]{58}$/, { error: "expected an age X25519 public key (age1…, from age-keygen); keep the private key off the cluster" })
     .describe("age public key the snapshots are encrypted to. Only its private key (kept offline) decrypts them."),
-  retentionDays: z.int().min(1).default(DEFAULTS.backup.retentionDays).describe(`Days a snapshot is kept. talos-backup never deletes; the stack output etcdBackupLifecycle is the bucket lifecycle rule that does (README, Operations). Default ${DEFAULTS.backup.retentionDays}.`),
+  retentionDays: z.int().min(1).default(DEFAULTS.backup.retentionDays).describe("Days a snapshot is kept. talos-backup never deletes; the stack output etcdBackupLifecycle is the bucket lifecycle rule that does (README, Operations)."),
   s3: section({
     endpoint: z.url({ error: "expected the S3 API's URL, e.g. https://minio.example.com:9000" }).optional().describe("S3-compatible API endpoint (MinIO, Garage, R2, …). Default: AWS S3 in region."),
     bucket: s3Bucket.describe("Bucket the snapshots go to."),
-    region: z.string().min(1).default(DEFAULTS.backup.region).describe(`Region. Default ${DEFAULTS.backup.region}.`),
+    region: z.string().min(1).default(DEFAULTS.backup.region).describe("Region."),
     prefix: z.string().regex(/^[A-Za-z0-9!_.*'()\/-]+$/, { error: "expected an S3 key prefix of letters, digits and !_.*'()/-" }).optional().describe("Key prefix of the snapshots. Default: the cluster name."),
     pathStyle: z.boolean().optional().describe("Path-style bucket URLs (most self-hosted S3 servers need them). Default: true with an endpoint, false for AWS."),
     accessKeyIdSecret: secretKeyName("access key id", DEFAULTS.backup.accessKeyIdSecret),
@@ -131,7 +131,7 @@ const talosCluster = section({
   nodeDefaults: section(nodeSizing).prefault({}).describe("Sizing applied to every node unless the node overrides it."),
   nodes: z.record(dnsLabel, talosNode).describe("Nodes keyed by host name (the key is the node's identity)."),
   allowSchedulingOnControlPlanes: z.boolean().default(false).describe("Run workloads on control planes (needed when there are no workers)."),
-  bootstrapNode: dnsLabel.optional().describe("The control plane etcd was bootstrapped on and the kubeconfig is fetched from. Default: the first control plane by name. Set it before retiring that node, or before adding a control plane whose name sorts first; etcd is never bootstrapped again."),
+  bootstrapNode: dnsLabel.optional().describe("The control plane etcd was bootstrapped on and the kubeconfig is fetched from. Default: the first control plane by name. Set it before retiring that node, or before adding a control plane whose name sorts first; etcd is never bootstrapped again. Without cluster.network.vip its address is also the Kubernetes endpoint, so changing it reconfigures every node."),
   proxmox: section({
     hosts: z.array(z.string().min(1)).min(1, { error: "list at least one Proxmox host, or leave hosts out" }).optional().describe("The Proxmox nodes (hosts) VMs may run on; every node's proxmoxNode must be one of them, so a typo or a move to an unknown host is refused before anything deploys. Default: not checked."),
   }).prefault({}).describe("The Proxmox cluster."),
