@@ -6,10 +6,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
 import type { TalosClusterSpec, TalosNode } from "../config/resolve.ts";
 import { hasQemuGuestAgent } from "./talos-patches.ts";
+import { RETIRING_TAG } from "./node-lifecycle.ts";
 
 /** The Image Factory platform whose image reads Proxmox's cloud-init drive (the metal image ignores it). */
 export const TALOS_PLATFORM = "nocloud";
 export const TALOS_ARCHITECTURE = "amd64";
+
 
 /** The Proxmox nodes that host at least one VM, sorted: one image download each. */
 export function imageHosts(cluster: TalosClusterSpec): string[] {
@@ -65,7 +67,7 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVol
     vmId: node.vmId,
     name: node.name,
     description: `Talos ${node.role} ${node.name} of cluster ${cluster.name}, managed by Pulumi`,
-    tags: ["talos", cluster.name, node.role].sort(),
+    tags: ["talos", cluster.name, node.role, ...(node.retire ? [RETIRING_TAG] : [])].sort(),
     onBoot: true,
     started: true,
     // Moving a node to another Proxmox host migrates the VM instead of rebuilding it.
@@ -102,6 +104,10 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVol
       ...(node.vlan !== undefined ? { vlanId: node.vlan } : {}),
       ...(node.macAddress ? { macAddress: node.macAddress } : {}),
     }],
+    // A retiring node is halted by its reset, or dead: with the guest agent enabled, Proxmox
+    // would shut it down through an agent that no longer answers, time out and leave the VM
+    // locked, so its deletion stops it instead.
+    ...(node.retire ? { stopOnDestroy: true } : {}),
     initialization: {
       datastoreId: node.diskDatastore,
       ipConfigs: [{ ipv4: { address: `${node.ip}/${net.prefixLength}`, gateway: net.gateway } }],

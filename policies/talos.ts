@@ -7,6 +7,7 @@ import { parseAllDocuments } from "yaml";
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "../config/defaults.ts";
 import { isIpv4 } from "../lib/net.ts";
+import { RETIRING_TAG } from "../lib/node-lifecycle.ts";
 import {
   TYPES, arr, dependsOn, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
@@ -256,11 +257,12 @@ const STATEFUL: Readonly<Record<string, string>> = {
 export function statefulResourcesProtected(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
     name: "stateful-resources-protected",
-    description: "Checks that resources whose loss costs the cluster or its data (Talos machine secrets, Proxmox VMs and their disks) are protected against deletion; create them with protect: true and unprotect deliberately (pulumi state unprotect) only when retiring them.",
+    description: "Checks that resources whose loss costs the cluster or its data (Talos machine secrets, Proxmox VMs and their disks) are protected against deletion; create them with protect: true and unprotect deliberately only when retiring them (a VM tagged retiring, which cluster.nodes.<name>.retire sets).",
     enforcementLevel: level,
     validateResource: (args, report) => {
       const cost = STATEFUL[args.type];
       if (!cost || args.opts.protect) return;
+      if (args.type === TYPES.vm && arr(args.props.tags).includes(RETIRING_TAG)) return;
       const what = args.type === TYPES.vm ? `Proxmox VM ${str(args.props.name) || args.name}` : `Talos machine secrets ${args.name}`;
       report(`${what} is not protected: ${cost}; set protect: true on the resource.`);
     },

@@ -129,11 +129,13 @@ describe("node lifecycle, as the engine would diff it", () => {
       assert.deepEqual(changes(today, retiring), {
         added: [],
         deleted: [],
-        changed: { "cluster-cp3-config": ["inputs.onDestroy"], "cluster-cp3-vm": ["options.protect"] },
+        changed: { "cluster-cp3-config": ["inputs.onDestroy"], "cluster-cp3-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] },
       });
       const config = retiring.resources.find((r) => r.name === "cluster-cp3-config")!;
       assert.deepEqual(config.inputs.onDestroy, { graceful: true, reset: true, reboot: false });
-      assert.equal(retiring.resources.find((r) => r.name === "cluster-cp3-vm")!.options.protect, undefined);
+      const vm = retiring.resources.find((r) => r.name === "cluster-cp3-vm")!;
+      // Unprotected so the next deploy can delete it; stopped, not shut down through a guest agent that is gone.
+      assert.deepEqual([vm.options.protect, vm.inputs.stopOnDestroy, vm.inputs.tags], [undefined, true, ["controlplane", "lab", "retiring", "talos"]]);
     });
 
     it("first deploy: the health check and the talosconfig leave the node out", () => {
@@ -158,7 +160,7 @@ describe("node lifecycle, as the engine would diff it", () => {
     const nodes = baseNodes();
     nodes.worker2 = { ...nodes.worker2, retire: "forget" };
     const forgetting = await run({ nodes });
-    assert.deepEqual(changes(today, forgetting), { added: [], deleted: [], changed: { "cluster-worker2-vm": ["options.protect"] } });
+    assert.deepEqual(changes(today, forgetting), { added: [], deleted: [], changed: { "cluster-worker2-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] } });
     assert.equal(forgetting.resources.find((r) => r.name === "cluster-worker2-config")!.inputs.onDestroy, undefined);
     assert.deepEqual(invokeArgs(forgetting, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21"]);
   });

@@ -145,6 +145,18 @@ const CASES: readonly RuleCase[] = [
     ],
   },
   {
+    rule: "stateful-resources-protected",
+    // A retiring node's VM is unprotected on purpose, so that removing the node can delete it.
+    stack: "homelab",
+    config: { "cluster.nodes.worker2.retire": "reset" },
+    fails: [{
+      when: "an unprotected VM is not tagged retiring",
+      edit: (d) => change(d, T.vm, "cluster-worker2-vm", (r) => (r.inputs.tags = ["homelab", "talos", "worker"])),
+      resource: `${T.vm}::cluster-worker2-vm`,
+      message: /^Proxmox VM worker2 is not protected: deleting the VM deletes the node's disk/,
+    }],
+  },
+  {
     rule: "talos-image-nocloud",
     stack: "homelab",
     fails: [{
