@@ -20,12 +20,12 @@ const noSecrets: StackSecrets = { homelab: (key) => { throw new Error(`no secret
 type Nodes = Record<string, Record<string, unknown>>;
 const baseNodes = (): Nodes => structuredClone((talosRaw().cluster as { nodes: Nodes }).nodes);
 
-function run(cluster: Record<string, unknown>): Promise<ProgramRun<unknown>> {
+function run(cluster: Record<string, unknown>, stack = "homelab"): Promise<ProgramRun<unknown>> {
   const spec = talosCluster(cluster);
   return recordProgram(() => {
     const c = createCluster("cluster", spec, noSecrets);
     return { kubeconfig: c.kubeconfig };
-  }, { values: {}, secretKeys: [] });
+  }, { values: {}, secretKeys: [] }, { stack });
 }
 
 /** Deletes `a.b[0].c` style paths, the ignoreChanges the engine leaves out of a diff. */
@@ -181,6 +181,15 @@ describe("node lifecycle, as the engine would diff it", () => {
     assert.deepEqual(changes(before, moved), { added: ["cluster-image-pve3"], deleted: [], changed: { "cluster-worker1-vm": ["inputs.nodeName"] } });
     const vm = moved.resources.find((r) => r.name === "cluster-worker1-vm")!;
     assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide3" }]);
+  });
+
+  it("renames the image file (it is named after the stack) by downloading it again: no VM changes, its disk only seeded from the old file", async () => {
+    const renamed = await run({ nodes: baseNodes() }, "homelab-2");
+    assert.deepEqual(changes(today, renamed), {
+      added: [],
+      deleted: [],
+      changed: { "cluster-image-pve1": ["inputs.fileName"], "cluster-image-pve2": ["inputs.fileName"] },
+    });
   });
 
   it("moves the last node off a host: that host's image download goes with it", async () => {
