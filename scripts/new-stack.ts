@@ -47,7 +47,10 @@ async function answerSource(): Promise<(question: string) => Promise<string | un
     return (question) => rl.question(question);
   }
   const lines = readFileSync(0, "utf8").split("\n");
-  return async () => lines.shift();
+  return async (question) => {
+    process.stdout.write(question);
+    return lines.shift();
+  };
 }
 
 const ask = await answerSource();
