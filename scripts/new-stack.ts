@@ -32,6 +32,7 @@ try {
   fail(`${e instanceof Error ? e.message : String(e)}; the flags are ${QUESTIONS.map((q) => `--${q.flag}`).join(", ")}, --dir, --no-input`);
 }
 const { values, positionals } = parsed;
+const answered = values as Record<string, string | boolean | undefined>;
 const stack = positionals[0];
 if (!stack || positionals.length > 1) fail("name the stack once: npm run new-stack -- <name> (lower-case letters, digits and '-')");
 if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(stack)) fail(`stack name ${stack} must be a DNS label (lower-case letters, digits and '-'): it is also the cluster's name`);
@@ -58,7 +59,7 @@ const answers: Record<string, string | number | undefined> = { stack };
 const missing: string[] = [];
 for (const q of QUESTIONS) {
   const fallback = q.default?.(answers as Partial<NewStackAnswers>);
-  let answer = values[q.flag] as string | undefined;
+  let answer = answered[q.flag] as string | undefined;
   if (answer === undefined) {
     const typed = await ask(`${q.ask}${fallback ? ` [${fallback}]` : ""}: `);
     answer = typed === undefined || typed.trim() === "" ? fallback : typed.trim();

@@ -86,7 +86,8 @@ describe("offline synth of the example stacks", () => {
     });
 
     it(`${stack}: never writes a secret config value in plain text`, () => {
-      const secrets = exampleStack(stack).secretKeys.map(secretPlaceholder);
+      // A stack file without the DNS-01 token still synthesizes, with a placeholder for cloudflare:apiToken.
+      const secrets = [...new Set([...exampleStack(stack).secretKeys, "cloudflare:apiToken"])].map(secretPlaceholder);
       assert.ok(secrets.length > 0);
       for (const [path, content] of first.get(stack)!) {
         for (const s of secrets) assert.ok(!content.includes(s), `${path} contains the value of a secret (${s})`);
