@@ -28,7 +28,7 @@ export interface PlatformOutputs {
 }
 
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
-const DNS01_TOKEN_KEYS = ["homelab:dns01Token", "cloudflare:apiToken"] as const;
+export const DNS01_TOKEN_KEYS = ["homelab:dns01Token", "cloudflare:apiToken"] as const;
 
 export async function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): Promise<PlatformOutputs> {
   const dns01 = dns01Token(secrets);

@@ -38,7 +38,7 @@ function typeOf(s: JsonSchema): string {
   return String(s.type ?? "any");
 }
 
-interface Row {
+export interface Row {
   readonly key: string;
   readonly type: string;
   readonly required: boolean;
@@ -68,6 +68,16 @@ function rows(s: JsonSchema, path: string, required: boolean, out: Row[]): void 
     rows({ ...variant, description: undefined }, path, false, sub);
     out.push(...sub.slice(1).map((r) => ({ ...r, key: tag ? `${r.key} (provider ${String(tag)})` : r.key })));
   }
+}
+
+/** Every key of the reference, section by section, as docs/config.md lists them. */
+export function referenceRows(): Row[] {
+  const schema = configJsonSchema();
+  return Object.entries(schema.properties ?? {}).flatMap(([section, s]) => {
+    const out: Row[] = [];
+    rows(s, section, schema.required?.includes(section) ?? false, out);
+    return out;
+  });
 }
 
 export function configMarkdown(): string {

@@ -89,7 +89,7 @@ const network = section({
   gateway: ipv4("the default gateway").optional().describe("Default gateway. Default: the subnet's first host."),
   nameservers: z.array(ipv4("a nameserver")).min(1).default([...DEFAULTS.nameservers]).describe("DNS resolvers for the nodes."),
   interface: z.string().min(1).default(DEFAULTS.talos.interface).describe("Network interface Talos configures (and puts the VIP on)."),
-  vip: ipv4("the shared VIP").optional().describe("Talos shared VIP on the control planes; the Kubernetes API endpoint. Required for the controlplane Traefik placement."),
+  vip: ipv4("the shared VIP").optional().describe("Talos shared VIP on the control planes; the Kubernetes API endpoint. Required for the controlplane Traefik placement. Default: none; the API endpoint is then a control plane's own address."),
 });
 
 const s3Bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'" });
@@ -129,7 +129,7 @@ const talosCluster = section({
   }).prefault({}).describe("Talos version and image."),
   network: network.describe("Node network."),
   nodeDefaults: section(nodeSizing).prefault({}).describe("Sizing applied to every node unless the node overrides it."),
-  nodes: z.record(dnsLabel, talosNode).describe("Nodes keyed by host name (the key is the node's identity)."),
+  nodes: z.record(dnsLabel, talosNode.describe("One Talos VM: its role, static address, Proxmox VM id and host, and sizing over cluster.nodeDefaults.")).describe("Nodes keyed by host name (the key is the node's identity)."),
   allowSchedulingOnControlPlanes: z.boolean().default(false).describe("Run workloads on control planes (needed when there are no workers)."),
   bootstrapNode: dnsLabel.optional().describe("The control plane etcd was bootstrapped on and the kubeconfig is fetched from. Default: the first control plane by name. Set it before retiring that node, or before adding a control plane whose name sorts first; etcd is never bootstrapped again. Without cluster.network.vip its address is also the Kubernetes endpoint, so changing it reconfigures every node."),
   proxmox: section({
@@ -143,11 +143,11 @@ const existingCluster = section({
   name: dnsLabel.default("homelab").describe("Cluster name."),
   kubeconfigSecret: z.string().default("kubeconfig").describe("Secret config key (homelab:<key>) holding the kubeconfig."),
   network: section({
-    subnet: z.cidrv4({ error: "expected the node subnet as an IPv4 CIDR" }).optional().describe("Node subnet (CIDR), for address checks."),
-    vip: ipv4("the control-plane VIP").optional().describe("Control-plane VIP, for the controlplane placement."),
-    podSubnet: z.cidrv4({ error: "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16" }).optional().describe("The CNI's pod network (CIDR), e.g. 10.42.0.0/16 on k3s. Required for placement daemonset or controlplane when an app gets a NetworkPolicy: a host-network Traefik reaches pods on other nodes from the CNI's tunnel address, which lies in this range."),
-  }).prefault({}),
-  nodes: z.record(dnsLabel, existingNode).default({}).describe("Nodes, for hostNetwork placements (DNS targets, network policies)."),
+    subnet: z.cidrv4({ error: "expected the node subnet as an IPv4 CIDR" }).optional().describe("Node subnet (CIDR), for address checks. Default: none (node addresses are not checked against a subnet)."),
+    vip: ipv4("the control-plane VIP").optional().describe("Control-plane VIP, for the controlplane placement. Default: none."),
+    podSubnet: z.cidrv4({ error: "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16" }).optional().describe("The CNI's pod network (CIDR), e.g. 10.42.0.0/16 on k3s. Required for placement daemonset or controlplane when an app gets a NetworkPolicy: a host-network Traefik reaches pods on other nodes from the CNI's tunnel address, which lies in this range. Default: none."),
+  }).prefault({}).describe("The running cluster's network, for address checks and host-network placements."),
+  nodes: z.record(dnsLabel, existingNode.describe("One node of the running cluster: its role and address.")).default({}).describe("Nodes, for hostNetwork placements (DNS targets, network policies)."),
 });
 
 const cluster = z
@@ -164,15 +164,21 @@ const metallb = section({
     .record(dnsLabel, section({
       addresses: z.array(addressEntry).min(1, { error: "a pool needs at least one address entry" }).describe("CIDRs, ranges (a-b) or single addresses."),
       autoAssign: z.boolean().default(true).describe("Let MetalLB assign from this pool to any LoadBalancer Service."),
-    }))
+    }).describe("One IPAddressPool, announced on the node network (L2)."))
     .default({})
     .describe("Address pools keyed by name."),
-  chart: chart(DEFAULTS.charts.metallb),
-}).prefault({});
+  chart: chart(DEFAULTS.charts.metallb).describe("The MetalLB Helm chart."),
+}).prefault({}).describe("MetalLB, which answers for LoadBalancer IPs on the node network (placement deployment).");
 
 const resources = section({
-  requests: section({ cpu: z.string().optional(), memory: z.string().optional() }).optional(),
-  limits: section({ cpu: z.string().optional(), memory: z.string().optional() }).optional(),
+  requests: section({
+    cpu: z.string().optional().describe("CPU request, e.g. 100m. Default: none."),
+    memory: z.string().optional().describe("Memory request, e.g. 128Mi. Default: none."),
+  }).optional().describe("What the scheduler reserves. Default: none, once traefik.resources is set."),
+  limits: section({
+    cpu: z.string().optional().describe("CPU limit, e.g. 500m. Default: none (no CPU throttling)."),
+    memory: z.string().optional().describe("Memory limit, e.g. 256Mi. Default: none."),
+  }).optional().describe("The most the container may use. Default: none, once traefik.resources is set."),
 });
 
 const traefik = section({
@@ -190,12 +196,12 @@ const traefik = section({
   proxyProtocol: z.boolean().default(false).describe("Accept PROXY protocol from Cloudflare's ranges (Cloudflare Spectrum)."),
   acme: section({
     enabled: z.boolean().default(false).describe("Traefik's own ACME resolver, for IngressRoutes you add yourself; the platform's routes always get cert-manager certificates. Needs exactly one Traefik pod: placement controlplane with one control plane."),
-    email: z.email().optional(),
+    email: z.email().optional().describe("ACME account e-mail of Traefik's resolver. Default: none (no expiry notices)."),
   }).prefault({}).describe("Traefik's built-in ACME (community edition cannot share its storage between replicas)."),
   resources: resources.default(DEFAULTS.traefik.resources).describe("Container requests and limits."),
-  chart: chart(DEFAULTS.charts.traefik),
+  chart: chart(DEFAULTS.charts.traefik).describe("The Traefik Helm chart."),
   crdsSource: z.url().default(DEFAULTS.traefik.crdsSource).describe("Where Traefik's CRD manifests are applied from: the chart's git repository; the tag follows traefik.chart.version, so a chart bump upgrades the CRDs too."),
-}).prefault({});
+}).prefault({}).describe("Traefik, the ingress controller, in one of three placements.");
 
 const issuer = section({
   environment: z.enum(["staging", "production"], { error: "expected environment staging or production" }).describe("Let's Encrypt environment."),
@@ -205,20 +211,20 @@ const issuer = section({
 const certManager = section({
   email: z.email({ error: "expected the ACME account e-mail, e.g. admin@example.com" }).describe("ACME account e-mail (Let's Encrypt expiry notices)."),
   issuers: z
-    .record(dnsLabel, issuer)
+    .record(dnsLabel, issuer.describe("One Let's Encrypt ClusterIssuer with a Cloudflare DNS-01 solver."))
     .default(structuredClone(DEFAULTS.certManager.issuers) as Record<string, { environment: "staging" | "production" }>)
     .describe("ClusterIssuers keyed by name."),
   defaultIssuer: z.string().default(DEFAULTS.certManager.defaultIssuer).describe("Issuer for apps that name none."),
   recursiveNameservers: z.array(z.string().regex(/^[\d.]+:\d+$/, { error: "expected host:port, e.g. 1.1.1.1:53" })).default([...DEFAULTS.certManager.recursiveNameservers]).describe("Public resolvers for DNS-01 self-checks."),
   recursiveNameserversOnly: z.boolean().default(true).describe("Self-check only through recursiveNameservers (split-horizon homelab DNS)."),
-  chart: chart(DEFAULTS.charts.certManager),
+  chart: chart(DEFAULTS.charts.certManager).describe("The cert-manager Helm chart."),
 });
 
 const dns = section({
   zone: hostname.describe("Cloudflare zone, e.g. example.com."),
-  zoneId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a 32-character Cloudflare zone id" }).optional().describe("Zone id; looked up by name when absent."),
+  zoneId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a 32-character Cloudflare zone id" }).optional().describe("Zone id. Default: looked up by dns.zone's name."),
   proxied: z.boolean().default(DEFAULTS.dns.proxied).describe("Proxy records through Cloudflare by default."),
-  publicAddress: ipv4("your public (WAN) address").optional().describe("Public IPv4 that forwards :80/:443 to the ingress entry. Proxied records point here (Cloudflare cannot reach private addresses); required when a proxied app's entry address is private."),
+  publicAddress: ipv4("your public (WAN) address").optional().describe("Public IPv4 that forwards :80/:443 to the ingress entry. Proxied records point here (Cloudflare cannot reach private addresses); required when a proxied app's entry address is private. Default: none."),
   ttl: z.int().min(60).max(86400).default(DEFAULTS.dns.ttl).describe("TTL of unproxied records (proxied records are automatic)."),
 });
 
@@ -226,57 +232,60 @@ const dns = section({
 
 const backend = section({
   path: z.string().regex(/^\//, { error: "paths begin with '/'" }).default("/").describe("Path prefix (or exact path)."),
-  pathType: z.enum(["Prefix", "Exact"]).default("Prefix"),
+  pathType: z.enum(["Prefix", "Exact"]).default("Prefix").describe("Prefix: the path and everything below it; Exact: the path alone."),
   service: dnsLabel.describe("Kubernetes Service name in the app's namespace."),
   port: z.union([z.int().min(1).max(65535), dnsLabel]).describe("Service port number or name."),
 });
 
 const middlewares = section({
-  stripPrefix: z.array(z.string().regex(/^\//)).optional().describe("Prefixes removed before the request reaches the app."),
+  stripPrefix: z.array(z.string().regex(/^\//)).optional().describe("Prefixes removed before the request reaches the app. Default: none."),
   cors: section({
-    origins: z.array(z.string()).min(1),
-    methods: z.array(z.string()).default(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
-    headers: z.array(z.string()).default(["*"]),
-    maxAge: z.int().min(0).default(600),
-    credentials: z.boolean().default(false),
-  }).optional().describe("CORS response headers."),
-  rateLimit: section({ average: z.int().min(1), burst: z.int().min(1) }).optional().describe("Requests per second, average and burst."),
-  securityHeaders: z.boolean().optional().describe("HSTS, frame-deny, nosniff, strict referrer policy."),
+    origins: z.array(z.string()).min(1).describe("Origins allowed to call the app from a browser, e.g. https://app.example.com."),
+    methods: z.array(z.string()).default(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).describe("Allowed request methods."),
+    headers: z.array(z.string()).default(["*"]).describe("Allowed request headers."),
+    maxAge: z.int().min(0).default(600).describe("Seconds a browser may cache the preflight answer."),
+    credentials: z.boolean().default(false).describe("Allow cookies and credentials on cross-origin requests."),
+  }).optional().describe("CORS response headers. Default: none."),
+  rateLimit: section({
+    average: z.int().min(1).describe("Requests per second, averaged."),
+    burst: z.int().min(1).describe("Requests allowed at once above the average."),
+  }).optional().describe("Requests per second, average and burst. Default: no limit."),
+  securityHeaders: z.boolean().optional().describe("HSTS, frame-deny, nosniff, strict referrer policy. Default: off."),
   ipAllowList: section({
     cloudflare: z.boolean().default(false).describe("Allow Cloudflare's ranges (looked up at deploy time)."),
     ranges: z.array(z.cidrv4()).default([]).describe("Further allowed CIDRs."),
-  }).optional().describe("Only these client ranges may reach the app."),
+  }).optional().describe("Only these client ranges may reach the app. Default: every client."),
   basicAuth: section({
     usersSecret: z.string().min(1).describe("Secret config key (homelab:<key>) holding htpasswd lines."),
-  }).optional().describe("HTTP basic auth."),
+  }).optional().describe("HTTP basic auth. Default: none."),
   redirect: section({
-    regex: z.string().min(1),
-    replacement: z.string().min(1),
-    permanent: z.boolean().default(false),
-  }).optional().describe("Regex redirect."),
+    regex: z.string().min(1).describe("Regular expression matched against the request URL."),
+    replacement: z.string().min(1).describe("Where to redirect; ${1} … are the regex's groups."),
+    permanent: z.boolean().default(false).describe("301/308 instead of 302/307."),
+  }).optional().describe("Regex redirect. Default: none."),
 });
 
 const app = section({
   kind: z.enum(["ingress", "ingressRoute", "external"], { error: "expected kind ingress, ingressRoute or external" }).default("ingress").describe("ingress (Kubernetes Ingress), ingressRoute (Traefik CRD) or external (a service outside the cluster)."),
   namespace: dnsLabel.default("default").describe("Namespace of the app's Service."),
   hosts: z.array(hostname).min(1, { error: "an app needs at least one host" }).describe("Host names, inside dns.zone."),
-  backends: z.array(backend).min(1, { error: "an app needs at least one backend" }).describe("Path → Service:port; the most specific path wins."),
+  backends: z.array(backend.describe("One path of the app and the Service:port it goes to.")).min(1, { error: "an app needs at least one backend" }).describe("Path → Service:port; the most specific path wins."),
   external: section({
-    addresses: z.array(ipv4("the external service's address")).optional(),
-    externalName: hostname.optional(),
-    port: z.int().min(1).max(65535),
-    scheme: z.enum(["http", "https"]).default("http"),
+    addresses: z.array(ipv4("the external service's address")).optional().describe("IPv4 addresses of the service. Default: none; give these or externalName."),
+    externalName: hostname.optional().describe("DNS name of the service. Default: none; give this or addresses."),
+    port: z.int().min(1).max(65535).describe("Port the service listens on."),
+    scheme: z.enum(["http", "https"]).default("http").describe("How Traefik talks to the service."),
     insecureSkipVerify: z.boolean().default(false).describe("https only: accept the service's self-signed certificate (the Proxmox UI, most NAS UIs); applies to this service alone."),
-  }).optional().describe("For kind external: where the service lives (addresses or externalName)."),
+  }).optional().describe("For kind external: where the service lives (addresses or externalName). Default: none; required for kind external."),
   issuer: dnsLabel.optional().describe("ClusterIssuer. Default certManager.defaultIssuer."),
   proxied: z.boolean().optional().describe("Proxy through Cloudflare. Default dns.proxied."),
-  middlewares: middlewares.optional(),
+  middlewares: middlewares.optional().describe("Traefik middlewares on the app's routes. Default: none."),
   sticky: section({
     cookie: z.string().regex(/^[A-Za-z0-9_-]+$/).describe("Cookie name."),
-    secure: z.boolean().default(true),
-    httpOnly: z.boolean().default(true),
-    sameSite: z.enum(["none", "lax", "strict"]).default("lax"),
-  }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps)."),
+    secure: z.boolean().default(true).describe("Send the cookie over HTTPS only."),
+    httpOnly: z.boolean().default(true).describe("Hide the cookie from scripts."),
+    sameSite: z.enum(["none", "lax", "strict"]).default("lax").describe("The cookie's SameSite attribute."),
+  }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps). Default: none (any pod may answer)."),
   networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out."),
 });
 
@@ -292,8 +301,8 @@ export const homelabSchema = section({
   traefik: traefik,
   certManager: certManager.describe("cert-manager and its Let's Encrypt ClusterIssuers."),
   dns: dns.describe("Cloudflare DNS."),
-  apps: z.record(dnsLabel, app).default({}).describe("Apps keyed by name (the key is the app's identity)."),
-  namespaces: z.record(dnsLabel, namespace).default({}).describe("App namespaces the stack creates and labels."),
+  apps: z.record(dnsLabel, app.describe("One app: its host names, the Service behind each path, TLS issuer, DNS and middlewares.")).default({}).describe("Apps keyed by name (the key is the app's identity)."),
+  namespaces: z.record(dnsLabel, namespace.describe("One app namespace: its Pod Security level and default-deny policy.")).default({}).describe("App namespaces the stack creates and labels."),
 });
 
 export type HomelabInput = z.input<typeof homelabSchema>;

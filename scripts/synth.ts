@@ -30,5 +30,6 @@ for (const stack of stacks) {
   writeFiles(dir, result.files);
   const manifests = [...result.files.keys()].filter((p) => p.startsWith("manifests/")).length;
   console.log(`synth ${stack}: ${result.doc.resources.length} resources, ${manifests} Kubernetes objects (validated) → ${dir}/`);
+  for (const w of result.offlineWarnings) console.log(`  warning: ${w}`);
 }
 process.exit(failed ? 1 : 0);

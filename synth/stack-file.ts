@@ -2,21 +2,51 @@
  * Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a
  * program: full keys, JSON for structured values, secure values marked secret.
  * Secure values cannot be decrypted offline, so each becomes a placeholder.
+ *
+ * The operator's own stacks sit beside Pulumi.yaml, where the Pulumi CLI reads
+ * them; the example stacks live in examples/ so that a fresh clone has no stack
+ * of its own for the CLI or the workflows to pick up. Offline commands look at
+ * the project root first, then at examples/.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 
 const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
 
-function stackFilePath(stack: string, dir = "."): string {
-  return `${dir}/Pulumi.${stack}.yaml`;
+export const EXAMPLES_DIR = "examples";
+
+/** The stacks directly in `dir`: one per `Pulumi.<stack>.yaml`, sorted. */
+function stacksIn(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).flatMap((f) => STACK_FILE.exec(f)?.[1] ?? []).sort() : [];
 }
 
-/** The stacks of a project directory: one per `Pulumi.<stack>.yaml`, sorted. */
+/** The operator's own stacks: the `Pulumi.<stack>.yaml` files beside Pulumi.yaml. */
+export function projectStackNames(dir = "."): string[] {
+  return stacksIn(dir);
+}
+
+/** The example stacks shipped in examples/. */
+export function exampleStackNames(dir = "."): string[] {
+  return stacksIn(`${dir}/${EXAMPLES_DIR}`);
+}
+
+/** Every stack offline commands can render: the project's own, then examples not shadowed by one. */
 export function stackNames(dir = "."): string[] {
-  return readdirSync(dir).flatMap((f) => STACK_FILE.exec(f)?.[1] ?? []).sort();
+  return [...new Set([...projectStackNames(dir), ...exampleStackNames(dir)])].sort();
+}
+
+/** Where a stack's file is: beside Pulumi.yaml, else in examples/; undefined when neither exists. */
+export function findStackFile(stack: string, dir = "."): string | undefined {
+  return [`${dir}/Pulumi.${stack}.yaml`, `${dir}/${EXAMPLES_DIR}/Pulumi.${stack}.yaml`].find((f) => existsSync(f));
+}
+
+/** A stack file that is missing or is not YAML: reported as one line, never as a stack trace. */
+export class StackFileError extends Error {}
+
+function missingStackFile(stack: string, dir: string): StackFileError {
+  return new StackFileError(`no Pulumi.${stack}.yaml in ${dir === "." ? "this directory" : dir} or its ${EXAMPLES_DIR}/; create one with \`npm run new-stack -- ${stack}\` or pick one of: ${stackNames(dir).join(", ") || "(none)"}`);
 }
 
 export function secretPlaceholder(key: string): string {
@@ -40,6 +70,23 @@ function stackConfigFrom(config: Record<string, unknown>): StackConfig {
 }
 
 export function readStackConfig(stack: string, dir = "."): StackConfig {
-  const doc = parse(readFileSync(stackFilePath(stack, dir), "utf8")) as { config?: Record<string, unknown> } | null;
+  const file = findStackFile(stack, dir);
+  if (!file) throw missingStackFile(stack, dir);
+  return readStackFile(file);
+}
+
+/** One stack file, wherever it is (a generated file in a temporary directory, a modified copy). */
+export function readStackFile(file: string): StackConfig {
+  return parseStackFile(readFileSync(file, "utf8"), file);
+}
+
+/** A stack file's text as the runtime's config map; `file` names it in the error. */
+export function parseStackFile(text: string, file: string): StackConfig {
+  let doc: { config?: Record<string, unknown> } | null;
+  try {
+    doc = parse(text) as typeof doc;
+  } catch (e) {
+    throw new StackFileError(`${file} is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+  }
   return stackConfigFrom(doc?.config ?? {});
 }

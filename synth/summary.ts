@@ -7,6 +7,7 @@ import type { RecordedResource } from "./recorder.ts";
 import { byAddress } from "../lib/net.ts";
 import { HOST_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 import type { Violation } from "../policies/offline.ts";
+import { footprintLine, type Footprint } from "../lib/footprint.ts";
 
 interface RouteRow {
   readonly host: string;
@@ -25,6 +26,8 @@ interface SummaryInput {
   readonly outputs: Record<string, unknown>;
   readonly policy: { readonly violations: readonly Violation[]; readonly rules: number };
   readonly warnings: readonly string[];
+  /** What the stack asks of Proxmox, from the resolved config; absent where there is no config (unit tests of other sections). */
+  readonly footprint?: Footprint;
 }
 
 function dnsTargets(resources: readonly RecordedResource[]): Map<string, { targets: string[]; proxied: boolean }> {
@@ -161,7 +164,9 @@ export function summaryMarkdown(input: SummaryInput): string {
   for (const r of input.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   const out: string[] = [`# Stack \`${input.stack}\``, ""];
   out.push(`${input.resources.length} resources; Kubernetes API endpoint \`${str(input.outputs.apiEndpoint)}\`.`, "");
-  out.push("## Nodes", "", markdownTable(["node", "role", "address"], nodeRows(input.outputs)), "");
+  out.push("## Nodes", "");
+  if (input.footprint) out.push(`Creates ${footprintLine(input.footprint)}.`, "");
+  out.push(markdownTable(["node", "role", "address"], nodeRows(input.outputs)), "");
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
   out.push("## Routes", "", markdownTable(

@@ -5,24 +5,45 @@
 import { homelabEntries, parseHomelabConfig } from "../config/validate.ts";
 import { ConfigError } from "../config/load.ts";
 import { runStack } from "./run-stack.ts";
-import { readStackConfig } from "./stack-file.ts";
+import { readStackConfig, secretPlaceholder, StackFileError } from "./stack-file.ts";
 import { manifestsByPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
 import { validateManifests } from "./validate-manifests.ts";
 import { summaryMarkdown } from "./summary.ts";
+import { footprint } from "../lib/footprint.ts";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 import { checkStack } from "../policies/offline.ts";
+import { DNS01_TOKEN_KEYS } from "../platform.ts";
+
+/**
+ * A new stack file holds no credentials until `pulumi config set --secret`
+ * writes them, which needs the Pulumi CLI; offline every secret is a
+ * placeholder anyway, so a missing DNS-01 token becomes one too, with a warning,
+ * instead of stopping the first synth of a freshly written stack.
+ */
+function unsetCredential(config: StackConfig): string | undefined {
+  return DNS01_TOKEN_KEYS.some((k) => k in config.values) ? undefined : DNS01_TOKEN_KEYS[1];
+}
 
 export type SynthResult =
-  | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string> }
+  | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string>; readonly offlineWarnings: readonly string[] }
   | { readonly ok: false; readonly errors: readonly string[] };
 
 export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string } = {}): Promise<SynthResult> {
-  const config = opts.config ?? readStackConfig(stack, opts.dir);
+  let config: StackConfig;
+  try {
+    config = opts.config ?? readStackConfig(stack, opts.dir);
+  } catch (err) {
+    if (err instanceof StackFileError) return { ok: false, errors: [err.message] };
+    throw err;
+  }
   const { raw, secretKeys } = homelabEntries(config.values, (k) => config.secretKeys.includes(k));
   const parsed = parseHomelabConfig(raw, secretKeys);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
-  const warnings = parsed.warnings;
+  const unset = unsetCredential(config);
+  if (unset) config = { values: { ...config.values, [unset]: secretPlaceholder(unset) }, secretKeys: [...config.secretKeys, unset] };
+  const offlineWarnings = unset ? [`${unset} is not set for this stack yet; synth used a placeholder. Before pulumi preview: pulumi config set --secret ${unset} <token with Zone:DNS:Edit and Zone:Zone:Read>`] : [];
+  const warnings = [...parsed.warnings, ...offlineWarnings];
   let run;
   try {
     run = await runStack(config, stack);
@@ -40,8 +61,8 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
 
   // The summary carries the policy pack's verdict, run offline on this very document.
   const policy = await checkStack(doc);
-  const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, policy });
+  const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, policy, footprint: footprint(parsed.config.cluster) });
   const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
   const files = synthFiles(doc, manifests, new Map(nodes.map((n) => [n.ip, n.name])), summary);
-  return { ok: true, doc, files };
+  return { ok: true, doc, files, offlineWarnings };
 }

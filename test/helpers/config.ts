@@ -5,14 +5,14 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { homelabEntries, parseHomelabConfig, type ConfigResult } from "../../config/validate.ts";
-import { readStackConfig } from "../../synth/stack-file.ts";
+import { EXAMPLES_DIR, readStackConfig } from "../../synth/stack-file.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
 import type { HomelabConfig } from "../../config/resolve.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const EXAMPLES = new URL(`../../${EXAMPLES_DIR}`, import.meta.url).pathname;
 
 export function exampleStack(stack: string): StackConfig {
-  return readStackConfig(stack, ROOT);
+  return readStackConfig(stack, EXAMPLES);
 }
 
 export interface RawConfig {

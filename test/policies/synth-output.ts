@@ -3,18 +3,19 @@
  * resources.json `npm run synth` writes), and one-change edits of it.
  */
 import { synthStack } from "../../synth/synth.ts";
-import { stackNames } from "../../synth/stack-file.ts";
+import { EXAMPLES_DIR, exampleStackNames } from "../../synth/stack-file.ts";
 import { changedStackConfig } from "../helpers/config.ts";
 import { checkStack, type PolicyResult, type SynthDocument, type SynthResource } from "../../policies/offline.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
-/** The example stacks: every Pulumi.<stack>.yaml in the repository root. */
-export const STACKS: readonly string[] = stackNames(ROOT);
+/** The example stacks: every Pulumi.<stack>.yaml in examples/ (an operator's own stacks beside Pulumi.yaml are not fixtures). */
+export const STACKS: readonly string[] = exampleStackNames(ROOT);
+export const EXAMPLES = `${ROOT}${EXAMPLES_DIR}`;
 
 /** resources.json of a stack, optionally with `homelab:` config keys changed (dotted paths). */
 export async function synthDoc(stack: string, changes?: Record<string, unknown>): Promise<SynthDocument> {
-  const result = await synthStack(stack, { dir: ROOT, ...(changes ? { config: changedStackConfig(stack, changes) } : {}) });
+  const result = await synthStack(stack, { dir: EXAMPLES, ...(changes ? { config: changedStackConfig(stack, changes) } : {}) });
   if (!result.ok) throw new Error(`synth ${stack} failed:\n${result.errors.join("\n")}`);
   return JSON.parse(result.files.get("resources.json")!) as SynthDocument;
 }

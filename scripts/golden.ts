@@ -1,0 +1,21 @@
+/**
+ * npm run golden — rewrites test/golden/ from a fresh synth of every example
+ * stack (examples/Pulumi.<stack>.yaml): summary.md, helm/ and talos/. The
+ * directory is replaced whole, so files of a renamed or removed stack, node or
+ * release go too. Review the diff, then commit it.
+ */
+import { writeFiles } from "../synth/write.ts";
+import { rmSync } from "node:fs";
+import { GOLDEN_DIR, goldenFiles } from "../synth/golden.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const golden = await goldenFiles(ROOT);
+if ("errors" in golden) {
+  console.error(`golden: an example stack does not synthesize, nothing written:\n  - ${golden.errors.join("\n  - ")}`);
+  process.exit(1);
+}
+rmSync(`${ROOT}${GOLDEN_DIR}`, { recursive: true, force: true });
+for (const [stack, files] of golden) {
+  writeFiles(`${ROOT}${GOLDEN_DIR}/${stack}`, files);
+  console.log(`golden ${stack}: ${files.size} files → ${GOLDEN_DIR}/${stack}/`);
+}

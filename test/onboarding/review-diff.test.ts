@@ -1,0 +1,130 @@
+/**
+ * The pull request's review comment, rendered from two real synth outputs:
+ * the homelab example (base) and a copy with a few config changes (head).
+ */
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { synthStack } from "../../synth/synth.ts";
+import { EXAMPLES_DIR } from "../../synth/stack-file.ts";
+import { changedStackConfig } from "../helpers/config.ts";
+import { COMMENT_LIMIT, keyPathChanges, reviewComment, type StackFiles } from "../../lib/review-diff.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const EXAMPLES = join(ROOT, EXAMPLES_DIR);
+
+async function synthFiles(stack: string, changes?: Record<string, unknown>): Promise<StackFiles> {
+  const result = await synthStack(stack, { dir: EXAMPLES, ...(changes ? { config: changedStackConfig(stack, changes) } : {}) });
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.files;
+}
+
+/** The homelab example's apps with grafana moved to port 3000 and given a second host. */
+const HEAD_CHANGES = {
+  "traefik.replicas": 3,
+  "cluster.nodes.worker2.ip": "10.0.10.23",
+  "apps.grafana.hosts": ["grafana.example.com", "metrics.example.com"],
+  "apps.grafana.backends": [{ service: "grafana", port: 3000 }],
+};
+
+/** One stack's part of the comment. */
+function section(comment: string, stack: string): string {
+  const start = comment.indexOf(`### \`${stack}\``);
+  const next = comment.indexOf("\n### `", start + 1);
+  return comment.slice(start, next < 0 ? undefined : next);
+}
+
+describe("review-diff: the pull request comment", () => {
+  let base: StackFiles;
+  let head: StackFiles;
+  let comment: string;
+  before(async () => {
+    base = await synthFiles("homelab");
+    head = await synthFiles("homelab", HEAD_CHANGES);
+    comment = reviewComment({ base: new Map([["homelab", base], ["single", await synthFiles("single")]]), head: new Map([["homelab", head], ["lab", await synthFiles("lab")]]), previews: new Map([["homelab", "Previewing update (homelab)\n  ~ 3 to update\n"]]) });
+  });
+
+  it("heads each stack with what changed, and what synth says of the head", () => {
+    assert.match(comment, /^### `homelab`: changed \(2 routes, 1 DNS record, 1 Helm values file, 1 Talos patch file, 1 Kubernetes object, resources \+1 −0\)$/m);
+    assert.match(comment, /^5 nodes · 16 routes · policy: all \d+ rules pass$/m);
+    assert.match(comment, /^### `lab`: new stack$/m);
+    assert.match(comment, /^### `single`: removed$/m);
+  });
+
+  it("lists the route rows that change, the old beside the new", () => {
+    assert.match(comment, /^\| was \| grafana\.example\.com \| \/ \| 203\.0\.113\.10 \| yes \| monitoring\/grafana:80 \| Ingress \|/m);
+    assert.match(comment, /^\| now \| grafana\.example\.com \| \/ \| 203\.0\.113\.10 \| yes \| monitoring\/grafana:3000 \| Ingress \|/m);
+    assert.match(comment, /^\| added \| metrics\.example\.com \| \/ \| 203\.0\.113\.10 \| yes \| monitoring\/grafana:3000 \|/m);
+  });
+
+  it("names DNS records, Helm values, Talos patches and Kubernetes fields by key path", () => {
+    const homelab = section(comment, "homelab");
+    assert.match(homelab, /^- added `metrics\.example\.com` A 203\.0\.113\.10 \(proxied\)$/m);
+    assert.match(homelab, /^\*\*traefik\.values\.yaml\*\*\n- `deployment\.replicas`: `2` → `3`$/m);
+    assert.match(homelab, /^\*\*worker2\.yaml\*\*\n- `LinkConfig eth0: addresses\[0\]\.address`: `10\.0\.10\.22\/24` → `10\.0\.10\.23\/24`$/m);
+    assert.match(homelab, /^- `spec\.rules\[0\]\.http\.paths\[0\]\.backend\.service\.port\.number`: `80` → `3000`$/m);
+    assert.match(homelab, /^- added `cloudflare:index\/dnsRecord:DnsRecord::grafana-dns-metrics\.example\.com-203\.0\.113\.10`$/m);
+    assert.match(homelab, /^  - `inputs\.node`: `10\.0\.10\.22` → `10\.0\.10\.23`$/m);
+    // Kubernetes objects are shown once, as manifests, not again as resource inputs.
+    assert.doesNotMatch(homelab, /inputs\.spec\.rules/);
+  });
+
+  it("puts Pulumi's preview beside the synth diff, in the same comment", () => {
+    assert.match(section(comment, "homelab"), /<details><summary>Pulumi preview<\/summary>\n\n```text\nPreviewing update \(homelab\)\n  ~ 3 to update\n```/);
+  });
+
+  it("never shows a Secret's data, only that it changed", () => {
+    const secretFile = [...head.keys()].find((f) => f.startsWith("manifests/cert-manager/secret."))!;
+    const leaked = new Map(head);
+    leaked.set(secretFile, head.get(secretFile)!.replace('stringData: "[secret]"', "stringData:\n  api-token: hunter2-token"));
+    const text = reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", leaked]]) });
+    assert.doesNotMatch(text, /hunter2/);
+    assert.match(text, /^- changed `stringData` \(value not shown\)$/m);
+  });
+
+  it("stays under GitHub's comment limit: details go first, then the text is cut, with a note either way", () => {
+    const trees = { base: new Map([["homelab", base]]), head: new Map([["homelab", head]]) };
+    const full = reviewComment(trees);
+    const compact = reviewComment({ ...trees, limit: full.length - 1 });
+    assert.ok(compact.length < full.length);
+    assert.match(compact, /^> Details were left out to stay under GitHub's comment size limit/m);
+    assert.match(compact, /^\*\*traefik\.values\.yaml\*\* \(1 change\)$/m);
+    const cut = reviewComment({ ...trees, limit: 1500 });
+    assert.ok(cut.length <= 1500, `${cut.length} characters`);
+    assert.match(cut, /> … cut at 1500 characters\./);
+    // 400 changed values files still fit the real limit.
+    const many = new Map(head);
+    for (let i = 0; i < 400; i++) many.set(`helm/r${i}.values.yaml`, `a: ${i}\nb: [${i}]\n`);
+    const manyBase = new Map(base);
+    for (let i = 0; i < 400; i++) manyBase.set(`helm/r${i}.values.yaml`, `a: -1\nb: []\n`);
+    assert.ok(reviewComment({ base: new Map([["homelab", manyBase]]), head: new Map([["homelab", many]]) }).length <= COMMENT_LIMIT);
+  });
+
+  it("compares lists of named items by name, so an insertion is one change", () => {
+    assert.deepEqual(keyPathChanges({ ports: [{ name: "web", port: 80 }] }, { ports: [{ name: "metrics", port: 9100 }, { name: "web", port: 8080 }] }), [
+      { path: "ports[name=web].port", before: 80, after: 8080 },
+      { path: "ports[name=metrics]", after: { name: "metrics", port: 9100 } },
+    ]);
+  });
+
+  it("runs as `npm run review-diff -- <base-out> <head-out> --previews <dir>` on out/ directories", () => {
+    const dir = mkdtempSync(join(tmpdir(), "homelab-review-"));
+    for (const [side, files] of [["base", base], ["head", head]] as const) {
+      for (const [path, content] of files) {
+        mkdirSync(dirname(join(dir, side, "homelab", path)), { recursive: true });
+        writeFileSync(join(dir, side, "homelab", path), content);
+      }
+    }
+    mkdirSync(join(dir, "previews"));
+    writeFileSync(join(dir, "previews", "homelab.txt"), "Previewing update (homelab)\n");
+    const run = spawnSync(process.execPath, [join(ROOT, "scripts", "review-diff.ts"), join(dir, "base"), join(dir, "head"), "--previews", join(dir, "previews")], { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, `${reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map([["homelab", "Previewing update (homelab)\n"]]) })}\n`);
+    const missing = spawnSync(process.execPath, [join(ROOT, "scripts", "review-diff.ts"), join(dir, "no-base"), join(dir, "head")], { encoding: "utf8" });
+    assert.equal(missing.status, 0, missing.stderr);
+    assert.match(missing.stdout, /^### `homelab`: new stack$/m);
+  });
+});
