@@ -25,3 +25,5 @@ export const nodes = platform.nodes;
 export const ingress = platform.ingress;
 export const issuers = platform.issuers;
 export const routes = platform.routes;
+export const lanDns = platform.lanDns;
+export const tunnel = platform.tunnel;

@@ -12,7 +12,12 @@ import { Traefik } from "./components/traefik.ts";
 import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
-import { cloudflareRanges, needsCloudflareRanges, zoneId } from "./components/cloudflare.ts";
+import { cloudflareRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
+import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
+import { ZoneEdge } from "./components/cloudflare-edge.ts";
+import { LanDns } from "./components/lan-dns.ts";
+import { tunnelForwarders, tunnelIngressRules } from "./lib/tunnel.ts";
+import { lanDnsEntries, type LanDnsEntry } from "./lib/lan-dns.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -22,6 +27,10 @@ export interface PlatformOutputs {
   readonly ingress: { readonly className: string; readonly placement: string; readonly addresses: readonly string[] };
   readonly issuers: readonly string[];
   readonly routes: Readonly<Record<string, readonly string[]>>;
+  /** What a LAN resolver answers for the private apps (also out/<stack>/lan-dns/ in synth). */
+  readonly lanDns: readonly LanDnsEntry[];
+  /** Tunnel entry: the CNAME target of the tunnelled hosts. */
+  readonly tunnel?: { readonly name: string; readonly cnameTarget: pulumi.Output<string> };
 }
 
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
@@ -37,11 +46,14 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const k8s = { provider: cluster.provider };
   const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
 
+  const forwarders = config.tunnel ? tunnelForwarders(config.traefik.placement, cluster.spec) : undefined;
+
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const traefik = new Traefik("traefik", {
     traefik: config.traefik,
     cluster: cluster.spec,
     cloudflareRanges: ranges,
+    ...(forwarders ? { tunnelForwarders: forwarders } : {}),
     ...(metallb ? { addressPools: metallb.ready } : {}),
   }, k8s);
   const certManager = new CertManager("cert-manager", {
@@ -51,6 +63,21 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   }, k8s);
   const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
   const zone = zoneId(config.dns);
+  const tunnel = config.tunnel && forwarders
+    ? new CloudflareTunnel("tunnel", {
+        tunnel: config.tunnel,
+        accountId: config.tunnel.accountId ?? zoneAccountId(config.dns),
+        ingressRules: tunnelIngressRules(config),
+        forwarders,
+        entry: traefik.entry,
+      }, k8s)
+    : undefined;
+  const proxiedHosts = [...new Set(config.apps.filter((a) => a.proxied).flatMap((a) => a.hosts))].sort();
+  if (proxiedHosts.length > 0) {
+    new ZoneEdge("zone-edge", { zone: config.dns.zone, sslMode: zoneSslMode(zone), entry: tunnel ? "tunnel" : "portForward", redirectToHttps: config.traefik.redirectToHttps, proxiedHosts });
+  }
+  const lanDns = lanDnsEntries(config.apps, traefik.entry.addresses);
+  if (lanDns.length > 0) new LanDns("lan-dns", { entries: lanDns });
 
   for (const app of config.apps) {
     new AppRoute(app.name, {
@@ -60,6 +87,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       dns: config.dns,
       zoneId: zone,
       cloudflareRanges: ranges,
+      ...(tunnel ? { tunnelTarget: tunnel.cnameTarget, tunnelReady: tunnel.ready } : {}),
       ...(app.middlewares?.basicAuth ? { basicAuthUsers: secrets.homelab(app.middlewares.basicAuth.usersSecret) } : {}),
     }, { ...k8s, dependsOn: [...namespaces.ready] });
   }
@@ -72,6 +100,8 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     ingress: { className: traefik.entry.className, placement: traefik.entry.placement, addresses: traefik.entry.addresses },
     issuers: certManager.issuers.names,
     routes: Object.fromEntries(config.apps.map((a) => [a.name, a.hosts])),
+    lanDns,
+    ...(tunnel && config.tunnel ? { tunnel: { name: config.tunnel.name, cnameTarget: tunnel.cnameTarget } } : {}),
   };
 }
 
