@@ -12,6 +12,7 @@ import { summaryMarkdown } from "./summary.ts";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 import { checkStack } from "../policies/offline.ts";
+import { lanDnsFiles, type LanDnsEntry } from "../lib/lan-dns.ts";
 
 export type SynthResult =
   | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string> }
@@ -43,5 +44,8 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
   const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, policy });
   const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
   const files = synthFiles(doc, manifests, new Map(nodes.map((n) => [n.ip, n.name])), summary);
-  return { ok: true, doc, files };
+  const lanDns = Array.isArray(outputs.lanDns) ? (outputs.lanDns as LanDnsEntry[]) : [];
+  if (lanDns.length === 0) return { ok: true, doc, files };
+  const withLanDns = new Map([...files, ...lanDnsFiles(stack, lanDns)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { ok: true, doc, files: withLanDns };
 }
