@@ -16,6 +16,7 @@ import { cloudflareRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSsl
 import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
+import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelForwarders, tunnelIngressRules } from "./lib/tunnel.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./lib/lan-dns.ts";
 
@@ -61,6 +62,9 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     zone: config.dns.zone,
     cloudflareApiToken: dns01,
   }, k8s);
+  const wildcards = config.certManager.wildcardZones.length > 0
+    ? new WildcardCertificates("wildcard-certificates", { zones: config.certManager.wildcardZones, issuer: config.certManager.defaultIssuer, issuers: certManager.issuers, entry: traefik.entry }, k8s)
+    : undefined;
   const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
   const zone = zoneId(config.dns);
   const tunnel = config.tunnel && forwarders
@@ -89,7 +93,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       cloudflareRanges: ranges,
       ...(tunnel ? { tunnelTarget: tunnel.cnameTarget, tunnelReady: tunnel.ready } : {}),
       ...(app.middlewares?.basicAuth ? { basicAuthUsers: secrets.homelab(app.middlewares.basicAuth.usersSecret) } : {}),
-    }, { ...k8s, dependsOn: [...namespaces.ready] });
+    }, { ...k8s, dependsOn: [...namespaces.ready, ...(app.wildcardZone && wildcards ? wildcards.ready : [])] });
   }
 
   return {

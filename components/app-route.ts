@@ -63,9 +63,9 @@ export class AppRoute extends pulumi.ComponentResource {
     const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...backends];
     const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
       new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
-    if (m.ingressRoute && m.certificate) {
-      const certificate = new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
-      routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, certificate] }));
+    if (m.ingressRoute) {
+      const certificate = m.certificate && new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
+      routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, ...(certificate ? [certificate] : [])] }));
     }
 
     // Records go live last, so a proxied host never points at a route that does

@@ -8,6 +8,7 @@ import type { HomelabConfig } from "./resolve.ts";
 import { isProxied } from "./resolve.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { entryAddresses } from "../lib/traefik-values.ts";
+import { wildcardCovers } from "../lib/wildcard-certs.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
 
 type Add = (path: KeyPath, message: string) => void;
@@ -15,8 +16,6 @@ type Add = (path: KeyPath, message: string) => void;
 const inZone = (host: string, zone: string) => host === zone || host.endsWith(`.${zone}`);
 /** How many labels `host` lies below `zone`: 0 for the apex, 1 for `www.<zone>`. */
 const depthBelow = (host: string, zone: string) => (host === zone ? 0 : host.slice(0, -zone.length - 1).split(".").length);
-/** Whether `*.<zone>` covers `host`: exactly one label below the zone. */
-export const wildcardCovers = (zone: string, host: string) => host.endsWith(`.${zone}`) && depthBelow(host, zone) === 1;
 
 export function checkEntry(c: ParsedConfig, add: Add): void {
   if (c.tunnel.enabled) checkTunnel(c, add);

@@ -6,6 +6,7 @@
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
 import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
+import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
 
 export interface ClusterNode {
   /** The config key: host name and resource identity. */
@@ -71,6 +72,8 @@ export interface AppSpec extends Omit<AppConfig, "issuer" | "proxied"> {
   readonly name: string;
   readonly issuer: string;
   readonly proxied: boolean;
+  /** certManager.wildcardZones entry whose `*.<zone>` certificate serves all of the app's hosts (from the default issuer). */
+  readonly wildcardZone?: string;
 }
 
 export interface HomelabConfig {
@@ -219,7 +222,12 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
     certManager: { ...p.certManager, chart: { chart: DEFAULTS.charts.certManager.chart, ...p.certManager.chart } },
     dns: p.dns,
     apps: Object.entries(p.apps)
-      .map(([name, a]) => ({ ...a, name, issuer: a.issuer ?? p.certManager.defaultIssuer, proxied: isProxied(a, p.dns) }))
+      .map(([name, a]) => {
+        const issuer = a.issuer ?? p.certManager.defaultIssuer;
+        // The wildcard comes from the default issuer: an app naming another issuer keeps its own certificate.
+        const wildcardZone = issuer === p.certManager.defaultIssuer ? coveringWildcardZone(p.certManager.wildcardZones, a.hosts) : undefined;
+        return { ...a, name, issuer, proxied: isProxied(a, p.dns), ...(wildcardZone ? { wildcardZone } : {}) };
+      })
       .sort(byName),
     namespaces: Object.entries(p.namespaces).map(([name, n]) => ({ name, ...n })).sort(byName),
     ...(p.tunnel.enabled ? { tunnel: resolveTunnel(p) } : {}),

@@ -61,6 +61,9 @@ function issuersBySecret(resources: readonly RecordedResource[]): Map<string, st
 /** Traefik names a CRD middleware `<namespace>-<name>@kubernetescrd` in annotations; shown without the provider suffix. */
 const middlewareLabel = (ref: string) => ref.replace(/@kubernetescrd$/, "");
 
+/** What the TLS issuer column says for a route whose TLS names no secret: the wildcard of Traefik's default TLS store. */
+const WILDCARD_ISSUER = "wildcard (default TLS store)";
+
 /** host → path → service rows, from Ingresses and IngressRoutes. */
 function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
   const dns = dnsTargets(resources);
@@ -73,7 +76,7 @@ function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
     if (r.type === TYPES.ingress) {
       const annotations = obj(meta.annotations);
       const secret = str(obj(arr(obj(r.inputs.spec).tls)[0]).secretName);
-      const issuer = issuers.get(`${ns}/${secret}`) ?? "";
+      const issuer = issuers.get(`${ns}/${secret}`) ?? (secret ? "" : WILDCARD_ISSUER);
       const middlewares = str(annotations["traefik.ingress.kubernetes.io/router.middlewares"]).split(",").filter(Boolean).map(middlewareLabel);
       for (const rule of arr(obj(r.inputs.spec).rules)) {
         const host = str(obj(rule).host);
@@ -86,7 +89,8 @@ function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
     }
     if (r.type === TYPES.ingressRoute) {
       const spec = obj(r.inputs.spec);
-      const issuer = issuers.get(`${ns}/${str(obj(spec.tls).secretName)}`) ?? str(obj(spec.tls).certResolver);
+      const tlsSecret = str(obj(spec.tls).secretName);
+      const issuer = issuers.get(`${ns}/${tlsSecret}`) ?? (str(obj(spec.tls).certResolver) || (spec.tls && !tlsSecret ? WILDCARD_ISSUER : ""));
       for (const route of arr(spec.routes)) {
         const match = str(obj(route).match);
         const path = PATH_MATCH.exec(match)?.[2] ?? "/";
