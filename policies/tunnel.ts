@@ -96,7 +96,7 @@ export function tunnelHostNoARecord(level: Level = "mandatory"): HomelabPolicy {
 export function cloudflareZoneSslMode(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "cloudflare-zone-ssl-mode",
-    description: "Checks the zone's SSL/TLS encryption mode (read at deploy time) against the stack's proxied hosts: `off` serves them without HTTPS at the edge, and `flexible` makes Cloudflare ask the origin over plain HTTP, which Traefik's HTTP→HTTPS redirect answers with a redirect forever (ERR_TOO_MANY_REDIRECTS); set the zone's SSL/TLS mode to Full (strict) in the Cloudflare dashboard (SSL/TLS → Overview).",
+    description: "Checks that the zone's SSL/TLS encryption mode (read at deploy time) suits the stack's proxied hosts: `off` serves them without HTTPS at the edge, and `flexible` makes Cloudflare ask the origin over plain HTTP, which Traefik's HTTP→HTTPS redirect answers with a redirect forever (ERR_TOO_MANY_REDIRECTS); set the zone's SSL/TLS mode to Full (strict) in the Cloudflare dashboard (SSL/TLS → Overview).",
     level,
     check: (resources, report) => {
       eachKnown(ofType(resources, TUNNEL_TYPES.zoneEdge), (r) => {
