@@ -11,7 +11,7 @@ import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
-import { checkEntry, checkResolvedEntry, entryWarnings } from "./entry-checks.ts";
+import { checkEntry, entryWarnings } from "./entry-checks.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
@@ -366,7 +366,7 @@ function checkIngressNames(c: ParsedConfig, add: Add): void {
  * Cloudflare's edge, which only shows up as error 1002/522 after deploy.
  */
 export function checkResolved(c: HomelabConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = checkResolvedEntry(c);
+  const issues: ConfigIssue[] = [];
   const proxied = c.apps.filter((a) => a.proxied).map((a) => a.name);
   // Through a tunnel Cloudflare reaches Traefik from inside the cluster: no origin address is published.
   if (proxied.length === 0 || c.tunnel) return issues;

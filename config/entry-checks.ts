@@ -4,10 +4,8 @@
  * Same contract as checks.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "./schema.ts";
-import type { HomelabConfig } from "./resolve.ts";
 import { isProxied } from "./resolve.ts";
 import { solverZones } from "../lib/cert-manager.ts";
-import { entryAddresses } from "../lib/traefik-values.ts";
 import { wildcardCovers } from "../lib/wildcard-certs.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
 
@@ -70,16 +68,6 @@ function checkWildcards(c: ParsedConfig, add: Add): void {
       add(at, `*.${zone} comes from certManager.defaultIssuer ${issuerName}, whose DNS-01 solver answers for ${solverZones(issuer, c.dns.zone).join(", ")} only; add ${zone} to certManager.issuers.${issuerName}.dnsZones`);
     }
   });
-}
-
-/** Rules on the resolved config: what a private app resolves to. */
-export function checkResolvedEntry(c: HomelabConfig): ConfigIssue[] {
-  const lanApps = c.apps.filter((a) => a.private);
-  if (lanApps.length === 0 || entryAddresses(c.traefik, c.cluster).length > 0) return [];
-  return lanApps.map((a) => ({
-    path: ["apps", a.name, "private"],
-    message: `the Traefik entry (placement ${c.traefik.placement}) has no address a LAN resolver could answer with; list the cluster's nodes (cluster.nodes, role and ip) or use a placement with a fixed address`,
-  }));
 }
 
 /** Warnings: a wildcard certificate that serves no app is harmless, but probably a typo. */

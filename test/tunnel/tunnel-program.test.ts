@@ -117,8 +117,8 @@ describe("the tunnel stack, run under the mocks", () => {
 
   it("gives the private app without publicRecord no public record, and exports its LAN DNS entry", () => {
     assert.ok(!ofType(run, T.dnsRecord).some((r) => r.inputs.name === "ha.example.org"));
-    assert.deepEqual(run.outputs.lanDns, [{ host: "ha.example.org", addresses: ["10.30.0.240"] }, { host: "nas.example.org", addresses: ["10.30.0.240"] }]);
-    assert.deepEqual(run.outputs.tunnel, { name: "cgnat-homelab", cnameTarget: CNAME });
+    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [{ host: "ha.example.org", addresses: ["10.30.0.240"] }, { host: "nas.example.org", addresses: ["10.30.0.240"] }]);
+    assert.deepEqual((run.outputs as Record<string, unknown>).tunnel, { name: "cgnat-homelab", cnameTarget: CNAME });
   });
 
   it("makes Traefik trust forwarded headers from the pod network only (cloudflared's pods), not Cloudflare's ranges", () => {
@@ -158,7 +158,7 @@ describe("the port-forward stacks are unchanged by the tunnel", () => {
     assert.deepEqual(ofType(run, T.tunnel), []);
     assert.ok(ofType(run, T.dnsRecord).every((r) => r.inputs.type === "A"));
     assert.equal(findResource(run, T.zoneEdge, "zone-edge").inputs.entry, "portForward");
-    assert.deepEqual(run.outputs.lanDns, []);
+    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, []);
   });
 });
 
