@@ -41,7 +41,8 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
     const { tunnel } = args;
     // A component's provider applies to its children of that provider's package only: these stay Cloudflare's.
     const cloudflare = { parent: this };
-    const created = new ZeroTrustTunnelCloudflared(`${name}`, { accountId: args.accountId, name: tunnel.name, configSrc: "cloudflare" }, cloudflare);
+    // Tunnel names are unique in an account: a replacement (another account, say) must delete the old tunnel first.
+    const created = new ZeroTrustTunnelCloudflared(`${name}`, { accountId: args.accountId, name: tunnel.name, configSrc: "cloudflare" }, { ...cloudflare, deleteBeforeReplace: true });
     const config = new ZeroTrustTunnelCloudflaredConfig(`${name}-config`, {
       accountId: args.accountId,
       tunnelId: created.id,

@@ -195,9 +195,9 @@ const tunnel = section({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a tunnel name: letters, digits, '.', '_' and '-'" }).optional().describe("Tunnel name in the Cloudflare account. Default: cluster.name."),
   accountId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a 32-character Cloudflare account id" }).optional().describe("Cloudflare account that owns the tunnel. Default: the account of dns.zone (looked up). The API token needs Account:Cloudflare Tunnel:Edit."),
   replicas: z.int().min(2, { error: "one cloudflared is a single point of failure and its PodDisruptionBudget would block node drains; use at least 2" }).default(DEFAULTS.tunnel.replicas).describe("cloudflared replicas, spread over nodes."),
-  image: z.string().regex(/^[^:@\s]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$/, { error: "expected an image reference like cloudflare/cloudflared:2026.5.0" })
-    .refine((image) => /:[A-Za-z0-9._-]+/.test(image.split("/").pop()!) || image.includes("@sha256:"), { error: "pin the cloudflared image to a release tag or digest (e.g. cloudflare/cloudflared:2026.5.0)" })
-    .refine((image) => !/:latest$/.test(image), { error: "latest changes cloudflared under the stack; pin a release tag, e.g. cloudflare/cloudflared:2026.5.0" })
+  image: z.string().regex(/^\S+$/, { error: "expected an image reference like cloudflare/cloudflared:2026.5.0" })
+    .refine((image) => image.includes("@sha256:") || image.split("/").pop()!.includes(":"), { error: "pin the cloudflared image to a release tag or digest (e.g. cloudflare/cloudflared:2026.5.0)" })
+    .refine((image) => !image.endsWith(":latest"), { error: "latest changes cloudflared under the stack; pin a release tag, e.g. cloudflare/cloudflared:2026.5.0" })
     .default(DEFAULTS.tunnel.image).describe("cloudflared image, pinned."),
   namespace: dnsLabel.default(DEFAULTS.tunnel.namespace).describe("Namespace cloudflared runs in (Pod Security restricted)."),
 }).prefault({});

@@ -34,6 +34,11 @@ describe("the tunnel example stack's config", () => {
     assert.equal(staging.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
   });
 
+  it("accepts a cloudflared image pinned by tag from a registry with a port, or by digest", () => {
+    assert.equal(validConfig("tunnel", { "tunnel.image": "registry.lan:5000/cloudflared:2026.5.0" }).tunnel!.image, "registry.lan:5000/cloudflared:2026.5.0");
+    assert.ok(configFrom("tunnel", { "tunnel.image": `cloudflare/cloudflared@sha256:${"a".repeat(64)}` }).ok);
+  });
+
   it("accepts the tunnel with every Traefik placement", () => {
     assert.equal(validConfig("tunnel", { "traefik.placement": "daemonset", "traefik.replicas": undefined, metallb: undefined }).traefik.placement, "daemonset");
     assert.equal(validConfig("tunnel", { "traefik.placement": "controlplane", "traefik.replicas": undefined, metallb: undefined }).traefik.placement, "controlplane");
@@ -60,6 +65,7 @@ describe("refused tunnel, private-app, wildcard and edge configs", () => {
     ["a tunnelled app allowing only Cloudflare's ranges", { "apps.status.middlewares": { ipAllowList: { cloudflare: true } } }, "homelab:apps.status.middlewares.ipAllowList.cloudflare", "arrive from cloudflared"],
     ["a single cloudflared", { "tunnel.replicas": 1 }, "homelab:tunnel.replicas", "at least 2"],
     ["an unpinned cloudflared image", { "tunnel.image": "cloudflare/cloudflared:latest" }, "homelab:tunnel.image", "pin a release tag"],
+    ["a cloudflared image from a registry with a port but no tag", { "tunnel.image": "registry.lan:5000/cloudflared" }, "homelab:tunnel.image", "pin the cloudflared image"],
     ["a cloudflared image without a tag", { "tunnel.image": "cloudflare/cloudflared" }, "homelab:tunnel.image", "pin the cloudflared image"],
     ["a private app that is proxied", { "apps.home-assistant.proxied": true }, "homelab:apps.home-assistant.proxied", "a private app is LAN only"],
     ["a public record on a public app", { "apps.blog.publicRecord": true }, "homelab:apps.blog.publicRecord", "only a private app"],

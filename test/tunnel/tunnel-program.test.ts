@@ -44,6 +44,7 @@ describe("the tunnel stack, run under the mocks", () => {
   it("creates the tunnel in the zone's account, configured from Cloudflare", () => {
     const tunnel = findResource(run, T.tunnel, "tunnel");
     assert.deepEqual(tunnel.inputs, { accountId: "fedcba9876543210fedcba9876543210", name: "cgnat-homelab", configSrc: "cloudflare" });
+    assert.equal(tunnel.options.deleteBeforeReplace, true);
   });
 
   it("routes each proxied host to Traefik's origin Service, verified by the host's name, then 404s", () => {
