@@ -13,7 +13,6 @@ import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { cloudflareRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
-import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
@@ -67,8 +66,9 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     : undefined;
   const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
   const zone = zoneId(config.dns);
+  // Loaded only by tunnel stacks: the Deployment, PDB and tunnel modules stay off every other stack's start path.
   const tunnel = config.tunnel && forwarders
-    ? new CloudflareTunnel("tunnel", {
+    ? new (await import("./components/cloudflare-tunnel.ts")).CloudflareTunnel("tunnel", {
         tunnel: config.tunnel,
         accountId: config.tunnel.accountId ?? zoneAccountId(config.dns),
         ingressRules: tunnelIngressRules(config),
