@@ -152,7 +152,7 @@ const traefik = section({
   redirectToHttps: z.boolean().default(true).describe("Redirect the web entry point (:80) to websecure (:443)."),
   accessLogs: z.boolean().default(true).describe("Traefik access logs."),
   logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO").describe("Traefik log level."),
-  trustCloudflare: z.boolean().optional().describe("Trust X-Forwarded-* only from Cloudflare's ranges (looked up at deploy time). Default: dns.proxied."),
+  trustCloudflare: z.boolean().optional().describe("Trust X-Forwarded-* only from Cloudflare's ranges (looked up at deploy time). Default: dns.proxied; off with tunnel.enabled, where Traefik trusts cloudflared's sources in the cluster instead."),
   proxyProtocol: z.boolean().default(false).describe("Accept PROXY protocol from Cloudflare's ranges (Cloudflare Spectrum)."),
   acme: section({
     enabled: z.boolean().default(false).describe("Traefik's own ACME resolver, for IngressRoutes you add yourself; the platform's routes always get cert-manager certificates. Needs exactly one Traefik pod: placement controlplane with one control plane."),
