@@ -26,3 +26,5 @@ export const ingress = platform.ingress;
 export const issuers = platform.issuers;
 export const routes = platform.routes;
 export const etcdBackupLifecycle = platform.etcdBackupLifecycle;
+export const lanDns = platform.lanDns;
+export const tunnel = platform.tunnel;

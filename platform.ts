@@ -12,8 +12,13 @@ import { Traefik } from "./components/traefik.ts";
 import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
-import { cloudflareRanges, needsCloudflareRanges, zoneId } from "./components/cloudflare.ts";
 import { EtcdBackup } from "./components/etcd-backup.ts";
+import { cloudflareRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
+import { ZoneEdge } from "./components/cloudflare-edge.ts";
+import { LanDns } from "./components/lan-dns.ts";
+import { WildcardCertificates } from "./components/wildcard-certificates.ts";
+import { tunnelForwarders, tunnelIngressRules } from "./lib/tunnel.ts";
+import { lanDnsEntries, type LanDnsEntry } from "./lib/lan-dns.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -25,6 +30,10 @@ export interface PlatformOutputs {
   readonly routes: Readonly<Record<string, readonly string[]>>;
   /** The S3 lifecycle configuration that expires etcd snapshots, when backups are configured. */
   readonly etcdBackupLifecycle?: string;
+  /** What a LAN resolver answers for the private apps (also out/<stack>/lan-dns/ in synth). */
+  readonly lanDns: readonly LanDnsEntry[];
+  /** Tunnel entry: the CNAME target of the tunnelled hosts. */
+  readonly tunnel?: { readonly name: string; readonly cnameTarget: pulumi.Output<string> };
 }
 
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
@@ -40,11 +49,14 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const k8s = { provider: cluster.provider };
   const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
 
+  const forwarders = config.tunnel ? tunnelForwarders(config.traefik.placement, cluster.spec) : undefined;
+
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const traefik = new Traefik("traefik", {
     traefik: config.traefik,
     cluster: cluster.spec,
     cloudflareRanges: ranges,
+    ...(forwarders ? { tunnelForwarders: forwarders } : {}),
     ...(metallb ? { addressPools: metallb.ready } : {}),
   }, k8s);
   const certManager = new CertManager("cert-manager", {
@@ -52,6 +64,9 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     zone: config.dns.zone,
     cloudflareApiToken: dns01,
   }, k8s);
+  const wildcards = config.certManager.wildcardZones.length > 0
+    ? new WildcardCertificates("wildcard-certificates", { zones: config.certManager.wildcardZones, issuer: config.certManager.defaultIssuer, issuers: certManager.issuers, entry: traefik.entry }, k8s)
+    : undefined;
   const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
   const zone = zoneId(config.dns);
   const spec = config.cluster;
@@ -63,6 +78,22 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       secretAccessKey: secrets.homelab(spec.backup.s3.secretAccessKeySecret),
     }, k8s)
     : undefined;
+  // Loaded only by tunnel stacks: the Deployment, PDB and tunnel modules stay off every other stack's start path.
+  const tunnel = config.tunnel && forwarders
+    ? new (await import("./components/cloudflare-tunnel.ts")).CloudflareTunnel("tunnel", {
+        tunnel: config.tunnel,
+        accountId: config.tunnel.accountId ?? zoneAccountId(config.dns),
+        ingressRules: tunnelIngressRules(config),
+        forwarders,
+        entry: traefik.entry,
+      }, k8s)
+    : undefined;
+  const proxiedHosts = [...new Set(config.apps.filter((a) => a.proxied).flatMap((a) => a.hosts))].sort();
+  if (proxiedHosts.length > 0) {
+    new ZoneEdge("zone-edge", { zone: config.dns.zone, sslMode: zoneSslMode(zone), entry: tunnel ? "tunnel" : "portForward", redirectToHttps: config.traefik.redirectToHttps, proxiedHosts });
+  }
+  const lanDns = lanDnsEntries(config.apps, traefik.entry.addresses);
+  if (lanDns.length > 0) new LanDns("lan-dns", { entries: lanDns });
 
   for (const app of config.apps) {
     new AppRoute(app.name, {
@@ -72,8 +103,9 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       dns: config.dns,
       zoneId: zone,
       cloudflareRanges: ranges,
+      ...(tunnel ? { tunnelTarget: tunnel.cnameTarget, tunnelReady: tunnel.ready } : {}),
       ...(app.middlewares?.basicAuth ? { basicAuthUsers: secrets.homelab(app.middlewares.basicAuth.usersSecret) } : {}),
-    }, { ...k8s, dependsOn: [...namespaces.ready] });
+    }, { ...k8s, dependsOn: [...namespaces.ready, ...(app.wildcardZone && wildcards ? wildcards.ready : [])] });
   }
 
   return {
@@ -85,6 +117,8 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     issuers: certManager.issuers.names,
     routes: Object.fromEntries(config.apps.map((a) => [a.name, a.hosts])),
     ...(etcdBackup ? { etcdBackupLifecycle: etcdBackup.lifecycle } : {}),
+    lanDns,
+    ...(tunnel && config.tunnel ? { tunnel: { name: config.tunnel.name, cnameTarget: tunnel.cnameTarget } } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ import type { IngressEntry } from "./traefik.ts";
 import type { Issuers } from "./cert-manager.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
 import { routeManifests, type RouteManifests } from "../lib/routes.ts";
-import { dnsRecords, managedByComment } from "../lib/dns.ts";
+import { appDnsRecords, managedByComment } from "../lib/dns.ts";
 
 export interface AppRouteArgs {
   readonly app: AppSpec;
@@ -25,6 +25,10 @@ export interface AppRouteArgs {
   readonly dns: HomelabConfig["dns"];
   readonly zoneId: pulumi.Output<string>;
   readonly cloudflareRanges: CloudflareRanges | undefined;
+  /** Tunnel entry: `<tunnel id>.cfargotunnel.com`, which the app's proxied hosts are CNAMEs to. */
+  readonly tunnelTarget?: pulumi.Output<string>;
+  /** Tunnel entry: the records go live after the tunnel's ingress rules and connectors. */
+  readonly tunnelReady?: readonly pulumi.Resource[];
   /** htpasswd lines from the app's secret config key. */
   readonly basicAuthUsers?: pulumi.Output<string>;
 }
@@ -59,15 +63,15 @@ export class AppRoute extends pulumi.ComponentResource {
     const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...backends];
     const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
       new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
-    if (m.ingressRoute && m.certificate) {
-      const certificate = new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
-      routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, certificate] }));
+    if (m.ingressRoute) {
+      const certificate = m.certificate && new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
+      routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, ...(certificate ? [certificate] : [])] }));
     }
 
     // Records go live last, so a proxied host never points at a route that does
     // not exist yet. They are Cloudflare resources: no Kubernetes provider.
     const comment = managedByComment(pulumi.getProject(), pulumi.getStack());
-    const records = dnsRecords(app, entry.addresses, args.dns, comment).map((r) =>
+    const records = appDnsRecords(app, entry.addresses, args.dns, comment, args.tunnelTarget).map((r) =>
       new DnsRecord(`${name}-dns-${r.key}`, {
         zoneId: args.zoneId,
         name: r.name,
@@ -76,7 +80,7 @@ export class AppRoute extends pulumi.ComponentResource {
         proxied: r.proxied,
         ttl: r.ttl,
         comment: r.comment,
-      }, { ...child, dependsOn: routes }));
+      }, { ...child, dependsOn: [...routes, ...(args.tunnelReady ?? [])] }));
 
     this.registerOutputs({ hosts: [...app.hosts].sort(), records: records.map((r) => r.id) });
   }

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { getIpRangesOutput } from "@pulumi/cloudflare/getIpRanges.js";
 import { getZoneOutput } from "@pulumi/cloudflare/getZone.js";
+import { getZoneSettingOutput } from "@pulumi/cloudflare/getZoneSetting.js";
 import type { HomelabConfig } from "../config/resolve.ts";
 
 export interface CloudflareRanges {
@@ -30,4 +31,14 @@ export function needsCloudflareRanges(config: HomelabConfig): boolean {
 export function zoneId(dns: HomelabConfig["dns"]): pulumi.Output<string> {
   if (dns.zoneId) return pulumi.output(dns.zoneId);
   return getZoneOutput({ filter: { name: dns.zone } }).id;
+}
+
+/** The account that owns the zone, which owns the tunnel unless tunnel.accountId names another. */
+export function zoneAccountId(dns: HomelabConfig["dns"]): pulumi.Output<string> {
+  return (dns.zoneId ? getZoneOutput({ zoneId: dns.zoneId }) : getZoneOutput({ filter: { name: dns.zone } })).account.id;
+}
+
+/** The zone's SSL/TLS encryption mode (off, flexible, full, strict), read at deploy time. */
+export function zoneSslMode(zoneId: pulumi.Input<string>): pulumi.Output<string> {
+  return getZoneSettingOutput({ zoneId, settingId: "ssl" }).value;
 }

@@ -29,6 +29,8 @@ export interface TraefikArgs {
   readonly traefik: HomelabConfig["traefik"];
   readonly cluster: ClusterSpec;
   readonly cloudflareRanges: CloudflareRanges | undefined;
+  /** Tunnel entry: the sources of cloudflared's connections, the only forwarders Traefik trusts then (lib/tunnel.ts). */
+  readonly tunnelForwarders?: readonly string[];
   /** MetalLB's pools, which the LoadBalancer Service's address comes from. */
   readonly addressPools?: readonly pulumi.Resource[];
 }
@@ -48,9 +50,11 @@ export class Traefik extends pulumi.ComponentResource {
     const crds = new ConfigGroup(`${name}-crds`, { files: traefikCrdUrls(traefik.crdsSource, traefik.chart.version) }, { parent: this });
 
     const ranges = args.cloudflareRanges;
-    const values = traefik.trustCloudflare && ranges
-      ? pulumi.all([ranges.ipv4, ranges.ipv6]).apply(([v4, v6]) => traefikValues(traefik, cluster, [...v4, ...v6]))
-      : traefikValues(traefik, cluster, undefined);
+    const values = args.tunnelForwarders
+      ? traefikValues(traefik, cluster, args.tunnelForwarders)
+      : traefik.trustCloudflare && ranges
+        ? pulumi.all([ranges.ipv4, ranges.ipv6]).apply(([v4, v6]) => traefikValues(traefik, cluster, [...v4, ...v6]))
+        : traefikValues(traefik, cluster, undefined);
     // Waits (no skipAwait): with a LoadBalancer Service Helm waits for its
     // address, which MetalLB hands out only once the pools exist.
     const release = new Release(`${name}-release`, {

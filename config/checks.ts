@@ -11,6 +11,7 @@ import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
+import { checkEntry, entryWarnings } from "./entry-checks.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
@@ -40,6 +41,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   checkTraefik(c, add);
   checkCertManager(c, add);
   checkApps(c, secretKeys, add);
+  checkEntry(c, add);
   return issues;
 }
 
@@ -427,7 +429,8 @@ function checkIngressNames(c: ParsedConfig, add: Add): void {
 export function checkResolved(c: HomelabConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const proxied = c.apps.filter((a) => a.proxied).map((a) => a.name);
-  if (proxied.length === 0) return issues;
+  // Through a tunnel Cloudflare reaches Traefik from inside the cluster: no origin address is published.
+  if (proxied.length === 0 || c.tunnel) return issues;
   if (c.dns.publicAddress) {
     if (!isPublicIpv4(c.dns.publicAddress)) issues.push({ path: ["dns", "publicAddress"], message: `${c.dns.publicAddress} is a private address; Cloudflare's edge cannot reach it. Use your router's public (WAN) IPv4` });
     return issues;
@@ -476,7 +479,7 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
   }
   const trust = trustsCloudflare(c);
   for (const [name, app] of Object.entries(c.apps)) {
-    if (isProxied(app, c.dns) && !trust) {
+    if (isProxied(app, c.dns) && !trust && !c.tunnel.enabled) {
       warnings.push({ path: ["apps", name, "proxied"], message: "proxied through Cloudflare while traefik.trustCloudflare is false: the app sees Cloudflare's address as the client IP" });
     }
     const allow = app.middlewares?.ipAllowList;
@@ -484,5 +487,6 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
       warnings.push({ path: ["apps", name, "middlewares", "ipAllowList", "ranges"], message: "the allow-list matches the connecting address, which for a proxied host is Cloudflare's edge: only clients reaching Traefik directly (split-horizon DNS) get in; add cloudflare: true or set proxied: false" });
     }
   }
+  warnings.push(...entryWarnings(c));
   return warnings;
 }

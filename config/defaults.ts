@@ -70,6 +70,17 @@ export const DEFAULTS = {
     defaultIssuer: "letsencrypt-production",
     recursiveNameservers: ["1.1.1.1:53", "9.9.9.9:53"],
   },
+  tunnel: {
+    /**
+     * cloudflared's release tag on Docker Hub (distroless, non-root 65532);
+     * pinned, because the tunnel protocol and flags change between releases.
+     */
+    image: "cloudflare/cloudflared:2026.5.0",
+    replicas: 2,
+    namespace: "cloudflared",
+    /** cloudflared serves /ready and /metrics here (its --metrics address). */
+    metricsPort: 2000,
+  },
   dns: {
     proxied: true,
     /** Seconds, for records Cloudflare does not proxy (proxied records are always automatic). */

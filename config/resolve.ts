@@ -6,6 +6,7 @@
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
 import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
+import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
 
 export interface ClusterNode {
   /** The config key: host name and resource identity. */
@@ -95,6 +96,8 @@ export interface AppSpec extends Omit<AppConfig, "issuer" | "proxied"> {
   readonly name: string;
   readonly issuer: string;
   readonly proxied: boolean;
+  /** certManager.wildcardZones entry whose `*.<zone>` certificate serves all of the app's hosts (from the default issuer). */
+  readonly wildcardZone?: string;
 }
 
 export interface HomelabConfig {
@@ -121,6 +124,16 @@ export interface HomelabConfig {
   /** Sorted by name. */
   readonly apps: readonly AppSpec[];
   readonly namespaces: readonly { readonly name: string; readonly podSecurity: "restricted" | "baseline"; readonly defaultDeny: boolean }[];
+  /** Present when the entry is a Cloudflare Tunnel (tunnel.enabled). */
+  readonly tunnel?: TunnelSpec;
+}
+
+export interface TunnelSpec {
+  readonly name: string;
+  readonly accountId?: string;
+  readonly replicas: number;
+  readonly image: string;
+  readonly namespace: string;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -203,14 +216,18 @@ export function controlPlanes<N extends { readonly role: NodeRole }>(cluster: { 
   return cluster.nodes.filter((n) => n.role === "controlplane");
 }
 
-/** Whether an app's records go through Cloudflare's proxy: its own setting, else dns.proxied. */
-export function isProxied(app: Pick<AppConfig, "proxied">, dns: Pick<ParsedConfig["dns"], "proxied">): boolean {
-  return app.proxied ?? dns.proxied;
+/** Whether an app's records go through Cloudflare's proxy: its own setting, else dns.proxied (a private app never, unless it says so). */
+export function isProxied(app: Pick<AppConfig, "proxied"> & Partial<Pick<AppConfig, "private">>, dns: Pick<ParsedConfig["dns"], "proxied">): boolean {
+  return app.proxied ?? (app.private ? false : dns.proxied);
 }
 
-/** Whether Traefik trusts X-Forwarded-* from Cloudflare: traefik.trustCloudflare, else dns.proxied. */
-export function trustsCloudflare(p: Pick<ParsedConfig, "traefik" | "dns">): boolean {
-  return p.traefik.trustCloudflare ?? p.dns.proxied;
+/**
+ * Whether Traefik trusts X-Forwarded-* from Cloudflare: traefik.trustCloudflare,
+ * else dns.proxied. Through a tunnel every request comes from cloudflared in
+ * the cluster, never from Cloudflare's ranges, so the default is off there.
+ */
+export function trustsCloudflare(p: Pick<ParsedConfig, "traefik" | "dns"> & Partial<Pick<ParsedConfig, "tunnel">>): boolean {
+  return p.traefik.trustCloudflare ?? (p.dns.proxied && !p.tunnel?.enabled);
 }
 
 /** The cluster's pod network: Talos' default, or what an existing cluster's config names. */
@@ -250,11 +267,22 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
     certManager: { ...p.certManager, chart: { chart: DEFAULTS.charts.certManager.chart, ...p.certManager.chart } },
     dns: p.dns,
     apps: Object.entries(p.apps)
-      .map(([name, a]) => ({ ...a, name, issuer: a.issuer ?? p.certManager.defaultIssuer, proxied: isProxied(a, p.dns) }))
+      .map(([name, a]) => {
+        const issuer = a.issuer ?? p.certManager.defaultIssuer;
+        // The wildcard comes from the default issuer: an app naming another issuer keeps its own certificate.
+        const wildcardZone = issuer === p.certManager.defaultIssuer ? coveringWildcardZone(p.certManager.wildcardZones, a.hosts) : undefined;
+        return { ...a, name, issuer, proxied: isProxied(a, p.dns), ...(wildcardZone ? { wildcardZone } : {}) };
+      })
       .sort(byName),
     namespaces: Object.entries(p.namespaces).map(([name, n]) => ({ name, ...n })).sort(byName),
+    ...(p.tunnel.enabled ? { tunnel: resolveTunnel(p) } : {}),
   };
   return deepFreeze(config);
+}
+
+function resolveTunnel(p: ParsedConfig): TunnelSpec {
+  const t = p.tunnel;
+  return { name: t.name ?? p.cluster.name, ...(t.accountId ? { accountId: t.accountId } : {}), replicas: t.replicas, image: t.image, namespace: t.namespace };
 }
 
 function deepFreeze<T>(value: T): T {

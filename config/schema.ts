@@ -192,7 +192,7 @@ const traefik = section({
   redirectToHttps: z.boolean().default(true).describe("Redirect the web entry point (:80) to websecure (:443)."),
   accessLogs: z.boolean().default(true).describe("Traefik access logs."),
   logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO").describe("Traefik log level."),
-  trustCloudflare: z.boolean().optional().describe("Trust X-Forwarded-* only from Cloudflare's ranges (looked up at deploy time). Default: dns.proxied."),
+  trustCloudflare: z.boolean().optional().describe("Trust X-Forwarded-* only from Cloudflare's ranges (looked up at deploy time). Default: dns.proxied; off with tunnel.enabled, where Traefik trusts cloudflared's sources in the cluster instead."),
   proxyProtocol: z.boolean().default(false).describe("Accept PROXY protocol from Cloudflare's ranges (Cloudflare Spectrum)."),
   acme: section({
     enabled: z.boolean().default(false).describe("Traefik's own ACME resolver, for IngressRoutes you add yourself; the platform's routes always get cert-manager certificates. Needs exactly one Traefik pod: placement controlplane with one control plane."),
@@ -217,6 +217,7 @@ const certManager = section({
   defaultIssuer: z.string().default(DEFAULTS.certManager.defaultIssuer).describe("Issuer for apps that name none."),
   recursiveNameservers: z.array(z.string().regex(/^[\d.]+:\d+$/, { error: "expected host:port, e.g. 1.1.1.1:53" })).default([...DEFAULTS.certManager.recursiveNameservers]).describe("Public resolvers for DNS-01 self-checks."),
   recursiveNameserversOnly: z.boolean().default(true).describe("Self-check only through recursiveNameservers (split-horizon homelab DNS)."),
+  wildcardZones: z.array(hostname).default([]).describe("Zones (dns.zone or a subdomain of it) that get one `*.<zone>` certificate through DNS-01 from certManager.defaultIssuer, served from Traefik's default TLS store to every app host directly below the zone, so host names are not published to certificate-transparency logs one certificate at a time."),
   chart: chart(DEFAULTS.charts.certManager).describe("The cert-manager Helm chart."),
 });
 
@@ -226,7 +227,20 @@ const dns = section({
   proxied: z.boolean().default(DEFAULTS.dns.proxied).describe("Proxy records through Cloudflare by default."),
   publicAddress: ipv4("your public (WAN) address").optional().describe("Public IPv4 that forwards :80/:443 to the ingress entry. Proxied records point here (Cloudflare cannot reach private addresses); required when a proxied app's entry address is private. Default: none."),
   ttl: z.int().min(60).max(86400).default(DEFAULTS.dns.ttl).describe("TTL of unproxied records (proxied records are automatic)."),
+  advancedCertificate: z.boolean().default(false).describe("The zone has an Advanced Certificate (Advanced Certificate Manager or Total TLS) covering names more than one label below it. Universal SSL covers only the apex and first-level names, so without it a proxied a.b.<zone> is refused."),
 });
+
+const tunnel = section({
+  enabled: z.boolean().default(false).describe("Entry through a Cloudflare Tunnel instead of a port-forward: the stack creates the tunnel and its ingress rules, runs cloudflared in the cluster (it dials out to Cloudflare) and points every proxied host at the tunnel with a proxied CNAME. Needs no public address or port-forward (dns.publicAddress must be unset) and works with every Traefik placement."),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a tunnel name: letters, digits, '.', '_' and '-'" }).optional().describe("Tunnel name in the Cloudflare account. Default: cluster.name."),
+  accountId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a 32-character Cloudflare account id" }).optional().describe("Cloudflare account that owns the tunnel. Default: the account of dns.zone (looked up). The API token needs Account:Cloudflare Tunnel:Edit."),
+  replicas: z.int().min(2, { error: "one cloudflared is a single point of failure and its PodDisruptionBudget would block node drains; use at least 2" }).default(DEFAULTS.tunnel.replicas).describe("cloudflared replicas, spread over nodes."),
+  image: z.string().regex(/^\S+$/, { error: "expected an image reference like cloudflare/cloudflared:2026.5.0" })
+    .refine((image) => image.includes("@sha256:") || image.split("/").pop()!.includes(":"), { error: "pin the cloudflared image to a release tag or digest (e.g. cloudflare/cloudflared:2026.5.0)" })
+    .refine((image) => !image.endsWith(":latest"), { error: "latest changes cloudflared under the stack; pin a release tag, e.g. cloudflare/cloudflared:2026.5.0" })
+    .default(DEFAULTS.tunnel.image).describe("cloudflared image, pinned."),
+  namespace: dnsLabel.default(DEFAULTS.tunnel.namespace).describe("Namespace cloudflared runs in (Pod Security restricted)."),
+}).prefault({});
 
 // ── apps ────────────────────────────────────────────────────────────────────
 
@@ -286,6 +300,8 @@ const app = section({
     httpOnly: z.boolean().default(true).describe("Hide the cookie from scripts."),
     sameSite: z.enum(["none", "lax", "strict"]).default("lax").describe("The cookie's SameSite attribute."),
   }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps). Default: none (any pod may answer)."),
+  private: z.boolean().default(false).describe("LAN only: no public DNS record, never proxied or tunnelled. The stack output lanDns and the synth files lan-dns/* give the host → entry address lines for a LAN resolver (hosts file, dnsmasq, Pi-hole, AdGuard Home)."),
+  publicRecord: z.boolean().default(false).describe("Private apps only: keep a public DNS-only A record with the entry's private address (resolvers with DNS-rebinding protection drop it, and it names the LAN address to anyone)."),
   networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out."),
 });
 
@@ -303,6 +319,7 @@ export const homelabSchema = section({
   dns: dns.describe("Cloudflare DNS."),
   apps: z.record(dnsLabel, app.describe("One app: its host names, the Service behind each path, TLS issuer, DNS and middlewares.")).default({}).describe("Apps keyed by name (the key is the app's identity)."),
   namespaces: z.record(dnsLabel, namespace.describe("One app namespace: its Pod Security level and default-deny policy.")).default({}).describe("App namespaces the stack creates and labels."),
+  tunnel: tunnel.describe("Cloudflare Tunnel entry (cloudflared in the cluster)."),
 });
 
 export type HomelabInput = z.input<typeof homelabSchema>;

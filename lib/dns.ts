@@ -6,13 +6,13 @@
 import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
 import { uniqueAddresses } from "./net.ts";
 
-export interface DnsRecordSpec {
-  /** `<host>-<address>`: the record's identity, independent of list order. */
+export interface DnsRecordSpec<Content = string> {
+  /** `<host>-<address>` (`<host>-tunnel` for a tunnel's CNAME): the record's identity, independent of list order. */
   readonly key: string;
   /** The full domain name (Cloudflare v6 takes the full name). */
   readonly name: string;
-  readonly type: "A";
-  readonly content: string;
+  readonly type: "A" | "CNAME";
+  readonly content: Content;
   readonly proxied: boolean;
   /** 1 means automatic, the only TTL Cloudflare allows on proxied records. */
   readonly ttl: number;
@@ -50,14 +50,33 @@ export function dnsRecords(
   const targets = originAddresses(app.proxied, entryAddresses, dns);
   const hosts = [...new Set(app.hosts)].sort();
   return hosts.flatMap((host) =>
-    targets.map((address) => ({
+    targets.map((address): DnsRecordSpec => ({
       key: `${host}-${address}`,
       name: host,
-      type: "A" as const,
+      type: "A",
       content: address,
       proxied: app.proxied,
       ttl: app.proxied ? AUTOMATIC_TTL : dns.ttl,
       comment,
     })),
   );
+}
+
+/**
+ * An app's public records. A private app has none unless it opts into its
+ * LAN address in public DNS (publicRecord); a tunnelled app's hosts are
+ * proxied CNAMEs to the tunnel (`tunnelTarget`, the tunnel's
+ * `<id>.cfargotunnel.com`, given only in tunnel mode); every other app gets
+ * its A records.
+ */
+export function appDnsRecords<Target>(
+  app: Pick<AppSpec, "hosts" | "proxied" | "private" | "publicRecord">,
+  entryAddresses: readonly string[],
+  dns: Pick<HomelabConfig["dns"], "ttl" | "publicAddress">,
+  comment: string,
+  tunnelTarget: Target | undefined,
+): DnsRecordSpec<string | Target>[] {
+  if (app.private) return app.publicRecord ? dnsRecords({ hosts: app.hosts, proxied: false }, entryAddresses, dns, comment) : [];
+  if (tunnelTarget === undefined || !app.proxied) return dnsRecords(app, entryAddresses, dns, comment);
+  return [...new Set(app.hosts)].sort().map((host) => ({ key: `${host}-tunnel`, name: host, type: "CNAME", content: tunnelTarget, proxied: true, ttl: AUTOMATIC_TTL, comment }));
 }

@@ -250,7 +250,7 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
   return byPath.map((backend, i) => {
     const slug = backendSlug(backend.path);
     const annotations: Record<string, string> = {
-      ...(i === 0 ? { [ANNOTATION.clusterIssuer]: app.issuer } : {}),
+      ...(i === 0 && !app.wildcardZone ? { [ANNOTATION.clusterIssuer]: app.issuer } : {}),
       [ANNOTATION.entryPoints]: entry.secureEntryPoint,
       ...(mw ? { [ANNOTATION.middlewares]: mw } : {}),
       [ANNOTATION.priority]: String(routePriority(backend)),
@@ -262,7 +262,8 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
       metadata: { name: `${app.name}-${slug}`, namespace: app.namespace, labels: labels(app), annotations },
       spec: {
         ingressClassName: entry.className,
-        tls: [{ hosts, secretName: tlsSecretName(app) }],
+        // Without a secretName Traefik serves the default TLS store's wildcard (lib/wildcard-certs.ts).
+        tls: [{ hosts, ...(app.wildcardZone ? {} : { secretName: tlsSecretName(app) }) }],
         rules: hosts.map((host) => ({
           host,
           http: {
@@ -327,7 +328,7 @@ function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
           },
         ],
       })),
-      tls: { secretName: tlsSecretName(app) },
+      tls: app.wildcardZone ? {} : { secretName: tlsSecretName(app) },
     },
   };
 }
@@ -525,7 +526,7 @@ export function defaultDenyManifest(namespace: string): NetworkPolicyManifest {
 export interface RouteManifests {
   /** kind ingress and external. */
   readonly ingresses: readonly IngressManifest[];
-  /** kind ingressRoute, with the Certificate its TLS Secret comes from. */
+  /** kind ingressRoute, with the Certificate its TLS Secret comes from (none when a wildcard serves the app). */
   readonly ingressRoute?: IIngressRoute;
   readonly certificate?: ICertificate;
   /** In the order Traefik runs them. */
@@ -561,7 +562,7 @@ export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests 
   const serversTransport = external ? serversTransportManifest(app) : undefined;
   return {
     ingresses: isRoute ? [] : ingressManifests(app, entry),
-    ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), certificate: certificateManifest(app) } : {}),
+    ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), ...(app.wildcardZone ? {} : { certificate: certificateManifest(app) }) } : {}),
     middlewares: middlewareKinds(app).map((kind) => middlewareEntry(app, kind, entry)),
     ...(app.middlewares?.basicAuth ? { basicAuthSecret: basicAuthSecret(app) } : {}),
     ...(external ? { externalService: externalServiceManifest(app) } : {}),

@@ -8,6 +8,7 @@ import { requestedLoadBalancerIps, TYPES, eachKnown, metaOf, obj, ofType, stackP
 import { isNonPublicAddress } from "./net.ts";
 import { routeHosts } from "./routes.ts";
 import { clusterVip } from "./talos.ts";
+import { lanOnlyHosts } from "./tunnel.ts";
 import { isHostNetwork, selectsControlPlane, traefikNodeAddresses, traefikReleases } from "./traefik.ts";
 
 const dnsRecords = (resources: readonly PolicyResource[]): PolicyResource[] => ofType(resources, TYPES.dnsRecord);
@@ -16,13 +17,14 @@ const ADDRESS_TYPES = ["A", "AAAA", "CNAME"];
 export function routeHostHasDnsRecord(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "route-host-has-dns-record",
-    description: "Checks that every host an Ingress or IngressRoute serves has a Cloudflare record the stack manages, all in the stack's one zone, so a new route is reachable and cert-manager's DNS-01 zone matches; declare the app's hosts in the stack config so the record is created.",
+    description: "Checks that every host an Ingress or IngressRoute serves has a Cloudflare record the stack manages (except private apps' hosts, which the stack hands to a LAN resolver), all in the stack's one zone, so a new route is reachable and cert-manager's DNS-01 zone matches; declare the app's hosts in the stack config so the record is created.",
     level,
     check: (resources, report) => {
       const records = dnsRecords(resources);
       const named = new Set(records.filter((r) => ADDRESS_TYPES.includes(str(r.props.type))).map((r) => str(r.props.name)));
+      const lanOnly = lanOnlyHosts(resources);
       for (const [host, route] of routeHosts(resources)) {
-        if (!named.has(host)) {
+        if (!named.has(host) && !lanOnly.has(host)) {
           report(route, `${str(route.props.kind)} ${metaOf(route.props).namespace}/${metaOf(route.props).name} serves ${host}, but the stack manages no A/AAAA/CNAME record for it: visitors cannot resolve the host (and a record made by hand drifts from the stack); add the host to an app in the stack config so its record is created.`);
         }
       }

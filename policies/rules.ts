@@ -21,6 +21,7 @@ import { ingressClassServed, middlewareReferencesExist, networkPolicyMatchesTrae
 import { certManagerDns01RecursiveNameservers, ingressRouteTlsFromCertificate, ingressTlsIssued, tlsHostInIssuerZone, tlsIssuerExists } from "./tls.ts";
 import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord } from "./dns.ts";
 import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
+import { cloudflareZoneSslMode, tunnelHostNoARecord, tunnelIngressTargetsTraefik } from "./tunnel.ts";
 
 export function homelabPolicies(): HomelabPolicy[] {
   return [
@@ -73,6 +74,10 @@ export function homelabPolicies(): HomelabPolicy[] {
     routeHostHasDnsRecord(),
     dnsTargetsIngressEntry(),
     dnsProxiedPublicTarget(),
+    // Cloudflare Tunnel and edge
+    tunnelIngressTargetsTraefik(),
+    tunnelHostNoARecord(),
+    cloudflareZoneSslMode(),
     // Secrets
     credentialsInKubernetesSecrets(),
     noSecretsInHelmValues(),

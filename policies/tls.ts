@@ -15,6 +15,25 @@ const ISSUER = "cert-manager.io/issuer";
 const hostCovered = (host: string, names: readonly string[]): boolean =>
   names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes(".")));
 
+const TLS_STORE = "kubernetes:traefik.io/v1alpha1:TLSStore";
+
+/**
+ * The names Traefik's default TLS store serves (the dnsNames of the
+ * Certificates whose secrets it lists): a route whose TLS names no secret
+ * gets the store's certificate for its SNI.
+ */
+function defaultStoreNames(resources: readonly PolicyResource[]): string[] {
+  const stores = ofType(resources, TLS_STORE).filter((r) => metaOf(r.props).name === "default");
+  return stores.flatMap((store) => {
+    const ns = metaOf(store.props).namespace;
+    const spec = obj(store.props.spec);
+    const secrets = new Set([...arr(spec.certificates), spec.defaultCertificate].map((c) => str(obj(c).secretName)).filter(Boolean));
+    return ofType(resources, TYPES.certificate)
+      .filter((c) => metaOf(c.props).namespace === ns && secrets.has(str(obj(c.props.spec).secretName)))
+      .flatMap((c) => strings(obj(c.props.spec).dnsNames));
+  });
+}
+
 interface IssuerRef {
   readonly kind: "ClusterIssuer" | "Issuer";
   readonly name: string;
@@ -80,9 +99,10 @@ export function ingressTlsIssued(level: Level = "mandatory"): HomelabPolicy {
         const ns = metaOf(ing.props).namespace;
         const hosts = arr(obj(ing.props.spec).rules).map((r) => str(obj(r).host)).filter(Boolean);
         const tls = tlsEntries(ing);
-        const uncovered = hosts.filter((h) => !tls.some((t) => str(t.secretName) && hostCovered(h, strings(t.hosts))));
+        const storeNames = defaultStoreNames(resources);
+        const uncovered = hosts.filter((h) => !tls.some((t) => hostCovered(h, strings(t.hosts)) && (str(t.secretName) || hostCovered(h, storeNames))));
         if (uncovered.length) {
-          report(ing, `${what} serves ${uncovered.join(", ")} without a TLS entry (spec.tls with hosts and secretName): Traefik answers with its self-signed default certificate and browsers refuse the site; add spec.tls for every host.`);
+          report(ing, `${what} serves ${uncovered.join(", ")} without a TLS entry (spec.tls with hosts and secretName, or hosts a wildcard of Traefik's default TLS store covers): Traefik answers with its self-signed default certificate and browsers refuse the site; add spec.tls for every host.`);
         }
         for (const t of tls.filter((x) => str(x.secretName))) {
           const secret = str(t.secretName);
@@ -144,6 +164,8 @@ export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): Home
           return;
         }
         const secret = str(tls.secretName);
+        const storeNames = defaultStoreNames(resources);
+        if (!secret && hosts.length > 0 && hosts.every((h) => hostCovered(h, storeNames))) return;
         const cert = certificates.find((c) => metaOf(c.props).namespace === ns && str(obj(c.props.spec).secretName) === secret);
         if (!cert) {
           report(ir, `${what} serves TLS from secret ${ns}/${secret || "(none)"}, which no Certificate in the stack writes: cert-manager ignores IngressRoutes, so the secret never appears and Traefik serves its default certificate; create a Certificate with secretName ${secret || "<name>"} in ${ns}.`);

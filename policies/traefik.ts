@@ -11,6 +11,7 @@ import {
 import { withinAny } from "./net.ts";
 import { CONTROL_PLANE_LABEL } from "../lib/traefik-values.ts";
 import { clusterVip, talosNodes } from "./talos.ts";
+import { tunnelForwarders } from "./tunnel.ts";
 
 
 /**
@@ -363,11 +364,12 @@ export function traefikDashboardNotExposed(level: Level = "mandatory"): HomelabP
 export function traefikForwardedHeadersCloudflareOnly(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "traefik-forwarded-headers-cloudflare-only",
-    description: "Checks that Traefik trusts X-Forwarded-* and PROXY protocol headers only from Cloudflare's ranges (looked up at deploy time) and never `insecure`, so no client can forge its address; set ports.<entry>.forwardedHeaders.trustedIPs from the Cloudflare IP-ranges lookup. Config: cloudflareRanges overrides the ranges accepted.",
+    description: "Checks that Traefik trusts X-Forwarded-* and PROXY protocol headers only from Cloudflare's ranges (looked up at deploy time), or with a Cloudflare Tunnel only from cloudflared's sources in the cluster, and never `insecure`, so no client can forge its address; set ports.<entry>.forwardedHeaders.trustedIPs from the Cloudflare IP-ranges lookup. Config: cloudflareRanges overrides the ranges accepted.",
     level,
     configSchema: { properties: { cloudflareRanges: { type: "array", items: { type: "string" }, description: "The CIDRs trusted forwarders may come from (default: Cloudflare's published ranges)." } } },
     check: (resources, report, args) => {
-      const allowed = args.getConfig<{ cloudflareRanges?: string[] }>().cloudflareRanges ?? CLOUDFLARE_RANGES;
+      // Through a tunnel the only forwarder is cloudflared in the cluster, so its sources replace Cloudflare's ranges.
+      const allowed = tunnelForwarders(resources) ?? args.getConfig<{ cloudflareRanges?: string[] }>().cloudflareRanges ?? CLOUDFLARE_RANGES;
       eachKnown(traefikReleases(resources), (r) => {
         const values = valuesOf(r);
         const what = describeRelease(r);

@@ -64,6 +64,9 @@ function issuersBySecret(resources: readonly RecordedResource[]): Map<string, st
 /** Traefik names a CRD middleware `<namespace>-<name>@kubernetescrd` in annotations; shown without the provider suffix. */
 const middlewareLabel = (ref: string) => ref.replace(/@kubernetescrd$/, "");
 
+/** What the TLS issuer column says for a route whose TLS names no secret: the wildcard of Traefik's default TLS store. */
+const WILDCARD_ISSUER = "wildcard (default TLS store)";
+
 /** host → path → service rows, from Ingresses and IngressRoutes. */
 function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
   const dns = dnsTargets(resources);
@@ -76,7 +79,7 @@ function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
     if (r.type === TYPES.ingress) {
       const annotations = obj(meta.annotations);
       const secret = str(obj(arr(obj(r.inputs.spec).tls)[0]).secretName);
-      const issuer = issuers.get(`${ns}/${secret}`) ?? "";
+      const issuer = issuers.get(`${ns}/${secret}`) ?? (secret ? "" : WILDCARD_ISSUER);
       const middlewares = str(annotations["traefik.ingress.kubernetes.io/router.middlewares"]).split(",").filter(Boolean).map(middlewareLabel);
       for (const rule of arr(obj(r.inputs.spec).rules)) {
         const host = str(obj(rule).host);
@@ -89,7 +92,8 @@ function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
     }
     if (r.type === TYPES.ingressRoute) {
       const spec = obj(r.inputs.spec);
-      const issuer = issuers.get(`${ns}/${str(obj(spec.tls).secretName)}`) ?? str(obj(spec.tls).certResolver);
+      const tlsSecret = str(obj(spec.tls).secretName);
+      const issuer = issuers.get(`${ns}/${tlsSecret}`) ?? (str(obj(spec.tls).certResolver) || (spec.tls && !tlsSecret ? WILDCARD_ISSUER : ""));
       for (const route of arr(spec.routes)) {
         const match = str(obj(route).match);
         const path = PATH_MATCH.exec(match)?.[2] ?? "/";
@@ -115,15 +119,19 @@ const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
  * Cloudflare → (public address →) entry address → Traefik → Service, for this
  * stack's placement; unproxied hosts reach the entry directly.
  */
-function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): string {
+function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj, lan: readonly LanRow[]): string {
   const placement = str(ingress.placement);
   const entries = arr(ingress.addresses).map(str);
   const via = placement === "deployment" ? "MetalLB LoadBalancer IP" : placement === "daemonset" ? "node, hostNetwork :443" : "Talos VIP, hostNetwork :443";
   const lines = ["flowchart LR", "  user([client])"];
   const entryId = (a: string) => mermaidId(`entry_${a}`);
   for (const a of entries) lines.push(`  ${entryId(a)}["${a}<br/>${via}"]`, `  ${entryId(a)} --> traefik`);
-  const proxiedOrigins = [...new Set(rows.filter((r) => r.proxied).flatMap((r) => r.targets))].sort(byAddress);
-  if (proxiedOrigins.length > 0) lines.push("  cf{{Cloudflare proxy}}", "  user --> cf");
+  const proxiedOrigins = [...new Set(rows.filter((r) => r.proxied).flatMap((r) => r.targets))].filter((t) => !isTunnelTarget(t)).sort(byAddress);
+  const tunnelled = rows.some((r) => r.proxied && r.targets.some(isTunnelTarget));
+  if (proxiedOrigins.length > 0 || tunnelled) lines.push("  cf{{Cloudflare proxy}}", "  user --> cf");
+  // cloudflared dials out to Cloudflare and forwards inward: no address of the LAN is published.
+  if (tunnelled) lines.push('  cloudflared[["cloudflared pods<br/>outbound tunnel"]]', '  cf -- "tunnel" --> cloudflared', `  origin["${TRAEFIK_TUNNEL_ORIGIN}<br/>ClusterIP :443"]`, "  cloudflared --> origin", "  origin --> traefik");
+  if (lan.length > 0) lines.push(...entries.map((a) => `  user -. "LAN resolver (private apps)" .-> ${entryId(a)}`));
   for (const o of proxiedOrigins) {
     if (entries.includes(o)) {
       lines.push(`  cf --> ${entryId(o)}`);
@@ -152,12 +160,37 @@ function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): string {
   return ["```mermaid", ...lines, "```"].join("\n");
 }
 
+/** A tunnelled host's record target, `<tunnel id>.cfargotunnel.com`. */
+const isTunnelTarget = (target: string) => target.endsWith(".cfargotunnel.com");
+/** The tunnel origin Service (lib/tunnel.ts), as the diagram names it. */
+const TRAEFIK_TUNNEL_ORIGIN = "traefik/traefik-tunnel-origin";
+
+interface LanRow {
+  readonly host: string;
+  readonly addresses: readonly string[];
+}
+
+/** Private apps' hosts, from the LanDns component's record. */
+function lanRows(resources: readonly RecordedResource[]): LanRow[] {
+  return resources.filter((r) => r.type === "homelab:dns:LanDns").flatMap((r) => arr(r.inputs.entries).map((e) => ({ host: str(obj(e).host), addresses: arr(obj(e).addresses).map(str) })));
+}
+
+/** The tunnel, from the CloudflareTunnel component and the tunnel resource. */
+function tunnelLine(resources: readonly RecordedResource[]): string | undefined {
+  const component = resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel");
+  if (!component) return undefined;
+  const hosts = arr(component.inputs.ingressRules).map((r) => str(obj(r).hostname)).filter(Boolean);
+  return `Public entry: Cloudflare Tunnel \`${str(component.inputs.name)}\` (no public address, no port-forward) for ${hosts.length} host${hosts.length === 1 ? "" : "s"}; Traefik trusts forwarded headers only from ${arr(component.inputs.forwarders).map((f) => `\`${str(f)}\``).join(", ")} (cloudflared's sources).`;
+}
+
 function nodeRows(outputs: Obj): string[][] {
   return arr(outputs.nodes).map((n) => [str(obj(n).name), str(obj(n).role), str(obj(n).ip)]);
 }
 
 export function summaryMarkdown(input: SummaryInput): string {
   const rows = routeRows(input.resources);
+  const lan = lanRows(input.resources);
+  const tunnel = tunnelLine(input.resources);
   const ingress = obj(input.outputs.ingress);
   const releases = input.resources.filter((r) => r.type === TYPES.release);
   const counts = new Map<string, number>();
@@ -169,11 +202,16 @@ export function summaryMarkdown(input: SummaryInput): string {
   out.push(markdownTable(["node", "role", "address"], nodeRows(input.outputs)), "");
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
+  if (tunnel) out.push(tunnel, "");
   out.push("## Routes", "", markdownTable(
     ["host", "path", "DNS target(s)", "proxied", "service", "route", "TLS issuer", "middlewares"],
     rows.map((r) => [r.host, r.path, r.targets.join(", "), r.proxied ? "yes" : "no", r.service, r.kind, r.issuer, r.middlewares.join(", ")]),
   ), "");
-  out.push("## Request path", "", requestPathDiagram(rows, ingress), "");
+  if (lan.length > 0) {
+    out.push("## Private apps (LAN DNS)", "", "No public record unless the app sets publicRecord; give these to the LAN resolver (files in lan-dns/: hosts, dnsmasq.conf, pihole-custom.list, adguard-rewrites.yaml).", "");
+    out.push(markdownTable(["host", "LAN address(es)"], lan.map((l) => [l.host, l.addresses.join(", ")])), "");
+  }
+  out.push("## Request path", "", requestPathDiagram(rows, ingress, lan), "");
   out.push("## Helm releases", "", markdownTable(
     ["release", "namespace", "chart", "version", "repository"],
     releases.map((r) => [str(r.inputs.name ?? r.name), str(r.inputs.namespace), str(r.inputs.chart), str(r.inputs.version), str(obj(r.inputs.repositoryOpts).repo)]),

@@ -14,6 +14,7 @@ import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 import { checkStack } from "../policies/offline.ts";
 import { DNS01_TOKEN_KEYS } from "../platform.ts";
+import { lanDnsFiles, type LanDnsEntry } from "../lib/lan-dns.ts";
 
 /**
  * A new stack file holds no credentials until `pulumi config set --secret`
@@ -64,5 +65,8 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
   const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, policy, footprint: footprint(parsed.config.cluster) });
   const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
   const files = synthFiles(doc, manifests, new Map(nodes.map((n) => [n.ip, n.name])), summary);
-  return { ok: true, doc, files, offlineWarnings };
+  const lanDns = Array.isArray(outputs.lanDns) ? (outputs.lanDns as LanDnsEntry[]) : [];
+  if (lanDns.length === 0) return { ok: true, doc, files, offlineWarnings };
+  const withLanDns = new Map([...files, ...lanDnsFiles(stack, lanDns)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { ok: true, doc, files: withLanDns, offlineWarnings };
 }

@@ -1,0 +1,65 @@
+/**
+ * The Cloudflare Tunnel entry: the tunnel, its ingress rules (kept in
+ * Cloudflare), cloudflared in the cluster with the tunnel's token, and the
+ * Service it reaches Traefik through. Specs come from lib/tunnel.ts; this
+ * component registers them in dependency order.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
+import { Service } from "@pulumi/kubernetes/core/v1/service.js";
+import { Deployment } from "@pulumi/kubernetes/apps/v1/deployment.js";
+import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget.js";
+import { ZeroTrustTunnelCloudflared } from "@pulumi/cloudflare/zeroTrustTunnelCloudflared.js";
+import { ZeroTrustTunnelCloudflaredConfig } from "@pulumi/cloudflare/zeroTrustTunnelCloudflaredConfig.js";
+import { getZeroTrustTunnelCloudflaredTokenOutput } from "@pulumi/cloudflare/getZeroTrustTunnelCloudflaredToken.js";
+import type { TunnelSpec } from "../config/resolve.ts";
+import type { IngressEntry } from "./traefik.ts";
+import { namespaceManifest } from "../lib/namespaces.ts";
+import {
+  TUNNEL_TOKEN_KEY, cloudflaredDeploymentManifest, cloudflaredPdbManifest, tunnelCnameTarget,
+  tunnelOriginServiceManifest, tunnelTokenSecretManifest, type TunnelIngressRule,
+} from "../lib/tunnel.ts";
+
+export interface CloudflareTunnelArgs {
+  readonly tunnel: TunnelSpec;
+  readonly accountId: pulumi.Input<string>;
+  readonly ingressRules: readonly TunnelIngressRule[];
+  /** The CIDRs Traefik trusts forwarded headers from (lib/tunnel.ts tunnelForwarders), recorded for the policy pack. */
+  readonly forwarders: readonly string[];
+  /** Traefik's release: the origin Service lives in its namespace. */
+  readonly entry: IngressEntry;
+}
+
+export class CloudflareTunnel extends pulumi.ComponentResource {
+  /** `<tunnel id>.cfargotunnel.com`, what tunnelled hosts' proxied CNAMEs point at. */
+  readonly cnameTarget: pulumi.Output<string>;
+  /** DNS records go live after these: the ingress rules and a connector to serve them. */
+  readonly ready: readonly pulumi.Resource[];
+  constructor(name: string, args: CloudflareTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:tunnel:CloudflareTunnel", name, { name: args.tunnel.name, ingressRules: args.ingressRules, forwarders: args.forwarders }, opts);
+    const { tunnel } = args;
+    // A component's provider applies to its children of that provider's package only: these stay Cloudflare's.
+    const cloudflare = { parent: this };
+    // Tunnel names are unique in an account: a replacement (another account, say) must delete the old tunnel first.
+    const created = new ZeroTrustTunnelCloudflared(`${name}`, { accountId: args.accountId, name: tunnel.name, configSrc: "cloudflare" }, { ...cloudflare, deleteBeforeReplace: true });
+    const config = new ZeroTrustTunnelCloudflaredConfig(`${name}-config`, {
+      accountId: args.accountId,
+      tunnelId: created.id,
+      config: { ingresses: args.ingressRules.map((r) => ({ ...r, ...(r.originRequest ? { originRequest: { ...r.originRequest } } : {}) })) },
+    }, cloudflare);
+    // The token is the tunnel's credential: a Pulumi secret, and in the cluster a Kubernetes Secret, nowhere else.
+    const token = pulumi.secret(getZeroTrustTunnelCloudflaredTokenOutput({ accountId: args.accountId, tunnelId: created.id }).token);
+
+    const child = { parent: this };
+    const namespace = new Namespace(`${name}-namespace`, namespaceManifest(tunnel.namespace, "restricted"), child);
+    const secret = new Secret(`${name}-token`, { ...tunnelTokenSecretManifest(tunnel), stringData: { [TUNNEL_TOKEN_KEY]: token } }, { ...child, dependsOn: [namespace] });
+    const origin = new Service(`${name}-origin`, tunnelOriginServiceManifest(), { ...child, dependsOn: [...args.entry.ready] });
+    const deployment = new Deployment(`${name}-cloudflared`, cloudflaredDeploymentManifest(tunnel), { ...child, dependsOn: [namespace, secret, origin, config] });
+    new PodDisruptionBudget(`${name}-cloudflared`, cloudflaredPdbManifest(tunnel), { ...child, dependsOn: [namespace] });
+
+    this.cnameTarget = created.id.apply(tunnelCnameTarget);
+    this.ready = [config, deployment];
+    this.registerOutputs({ tunnelId: created.id, cnameTarget: this.cnameTarget });
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The private apps' host → entry address pairs (lib/lan-dns.ts), recorded as
+ * a component so the policy pack knows these hosts have no public record on
+ * purpose, and exported for whoever runs the LAN resolver.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { LanDnsEntry } from "../lib/lan-dns.ts";
+
+export class LanDns extends pulumi.ComponentResource {
+  readonly entries: readonly LanDnsEntry[];
+  constructor(name: string, args: { readonly entries: readonly LanDnsEntry[] }, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:dns:LanDns", name, { entries: args.entries.map((e) => ({ host: e.host, addresses: [...e.addresses] })) }, opts);
+    this.entries = args.entries;
+    this.registerOutputs({ entries: this.entries });
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Cross-field rules of the ways in: the Cloudflare Tunnel entry, private
+ * (LAN-only) apps, wildcard certificates and what Cloudflare's edge accepts.
+ * Same contract as checks.ts: report on the key to edit, say what to do.
+ */
+import type { ParsedConfig } from "./schema.ts";
+import { isProxied } from "./resolve.ts";
+import { solverZones } from "../lib/cert-manager.ts";
+import { wildcardCovers } from "../lib/wildcard-certs.ts";
+import type { ConfigIssue, KeyPath } from "./checks.ts";
+
+type Add = (path: KeyPath, message: string) => void;
+
+const inZone = (host: string, zone: string) => host === zone || host.endsWith(`.${zone}`);
+/** How many labels `host` lies below `zone`: 0 for the apex, 1 for `www.<zone>`. */
+const depthBelow = (host: string, zone: string) => (host === zone ? 0 : host.slice(0, -zone.length - 1).split(".").length);
+
+export function checkEntry(c: ParsedConfig, add: Add): void {
+  if (c.tunnel.enabled) checkTunnel(c, add);
+  for (const [name, app] of Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
+    if (app.private && app.proxied === true) {
+      add(at("proxied"), "a private app is LAN only, and Cloudflare's proxy (or the tunnel) would publish it; remove proxied: true, or private: true to publish the app");
+    }
+    if (app.publicRecord && !app.private) {
+      add(at("publicRecord"), "only a private app can opt into a public record with its private address (every other app has a public record already); set private: true or remove publicRecord");
+    }
+    if (!isProxied(app, c.dns) || c.dns.advancedCertificate) continue;
+    app.hosts.forEach((host, i) => {
+      if (inZone(host, c.dns.zone) && depthBelow(host, c.dns.zone) > 1) {
+        add(at("hosts", i), `${host} is proxied and more than one label below ${c.dns.zone}: Cloudflare's Universal SSL covers ${c.dns.zone} and *.${c.dns.zone} only, so visitors get a TLS error at the edge; use a first-level name (e.g. ${host.split(".")[0]}.${c.dns.zone}), set proxied: false, or order an Advanced Certificate for the zone and set dns.advancedCertificate: true`);
+      }
+    });
+  }
+  checkWildcards(c, add);
+}
+
+function checkTunnel(c: ParsedConfig, add: Add): void {
+  if (c.dns.publicAddress) {
+    add(["dns", "publicAddress"], "tunnel.enabled: the tunnel reaches Traefik from inside the cluster, so no public address or port-forward is used, and a set address suggests a forwarded :443 that should be closed; remove dns.publicAddress (and the router's port-forward), or turn tunnel.enabled off");
+  }
+  if (c.traefik.trustCloudflare === true) {
+    add(["traefik", "trustCloudflare"], "tunnel.enabled: every request reaches Traefik from cloudflared inside the cluster, never from Cloudflare's ranges, and Traefik trusts forwarded headers from cloudflared only; remove traefik.trustCloudflare");
+  }
+  for (const [name, app] of Object.entries(c.apps)) {
+    if (app.middlewares?.ipAllowList?.cloudflare && isProxied(app, c.dns)) {
+      add(["apps", name, "middlewares", "ipAllowList", "cloudflare"], "tunnel.enabled: tunnelled requests arrive from cloudflared in the cluster, not from Cloudflare's ranges, so this allow-list would block every visitor; drop cloudflare from the allow-list (the tunnel is the only public way in)");
+    }
+  }
+  const cl = c.cluster;
+  if (cl.provider !== "existing") return;
+  if (!cl.network.podSubnet) {
+    add(["cluster", "network", "podSubnet"], "tunnel.enabled: Traefik trusts X-Forwarded-* only from cloudflared, whose connections come from the pod network; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s");
+  }
+  if (c.traefik.placement === "controlplane" && Object.keys(cl.nodes).length === 0) {
+    add(["cluster", "nodes"], "tunnel.enabled with placement controlplane: cloudflared's connections to a host-network Traefik arrive from the address of the node cloudflared runs on, which Traefik must trust; list the cluster's nodes (role, ip)");
+  }
+}
+
+function checkWildcards(c: ParsedConfig, add: Add): void {
+  const issuerName = c.certManager.defaultIssuer;
+  const issuer = c.certManager.issuers[issuerName];
+  c.certManager.wildcardZones.forEach((zone, i) => {
+    const at = ["certManager", "wildcardZones", i];
+    if (c.certManager.wildcardZones.indexOf(zone) !== i) add(at, `${zone} is listed twice; remove one`);
+    else if (!inZone(zone, c.dns.zone)) add(at, `${zone} is not dns.zone ${c.dns.zone} or a subdomain of it; the Cloudflare token answers DNS-01 for the configured zone only`);
+    else if (issuer && !solverZones(issuer, c.dns.zone).some((z) => inZone(zone, z))) {
+      add(at, `*.${zone} comes from certManager.defaultIssuer ${issuerName}, whose DNS-01 solver answers for ${solverZones(issuer, c.dns.zone).join(", ")} only; add ${zone} to certManager.issuers.${issuerName}.dnsZones`);
+    }
+  });
+}
+
+/** Warnings: a wildcard certificate that serves no app is harmless, but probably a typo. */
+export function entryWarnings(c: ParsedConfig): ConfigIssue[] {
+  const hosts = Object.values(c.apps).flatMap((a) => a.hosts);
+  return c.certManager.wildcardZones.flatMap((zone, i) => hosts.some((h) => wildcardCovers(zone, h)) ? [] : [{
+    path: ["certManager", "wildcardZones", i],
+    message: `no app host is directly below ${zone}, so the *.${zone} certificate serves nothing (a wildcard covers one label only); remove it or fix the zone`,
+  }]);
+}

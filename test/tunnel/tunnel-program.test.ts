@@ -1,0 +1,183 @@
+/**
+ * The tunnel entry as the program registers it, run under the mocks: the
+ * tunnel and its ingress rules, cloudflared and its token, the records, what
+ * Traefik trusts, the private apps' LAN DNS and the wildcard certificates.
+ */
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import { findResource, ofType, SECRET, type ProgramRun } from "../../synth/recorder.ts";
+import { MOCK_TUNNEL_ID, MOCK_TUNNEL_TOKEN } from "../../synth/mocks.ts";
+import { runStack } from "../../synth/run-stack.ts";
+import { readStackConfig } from "../../synth/stack-file.ts";
+import { synthStack } from "../../synth/synth.ts";
+import { changedStackConfig } from "../helpers/config.ts";
+
+const T = {
+  tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
+  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
+  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
+  deployment: "kubernetes:apps/v1:Deployment",
+  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  secret: "kubernetes:core/v1:Secret",
+  service: "kubernetes:core/v1:Service",
+  namespace: "kubernetes:core/v1:Namespace",
+  release: "kubernetes:helm.sh/v3:Release",
+  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+  certificate: "kubernetes:cert-manager.io/v1:Certificate",
+  tlsStore: "kubernetes:traefik.io/v1alpha1:TLSStore",
+  zoneEdge: "homelab:cloudflare:ZoneEdge",
+} as const;
+const ORIGIN = "https://traefik-tunnel-origin.traefik.svc.cluster.local:443";
+const CNAME = `${MOCK_TUNNEL_ID}.cfargotunnel.com`;
+
+const trustedIPs = (run: ProgramRun<unknown>) => {
+  const ports = (findResource(run, T.release, "traefik-release").inputs.values as { ports: Record<string, { forwardedHeaders: { trustedIPs: string[] } }> }).ports;
+  return [ports.web!.forwardedHeaders.trustedIPs, ports.websecure!.forwardedHeaders.trustedIPs];
+};
+
+describe("the tunnel stack, run under the mocks", () => {
+  let run: ProgramRun<Record<string, unknown>>;
+  before(async () => {
+    run = await runStack(readStackConfig("tunnel"), "tunnel");
+  });
+
+  it("creates the tunnel in the zone's account, configured from Cloudflare", () => {
+    const tunnel = findResource(run, T.tunnel, "tunnel");
+    assert.deepEqual(tunnel.inputs, { accountId: "fedcba9876543210fedcba9876543210", name: "cgnat-homelab", configSrc: "cloudflare" });
+    assert.equal(tunnel.options.deleteBeforeReplace, true);
+  });
+
+  it("routes each proxied host to Traefik's origin Service, verified by the host's name, then 404s", () => {
+    const config = findResource(run, T.tunnelConfig, "tunnel-config");
+    assert.equal(config.inputs.tunnelId, MOCK_TUNNEL_ID);
+    const rule = (hostname: string) => ({ hostname, service: ORIGIN, originRequest: { originServerName: hostname, http2Origin: true } });
+    assert.deepEqual((config.inputs.config as { ingresses: unknown[] }).ingresses, [rule("blog.example.org"), rule("status.example.org"), rule("www.example.org"), { service: "http_status:404" }]);
+  });
+
+  it("skips TLS verification only for a host whose certificate comes from Let's Encrypt staging", async () => {
+    const staging = await runStack(changedStackConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" }), "tunnel");
+    const rules = (findResource(staging, T.tunnelConfig, "tunnel-config").inputs.config as { ingresses: { hostname?: string; originRequest?: { noTlsVerify?: boolean } }[] }).ingresses;
+    assert.deepEqual(rules.filter((r) => r.originRequest?.noTlsVerify).map((r) => r.hostname), ["status.example.org"]);
+  });
+
+  it("points the Service the rules name at Traefik's pods and its websecure port", () => {
+    const origin = findResource(run, T.service, "tunnel-origin").inputs as { metadata: { namespace: string; name: string }; spec: Record<string, unknown> };
+    assert.deepEqual([origin.metadata.namespace, origin.metadata.name], ["traefik", "traefik-tunnel-origin"]);
+    assert.deepEqual(origin.spec, {
+      type: "ClusterIP",
+      selector: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" },
+      ports: [{ name: "https", port: 443, targetPort: "websecure", protocol: "TCP" }],
+    });
+  });
+
+  it("keeps the tunnel token a secret: in the Kubernetes Secret only, never in plain text", () => {
+    assert.equal(findResource(run, T.secret, "tunnel-token").inputs.stringData, SECRET);
+    assert.ok(!JSON.stringify(run.resources).includes(MOCK_TUNNEL_TOKEN));
+    assert.ok(!JSON.stringify(run.outputs).includes(MOCK_TUNNEL_TOKEN));
+  });
+
+  it("runs two spread, restricted cloudflared replicas with the token from the Secret and a readiness probe on the metrics port", () => {
+    const d = findResource(run, T.deployment, "tunnel-cloudflared").inputs as any;
+    assert.equal(d.spec.replicas, 2);
+    assert.deepEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    const pod = d.spec.template.spec;
+    assert.deepEqual(pod.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable]), [["kubernetes.io/hostname", "DoNotSchedule"]]);
+    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+    assert.equal(pod.automountServiceAccountToken, false);
+    const [c] = pod.containers;
+    assert.equal(c.image, "cloudflare/cloudflared:2026.5.0");
+    assert.deepEqual(c.args, ["tunnel", "--no-autoupdate", "--metrics", "0.0.0.0:2000", "run"]);
+    assert.deepEqual(c.env, [{ name: "TUNNEL_TOKEN", valueFrom: { secretKeyRef: { name: "cloudflared-token", key: "TUNNEL_TOKEN" } } }]);
+    assert.deepEqual(c.ports, [{ name: "metrics", containerPort: 2000, protocol: "TCP" }]);
+    assert.deepEqual(c.readinessProbe.httpGet, { path: "/ready", port: "metrics" });
+    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
+    assert.deepEqual((findResource(run, T.pdb, "tunnel-cloudflared").inputs as any).spec, { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } } });
+    assert.equal((findResource(run, T.namespace, "tunnel-namespace").inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+  });
+
+  it("starts cloudflared only once its token, namespace, origin Service and ingress rules exist", () => {
+    assert.deepEqual(findResource(run, T.deployment, "tunnel-cloudflared").options.dependsOn, [
+      "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig::tunnel-config",
+      "kubernetes:core/v1:Namespace::tunnel-namespace",
+      "kubernetes:core/v1:Secret::tunnel-token",
+      "kubernetes:core/v1:Service::tunnel-origin",
+    ]);
+  });
+
+  it("points tunnelled hosts at the tunnel with proxied CNAMEs and no A record, after the tunnel is ready", () => {
+    const records = ofType(run, T.dnsRecord).map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied]);
+    assert.deepEqual(records.sort(), [
+      ["blog.example.org", "CNAME", CNAME, true],
+      ["nas.example.org", "A", "10.30.0.240", false],
+      ["status.example.org", "CNAME", CNAME, true],
+      ["www.example.org", "CNAME", CNAME, true],
+    ]);
+    const deps = findResource(run, T.dnsRecord, "status-dns-status.example.org-tunnel").options.dependsOn!;
+    assert.ok(deps.includes("kubernetes:apps/v1:Deployment::tunnel-cloudflared") && deps.includes("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig::tunnel-config"), deps.join("\n"));
+  });
+
+  it("gives the private app without publicRecord no public record, and exports its LAN DNS entry", () => {
+    assert.ok(!ofType(run, T.dnsRecord).some((r) => r.inputs.name === "ha.example.org"));
+    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [{ host: "ha.example.org", addresses: ["10.30.0.240"] }, { host: "nas.example.org", addresses: ["10.30.0.240"] }]);
+    assert.deepEqual((run.outputs as Record<string, unknown>).tunnel, { name: "cgnat-homelab", cnameTarget: CNAME });
+  });
+
+  it("makes Traefik trust forwarded headers from the pod network only (cloudflared's pods), not Cloudflare's ranges", () => {
+    assert.deepEqual(trustedIPs(run), [["10.244.0.0/16"], ["10.244.0.0/16"]]);
+    assert.deepEqual(run.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"), []);
+  });
+
+  it("records the zone's SSL/TLS mode, read at deploy time, for the policy pack", () => {
+    assert.deepEqual(run.invokes.filter((i) => i.token === "cloudflare:index/getZoneSetting:getZoneSetting").map((i) => i.args), [{ zoneId: "0123456789abcdef0123456789abcdef", settingId: "ssl" }]);
+    assert.deepEqual(findResource(run, T.zoneEdge, "zone-edge").inputs, { zone: "example.org", sslMode: "strict", entry: "tunnel", redirectToHttps: true, proxiedHosts: ["blog.example.org", "status.example.org", "www.example.org"] });
+  });
+
+  it("issues one *.example.org certificate into Traefik's default TLS store and no certificate per host", () => {
+    const cert = findResource(run, T.certificate, "wildcard-certificates-example.org").inputs as any;
+    assert.deepEqual([cert.metadata.namespace, cert.spec.secretName, cert.spec.dnsNames, cert.spec.issuerRef.name], ["traefik", "wildcard-example-org", ["*.example.org", "example.org"], "letsencrypt-production"]);
+    assert.deepEqual((findResource(run, T.tlsStore, "wildcard-certificates-default-tls-store").inputs as any).spec, { certificates: [{ secretName: "wildcard-example-org" }], defaultCertificate: { secretName: "wildcard-example-org" } });
+    assert.equal(ofType(run, T.certificate).length, 1);
+    const ingress = findResource(run, T.ingress, "blog-ingress-root").inputs as any;
+    assert.deepEqual(ingress.spec.tls, [{ hosts: ["blog.example.org", "www.example.org"] }]);
+    assert.equal(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
+  });
+});
+
+describe("the tunnel with host-network Traefik placements", () => {
+  for (const placement of ["daemonset", "controlplane"] as const) {
+    it(`${placement}: the same origin Service, and Traefik also trusts the node addresses (the CNI masquerades pod traffic to another node)`, async () => {
+      const run = await runStack(changedStackConfig("tunnel", { "traefik.placement": placement, "traefik.replicas": undefined, metallb: undefined }), "tunnel");
+      assert.equal((findResource(run, T.service, "tunnel-origin").inputs as any).spec.ports[0].targetPort, "websecure");
+      assert.deepEqual(trustedIPs(run)[1], ["10.244.0.0/16", "10.30.0.11/32", "10.30.0.21/32", "10.30.0.22/32"]);
+    });
+  }
+});
+
+describe("the port-forward stacks are unchanged by the tunnel", () => {
+  it("homelab: no tunnel, A records to the public address, the zone's SSL mode checked for the port-forward", async () => {
+    const run = await runStack(readStackConfig("homelab"), "homelab");
+    assert.deepEqual(ofType(run, T.tunnel), []);
+    assert.ok(ofType(run, T.dnsRecord).every((r) => r.inputs.type === "A"));
+    assert.equal(findResource(run, T.zoneEdge, "zone-edge").inputs.entry, "portForward");
+    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, []);
+  });
+});
+
+describe("the tunnel stack's synth files", () => {
+  it("writes the LAN resolver files for the private apps", async () => {
+    const result = await synthStack("tunnel", { dir: new URL("../..", import.meta.url).pathname });
+    assert.ok(result.ok);
+    const body = (path: string) => result.files.get(path)!.split("\n").filter((l) => l && !l.startsWith("#")).join("\n");
+    assert.equal(body("lan-dns/hosts"), "10.30.0.240 ha.example.org\n10.30.0.240 nas.example.org");
+    assert.equal(body("lan-dns/pihole-custom.list"), "10.30.0.240 ha.example.org\n10.30.0.240 nas.example.org");
+    assert.equal(body("lan-dns/dnsmasq.conf"), "host-record=ha.example.org,10.30.0.240\nhost-record=nas.example.org,10.30.0.240");
+    assert.equal(body("lan-dns/adguard-rewrites.yaml"), "filtering:\n  rewrites:\n    - domain: ha.example.org\n      answer: 10.30.0.240\n    - domain: nas.example.org\n      answer: 10.30.0.240");
+    for (const [path, content] of result.files) assert.ok(!content.includes(MOCK_TUNNEL_TOKEN), `${path} holds the tunnel token`);
+    const summary = result.files.get("summary.md")!;
+    assert.ok(summary.includes("| ha.example.org | 10.30.0.240 |"), summary);
+    assert.ok(summary.includes('  cf -- "tunnel" --> cloudflared\n'), summary);
+    assert.ok(summary.includes("  cloudflared --> origin\n  origin --> traefik\n"), summary);
+    assert.ok(!summary.includes("port-forward\"]"), "the tunnel stack draws no port-forward");
+    assert.ok(summary.includes("| blog.example.org | / | 6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.cfargotunnel.com | yes | apps/ghost:2368 | Ingress | wildcard (default TLS store) |"), summary);
+  });
+});
