@@ -52,10 +52,16 @@ function talosctl(talosconfig: string | undefined) {
 
 type Talosctl = ReturnType<typeof talosctl>;
 
+/** The release a `talosctl version` section reports: `Tag: v1.13.9` (long form) or `Talos v1.13.9` (--short), never the NODE address. */
+function reportedRelease(section: string): TalosRelease | undefined {
+  const match = /(?:Tag:|Talos)\s+(v\d+\.\d+\.\d+)/.exec(section);
+  return match ? parseTalosRelease(match[1]!) : undefined;
+}
+
 /** The release talosctl itself reports (`Client:` section). */
 async function checkClient(ctl: Talosctl, target: TalosRelease | undefined): Promise<void> {
   const out = await ctl(["version", "--client", "--short"]);
-  const client = parseTalosRelease(out);
+  const client = reportedRelease(out);
   if (!client) throw new RolloutError(`talosctl version --client printed no release: ${out.trim()}`);
   if (target && compareMinor(client, target) < 0) {
     throw new RolloutError(`talosctl ${formatRelease(client)} is older than the target ${formatRelease(target)}; install talosctl ${formatRelease(target)} or newer (and the pinned version in .github/workflows) and re-run`);
@@ -65,8 +71,7 @@ async function checkClient(ctl: Talosctl, target: TalosRelease | undefined): Pro
 /** The release a node's Talos API reports (the `Server:` section of `talosctl version`). */
 async function nodeRelease(ctl: Talosctl, node: string): Promise<TalosRelease> {
   const out = await ctl(["--nodes", node, "version", "--short"]);
-  const server = out.slice(Math.max(0, out.indexOf("Server:")));
-  const release = out.includes("Server:") ? parseTalosRelease(server) : undefined;
+  const release = out.includes("Server:") ? reportedRelease(out.slice(out.indexOf("Server:"))) : undefined;
   if (!release) throw new RolloutError(`node ${node}: talosctl version reported no server release; check the node answers on its Talos API (talosctl -n ${node} dmesg) and re-run`);
   return release;
 }
