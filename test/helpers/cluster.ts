@@ -29,7 +29,7 @@ export function talosRaw(cluster: Record<string, unknown> = {}): Record<string, 
       },
       ...cluster,
       // Every Talos stack pins its contract; a test overriding `talos` keeps it unless it says otherwise.
-      ...((cluster.provider ?? "talos") === "talos" ? { talos: { configContract: contractOf(cluster.talos), ...(cluster.talos as Record<string, unknown> | undefined) } } : {}),
+      talos: { configContract: contractOf(cluster.talos), ...(cluster.talos as Record<string, unknown> | undefined) },
     },
     traefik: { placement: "daemonset" },
     certManager: { email: "admin@example.com" },
@@ -56,8 +56,6 @@ export function existingRaw(cluster: Record<string, unknown> = {}): Record<strin
       name: "k3s",
       nodes: { "k3s-server": { role: "controlplane", ip: "192.168.1.20" }, "k3s-agent": { role: "worker", ip: "192.168.1.21" } },
       ...cluster,
-      // Every Talos stack pins its contract; a test overriding `talos` keeps it unless it says otherwise.
-      ...((cluster.provider ?? "talos") === "talos" ? { talos: { configContract: contractOf(cluster.talos), ...(cluster.talos as Record<string, unknown> | undefined) } } : {}),
     },
     traefik: { placement: "daemonset" },
     certManager: { email: "admin@example.com" },
