@@ -7,6 +7,7 @@ import { parseAllDocuments } from "yaml";
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "../config/defaults.ts";
 import { isIpv4 } from "../lib/net.ts";
+import { compareMinor, parseTalosRelease } from "../lib/talos-versions.ts";
 import {
   TYPES, arr, dependsOn, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
@@ -353,12 +354,6 @@ function installedRelease(apply: PolicyResource): string | undefined {
   return undefined;
 }
 
-const minorOf = (v: string): [number, number] | undefined => {
-  const m = /^v?(\d+)\.(\d+)/.exec(v);
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-};
-const minorBelow = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-
 export function talosConfigContract(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "talos-config-contract",
@@ -367,18 +362,18 @@ export function talosConfigContract(level: Level = "mandatory"): HomelabPolicy {
     check: (resources, report) => {
       eachKnown(ofType(resources, TYPES.talosSecrets), (secrets) => {
         const contract = str(secrets.props.talosVersion);
-        const parsed = /^v?\d+\.\d+$/.test(contract) ? minorOf(contract) : undefined;
+        const parsed = /^v?\d+\.\d+$/.test(contract) ? parseTalosRelease(contract) : undefined;
         if (!parsed) {
           report(secrets, `Talos secrets ${secrets.name} have talosVersion "${contract}", not a major.minor contract: a full release or none ties the contract to the installed Talos, and every upgrade then regenerates every node's config; pin cluster.talos.configContract (e.g. ${DEFAULTS.talos.configContract}).`);
           return;
         }
-        if (minorBelow(minorOf(DEFAULTS.talos.configContract)!, parsed)) {
+        if (compareMinor(parsed, parseTalosRelease(DEFAULTS.talos.configContract)!) > 0) {
           report(secrets, `Talos secrets ${secrets.name} have contract ${contract}, newer than the provider's Talos machinery ${DEFAULTS.talos.configContract}: it cannot generate those configs; keep the contract at most ${DEFAULTS.talos.configContract}.`);
         }
         eachKnown(ofType(resources, TYPES.configurationApply), (apply) => {
           const installed = installedRelease(apply);
-          const release = installed ? minorOf(installed) : undefined;
-          if (release && minorBelow(release, parsed)) {
+          const release = installed ? parseTalosRelease(installed) : undefined;
+          if (release && compareMinor(release, parsed) < 0) {
             report(apply, `${apply.name} installs Talos ${installed}, older than the config contract ${contract}: the node rejects a config of a newer contract; upgrade cluster.talos.version to ${contract}.x or later first.`);
           }
         });
