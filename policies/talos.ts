@@ -357,14 +357,14 @@ function installedRelease(apply: PolicyResource): string | undefined {
 export function talosConfigContract(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "talos-config-contract",
-    description: `Checks that the Talos machine secrets carry a config contract (major.minor, e.g. ${DEFAULTS.talos.configContract}) no newer than the provider's machinery (${DEFAULTS.talos.configContract}) and no newer than the release any node installs; set cluster.talos.configContract once, at creation, and keep it through upgrades.`,
+    description: `Checks that the Talos machine secrets carry a pinned config contract (e.g. ${DEFAULTS.talos.configContract}) no newer than the provider's machinery (${DEFAULTS.talos.configContract}) and no newer than the release any node installs; set cluster.talos.configContract once, at creation, and keep it through upgrades.`,
     level,
     check: (resources, report) => {
       eachKnown(ofType(resources, TYPES.talosSecrets), (secrets) => {
         const contract = str(secrets.props.talosVersion);
-        const parsed = /^v?\d+\.\d+$/.test(contract) ? parseTalosRelease(contract) : undefined;
+        const parsed = /^v?\d+\.\d+(\.\d+)?$/.test(contract) ? parseTalosRelease(contract) : undefined;
         if (!parsed) {
-          report(secrets, `Talos secrets ${secrets.name} have talosVersion "${contract}", not a major.minor contract: a full release or none ties the contract to the installed Talos, and every upgrade then regenerates every node's config; pin cluster.talos.configContract (e.g. ${DEFAULTS.talos.configContract}).`);
+          report(secrets, `Talos secrets ${secrets.name} have talosVersion "${contract}", not a pinned contract: without one the provider takes its own machinery's, which moves with provider upgrades and regenerates every node's config; pin cluster.talos.configContract (e.g. ${DEFAULTS.talos.configContract}).`);
           return;
         }
         if (compareMinor(parsed, parseTalosRelease(DEFAULTS.talos.configContract)!) > 0) {

@@ -113,7 +113,7 @@ describe("version input refused before anything registers", () => {
     ["no contract", { configContract: undefined }, /^homelab:cluster\.talos\.configContract: is required for Talos stacks: set it once, when the cluster is created, to the minor release of cluster\.talos\.version \(e\.g\. v1\.13\)/],
     ["version latest", { version: "latest" }, /^homelab:cluster\.talos\.version: expected an exact Talos release like v1\.13\.9 \(latest or v1\.13 would move under the stack\)/],
     ["version 1.13", { version: "1.13" }, /^homelab:cluster\.talos\.version: expected an exact Talos release/],
-    ["contract a full release", { configContract: "v1.13.9" }, /^homelab:cluster\.talos\.configContract: expected a Talos config contract like v1\.13 \(major\.minor only\)/],
+    ["contract latest", { configContract: "latest" }, /^homelab:cluster\.talos\.configContract: expected a Talos config contract like v1\.13 \(or, for a stack deployed before this key existed, the release its machine secrets were created with, e\.g\. v1\.13\.9\)/],
     ["version below the contract", { version: "v1.12.11", configContract: "v1.13" }, /^homelab:cluster\.talos\.version: v1\.12\.11 is older than cluster\.talos\.configContract v1\.13: .*use a v1\.13\.x release or later/],
     ["contract beyond the provider", { version: "v1.14.7", configContract: "v1.14" }, /^homelab:cluster\.talos\.configContract: v1\.14 is newer than the provider's Talos machinery \(v1\.13\)/],
     ["Kubernetes latest", { kubernetesVersion: "latest" }, /^homelab:cluster\.talos\.kubernetesVersion: expected an exact Kubernetes release like 1\.36\.3/],

@@ -85,10 +85,10 @@ const CASES: readonly RuleCase[] = [
     stack: "homelab",
     fails: [
       {
-        when: "the machine secrets carry a full release instead of a major.minor contract",
-        edit: (d) => change(d, T.talosSecrets, "cluster-secrets", (r) => (r.inputs.talosVersion = "v1.13.9")),
+        when: "the machine secrets carry no contract",
+        edit: (d) => change(d, T.talosSecrets, "cluster-secrets", (r) => delete r.inputs.talosVersion),
         resource: `${T.talosSecrets}::cluster-secrets`,
-        message: /have talosVersion "v1\.13\.9", not a major\.minor contract: .*pin cluster\.talos\.configContract/,
+        message: /have talosVersion "", not a pinned contract: .*pin cluster\.talos\.configContract/,
       },
       {
         when: "a node installs a release older than the contract",
