@@ -11,6 +11,7 @@ import type { StackSecrets } from "../../config/load.ts";
 import { talosCluster } from "../helpers/cluster.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
 import { talosRaw } from "../helpers/cluster.ts";
+import { summaryMarkdown } from "../../synth/summary.ts";
 
 const noSecrets: StackSecrets = { homelab: () => { throw new Error("no secrets here"); }, optional: () => undefined };
 const APPLY = "talos:machine/configurationApply:ConfigurationApply";
@@ -93,6 +94,20 @@ describe("rolling upgrade and config applies as registered", () => {
       "cluster-worker1-config": [],
       "cluster-worker2-config": [],
     });
+  });
+
+  it("summary.md lists the nodes in upgrade order, the Kubernetes step, and what a config change can reboot", () => {
+    const summary = summaryMarkdown({ stack: "lab", resources: run.resources, outputs: {}, warnings: [], policy: { violations: [], rules: 0 } });
+    const section = summary.slice(summary.indexOf("## Talos upgrades"), summary.indexOf("## Ingress entry"));
+    assert.match(section, /Config contract `v1\.13`: pinned \(the protected machine secrets refuse a change at preview\)\./);
+    assert.match(section, /Rolling upgrade to `v1\.13\.10` with the schematic's installer `factory\.talos\.dev\/nocloud-installer\/[0-9a-f]+:v1\.13\.10`/);
+    const steps = [...section.matchAll(/^\| (\d) \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]!.trim(), m[3]!.trim()]);
+    assert.deepEqual(steps, [
+      ["1", "cluster-cp1", "10.0.10.11"], ["2", "cluster-cp2", "10.0.10.12"], ["3", "cluster-cp3", "10.0.10.13"],
+      ["4", "cluster-worker1", "10.0.10.21"], ["5", "cluster-worker2", "10.0.10.22"],
+    ]);
+    assert.match(section, /Then Kubernetes `1\.36\.4` \(talosctl upgrade-k8s\), after the last node\./);
+    assert.match(section, /mode `staged_if_needing_reboot`; 2 control-plane applies wait for the one before\. A change that needs a reboot is staged and reboots no node now/);
   });
 
   it("lifts the contract pin only when the operator opts in", async () => {
