@@ -20,7 +20,7 @@ function clusterArgs(cluster: TalosClusterSpec): string[] {
 /** Relative to the project directory, where `pulumi up` runs the program and its commands. */
 const SCRIPT = "scripts/talos-upgrade.ts";
 
-/** Upgrades one node to cluster.talos.version with the schematic's installer; the script skips it when it already runs that release. */
+/** Upgrades one node to cluster.talos.version with the schematic's installer; the script skips it when it already runs that release and schematic. */
 export function osUpgradeCommand(cluster: TalosClusterSpec, node: TalosNode, installer: string): string {
   return ["node", SCRIPT, "os", "--to", cluster.talos.version, "--image", installer, "--nodes", node.ip, ...clusterArgs(cluster)].map(quote).join(" ");
 }

@@ -12,9 +12,11 @@
  * and every node's reported release: a downgrade or a jump over a minor
  * release stops it there. Each node is then upgraded with the schematic's own
  * installer (a vanilla installer would drop extensions and `net.ifnames=0`),
- * must report the new release, and the cluster must be healthy (etcd members,
+ * must report the new release and schematic, and the cluster must be healthy (etcd members,
  * API server, nodes Ready) before the next node starts. Nodes already at the
- * release are skipped, so a re-run continues where a failure stopped.
+ * release and schematic are skipped, so a re-run continues where a failure
+ * stopped, and a schematic change (extensions, kernel arguments) at the same
+ * release is rolled out the same way.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -76,6 +78,24 @@ async function nodeRelease(ctl: Talosctl, node: string): Promise<TalosRelease> {
   return release;
 }
 
+/**
+ * The Image Factory schematic a node booted: installers from the factory carry a
+ * `schematic` extension whose version is the schematic id. A node at the right
+ * release with another schematic (extensions or kernel arguments changed) still
+ * needs the upgrade.
+ */
+async function nodeSchematic(ctl: Talosctl, node: string): Promise<string | undefined> {
+  const out = await ctl(["--nodes", node, "get", "extensions"]);
+  for (const line of out.split("\n")) {
+    const columns = line.trim().split(/\s+/);
+    if (columns.at(-2) === "schematic") return columns.at(-1);
+  }
+  return undefined;
+}
+
+/** `factory.talos.dev/nocloud-installer/<schematic>:v1.13.10` → `<schematic>` */
+const installerSchematic = (image: string) => /\/([0-9a-f]{64}):[^/]+$/.exec(image)?.[1];
+
 async function checkHealthy(ctl: Talosctl, cluster: Cluster, after: string): Promise<void> {
   const cp = cluster.controlPlanes[0]!;
   try {
@@ -109,13 +129,15 @@ async function upgradeOs(ctl: Talosctl, cluster: Cluster, nodes: readonly string
   });
   if (refused.length) throw new RolloutError(`refusing the upgrade to ${formatRelease(target)} before touching any node:\n  ${refused.join("\n  ")}\nset cluster.talos.version to a release one minor step from every node's (or back to the installed one) and re-run`);
 
+  const schematic = installerSchematic(image);
   for (const node of nodes) {
     const before = reported.get(node) ?? await nodeRelease(ctl, node);
-    if (formatRelease(before) === formatRelease(target)) {
-      console.log(`${node}: already ${formatRelease(target)}, skipped`);
+    const booted = await nodeSchematic(ctl, node);
+    if (formatRelease(before) === formatRelease(target) && booted === schematic) {
+      console.log(`${node}: already ${formatRelease(target)} with schematic ${schematic?.slice(0, 12)}, skipped`);
       continue;
     }
-    console.log(`${node}: upgrading ${formatRelease(before)} → ${formatRelease(target)} with ${image}`);
+    console.log(`${node}: upgrading ${formatRelease(before)} → ${formatRelease(target)} with ${image}${booted !== schematic ? ` (schematic ${booted?.slice(0, 12) ?? "none"} → ${schematic?.slice(0, 12)})` : ""}`);
     try {
       await ctl(["--nodes", node, "upgrade", "--image", image, "--wait", "--timeout", UPGRADE_TIMEOUT]);
     } catch (e) {
@@ -124,6 +146,10 @@ async function upgradeOs(ctl: Talosctl, cluster: Cluster, nodes: readonly string
     const after = await nodeRelease(ctl, node);
     if (formatRelease(after) !== formatRelease(target)) {
       throw new RolloutError(`node ${node}: still reports ${formatRelease(after)} after the upgrade to ${formatRelease(target)} (Talos may have rolled back); check talosctl -n ${node} dmesg, then re-run`);
+    }
+    const bootedAfter = await nodeSchematic(ctl, node);
+    if (bootedAfter !== schematic) {
+      throw new RolloutError(`node ${node}: booted schematic ${bootedAfter ?? "none"} after the upgrade, not ${schematic}; check talosctl -n ${node} get extensions, then re-run`);
     }
     await checkHealthy(ctl, cluster, `upgrading ${node}`);
     console.log(`${node}: ${formatRelease(target)}, cluster healthy`);

@@ -18,11 +18,13 @@ const run = promisify(execFile);
 const ROOT = new URL("../../", import.meta.url).pathname;
 const FAKE_BIN = join(ROOT, "test/fixtures/fake-talosctl");
 const TALOSCONFIG = "context: lab\ncontexts:\n  lab:\n    key: not-a-real-key\n";
-const INSTALLER = (v: string) => `factory.talos.dev/nocloud-installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:${v}`;
+const SCHEMATIC = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
+const OTHER_SCHEMATIC = "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515";
+const INSTALLER = (v: string, schematic = SCHEMATIC) => `factory.talos.dev/nocloud-installer/${schematic}:${v}`;
 
 interface FakeState {
   client: string;
-  nodes: Record<string, { role: string; version: string; healthy: boolean }>;
+  nodes: Record<string, { role: string; version: string; schematic: string; healthy: boolean }>;
   calls: string[];
   events: string[];
   failUpgrade?: string;
@@ -36,7 +38,7 @@ const cluster = (version = "v1.13.10") => talosCluster({ talos: { version, confi
 
 function fakeTalos(overrides: Partial<FakeState> = {}, versions: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "fake-talos-"));
-  const nodes = Object.fromEntries(cluster().nodes.map((n) => [n.ip, { role: n.role, version: versions[n.ip] ?? "v1.13.9", healthy: true }]));
+  const nodes = Object.fromEntries(cluster().nodes.map((n) => [n.ip, { role: n.role, version: versions[n.ip] ?? "v1.13.9", schematic: SCHEMATIC, healthy: true }]));
   const file = join(dir, "state.json");
   writeFileSync(file, JSON.stringify({ client: "v1.13.10", nodes, calls: [], events: [], ...overrides }));
   return file;
@@ -60,11 +62,11 @@ async function sh(line: string, stateFile: string, env: Record<string, string | 
 }
 
 /** What `pulumi up` does: each node's command in the chained order, stopping at the first that fails. */
-async function rollout(stateFile: string, version = "v1.13.10"): Promise<Result[]> {
+async function rollout(stateFile: string, version = "v1.13.10", schematic = SCHEMATIC): Promise<Result[]> {
   const c = cluster(version);
   const results: Result[] = [];
   for (const node of upgradeOrder(c)) {
-    const result = await sh(osUpgradeCommand(c, node, INSTALLER(version)), stateFile);
+    const result = await sh(osUpgradeCommand(c, node, INSTALLER(version, schematic)), stateFile);
     results.push(result);
     if (result.code !== 0) break;
   }
@@ -100,10 +102,19 @@ describe("rolling Talos upgrade (scripts/talos-upgrade.ts against a fake talosct
     patch(file, { failUpgrade: undefined, events: [] });
     const second = await rollout(file);
     assert.deepEqual(second.map((r) => r.code), [0, 0, 0, 0, 0]);
-    assert.match(second[0]!.stdout, /10\.0\.10\.11: already v1\.13\.10, skipped/);
+    assert.match(second[0]!.stdout, /10\.0\.10\.11: already v1\.13\.10 with schematic 376567988ad3, skipped/);
     assert.deepEqual(stateOf(file).events, [
       "upgrade 10.0.10.12", "health", "upgrade 10.0.10.13", "health", "upgrade 10.0.10.21", "health", "upgrade 10.0.10.22", "health",
     ]);
+  });
+
+  it("rolls a schematic change (extensions, kernel arguments) at the same release the same way", async () => {
+    const file = fakeTalos({}, Object.fromEntries(cluster().nodes.map((n) => [n.ip, "v1.13.10"])));
+    const results = await rollout(file, "v1.13.10", OTHER_SCHEMATIC);
+    assert.deepEqual(results.map((r) => r.code), [0, 0, 0, 0, 0]);
+    assert.match(results[0]!.stdout, /10\.0\.10\.11: upgrading v1\.13\.10 → v1\.13\.10 with .* \(schematic 376567988ad3 → ce4c980550dd\)/);
+    assert.deepEqual(stateOf(file).events.filter((e) => e.startsWith("upgrade")), cluster().nodes.map((n) => n.ip).sort().map((ip) => `upgrade ${ip}`));
+    assert.ok(Object.values(stateOf(file).nodes).every((n) => n.schematic === OTHER_SCHEMATIC));
   });
 
   it("does not start the next node while the cluster is unhealthy after one", async () => {
