@@ -215,7 +215,8 @@ async function main(argv: readonly string[]): Promise<void> {
 try {
   await main(process.argv.slice(2));
 } catch (e) {
-  if (!(e instanceof RolloutError)) throw e;
-  console.error(`talos-upgrade: ${e.message}`);
+  const usage = (e as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
+  if (!(e instanceof RolloutError) && !usage) throw e;
+  console.error(`talos-upgrade: ${(e as Error).message}`);
   process.exitCode = 1;
 }

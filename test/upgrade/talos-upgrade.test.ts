@@ -156,6 +156,10 @@ describe("rolling Talos upgrade (scripts/talos-upgrade.ts against a fake talosct
     assert.match(old.stderr, /talosctl v1\.12\.0 is older than the target v1\.13\.10; install talosctl v1\.13\.10 or newer/);
     const noConfig = await sh(line, fakeTalos(), { TALOSCONFIG_CONTENT: "" });
     assert.match(noConfig.stderr, /no talosconfig: set TALOSCONFIG/);
+    const misspelt = await sh("node scripts/talos-upgrade.ts os --too v1.13.10", fakeTalos());
+    assert.equal(misspelt.code, 1);
+    assert.match(misspelt.stderr, /^talos-upgrade: Unknown option '--too'/);
+    assert.doesNotMatch(misspelt.stderr, /\n\s+at /);
   });
 
   it("runs the Kubernetes upgrade through the first control plane and gates it on health", async () => {
