@@ -8,6 +8,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ROOT, STACKS } from "./synth-output.ts";
+import { readStackConfig } from "../../synth/stack-file.ts";
+import { DEFAULTS } from "../../config/defaults.ts";
+import { compareMinor, formatRelease, parseTalosRelease } from "../../lib/talos-versions.ts";
 
 interface Step {
   readonly uses?: string;
@@ -87,5 +90,19 @@ describe("up.yml", () => {
     assert.equal(step.uses, "pulumi/actions@v7");
     assert.deepEqual([step.with?.command, step.with?.["stack-name"], step.with?.policyPacks], ["up", "${{ matrix.stack }}", "policies"]);
     assert.equal(step.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+  });
+
+  it("installs a pinned talosctl before pulumi up, not older than any stack's Talos (the rolling upgrade refuses an older one)", () => {
+    const job = wf.jobs.up!;
+    const install = job.steps.findIndex((s) => s.run?.includes("talosctl-linux-amd64"));
+    assert.ok(install > 0 && install < job.steps.indexOf(pulumiStep(job)), "talosctl installed before the pulumi step");
+    const pinned = parseTalosRelease(job.steps[install]!.env?.TALOSCTL_VERSION ?? "");
+    assert.ok(pinned?.patch !== undefined, "an exact talosctl release");
+    for (const stack of STACKS) {
+      const cluster = JSON.parse(readStackConfig(stack, ROOT).values["homelab:cluster"] ?? "{}") as { provider?: string; talos?: { version?: string } };
+      if (cluster.provider !== "talos") continue;
+      const version = parseTalosRelease(cluster.talos?.version ?? DEFAULTS.talos.version)!;
+      assert.ok(compareMinor(pinned!, version) >= 0, `${stack}: talosctl ${formatRelease(pinned!)} is older than Talos ${formatRelease(version)}`);
+    }
   });
 });
