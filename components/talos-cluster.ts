@@ -14,6 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
+import { Command } from "@pulumi/command/local/command.js";
 import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
 import { activeNodes, controlPlanes, type TalosClusterSpec } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
@@ -38,6 +39,7 @@ import {
   talosEndpoints,
   talosNodePatches,
 } from "../lib/talos-patches.ts";
+import { kubernetesUpgradeCommand, osUpgradeCommand, upgradeOrder } from "../lib/talos-upgrade.ts";
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
 import { etcdBackupRolePatches } from "../lib/etcd-backup.ts";
 import { retirementOf } from "../lib/node-lifecycle.ts";
@@ -90,7 +92,14 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
     )]));
 
     // Losing the machine secrets loses the cluster: every node's identity and the etcd/Kubernetes CAs.
-    const secrets = new Secrets(`${name}-secrets`, { talosVersion: cluster.talos.version }, { ...parent, protect: true });
+    // The provider updates a raised contract in place (and replaces on a lowered one); asking for a
+    // replacement of this protected resource makes the engine refuse every contract change at
+    // preview, from the contract in state, unless the operator opted in.
+    const secrets = new Secrets(`${name}-secrets`, { talosVersion: cluster.talos.configContract }, {
+      ...parent,
+      protect: true,
+      ...(cluster.talos.allowConfigContractChange ? {} : { replaceOnChanges: ["talosVersion"] }),
+    });
     const machineSecrets = pulumi.secret(secrets.machineSecrets);
     const clientConfiguration = pulumi.secret(secrets.clientConfiguration);
     const endpoint = clusterEndpoint(cluster);
@@ -100,21 +109,31 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       machineSecrets,
       machineType: role,
       configPatches: patchesYaml([...rolePatches(cluster, role), ...etcdBackupRolePatches(cluster, role)]),
-      talosVersion: cluster.talos.version,
+      talosVersion: cluster.talos.configContract,
       ...(cluster.talos.kubernetesVersion ? { kubernetesVersion: cluster.talos.kubernetesVersion } : {}),
       docs: false,
       examples: false,
     }, parent).machineConfiguration;
     const configs = { controlplane: machineConfig("controlplane"), worker: machineConfig("worker") };
 
-    const applies = new Map(cluster.nodes.map((node) => [node.name, new ConfigurationApply(`${name}-${node.name}-config`, {
-      node: node.ip,
-      endpoint: node.ip,
-      clientConfiguration,
-      machineConfigurationInput: configs[node.role],
-      configPatches: image.urls.apply((urls) => patchesYaml(talosNodePatches(cluster, node, urls.installer))),
-      ...retirementOf(node),
-    }, { ...parent, dependsOn: [vms.get(node.name)!] })]));
+    // A change that needs a reboot is staged for the node's next reboot (the rolling upgrade's)
+    // instead of rebooting it now; the provider decides with a dry run at preview and falls back to
+    // auto where it cannot reach the node (a new one). Control planes apply one after another, so
+    // even a fallback never reboots two etcd members in one step.
+    let previousControlPlane: ConfigurationApply | undefined;
+    const applies = new Map(cluster.nodes.map((node) => {
+      const apply = new ConfigurationApply(`${name}-${node.name}-config`, {
+        node: node.ip,
+        endpoint: node.ip,
+        clientConfiguration,
+        machineConfigurationInput: configs[node.role],
+        configPatches: image.urls.apply((urls) => patchesYaml(talosNodePatches(cluster, node, urls.installer))),
+        applyMode: "staged_if_needing_reboot",
+        ...retirementOf(node),
+      }, { ...parent, dependsOn: [vms.get(node.name)!, ...(node.role === "controlplane" && previousControlPlane ? [previousControlPlane] : [])] });
+      if (node.role === "controlplane") previousControlPlane = apply;
+      return [node.name, apply] as const;
+    }));
 
     const first = bootstrapNode(cluster);
     const bootstrap = new Bootstrap(`${name}-bootstrap`, {
@@ -158,6 +177,26 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       endpoints: talosEndpoints(cluster),
       nodes: staying.map((n) => n.ip),
     }, parent).talosConfig);
+
+    // The rolling upgrade: one command per node, each waiting for the one before, control planes
+    // first. A command runs again when its line changes (a new release or installer); the script
+    // skips nodes already at the release and gates every node on the cluster's health, so a failed
+    // run stops at its node and the next `pulumi up` continues there.
+    let previousUpgrade: pulumi.Resource[] = [bootstrap, ...applies.values()];
+    for (const node of upgradeOrder(cluster)) {
+      const upgrade = new Command(`${name}-${node.name}-upgrade`, {
+        create: image.urls.apply((urls) => osUpgradeCommand(cluster, node, urls.installer)),
+        environment: { TALOSCONFIG_CONTENT: this.talosconfig },
+      }, { ...parent, dependsOn: previousUpgrade });
+      previousUpgrade = [upgrade];
+    }
+    // Unset, Kubernetes stays what the Talos release installed at creation: upgrade-k8s needs a target.
+    if (cluster.talos.kubernetesVersion) {
+      new Command(`${name}-kubernetes-upgrade`, {
+        create: kubernetesUpgradeCommand(cluster, cluster.talos.kubernetesVersion),
+        environment: { TALOSCONFIG_CONTENT: this.talosconfig },
+      }, { ...parent, dependsOn: previousUpgrade });
+    }
     // Every Kubernetes resource waits for the health check, and with it for the bootstrap and
     // every node's configuration (the invoke's dependencies travel with its result).
     const healthyKubeconfig = pulumi.secret(pulumi.all([health.id, kubeconfig.kubeconfigRaw]).apply(([, raw]) => raw));

@@ -12,6 +12,7 @@ import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
 import { checkEntry, entryWarnings } from "./entry-checks.ts";
+import { compareMinor, parseTalosRelease } from "../lib/talos-versions.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
@@ -42,6 +43,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   checkCertManager(c, add);
   checkApps(c, secretKeys, add);
   checkEntry(c, add);
+  checkTalosVersions(c, add);
   return issues;
 }
 
@@ -426,6 +428,26 @@ function checkIngressNames(c: ParsedConfig, add: Add): void {
  * resolved config: a proxied host whose origin is private is unreachable for
  * Cloudflare's edge, which only shows up as error 1002/522 after deploy.
  */
+/**
+ * What a config can know about versions: not the nodes' installed release (the
+ * rollout checks that against what each node reports), but how the installed
+ * release relates to the pinned contract and what the provider can generate.
+ */
+function checkTalosVersions(c: ParsedConfig, add: Add): void {
+  const cl = c.cluster;
+  if (cl.provider !== "talos") return;
+  const release = parseTalosRelease(cl.talos.version);
+  const contract = parseTalosRelease(cl.talos.configContract);
+  const machinery = parseTalosRelease(DEFAULTS.talos.configContract);
+  if (!release || !contract || !machinery) return;
+  if (compareMinor(contract, machinery) > 0) {
+    add(["cluster", "talos", "configContract"], `${cl.talos.configContract} is newer than the provider's Talos machinery (${DEFAULTS.talos.configContract}): it cannot generate configs for it; keep the contract the cluster was created with (at most ${DEFAULTS.talos.configContract})`);
+  }
+  if (compareMinor(release, contract) < 0) {
+    add(["cluster", "talos", "version"], `${cl.talos.version} is older than cluster.talos.configContract ${cl.talos.configContract}: a node cannot run a config contract newer than its Talos; use a ${cl.talos.configContract}.x release or later (Talos is never downgraded by this stack)`);
+  }
+}
+
 export function checkResolved(c: HomelabConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const proxied = c.apps.filter((a) => a.proxied).map((a) => a.name);

@@ -7,6 +7,13 @@ export const DEFAULTS = {
   talos: {
     /** Newest stable Talos the pulumiverse provider (v0.8.1, Talos 1.13 machinery) supports. */
     version: "v1.13.9",
+    /**
+     * The contract new stacks start with, and the newest the provider can generate
+     * configs for: pulumiverse/talos 0.8.1 builds them with Talos 1.13 machinery.
+     */
+    configContract: "v1.13",
+    /** Talos 1.13.9's own Kubernetes default, used when cluster.talos.kubernetesVersion is unset. */
+    kubernetesDefault: "1.36.3",
     /** Image Factory extensions baked into the nocloud image. */
     extensions: ["siderolabs/qemu-guest-agent"],
     installDisk: "/dev/vda",
@@ -95,3 +102,11 @@ export const LETS_ENCRYPT_SERVERS = {
 
 /** Proxmox CPU models without x86-64-v2 (SSE4.2, POPCNT), which Talos requires to boot. */
 export const CPU_TYPES_WITHOUT_X86_64_V2: readonly string[] = ["qemu64", "qemu32", "kvm64", "kvm32", "486", "pentium", "pentium2", "pentium3", "athlon", "phenom", "coreduo", "core2duo", "conroe", "penryn", "x86-64-v2-AES-disabled"];
+
+/**
+ * Releases the machine configs are validated against (the Talos schemas of
+ * these versions) and the rollout is exercised with; a 1.14 node runs the v1.13
+ * contract unchanged.
+ */
+export const TESTED_TALOS = ["v1.13.9", "v1.14.x on contract v1.13"] as const;
+export const TESTED_KUBERNETES = ["1.36.3 (Talos 1.13.9's default)"] as const;

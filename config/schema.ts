@@ -4,7 +4,7 @@
  * cross-field rules live in checks.ts and run on the parsed value.
  */
 import { z } from "zod";
-import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "./defaults.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";
 import { addressEntryProblem } from "../lib/net.ts";
 import { EXACT_CHART_VERSION, isHttpsRepository } from "../lib/helm.ts";
 
@@ -121,12 +121,17 @@ const talosCluster = section({
   provider: z.literal("talos").describe("Talos Linux VMs on Proxmox VE, provisioned by this stack."),
   name: dnsLabel.default("homelab").describe("Cluster name."),
   talos: section({
-    version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "expected a Talos version like v1.13.9" }).default(DEFAULTS.talos.version).describe("Talos version of the image and machine config."),
-    kubernetesVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "expected a Kubernetes version like 1.34.1" }).optional().describe("Kubernetes version. Default: the Talos release's default."),
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "expected an exact Talos release like v1.13.9 (latest or v1.13 would move under the stack)" }).default(DEFAULTS.talos.version).describe(`Installed Talos release: the image, the installer and the rolling upgrade (one node at a time, control planes first) run on a change. One minor release per upgrade. Machine configs follow configContract, not this. Default ${DEFAULTS.talos.version}; tested: ${TESTED_TALOS.join(", ")}.`),
+    configContract: z.string({ error: (issue) => (issue.input === undefined ? `is required for Talos stacks: set it once, when the cluster is created, to the minor release of cluster.talos.version (e.g. ${DEFAULTS.talos.configContract}), and never change it with a Talos upgrade; a stack deployed before this key existed: the release its machine secrets were created with, then cluster.talos.version (e.g. ${DEFAULTS.talos.version})` : undefined) })
+      .regex(/^v\d+\.\d+(\.\d+)?$/, { error: `expected a Talos config contract like ${DEFAULTS.talos.configContract} (or, for a stack deployed before this key existed, the release its machine secrets were created with, e.g. ${DEFAULTS.talos.version})` })
+      .describe(`Talos config version contract of the machine secrets and every generated machine config, fixed at cluster creation (upstream advises never to change it). Required: a default would follow version and regenerate every node's config on an upgrade. New stacks: the minor of version (${DEFAULTS.talos.configContract}); stacks deployed before this key existed: the release their secrets were created with (the program passed version then, e.g. ${DEFAULTS.talos.version}), since the protected secrets refuse any other value. Patch shapes follow its minor. At most ${DEFAULTS.talos.configContract}, the provider's Talos machinery.`),
+    allowConfigContractChange: z.boolean().default(false).describe("Opt-in for deliberately raising configContract: without it the machine secrets (protected) refuse any contract change at preview. Lowering is never possible."),
+    kubernetesVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "expected an exact Kubernetes release like 1.36.3" }).optional().describe(`Kubernetes release. Default: the Talos release's default (${DEFAULTS.talos.kubernetesDefault} for ${DEFAULTS.talos.version}); once set, a change runs talosctl upgrade-k8s after the node upgrades. Tested: ${TESTED_KUBERNETES.join(", ")}.`),
     extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: "expected an extension like siderolabs/qemu-guest-agent" })).default([...DEFAULTS.talos.extensions]).describe("Image Factory system extensions."),
     installDisk: z.string().default(DEFAULTS.talos.installDisk).describe("Disk Talos installs to."),
     imageDatastore: z.string().default(DEFAULTS.talos.imageDatastore).describe("Proxmox datastore the Talos image is downloaded to; needs the Import content type (Proxmox VE 8.4+)."),
-  }).prefault({}).describe("Talos version and image."),
+  // An absent section parses as empty, so the error names the one required key, configContract.
+  }).prefault({} as { configContract: string }).describe("Talos version, config contract and image."),
   network: network.describe("Node network."),
   nodeDefaults: section(nodeSizing).prefault({}).describe("Sizing applied to every node unless the node overrides it."),
   nodes: z.record(dnsLabel, talosNode.describe("One Talos VM: its role, static address, Proxmox VM id and host, and sizing over cluster.nodeDefaults.")).describe("Nodes keyed by host name (the key is the node's identity)."),

@@ -104,7 +104,9 @@ function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
   }
   const value = valueAt(raw, path);
   if (value === undefined && issue.code === "invalid_type") {
-    return [`homelab:${formatPath(path)}: is required (expected ${issue.expected})`];
+    // A key may say itself how to fill it in (e.g. configContract: the value to set, once).
+    const why = issue.message.startsWith("is required") ? issue.message : `is required (expected ${issue.expected})`;
+    return [`homelab:${formatPath(path)}: ${why}`];
   }
   return [issueLine({ path, message: issue.message }, raw)];
 }

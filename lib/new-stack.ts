@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import { DEFAULTS } from "../config/defaults.ts";
 import { firstHost, networkOf } from "./net.ts";
+import { formatRelease, parseTalosRelease } from "./talos-versions.ts";
 
 export interface NewStackAnswers {
   readonly stack: string;
@@ -82,6 +83,10 @@ export function newStackFile(a: NewStackAnswers): string {
     "  homelab:cluster:",
     "    provider: talos",
     `    name: ${scalar(a.stack)}`,
+    "    talos:",
+    "      # The config contract of the machine secrets and configs: set once, at creation, and kept",
+    "      # through upgrades (an upgrade changes only talos.version; see README, Upgrading).",
+    `      configContract: ${newClusterContract()}`,
     "    network:",
     `      # Must not overlap Talos' pod network ${DEFAULTS.talos.podSubnet}.`,
     `      subnet: ${scalar(a.subnet)}`,
@@ -121,4 +126,10 @@ export function newStackFile(a: NewStackAnswers): string {
     `        - { service: ${scalar(a.service)}, port: ${a.port} }`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** A new cluster's config contract: the minor release of the Talos it installs. */
+function newClusterContract(): string {
+  const { major, minor } = parseTalosRelease(DEFAULTS.talos.version)!;
+  return formatRelease({ major, minor });
 }

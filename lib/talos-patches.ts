@@ -1,11 +1,13 @@
 /**
  * The Talos machine-config decisions, as plain values: which patch documents
- * each node gets, in the shape its Talos version accepts, plus the Image
+ * each node gets, in the shape the cluster's config contract (not the installed
+ * release: a 1.14 node runs a v1.13 contract unchanged) accepts, plus the Image
  * Factory schematic and the addresses the cluster is reached on. No Pulumi here.
  */
 import { stringify } from "yaml";
 import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
+import { atLeastMinor } from "./talos-versions.ts";
 
 const KUBERNETES_API_PORT = 6443;
 
@@ -17,28 +19,12 @@ const QEMU_GUEST_AGENT = "siderolabs/qemu-guest-agent";
 /** A Talos machine-config patch document: the partial v1alpha1 config or a typed document. */
 export type TalosPatch = Record<string, unknown>;
 
-interface MinorVersion {
-  readonly major: number;
-  readonly minor: number;
-}
-
-function talosMinor(version: string): MinorVersion {
-  const match = /^v?(\d+)\.(\d+)\./.exec(version);
-  if (!match) throw new Error(`not a Talos version: ${version} (expected e.g. v1.13.9)`);
-  return { major: Number(match[1]), minor: Number(match[2]) };
-}
-
-function atLeast(version: string, major: number, minor: number): boolean {
-  const v = talosMinor(version);
-  return v.major > major || (v.major === major && v.minor >= minor);
-}
-
 /**
  * From Talos 1.12 addresses, routes, resolvers, hostname and the VIP are their
  * own documents; `machine.network` is deprecated there and gone from the 1.13 schema.
  */
-function usesNetworkDocuments(version: string): boolean {
-  return atLeast(version, 1, 12);
+function usesNetworkDocuments(contract: string): boolean {
+  return atLeastMinor(contract, 1, 12);
 }
 
 /**
@@ -93,7 +79,7 @@ export function schematicYaml(cluster: TalosClusterSpec): string {
 }
 
 /**
- * The VIP as the node's Talos version expects it, for control planes only:
+ * The VIP as the config contract expects it, for control planes only:
  * Talos refuses a shared IP on a worker ("virtual (shared) IP is not allowed on
  * non-controlplane nodes"). Up to 1.11 it is the interface's `vip`; from 1.12 a
  * Layer2VIPConfig document named after the address.
@@ -101,7 +87,7 @@ export function schematicYaml(cluster: TalosClusterSpec): string {
 export function controlPlaneVipPatch(cluster: TalosClusterSpec, node: TalosNode): TalosPatch | undefined {
   const vip = cluster.network.vip;
   if (node.role !== "controlplane" || !vip) return undefined;
-  if (usesNetworkDocuments(cluster.talos.version)) {
+  if (usesNetworkDocuments(cluster.talos.configContract)) {
     return { apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: vip, link: cluster.network.interface };
   }
   return { ip: vip };
@@ -164,7 +150,7 @@ function documentPatches(cluster: TalosClusterSpec, node: TalosNode, installerIm
  * the VIP and (when enabled) scheduling.
  */
 export function talosNodePatches(cluster: TalosClusterSpec, node: TalosNode, installerImage: string): TalosPatch[] {
-  return usesNetworkDocuments(cluster.talos.version)
+  return usesNetworkDocuments(cluster.talos.configContract)
     ? documentPatches(cluster, node, installerImage)
     : legacyPatches(cluster, node, installerImage);
 }
@@ -178,7 +164,7 @@ export function talosNodePatches(cluster: TalosClusterSpec, node: TalosNode, ins
  * rather than into the per-node documents.
  */
 export function rolePatches(cluster: TalosClusterSpec, role: NodeRole): TalosPatch[] {
-  const labelGenerated = atLeast(cluster.talos.version, 1, 8);
+  const labelGenerated = atLeastMinor(cluster.talos.configContract, 1, 8);
   if (role !== "controlplane" || !cluster.allowSchedulingOnControlPlanes || !labelGenerated) return [];
   return [{ machine: { nodeLabels: { [EXCLUDE_FROM_LB_LABEL]: { $patch: "delete" } } } }];
 }

@@ -35,6 +35,7 @@ export const TYPES = {
   dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
   talosSecrets: "talos:machine/secrets:Secrets",
   configurationApply: "talos:machine/configurationApply:ConfigurationApply",
+  command: "command:local:Command",
   bootstrap: "talos:machine/bootstrap:Bootstrap",
   kubeconfig: "talos:cluster/kubeconfig:Kubeconfig",
   vm: "proxmoxve:index/vmLegacy:VmLegacy",

@@ -9,6 +9,7 @@ import type { HomelabPolicy } from "./common.ts";
 import {
   proxmoxVmCpuType, proxmoxVmIgnoresImageChanges, talosApiNotThroughVip, talosEndpointUsesVip, talosImageNocloud,
   talosKubeconfigRenewal, statefulResourcesProtected, talosSingleBootstrap, talosVipControlPlanesOnly,
+  talosConfigContract, talosConfigChangesRebootOneControlPlane,
 } from "./talos.ts";
 import {
   ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed,
@@ -33,6 +34,8 @@ export function homelabPolicies(): HomelabPolicy[] {
     statefulResourcesProtected(),
     talosImageNocloud(),
     talosKubeconfigRenewal(),
+    talosConfigContract(),
+    talosConfigChangesRebootOneControlPlane(),
     proxmoxVmIgnoresImageChanges(),
     proxmoxVmCpuType(),
     // Traefik

@@ -8,6 +8,7 @@ import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "../config/defaults.ts";
 import { isIpv4 } from "../lib/net.ts";
 import { RETIRING_TAG } from "../lib/node-lifecycle.ts";
+import { compareMinor, parseTalosRelease } from "../lib/talos-versions.ts";
 import {
   TYPES, arr, dependsOn, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
@@ -345,4 +346,68 @@ export function talosKubeconfigRenewal(level: Level = "advisory"): ResourceValid
       }
     },
   };
+}
+
+/** The Talos release of a node's installer reference (`…/installer/<schematic>:v1.13.9`), from its patches. */
+function installedRelease(apply: PolicyResource): string | undefined {
+  for (const doc of patchDocuments(apply, true)) {
+    const image = str(obj(obj(doc.machine).install).image);
+    const tag = /:(v\d+\.\d+\.\d+)$/.exec(image)?.[1];
+    if (tag) return tag;
+  }
+  return undefined;
+}
+
+export function talosConfigContract(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "talos-config-contract",
+    description: `Checks that the Talos machine secrets carry a pinned config contract (e.g. ${DEFAULTS.talos.configContract}) no newer than the provider's machinery (${DEFAULTS.talos.configContract}) and no newer than the release any node installs; set cluster.talos.configContract once, at creation, and keep it through upgrades.`,
+    level,
+    check: (resources, report) => {
+      eachKnown(ofType(resources, TYPES.talosSecrets), (secrets) => {
+        const contract = str(secrets.props.talosVersion);
+        const parsed = /^v?\d+\.\d+(\.\d+)?$/.test(contract) ? parseTalosRelease(contract) : undefined;
+        if (!parsed) {
+          report(secrets, `Talos secrets ${secrets.name} have talosVersion "${contract}", not a pinned contract: without one the provider takes its own machinery's, which moves with provider upgrades and regenerates every node's config; pin cluster.talos.configContract (e.g. ${DEFAULTS.talos.configContract}).`);
+          return;
+        }
+        if (compareMinor(parsed, parseTalosRelease(DEFAULTS.talos.configContract)!) > 0) {
+          report(secrets, `Talos secrets ${secrets.name} have contract ${contract}, newer than the provider's Talos machinery ${DEFAULTS.talos.configContract}: it cannot generate those configs; keep the contract at most ${DEFAULTS.talos.configContract}.`);
+        }
+        eachKnown(ofType(resources, TYPES.configurationApply), (apply) => {
+          const installed = installedRelease(apply);
+          const release = installed ? parseTalosRelease(installed) : undefined;
+          if (release && compareMinor(release, parsed) < 0) {
+            report(apply, `${apply.name} installs Talos ${installed}, older than the config contract ${contract}: the node rejects a config of a newer contract; upgrade cluster.talos.version to ${contract}.x or later first.`);
+          }
+        });
+      });
+    },
+  });
+}
+
+/** Apply modes that never reboot a node on a config change (a needed reboot is staged or refused). */
+const NON_REBOOTING_APPLY = new Set(["staged", "staged_if_needing_reboot", "no_reboot"]);
+
+export function talosConfigChangesRebootOneControlPlane(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "talos-config-changes-reboot-one-control-plane",
+    description: "Checks that a machine-config change can never reboot two control planes at once: every ConfigurationApply uses a mode that stages or refuses a needed reboot (staged_if_needing_reboot), and control-plane applies run one after another (each dependsOn the previous), since the provider falls back to auto where its dry run cannot reach a node.",
+    level,
+    check: (resources, report) => {
+      const nodes = talosNodes(resources);
+      const planes = nodes.filter((n) => n.role === "controlplane");
+      for (const n of nodes) {
+        const mode = str(known(() => n.apply.props.applyMode)) || "auto";
+        if (!NON_REBOOTING_APPLY.has(mode)) {
+          report(n.apply, `${n.apply.name} applies with mode ${mode}: a change that needs a reboot reboots the node at once, and parallel applies reboot every control plane together (etcd loses quorum); set applyMode: staged_if_needing_reboot.`);
+        }
+      }
+      if (planes.length < 2) return;
+      const unchained = planes.filter((n) => !planes.some((other) => other !== n && dependsOn(n.apply, other.apply)));
+      for (const n of unchained.slice(1)) {
+        report(n.apply, `${n.apply.name} (control plane ${n.address}) does not wait for another control plane's apply: with ${unchained.map((u) => u.address).join(", ")} applied in parallel, an auto fallback reboots them together; chain the control-plane applies (dependsOn the previous one).`);
+      }
+    },
+  });
 }

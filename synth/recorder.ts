@@ -18,6 +18,7 @@ export interface ResourceOptionsRecord {
   readonly protect?: true;
   readonly dependsOn?: readonly string[];
   readonly ignoreChanges?: readonly string[];
+  readonly replaceOnChanges?: readonly string[];
   readonly provider?: string;
   readonly version?: string;
   readonly pluginDownloadURL?: string;
@@ -88,6 +89,7 @@ interface RegisterRequest {
   getProtect(): boolean;
   getDependenciesList(): string[];
   getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
   getProvider(): string;
   getVersion(): string;
   getPlugindownloadurl(): string;
@@ -104,6 +106,8 @@ function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
   if (deps.length) o.dependsOn = deps;
   const ignore = req.getIgnorechangesList();
   if (ignore.length) o.ignoreChanges = [...ignore].sort();
+  const replaceOn = req.getReplaceonchangesList();
+  if (replaceOn.length) o.replaceOnChanges = [...replaceOn].sort();
   const provider = req.getProvider();
   if (provider) o.provider = urnTail(provider.split("::").slice(0, -1).join("::"));
   if (req.getVersion()) o.version = req.getVersion();

@@ -187,6 +187,50 @@ function nodeRows(outputs: Obj): string[][] {
   return arr(outputs.nodes).map((n) => [str(obj(n).name), str(obj(n).role), str(obj(n).ip)]);
 }
 
+const ref = (r: RecordedResource) => `${r.type}::${r.name}`;
+
+/** An argument of a rollout command line (`--to 'v1.13.10'`). */
+function commandArg(line: string, flag: string): string {
+  return /'([^']*)'/.exec(line.slice(line.indexOf(`'${flag}' `) + flag.length + 3))?.[1] ?? "";
+}
+
+/** The rollout commands in the order their dependsOn chain runs them. */
+function chainOrder(commands: readonly RecordedResource[]): RecordedResource[] {
+  const refs = new Set(commands.map(ref));
+  const after = new Map(commands.map((c) => [ref(c), (c.options.dependsOn ?? []).find((d) => refs.has(d))]));
+  const ordered: RecordedResource[] = [];
+  for (let next = commands.find((c) => !after.get(ref(c))); next; next = commands.find((c) => after.get(ref(c)) === ref(ordered.at(-1)!))) ordered.push(next);
+  return ordered;
+}
+
+/**
+ * Day 2 on Talos, from what is registered: the pinned contract, the upgrade
+ * order, and what a machine-config change can reboot. The nodes' installed
+ * releases are not known offline: the preview shows which upgrade commands run.
+ */
+function talosDay2(resources: readonly RecordedResource[]): string[] {
+  const secrets = resources.find((r) => r.type === TYPES.talosSecrets);
+  if (!secrets) return [];
+  const pinned = (secrets.options.replaceOnChanges ?? []).includes("talosVersion");
+  const commands = chainOrder(resources.filter((r) => r.type === TYPES.command && str(r.inputs.create).includes("scripts/talos-upgrade.ts")));
+  const os = commands.filter((c) => str(c.inputs.create).includes("'os'"));
+  const k8s = commands.find((c) => str(c.inputs.create).includes("'kubernetes'"));
+  const applies = resources.filter((r) => r.type === TYPES.configurationApply);
+  const applyRefs = new Set(applies.map(ref));
+  const chained = applies.filter((a) => (a.options.dependsOn ?? []).some((d) => applyRefs.has(d)));
+  const out = ["## Talos upgrades and config changes", ""];
+  out.push(`Config contract \`${str(secrets.inputs.talosVersion)}\`: ${pinned ? "pinned (the protected machine secrets refuse a change at preview)" : "change allowed this run (cluster.talos.allowConfigContractChange)"}.`, "");
+  if (os.length) {
+    const line = str(os[0]!.inputs.create);
+    out.push(`Rolling upgrade to \`${commandArg(line, "--to")}\` with the schematic's installer \`${commandArg(line, "--image")}\`, one node at a time, each after the one before and a healthy cluster; nodes already at the release are skipped:`, "");
+    out.push(markdownTable(["step", "node", "address", "command"], os.map((c, i) => [String(i + 1), c.name.replace(/-upgrade$/, ""), commandArg(str(c.inputs.create), "--nodes"), c.name])), "");
+  }
+  if (k8s) out.push(`Then Kubernetes \`${commandArg(str(k8s.inputs.create), "--to")}\` (talosctl upgrade-k8s), after the last node.`, "");
+  const modes = [...new Set(applies.map((a) => str(a.inputs.applyMode) || "auto"))];
+  out.push(`Machine-config applies: mode ${modes.map((m) => `\`${m}\``).join(", ")}; ${chained.length} control-plane appl${chained.length === 1 ? "y waits" : "ies wait"} for the one before. A change that needs a reboot is staged and reboots no node now; it takes effect at the node's next reboot (its upgrade). Where the provider's dry run cannot reach a node the preview shows its resolvedApplyMode as \`auto\`: only that node may reboot.`, "");
+  return out;
+}
+
 export function summaryMarkdown(input: SummaryInput): string {
   const rows = routeRows(input.resources);
   const lan = lanRows(input.resources);
@@ -200,6 +244,7 @@ export function summaryMarkdown(input: SummaryInput): string {
   out.push("## Nodes", "");
   if (input.footprint) out.push(`Creates ${footprintLine(input.footprint)}.`, "");
   out.push(markdownTable(["node", "role", "address"], nodeRows(input.outputs)), "");
+  out.push(...talosDay2(input.resources));
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
   if (tunnel) out.push(tunnel, "");

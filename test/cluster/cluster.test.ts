@@ -191,17 +191,17 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     assert.deepEqual(urls?.args, { platform: "nocloud", architecture: "amd64", schematicId: SCHEMATIC_ID, talosVersion: "v1.13.9" });
   });
 
-  it("protects the Talos machine secrets, generated once for the cluster's Talos version", () => {
+  it("protects the Talos machine secrets, generated once for the cluster's pinned config contract, and refuses a contract change", () => {
     const secrets = ofType(run, TOKENS.secrets);
-    assert.deepEqual(secrets.map((s) => [s.name, s.inputs, s.options.protect]), [["cluster-secrets", { talosVersion: "v1.13.9" }, true]]);
+    assert.deepEqual(secrets.map((s) => [s.name, s.inputs, s.options.protect, s.options.replaceOnChanges]), [["cluster-secrets", { talosVersion: "v1.13" }, true, ["talosVersion"]]]);
   });
 
   it("generates one machine configuration per role, removing the load-balancer exclusion label from schedulable control planes", () => {
     const generated = run.invokes.filter((i) => i.token === GET_MACHINE_CONFIGURATION).map((i) => ({ ...i.args }))
       .sort((a, b) => String(a.machineType).localeCompare(String(b.machineType)));
     assert.deepEqual(generated.map((g) => [g.machineType, g.clusterName, g.clusterEndpoint, g.talosVersion, g.docs, g.examples]), [
-      ["controlplane", "lab", `https://${VIP}:6443`, "v1.13.9", false, false],
-      ["worker", "lab", `https://${VIP}:6443`, "v1.13.9", false, false],
+      ["controlplane", "lab", `https://${VIP}:6443`, "v1.13", false, false],
+      ["worker", "lab", `https://${VIP}:6443`, "v1.13", false, false],
     ]);
     assert.deepEqual((generated[0]!.configPatches as string[]).map((p) => parse(p)), [
       { machine: { nodeLabels: { "node.kubernetes.io/exclude-from-external-load-balancers": { $patch: "delete" } } } },

@@ -8,6 +8,12 @@ import type { ClusterSpec, ExistingClusterSpec, TalosClusterSpec } from "../../c
 export const VIP = "10.0.10.10";
 
 /** Three control planes and two workers on two Proxmox hosts, listed out of name order on purpose. */
+/** The contract a cluster created at the test's Talos release would have pinned: its minor. */
+function contractOf(talos: unknown): string {
+  const version = (talos as { version?: string } | undefined)?.version ?? "v1.13.9";
+  return version.split(".").slice(0, 2).join(".");
+}
+
 export function talosRaw(cluster: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     cluster: {
@@ -22,6 +28,8 @@ export function talosRaw(cluster: Record<string, unknown> = {}): Record<string, 
         worker1: { role: "worker", ip: "10.0.10.21", vmId: 1021, proxmoxNode: "pve1", cores: 4, memory: 8192, diskSize: 64 },
       },
       ...cluster,
+      // Every Talos stack pins its contract; a test overriding `talos` keeps it unless it says otherwise.
+      talos: { configContract: contractOf(cluster.talos), ...(cluster.talos as Record<string, unknown> | undefined) },
     },
     traefik: { placement: "daemonset" },
     certManager: { email: "admin@example.com" },

@@ -74,13 +74,49 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "talos-vip-control-planes-only",
     stack: "homelab",
-    config: { "cluster.talos.version": "v1.11.6" },
+    config: { "cluster.talos.version": "v1.11.6", "cluster.talos.configContract": "v1.11" },
     fails: [{
       when: "a worker on Talos 1.11 gets the interface-level VIP",
       edit: (d) => change(d, T.configurationApply, "cluster-worker2-config", (r) => r.inputs.configPatches.push(legacyVipPatch("10.0.10.10"))),
       resource: `${T.configurationApply}::cluster-worker2-config`,
       message: /is a worker but its patches declare the shared VIP 10\.0\.10\.10/,
     }],
+  },
+  {
+    rule: "talos-config-contract",
+    stack: "homelab",
+    fails: [
+      {
+        when: "the machine secrets carry no contract",
+        edit: (d) => change(d, T.talosSecrets, "cluster-secrets", (r) => delete r.inputs.talosVersion),
+        resource: `${T.talosSecrets}::cluster-secrets`,
+        message: /have talosVersion "", not a pinned contract: .*pin cluster\.talos\.configContract/,
+      },
+      {
+        when: "a node installs a release older than the contract",
+        edit: (d) => change(d, T.configurationApply, "cluster-worker1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => p.replace(/:v1\.13\.9/, ":v1.12.11")))),
+        resource: `${T.configurationApply}::cluster-worker1-config`,
+        message: /installs Talos v1\.12\.11, older than the config contract v1\.13/,
+      },
+    ],
+  },
+  {
+    rule: "talos-config-changes-reboot-one-control-plane",
+    stack: "homelab",
+    fails: [
+      {
+        when: "a node applies with mode auto",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp2-config", (r) => (r.inputs.applyMode = "auto")),
+        resource: `${T.configurationApply}::cluster-cp2-config`,
+        message: /applies with mode auto: .*etcd loses quorum.*staged_if_needing_reboot/,
+      },
+      {
+        when: "the control-plane applies are not chained",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp3-config", (r) => (r.options.dependsOn = r.options.dependsOn.filter((x: string) => !x.startsWith(T.configurationApply)))),
+        resource: `${T.configurationApply}::cluster-cp3-config`,
+        message: /does not wait for another control plane's apply/,
+      },
+    ],
   },
   {
     rule: "talos-endpoint-uses-vip",

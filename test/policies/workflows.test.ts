@@ -11,8 +11,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ROOT } from "./synth-output.ts";
-import { projectStackNames } from "../../synth/stack-file.ts";
+import { ROOT, STACKS } from "./synth-output.ts";
+import { projectStackNames, readStackConfig } from "../../synth/stack-file.ts";
+import { DEFAULTS } from "../../config/defaults.ts";
+import { compareMinor, formatRelease, parseTalosRelease } from "../../lib/talos-versions.ts";
 
 interface Step {
   readonly uses?: string;
@@ -126,6 +128,20 @@ describe("up.yml", () => {
     const step = pulumiStep(job);
     assert.deepEqual([step.with?.command, step.with?.["stack-name"], step.with?.policyPacks], ["up", "${{ matrix.stack }}", "policies"]);
     assert.equal(step.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+  });
+
+  it("installs a pinned talosctl before pulumi up, not older than any stack's Talos (the rolling upgrade refuses an older one)", () => {
+    const job = wf.jobs.up!;
+    const install = job.steps.findIndex((s) => s.run?.includes("talosctl-linux-amd64"));
+    assert.ok(install > 0 && install < job.steps.indexOf(pulumiStep(job)), "talosctl installed before the pulumi step");
+    const pinned = parseTalosRelease(job.steps[install]!.env?.TALOSCTL_VERSION ?? "");
+    assert.ok(pinned?.patch !== undefined, "an exact talosctl release");
+    for (const stack of STACKS) {
+      const cluster = JSON.parse(readStackConfig(stack, ROOT).values["homelab:cluster"] ?? "{}") as { provider?: string; talos?: { version?: string } };
+      if (cluster.provider !== "talos") continue;
+      const version = parseTalosRelease(cluster.talos?.version ?? DEFAULTS.talos.version)!;
+      assert.ok(compareMinor(pinned!, version) >= 0, `${stack}: talosctl ${formatRelease(pinned!)} is older than Talos ${formatRelease(version)}`);
+    }
   });
 
   it("refuses to deploy until production has required reviewers", () => {
