@@ -12,7 +12,7 @@ import { Traefik } from "./components/traefik.ts";
 import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
-import { cloudflareRanges, needsCloudflareRanges, zoneId } from "./components/cloudflare.ts";
+import { CloudflareIpRanges, needsCloudflareRanges, zoneId } from "./components/cloudflare.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -35,7 +35,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   // cluster (VMs, Talos: the long pole of an `up`) would start last.
   await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
-  const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
+  const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
 
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const traefik = new Traefik("traefik", {

@@ -1,8 +1,11 @@
 /**
  * Every default the stack config falls back to, in one place: chart and image
  * versions included, so a version bump is a one-line change here (or a per-stack
- * override of the same key).
+ * override of the same key). Chart versions, the Talos pod network and the CPU
+ * types Talos refuses come from policies/platform, which the pack reads too.
  */
+import { PINNED_CHARTS } from "../policies/platform/charts.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, TALOS_DEFAULT_POD_SUBNET } from "../policies/platform/talos.ts";
 export const DEFAULTS = {
   talos: {
     /** Newest stable Talos the pulumiverse provider (v0.8.1, Talos 1.13 machinery) supports. */
@@ -12,12 +15,7 @@ export const DEFAULTS = {
     installDisk: "/dev/vda",
     imageDatastore: "local",
     interface: "eth0",
-    /**
-     * Talos' own default pod network (machine config cluster.network.podSubnets),
-     * which this stack does not change; a host-network Traefik's NetworkPolicy
-     * peers include it.
-     */
-    podSubnet: "10.244.0.0/16",
+    podSubnet: TALOS_DEFAULT_POD_SUBNET,
   },
   node: {
     cores: 2,
@@ -31,11 +29,7 @@ export const DEFAULTS = {
     bridge: "vmbr0",
   },
   nameservers: ["1.1.1.1", "9.9.9.9"],
-  charts: {
-    traefik: { chart: "traefik", version: "41.3.0", repository: "https://traefik.github.io/charts" },
-    metallb: { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" },
-    certManager: { chart: "cert-manager", version: "v1.21.1", repository: "https://charts.jetstack.io" },
-  },
+  charts: PINNED_CHARTS,
   traefik: {
     deploymentReplicas: 2,
     /**
@@ -69,5 +63,4 @@ export const LETS_ENCRYPT_SERVERS = {
   production: "https://acme-v02.api.letsencrypt.org/directory",
 } as const;
 
-/** Proxmox CPU models without x86-64-v2 (SSE4.2, POPCNT), which Talos requires to boot. */
-export const CPU_TYPES_WITHOUT_X86_64_V2: readonly string[] = ["qemu64", "qemu32", "kvm64", "kvm32", "486", "pentium", "pentium2", "pentium3", "athlon", "phenom", "coreduo", "core2duo", "conroe", "penryn", "x86-64-v2-AES-disabled"];
+export { CPU_TYPES_WITHOUT_X86_64_V2 };

@@ -5,8 +5,8 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
-import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "../config/defaults.ts";
-import { isIpv4 } from "../lib/net.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, TALOS_DEFAULT_POD_SUBNET } from "./platform/talos.ts";
+import { isIpv4 } from "./platform/net.ts";
 import {
   TYPES, arr, dependsOn, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
@@ -133,7 +133,7 @@ export function talosPodSubnets(resources: readonly PolicyResource[]): readonly 
       if (subnets.length) return subnets;
     }
   }
-  return [DEFAULTS.talos.podSubnet];
+  return [TALOS_DEFAULT_POD_SUBNET];
 }
 
 /** The VIP the control planes share, when they declare one. */

@@ -8,41 +8,29 @@ import {
   POD_SECURITY_ENFORCE, TYPES, routeBackends, arr, describeRelease, eachKnown, metaOf, namespacesByName, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
-import { withinAny } from "./net.ts";
-import { CONTROL_PLANE_LABEL } from "../lib/traefik-values.ts";
+import { reachesNonPublic, withinAny } from "./net.ts";
+import { CONTROL_PLANE_LABEL } from "./platform/kubernetes.ts";
+import { traefikChartDefaults } from "./platform/charts.ts";
 import { clusterVip, talosNodes } from "./talos.ts";
 
-
-/**
- * Cloudflare's published edge ranges (https://www.cloudflare.com/ips/), the
- * default of the forwarded-headers rule's `cloudflareRanges` config. The
- * program looks the ranges up at deploy time; this list only bounds what may
- * be trusted, so a stale copy fails safe (a new Cloudflare range is flagged
- * until the pack's config lists it).
- */
-const CLOUDFLARE_RANGES: readonly string[] = [
-  "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18", "108.162.192.0/18",
-  "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13",
-  "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
-  "2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32",
-];
 
 export const traefikReleases = (resources: readonly PolicyResource[]): PolicyResource[] => releasesOf(resources, "traefik");
 
 export const isHostNetwork = (values: Obj): boolean => values.hostNetwork === true;
 const workloadKind = (values: Obj): string => str(obj(values.deployment).kind) || "Deployment";
-/** The chart's Deployment replicas (its default is 1). */
-const replicasOf = (values: Obj): number => Number(obj(values.deployment).replicas ?? 1);
+/** What the release's chart version does with a value left unset. */
+const chartDefaultsOf = (release: PolicyResource) => traefikChartDefaults(str(release.props.version));
+/** The Deployment's replicas, the chart's default underneath. */
+const replicasOf = (release: PolicyResource): number => Number(obj(valuesOf(release).deployment).replicas ?? chartDefaultsOf(release).replicas);
 
-/** The chart's entry points with its defaults underneath the release's overrides. */
-const CHART_PORTS: Readonly<Record<string, number>> = { traefik: 8080, web: 8000, websecure: 8443, metrics: 9100 };
-
-function portsOf(values: Obj): [string, Obj][] {
-  const overrides = obj(values.ports);
-  const names = [...new Set([...Object.keys(CHART_PORTS), ...Object.keys(overrides)])];
+/** The release's entry points, with its chart version's defaults underneath the overrides. */
+function portsOf(release: PolicyResource): [string, Obj][] {
+  const chartPorts = chartDefaultsOf(release).ports;
+  const overrides = obj(valuesOf(release).ports);
+  const names = [...new Set([...Object.keys(chartPorts), ...Object.keys(overrides)])];
   return names.map((n) => {
     const o = obj(overrides[n]);
-    return [n, { ...(CHART_PORTS[n] !== undefined ? { port: CHART_PORTS[n] } : {}), ...o }];
+    return [n, { ...(chartPorts[n] !== undefined ? { port: chartPorts[n] } : {}), ...o }];
   });
 }
 
@@ -118,11 +106,12 @@ export function traefikHostNetworkRollingUpdate(level: Level = "mandatory"): Hom
           return;
         }
         const rolling = obj(strategy.rollingUpdate);
-        const unavailable = bound("maxUnavailable" in rolling ? rolling.maxUnavailable : 0);
+        const chartRollout = chartDefaultsOf(r).rollingUpdate;
+        const unavailable = bound("maxUnavailable" in rolling ? rolling.maxUnavailable : chartRollout.maxUnavailable);
         if (!unavailable || unavailable.n < 1) {
-          report(r, `${describeRelease(r)} runs a hostNetwork ${kind} with updateStrategy.rollingUpdate.maxUnavailable ${JSON.stringify(rolling.maxUnavailable ?? 0)}${"maxUnavailable" in rolling ? "" : " (the chart's default)"}: Kubernetes rejects it ("maxUnavailable should be greater than 0 when using hostNetwork"), since a replacement pod cannot bind the host ports until the old one stops; set maxUnavailable: 1.`);
+          report(r, `${describeRelease(r)} runs a hostNetwork ${kind} with updateStrategy.rollingUpdate.maxUnavailable ${JSON.stringify(rolling.maxUnavailable ?? chartRollout.maxUnavailable)}${"maxUnavailable" in rolling ? "" : " (the chart's default)"}: Kubernetes rejects it ("maxUnavailable should be greater than 0 when using hostNetwork"), since a replacement pod cannot bind the host ports until the old one stops; set maxUnavailable: 1.`);
         }
-        const surgeRaw = "maxSurge" in rolling ? rolling.maxSurge : 1;
+        const surgeRaw = "maxSurge" in rolling ? rolling.maxSurge : chartRollout.maxSurge;
         const surge = surgeRaw === null && kind === "DaemonSet" ? { n: 0, percent: false } : bound(surgeRaw);
         if (!surge || surge.n !== 0) {
           report(r, `${describeRelease(r)} runs a hostNetwork ${kind} with updateStrategy.rollingUpdate.maxSurge ${JSON.stringify(surgeRaw)}${"maxSurge" in rolling ? "" : " (the chart's default)"}: a surge pod needs the same host ports on the same node and stays Pending, stalling the rollout; set maxSurge: 0.`);
@@ -151,7 +140,7 @@ export function traefikCapabilities(level: Level = "mandatory"): HomelabPolicy {
         if ("drop" in caps && !strings(caps.drop).includes("ALL")) {
           report(r, `${describeRelease(r)} sets securityContext.capabilities.drop to [${strings(caps.drop).join(", ")}] without ALL: the container keeps the runtime's default capabilities; drop ALL and add back only NET_BIND_SERVICE where needed.`);
         }
-        const privileged = portsOf(values).filter(([, p]) => typeof p.port === "number" && p.port < 1024).map(([n, p]) => `${n}:${String(p.port)}`);
+        const privileged = portsOf(r).filter(([, p]) => typeof p.port === "number" && p.port < 1024).map(([n, p]) => `${n}:${String(p.port)}`);
         if (privileged.length && !add.includes(NET_BIND_SERVICE)) {
           report(r, `${describeRelease(r)} listens on ${privileged.join(", ")} without NET_BIND_SERVICE: Traefik fails with "bind: permission denied"; add NET_BIND_SERVICE to securityContext.capabilities.add.`);
         }
@@ -219,12 +208,12 @@ export function traefikHostNetworkPorts(level: Level = "mandatory"): HomelabPoli
         const values = valuesOf(r);
         if (!isHostNetwork(values)) return;
         const what = describeRelease(r);
-        for (const [name, port] of portsOf(values)) {
+        for (const [name, port] of portsOf(r)) {
           if (port.hostPort !== undefined && port.hostPort !== null && port.hostPort !== port.port) {
             report(r, `${what} sets ports.${name}.hostPort ${String(port.hostPort)} but port ${String(port.port)}: with hostNetwork the container port is the host port, so the chart refuses a mismatch; set both to the same value.`);
           }
         }
-        const ports = Object.fromEntries(portsOf(values));
+        const ports = Object.fromEntries(portsOf(r));
         for (const [name, wanted] of [["web", 80], ["websecure", 443]] as const) {
           if (ports[name]?.port !== wanted) {
             report(r, `${what} listens on the host's ${String(ports[name]?.port)} for ${name}: DNS points clients at the nodes' :${wanted}, where nothing answers; set ports.${name}.port and hostPort to ${wanted}.`);
@@ -286,7 +275,7 @@ export function traefikControlPlanePlacement(level: Level = "mandatory"): Homela
           report(r, `${what}: ${why}, but Traefik is not on the host network, so nothing listens on the VIP's :80/:443; set hostNetwork: true.`);
         }
         const kind = workloadKind(values);
-        const replicas = replicasOf(values);
+        const replicas = replicasOf(r);
         if (kind !== "DaemonSet" && planes > 1 && replicas < planes) {
           report(r, `${what}: ${why}, but ${replicas} Traefik replica(s) cover ${planes} control planes: whenever Talos moves the VIP to a control plane without Traefik, :80/:443 on the VIP answer nothing; set deployment.kind: DaemonSet so every control plane runs one.`);
         }
@@ -302,14 +291,15 @@ const ACME_ARGUMENT = /^--certificatesresolvers\.[^.=]+\.acme\./i;
  * replicas, or a DaemonSet pinned to the Talos control planes it lists (the
  * config check counts the same way, config/checks.ts).
  */
-function traefikPodCount(values: Obj, controlPlanes: number): { readonly pods?: number; readonly what: string } {
+function traefikPodCount(release: PolicyResource, controlPlanes: number): { readonly pods?: number; readonly what: string } {
+  const values = valuesOf(release);
   if (workloadKind(values) === "DaemonSet") {
     return selectsControlPlane(values) && controlPlanes > 0
       ? { pods: controlPlanes, what: `a DaemonSet on ${controlPlanes} control plane(s)` }
       : { what: "a DaemonSet (one pod per node)" };
   }
   if (obj(values.autoscaling).enabled === true) return { what: "an autoscaled Deployment" };
-  const replicas = replicasOf(values);
+  const replicas = replicasOf(release);
   return { pods: replicas, what: `${replicas} replicas` };
 }
 
@@ -325,7 +315,7 @@ export function traefikAcmeSingleReplica(level: Level = "mandatory"): HomelabPol
         const resolvers = Object.entries(obj(values.certificatesResolvers)).filter(([, v]) => "acme" in obj(v)).map(([k]) => k);
         const args = strings(values.additionalArguments).filter((a) => ACME_ARGUMENT.test(a));
         if (!resolvers.length && !args.length) return;
-        const count = traefikPodCount(values, planes);
+        const count = traefikPodCount(r, planes);
         if (count.pods !== 1) {
           report(r, `${describeRelease(r)} uses Traefik's ACME resolver ${[...resolvers, ...args].join(", ")} with ${count.what}: each pod keeps its own acme.json, so they race for the same certificates and hit Let's Encrypt's rate limits; issue certificates with cert-manager (Certificate / cert-manager.io annotations) or run exactly one Traefik pod.`);
         }
@@ -360,28 +350,60 @@ export function traefikDashboardNotExposed(level: Level = "mandatory"): HomelabP
   });
 }
 
+/** What the plan looked up from Cloudflare: every range of every lookup component, or undefined when it made none. */
+function lookedUpCloudflareRanges(resources: readonly PolicyResource[]): { readonly ranges: string[]; readonly lookups: PolicyResource[] } | undefined {
+  const lookups = ofType(resources, TYPES.cloudflareIpRanges);
+  if (lookups.length === 0) return undefined;
+  return { lookups, ranges: lookups.flatMap((l) => [...strings(l.props.ipv4Cidrs), ...strings(l.props.ipv6Cidrs)]) };
+}
+
 export function traefikForwardedHeadersCloudflareOnly(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "traefik-forwarded-headers-cloudflare-only",
-    description: "Checks that Traefik trusts X-Forwarded-* and PROXY protocol headers only from Cloudflare's ranges (looked up at deploy time) and never `insecure`, so no client can forge its address; set ports.<entry>.forwardedHeaders.trustedIPs from the Cloudflare IP-ranges lookup. Config: cloudflareRanges overrides the ranges accepted.",
+    description: "Checks that Traefik trusts X-Forwarded-* and PROXY protocol headers only from the Cloudflare ranges the plan itself looked up at deploy time (the homelab:cloudflare:IpRanges component), all of them, never a private or catch-all range and never `insecure`, so no client can forge its address; set ports.<entry>.forwardedHeaders.trustedIPs from the Cloudflare IP-ranges lookup. Config: cloudflareRanges replaces the looked-up ranges as the bound.",
     level,
-    configSchema: { properties: { cloudflareRanges: { type: "array", items: { type: "string" }, description: "The CIDRs trusted forwarders may come from (default: Cloudflare's published ranges)." } } },
+    configSchema: { properties: { cloudflareRanges: { type: "array", items: { type: "string" }, description: "The CIDRs trusted forwarders may come from (default: the ranges the plan looked up from Cloudflare)." } } },
     check: (resources, report, args) => {
-      const allowed = args.getConfig<{ cloudflareRanges?: string[] }>().cloudflareRanges ?? CLOUDFLARE_RANGES;
+      const configured = args.getConfig<{ cloudflareRanges?: string[] }>().cloudflareRanges;
+      const lookup = lookedUpCloudflareRanges(resources);
+      eachKnown(lookup?.lookups ?? [], (l) => {
+        if (strings(l.props.ipv4Cidrs).length + strings(l.props.ipv6Cidrs).length === 0) {
+          report(l, `The Cloudflare IP-ranges lookup ${l.name} returned no ranges: Traefik would trust no forwarder and see every visitor as a Cloudflare edge address; check the Cloudflare provider's credentials and rerun the preview.`);
+        }
+      });
       eachKnown(traefikReleases(resources), (r) => {
         const values = valuesOf(r);
         const what = describeRelease(r);
-        for (const [name, port] of portsOf(values)) {
+        const unbounded: string[] = [];
+        for (const [name, port] of portsOf(r)) {
           for (const field of ["forwardedHeaders", "proxyProtocol"] as const) {
             const trust = obj(port[field]);
             if (trust.insecure === true) {
               report(r, `${what} sets ports.${name}.${field}.insecure: true: any client can claim any address (rate limits, allow-lists and logs trust the forged X-Forwarded-For); remove insecure and list Cloudflare's ranges in trustedIPs.`);
             }
-            const outside = strings(trust.trustedIPs).filter((cidr) => !withinAny(cidr, allowed));
+            const trusted = strings(trust.trustedIPs);
+            if (trusted.length === 0) continue;
+            const local = trusted.filter(reachesNonPublic);
+            if (local.length) {
+              report(r, `${what} trusts ${field} on ${name} from ${local.join(", ")}, which reach private, loopback or catch-all addresses no Cloudflare edge has: anyone there can forge the client address; trust only the ranges of the deploy-time Cloudflare lookup.`);
+            }
+            const bound = configured ?? lookup?.ranges;
+            if (!bound) {
+              unbounded.push(`ports.${name}.${field}`);
+              continue;
+            }
+            const outside = trusted.filter((cidr) => !local.includes(cidr) && !withinAny(cidr, bound));
             if (outside.length) {
-              report(r, `${what} trusts ${field} on ${name} from ${outside.join(", ")}, outside Cloudflare's ranges: whoever connects from there can forge the client address; trust only Cloudflare's ranges from the deploy-time IP-ranges lookup (or list the extra range in this rule's cloudflareRanges config).`);
+              report(r, `${what} trusts ${field} on ${name} from ${outside.join(", ")}, outside the Cloudflare ranges ${configured ? "this rule's cloudflareRanges config lists" : "the plan looked up"}: whoever connects from there can forge the client address; trust only Cloudflare's ranges from the deploy-time IP-ranges lookup (or list the extra range in this rule's cloudflareRanges config).`);
+            }
+            const missing = configured || local.length ? [] : bound.filter((cidr) => !withinAny(cidr, trusted));
+            if (missing.length) {
+              report(r, `${what} trusts ${field} on ${name} from only part of the Cloudflare ranges the plan looked up (missing ${missing.join(", ")}): visitors arriving through those edges are logged, rate-limited and allow-listed as Cloudflare's address; trust the whole lookup result.`);
             }
           }
+        }
+        if (unbounded.length) {
+          report(r, `${what} trusts forwarders on ${unbounded.join(", ")}, but the plan looks up no Cloudflare ranges (no ${TYPES.cloudflareIpRanges} component) to hold them against: a typed list goes stale and may trust anyone; take trustedIPs from the deploy-time lookup (traefik.trustCloudflare).`);
         }
         for (const a of strings(values.additionalArguments).filter((x) => /^--entrypoints\.[^.]+\.(forwardedheaders|proxyprotocol)\.insecure(=true)?$/i.test(x))) {
           report(r, `${what} passes ${a}: any client can forge its address; remove it and trust Cloudflare's ranges instead.`);
@@ -419,7 +441,7 @@ export function traefikDeploymentAvailability(level: Level = "mandatory"): Homel
         const values = valuesOf(r);
         if (isHostNetwork(values) || workloadKind(values) !== "Deployment") return;
         const what = describeRelease(r);
-        const replicas = replicasOf(values);
+        const replicas = replicasOf(r);
         if (replicas < 2) report(r, `${what} runs ${replicas} replica: every rollout or node drain interrupts all routes; set deployment.replicas to 2 or more.`);
         const spread = arr(values.topologySpreadConstraints).length > 0 || Object.keys(obj(obj(values.affinity).podAntiAffinity)).length > 0;
         if (replicas >= 2 && !spread) report(r, `${what} does not spread its replicas across nodes: both may land on one node and fail together; add a topologySpreadConstraint on kubernetes.io/hostname.`);

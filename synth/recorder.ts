@@ -8,34 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, homelabMocks } from "./mocks.ts";
 // The offline policy runner recognises secrets and unknowns in the synth document by these markers.
 import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
+import type { RecordedResource, ResourceOptionsRecord } from "../policies/platform/synth-document.ts";
+
+export type { RecordedResource, ResourceOptionsRecord };
 
 export { SECRET, UNKNOWN };
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export interface ResourceOptionsRecord {
-  readonly protect?: true;
-  readonly dependsOn?: readonly string[];
-  readonly ignoreChanges?: readonly string[];
-  readonly provider?: string;
-  readonly version?: string;
-  readonly pluginDownloadURL?: string;
-  readonly additionalSecretOutputs?: readonly string[];
-  readonly deleteBeforeReplace?: true;
-  readonly retainOnDelete?: true;
-  readonly aliases?: number;
-}
-
-export interface RecordedResource {
-  readonly type: string;
-  readonly name: string;
-  /** `<type>::<name>` of the parent, the tail of its URN. */
-  readonly parent?: string;
-  readonly custom: boolean;
-  readonly inputs: Record<string, unknown>;
-  readonly options: ResourceOptionsRecord;
-}
 
 export interface RecordedInvoke {
   readonly token: string;

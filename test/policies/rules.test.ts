@@ -367,7 +367,38 @@ const CASES: readonly RuleCase[] = [
         when: "a LAN range is trusted beside Cloudflare's",
         edit: (d) => change(d, RELEASE, "traefik-release", (r) => values(r).ports.web.forwardedHeaders.trustedIPs.push("10.0.0.0/8")),
         resource: `${RELEASE}::traefik-release`,
-        message: /trusts forwardedHeaders on web from 10\.0\.0\.0\/8, outside Cloudflare's ranges/,
+        message: /trusts forwardedHeaders on web from 10\.0\.0\.0\/8, which reach private, loopback or catch-all addresses no Cloudflare edge has/,
+      },
+      {
+        when: "everyone is trusted (0.0.0.0/0)",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).ports.websecure.forwardedHeaders.trustedIPs = ["0.0.0.0/0"])),
+        resource: `${RELEASE}::traefik-release`,
+        message: /trusts forwardedHeaders on websecure from 0\.0\.0\.0\/0, which reach private, loopback or catch-all addresses/,
+      },
+      {
+        when: "a public range the lookup did not return is trusted",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => values(r).ports.web.forwardedHeaders.trustedIPs.push("198.51.100.0/24")),
+        resource: `${RELEASE}::traefik-release`,
+        message: /trusts forwardedHeaders on web from 198\.51\.100\.0\/24, outside the Cloudflare ranges the plan looked up/,
+      },
+      {
+        when: "the trusted list misses a range the lookup returned",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).ports.web.forwardedHeaders.trustedIPs = values(r).ports.web.forwardedHeaders.trustedIPs.filter((c: string) => c !== "104.16.0.0/13"))),
+        resource: `${RELEASE}::traefik-release`,
+        message: /trusts forwardedHeaders on web from only part of the Cloudflare ranges the plan looked up \(missing 104\.16\.0\.0\/13\)/,
+      },
+      {
+        when: "ranges are trusted but the plan looked none up",
+        edit: (d) => remove(d, (r) => r.type === T.cloudflareIpRanges),
+        resource: `${RELEASE}::traefik-release`,
+        message: /but the plan looks up no Cloudflare ranges \(no homelab:cloudflare:IpRanges component\)/,
+      },
+      {
+        when: "the lookup returned nothing (and so Traefik trusts no one)",
+        edit: (d) => change(change(d, T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => (r.inputs.ipv4Cidrs = r.inputs.ipv6Cidrs = [])),
+          RELEASE, "traefik-release", (r) => { for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs = []; }),
+        resource: `${T.cloudflareIpRanges}::cloudflare-ip-ranges`,
+        message: /The Cloudflare IP-ranges lookup cloudflare-ip-ranges returned no ranges/,
       },
       {
         when: "PROXY protocol is trusted from anyone",
@@ -924,6 +955,17 @@ describe("selectors, read the way Kubernetes and MetalLB read them", () => {
     for (const rule of ["traefik-controlplane-placement", "dns-targets-ingress-entry", "network-policy-matches-traefik-placement"]) {
       assert.deepEqual(await violationsOf(affinity, rule), [], rule);
     }
+  });
+});
+
+describe("Cloudflare's ranges, as the plan looked them up", () => {
+  it("a range Cloudflare starts publishing is trusted as soon as the deploy-time lookup returns it, with no pack change", async () => {
+    // GIVEN a lookup that returns a range no earlier list had, and Traefik trusting exactly what was looked up
+    const added = "198.41.200.0/21";
+    const doc = change(change(await synthDoc("homelab"), T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => r.inputs.ipv4Cidrs.push(added)),
+      RELEASE, "traefik-release", (r) => { for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs.push(added); });
+    // WHEN the rule runs THEN it accepts the new range
+    assert.deepEqual(await violationsOf(doc, "traefik-forwarded-headers-cloudflare-only"), []);
   });
 });
 
