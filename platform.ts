@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HomelabConfig } from "./config/resolve.ts";
 import { ConfigError, type StackSecrets } from "./config/load.ts";
+import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
 import { Traefik } from "./components/traefik.ts";
@@ -25,7 +26,7 @@ export interface PlatformOutputs {
 }
 
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
-const DNS01_TOKEN_KEYS = ["homelab:dns01Token", "cloudflare:apiToken"] as const;
+const DNS01_TOKEN_KEYS = [DNS01_TOKEN_KEY, "cloudflare:apiToken"] as const;
 
 export async function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): Promise<PlatformOutputs> {
   const dns01 = dns01Token(secrets);

@@ -7,6 +7,8 @@ import type { z } from "zod";
 import { ACCEPTED_KEYS, homelabSchema } from "./schema.ts";
 import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
 import { resolveConfig, type HomelabConfig } from "./resolve.ts";
+import { checkStackKeys } from "./stack-keys.ts";
+import { closest } from "./suggest.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
 
@@ -39,6 +41,25 @@ function jsonOrString(value: string): unknown {
 export type ConfigResult =
   | { readonly ok: true; readonly config: HomelabConfig; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly errors: readonly string[] };
+
+/**
+ * The whole stack config as the runtime hands it over (every namespace): the
+ * provider keys and credentials (config/stack-keys.ts), then the `homelab:`
+ * schema and checks. Every problem of both is reported at once.
+ *
+ * @param env the environment, where providers also find their settings
+ */
+export function parseStackConfig(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, env: Readonly<Record<string, string | undefined>> = {}): ConfigResult {
+  const { raw, secretKeys } = homelabEntries(all, isSecret);
+  const keys = checkStackKeys(all, isSecret, raw, env);
+  for (const key of keys.plainHomelabSecrets) {
+    delete raw[key];
+    secretKeys.add(key);
+  }
+  const result = parseHomelabConfig(raw, secretKeys);
+  if (keys.errors.length === 0) return result;
+  return { ok: false, errors: [...keys.errors, ...(result.ok ? [] : result.errors)] };
+}
 
 /**
  * @param raw the stack's `homelab:` keys without the namespace, secret ones left out
@@ -107,27 +128,4 @@ function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
     return [`homelab:${formatPath(path)}: is required (expected ${issue.expected})`];
   }
   return [issueLine({ path, message: issue.message }, raw)];
-}
-
-/** The accepted key nearest to a misspelt one, when it is plausibly a typo. */
-function closest(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(key.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }

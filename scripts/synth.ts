@@ -19,7 +19,7 @@ const stacks = values.all ? stackNames() : [values.stack!];
 
 let failed = false;
 for (const stack of stacks) {
-  const result = await synthStack(stack);
+  const result = await synthStack(stack, { env: process.env });
   if (!result.ok) {
     failed = true;
     console.error(`synth ${stack}: the stack cannot be deployed as configured (${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}):`);

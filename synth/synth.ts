@@ -2,7 +2,7 @@
  * The offline synth of one stack: run index.ts under the mocks with the
  * stack's config, check the output, render the files of the synth contract.
  */
-import { homelabEntries, parseHomelabConfig } from "../config/validate.ts";
+import { parseStackConfig } from "../config/validate.ts";
 import { ConfigError } from "../config/load.ts";
 import { runStack } from "./run-stack.ts";
 import { readStackConfig } from "./stack-file.ts";
@@ -17,10 +17,10 @@ export type SynthResult =
   | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string> }
   | { readonly ok: false; readonly errors: readonly string[] };
 
-export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string } = {}): Promise<SynthResult> {
+/** @param opts.env where the providers would also find their settings (the synth script passes its own environment) */
+export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<SynthResult> {
   const config = opts.config ?? readStackConfig(stack, opts.dir);
-  const { raw, secretKeys } = homelabEntries(config.values, (k) => config.secretKeys.includes(k));
-  const parsed = parseHomelabConfig(raw, secretKeys);
+  const parsed = parseStackConfig(config.values, (k) => config.secretKeys.includes(k), opts.env);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const warnings = parsed.warnings;
   let run;
