@@ -9,6 +9,7 @@ import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssu
 import { resolveConfig, type HomelabConfig } from "./resolve.ts";
 import { checkStackKeys } from "./stack-keys.ts";
 import { closest } from "./suggest.ts";
+import { controlCharacter } from "./formats.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
 
@@ -66,17 +67,43 @@ export function parseStackConfig(all: Readonly<Record<string, string>>, isSecret
  * @param secretKeys names of the `homelab:` keys that hold secrets (their values never reach this function)
  */
 export function parseHomelabConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): ConfigResult {
+  const unsafe = unsafeValueLines(raw, []);
+  // A `__proto__` key would become an object's prototype while parsing, and the entry vanish silently.
+  if (unsafe.some((line) => line.includes(RESERVED_NAME))) return { ok: false, errors: unsafe };
   const parsed = homelabSchema.safeParse(raw);
   if (!parsed.success) {
     const errors = parsed.error.issues.flatMap((issue) => schemaIssueLines(issue, raw));
-    return { ok: false, errors: [...errors, ...crossFieldLinesDespite(parsed.error.issues, raw, secretKeys)] };
+    return { ok: false, errors: [...unsafe, ...errors, ...crossFieldLinesDespite(parsed.error.issues, raw, secretKeys)] };
   }
+  if (unsafe.length > 0) return { ok: false, errors: unsafe };
   const issues = checkConfig(parsed.data, secretKeys);
   if (issues.length > 0) return { ok: false, errors: issues.map((i) => issueLine(i, raw)) };
   const config = resolveConfig(parsed.data);
   const resolvedIssues = checkResolved(config);
   if (resolvedIssues.length > 0) return { ok: false, errors: resolvedIssues.map((i) => issueLine(i, raw)) };
   return { ok: true, config, warnings: configWarnings(parsed.data).map((i) => issueLine(i, raw)) };
+}
+
+const RESERVED_NAME = "is reserved";
+
+/**
+ * What no schema sees: a `__proto__` key (JSON.parse makes it an own key,
+ * every later copy or parse turns it into a prototype) and control characters,
+ * which no host, path, header or name may carry and which would reach HTTP
+ * headers, Traefik rules and YAML files verbatim.
+ */
+function unsafeValueLines(value: unknown, path: KeyPath): string[] {
+  if (typeof value === "string") {
+    const c = controlCharacter(value);
+    return c ? [`homelab:${formatPath(path)}: contains the control character ${c}; remove it (no name, host, path or header value may carry one)`] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeValueLines(v, [...path, i]));
+  if (!value || typeof value !== "object") return [];
+  return Object.keys(value).flatMap((key) => {
+    const at = [...path, key];
+    if (key === "__proto__") return [`homelab:${formatPath(at)}: the name __proto__ ${RESERVED_NAME} (JavaScript would drop the entry silently); rename it`];
+    return [...unsafeValueLines((value as Record<string, unknown>)[key], at)];
+  });
 }
 
 /**
@@ -97,12 +124,13 @@ function crossFieldLinesDespite(issues: readonly z.core.$ZodIssue[], raw: Record
 
 function valueAt(raw: unknown, path: KeyPath): unknown {
   let v = raw;
-  for (const k of path) v = v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  // Own keys only: `constructor` or `toString` must not find Object.prototype's functions.
+  for (const k of path) v = v && typeof v === "object" && Object.hasOwn(v, k) ? (v as Record<string | number, unknown>)[k] : undefined;
   return v;
 }
 
 function shown(v: unknown): string {
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(v) ?? String(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
@@ -122,6 +150,9 @@ function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
       const hint = guess ? `did you mean ${guess}? ` : "";
       return `homelab:${formatPath([...path, key])}: unknown key (a misspelt key would be silently ignored); ${hint}this section accepts: ${accepted.join(", ")}`;
     });
+  }
+  if (issue.code === "invalid_key") {
+    return [`homelab:${formatPath(path)}: the name ${path[path.length - 1]} is not a DNS label (lower-case letters, digits and '-', at most 63 characters, which Kubernetes and DNS names require); rename it`];
   }
   const value = valueAt(raw, path);
   if (value === undefined && issue.code === "invalid_type") {

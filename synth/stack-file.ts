@@ -4,7 +4,7 @@
  * Secure values cannot be decrypted offline, so each becomes a placeholder.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 
@@ -39,7 +39,37 @@ function stackConfigFrom(config: Record<string, unknown>): StackConfig {
   return { values, secretKeys };
 }
 
+/** A stack file that cannot be read as one: missing, not YAML, or without a `config:` mapping. The message names the file (and line). */
+export class StackFileError extends Error {
+  override readonly name = "StackFileError";
+}
+
+function readText(path: string, stack: string, dir: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      const known = stackNames(dir);
+      throw new StackFileError(`${path} does not exist; ${known.length ? `the stacks here are ${known.join(", ")}` : "there is no Pulumi.<name>.yaml here"} (create it with: pulumi stack init ${stack}, then pulumi config set …)`);
+    }
+    throw new StackFileError(`${path} cannot be read (${code ?? String(err)})`);
+  }
+}
+
 export function readStackConfig(stack: string, dir = "."): StackConfig {
-  const doc = parse(readFileSync(stackFilePath(stack, dir), "utf8")) as { config?: Record<string, unknown> } | null;
-  return stackConfigFrom(doc?.config ?? {});
+  const path = stackFilePath(stack, dir);
+  const doc = parseDocument(readText(path, stack, dir));
+  const [error] = doc.errors;
+  if (error) {
+    const at = error.linePos?.[0];
+    const reason = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileError(`${path}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${reason}; fix the file at that line`);
+  }
+  const content = doc.toJS() as unknown;
+  const config = content && typeof content === "object" ? (content as { config?: unknown }).config : undefined;
+  if (content !== null && content !== undefined && (typeof content !== "object" || Array.isArray(content) || (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))))) {
+    throw new StackFileError(`${path}: expected a mapping with a config: mapping of keys (e.g. config: { homelab:cluster: … }); see the example stacks`);
+  }
+  return stackConfigFrom((config as Record<string, unknown> | null | undefined) ?? {});
 }
