@@ -6,15 +6,8 @@
  *   { "dns-proxied-public-target": "disabled", "traefik-resources-set": { "enforcementLevel": "mandatory" } }
  */
 import type { HomelabPolicy } from "./common.ts";
-import {
-  proxmoxVmCpuType, proxmoxVmIgnoresImageChanges, talosApiNotThroughVip, talosEndpointUsesVip, talosImageNocloud,
-  talosKubeconfigRenewal, statefulResourcesProtected, talosSingleBootstrap, talosVipControlPlanesOnly,
-} from "./talos.ts";
-import {
-  ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed,
-  traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace,
-  traefikHostNetworkRollingUpdate, traefikProvidersMatchRoutes, traefikResourcesSet, traefikSecurityContext,
-} from "./traefik.ts";
+import { proxmoxVmCpuType, proxmoxVmIgnoresImageChanges, talosApiNotThroughVip, talosEndpointUsesVip, talosImageNocloud, talosKubeconfigRenewal, statefulResourcesProtected, talosSingleBootstrap, talosVipControlPlanesOnly } from "./talos.ts";
+import { ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed, traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace, traefikHostNetworkRollingUpdate, traefikProvidersMatchRoutes, traefikResourcesSet, traefikSecurityContext } from "./traefik.ts";
 import { kubernetesExplicitProvider, loadBalancerIpPinned, metallbPoolAdvertised, namespacePodSecurityEnforced } from "./kubernetes.ts";
 import { customResourcesWaitForCrds, helmImageTagPinned, helmReleasePinned, helmValuesCurrentShapes, traefikCrdsUpgraded } from "./helm.ts";
 import { ingressClassServed, middlewareReferencesExist, networkPolicyMatchesTraefikPlacement, routeHostPathUnique } from "./routes.ts";

@@ -16,6 +16,7 @@ import { EXACT_CHART_VERSION, PINNED_CHARTS, TRAEFIK_CHART_DEFAULTS, isHttpsRepo
 import { NON_PUBLIC_IPV4, isIpv4 } from "../../policies/platform/net.ts";
 import { CPU_TYPES_WITHOUT_X86_64_V2, TALOS_DEFAULT_POD_SUBNET } from "../../policies/platform/talos.ts";
 import { CONTROL_PLANE_LABEL } from "../../policies/platform/kubernetes.ts";
+import { homelabPolicies } from "../../policies/rules.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const pack = join(root, "policies");
@@ -57,6 +58,28 @@ describe("the policy pack is self-contained", () => {
     const project = JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")) as { compilerOptions: unknown };
     assert.equal(own.extends, undefined);
     assert.deepEqual(own.compilerOptions, project.compilerOptions);
+  });
+});
+
+describe("the pack's layout: rules by area, helpers apart", () => {
+  const AREAS = ["talos", "traefik", "kubernetes", "helm", "routes", "tls", "dns", "secrets"];
+
+  it("each rule-area file exports rule factories only, and rules.ts lists exactly their rules", async () => {
+    const names: string[] = [];
+    for (const area of AREAS) {
+      const mod = (await import(`../../policies/${area}.ts`)) as Record<string, unknown>;
+      for (const [name, factory] of Object.entries(mod)) {
+        assert.equal(typeof factory, "function", `policies/${area}.ts exports ${name}, not a rule factory (helpers belong in policies/helpers/)`);
+        const policy = (factory as () => { name?: unknown; enforcementLevel?: unknown })();
+        assert.ok(typeof policy.name === "string" && policy.enforcementLevel, `policies/${area}.ts: ${name}() is not a rule`);
+        names.push(policy.name);
+      }
+    }
+    assert.deepEqual(names.sort(), homelabPolicies().map((p) => p.name).sort());
+  });
+
+  it("every rule area has its own test file", () => {
+    assert.deepEqual(readdirSync(join(root, "test", "policies", "rules")).sort(), AREAS.map((a) => `${a}.test.ts`).sort());
   });
 });
 

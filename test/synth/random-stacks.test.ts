@@ -39,8 +39,8 @@ const anyValue: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom(0, -1, 1, 65536, 2 ** 53, 1.5, Number.MAX_SAFE_INTEGER),
   fc.boolean(),
   fc.constant(null),
-  fc.constant([]),
-  fc.constant({}),
+  fc.constant<Json>([]),
+  fc.constant<Json>({}),
   fc.array(weirdString, { maxLength: 3 }),
   fc.dictionary(fc.constantFrom(...NAMES), weirdString, { maxKeys: 2 }),
 );
