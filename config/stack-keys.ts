@@ -69,6 +69,14 @@ export interface StackKeyCheck {
   readonly plainHomelabSecrets: readonly string[];
 }
 
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
 const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** The `homelab:` keys the config names as holding credentials (read tolerantly: the schema has not run yet). */
@@ -123,6 +131,10 @@ export function checkStackKeys(
     if (!present(key) || isSecret(key)) continue;
     errors.push(plainSecretLine(key));
     if (key.startsWith("homelab:")) plainHomelabSecrets.push(key.slice("homelab:".length));
+  }
+  const endpoint = all["proxmoxve:endpoint"];
+  if (endpoint !== undefined && !isHttpsUrl(endpoint)) {
+    errors.push(`proxmoxve:endpoint: expected the Proxmox VE API's https URL, e.g. https://pve1.lan:8006/ (got ${JSON.stringify(endpoint)}); set it with: ${PROXMOX_ENDPOINT.set}`);
   }
   const needed = [CLOUDFLARE_TOKEN, ...(record(raw.cluster).provider === "talos" ? [PROXMOX_ENDPOINT, PROXMOX_CREDENTIALS] : [])];
   for (const need of needed) {

@@ -69,6 +69,12 @@ describe("the provider settings the program needs", () => {
     ]);
   });
 
+  it("a Proxmox endpoint that is not an https URL is refused before the provider tries it", () => {
+    assert.deepEqual(errorsOf("homelab", { "proxmoxve:endpoint": "pve1.lan:8006" }), [
+      'proxmoxve:endpoint: expected the Proxmox VE API\'s https URL, e.g. https://pve1.lan:8006/ (got "pve1.lan:8006"); set it with: pulumi config set proxmoxve:endpoint https://<proxmox host>:8006/',
+    ]);
+  });
+
   it("an existing cluster needs no Proxmox settings", () => {
     assert.deepEqual(errorsOf("k3s", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined }), []);
   });
