@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HomelabConfig } from "./config/resolve.ts";
 import { ConfigError, type StackSecrets } from "./config/load.ts";
+import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
 import { Traefik } from "./components/traefik.ts";
@@ -13,7 +14,7 @@ import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { EtcdBackup } from "./components/etcd-backup.ts";
-import { cloudflareRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
+import { CloudflareIpRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
@@ -37,7 +38,7 @@ export interface PlatformOutputs {
 }
 
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
-export const DNS01_TOKEN_KEYS = ["homelab:dns01Token", "cloudflare:apiToken"] as const;
+const DNS01_TOKEN_KEYS = [DNS01_TOKEN_KEY, "cloudflare:apiToken"] as const;
 
 export async function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): Promise<PlatformOutputs> {
   const dns01 = dns01Token(secrets);
@@ -47,7 +48,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   // cluster (VMs, Talos: the long pole of an `up`) would start last.
   await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
-  const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
+  const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
 
   const forwarders = config.tunnel ? tunnelForwarders(config.traefik.placement, cluster.spec) : undefined;
 

@@ -7,19 +7,32 @@ import { getIpRangesOutput } from "@pulumi/cloudflare/getIpRanges.js";
 import { getZoneOutput } from "@pulumi/cloudflare/getZone.js";
 import { getZoneSettingOutput } from "@pulumi/cloudflare/getZoneSetting.js";
 import type { HomelabConfig } from "../config/resolve.ts";
+import { CLOUDFLARE_IP_RANGES_TYPE, type CloudflareIpRangesProps } from "../policies/platform/cloudflare.ts";
 
 export interface CloudflareRanges {
   readonly ipv4: pulumi.Output<string[]>;
   readonly ipv6: pulumi.Output<string[]>;
 }
 
-/** Cloudflare's published edge ranges, looked up with the provider at deploy time. */
-export function cloudflareRanges(): CloudflareRanges {
-  const ranges = getIpRangesOutput();
-  return {
-    ipv4: ranges.ipv4Cidrs.apply((c) => [...c].sort()),
-    ipv6: ranges.ipv6Cidrs.apply((c) => [...c].sort()),
-  };
+/**
+ * Cloudflare's published edge ranges, looked up with the provider at deploy
+ * time. A component rather than a bare invoke because the policy pack sees
+ * resources only: its inputs and outputs carry the lists looked up, which the
+ * forwarded-headers rule holds Traefik's trusted IPs against.
+ */
+export class CloudflareIpRanges extends pulumi.ComponentResource implements CloudflareRanges {
+  readonly ipv4: pulumi.Output<string[]>;
+  readonly ipv6: pulumi.Output<string[]>;
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    const ranges = getIpRangesOutput();
+    const ipv4 = ranges.ipv4Cidrs.apply((c) => [...c].sort());
+    const ipv6 = ranges.ipv6Cidrs.apply((c) => [...c].sort());
+    const props: pulumi.Inputs = { ipv4Cidrs: ipv4, ipv6Cidrs: ipv6 } satisfies Record<keyof CloudflareIpRangesProps, pulumi.Input<string[]>>;
+    super(CLOUDFLARE_IP_RANGES_TYPE, name, props, opts);
+    this.ipv4 = ipv4;
+    this.ipv6 = ipv6;
+    this.registerOutputs(props);
+  }
 }
 
 /** Whether anything in this config needs Cloudflare's ranges (skips the lookup otherwise). */

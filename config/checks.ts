@@ -12,7 +12,7 @@ import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
 import { checkEntry, entryWarnings } from "./entry-checks.ts";
-import { compareMinor, parseTalosRelease } from "../lib/talos-versions.ts";
+import { compareMinor, parseTalosRelease } from "../policies/platform/talos-versions.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];

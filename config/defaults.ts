@@ -1,8 +1,11 @@
 /**
  * Every default the stack config falls back to, in one place: chart and image
  * versions included, so a version bump is a one-line change here (or a per-stack
- * override of the same key).
+ * override of the same key). Chart versions, the Talos pod network and the CPU
+ * types Talos refuses come from policies/platform, which the pack reads too.
  */
+import { PINNED_CHARTS } from "../policies/platform/charts.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, PROVIDER_CONFIG_CONTRACT, TALOS_DEFAULT_POD_SUBNET } from "../policies/platform/talos.ts";
 export const DEFAULTS = {
   talos: {
     /** Newest stable Talos the pulumiverse provider (v0.8.1, Talos 1.13 machinery) supports. */
@@ -11,7 +14,7 @@ export const DEFAULTS = {
      * The contract new stacks start with, and the newest the provider can generate
      * configs for: pulumiverse/talos 0.8.1 builds them with Talos 1.13 machinery.
      */
-    configContract: "v1.13",
+    configContract: PROVIDER_CONFIG_CONTRACT,
     /** Talos 1.13.9's own Kubernetes default, used when cluster.talos.kubernetesVersion is unset. */
     kubernetesDefault: "1.36.3",
     /** Image Factory extensions baked into the nocloud image. */
@@ -19,12 +22,7 @@ export const DEFAULTS = {
     installDisk: "/dev/vda",
     imageDatastore: "local",
     interface: "eth0",
-    /**
-     * Talos' own default pod network (machine config cluster.network.podSubnets),
-     * which this stack does not change; a host-network Traefik's NetworkPolicy
-     * peers include it.
-     */
-    podSubnet: "10.244.0.0/16",
+    podSubnet: TALOS_DEFAULT_POD_SUBNET,
   },
   node: {
     cores: 2,
@@ -51,11 +49,7 @@ export const DEFAULTS = {
     accessKeyIdSecret: "etcdBackupAccessKeyId",
     secretAccessKeySecret: "etcdBackupSecretAccessKey",
   },
-  charts: {
-    traefik: { chart: "traefik", version: "41.3.0", repository: "https://traefik.github.io/charts" },
-    metallb: { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" },
-    certManager: { chart: "cert-manager", version: "v1.21.1", repository: "https://charts.jetstack.io" },
-  },
+  charts: PINNED_CHARTS,
   traefik: {
     deploymentReplicas: 2,
     /**
@@ -100,8 +94,7 @@ export const LETS_ENCRYPT_SERVERS = {
   production: "https://acme-v02.api.letsencrypt.org/directory",
 } as const;
 
-/** Proxmox CPU models without x86-64-v2 (SSE4.2, POPCNT), which Talos requires to boot. */
-export const CPU_TYPES_WITHOUT_X86_64_V2: readonly string[] = ["qemu64", "qemu32", "kvm64", "kvm32", "486", "pentium", "pentium2", "pentium3", "athlon", "phenom", "coreduo", "core2duo", "conroe", "penryn", "x86-64-v2-AES-disabled"];
+export { CPU_TYPES_WITHOUT_X86_64_V2 };
 
 /**
  * Releases the machine configs are validated against (the Talos schemas of

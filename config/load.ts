@@ -4,7 +4,7 @@
  * A bad config throws ConfigError before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, homelabEntries, parseHomelabConfig } from "./validate.ts";
+import { CONFIG_NAMESPACE, parseStackConfig } from "./validate.ts";
 import type { HomelabConfig } from "./resolve.ts";
 
 /**
@@ -38,8 +38,7 @@ export interface LoadedConfig {
 const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret(key: string): boolean };
 
 export function loadConfig(): LoadedConfig {
-  const { raw, secretKeys } = homelabEntries(pulumi.runtime.allConfig(), (k) => runtime.isConfigSecret(k));
-  const result = parseHomelabConfig(raw, secretKeys);
+  const result = parseStackConfig(pulumi.runtime.allConfig(), (k) => runtime.isConfigSecret(k), process.env);
   if (!result.ok) throw new ConfigError(result.errors);
   for (const warning of result.warnings) void pulumi.log.warn(warning);
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";
 import { addressEntryProblem } from "../lib/net.ts";
 import { EXACT_CHART_VERSION, isHttpsRepository } from "../lib/helm.ts";
+import { BRIDGE_NAME, HTTP_TOKEN, PORT_NAME, PORT_NAME_ERROR, PROXMOX_LIMITS, PROXMOX_NODE, PROXMOX_STORAGE_ID, QUANTITY, QUANTITY_ERROR, routePathProblem } from "./formats.ts";
 
 // zod compiles an object's parser to generated code on its first parse, which
 // pays off only for parsers that run many times; a run parses one config once,
@@ -35,6 +36,12 @@ const dnsLabel = z
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
     error: "expected a DNS label: lower-case letters, digits and '-', at most 63 characters",
   });
+const routePath = z.string().superRefine((path, ctx) => {
+  const problem = routePathProblem(path);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+const quantity = z.string().regex(QUANTITY, { error: QUANTITY_ERROR });
+const storageId = z.string().regex(PROXMOX_STORAGE_ID, { error: "expected a Proxmox storage id, e.g. local-lvm" });
 const addressEntry = z.string().superRefine((entry, ctx) => {
   const problem = addressEntryProblem(entry);
   if (problem) ctx.addIssue({ code: "custom", message: `${problem}; use a CIDR (10.0.10.240/28), a range (10.0.10.240-10.0.10.250) or one address` });
@@ -50,18 +57,18 @@ const chart = (defaults: { readonly version: string; readonly repository: string
 const nodeRole = z.enum(["controlplane", "worker"], { error: "expected role controlplane or worker" });
 
 const nodeSizing = {
-  cores: z.int().min(1).optional().describe(`vCPU cores. Default ${DEFAULTS.node.cores}.`),
-  sockets: z.int().min(1).optional().describe(`CPU sockets. Default ${DEFAULTS.node.sockets}.`),
+  cores: z.int().min(1).max(PROXMOX_LIMITS.cores, { error: `the Proxmox provider accepts at most ${PROXMOX_LIMITS.cores} cores` }).optional().describe(`vCPU cores. Default ${DEFAULTS.node.cores}.`),
+  sockets: z.int().min(1).max(PROXMOX_LIMITS.sockets, { error: `the Proxmox provider accepts at most ${PROXMOX_LIMITS.sockets} sockets` }).optional().describe(`CPU sockets. Default ${DEFAULTS.node.sockets}.`),
   cpuType: z
     .string()
     .refine((t) => !CPU_TYPES_WITHOUT_X86_64_V2.includes(t), { error: "this CPU type lacks x86-64-v2, so Talos halts at boot; use host or x86-64-v2-AES" })
     .optional()
     .describe(`Proxmox CPU type; Talos needs x86-64-v2 or better. Default ${DEFAULTS.node.cpuType}.`),
-  memory: z.int().min(2048, { error: "Talos needs at least 2048 MB of memory" }).optional().describe(`Memory in MB. Default ${DEFAULTS.node.memory}.`),
-  diskDatastore: z.string().optional().describe(`Proxmox datastore of the system disk. Default ${DEFAULTS.node.diskDatastore}.`),
+  memory: z.int().min(2048, { error: "Talos needs at least 2048 MB of memory" }).max(PROXMOX_LIMITS.memoryMb, { error: `the Proxmox provider accepts at most ${PROXMOX_LIMITS.memoryMb} MB` }).optional().describe(`Memory in MB. Default ${DEFAULTS.node.memory}.`),
+  diskDatastore: storageId.optional().describe(`Proxmox datastore of the system disk. Default ${DEFAULTS.node.diskDatastore}.`),
   diskSize: z.int().min(10, { error: "Talos needs a system disk of at least 10 GB" }).optional().describe(`System disk size in GB. Default ${DEFAULTS.node.diskSize}.`),
   diskInterface: z.string().regex(/^(virtio|scsi|sata|ide)\d+$/, { error: "expected a disk interface like virtio0 or scsi0" }).optional().describe(`Disk interface. Default ${DEFAULTS.node.diskInterface}.`),
-  bridge: z.string().optional().describe(`Proxmox network bridge. Default ${DEFAULTS.node.bridge}.`),
+  bridge: z.string().regex(BRIDGE_NAME, { error: "expected a Linux bridge name like vmbr0 (at most 15 characters)" }).optional().describe(`Proxmox network bridge. Default ${DEFAULTS.node.bridge}.`),
   vlan: z.int().min(1).max(4094).optional().describe("VLAN tag of the VM's network device. Default: untagged."),
 };
 
@@ -69,7 +76,7 @@ const talosNode = section({
   role: nodeRole.describe("controlplane or worker."),
   ip: ipv4("the node's static address").describe("Static IPv4 address, inside cluster.network.subnet."),
   vmId: z.int().min(100, { error: "Proxmox VM ids start at 100" }).max(999_999_999).describe("Proxmox VM id, unique."),
-  proxmoxNode: z.string().min(1, { error: "name the Proxmox node that hosts this VM" }).describe("Proxmox node (host) that runs the VM."),
+  proxmoxNode: z.string().min(1, { error: "name the Proxmox node that hosts this VM" }).regex(PROXMOX_NODE, { error: "expected a Proxmox node name (its host name, e.g. pve1)" }).describe("Proxmox node (host) that runs the VM."),
   macAddress: z.mac({ error: "expected a MAC address like BC:24:11:00:00:01" }).optional().describe("Fixed MAC address. Default: Proxmox assigns one."),
   installDisk: z.string().optional().describe(`Disk Talos installs to. Default cluster.talos.installDisk.`),
   retire: z
@@ -129,7 +136,7 @@ const talosCluster = section({
     kubernetesVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "expected an exact Kubernetes release like 1.36.3" }).optional().describe(`Kubernetes release. Default: the Talos release's default (${DEFAULTS.talos.kubernetesDefault} for ${DEFAULTS.talos.version}); once set, a change runs talosctl upgrade-k8s after the node upgrades. Tested: ${TESTED_KUBERNETES.join(", ")}.`),
     extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: "expected an extension like siderolabs/qemu-guest-agent" })).default([...DEFAULTS.talos.extensions]).describe("Image Factory system extensions."),
     installDisk: z.string().default(DEFAULTS.talos.installDisk).describe("Disk Talos installs to."),
-    imageDatastore: z.string().default(DEFAULTS.talos.imageDatastore).describe("Proxmox datastore the Talos image is downloaded to; needs the Import content type (Proxmox VE 8.4+)."),
+    imageDatastore: storageId.default(DEFAULTS.talos.imageDatastore).describe("Proxmox datastore the Talos image is downloaded to; needs the Import content type (Proxmox VE 8.4+)."),
   // An absent section parses as empty, so the error names the one required key, configContract.
   }).prefault({} as { configContract: string }).describe("Talos version, config contract and image."),
   network: network.describe("Node network."),
@@ -177,12 +184,12 @@ const metallb = section({
 
 const resources = section({
   requests: section({
-    cpu: z.string().optional().describe("CPU request, e.g. 100m. Default: none."),
-    memory: z.string().optional().describe("Memory request, e.g. 128Mi. Default: none."),
+    cpu: quantity.optional().describe("CPU request, e.g. 100m. Default: none."),
+    memory: quantity.optional().describe("Memory request, e.g. 128Mi. Default: none."),
   }).optional().describe("What the scheduler reserves. Default: none, once traefik.resources is set."),
   limits: section({
-    cpu: z.string().optional().describe("CPU limit, e.g. 500m. Default: none (no CPU throttling)."),
-    memory: z.string().optional().describe("Memory limit, e.g. 256Mi. Default: none."),
+    cpu: quantity.optional().describe("CPU limit, e.g. 500m. Default: none (no CPU throttling)."),
+    memory: quantity.optional().describe("Memory limit, e.g. 256Mi. Default: none."),
   }).optional().describe("The most the container may use. Default: none, once traefik.resources is set."),
 });
 
@@ -250,18 +257,18 @@ const tunnel = section({
 // ── apps ────────────────────────────────────────────────────────────────────
 
 const backend = section({
-  path: z.string().regex(/^\//, { error: "paths begin with '/'" }).default("/").describe("Path prefix (or exact path)."),
+  path: routePath.default("/").describe("Path prefix (or exact path)."),
   pathType: z.enum(["Prefix", "Exact"]).default("Prefix").describe("Prefix: the path and everything below it; Exact: the path alone."),
   service: dnsLabel.describe("Kubernetes Service name in the app's namespace."),
-  port: z.union([z.int().min(1).max(65535), dnsLabel]).describe("Service port number or name."),
+  port: z.union([z.int({ error: PORT_NAME_ERROR }).min(1, { error: PORT_NAME_ERROR }).max(65535, { error: PORT_NAME_ERROR }), z.string().regex(PORT_NAME, { error: PORT_NAME_ERROR })], { error: PORT_NAME_ERROR }).describe("Service port number or name."),
 });
 
 const middlewares = section({
-  stripPrefix: z.array(z.string().regex(/^\//)).optional().describe("Prefixes removed before the request reaches the app. Default: none."),
+  stripPrefix: z.array(routePath).optional().describe("Prefixes removed before the request reaches the app. Default: none."),
   cors: section({
-    origins: z.array(z.string()).min(1).describe("Origins allowed to call the app from a browser, e.g. https://app.example.com."),
-    methods: z.array(z.string()).default(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).describe("Allowed request methods."),
-    headers: z.array(z.string()).default(["*"]).describe("Allowed request headers."),
+    origins: z.array(z.string().regex(/^(\*|https?:\/\/[^\s,/]+)$/, { error: "expected an origin like https://app.example.com, or *" })).min(1).describe("Origins allowed to call the app from a browser, e.g. https://app.example.com."),
+    methods: z.array(z.string().regex(HTTP_TOKEN, { error: "expected an HTTP method like GET" })).default(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).describe("Allowed request methods."),
+    headers: z.array(z.string().regex(HTTP_TOKEN, { error: "expected a header name like Content-Type, or *" })).default(["*"]).describe("Allowed request headers."),
     maxAge: z.int().min(0).default(600).describe("Seconds a browser may cache the preflight answer."),
     credentials: z.boolean().default(false).describe("Allow cookies and credentials on cross-origin requests."),
   }).optional().describe("CORS response headers. Default: none."),

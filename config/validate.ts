@@ -7,6 +7,9 @@ import type { z } from "zod";
 import { ACCEPTED_KEYS, homelabSchema } from "./schema.ts";
 import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
 import { resolveConfig, type HomelabConfig } from "./resolve.ts";
+import { checkStackKeys } from "./stack-keys.ts";
+import { closest } from "./suggest.ts";
+import { controlCharacter } from "./formats.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
 
@@ -41,21 +44,66 @@ export type ConfigResult =
   | { readonly ok: false; readonly errors: readonly string[] };
 
 /**
+ * The whole stack config as the runtime hands it over (every namespace): the
+ * provider keys and credentials (config/stack-keys.ts), then the `homelab:`
+ * schema and checks. Every problem of both is reported at once.
+ *
+ * @param env the environment, where providers also find their settings
+ */
+export function parseStackConfig(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, env: Readonly<Record<string, string | undefined>> = {}): ConfigResult {
+  const { raw, secretKeys } = homelabEntries(all, isSecret);
+  const keys = checkStackKeys(all, isSecret, raw, env);
+  for (const key of keys.plainHomelabSecrets) {
+    delete raw[key];
+    secretKeys.add(key);
+  }
+  const result = parseHomelabConfig(raw, secretKeys);
+  if (keys.errors.length === 0) return result;
+  return { ok: false, errors: [...keys.errors, ...(result.ok ? [] : result.errors)] };
+}
+
+/**
  * @param raw the stack's `homelab:` keys without the namespace, secret ones left out
  * @param secretKeys names of the `homelab:` keys that hold secrets (their values never reach this function)
  */
 export function parseHomelabConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): ConfigResult {
+  const unsafe = unsafeValueLines(raw, []);
+  // A `__proto__` key would become an object's prototype while parsing, and the entry vanish silently.
+  if (unsafe.some((line) => line.includes(RESERVED_NAME))) return { ok: false, errors: unsafe };
   const parsed = homelabSchema.safeParse(raw);
   if (!parsed.success) {
     const errors = parsed.error.issues.flatMap((issue) => schemaIssueLines(issue, raw));
-    return { ok: false, errors: [...errors, ...crossFieldLinesDespite(parsed.error.issues, raw, secretKeys)] };
+    return { ok: false, errors: [...unsafe, ...errors, ...crossFieldLinesDespite(parsed.error.issues, raw, secretKeys)] };
   }
+  if (unsafe.length > 0) return { ok: false, errors: unsafe };
   const issues = checkConfig(parsed.data, secretKeys);
   if (issues.length > 0) return { ok: false, errors: issues.map((i) => issueLine(i, raw)) };
   const config = resolveConfig(parsed.data);
   const resolvedIssues = checkResolved(config);
   if (resolvedIssues.length > 0) return { ok: false, errors: resolvedIssues.map((i) => issueLine(i, raw)) };
   return { ok: true, config, warnings: configWarnings(parsed.data).map((i) => issueLine(i, raw)) };
+}
+
+const RESERVED_NAME = "is reserved";
+
+/**
+ * What no schema sees: a `__proto__` key (JSON.parse makes it an own key,
+ * every later copy or parse turns it into a prototype) and control characters,
+ * which no host, path, header or name may carry and which would reach HTTP
+ * headers, Traefik rules and YAML files verbatim.
+ */
+function unsafeValueLines(value: unknown, path: KeyPath): string[] {
+  if (typeof value === "string") {
+    const c = controlCharacter(value);
+    return c ? [`homelab:${formatPath(path)}: contains the control character ${c}; remove it (no name, host, path or header value may carry one)`] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeValueLines(v, [...path, i]));
+  if (!value || typeof value !== "object") return [];
+  return Object.keys(value).flatMap((key) => {
+    const at = [...path, key];
+    if (key === "__proto__") return [`homelab:${formatPath(at)}: the name __proto__ ${RESERVED_NAME} (JavaScript would drop the entry silently); rename it`];
+    return [...unsafeValueLines((value as Record<string, unknown>)[key], at)];
+  });
 }
 
 /**
@@ -76,12 +124,13 @@ function crossFieldLinesDespite(issues: readonly z.core.$ZodIssue[], raw: Record
 
 function valueAt(raw: unknown, path: KeyPath): unknown {
   let v = raw;
-  for (const k of path) v = v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  // Own keys only: `constructor` or `toString` must not find Object.prototype's functions.
+  for (const k of path) v = v && typeof v === "object" && Object.hasOwn(v, k) ? (v as Record<string | number, unknown>)[k] : undefined;
   return v;
 }
 
 function shown(v: unknown): string {
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(v) ?? String(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
@@ -102,6 +151,9 @@ function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
       return `homelab:${formatPath([...path, key])}: unknown key (a misspelt key would be silently ignored); ${hint}this section accepts: ${accepted.join(", ")}`;
     });
   }
+  if (issue.code === "invalid_key") {
+    return [`homelab:${formatPath(path)}: the name ${path[path.length - 1]} is not a DNS label (lower-case letters, digits and '-', at most 63 characters, which Kubernetes and DNS names require); rename it`];
+  }
   const value = valueAt(raw, path);
   if (value === undefined && issue.code === "invalid_type") {
     // A key may say itself how to fill it in (e.g. configContract: the value to set, once).
@@ -109,27 +161,4 @@ function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
     return [`homelab:${formatPath(path)}: ${why}`];
   }
   return [issueLine({ path, message: issue.message }, raw)];
-}
-
-/** The accepted key nearest to a misspelt one, when it is plausibly a typo. */
-function closest(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(key.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }

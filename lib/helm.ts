@@ -4,12 +4,9 @@
  * created (with its Pod Security labels) rather than one Helm creates bare.
  */
 import type { ChartRef } from "../config/resolve.ts";
+import { EXACT_CHART_VERSION, isHttpsRepository } from "../policies/platform/charts.ts";
 
-/** A version Helm resolves to exactly one chart: no ranges, wildcards or `latest`. */
-export const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-
-/** A chart repository fetched over TLS, so what installs is what the repository serves. */
-export const isHttpsRepository = (url: string): boolean => /^https:\/\/\S+$/.test(url);
+export { EXACT_CHART_VERSION, isHttpsRepository };
 
 export interface ChartReleaseArgs {
   readonly name: string;

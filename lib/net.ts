@@ -2,6 +2,9 @@
  * IPv4 address maths for the config checks: subnets, pools and VIPs are
  * compared as integer ranges so overlaps are exact, not string guesses.
  */
+import { NON_PUBLIC_IPV4, isIpv4 } from "../policies/platform/net.ts";
+
+export { NON_PUBLIC_IPV4, isIpv4 };
 
 export interface Ipv4Range {
   /** First address, as an unsigned 32-bit integer. */
@@ -84,11 +87,6 @@ export function firstAddress(entry: string): string {
   return intToIp(addressRange(entry).first);
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function isIpv4(s: string): boolean {
-  return IPV4.test(s);
-}
 
 /** Validates a pool entry; returns why it is wrong, or undefined when it is fine. */
 export function addressEntryProblem(entry: string): string | undefined {
@@ -106,8 +104,6 @@ export function addressEntryProblem(entry: string): string | undefined {
   return isIpv4(entry) ? undefined : "is not an IPv4 address, range or CIDR";
 }
 
-/** IPv4 ranges the public internet (and so Cloudflare's edge) cannot reach: RFC 1918, CGNAT, loopback, link-local. */
-export const NON_PUBLIC_IPV4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"] as const;
 const NON_PUBLIC = NON_PUBLIC_IPV4.map(cidrRange);
 
 export function isPublicIpv4(ip: string): boolean {

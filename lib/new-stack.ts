@@ -6,7 +6,7 @@
 import { stringify } from "yaml";
 import { DEFAULTS } from "../config/defaults.ts";
 import { firstHost, networkOf } from "./net.ts";
-import { formatRelease, parseTalosRelease } from "./talos-versions.ts";
+import { formatRelease, parseTalosRelease } from "../policies/platform/talos-versions.ts";
 
 export interface NewStackAnswers {
   readonly stack: string;

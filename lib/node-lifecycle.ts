@@ -4,11 +4,7 @@
  */
 import type { TalosNode } from "../config/resolve.ts";
 
-/**
- * The Proxmox tag of a retiring node's VM: shows it in the Proxmox UI, and tells
- * the policy pack that the VM's missing protection is deliberate.
- */
-export const RETIRING_TAG = "retiring";
+export { RETIRING_TAG } from "../policies/platform/talos.ts";
 
 export interface Retirement {
   /** Talos' ConfigurationApply runs this when the resource is deleted. */

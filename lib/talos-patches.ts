@@ -7,7 +7,7 @@
 import { stringify } from "yaml";
 import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
-import { atLeastMinor } from "./talos-versions.ts";
+import { atLeastMinor } from "../policies/platform/talos-versions.ts";
 
 const KUBERNETES_API_PORT = 6443;
 

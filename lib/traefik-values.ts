@@ -12,6 +12,8 @@ import type { Placement } from "../config/schema.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import type { PodSecurityLevel } from "./namespaces.ts";
+import { PINNED_CHARTS, traefikChartDefaults } from "../policies/platform/charts.ts";
+import { CONTROL_PLANE_LABEL } from "../policies/platform/kubernetes.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
@@ -24,34 +26,21 @@ const SECURE_ENTRY_POINT = "websecure";
 /** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
 const ACME_RESOLVER = "letsencrypt";
 
-export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
+export { CONTROL_PLANE_LABEL };
 
 /**
- * The `traefik.io` CRDs of the chart's `crds/` folder (chart 41.x). The chart
- * no longer ships a separate `traefik-crds` chart (deprecated in 38.0.2,
- * removed before 40.1.0; its last release, 1.18.0, lacks 41.x's Middleware
- * fields), and Helm installs `crds/` only on first install. So the program
- * applies these files itself, from the chart's git tag: a chart bump upgrades
- * them too. Traefik's CRD provider lists every one of these kinds and logs
- * errors forever when one is missing. The Hub CRDs are left out (Hub is off).
+ * The `traefik.io` CRDs of the pinned chart's `crds/` folder. The chart no
+ * longer ships a separate `traefik-crds` chart (deprecated in 38.0.2, removed
+ * before 40.1.0; its last release, 1.18.0, lacks 41.x's Middleware fields),
+ * and Helm installs `crds/` only on first install. So the program applies
+ * these files itself, from the chart's git tag: a chart bump upgrades them too.
  */
-export const TRAEFIK_CRD_FILES = [
-  "traefik.io_ingressroutes.yaml",
-  "traefik.io_ingressroutetcps.yaml",
-  "traefik.io_ingressrouteudps.yaml",
-  "traefik.io_middlewares.yaml",
-  "traefik.io_middlewaretcps.yaml",
-  "traefik.io_serverstransports.yaml",
-  "traefik.io_serverstransporttcps.yaml",
-  "traefik.io_tlsoptions.yaml",
-  "traefik.io_tlsstores.yaml",
-  "traefik.io_traefikservices.yaml",
-] as const;
+export const TRAEFIK_CRD_FILES = traefikChartDefaults(PINNED_CHARTS.traefik.version).crdFiles;
 
-/** URLs of the CRD manifests at the chart's release tag (`v<chart version>`). */
+/** URLs of the CRD manifests of a chart version at its release tag (`v<chart version>`). */
 export function traefikCrdUrls(source: string, chartVersion: string): string[] {
   const tag = chartVersion.startsWith("v") ? chartVersion : `v${chartVersion}`;
-  return TRAEFIK_CRD_FILES.map((file) => `${source.replace(/\/+$/, "")}/${tag}/traefik/crds/${file}`);
+  return traefikChartDefaults(chartVersion).crdFiles.map((file) => `${source.replace(/\/+$/, "")}/${tag}/traefik/crds/${file}`);
 }
 
 // ── the ingress entry ───────────────────────────────────────────────────────

@@ -11,6 +11,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { CLOUDFLARE_IP_RANGES_TYPE } from "./platform/cloudflare.ts";
 
 export type HomelabPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -41,6 +42,7 @@ export const TYPES = {
   vm: "proxmoxve:index/vmLegacy:VmLegacy",
   download: "proxmoxve:download/file:File",
   k8sProvider: "pulumi:providers:kubernetes",
+  cloudflareIpRanges: CLOUDFLARE_IP_RANGES_TYPE,
 } as const;
 
 export type Obj = Record<string, unknown>;

@@ -4,12 +4,11 @@
  * records point somewhere Cloudflare's edge can reach.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { requestedLoadBalancerIps, TYPES, eachKnown, metaOf, obj, ofType, stackPolicy, str, valuesOf, type HomelabPolicy, type Level } from "./common.ts";
+import { TYPES, eachKnown, metaOf, ofType, stackPolicy, str, type HomelabPolicy, type Level } from "./common.ts";
 import { isNonPublicAddress } from "./net.ts";
-import { routeHosts } from "./routes.ts";
-import { clusterVip } from "./talos.ts";
-import { lanOnlyHosts } from "./tunnel.ts";
-import { isHostNetwork, selectsControlPlane, traefikNodeAddresses, traefikReleases } from "./traefik.ts";
+import { routeHosts } from "./helpers/routes.ts";
+import { entryAddresses } from "./helpers/dns.ts";
+import { lanOnlyHosts } from "./helpers/tunnel.ts";
 
 const dnsRecords = (resources: readonly PolicyResource[]): PolicyResource[] => ofType(resources, TYPES.dnsRecord);
 const ADDRESS_TYPES = ["A", "AAAA", "CNAME"];
@@ -42,21 +41,6 @@ export function routeHostHasDnsRecord(level: Level = "mandatory"): HomelabPolicy
       }
     },
   });
-}
-
-/** Where traffic enters the cluster: the LoadBalancer address, the nodes Traefik runs on, or the control-plane VIP. */
-export function entryAddresses(resources: readonly PolicyResource[]): string[] | undefined {
-  const [traefik] = traefikReleases(resources);
-  if (!traefik) return undefined;
-  const values = valuesOf(traefik);
-  if (!isHostNetwork(values)) {
-    const ips = requestedLoadBalancerIps(obj(obj(values.service).annotations));
-    return ips.length ? ips : undefined;
-  }
-  const nodes = traefikNodeAddresses(resources, values);
-  const vip = selectsControlPlane(values) ? clusterVip(resources) : undefined;
-  const addresses = [...nodes, ...(vip ? [vip] : [])];
-  return addresses.length ? addresses : undefined;
 }
 
 export function dnsTargetsIngressEntry(level: Level = "mandatory"): HomelabPolicy {

@@ -9,7 +9,7 @@ import {
   type HomelabPolicy, type Level,
 } from "./common.ts";
 import { addressInPoolEntry } from "./net.ts";
-import { isHostNetwork, traefikReleases } from "./traefik.ts";
+import { isHostNetwork, traefikReleases } from "./helpers/traefik.ts";
 
 const LEVELS = ["privileged", "baseline", "restricted"];
 

@@ -1,9 +1,9 @@
 /**
  * Address maths the rules need (IPv4 and IPv6 CIDR containment, private
- * ranges). The private IPv4 ranges are the program's own (lib/net.ts, which
- * has no dependencies), so the config checks and the pack agree on them.
+ * ranges). The private IPv4 ranges are defined in platform/net.ts, which the
+ * program's config checks import too, so the two agree on them.
  */
-import { NON_PUBLIC_IPV4 } from "../lib/net.ts";
+import { NON_PUBLIC_IPV4 } from "./platform/net.ts";
 
 interface Range {
   readonly v6: boolean;
@@ -78,6 +78,9 @@ export const withinAny = (inner: string, outers: readonly string[]): boolean => 
 const NON_PUBLIC_RANGES = [...NON_PUBLIC_IPV4, "fc00::/7", "fe80::/10", "::1/128"] as const;
 
 export const isNonPublicAddress = (ip: string): boolean => withinAny(ip, NON_PUBLIC_RANGES);
+
+/** Whether a CIDR shares any address with the non-public ranges (a catch-all like 0.0.0.0/0 or ::/0 does). */
+export const reachesNonPublic = (cidr: string): boolean => NON_PUBLIC_RANGES.some((r) => cidrsOverlap(cidr, r));
 
 /** IPv4 address ranges of MetalLB pools: CIDRs, `a-b` ranges and single addresses. */
 export function addressInPoolEntry(ip: string, entry: string): boolean {

@@ -12,12 +12,10 @@ import type {
 } from "@pulumi/policy";
 import { SECRET_MARKER, SECRET_MARKER_TAG, UNKNOWN_MARKER, isUnknownValueError, type HomelabPolicy } from "./common.ts";
 import { homelabPolicies } from "./rules.ts";
-import type { SynthDocument } from "../synth/write.ts";
-import type { RecordedResource as SynthResource } from "../synth/recorder.ts";
+import type { SynthDocument, RecordedResource as SynthResource } from "./platform/synth-document.ts";
 
 /** The shape of `out/<stack>/resources.json`, as synth writes it. */
-export type { SynthDocument } from "../synth/write.ts";
-export type { RecordedResource as SynthResource } from "../synth/recorder.ts";
+export type { SynthDocument, RecordedResource as SynthResource } from "./platform/synth-document.ts";
 
 export type ReportedLevel = "advisory" | "mandatory";
 

@@ -3,103 +3,16 @@
  * Security, control-plane pinning, ACME, the dashboard, trusted forwarders,
  * the IngressClass and the providers routes rely on.
  */
-import type { PolicyResource } from "@pulumi/policy";
 import {
-  POD_SECURITY_ENFORCE, TYPES, routeBackends, arr, describeRelease, eachKnown, metaOf, namespacesByName, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
-  type HomelabPolicy, type Level, type Obj,
+  POD_SECURITY_ENFORCE, TYPES, routeBackends, arr, describeRelease, eachKnown, metaOf, namespacesByName, obj, ofType, stackPolicy, str, strings, valuesOf, type HomelabPolicy, type Level,
 } from "./common.ts";
-import { withinAny } from "./net.ts";
-import { CONTROL_PLANE_LABEL } from "../lib/traefik-values.ts";
-import { clusterVip, talosNodes } from "./talos.ts";
-import { tunnelForwarders } from "./tunnel.ts";
-
-
-/**
- * Cloudflare's published edge ranges (https://www.cloudflare.com/ips/), the
- * default of the forwarded-headers rule's `cloudflareRanges` config. The
- * program looks the ranges up at deploy time; this list only bounds what may
- * be trusted, so a stale copy fails safe (a new Cloudflare range is flagged
- * until the pack's config lists it).
- */
-const CLOUDFLARE_RANGES: readonly string[] = [
-  "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18", "108.162.192.0/18",
-  "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13",
-  "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
-  "2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32",
-];
-
-export const traefikReleases = (resources: readonly PolicyResource[]): PolicyResource[] => releasesOf(resources, "traefik");
-
-export const isHostNetwork = (values: Obj): boolean => values.hostNetwork === true;
-const workloadKind = (values: Obj): string => str(obj(values.deployment).kind) || "Deployment";
-/** The chart's Deployment replicas (its default is 1). */
-const replicasOf = (values: Obj): number => Number(obj(values.deployment).replicas ?? 1);
-
-/** The chart's entry points with its defaults underneath the release's overrides. */
-const CHART_PORTS: Readonly<Record<string, number>> = { traefik: 8080, web: 8000, websecure: 8443, metrics: 9100 };
-
-function portsOf(values: Obj): [string, Obj][] {
-  const overrides = obj(values.ports);
-  const names = [...new Set([...Object.keys(CHART_PORTS), ...Object.keys(overrides)])];
-  return names.map((n) => {
-    const o = obj(overrides[n]);
-    return [n, { ...(CHART_PORTS[n] !== undefined ? { port: CHART_PORTS[n] } : {}), ...o }];
-  });
-}
-
-/** The chart's `traefik.fullname`: what its IngressClass is called unless `ingressClass.name` is set. */
-function chartFullname(release: PolicyResource): string | undefined {
-  const values = valuesOf(release);
-  const override = str(values.fullnameOverride);
-  const trim = (s: string) => s.slice(0, 63).replace(/-+$/, "");
-  if (override) return trim(override);
-  const releaseName = str(release.props.name);
-  if (!releaseName) return undefined;
-  const name = str(values.nameOverride) || "traefik";
-  return trim(releaseName.includes(name) ? releaseName : `${releaseName}-${name}`);
-}
-
-export interface IngressClassView {
-  /** Undefined when the class is named after an auto-named release. */
-  readonly name: string | undefined;
-  readonly source: PolicyResource;
-  readonly isDefault: boolean;
-  /** Whether a Traefik in the stack serves Ingresses of this class. */
-  readonly served: boolean;
-}
-
-/** The IngressClasses the stack creates: the Traefik chart's own and explicit IngressClass objects. */
-export function ingressClasses(resources: readonly PolicyResource[]): IngressClassView[] {
-  const classes: IngressClassView[] = [];
-  for (const r of traefikReleases(resources)) {
-    const values = valuesOf(r);
-    const ic = obj(values.ingressClass);
-    if (ic.enabled === false) continue;
-    classes.push({
-      name: str(ic.name) || chartFullname(r),
-      source: r,
-      isDefault: ic.isDefaultClass !== false,
-      served: obj(obj(values.providers).kubernetesIngress).enabled !== false,
-    });
-  }
-  for (const r of ofType(resources, TYPES.ingressClass)) {
-    const meta = metaOf(r.props);
-    classes.push({
-      name: meta.name,
-      source: r,
-      isDefault: meta.annotations["ingressclass.kubernetes.io/is-default-class"] === "true",
-      served: str(obj(r.props.spec).controller) === "traefik.io/ingress-controller" ? traefikReleases(resources).length > 0 : true,
-    });
-  }
-  return classes;
-}
-
-/** An intOrString update bound: a count or a percentage. */
-function bound(v: unknown): { n: number; percent: boolean } | undefined {
-  if (typeof v === "number") return { n: v, percent: false };
-  const m = /^(\d+)(%?)$/.exec(str(v));
-  return m ? { n: Number(m[1]), percent: m[2] === "%" } : undefined;
-}
+import { reachesNonPublic, withinAny } from "./net.ts";
+import { CONTROL_PLANE_LABEL } from "./platform/kubernetes.ts";
+import { clusterVip, talosNodes } from "./helpers/talos.ts";
+import {
+  traefikReleases, isHostNetwork, workloadKind, chartDefaultsOf, replicasOf, portsOf, ingressClasses, bound, toleratesControlPlane, selectsControlPlane, dnsContents, traefikPodCount, lookedUpCloudflareRanges, externalNameServices,
+} from "./helpers/traefik.ts";
+import { tunnelForwarders } from "./helpers/tunnel.ts";
 
 export function traefikHostNetworkRollingUpdate(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
@@ -119,11 +32,12 @@ export function traefikHostNetworkRollingUpdate(level: Level = "mandatory"): Hom
           return;
         }
         const rolling = obj(strategy.rollingUpdate);
-        const unavailable = bound("maxUnavailable" in rolling ? rolling.maxUnavailable : 0);
+        const chartRollout = chartDefaultsOf(r).rollingUpdate;
+        const unavailable = bound("maxUnavailable" in rolling ? rolling.maxUnavailable : chartRollout.maxUnavailable);
         if (!unavailable || unavailable.n < 1) {
-          report(r, `${describeRelease(r)} runs a hostNetwork ${kind} with updateStrategy.rollingUpdate.maxUnavailable ${JSON.stringify(rolling.maxUnavailable ?? 0)}${"maxUnavailable" in rolling ? "" : " (the chart's default)"}: Kubernetes rejects it ("maxUnavailable should be greater than 0 when using hostNetwork"), since a replacement pod cannot bind the host ports until the old one stops; set maxUnavailable: 1.`);
+          report(r, `${describeRelease(r)} runs a hostNetwork ${kind} with updateStrategy.rollingUpdate.maxUnavailable ${JSON.stringify(rolling.maxUnavailable ?? chartRollout.maxUnavailable)}${"maxUnavailable" in rolling ? "" : " (the chart's default)"}: Kubernetes rejects it ("maxUnavailable should be greater than 0 when using hostNetwork"), since a replacement pod cannot bind the host ports until the old one stops; set maxUnavailable: 1.`);
         }
-        const surgeRaw = "maxSurge" in rolling ? rolling.maxSurge : 1;
+        const surgeRaw = "maxSurge" in rolling ? rolling.maxSurge : chartRollout.maxSurge;
         const surge = surgeRaw === null && kind === "DaemonSet" ? { n: 0, percent: false } : bound(surgeRaw);
         if (!surge || surge.n !== 0) {
           report(r, `${describeRelease(r)} runs a hostNetwork ${kind} with updateStrategy.rollingUpdate.maxSurge ${JSON.stringify(surgeRaw)}${"maxSurge" in rolling ? "" : " (the chart's default)"}: a surge pod needs the same host ports on the same node and stays Pending, stalling the rollout; set maxSurge: 0.`);
@@ -152,7 +66,7 @@ export function traefikCapabilities(level: Level = "mandatory"): HomelabPolicy {
         if ("drop" in caps && !strings(caps.drop).includes("ALL")) {
           report(r, `${describeRelease(r)} sets securityContext.capabilities.drop to [${strings(caps.drop).join(", ")}] without ALL: the container keeps the runtime's default capabilities; drop ALL and add back only NET_BIND_SERVICE where needed.`);
         }
-        const privileged = portsOf(values).filter(([, p]) => typeof p.port === "number" && p.port < 1024).map(([n, p]) => `${n}:${String(p.port)}`);
+        const privileged = portsOf(r).filter(([, p]) => typeof p.port === "number" && p.port < 1024).map(([n, p]) => `${n}:${String(p.port)}`);
         if (privileged.length && !add.includes(NET_BIND_SERVICE)) {
           report(r, `${describeRelease(r)} listens on ${privileged.join(", ")} without NET_BIND_SERVICE: Traefik fails with "bind: permission denied"; add NET_BIND_SERVICE to securityContext.capabilities.add.`);
         }
@@ -220,12 +134,12 @@ export function traefikHostNetworkPorts(level: Level = "mandatory"): HomelabPoli
         const values = valuesOf(r);
         if (!isHostNetwork(values)) return;
         const what = describeRelease(r);
-        for (const [name, port] of portsOf(values)) {
+        for (const [name, port] of portsOf(r)) {
           if (port.hostPort !== undefined && port.hostPort !== null && port.hostPort !== port.port) {
             report(r, `${what} sets ports.${name}.hostPort ${String(port.hostPort)} but port ${String(port.port)}: with hostNetwork the container port is the host port, so the chart refuses a mismatch; set both to the same value.`);
           }
         }
-        const ports = Object.fromEntries(portsOf(values));
+        const ports = Object.fromEntries(portsOf(r));
         for (const [name, wanted] of [["web", 80], ["websecure", 443]] as const) {
           if (ports[name]?.port !== wanted) {
             report(r, `${what} listens on the host's ${String(ports[name]?.port)} for ${name}: DNS points clients at the nodes' :${wanted}, where nothing answers; set ports.${name}.port and hostPort to ${wanted}.`);
@@ -241,25 +155,6 @@ export function traefikHostNetworkPorts(level: Level = "mandatory"): HomelabPoli
     },
   });
 }
-
-const tolerationsOf = (values: Obj): Obj[] => arr(values.tolerations).map(obj);
-const toleratesControlPlane = (values: Obj): boolean =>
-  tolerationsOf(values).some((t) => (str(t.key) === CONTROL_PLANE_LABEL && (str(t.operator) || "Equal") === "Exists" && (!t.effect || t.effect === "NoSchedule")) || (!t.key && t.operator === "Exists"));
-
-export function selectsControlPlane(values: Obj): boolean {
-  if (CONTROL_PLANE_LABEL in obj(values.nodeSelector)) return true;
-  const terms = arr(obj(obj(obj(obj(values.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution)).nodeSelectorTerms);
-  return terms.length > 0 && terms.every((t) => arr(obj(t).matchExpressions).some((e) => str(obj(e).key) === CONTROL_PLANE_LABEL && ["Exists", "In"].includes(str(obj(e).operator))));
-}
-
-/** The addresses of the Talos nodes a host-network Traefik runs on: the control planes when it is pinned there, else every node. */
-export function traefikNodeAddresses(resources: readonly PolicyResource[], values: Obj): string[] {
-  const onControlPlanes = selectsControlPlane(values);
-  return talosNodes(resources).filter((n) => !onControlPlanes || n.role === "controlplane").map((n) => n.address);
-}
-
-/** Every A record's content, for the placement a stack's DNS implies. */
-const dnsContents = (resources: readonly PolicyResource[]): string[] => ofType(resources, TYPES.dnsRecord).map((d) => str(d.props.content));
 
 export function traefikControlPlanePlacement(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
@@ -287,7 +182,7 @@ export function traefikControlPlanePlacement(level: Level = "mandatory"): Homela
           report(r, `${what}: ${why}, but Traefik is not on the host network, so nothing listens on the VIP's :80/:443; set hostNetwork: true.`);
         }
         const kind = workloadKind(values);
-        const replicas = replicasOf(values);
+        const replicas = replicasOf(r);
         if (kind !== "DaemonSet" && planes > 1 && replicas < planes) {
           report(r, `${what}: ${why}, but ${replicas} Traefik replica(s) cover ${planes} control planes: whenever Talos moves the VIP to a control plane without Traefik, :80/:443 on the VIP answer nothing; set deployment.kind: DaemonSet so every control plane runs one.`);
         }
@@ -297,22 +192,6 @@ export function traefikControlPlanePlacement(level: Level = "mandatory"): Homela
 }
 
 const ACME_ARGUMENT = /^--certificatesresolvers\.[^.=]+\.acme\./i;
-
-/**
- * How many Traefik pods the values run, when the plan says: a Deployment's
- * replicas, or a DaemonSet pinned to the Talos control planes it lists (the
- * config check counts the same way, config/checks.ts).
- */
-function traefikPodCount(values: Obj, controlPlanes: number): { readonly pods?: number; readonly what: string } {
-  if (workloadKind(values) === "DaemonSet") {
-    return selectsControlPlane(values) && controlPlanes > 0
-      ? { pods: controlPlanes, what: `a DaemonSet on ${controlPlanes} control plane(s)` }
-      : { what: "a DaemonSet (one pod per node)" };
-  }
-  if (obj(values.autoscaling).enabled === true) return { what: "an autoscaled Deployment" };
-  const replicas = replicasOf(values);
-  return { pods: replicas, what: `${replicas} replicas` };
-}
 
 export function traefikAcmeSingleReplica(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
@@ -326,7 +205,7 @@ export function traefikAcmeSingleReplica(level: Level = "mandatory"): HomelabPol
         const resolvers = Object.entries(obj(values.certificatesResolvers)).filter(([, v]) => "acme" in obj(v)).map(([k]) => k);
         const args = strings(values.additionalArguments).filter((a) => ACME_ARGUMENT.test(a));
         if (!resolvers.length && !args.length) return;
-        const count = traefikPodCount(values, planes);
+        const count = traefikPodCount(r, planes);
         if (count.pods !== 1) {
           report(r, `${describeRelease(r)} uses Traefik's ACME resolver ${[...resolvers, ...args].join(", ")} with ${count.what}: each pod keeps its own acme.json, so they race for the same certificates and hit Let's Encrypt's rate limits; issue certificates with cert-manager (Certificate / cert-manager.io annotations) or run exactly one Traefik pod.`);
         }
@@ -364,26 +243,59 @@ export function traefikDashboardNotExposed(level: Level = "mandatory"): HomelabP
 export function traefikForwardedHeadersCloudflareOnly(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "traefik-forwarded-headers-cloudflare-only",
-    description: "Checks that Traefik trusts X-Forwarded-* and PROXY protocol headers only from Cloudflare's ranges (looked up at deploy time), or with a Cloudflare Tunnel only from cloudflared's sources in the cluster, and never `insecure`, so no client can forge its address; set ports.<entry>.forwardedHeaders.trustedIPs from the Cloudflare IP-ranges lookup. Config: cloudflareRanges overrides the ranges accepted.",
+    description: "Checks that Traefik trusts X-Forwarded-* and PROXY protocol headers only from the Cloudflare ranges the plan itself looked up at deploy time (the homelab:cloudflare:IpRanges component), all of them, never a private or catch-all range and never `insecure` — or, with a Cloudflare Tunnel, only from cloudflared's sources in the cluster — so no client can forge its address; set ports.<entry>.forwardedHeaders.trustedIPs from the Cloudflare IP-ranges lookup. Config: cloudflareRanges replaces the looked-up ranges as the bound.",
     level,
-    configSchema: { properties: { cloudflareRanges: { type: "array", items: { type: "string" }, description: "The CIDRs trusted forwarders may come from (default: Cloudflare's published ranges)." } } },
+    configSchema: { properties: { cloudflareRanges: { type: "array", items: { type: "string" }, description: "The CIDRs trusted forwarders may come from (default: the ranges the plan looked up from Cloudflare)." } } },
     check: (resources, report, args) => {
-      // Through a tunnel the only forwarder is cloudflared in the cluster, so its sources replace Cloudflare's ranges.
-      const allowed = tunnelForwarders(resources) ?? args.getConfig<{ cloudflareRanges?: string[] }>().cloudflareRanges ?? CLOUDFLARE_RANGES;
+      // Through a tunnel the only forwarder is cloudflared in the cluster: its sources replace Cloudflare's ranges.
+      const forwarders = tunnelForwarders(resources);
+      const configured = args.getConfig<{ cloudflareRanges?: string[] }>().cloudflareRanges;
+      const lookup = lookedUpCloudflareRanges(resources);
+      eachKnown(lookup?.lookups ?? [], (l) => {
+        if (strings(l.props.ipv4Cidrs).length + strings(l.props.ipv6Cidrs).length === 0) {
+          report(l, `The Cloudflare IP-ranges lookup ${l.name} returned no ranges: Traefik would trust no forwarder and see every visitor as a Cloudflare edge address; check the Cloudflare provider's credentials and rerun the preview.`);
+        }
+      });
       eachKnown(traefikReleases(resources), (r) => {
         const values = valuesOf(r);
         const what = describeRelease(r);
-        for (const [name, port] of portsOf(values)) {
+        const unbounded: string[] = [];
+        for (const [name, port] of portsOf(r)) {
           for (const field of ["forwardedHeaders", "proxyProtocol"] as const) {
             const trust = obj(port[field]);
             if (trust.insecure === true) {
               report(r, `${what} sets ports.${name}.${field}.insecure: true: any client can claim any address (rate limits, allow-lists and logs trust the forged X-Forwarded-For); remove insecure and list Cloudflare's ranges in trustedIPs.`);
             }
-            const outside = strings(trust.trustedIPs).filter((cidr) => !withinAny(cidr, allowed));
+            const trusted = strings(trust.trustedIPs);
+            if (trusted.length === 0) continue;
+            if (forwarders) {
+              const elsewhere = trusted.filter((cidr) => !withinAny(cidr, forwarders));
+              if (elsewhere.length) {
+                report(r, `${what} trusts ${field} on ${name} from ${elsewhere.join(", ")}, but requests reach it through the Cloudflare Tunnel, whose only forwarder is cloudflared (${forwarders.join(", ")}): whoever connects from there can forge the client address; trust cloudflared's sources only.`);
+              }
+              continue;
+            }
+            const local = trusted.filter(reachesNonPublic);
+            if (local.length) {
+              report(r, `${what} trusts ${field} on ${name} from ${local.join(", ")}, which reach private, loopback or catch-all addresses no Cloudflare edge has: anyone there can forge the client address; trust only the ranges of the deploy-time Cloudflare lookup.`);
+            }
+            const bound = configured ?? lookup?.ranges;
+            if (!bound) {
+              unbounded.push(`ports.${name}.${field}`);
+              continue;
+            }
+            const outside = trusted.filter((cidr) => !local.includes(cidr) && !withinAny(cidr, bound));
             if (outside.length) {
-              report(r, `${what} trusts ${field} on ${name} from ${outside.join(", ")}, outside Cloudflare's ranges: whoever connects from there can forge the client address; trust only Cloudflare's ranges from the deploy-time IP-ranges lookup (or list the extra range in this rule's cloudflareRanges config).`);
+              report(r, `${what} trusts ${field} on ${name} from ${outside.join(", ")}, outside the Cloudflare ranges ${configured ? "this rule's cloudflareRanges config lists" : "the plan looked up"}: whoever connects from there can forge the client address; trust only Cloudflare's ranges from the deploy-time IP-ranges lookup (or list the extra range in this rule's cloudflareRanges config).`);
+            }
+            const missing = configured || local.length ? [] : bound.filter((cidr) => !withinAny(cidr, trusted));
+            if (missing.length) {
+              report(r, `${what} trusts ${field} on ${name} from only part of the Cloudflare ranges the plan looked up (missing ${missing.join(", ")}): visitors arriving through those edges are logged, rate-limited and allow-listed as Cloudflare's address; trust the whole lookup result.`);
             }
           }
+        }
+        if (unbounded.length) {
+          report(r, `${what} trusts forwarders on ${unbounded.join(", ")}, but the plan looks up no Cloudflare ranges (no ${TYPES.cloudflareIpRanges} component) to hold them against: a typed list goes stale and may trust anyone; take trustedIPs from the deploy-time lookup (traefik.trustCloudflare).`);
         }
         for (const a of strings(values.additionalArguments).filter((x) => /^--entrypoints\.[^.]+\.(forwardedheaders|proxyprotocol)\.insecure(=true)?$/i.test(x))) {
           report(r, `${what} passes ${a}: any client can forge its address; remove it and trust Cloudflare's ranges instead.`);
@@ -421,7 +333,7 @@ export function traefikDeploymentAvailability(level: Level = "mandatory"): Homel
         const values = valuesOf(r);
         if (isHostNetwork(values) || workloadKind(values) !== "Deployment") return;
         const what = describeRelease(r);
-        const replicas = replicasOf(values);
+        const replicas = replicasOf(r);
         if (replicas < 2) report(r, `${what} runs ${replicas} replica: every rollout or node drain interrupts all routes; set deployment.replicas to 2 or more.`);
         const spread = arr(values.topologySpreadConstraints).length > 0 || Object.keys(obj(obj(values.affinity).podAntiAffinity)).length > 0;
         if (replicas >= 2 && !spread) report(r, `${what} does not spread its replicas across nodes: both may land on one node and fail together; add a topologySpreadConstraint on kubernetes.io/hostname.`);
@@ -450,11 +362,6 @@ export function ingressClassUnique(level: Level = "mandatory"): HomelabPolicy {
       }
     },
   });
-}
-
-/** `<namespace>/<name>` of every Service of type ExternalName the stack creates. */
-function externalNameServices(resources: readonly PolicyResource[]): Set<string> {
-  return new Set(ofType(resources, TYPES.service).filter((s) => str(obj(s.props.spec).type) === "ExternalName").map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`));
 }
 
 export function traefikProvidersMatchRoutes(level: Level = "mandatory"): HomelabPolicy {

@@ -5,33 +5,12 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { TYPES, arr, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, type HomelabPolicy, type Level } from "./common.ts";
-
-export const TUNNEL_TYPES = {
-  tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
-  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
-  /** The program's CloudflareTunnel component, whose inputs name the forwarders Traefik trusts. */
-  tunnelComponent: "homelab:tunnel:CloudflareTunnel",
-  /** The program's ZoneEdge component: the zone's SSL/TLS mode as read at deploy time. */
-  zoneEdge: "homelab:cloudflare:ZoneEdge",
-  /** The program's LanDns component: hosts answered by a LAN resolver, kept off public DNS on purpose. */
-  lanDns: "homelab:dns:LanDns",
-} as const;
+import { TUNNEL_TYPES } from "./helpers/tunnel.ts";
 
 const CATCH_ALL = "http_status:404";
 const TUNNEL_CNAME = /^[0-9a-f-]{36}\.cfargotunnel\.com$/;
 /** `http(s)://<service>.<namespace>.svc[.cluster.local][:port]` */
 const SERVICE_URL = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?(?::\d+)?\/?$/;
-
-/** The CIDRs a tunnel stack's Traefik may trust forwarded headers from (cloudflared's sources), or undefined without a tunnel. */
-export function tunnelForwarders(resources: readonly PolicyResource[]): string[] | undefined {
-  const [component] = ofType(resources, TUNNEL_TYPES.tunnelComponent);
-  return component ? strings(component.props.forwarders) : undefined;
-}
-
-/** Hosts of private apps, which have no public record by design. */
-export function lanOnlyHosts(resources: readonly PolicyResource[]): Set<string> {
-  return new Set(ofType(resources, TUNNEL_TYPES.lanDns).flatMap((r) => arr(r.props.entries).map((e) => str(obj(e).host))));
-}
 
 const ingressesOf = (config: PolicyResource) => arr(obj(config.props.config).ingresses).map(obj);
 

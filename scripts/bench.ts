@@ -11,22 +11,23 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import { readStackConfig } from "../synth/stack-file.ts";
 import { REPORT_TAG } from "../bench/report.ts";
 import { markdownTable as table } from "../synth/summary.ts";
+import { parseCommandLine, positiveInteger } from "./cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const { values: args } = parseArgs({
-  options: {
-    runs: { type: "string", default: "5" },
-    "slow-runs": { type: "string", default: "3" },
-    out: { type: "string", default: "bench/results.md" },
-  },
+const args = parseCommandLine("bench", `usage: npm run bench -- [--runs <n>] [--slow-runs <n>] [--out <file>]
+  --runs <n>       rounds of every measurement (default 5)
+  --slow-runs <n>  rounds of the slowest jobs (default 3)
+  --out <file>     where the table is written (default bench/results.md)`, {
+  runs: { type: "string", default: "5" },
+  "slow-runs": { type: "string", default: "3" },
+  out: { type: "string", default: "bench/results.md" },
 });
-const RUNS = Number(args.runs);
+const RUNS = positiveInteger("bench", "runs", args.runs);
 /** The slowest jobs (the whole 500-app synth, the full kubernetes-models import) run fewer times; three still give a median. */
-const SLOW_RUNS = Math.min(RUNS, Number(args["slow-runs"]));
+const SLOW_RUNS = Math.min(RUNS, positiveInteger("bench", "slow-runs", args["slow-runs"]));
 const SIZES = [10, 100, 500] as const;
 const LARGE = 500;
 const TMP = `${ROOT}bench/tmp`;

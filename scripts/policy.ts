@@ -5,17 +5,21 @@
  * takes. Exits non-zero on any mandatory violation.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { checkStack, formatResult, parsePolicyConfig, type SynthDocument } from "../policies/offline.ts";
-import { RESOURCES_FILE } from "../synth/write.ts";
+import type { SynthDocument } from "../policies/offline.ts";
+import { parseCommandLine } from "./cli.ts";
 
-const { values } = parseArgs({
-  options: {
-    stack: { type: "string", default: "homelab" },
-    config: { type: "string" },
-    out: { type: "string", default: "out" },
-  },
+const USAGE = `usage: npm run policy -- [--stack <name>] [--config <policy-config.json>] [--out <dir>]
+  --stack <name>     check <dir>/<name>/resources.json from npm run synth (default homelab)
+  --config <file>    the --policy-pack-config JSON the Pulumi CLI would take
+  --out <dir>        where synth wrote its output (default out)`;
+const values = parseCommandLine("policy", USAGE, {
+  stack: { type: "string", default: "homelab" },
+  config: { type: "string" },
+  out: { type: "string", default: "out" },
 });
+// Loaded after the command line is read, so --help and a typo answer at once.
+const { checkStack, formatResult, parsePolicyConfig } = await import("../policies/offline.ts");
+const { RESOURCES_FILE } = await import("../synth/write.ts");
 const stack = values.stack!;
 const file = `${values.out}/${stack}/${RESOURCES_FILE}`;
 if (!existsSync(file)) {

@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { compareMinor, formatRelease, parseTalosRelease, upgradeStepProblem, type TalosRelease } from "../lib/talos-versions.ts";
+import { compareMinor, formatRelease, parseTalosRelease, upgradeStepProblem, type TalosRelease } from "../policies/platform/talos-versions.ts";
 
 const run = promisify(execFile);
 

@@ -1,6 +1,7 @@
 /**
  * Runs the program under Pulumi's mocks and records every registration as the
- * engine would see it: type, name, parent, inputs (secrets as "[secret]") and
+ * engine would see it: type, name, parent, inputs (each leaf of a secret as
+ * "[secret]", its keys kept) and
  * the options that matter. The offline synth, the tests and the benchmarks all
  * use this one recorder.
  */
@@ -8,35 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, homelabMocks } from "./mocks.ts";
 // The offline policy runner recognises secrets and unknowns in the synth document by these markers.
 import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
+import type { RecordedResource, ResourceOptionsRecord } from "../policies/platform/synth-document.ts";
+
+export type { RecordedResource, ResourceOptionsRecord };
 
 export { SECRET, UNKNOWN };
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export interface ResourceOptionsRecord {
-  readonly protect?: true;
-  readonly dependsOn?: readonly string[];
-  readonly ignoreChanges?: readonly string[];
-  readonly replaceOnChanges?: readonly string[];
-  readonly provider?: string;
-  readonly version?: string;
-  readonly pluginDownloadURL?: string;
-  readonly additionalSecretOutputs?: readonly string[];
-  readonly deleteBeforeReplace?: true;
-  readonly retainOnDelete?: true;
-  readonly aliases?: number;
-}
-
-export interface RecordedResource {
-  readonly type: string;
-  readonly name: string;
-  /** `<type>::<name>` of the parent, the tail of its URN. */
-  readonly parent?: string;
-  readonly custom: boolean;
-  readonly inputs: Record<string, unknown>;
-  readonly options: ResourceOptionsRecord;
-}
 
 export interface RecordedInvoke {
   readonly token: string;
@@ -65,13 +45,24 @@ function urnTail(urn: string): string {
   return `${type}::${parts.slice(3).join("::")}`;
 }
 
+/**
+ * A secret keeps its shape: keys (a Secret's stringData names, a client
+ * configuration's fields) stay visible and every leaf becomes the marker, so a
+ * written manifest is still a valid object and a reviewer sees what changed.
+ */
+function masked(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(masked);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
+  return SECRET;
+}
+
 /** Replaces secret and unknown markers of the wire format with readable placeholders. */
 function sanitize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitize);
   if (value === UNKNOWN_VALUE) return UNKNOWN;
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SECRET_SIG] === SECRET_VALUE) return SECRET;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return masked(sanitize(obj.value));
     if (obj[SECRET_SIG] !== undefined) return `[${String(obj[SECRET_SIG])}]`;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) out[k] = sanitize(v);
@@ -120,12 +111,12 @@ function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
   return o as ResourceOptionsRecord;
 }
 
-/** Resolves every Output inside a value; secrets become "[secret]". */
+/** Resolves every Output inside a value; a secret's leaves become "[secret]", its keys stay. */
 async function resolveOutputs(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const o = value as pulumi.Output<unknown>;
-    if (await pulumi.isSecret(o)) return SECRET;
-    return resolveOutputs(await new Promise((resolve) => o.apply((v) => resolve(v))));
+    const resolved = await resolveOutputs(await new Promise((resolve) => o.apply((v) => resolve(v))));
+    return (await pulumi.isSecret(o)) ? masked(resolved) : resolved;
   }
   if (value instanceof Promise) return resolveOutputs(await value);
   if (pulumi.Resource.isInstance(value)) return undefined;

@@ -9,7 +9,7 @@
  * the project root first, then at examples/.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 
@@ -42,8 +42,10 @@ export function findStackFile(stack: string, dir = "."): string | undefined {
   return [`${dir}/Pulumi.${stack}.yaml`, `${dir}/${EXAMPLES_DIR}/Pulumi.${stack}.yaml`].find((f) => existsSync(f));
 }
 
-/** A stack file that is missing or is not YAML: reported as one line, never as a stack trace. */
-export class StackFileError extends Error {}
+/** A stack file that cannot be read as one: missing, not YAML, or without a `config:` mapping. The message names the file (and line); never a stack trace. */
+export class StackFileError extends Error {
+  override readonly name = "StackFileError";
+}
 
 function missingStackFile(stack: string, dir: string): StackFileError {
   return new StackFileError(`no Pulumi.${stack}.yaml in ${dir === "." ? "this directory" : dir} or its ${EXAMPLES_DIR}/; create one with \`npm run new-stack -- ${stack}\` or pick one of: ${stackNames(dir).join(", ") || "(none)"}`);
@@ -77,16 +79,28 @@ export function readStackConfig(stack: string, dir = "."): StackConfig {
 
 /** One stack file, wherever it is (a generated file in a temporary directory, a modified copy). */
 export function readStackFile(file: string): StackConfig {
-  return parseStackFile(readFileSync(file, "utf8"), file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new StackFileError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseStackFile(text, file);
 }
 
-/** A stack file's text as the runtime's config map; `file` names it in the error. */
+/** A stack file's text as the runtime's config map; `file` names it (and the line) in the error. */
 export function parseStackFile(text: string, file: string): StackConfig {
-  let doc: { config?: Record<string, unknown> } | null;
-  try {
-    doc = parse(text) as typeof doc;
-  } catch (e) {
-    throw new StackFileError(`${file} is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+  const doc = parseDocument(text);
+  const [error] = doc.errors;
+  if (error) {
+    const at = error.linePos?.[0];
+    const reason = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileError(`${file}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${reason}; fix the file at that line`);
   }
-  return stackConfigFrom(doc?.config ?? {});
+  const content = doc.toJS() as unknown;
+  const config = content && typeof content === "object" ? (content as { config?: unknown }).config : undefined;
+  if (content !== null && content !== undefined && (typeof content !== "object" || Array.isArray(content) || (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))))) {
+    throw new StackFileError(`${file}: expected a mapping with a config: mapping of keys (e.g. config: { homelab:cluster: … }); see the example stacks`);
+  }
+  return stackConfigFrom((config as Record<string, unknown> | null | undefined) ?? {});
 }

@@ -2,7 +2,7 @@
  * The offline synth of one stack: run index.ts under the mocks with the
  * stack's config, check the output, render the files of the synth contract.
  */
-import { homelabEntries, parseHomelabConfig } from "../config/validate.ts";
+import { parseStackConfig } from "../config/validate.ts";
 import { ConfigError } from "../config/load.ts";
 import { runStack } from "./run-stack.ts";
 import { readStackConfig, secretPlaceholder, StackFileError } from "./stack-file.ts";
@@ -13,24 +13,15 @@ import { footprint } from "../lib/footprint.ts";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 import { checkStack } from "../policies/offline.ts";
-import { DNS01_TOKEN_KEYS } from "../platform.ts";
+import { unsetCredentials } from "../config/stack-keys.ts";
 import { lanDnsFiles, type LanDnsEntry } from "../lib/lan-dns.ts";
-
-/**
- * A new stack file holds no credentials until `pulumi config set --secret`
- * writes them, which needs the Pulumi CLI; offline every secret is a
- * placeholder anyway, so a missing DNS-01 token becomes one too, with a warning,
- * instead of stopping the first synth of a freshly written stack.
- */
-function unsetCredential(config: StackConfig): string | undefined {
-  return DNS01_TOKEN_KEYS.some((k) => k in config.values) ? undefined : DNS01_TOKEN_KEYS[1];
-}
 
 export type SynthResult =
   | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string>; readonly offlineWarnings: readonly string[] }
   | { readonly ok: false; readonly errors: readonly string[] };
 
-export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string } = {}): Promise<SynthResult> {
+/** @param opts.env where the providers would also find their settings (the synth script passes its own environment) */
+export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<SynthResult> {
   let config: StackConfig;
   try {
     config = opts.config ?? readStackConfig(stack, opts.dir);
@@ -38,12 +29,11 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
     if (err instanceof StackFileError) return { ok: false, errors: [err.message] };
     throw err;
   }
-  const { raw, secretKeys } = homelabEntries(config.values, (k) => config.secretKeys.includes(k));
-  const parsed = parseHomelabConfig(raw, secretKeys);
+  const unset = unsetCredentials(config.values, opts.env ?? {});
+  for (const { key } of unset) config = { values: { ...config.values, [key]: secretPlaceholder(key) }, secretKeys: [...config.secretKeys, key] };
+  const offlineWarnings = unset.map(({ key, set }) => `${key} is not set for this stack yet; synth used a placeholder. Before pulumi preview: ${set}`);
+  const parsed = parseStackConfig(config.values, (k) => config.secretKeys.includes(k), opts.env);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
-  const unset = unsetCredential(config);
-  if (unset) config = { values: { ...config.values, [unset]: secretPlaceholder(unset) }, secretKeys: [...config.secretKeys, unset] };
-  const offlineWarnings = unset ? [`${unset} is not set for this stack yet; synth used a placeholder. Before pulumi preview: pulumi config set --secret ${unset} <token with Zone:DNS:Edit and Zone:Zone:Read>`] : [];
   const warnings = [...parsed.warnings, ...offlineWarnings];
   let run;
   try {

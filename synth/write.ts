@@ -7,19 +7,13 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import type { RecordedResource } from "./recorder.ts";
+import type { RecordedResource, SynthDocument } from "../policies/platform/synth-document.ts";
 import { TYPES } from "../policies/common.ts";
+
+export type { SynthDocument };
 
 /** The synth document's file under out/<stack>/, the one the offline policy check reads. */
 export const RESOURCES_FILE = "resources.json";
-
-export interface SynthDocument {
-  readonly stack: string;
-  readonly project: string;
-  /** Sorted by type, then name. */
-  readonly resources: readonly RecordedResource[];
-  readonly outputs: unknown;
-}
 
 /** Recursively sorts object keys, so equal values always serialize identically. */
 function sortKeys(value: unknown): unknown {

@@ -220,7 +220,8 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     ]);
     for (const apply of applies) {
       assert.equal(apply.inputs.machineConfigurationInput, "[secret]", apply.name);
-      assert.equal(apply.inputs.clientConfiguration, "[secret]", apply.name);
+      // A secret object keeps its keys, each leaf masked.
+      assert.deepEqual(apply.inputs.clientConfiguration, { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" }, apply.name);
     }
   });
 
@@ -245,7 +246,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   it("fetches the kubeconfig after the bootstrap, renewing its client certificate within 30 days of expiry", () => {
     const kubeconfig = findResource(run, TOKENS.kubeconfig, "cluster-kubeconfig");
     assert.deepEqual(dependenciesOn(kubeconfig, TOKENS.bootstrap), [`${TOKENS.bootstrap}::cluster-bootstrap`]);
-    assert.deepEqual(kubeconfig.inputs, { node: "10.0.10.11", endpoint: "10.0.10.11", clientConfiguration: "[secret]", certificateRenewalDuration: "720h" });
+    assert.deepEqual(kubeconfig.inputs, { node: "10.0.10.11", endpoint: "10.0.10.11", clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" }, certificateRenewalDuration: "720h" });
   });
 
   it("builds the talosconfig with the control planes' addresses as endpoints (never the VIP) and every node", () => {

@@ -14,7 +14,7 @@ import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type Reco
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { validConfig } from "../helpers/config.ts";
 import type { HomelabConfig } from "../../config/resolve.ts";
-import { cloudflareRanges, needsCloudflareRanges } from "../../components/cloudflare.ts";
+import { CloudflareIpRanges, needsCloudflareRanges } from "../../components/cloudflare.ts";
 import { runStack } from "../../synth/run-stack.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
 import { MetalLB } from "../../components/metallb.ts";
@@ -41,7 +41,7 @@ function platform(config: HomelabConfig) {
     const traefik = new Traefik("traefik", {
       traefik: config.traefik,
       cluster: config.cluster,
-      cloudflareRanges: needsCloudflareRanges(config) ? cloudflareRanges() : undefined,
+      cloudflareRanges: needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined,
       ...(metallb ? { addressPools: metallb.ready } : {}),
     }, k8s);
     const certManager = new CertManager("cert-manager", { certManager: config.certManager, zone: config.dns.zone, cloudflareApiToken: pulumi.secret(TOKEN) }, k8s);
@@ -141,8 +141,8 @@ describe("platform components, placement deployment (homelab stack)", () => {
   it("keeps the Cloudflare token in a secret Secret, and every secret out of Helm values", () => {
     const token = find(T.secret, "cert-manager-cloudflare-token");
     assert.deepStrictEqual(token.inputs.metadata, { name: "cloudflare-api-token", namespace: "cert-manager" });
-    // The provider's SDK wraps all of stringData as one secret.
-    assert.equal(token.inputs.stringData, SECRET);
+    // The provider's SDK wraps all of stringData as one secret; synth keeps its keys and masks each value.
+    assert.deepEqual(token.inputs.stringData, { "api-token": SECRET });
     for (const r of ofType(run, T.release)) {
       const json = JSON.stringify(r.inputs.values);
       assert.ok(!json.includes(SECRET) && !json.includes(TOKEN), `${r.name} values carry a secret`);
@@ -218,7 +218,7 @@ describe("platform components, host-network placements", () => {
 
   it("Traefik ignores Cloudflare's ranges it is handed while traefik.trustCloudflare is off", async () => {
     const config = validConfig("lab");
-    const run = await recordProgram(() => new Traefik("traefik", { traefik: config.traefik, cluster: config.cluster, cloudflareRanges: cloudflareRanges() }, {
+    const run = await recordProgram(() => new Traefik("traefik", { traefik: config.traefik, cluster: config.cluster, cloudflareRanges: new CloudflareIpRanges("cloudflare-ip-ranges") }, {
       provider: new Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" }),
     }), { values: {}, secretKeys: [] });
     const values = helmValues(findResource(run, T.release, "traefik-release"));

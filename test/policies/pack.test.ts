@@ -146,9 +146,9 @@ describe("the pack's config (--policy-pack-config), honoured offline as by the C
   });
 
   it("a rule's properties change what it accepts (cloudflareRanges)", async () => {
-    const lan = change(await synthDoc("homelab"), TYPES.release, "traefik-release", (r) => r.inputs.values.ports.web.forwardedHeaders.trustedIPs.push("10.0.0.0/8"));
-    assert.deepEqual((await violationsOf(lan, "traefik-forwarded-headers-cloudflare-only")).map((v) => v.message.match(/from (\S+), outside Cloudflare's ranges/)?.[1]), ["10.0.0.0/8"]);
-    const config = { "traefik-forwarded-headers-cloudflare-only": { cloudflareRanges: ["10.0.0.0/8", "103.21.244.0/22", "104.16.0.0/13", "173.245.48.0/20", "2400:cb00::/32", "2606:4700::/32"] } };
+    const lan = change(await synthDoc("homelab"), TYPES.release, "traefik-release", (r) => r.inputs.values.ports.web.forwardedHeaders.trustedIPs.push("198.51.100.0/24"));
+    assert.deepEqual((await violationsOf(lan, "traefik-forwarded-headers-cloudflare-only")).map((v) => v.message.match(/from (\S+), outside the Cloudflare ranges/)?.[1]), ["198.51.100.0/24"]);
+    const config = { "traefik-forwarded-headers-cloudflare-only": { cloudflareRanges: ["198.51.100.0/24", "103.21.244.0/22", "104.16.0.0/13", "173.245.48.0/20", "2400:cb00::/32", "2606:4700::/32"] } };
     assert.deepEqual(await violationsOf(lan, "traefik-forwarded-headers-cloudflare-only", config), []);
   });
 

@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import { ROOT, STACKS } from "./synth-output.ts";
 import { projectStackNames, readStackConfig } from "../../synth/stack-file.ts";
 import { DEFAULTS } from "../../config/defaults.ts";
-import { compareMinor, formatRelease, parseTalosRelease } from "../../lib/talos-versions.ts";
+import { compareMinor, formatRelease, parseTalosRelease } from "../../policies/platform/talos-versions.ts";
 
 interface Step {
   readonly uses?: string;

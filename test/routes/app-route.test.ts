@@ -154,7 +154,7 @@ describe("AppRoute under mocks", () => {
     });
     assert.equal(secret.inputs.type, "Opaque");
     const data = secret.inputs.stringData;
-    assert.ok(data === SECRET || (data as Record<string, unknown>).users === SECRET, `stringData is ${JSON.stringify(data)}`);
+    assert.deepEqual(data, { users: SECRET });
     assert.ok(!JSON.stringify(run.resources).includes("$apr1$"), "htpasswd line in plain text");
   });
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, copyFileSync } from "node:fs";
+import { existsSync, mkdtempSync, copyFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -22,5 +22,46 @@ describe("npm run synth on an invalid stack", () => {
     const keys = run.stderr.split("\n").filter((l) => l.startsWith("  - ")).map((l) => l.slice(4).split(": ")[0]);
     assert.deepEqual(keys, ["homelab:traefik.replica", "homelab:cluster.allowSchedulingOnControlPlanes", "homelab:cluster.nodes.cp1.ip", "homelab:apps.grafana.hosts[0]"]);
     assert.equal(existsSync(join(dir, "out")), false);
+  });
+});
+
+const SCRIPTS = new URL("../../scripts/", import.meta.url).pathname;
+const run = (script: string, args: readonly string[], cwd: string) => spawnSync(process.execPath, [join(SCRIPTS, script), ...args], { cwd, encoding: "utf8" });
+/** One line (plus the usage, where the fix is a flag), no stack frame. */
+const noStackTrace = (text: string) => assert.ok(!/^\s+at |node:internal|Error \[|^\w*Error:/m.test(text), `stack trace in:\n${text}`);
+
+describe("the scripts on bad input: one clear line, never a stack trace", () => {
+  const dir = mkdtempSync(join(tmpdir(), "homelab-cli-"));
+  writeFileSync(join(dir, "Pulumi.typo.yaml"), "config:\n  homelab:cluster:\n    provider: talos\n   nodes: [\n");
+
+  it("a YAML syntax error names the file, line and column", () => {
+    const r = run("synth.ts", ["--stack", "typo"], dir);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, "synth typo: ./Pulumi.typo.yaml:4:1: not valid YAML: All mapping items must start at the same column; fix the file at that line\n");
+  });
+
+  it("a missing stack file names the stacks there are", () => {
+    const r = run("synth.ts", ["--stack", "nope"], dir);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, "synth nope: ./Pulumi.nope.yaml does not exist; the stacks here are typo (create it with: pulumi stack init nope, then pulumi config set …)\n");
+  });
+
+  for (const script of ["synth.ts", "policy.ts", "gen-docs.ts", "bench.ts"]) {
+    it(`${script}: --help prints the usage and exits 0; an unknown flag is one line and the usage, exit 2`, () => {
+      const help = run(script, ["--help"], dir);
+      assert.equal(help.status, 0, help.stderr);
+      assert.match(help.stdout, /^usage: npm run /);
+      const bad = run(script, ["--bogus"], dir);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /^\w[\w-]*: Unknown option '--bogus'\.\nusage: npm run /);
+      noStackTrace(bad.stderr);
+    });
+  }
+
+  it("a missing option value and a stray argument are named", () => {
+    assert.match(run("synth.ts", ["--stack"], dir).stderr, /^synth: Option '--stack <value>' argument missing\./);
+    assert.match(run("policy.ts", ["homelab"], dir).stderr, /^policy: Unexpected argument 'homelab'/);
+    const runs = run("bench.ts", ["--runs", "many"], dir);
+    assert.equal(runs.stderr, 'bench: --runs expects a whole number of at least 1 (got "many").\n');
   });
 });

@@ -41,6 +41,20 @@ describe("offline synth of the homelab stack, file by file", () => {
     assert.deepEqual(kinds("worker1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig"]);
   });
 
+  it("writes a Secret with its keys and each value masked, a manifest Kubernetes accepts", async () => {
+    const token = parse(out.get("manifests/cert-manager/secret.core.cloudflare-api-token.yaml")!) as Record<string, unknown>;
+    assert.deepEqual(token.stringData, { "api-token": "[secret]" });
+    const users = parse(out.get("manifests/apps/secret.core.traefik-admin-basic-auth-users.yaml")!) as Record<string, unknown>;
+    assert.deepEqual(users.stringData, { users: "[secret]" });
+    assert.deepEqual(await validateManifests(new Map([["token", token], ["users", users]])), []);
+  });
+
+  it("keeps the shape of secret objects in resources.json: keys visible, leaves masked", () => {
+    const doc = JSON.parse(out.get("resources.json")!) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[] };
+    const kubeconfig = doc.resources.find((r) => r.type === "talos:cluster/kubeconfig:Kubeconfig")!;
+    assert.deepEqual(kubeconfig.inputs.clientConfiguration, { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" });
+  });
+
   it("writes the Helm values the release is installed with", () => {
     const traefik = parse(out.get("helm/traefik.values.yaml")!) as { service: { annotations: Record<string, string> } };
     assert.equal(traefik.service.annotations["metallb.io/loadBalancerIPs"], "10.0.10.240");

@@ -1,0 +1,22 @@
+/**
+ * Where traffic enters the cluster, as the plan places Traefik.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { requestedLoadBalancerIps, obj, valuesOf } from "../common.ts";
+import { clusterVip } from "./talos.ts";
+import { isHostNetwork, selectsControlPlane, traefikNodeAddresses, traefikReleases } from "./traefik.ts";
+
+/** Where traffic enters the cluster: the LoadBalancer address, the nodes Traefik runs on, or the control-plane VIP. */
+export function entryAddresses(resources: readonly PolicyResource[]): string[] | undefined {
+  const [traefik] = traefikReleases(resources);
+  if (!traefik) return undefined;
+  const values = valuesOf(traefik);
+  if (!isHostNetwork(values)) {
+    const ips = requestedLoadBalancerIps(obj(obj(values.service).annotations));
+    return ips.length ? ips : undefined;
+  }
+  const nodes = traefikNodeAddresses(resources, values);
+  const vip = selectsControlPlane(values) ? clusterVip(resources) : undefined;
+  const addresses = [...nodes, ...(vip ? [vip] : [])];
+  return addresses.length ? addresses : undefined;
+}

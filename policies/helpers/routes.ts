@@ -1,0 +1,42 @@
+/**
+ * Every host and path the plan routes, from Ingress rules and IngressRoute
+ * matches.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { PATH_MATCH, HOST_MATCH, TYPES, arr, eachKnown, metaOf, obj, ofType, str } from "../common.ts";
+
+export interface RouteEntry {
+  readonly resource: PolicyResource;
+  readonly namespace: string;
+  readonly host: string;
+  readonly path: string;
+  readonly pathType: string;
+}
+
+/** Every host + path the stack routes, from Ingress rules and IngressRoute matches. */
+export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
+  const entries: RouteEntry[] = [];
+  eachKnown(ofType(resources, TYPES.ingress), (ing) => {
+    const ns = metaOf(ing.props).namespace;
+    for (const rule of arr(obj(ing.props.spec).rules).map(obj)) {
+      const host = str(rule.host);
+      for (const p of arr(obj(rule.http).paths).map(obj)) {
+        entries.push({ resource: ing, namespace: ns, host, path: str(p.path) || "/", pathType: str(p.pathType) || "Prefix" });
+      }
+    }
+  });
+  eachKnown(ofType(resources, TYPES.ingressRoute), (ir) => {
+    const ns = metaOf(ir.props).namespace;
+    for (const route of arr(obj(ir.props.spec).routes).map(obj)) {
+      const match = str(route.match);
+      const path = PATH_MATCH.exec(match);
+      for (const [, host] of match.matchAll(HOST_MATCH)) {
+        entries.push({ resource: ir, namespace: ns, host: host!, path: path?.[2] ?? "/", pathType: path?.[1] === "Path" ? "Exact" : "Prefix" });
+      }
+    }
+  });
+  return entries;
+}
+
+/** The hosts a route resource serves. */
+export const routeHosts = (resources: readonly PolicyResource[]): Map<string, PolicyResource> => new Map(routeEntries(resources).map((e) => [e.host, e.resource]));

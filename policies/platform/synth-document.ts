@@ -1,0 +1,37 @@
+/**
+ * The shape of `out/<stack>/resources.json`: what synth records of each
+ * registration, and what the offline runner turns back into the resources a
+ * real preview hands the pack.
+ */
+
+export interface ResourceOptionsRecord {
+  readonly protect?: true;
+  readonly dependsOn?: readonly string[];
+  readonly ignoreChanges?: readonly string[];
+  readonly replaceOnChanges?: readonly string[];
+  readonly provider?: string;
+  readonly version?: string;
+  readonly pluginDownloadURL?: string;
+  readonly additionalSecretOutputs?: readonly string[];
+  readonly deleteBeforeReplace?: true;
+  readonly retainOnDelete?: true;
+  readonly aliases?: number;
+}
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  /** `<type>::<name>` of the parent, the tail of its URN. */
+  readonly parent?: string;
+  readonly custom: boolean;
+  readonly inputs: Record<string, unknown>;
+  readonly options: ResourceOptionsRecord;
+}
+
+export interface SynthDocument {
+  readonly stack: string;
+  readonly project: string;
+  /** Sorted by type, then name. */
+  readonly resources: readonly RecordedResource[];
+  readonly outputs: unknown;
+}
