@@ -24,6 +24,17 @@ const SECURE_ENTRY_POINT = "websecure";
 /** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
 const ACME_RESOLVER = "letsencrypt";
 
+/**
+ * The chart's internal entry points: `traefik` (:8080, ping and the API) and
+ * `metrics` (Prometheus). On the host network an entry point without a host
+ * address listens on every node address, a public one included; these bind to
+ * loopback instead. The chart turns `ports.traefik.hostIP` into the probes'
+ * `httpGet.host` too, and the kubelet probes from the node's own network
+ * namespace, so liveness and readiness keep working on 127.0.0.1.
+ */
+export const TRAEFIK_INTERNAL_ENTRY_POINTS = ["traefik", "metrics"] as const;
+export const LOOPBACK_ADDRESS = "127.0.0.1";
+
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
 
 /**
@@ -197,7 +208,8 @@ export interface TraefikValues {
   readonly ports: {
     readonly web: EntryPointValues;
     readonly websecure: EntryPointValues;
-    readonly metrics?: { readonly port: number };
+    readonly traefik?: { readonly hostIP: string };
+    readonly metrics?: { readonly port: number; readonly hostIP: string };
   };
   readonly resources: TraefikConfig["resources"];
   readonly podSecurityContext: {
@@ -346,9 +358,10 @@ function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined
     // The chart requires hostPort == port with hostNetwork, so Traefik itself listens on 80/443.
     web: { port: 80, hostPort: 80, ...web },
     websecure: { port: 443, hostPort: 443, ...websecure },
+    traefik: { hostIP: LOOPBACK_ADDRESS },
     // On the host network the metrics entry point would take :9100, where
     // node-exporter listens on the same nodes.
-    metrics: { port: 9101 },
+    metrics: { port: 9101, hostIP: LOOPBACK_ADDRESS },
   };
 }
 

@@ -12,7 +12,7 @@ import {
 } from "./talos.ts";
 import {
   ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed,
-  traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace,
+  traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace, traefikInternalEntryPointsLoopback,
   traefikHostNetworkRollingUpdate, traefikProvidersMatchRoutes, traefikResourcesSet, traefikSecurityContext,
 } from "./traefik.ts";
 import { kubernetesExplicitProvider, loadBalancerIpPinned, metallbPoolAdvertised, namespacePodSecurityEnforced } from "./kubernetes.ts";
@@ -40,6 +40,7 @@ export function homelabPolicies(): HomelabPolicy[] {
     traefikSecurityContext(),
     traefikHostNetworkPrivilegedNamespace(),
     traefikHostNetworkPorts(),
+    traefikInternalEntryPointsLoopback(),
     traefikControlPlanePlacement(),
     traefikAcmeSingleReplica(),
     traefikDashboardNotExposed(),

@@ -9,7 +9,7 @@ import {
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { withinAny } from "./net.ts";
-import { CONTROL_PLANE_LABEL } from "../lib/traefik-values.ts";
+import { CONTROL_PLANE_LABEL, LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../lib/traefik-values.ts";
 import { clusterVip, talosNodes } from "./talos.ts";
 
 
@@ -235,6 +235,30 @@ export function traefikHostNetworkPorts(level: Level = "mandatory"): HomelabPoli
         }
         if (str(obj(values.deployment).dnsPolicy) !== "ClusterFirstWithHostNet") {
           report(r, `${what} uses hostNetwork with dnsPolicy ${str(obj(values.deployment).dnsPolicy) || "(default)"}: the pod resolves names with the node's resolver, so ExternalName services and cluster names fail; set deployment.dnsPolicy: ClusterFirstWithHostNet.`);
+        }
+      });
+    },
+  });
+}
+
+export function traefikInternalEntryPointsLoopback(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "traefik-internal-entry-points-loopback",
+    description: `Checks that a hostNetwork Traefik binds its internal entry points (${TRAEFIK_INTERNAL_ENTRY_POINTS.join(", ")}: ping, API, metrics) to loopback: without a host address they listen on every node address, a public one included; set ports.<name>.hostIP: ${LOOPBACK_ADDRESS} (the chart's probes follow ports.traefik.hostIP) or disable the entry point.`,
+    level,
+    check: (resources, report) => {
+      eachKnown(traefikReleases(resources), (r) => {
+        const values = valuesOf(r);
+        if (!isHostNetwork(values)) return;
+        const ports = Object.fromEntries(portsOf(values));
+        for (const name of TRAEFIK_INTERNAL_ENTRY_POINTS) {
+          const override = obj(values.ports)[name];
+          // The chart renders no entry point for a port set to null or false.
+          if (override === null || override === false) continue;
+          const hostIP = str(ports[name]?.hostIP);
+          if (hostIP !== LOOPBACK_ADDRESS) {
+            report(r, `${describeRelease(r)} uses hostNetwork and binds its ${name} entry point (:${String(ports[name]?.port)}) on ${hostIP || "every node address"}: it answers from wherever the node is reachable, the internet for a node with a public address; set ports.${name}.hostIP: ${LOOPBACK_ADDRESS}.`);
+          }
         }
       });
     },
