@@ -13,6 +13,7 @@ import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { cloudflareRanges, needsCloudflareRanges, zoneId } from "./components/cloudflare.ts";
+import { networkPolicyEnforcer } from "./lib/network-policies.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -49,7 +50,12 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     zone: config.dns.zone,
     cloudflareApiToken: dns01,
   }, k8s);
-  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
+  const namespaces = new AppNamespaces("namespaces", {
+    namespaces: config.namespaces,
+    apps: config.apps,
+    entry: traefik.entry,
+    networkPolicyEnforcer: networkPolicyEnforcer(config.cluster),
+  }, k8s);
   const zone = zoneId(config.dns);
 
   for (const app of config.apps) {

@@ -11,6 +11,7 @@ import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
+import { networkPolicyEnforcer } from "../lib/network-policies.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
@@ -40,6 +41,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   checkTraefik(c, add);
   checkCertManager(c, add);
   checkApps(c, secretKeys, add);
+  checkNetworkPolicyEnforcement(c, add);
   return issues;
 }
 
@@ -178,6 +180,29 @@ function checkPodNetwork(c: ParsedConfig, add: Add): void {
   }
   if (conflicts.length > 0) {
     add(at, `${pods} overlaps ${conflicts.join(", ")}: pods and the node network cannot share addresses; set it to your CNI's pod CIDR (kubectl get nodes -o jsonpath='{.items[*].spec.podCIDR}' lists each node's share of it)`);
+  }
+}
+
+/** Why the cluster enforces no NetworkPolicy, and how to make it, for messages. */
+function missingEnforcement(c: ParsedConfig): string | undefined {
+  if (networkPolicyEnforcer(c.cluster)) return undefined;
+  return c.cluster.provider === "talos"
+    ? `Talos ${c.cluster.talos.version} runs Flannel without kube-network-policies (Talos v1.13 deploys it beside Flannel on request), so no NetworkPolicy is enforced`
+    : "cluster.enforcesNetworkPolicies is false, so the cluster enforces no NetworkPolicy";
+}
+
+/**
+ * Default deny on a CNI that ignores NetworkPolicies denies nothing, while the
+ * config reads as if the namespace were isolated.
+ */
+function checkNetworkPolicyEnforcement(c: ParsedConfig, add: Add): void {
+  const missing = missingEnforcement(c);
+  if (!missing) return;
+  const fix = c.cluster.provider === "talos"
+    ? "set cluster.talos.version to v1.13.0 or newer (the stack then turns kube-network-policies on), or remove defaultDeny"
+    : "remove defaultDeny, or, if the CNI does enforce NetworkPolicies (k3s' embedded controller, Calico, Cilium), set cluster.enforcesNetworkPolicies: true";
+  for (const [name, n] of Object.entries(c.namespaces)) {
+    if (n.defaultDeny) add(["namespaces", name, "defaultDeny"], `${missing}: default deny would deny nothing; ${fix}`);
   }
 }
 
@@ -392,6 +417,10 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
     }
   }
   const policyApps = appsWithNetworkPolicy(c);
+  const missing = missingEnforcement(c);
+  if (missing && policyApps.length > 0) {
+    warnings.push({ path: ["apps"], message: `${missing}: the allow-traefik NetworkPolicies of apps ${policyApps.join(", ")} are not registered, and every pod the cluster runs can reach their pods` });
+  }
   if (c.traefik.placement !== "deployment") {
     for (const [ns, n] of Object.entries(c.namespaces)) {
       const apps = policyApps.filter((name) => c.apps[name]!.namespace === ns);

@@ -6,6 +6,7 @@
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
 import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
+import { admitsTraefik } from "../lib/routes.ts";
 
 export interface ClusterNode {
   /** The config key: host name and resource identity. */
@@ -47,6 +48,8 @@ export interface TalosClusterSpec {
   /** Sorted by name, so output order never depends on YAML order. */
   readonly nodes: readonly TalosNode[];
   readonly allowSchedulingOnControlPlanes: boolean;
+  /** The stack declares NetworkPolicies (an app's allow-traefik or a namespace's default deny), so the CNI must enforce them. */
+  readonly networkPolicies: boolean;
 }
 type ParsedTalos = Extract<ParsedConfig["cluster"], { provider: "talos" }>["talos"];
 
@@ -56,6 +59,8 @@ export interface ExistingClusterSpec {
   readonly kubeconfigSecret: string;
   readonly network: { readonly subnet?: string; readonly vip?: string; readonly podSubnet?: string };
   readonly nodes: readonly ClusterNode[];
+  /** What the config states; nothing here can check it. */
+  readonly enforcesNetworkPolicies: boolean;
 }
 
 export type ClusterSpec = TalosClusterSpec | ExistingClusterSpec;
@@ -101,7 +106,12 @@ export interface HomelabConfig {
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
+/** Whether the config declares any NetworkPolicy: an in-cluster app's allow-traefik, or a namespace's default deny. */
+export function declaresNetworkPolicies(p: Pick<ParsedConfig, "apps" | "namespaces">): boolean {
+  return Object.values(p.apps).some(admitsTraefik) || Object.values(p.namespaces).some((n) => n.defaultDeny);
+}
+
+function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean): ClusterSpec {
   if (c.provider === "existing") {
     return {
       provider: "existing",
@@ -109,6 +119,7 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
       kubeconfigSecret: c.kubeconfigSecret,
       network: c.network,
       nodes: Object.entries(c.nodes).map(([name, n]) => ({ name, role: n.role, ip: n.ip })).sort(byName),
+      enforcesNetworkPolicies: c.enforcesNetworkPolicies,
     };
   }
   const d = c.nodeDefaults;
@@ -145,6 +156,7 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
     },
     nodes: nodes.sort(byName),
     allowSchedulingOnControlPlanes: c.allowSchedulingOnControlPlanes,
+    networkPolicies,
   };
 }
 
@@ -186,7 +198,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
 
   const config: HomelabConfig = {
-    cluster: resolveCluster(p.cluster),
+    cluster: resolveCluster(p.cluster, declaresNetworkPolicies(p)),
     metallb: {
       enabled: metallbEnabled(p),
       pools: Object.entries(p.metallb.pools).map(([name, pl]) => ({ name, addresses: pl.addresses, autoAssign: pl.autoAssign })).sort(byName),

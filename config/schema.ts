@@ -114,6 +114,7 @@ const existingCluster = section({
     podSubnet: z.cidrv4({ error: "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16" }).optional().describe("The CNI's pod network (CIDR), e.g. 10.42.0.0/16 on k3s. Required for placement daemonset or controlplane when an app gets a NetworkPolicy: a host-network Traefik reaches pods on other nodes from the CNI's tunnel address, which lies in this range."),
   }).prefault({}),
   nodes: z.record(dnsLabel, existingNode).default({}).describe("Nodes, for hostNetwork placements (DNS targets, network policies)."),
+  enforcesNetworkPolicies: z.boolean().default(true).describe("Whether the cluster's CNI enforces NetworkPolicies. Default true: k3s, this provider's usual cluster, enforces them with its embedded controller (unless started with --disable-network-policy), as do Calico, Cilium and most managed services; set false for a CNI that does not (plain Flannel, e.g. kubeadm with kube-flannel). When false the stack registers no NetworkPolicy, which would protect nothing, and refuses namespaces' defaultDeny. The program cannot check this claim; it is written on every NetworkPolicy it registers."),
 });
 
 const cluster = z
@@ -243,12 +244,12 @@ const app = section({
     httpOnly: z.boolean().default(true),
     sameSite: z.enum(["none", "lax", "strict"]).default("lax"),
   }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps)."),
-  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out."),
+  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out. On a cluster that enforces no NetworkPolicy (Talos before v1.13, or cluster.enforcesNetworkPolicies: false) no policy is registered."),
 });
 
 const namespace = section({
   podSecurity: z.enum(["restricted", "baseline"]).default("restricted").describe("Pod Security enforce level."),
-  defaultDeny: z.boolean().default(false).describe("Deny all ingress not allowed by a policy."),
+  defaultDeny: z.boolean().default(false).describe("Deny all ingress not allowed by a policy. Needs a cluster that enforces NetworkPolicies: Talos v1.13 or newer (the stack then turns on kube-network-policies), or provider existing with cluster.enforcesNetworkPolicies."),
 });
 
 /** The whole `homelab:` namespace of a stack's config. */

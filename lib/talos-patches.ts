@@ -41,6 +41,15 @@ function usesNetworkDocuments(version: string): boolean {
   return atLeast(version, 1, 12);
 }
 
+/**
+ * Talos 1.13 deploys kube-network-policies beside Flannel on request
+ * (`cluster.network.cni.flannel.kubeNetworkPoliciesEnabled`); Flannel alone,
+ * and every older Talos, enforces no NetworkPolicy at all.
+ */
+export function deploysKubeNetworkPolicies(cluster: { readonly talos: { readonly version: string } }): boolean {
+  return atLeast(cluster.talos.version, 1, 13);
+}
+
 /** The one control plane that bootstraps etcd: the first by name, so reordering the config never moves it. */
 export function bootstrapNode(cluster: TalosClusterSpec): TalosNode {
   const first = controlPlanes(cluster)[0];
@@ -112,6 +121,9 @@ function machineAndCluster(cluster: TalosClusterSpec, node: TalosNode, installer
     },
     cluster: {
       controlPlane: { endpoint: clusterEndpoint(cluster) },
+      ...(cluster.networkPolicies && deploysKubeNetworkPolicies(cluster)
+        ? { network: { cni: { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } } } }
+        : {}),
       ...(node.role === "controlplane" && cluster.allowSchedulingOnControlPlanes ? { allowSchedulingOnControlPlanes: true } : {}),
     },
   };

@@ -17,7 +17,7 @@ import {
 } from "./traefik.ts";
 import { kubernetesExplicitProvider, loadBalancerIpPinned, metallbPoolAdvertised, namespacePodSecurityEnforced } from "./kubernetes.ts";
 import { customResourcesWaitForCrds, helmImageTagPinned, helmReleasePinned, helmValuesCurrentShapes, traefikCrdsUpgraded } from "./helm.ts";
-import { ingressClassServed, middlewareReferencesExist, networkPolicyMatchesTraefikPlacement, routeHostPathUnique } from "./routes.ts";
+import { ingressClassServed, middlewareReferencesExist, networkPoliciesEnforced, networkPolicyMatchesTraefikPlacement, routeHostPathUnique } from "./routes.ts";
 import { certManagerDns01RecursiveNameservers, ingressRouteTlsFromCertificate, ingressTlsIssued, tlsHostInIssuerZone, tlsIssuerExists } from "./tls.ts";
 import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord } from "./dns.ts";
 import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
@@ -65,6 +65,7 @@ export function homelabPolicies(): HomelabPolicy[] {
     routeHostPathUnique(),
     middlewareReferencesExist(),
     networkPolicyMatchesTraefikPlacement(),
+    networkPoliciesEnforced(),
     ingressTlsIssued(),
     tlsIssuerExists(),
     ingressRouteTlsFromCertificate(),

@@ -136,6 +136,16 @@ export function talosPodSubnets(resources: readonly PolicyResource[]): readonly 
   return [DEFAULTS.talos.podSubnet];
 }
 
+/**
+ * Whether a node's configuration turns on kube-network-policies beside Flannel
+ * (`cluster.network.cni.flannel.kubeNetworkPoliciesEnabled`), in its patches
+ * or the generated machine config the engine shows.
+ */
+export function enablesKubeNetworkPolicies(apply: PolicyResource): boolean {
+  return [...patchDocuments(apply), ...visibleMachineConfig(apply)]
+    .some((doc) => obj(obj(obj(obj(doc.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true);
+}
+
 /** The VIP the control planes share, when they declare one. */
 export function clusterVip(resources: readonly PolicyResource[]): string | undefined {
   return talosNodes(resources).filter((n) => n.role === "controlplane").flatMap((n) => n.vips)[0];

@@ -3,7 +3,9 @@
  * recorded resources (what the stack would actually register), not from the
  * config's intent, so the summary cannot disagree with resources.json.
  */
+import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
+import { ENFORCED_BY_ANNOTATION } from "../lib/network-policies.ts";
 import { byAddress } from "../lib/net.ts";
 import { HOST_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 import type { Violation } from "../policies/offline.ts";
@@ -149,6 +151,31 @@ function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj): string {
   return ["```mermaid", ...lines, "```"].join("\n");
 }
 
+/** Every document of each Talos node's configuration patches, by resource name. */
+function talosPatchDocuments(resources: readonly RecordedResource[]): Map<string, Obj[]> {
+  return new Map(resources.filter((r) => r.type === TYPES.configurationApply).map((r) => [
+    r.name,
+    arr(r.inputs.configPatches).filter((p): p is string => typeof p === "string").flatMap((p) => parseAllDocuments(p, { version: "1.1" }).map((d) => obj(d.toJS()))),
+  ]));
+}
+
+/** Whether the registered NetworkPolicies are enforced, and by what, as the resources show it. */
+function isolationLines(resources: readonly RecordedResource[]): string[] {
+  const policies = resources.filter((r) => r.type === TYPES.networkPolicy);
+  if (policies.length === 0) return ["No NetworkPolicy is registered: pods accept connections from anywhere in the cluster."];
+  const talos = talosPatchDocuments(resources);
+  if (talos.size > 0) {
+    const enabled = [...talos.values()].filter((docs) => docs.some((d) => obj(obj(obj(obj(d.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true)).length;
+    return [enabled === talos.size
+      ? `${policies.length} NetworkPolicies, **enforced** by kube-network-policies beside Flannel (cluster.network.cni.flannel.kubeNetworkPoliciesEnabled on all ${talos.size} Talos nodes).`
+      : `${policies.length} NetworkPolicies, **not enforced**: only ${enabled} of ${talos.size} Talos nodes enable kube-network-policies.`];
+  }
+  const enforcers = [...new Set(policies.map((p) => str(obj(obj(p.inputs.metadata).annotations)[ENFORCED_BY_ANNOTATION])))];
+  return [enforcers.every(Boolean)
+    ? `${policies.length} NetworkPolicies, enforced as the config states (${enforcers.join(", ")}): the stack cannot check the cluster's CNI.`
+    : `${policies.length} NetworkPolicies, **not known to be enforced**: some state no enforcer.`];
+}
+
 function nodeRows(outputs: Obj): string[][] {
   return arr(outputs.nodes).map((n) => [str(obj(n).name), str(obj(n).role), str(obj(n).ip)]);
 }
@@ -164,6 +191,7 @@ export function summaryMarkdown(input: SummaryInput): string {
   out.push("## Nodes", "", markdownTable(["node", "role", "address"], nodeRows(input.outputs)), "");
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
+  out.push("## Isolation", "", ...isolationLines(input.resources), "");
   out.push("## Routes", "", markdownTable(
     ["host", "path", "DNS target(s)", "proxied", "service", "route", "TLS issuer", "middlewares"],
     rows.map((r) => [r.host, r.path, r.targets.join(", "), r.proxied ? "yes" : "no", r.service, r.kind, r.issuer, r.middlewares.join(", ")]),

@@ -72,7 +72,8 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "talos-vip-control-planes-only",
     stack: "homelab",
-    config: { "cluster.talos.version": "v1.11.6" },
+    // Default deny needs Talos v1.13 (kube-network-policies), so this older Talos runs without it.
+    config: { "cluster.talos.version": "v1.11.6", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false },
     fails: [{
       when: "a worker on Talos 1.11 gets the interface-level VIP",
       edit: (d) => change(d, T.configurationApply, "cluster-worker2-config", (r) => r.inputs.configPatches.push(legacyVipPatch("10.0.10.10"))),
@@ -285,6 +286,26 @@ const CASES: readonly RuleCase[] = [
         message: /binds its metrics entry point \(:9101\) on 0\.0\.0\.0/,
       },
     ],
+  },
+  {
+    rule: "network-policies-enforced",
+    stack: "homelab",
+    fails: [{
+      when: "a control plane's patches leave kube-network-policies off while the stack registers NetworkPolicies",
+      edit: (d) => change(d, T.configurationApply, "cluster-cp2-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => p.replace("kubeNetworkPoliciesEnabled: true", "kubeNetworkPoliciesEnabled: false")))),
+      resource: `${T.configurationApply}::cluster-cp2-config`,
+      message: /Talos node 10\.0\.10\.12 \(cluster-cp2-config\) does not set cluster\.network\.cni\.flannel\.kubeNetworkPoliciesEnabled: true, so Flannel runs without a NetworkPolicy enforcer/,
+    }],
+  },
+  {
+    rule: "network-policies-enforced",
+    stack: "k3s",
+    fails: [{
+      when: "a policy on a cluster the stack does not build states no enforcer",
+      edit: (d) => change(d, T.networkPolicy, APPS_POLICY, (r) => delete r.inputs.metadata.annotations["homelab.pulumi.com/enforced-by"]),
+      resource: `${T.networkPolicy}::${APPS_POLICY}`,
+      message: /carries no homelab\.pulumi\.com\/enforced-by annotation: nothing states that the cluster's CNI enforces NetworkPolicies/,
+    }],
   },
   {
     rule: "traefik-controlplane-placement",
