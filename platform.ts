@@ -30,13 +30,13 @@ const DNS01_TOKEN_KEYS = ["homelab:dns01Token", "cloudflare:apiToken"] as const;
 
 export async function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): Promise<PlatformOutputs> {
   const dns01 = dns01Token(secrets);
-  const cluster = createCluster("cluster", config.cluster, secrets);
+  const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
+  const cluster = createCluster("cluster", config.cluster, secrets, ranges?.ipv4);
   // The SDK sends registrations only when the program yields: without this the
   // engine would see nothing until every app's route had been declared, and the
   // cluster (VMs, Talos: the long pole of an `up`) would start last.
   await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
-  const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
 
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const traefik = new Traefik("traefik", {

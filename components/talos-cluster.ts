@@ -37,6 +37,7 @@ import {
   talosEndpoints,
   talosNodePatches,
 } from "../lib/talos-patches.ts";
+import { firewallDocuments } from "../lib/talos-firewall.ts";
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
@@ -44,6 +45,8 @@ const KUBECONFIG_RENEWAL = "720h";
 
 export interface TalosClusterArgs {
   readonly cluster: TalosClusterSpec;
+  /** Cloudflare's IPv4 ranges from the deploy-time lookup, when the host firewall admits proxied apps from them. */
+  readonly cloudflareIpv4?: pulumi.Output<string[]>;
 }
 
 export class TalosCluster extends pulumi.ComponentResource implements ClusterAccess {
@@ -107,7 +110,8 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       endpoint: node.ip,
       clientConfiguration,
       machineConfigurationInput: configs[node.role],
-      configPatches: image.urls.apply((urls) => patchesYaml(talosNodePatches(cluster, node, urls.installer))),
+      configPatches: pulumi.all([image.urls, args.cloudflareIpv4]).apply(([urls, cloudflareIpv4]) =>
+        patchesYaml([...talosNodePatches(cluster, node, urls.installer), ...firewallDocuments(cluster, node, cloudflareIpv4)])),
     }, { ...parent, dependsOn: [vms.get(node.name)!] })]));
 
     const first = bootstrapNode(cluster);

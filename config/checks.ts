@@ -12,7 +12,9 @@ import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
 import { networkPolicyEnforcer } from "../lib/network-policies.ts";
-import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
+import { hasHostFirewall } from "../lib/talos-patches.ts";
+import { TALOS_API_PORT } from "../lib/talos-firewall.ts";
+import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, prefixLength, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
 
@@ -74,6 +76,7 @@ function checkCluster(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add
   if (cl.network.gateway) outside(["cluster", "network", "gateway"], cl.network.gateway, "gateway");
   if (cl.network.vip) outside(["cluster", "network", "vip"], cl.network.vip, "VIP");
   for (const [name, n] of nodes) outside(["cluster", "nodes", name, "ip"], n.ip, "node address");
+  checkFirewall(cl, add);
 
   const firstOwner = new Map<string, string>();
   for (const [name, n] of nodes) {
@@ -88,6 +91,31 @@ function checkCluster(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add
       else firstOwner.set(macKey, name);
     }
   }
+}
+
+type TalosConfig = Extract<ParsedConfig["cluster"], { provider: "talos" }>;
+
+/**
+ * `pulumi up` applies each node's configuration through that node's Talos API
+ * (:50000) from the machine it runs on. A firewall that does not admit that
+ * machine is installed by the last apply that ever succeeds: afterwards
+ * neither Pulumi nor talosctl reaches the node, and only its console can undo
+ * it. The program cannot see the operator's address behind NAT or a VPN, so
+ * it insists on an explicit, non-empty list that is not the whole internet.
+ */
+function checkFirewall(cl: TalosConfig, add: Add): void {
+  const fw = cl.firewall;
+  if (!fw.enabled) return;
+  if (!hasHostFirewall(cl)) {
+    add(["cluster", "firewall", "enabled"], `Talos ${cl.talos.version} has no host firewall (NetworkRuleConfig arrived in v1.6); set cluster.talos.version to v1.6.0 or newer, or turn the firewall off`);
+  }
+  const at: KeyPath = ["cluster", "firewall", "adminSubnets"];
+  if (fw.adminSubnets?.length === 0) {
+    add(at, `an empty list admits nobody to the Talos API (${TALOS_API_PORT}): the apply that installs the firewall would be the last that reaches the nodes; list the subnet pulumi up and talosctl run from (e.g. the node subnet ${cl.network.subnet} or your VPN's), or remove adminSubnets to default to the node subnet`);
+  }
+  fw.adminSubnets?.forEach((subnet, i) => {
+    if (prefixLength(subnet) === 0) add([...at, i], `${subnet} opens the Talos API (${TALOS_API_PORT}) and the Kubernetes API to the whole internet, which is the firewall's whole point to prevent; list the subnets you administer the cluster from`);
+  });
 }
 
 /** Every address the config hands out, so pools, VIP, gateway and nodes never collide. */

@@ -50,6 +50,21 @@ export interface TalosClusterSpec {
   readonly allowSchedulingOnControlPlanes: boolean;
   /** The stack declares NetworkPolicies (an app's allow-traefik or a namespace's default deny), so the CNI must enforce them. */
   readonly networkPolicies: boolean;
+  /** Talos' host firewall, when enabled. */
+  readonly firewall?: TalosFirewallSpec;
+}
+
+export interface TalosFirewallSpec {
+  /** Sources of the Talos API and the Kubernetes API. */
+  readonly adminSubnets: readonly string[];
+  /** The nodes Traefik listens on :80/:443 on (host-network placements), by name; empty for the deployment placement. */
+  readonly ingressNodes: readonly string[];
+  /** Who may open :80/:443 on those nodes besides the cluster's pods. */
+  readonly ingressSources: readonly string[];
+  /** Proxied apps: Cloudflare's edge (its deploy-time ranges) may open :80/:443 too. */
+  readonly ingressFromCloudflare: boolean;
+  /** MetalLB's speakers gossip on 7946 between the nodes. */
+  readonly metallb: boolean;
 }
 type ParsedTalos = Extract<ParsedConfig["cluster"], { provider: "talos" }>["talos"];
 
@@ -111,7 +126,28 @@ export function declaresNetworkPolicies(p: Pick<ParsedConfig, "apps" | "namespac
   return Object.values(p.apps).some(admitsTraefik) || Object.values(p.namespaces).some((n) => n.defaultDeny);
 }
 
-function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean): ClusterSpec {
+/** The nodes a host-network Traefik listens on: every node (daemonset), the control planes (controlplane), none (deployment). */
+function traefikHostNodes(p: ParsedConfig): string[] {
+  const nodes = Object.entries(p.cluster.nodes);
+  if (p.traefik.placement === "daemonset") return nodes.map(([name]) => name).sort();
+  if (p.traefik.placement === "controlplane") return nodes.filter(([, n]) => n.role === "controlplane").map(([name]) => name).sort();
+  return [];
+}
+
+function resolveFirewall(p: ParsedConfig): TalosFirewallSpec | undefined {
+  const c = p.cluster;
+  if (c.provider !== "talos" || !c.firewall.enabled) return undefined;
+  const apps = Object.values(p.apps);
+  return {
+    adminSubnets: c.firewall.adminSubnets ?? [c.network.subnet],
+    ingressNodes: traefikHostNodes(p),
+    ingressSources: c.firewall.ingressSources ?? (apps.some((a) => !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : []),
+    ingressFromCloudflare: apps.some((a) => isProxied(a, p.dns)),
+    metallb: metallbEnabled(p),
+  };
+}
+
+function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean, firewall: TalosFirewallSpec | undefined): ClusterSpec {
   if (c.provider === "existing") {
     return {
       provider: "existing",
@@ -157,6 +193,7 @@ function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean): C
     nodes: nodes.sort(byName),
     allowSchedulingOnControlPlanes: c.allowSchedulingOnControlPlanes,
     networkPolicies,
+    ...(firewall ? { firewall } : {}),
   };
 }
 
@@ -198,7 +235,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
 
   const config: HomelabConfig = {
-    cluster: resolveCluster(p.cluster, declaresNetworkPolicies(p)),
+    cluster: resolveCluster(p.cluster, declaresNetworkPolicies(p), resolveFirewall(p)),
     metallb: {
       enabled: metallbEnabled(p),
       pools: Object.entries(p.metallb.pools).map(([name, pl]) => ({ name, addresses: pl.addresses, autoAssign: pl.autoAssign })).sort(byName),

@@ -88,6 +88,18 @@ const network = section({
   vip: ipv4("the shared VIP").optional().describe("Talos shared VIP on the control planes; the Kubernetes API endpoint. Required for the controlplane Traefik placement."),
 });
 
+const firewall = section({
+  enabled: z.boolean().default(false).describe("Talos' host firewall: block every inbound connection to the nodes (NetworkDefaultActionConfig ingress: block) except the Talos API (50000) and Kubernetes API (6443) from adminSubnets, what the nodes need between themselves (kubelet 10250, trustd 50001, etcd 2379-2380, flannel VXLAN udp 4789, MetalLB memberlist 7946), and, for a host-network Traefik, :80/:443 from Cloudflare's ranges (looked up at deploy time) when apps are proxied plus ingressSources. Off by default: switched on by an upgrade, a wrong guess of where the operator connects from would cut the running cluster off its own Talos API, and recovering takes the Proxmox console (README, Host firewall); turn it on once adminSubnets names that path."),
+  adminSubnets: z
+    .array(z.cidrv4({ error: "expected a subnet as an IPv4 CIDR, e.g. 10.0.10.0/24" }))
+    .optional()
+    .describe("Where the operator reaches the Talos API (50000) and the Kubernetes API (6443) from: the machine that runs pulumi up and talosctl applies every node's config through that node's port 50000, so its address must be inside one of these. Default: cluster.network.subnet."),
+  ingressSources: z
+    .array(z.cidrv4({ error: "expected a source range as an IPv4 CIDR, e.g. 0.0.0.0/0" }))
+    .optional()
+    .describe("Host-network placements (daemonset, controlplane): who besides Cloudflare (for proxied apps) and the cluster's pods may open :80/:443 on the nodes. Default: 0.0.0.0/0 while any app is unproxied (its clients connect directly), else none. The deployment placement's MetalLB address is forwarded to Traefik's pods, which the host firewall does not filter."),
+}).prefault({});
+
 const talosCluster = section({
   provider: z.literal("talos").describe("Talos Linux VMs on Proxmox VE, provisioned by this stack."),
   name: dnsLabel.default("homelab").describe("Cluster name."),
@@ -102,6 +114,7 @@ const talosCluster = section({
   nodeDefaults: section(nodeSizing).prefault({}).describe("Sizing applied to every node unless the node overrides it."),
   nodes: z.record(dnsLabel, talosNode).describe("Nodes keyed by host name (the key is the node's identity)."),
   allowSchedulingOnControlPlanes: z.boolean().default(false).describe("Run workloads on control planes (needed when there are no workers)."),
+  firewall: firewall.describe("Talos host firewall (ingress)."),
 });
 
 const existingCluster = section({

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
 import type { NodeRole } from "../config/schema.ts";
 
-const KUBERNETES_API_PORT = 6443;
+export const KUBERNETES_API_PORT = 6443;
 
 /** The label Talos (machine config 1.8+) puts on control planes; MetalLB will not announce from nodes that carry it. */
 export const EXCLUDE_FROM_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
@@ -48,6 +48,11 @@ function usesNetworkDocuments(version: string): boolean {
  */
 export function deploysKubeNetworkPolicies(cluster: { readonly talos: { readonly version: string } }): boolean {
   return atLeast(cluster.talos.version, 1, 13);
+}
+
+/** Talos' host firewall documents (NetworkDefaultActionConfig, NetworkRuleConfig) exist from 1.6. */
+export function hasHostFirewall(cluster: { readonly talos: { readonly version: string } }): boolean {
+  return atLeast(cluster.talos.version, 1, 6);
 }
 
 /** The one control plane that bootstraps etcd: the first by name, so reordering the config never moves it. */
