@@ -9,6 +9,7 @@ import type { HomelabPolicy } from "./common.ts";
 import {
   proxmoxVmCpuType, proxmoxVmIgnoresImageChanges, talosApiNotThroughVip, talosEndpointUsesVip, talosImageNocloud,
   talosKubeconfigRenewal, statefulResourcesProtected, talosSingleBootstrap, talosVipControlPlanesOnly,
+  talosFirewallAdminAccess, talosFirewallClusterPorts,
 } from "./talos.ts";
 import {
   ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed,
@@ -34,6 +35,8 @@ export function homelabPolicies(): HomelabPolicy[] {
     talosKubeconfigRenewal(),
     proxmoxVmIgnoresImageChanges(),
     proxmoxVmCpuType(),
+    talosFirewallAdminAccess(),
+    talosFirewallClusterPorts(),
     // Traefik
     traefikHostNetworkRollingUpdate(),
     traefikCapabilities(),

@@ -7,6 +7,9 @@ import { parseAllDocuments } from "yaml";
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS } from "../config/defaults.ts";
 import { isIpv4 } from "../lib/net.ts";
+import { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, TALOS_API_PORT, TRUSTD_PORT } from "../lib/talos-firewall.ts";
+import { KUBERNETES_API_PORT } from "../lib/talos-patches.ts";
+import { cidrWithin, withinAny } from "./net.ts";
 import {
   TYPES, arr, dependsOn, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
@@ -351,4 +354,94 @@ export function talosKubeconfigRenewal(level: Level = "advisory"): ResourceValid
       }
     },
   };
+}
+
+// ── host firewall ─────────────────────────────────────────────────────────────
+
+interface FirewallView {
+  /** The default ingress action; Talos' own default is accept. */
+  readonly blocks: boolean;
+  /** The sources a rule admits to `port`/`protocol`, or undefined when no rule names that port. */
+  readonly sourcesOf: (port: number, protocol: "tcp" | "udp") => string[] | undefined;
+}
+
+/** Whether a NetworkRuleConfig port entry (a number or "first-last") covers `port`. */
+function portMatches(entry: unknown, port: number): boolean {
+  if (typeof entry === "number") return entry === port;
+  const [first, last = first] = String(entry).split("-").map(Number);
+  return first !== undefined && last !== undefined && port >= first && port <= last;
+}
+
+/** A node's host firewall as its configuration patches declare it. */
+export function firewallOf(apply: PolicyResource): FirewallView {
+  const docs = patchDocuments(apply);
+  const blocks = docs.some((d) => d.kind === "NetworkDefaultActionConfig" && d.ingress === "block");
+  const rules = docs.filter((d) => d.kind === "NetworkRuleConfig");
+  return {
+    blocks,
+    sourcesOf: (port, protocol) => {
+      const matching = rules.filter((r) => str(obj(r.portSelector).protocol) === protocol && arr(obj(r.portSelector).ports).some((e) => portMatches(e, port)));
+      return matching.length ? matching.flatMap((r) => arr(r.ingress).map((i) => str(obj(i).subnet))) : undefined;
+    },
+  };
+}
+
+const isWholeInternet = (subnet: string): boolean => /\/0$/.test(subnet);
+
+export function talosFirewallAdminAccess(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "talos-firewall-admin-access",
+    description: `Checks that a Talos host firewall keeps the operator in and the internet out: no rule opens the Talos API (${TALOS_API_PORT}) to a /0, a blocking firewall admits the Talos API from some subnet, and a control plane admits the Kubernetes API (${KUBERNETES_API_PORT}) from every subnet it admits to the Talos API; list the admin subnets in both rules (cluster.firewall.adminSubnets).`,
+    level,
+    check: (resources, report) => {
+      for (const node of talosNodes(resources)) {
+        const fw = firewallOf(node.apply);
+        const what = `Talos node ${node.address} (${node.apply.name})`;
+        const talosApi = fw.sourcesOf(TALOS_API_PORT, "tcp");
+        const open = talosApi?.filter(isWholeInternet) ?? [];
+        if (open.length) report(node.apply, `${what} admits ${open.join(", ")} to the Talos API (${TALOS_API_PORT}): anyone who reaches the node may try its API; admit only the admin subnets.`);
+        if (!fw.blocks) continue;
+        if (!talosApi?.length) {
+          report(node.apply, `${what} blocks inbound traffic by default and no rule admits the Talos API (${TALOS_API_PORT}): once applied, neither pulumi nor talosctl reaches the node again; add a rule for the admin subnets.`);
+          continue;
+        }
+        if (node.role === "worker") continue;
+        const kubeApi = fw.sourcesOf(KUBERNETES_API_PORT, "tcp") ?? [];
+        const shut = talosApi.filter((s) => !isWholeInternet(s) && !withinAny(s, kubeApi));
+        if (shut.length) report(node.apply, `${what} admits ${shut.join(", ")} to the Talos API but not to the Kubernetes API (${KUBERNETES_API_PORT}): the stack's Kubernetes provider and kubectl from there fail with timeouts; admit the admin subnets to ${KUBERNETES_API_PORT} too.`);
+      }
+    },
+  });
+}
+
+export function talosFirewallClusterPorts(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "talos-firewall-cluster-ports",
+    description: `Checks that a blocking Talos host firewall still lets the cluster talk to itself: every node admits the other nodes to the kubelet (${KUBELET_PORT}/tcp) and Flannel's VXLAN (${FLANNEL_VXLAN_PORT}/udp), and every control plane admits them to trustd (${TRUSTD_PORT}/tcp) and the Kubernetes API, and the control planes to etcd (${ETCD_PORTS}/tcp); add the missing NetworkRuleConfig.`,
+    level,
+    check: (resources, report) => {
+      const nodes = talosNodes(resources);
+      const all = nodes.map((n) => n.address).filter(isIpv4);
+      const planes = nodes.filter((n) => n.role !== "worker").map((n) => n.address).filter(isIpv4);
+      const etcdPort = Number(ETCD_PORTS.split("-")[0]);
+      for (const node of nodes) {
+        const fw = firewallOf(node.apply);
+        if (!fw.blocks) continue;
+        const needs: [string, number, "tcp" | "udp", readonly string[]][] = [
+          ["the kubelet", KUBELET_PORT, "tcp", all],
+          ["Flannel's VXLAN", FLANNEL_VXLAN_PORT, "udp", all],
+          ...(node.role === "worker" ? [] : [
+            ["trustd", TRUSTD_PORT, "tcp", all],
+            ["the Kubernetes API", KUBERNETES_API_PORT, "tcp", all],
+            ["etcd", etcdPort, "tcp", planes],
+          ] as [string, number, "tcp" | "udp", readonly string[]][]),
+        ];
+        for (const [service, port, protocol, peers] of needs) {
+          const sources = fw.sourcesOf(port, protocol) ?? [];
+          const missing = peers.filter((ip) => ip !== node.address && !sources.some((s) => cidrWithin(ip, s)));
+          if (missing.length) report(node.apply, `Talos node ${node.address} (${node.apply.name}) blocks inbound traffic by default and does not admit ${missing.join(", ")} to ${service} (${port}/${protocol}): the cluster breaks between its own nodes; add a NetworkRuleConfig admitting the nodes' addresses.`);
+        }
+      }
+    },
+  });
 }

@@ -242,6 +242,48 @@ const CASES: readonly RuleCase[] = [
     ],
   },
   {
+    rule: "talos-firewall-admin-access",
+    stack: "homelab",
+    fails: [
+      {
+        when: "a node's firewall opens the Talos API to the internet",
+        edit: (d) => change(d, T.configurationApply, "cluster-worker1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => p.replace(/(name: apid-ingress[\s\S]*?ingress:\n)/, "$1  - subnet: 0.0.0.0/0\n")))),
+        resource: `${T.configurationApply}::cluster-worker1-config`,
+        message: /Talos node 10\.0\.10\.21 \(cluster-worker1-config\) admits 0\.0\.0\.0\/0 to the Talos API \(50000\)/,
+      },
+      {
+        when: "a blocking firewall has no Talos API rule",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp3-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.filter((p: string) => !p.includes("name: apid-ingress")))),
+        resource: `${T.configurationApply}::cluster-cp3-config`,
+        message: /blocks inbound traffic by default and no rule admits the Talos API \(50000\): once applied, neither pulumi nor talosctl reaches the node again/,
+      },
+      {
+        when: "a control plane admits the VPN to the Talos API but not to the Kubernetes API",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => (p.includes("name: kubernetes-api-ingress") ? p.replace("  - subnet: 10.99.0.0/24\n", "") : p)))),
+        resource: `${T.configurationApply}::cluster-cp1-config`,
+        message: /admits 10\.99\.0\.0\/24 to the Talos API but not to the Kubernetes API \(6443\)/,
+      },
+    ],
+  },
+  {
+    rule: "talos-firewall-cluster-ports",
+    stack: "edge",
+    fails: [
+      {
+        when: "a worker's firewall drops Flannel's VXLAN from the other nodes",
+        edit: (d) => change(d, T.configurationApply, "cluster-edge-w1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.filter((p: string) => !p.includes("name: cni-vxlan")))),
+        resource: `${T.configurationApply}::cluster-edge-w1-config`,
+        message: /Talos node 192\.168\.50\.21 \(cluster-edge-w1-config\) blocks inbound traffic by default and does not admit 192\.168\.50\.11, 192\.168\.50\.22, 192\.168\.50\.23 to Flannel's VXLAN \(4789\/udp\)/,
+      },
+      {
+        when: "the control plane's trustd rule is gone",
+        edit: (d) => change(d, T.configurationApply, "cluster-edge-cp1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.filter((p: string) => !p.includes("name: trustd-ingress")))),
+        resource: `${T.configurationApply}::cluster-edge-cp1-config`,
+        message: /does not admit 192\.168\.50\.21, 192\.168\.50\.22, 192\.168\.50\.23 to trustd \(50001\/tcp\)/,
+      },
+    ],
+  },
+  {
     rule: "traefik-hostnetwork-privileged-namespace",
     stack: "edge",
     fails: [{

@@ -1,6 +1,7 @@
 /**
- * NetworkPolicies only where something enforces them, and summary.md saying
- * which: run through the whole program (synth), as the stack would deploy.
+ * NetworkPolicies only where something enforces them, the host firewall where
+ * it is asked for, and summary.md saying which: run through the whole program
+ * (synth), as the stack would deploy.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -41,5 +42,27 @@ describe("NetworkPolicy enforcement", () => {
     const { resources, summary } = await synth("k3s", {});
     assert.deepEqual(networkPolicies(resources), ["namespaces-apps-allow-traefik", "namespaces-apps-default-deny"]);
     assert.match(summary, /2 NetworkPolicies, enforced as the config states \(cluster\.enforcesNetworkPolicies\): the stack cannot check the cluster's CNI\./);
+  });
+});
+
+describe("Talos host firewall, through the program", () => {
+  it("GIVEN the edge stack THEN every node's configuration apply carries the firewall with Cloudflare's deploy-time ranges on :80/:443, and the summary says so", async () => {
+    const { resources, summary } = await synth("edge", {});
+    const applies = resources.filter((r) => r.type === TYPES.configurationApply);
+    assert.equal(applies.length, 4);
+    for (const a of applies) {
+      const patches = (a.inputs.configPatches as string[]).join("---\n");
+      assert.match(patches, /kind: NetworkDefaultActionConfig\ningress: block\n/, a.name);
+      // 173.245.48.0/20 comes from the (mocked) getIpRanges lookup, not from the program.
+      assert.match(patches, /name: traefik-ingress\nportSelector:\n  ports:\n    - 80\n    - 443\n  protocol: tcp\ningress:\n(  - subnet: .*\n)*  - subnet: 173\.245\.48\.0\/20\n/, a.name);
+    }
+    assert.match(summary, /Talos host firewall \*\*blocks\*\* inbound connections on 4 of 4 nodes, except the cluster's own ports between nodes; Talos API \(50000\) from 192\.168\.50\.0\/24; :80\/:443 \(host-network Traefik\) on 4 nodes from 5 sources/);
+  });
+
+  it("GIVEN the firewall off (the default) THEN no node gets a firewall document and the summary says the ports are open", async () => {
+    const { resources, summary } = await synth("edge", { "cluster.firewall": undefined });
+    const patches = resources.filter((r) => r.type === TYPES.configurationApply).flatMap((a) => a.inputs.configPatches as string[]).join("\n");
+    assert.doesNotMatch(patches, /NetworkDefaultActionConfig|NetworkRuleConfig/);
+    assert.match(summary, /Talos host firewall \*\*off\*\* \(cluster\.firewall\.enabled\)/);
   });
 });
