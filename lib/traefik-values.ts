@@ -33,7 +33,7 @@ const ACME_RESOLVER = "letsencrypt";
  * namespace, so liveness and readiness keep working on 127.0.0.1.
  */
 export const TRAEFIK_INTERNAL_ENTRY_POINTS = ["traefik", "metrics"] as const;
-export const LOOPBACK_ADDRESS = "127.0.0.1";
+export const LOOPBACK_ADDRESS = "127.0.0.1" as const;
 
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
 
@@ -159,6 +159,19 @@ interface TrustedSources {
   readonly insecure: false;
 }
 
+/**
+ * An internal entry point on the host network. hostPort equal to port, as the
+ * chart requires with hostNetwork: the API server warns that a hostIP without
+ * a hostPort means nothing, and the scheduler then knows the port is taken.
+ */
+interface LoopbackPort {
+  readonly port: number;
+  readonly hostPort: number;
+  readonly hostIP: typeof LOOPBACK_ADDRESS;
+}
+
+const loopbackPort = (port: number): LoopbackPort => ({ port, hostPort: port, hostIP: LOOPBACK_ADDRESS });
+
 interface EntryPointValues {
   readonly port?: number;
   readonly hostPort?: number;
@@ -208,8 +221,8 @@ export interface TraefikValues {
   readonly ports: {
     readonly web: EntryPointValues;
     readonly websecure: EntryPointValues;
-    readonly traefik?: { readonly hostIP: string };
-    readonly metrics?: { readonly port: number; readonly hostIP: string };
+    readonly traefik?: LoopbackPort;
+    readonly metrics?: LoopbackPort;
   };
   readonly resources: TraefikConfig["resources"];
   readonly podSecurityContext: {
@@ -358,10 +371,10 @@ function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined
     // The chart requires hostPort == port with hostNetwork, so Traefik itself listens on 80/443.
     web: { port: 80, hostPort: 80, ...web },
     websecure: { port: 443, hostPort: 443, ...websecure },
-    traefik: { hostIP: LOOPBACK_ADDRESS },
+    traefik: loopbackPort(8080),
     // On the host network the metrics entry point would take :9100, where
     // node-exporter listens on the same nodes.
-    metrics: { port: 9101, hostIP: LOOPBACK_ADDRESS },
+    metrics: loopbackPort(9101),
   };
 }
 
