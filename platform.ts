@@ -20,6 +20,7 @@ import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelForwarders, tunnelIngressRules } from "./lib/tunnel.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./lib/lan-dns.ts";
+import { networkPolicyEnforcer } from "./lib/network-policies.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -42,13 +43,13 @@ const DNS01_TOKEN_KEYS = [DNS01_TOKEN_KEY, "cloudflare:apiToken"] as const;
 
 export async function homelabPlatform(config: HomelabConfig, secrets: StackSecrets): Promise<PlatformOutputs> {
   const dns01 = dns01Token(secrets);
-  const cluster = createCluster("cluster", config.cluster, secrets);
+  const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
+  const cluster = createCluster("cluster", config.cluster, secrets, ranges?.ipv4);
   // The SDK sends registrations only when the program yields: without this the
   // engine would see nothing until every app's route had been declared, and the
   // cluster (VMs, Talos: the long pole of an `up`) would start last.
   await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
-  const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
 
   const forwarders = config.tunnel ? tunnelForwarders(config.traefik.placement, cluster.spec) : undefined;
 
@@ -68,7 +69,12 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const wildcards = config.certManager.wildcardZones.length > 0
     ? new WildcardCertificates("wildcard-certificates", { zones: config.certManager.wildcardZones, issuer: config.certManager.defaultIssuer, issuers: certManager.issuers, entry: traefik.entry }, k8s)
     : undefined;
-  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
+  const namespaces = new AppNamespaces("namespaces", {
+    namespaces: config.namespaces,
+    apps: config.apps,
+    entry: traefik.entry,
+    networkPolicyEnforcer: networkPolicyEnforcer(config.cluster),
+  }, k8s);
   const zone = zoneId(config.dns);
   const spec = config.cluster;
   const etcdBackup = spec.provider === "talos" && spec.backup

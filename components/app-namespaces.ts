@@ -1,7 +1,8 @@
 /**
  * The app namespaces: Pod Security labels and optional default-deny on the
  * ones the stack creates, and in every namespace holding a policed app the one
- * NetworkPolicy that lets Traefik in.
+ * NetworkPolicy that lets Traefik in. NetworkPolicies only where the cluster
+ * enforces them: elsewhere they would look like isolation and be none.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
@@ -10,6 +11,7 @@ import type { HomelabConfig } from "../config/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
 import { allowTraefikManifest, allowTraefikNamespaces, defaultDenyManifest } from "../lib/routes.ts";
+import { withEnforcer } from "../lib/network-policies.ts";
 
 export interface AppNamespacesArgs {
   readonly namespaces: HomelabConfig["namespaces"];
@@ -17,6 +19,8 @@ export interface AppNamespacesArgs {
   readonly apps: HomelabConfig["apps"];
   /** Who Traefik's connections come from. */
   readonly entry: IngressEntry;
+  /** What enforces NetworkPolicies on the cluster (lib/network-policies.ts); none are registered without it. */
+  readonly networkPolicyEnforcer: string | undefined;
 }
 
 export class AppNamespaces extends pulumi.ComponentResource {
@@ -30,15 +34,17 @@ export class AppNamespaces extends pulumi.ComponentResource {
     ]));
     // A namespace the stack does not create (an app's own, deployed elsewhere)
     // still gets its policy: the app's pods are there all the same.
-    const allowTraefik = new Map(allowTraefikNamespaces(args.apps).map((ns) => {
+    const enforcer = args.networkPolicyEnforcer;
+    const policed = enforcer ? allowTraefikNamespaces(args.apps) : [];
+    const allowTraefik = new Map(policed.map((ns) => {
       const namespace = created.get(ns);
-      return [ns, new NetworkPolicy(`${name}-${ns}-allow-traefik`, allowTraefikManifest(ns, args.entry), { parent: this, ...(namespace ? { dependsOn: [namespace] } : {}) })];
+      return [ns, new NetworkPolicy(`${name}-${ns}-allow-traefik`, withEnforcer(allowTraefikManifest(ns, args.entry), enforcer!), { parent: this, ...(namespace ? { dependsOn: [namespace] } : {}) })];
     }));
     const ready: pulumi.Resource[] = [...created.values(), ...allowTraefik.values()];
-    for (const ns of args.namespaces.filter((n) => n.defaultDeny)) {
+    for (const ns of enforcer ? args.namespaces.filter((n) => n.defaultDeny) : []) {
       // Deny goes live after the allow, so Traefik is never locked out in between.
       const allow = allowTraefik.get(ns.name);
-      ready.push(new NetworkPolicy(`${name}-${ns.name}-default-deny`, defaultDenyManifest(ns.name), { parent: this, dependsOn: [created.get(ns.name)!, ...(allow ? [allow] : [])] }));
+      ready.push(new NetworkPolicy(`${name}-${ns.name}-default-deny`, withEnforcer(defaultDenyManifest(ns.name), enforcer!), { parent: this, dependsOn: [created.get(ns.name)!, ...(allow ? [allow] : [])] }));
     }
     this.ready = ready;
     this.registerOutputs({ namespaces: args.namespaces.map((ns) => ns.name), allowTraefik: [...allowTraefik.keys()] });

@@ -37,7 +37,10 @@ export class CloudflareIpRanges extends pulumi.ComponentResource implements Clou
 
 /** Whether anything in this config needs Cloudflare's ranges (skips the lookup otherwise). */
 export function needsCloudflareRanges(config: HomelabConfig): boolean {
-  return config.traefik.trustCloudflare || config.apps.some((a) => a.middlewares?.ipAllowList?.cloudflare);
+  const firewall = config.cluster.provider === "talos" ? config.cluster.firewall : undefined;
+  return config.traefik.trustCloudflare
+    || config.apps.some((a) => a.middlewares?.ipAllowList?.cloudflare)
+    || Boolean(firewall?.ingressFromCloudflare && firewall.ingressNodes.length > 0);
 }
 
 /** The zone id: configured, or looked up by the zone's name. */

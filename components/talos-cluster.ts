@@ -40,6 +40,7 @@ import {
   talosNodePatches,
 } from "../lib/talos-patches.ts";
 import { kubernetesUpgradeCommand, osUpgradeCommand, upgradeOrder } from "../lib/talos-upgrade.ts";
+import { firewallDocuments } from "../lib/talos-firewall.ts";
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
 import { etcdBackupRolePatches } from "../lib/etcd-backup.ts";
 import { retirementOf } from "../lib/node-lifecycle.ts";
@@ -49,6 +50,8 @@ const KUBECONFIG_RENEWAL = "720h";
 
 export interface TalosClusterArgs {
   readonly cluster: TalosClusterSpec;
+  /** Cloudflare's IPv4 ranges from the deploy-time lookup, when the host firewall admits proxied apps from them. */
+  readonly cloudflareIpv4?: pulumi.Output<string[]>;
 }
 
 export class TalosCluster extends pulumi.ComponentResource implements ClusterAccess {
@@ -127,7 +130,8 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
         endpoint: node.ip,
         clientConfiguration,
         machineConfigurationInput: configs[node.role],
-        configPatches: image.urls.apply((urls) => patchesYaml(talosNodePatches(cluster, node, urls.installer))),
+        configPatches: pulumi.all([image.urls, args.cloudflareIpv4]).apply(([urls, cloudflareIpv4]) =>
+          patchesYaml([...talosNodePatches(cluster, node, urls.installer), ...firewallDocuments(cluster, node, cloudflareIpv4)])),
         applyMode: "staged_if_needing_reboot",
         ...retirementOf(node),
       }, { ...parent, dependsOn: [vms.get(node.name)!, ...(node.role === "controlplane" && previousControlPlane ? [previousControlPlane] : [])] });

@@ -13,7 +13,10 @@ import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
 import { checkEntry, entryWarnings } from "./entry-checks.ts";
 import { compareMinor, parseTalosRelease } from "../policies/platform/talos-versions.ts";
-import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
+import { networkPolicyEnforcer } from "../lib/network-policies.ts";
+import { hasHostFirewall } from "../lib/talos-patches.ts";
+import { TALOS_API_PORT } from "../lib/talos-firewall.ts";
+import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, prefixLength, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 
 export type KeyPath = readonly (string | number)[];
 
@@ -44,6 +47,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   checkApps(c, secretKeys, add);
   checkEntry(c, add);
   checkTalosVersions(c, add);
+  checkNetworkPolicyEnforcement(c, add);
   return issues;
 }
 
@@ -76,6 +80,7 @@ function checkCluster(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add
   if (cl.network.gateway) outside(["cluster", "network", "gateway"], cl.network.gateway, "gateway");
   if (cl.network.vip) outside(["cluster", "network", "vip"], cl.network.vip, "VIP");
   for (const [name, n] of nodes) outside(["cluster", "nodes", name, "ip"], n.ip, "node address");
+  checkFirewall(cl, add);
 
   const firstOwner = new Map<string, string>();
   for (const [name, n] of nodes) {
@@ -151,6 +156,31 @@ function checkEtcdBackup(c: ParsedConfig, cl: TalosConfigOf, secretKeys: Readonl
   if (s3.accessKeyIdSecret === s3.secretAccessKeySecret) {
     add(["cluster", "backup", "s3", "secretAccessKeySecret"], `is the same key as accessKeyIdSecret (homelab:${s3.accessKeyIdSecret}); give the access key id and the secret access key a secret config value each`);
   }
+}
+
+type TalosConfig = Extract<ParsedConfig["cluster"], { provider: "talos" }>;
+
+/**
+ * `pulumi up` applies each node's configuration through that node's Talos API
+ * (:50000) from the machine it runs on. A firewall that does not admit that
+ * machine is installed by the last apply that ever succeeds: afterwards
+ * neither Pulumi nor talosctl reaches the node, and only its console can undo
+ * it. The program cannot see the operator's address behind NAT or a VPN, so
+ * it insists on an explicit, non-empty list that is not the whole internet.
+ */
+function checkFirewall(cl: TalosConfig, add: Add): void {
+  const fw = cl.firewall;
+  if (!fw.enabled) return;
+  if (!hasHostFirewall(cl)) {
+    add(["cluster", "firewall", "enabled"], `Talos ${cl.talos.version} has no host firewall (NetworkRuleConfig arrived in v1.6); set cluster.talos.version to v1.6.0 or newer, or turn the firewall off`);
+  }
+  const at: KeyPath = ["cluster", "firewall", "adminSubnets"];
+  if (fw.adminSubnets?.length === 0) {
+    add(at, `an empty list admits nobody to the Talos API (${TALOS_API_PORT}): the apply that installs the firewall would be the last that reaches the nodes; list the subnet pulumi up and talosctl run from (e.g. the node subnet ${cl.network.subnet} or your VPN's), or remove adminSubnets to default to the node subnet`);
+  }
+  fw.adminSubnets?.forEach((subnet, i) => {
+    if (prefixLength(subnet) === 0) add([...at, i], `${subnet} opens the Talos API (${TALOS_API_PORT}) and the Kubernetes API to the whole internet, which is the firewall's whole point to prevent; list the subnets you administer the cluster from`);
+  });
 }
 
 /** Every address the config hands out, so pools, VIP, gateway and nodes never collide. */
@@ -243,6 +273,29 @@ function checkPodNetwork(c: ParsedConfig, add: Add): void {
   }
   if (conflicts.length > 0) {
     add(at, `${pods} overlaps ${conflicts.join(", ")}: pods and the node network cannot share addresses; set it to your CNI's pod CIDR (kubectl get nodes -o jsonpath='{.items[*].spec.podCIDR}' lists each node's share of it)`);
+  }
+}
+
+/** Why the cluster enforces no NetworkPolicy, and how to make it, for messages. */
+function missingEnforcement(c: ParsedConfig): string | undefined {
+  if (networkPolicyEnforcer(c.cluster)) return undefined;
+  return c.cluster.provider === "talos"
+    ? `Talos ${c.cluster.talos.version} runs Flannel without kube-network-policies (Talos v1.13 deploys it beside Flannel on request), so no NetworkPolicy is enforced`
+    : "cluster.enforcesNetworkPolicies is false, so the cluster enforces no NetworkPolicy";
+}
+
+/**
+ * Default deny on a CNI that ignores NetworkPolicies denies nothing, while the
+ * config reads as if the namespace were isolated.
+ */
+function checkNetworkPolicyEnforcement(c: ParsedConfig, add: Add): void {
+  const missing = missingEnforcement(c);
+  if (!missing) return;
+  const fix = c.cluster.provider === "talos"
+    ? "set cluster.talos.version to v1.13.0 or newer (the stack then turns kube-network-policies on), or remove defaultDeny"
+    : "remove defaultDeny, or, if the CNI does enforce NetworkPolicies (k3s' embedded controller, Calico, Cilium), set cluster.enforcesNetworkPolicies: true";
+  for (const [name, n] of Object.entries(c.namespaces)) {
+    if (n.defaultDeny) add(["namespaces", name, "defaultDeny"], `${missing}: default deny would deny nothing; ${fix}`);
   }
 }
 
@@ -478,6 +531,10 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
     }
   }
   const policyApps = appsWithNetworkPolicy(c);
+  const missing = missingEnforcement(c);
+  if (missing && policyApps.length > 0) {
+    warnings.push({ path: ["apps"], message: `${missing}: the allow-traefik NetworkPolicies of apps ${policyApps.join(", ")} are not registered, and every pod the cluster runs can reach their pods` });
+  }
   if (c.traefik.placement !== "deployment") {
     for (const [ns, n] of Object.entries(c.namespaces)) {
       const apps = policyApps.filter((name) => c.apps[name]!.namespace === ns);

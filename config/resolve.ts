@@ -7,6 +7,7 @@ import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
 import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
 import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
+import { admitsTraefik } from "../lib/routes.ts";
 
 export interface ClusterNode {
   /** The config key: host name and resource identity. */
@@ -72,6 +73,23 @@ export interface TalosClusterSpec {
   /** The Proxmox hosts VMs may run on, when the config lists them. */
   readonly proxmoxHosts?: readonly string[];
   readonly backup?: EtcdBackupSpec;
+  /** The stack declares NetworkPolicies (an app's allow-traefik or a namespace's default deny), so the CNI must enforce them. */
+  readonly networkPolicies: boolean;
+  /** Talos' host firewall, when enabled. */
+  readonly firewall?: TalosFirewallSpec;
+}
+
+export interface TalosFirewallSpec {
+  /** Sources of the Talos API and the Kubernetes API. */
+  readonly adminSubnets: readonly string[];
+  /** The nodes Traefik listens on :80/:443 on (host-network placements), by name; empty for the deployment placement. */
+  readonly ingressNodes: readonly string[];
+  /** Who may open :80/:443 on those nodes besides the cluster's pods. */
+  readonly ingressSources: readonly string[];
+  /** Proxied apps: Cloudflare's edge (its deploy-time ranges) may open :80/:443 too. */
+  readonly ingressFromCloudflare: boolean;
+  /** MetalLB's speakers gossip on 7946 between the nodes. */
+  readonly metallb: boolean;
 }
 type ParsedTalos = Extract<ParsedConfig["cluster"], { provider: "talos" }>["talos"];
 
@@ -81,6 +99,8 @@ export interface ExistingClusterSpec {
   readonly kubeconfigSecret: string;
   readonly network: { readonly subnet?: string; readonly vip?: string; readonly podSubnet?: string };
   readonly nodes: readonly ClusterNode[];
+  /** What the config states; nothing here can check it. */
+  readonly enforcesNetworkPolicies: boolean;
 }
 
 export type ClusterSpec = TalosClusterSpec | ExistingClusterSpec;
@@ -138,7 +158,33 @@ export interface TunnelSpec {
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
+/** Whether the config declares any NetworkPolicy: an in-cluster app's allow-traefik, or a namespace's default deny. */
+export function declaresNetworkPolicies(p: Pick<ParsedConfig, "apps" | "namespaces">): boolean {
+  return Object.values(p.apps).some(admitsTraefik) || Object.values(p.namespaces).some((n) => n.defaultDeny);
+}
+
+/** The nodes a host-network Traefik listens on: every node (daemonset), the control planes (controlplane), none (deployment). */
+function traefikHostNodes(p: ParsedConfig): string[] {
+  const nodes = Object.entries(p.cluster.nodes);
+  if (p.traefik.placement === "daemonset") return nodes.map(([name]) => name).sort();
+  if (p.traefik.placement === "controlplane") return nodes.filter(([, n]) => n.role === "controlplane").map(([name]) => name).sort();
+  return [];
+}
+
+function resolveFirewall(p: ParsedConfig): TalosFirewallSpec | undefined {
+  const c = p.cluster;
+  if (c.provider !== "talos" || !c.firewall.enabled) return undefined;
+  const apps = Object.values(p.apps);
+  return {
+    adminSubnets: c.firewall.adminSubnets ?? [c.network.subnet],
+    ingressNodes: traefikHostNodes(p),
+    ingressSources: c.firewall.ingressSources ?? (apps.some((a) => !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : []),
+    ingressFromCloudflare: apps.some((a) => isProxied(a, p.dns)),
+    metallb: metallbEnabled(p),
+  };
+}
+
+function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean, firewall: TalosFirewallSpec | undefined): ClusterSpec {
   if (c.provider === "existing") {
     return {
       provider: "existing",
@@ -146,6 +192,7 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
       kubeconfigSecret: c.kubeconfigSecret,
       network: c.network,
       nodes: Object.entries(c.nodes).map(([name, n]) => ({ name, role: n.role, ip: n.ip })).sort(byName),
+      enforcesNetworkPolicies: c.enforcesNetworkPolicies,
     };
   }
   const d = c.nodeDefaults;
@@ -187,6 +234,8 @@ function resolveCluster(c: ParsedConfig["cluster"]): ClusterSpec {
     bootstrapNode: c.bootstrapNode ?? controlPlanes({ nodes })[0]?.name ?? "",
     ...(c.proxmox.hosts ? { proxmoxHosts: c.proxmox.hosts } : {}),
     ...(c.backup ? { backup: resolveBackup(c.backup, c.name) } : {}),
+    networkPolicies,
+    ...(firewall ? { firewall } : {}),
   };
 }
 
@@ -248,7 +297,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
 
   const config: HomelabConfig = {
-    cluster: resolveCluster(p.cluster),
+    cluster: resolveCluster(p.cluster, declaresNetworkPolicies(p), resolveFirewall(p)),
     metallb: {
       enabled: metallbEnabled(p),
       pools: Object.entries(p.metallb.pools).map(([name, pl]) => ({ name, addresses: pl.addresses, autoAssign: pl.autoAssign })).sort(byName),

@@ -124,6 +124,18 @@ const etcdBackup = section({
   }).describe("Where the snapshots go; the credentials are secret config values."),
 });
 
+const firewall = section({
+  enabled: z.boolean().default(false).describe("Talos' host firewall: block every inbound connection to the nodes (NetworkDefaultActionConfig ingress: block) except the Talos API (50000) and Kubernetes API (6443) from adminSubnets, what the nodes need between themselves (kubelet 10250, trustd 50001, etcd 2379-2380, flannel VXLAN udp 4789, MetalLB memberlist 7946), and, for a host-network Traefik, :80/:443 from Cloudflare's ranges (looked up at deploy time) when apps are proxied plus ingressSources. Off by default: switched on by an upgrade, a wrong guess of where the operator connects from would cut the running cluster off its own Talos API, and recovering takes the Proxmox console (README, Host firewall); turn it on once adminSubnets names that path."),
+  adminSubnets: z
+    .array(z.cidrv4({ error: "expected a subnet as an IPv4 CIDR, e.g. 10.0.10.0/24" }))
+    .optional()
+    .describe("Where the operator reaches the Talos API (50000) and the Kubernetes API (6443) from: the machine that runs pulumi up and talosctl applies every node's config through that node's port 50000, so its address must be inside one of these. Default: cluster.network.subnet."),
+  ingressSources: z
+    .array(z.cidrv4({ error: "expected a source range as an IPv4 CIDR, e.g. 0.0.0.0/0" }))
+    .optional()
+    .describe("Host-network placements (daemonset, controlplane): who besides Cloudflare (for proxied apps) and the cluster's pods may open :80/:443 on the nodes. Default: 0.0.0.0/0 while any app is unproxied (its clients connect directly), else none. The deployment placement's MetalLB address is forwarded to Traefik's pods, which the host firewall does not filter."),
+}).prefault({});
+
 const talosCluster = section({
   provider: z.literal("talos").describe("Talos Linux VMs on Proxmox VE, provisioned by this stack."),
   name: dnsLabel.default("homelab").describe("Cluster name."),
@@ -148,6 +160,7 @@ const talosCluster = section({
     hosts: z.array(z.string().min(1)).min(1, { error: "list at least one Proxmox host, or leave hosts out" }).optional().describe("The Proxmox nodes (hosts) VMs may run on; every node's proxmoxNode must be one of them, so a typo or a move to an unknown host is refused before anything deploys. Default: not checked."),
   }).prefault({}).describe("The Proxmox cluster."),
   backup: etcdBackup.optional().describe("Scheduled, encrypted etcd snapshots to S3-compatible storage (Sidero's talos-backup). Default: none."),
+  firewall: firewall.describe("Talos host firewall (ingress)."),
 });
 
 const existingCluster = section({
@@ -160,6 +173,7 @@ const existingCluster = section({
     podSubnet: z.cidrv4({ error: "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16" }).optional().describe("The CNI's pod network (CIDR), e.g. 10.42.0.0/16 on k3s. Required for placement daemonset or controlplane when an app gets a NetworkPolicy: a host-network Traefik reaches pods on other nodes from the CNI's tunnel address, which lies in this range. Default: none."),
   }).prefault({}).describe("The running cluster's network, for address checks and host-network placements."),
   nodes: z.record(dnsLabel, existingNode.describe("One node of the running cluster: its role and address.")).default({}).describe("Nodes, for hostNetwork placements (DNS targets, network policies)."),
+  enforcesNetworkPolicies: z.boolean().default(true).describe("Whether the cluster's CNI enforces NetworkPolicies. Default true: k3s, this provider's usual cluster, enforces them with its embedded controller (unless started with --disable-network-policy), as do Calico, Cilium and most managed services; set false for a CNI that does not (plain Flannel, e.g. kubeadm with kube-flannel). When false the stack registers no NetworkPolicy, which would protect nothing, and refuses namespaces' defaultDeny. The program cannot check this claim; it is written on every NetworkPolicy it registers."),
 });
 
 const cluster = z
@@ -314,12 +328,12 @@ const app = section({
   }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps). Default: none (any pod may answer)."),
   private: z.boolean().default(false).describe("LAN only: no public DNS record, never proxied or tunnelled. The stack output lanDns and the synth files lan-dns/* give the host → entry address lines for a LAN resolver (hosts file, dnsmasq, Pi-hole, AdGuard Home)."),
   publicRecord: z.boolean().default(false).describe("Private apps only: keep a public DNS-only A record with the entry's private address (resolvers with DNS-rebinding protection drop it, and it names the LAN address to anyone)."),
-  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out."),
+  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out. On a cluster that enforces no NetworkPolicy (Talos before v1.13, or cluster.enforcesNetworkPolicies: false) no policy is registered."),
 });
 
 const namespace = section({
   podSecurity: z.enum(["restricted", "baseline"]).default("restricted").describe("Pod Security enforce level."),
-  defaultDeny: z.boolean().default(false).describe("Deny all ingress not allowed by a policy."),
+  defaultDeny: z.boolean().default(false).describe("Deny all ingress not allowed by a policy. Needs a cluster that enforces NetworkPolicies: Talos v1.13 or newer (the stack then turns on kube-network-policies), or provider existing with cluster.enforcesNetworkPolicies."),
 });
 
 /** The whole `homelab:` namespace of a stack's config. */

@@ -9,7 +9,9 @@ import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } fro
 import type { NodeRole } from "../config/schema.ts";
 import { atLeastMinor } from "../policies/platform/talos-versions.ts";
 
-const KUBERNETES_API_PORT = 6443;
+import { KUBERNETES_API_PORT } from "../policies/platform/talos.ts";
+
+export { KUBERNETES_API_PORT };
 
 /** The label Talos (machine config 1.8+) puts on control planes; MetalLB will not announce from nodes that carry it. */
 export const EXCLUDE_FROM_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
@@ -25,6 +27,20 @@ export type TalosPatch = Record<string, unknown>;
  */
 function usesNetworkDocuments(contract: string): boolean {
   return atLeastMinor(contract, 1, 12);
+}
+
+/**
+ * Talos 1.13 deploys kube-network-policies beside Flannel on request
+ * (`cluster.network.cni.flannel.kubeNetworkPoliciesEnabled`); Flannel alone,
+ * and every older Talos, enforces no NetworkPolicy at all.
+ */
+export function deploysKubeNetworkPolicies(cluster: { readonly talos: { readonly configContract: string } }): boolean {
+  return atLeastMinor(cluster.talos.configContract, 1, 13);
+}
+
+/** Talos' host firewall documents (NetworkDefaultActionConfig, NetworkRuleConfig) exist from 1.6. */
+export function hasHostFirewall(cluster: { readonly talos: { readonly configContract: string } }): boolean {
+  return atLeastMinor(cluster.talos.configContract, 1, 6);
 }
 
 /**
@@ -102,6 +118,9 @@ function machineAndCluster(cluster: TalosClusterSpec, node: TalosNode, installer
     },
     cluster: {
       controlPlane: { endpoint: clusterEndpoint(cluster) },
+      ...(cluster.networkPolicies && deploysKubeNetworkPolicies(cluster)
+        ? { network: { cni: { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } } } }
+        : {}),
       ...(node.role === "controlplane" && cluster.allowSchedulingOnControlPlanes ? { allowSchedulingOnControlPlanes: true } : {}),
     },
   };

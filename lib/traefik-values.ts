@@ -14,6 +14,7 @@ import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpr
 import type { PodSecurityLevel } from "./namespaces.ts";
 import { PINNED_CHARTS, traefikChartDefaults } from "../policies/platform/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../policies/platform/kubernetes.ts";
+import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../policies/platform/charts.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
@@ -25,6 +26,8 @@ const WEB_ENTRY_POINT = "web";
 const SECURE_ENTRY_POINT = "websecure";
 /** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
 const ACME_RESOLVER = "letsencrypt";
+
+export { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS };
 
 export { CONTROL_PLANE_LABEL };
 
@@ -138,6 +141,19 @@ interface TrustedSources {
   readonly insecure: false;
 }
 
+/**
+ * An internal entry point on the host network. hostPort equal to port, as the
+ * chart requires with hostNetwork: the API server warns that a hostIP without
+ * a hostPort means nothing, and the scheduler then knows the port is taken.
+ */
+interface LoopbackPort {
+  readonly port: number;
+  readonly hostPort: number;
+  readonly hostIP: typeof LOOPBACK_ADDRESS;
+}
+
+const loopbackPort = (port: number): LoopbackPort => ({ port, hostPort: port, hostIP: LOOPBACK_ADDRESS });
+
 interface EntryPointValues {
   readonly port?: number;
   readonly hostPort?: number;
@@ -187,7 +203,8 @@ export interface TraefikValues {
   readonly ports: {
     readonly web: EntryPointValues;
     readonly websecure: EntryPointValues;
-    readonly metrics?: { readonly port: number };
+    readonly traefik?: LoopbackPort;
+    readonly metrics?: LoopbackPort;
   };
   readonly resources: TraefikConfig["resources"];
   readonly podSecurityContext: {
@@ -336,9 +353,10 @@ function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined
     // The chart requires hostPort == port with hostNetwork, so Traefik itself listens on 80/443.
     web: { port: 80, hostPort: 80, ...web },
     websecure: { port: 443, hostPort: 443, ...websecure },
+    traefik: loopbackPort(8080),
     // On the host network the metrics entry point would take :9100, where
     // node-exporter listens on the same nodes.
-    metrics: { port: 9101 },
+    metrics: loopbackPort(9101),
   };
 }
 

@@ -8,7 +8,8 @@ import {
   TYPES, routeBackends, labelsMatch, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, stackPolicy, str, strings, valuesOf, type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { cidrWithin, cidrsOverlap, isRange } from "./net.ts";
-import { talosPodSubnets } from "./helpers/talos.ts";
+import { enablesKubeNetworkPolicies, talosNodes, talosPodSubnets } from "./helpers/talos.ts";
+import { ENFORCED_BY_ANNOTATION } from "./platform/kubernetes.ts";
 import { ingressClasses, isHostNetwork, traefikNodeAddresses, traefikReleases } from "./helpers/traefik.ts";
 import { routeEntries, type RouteEntry } from "./helpers/routes.ts";
 
@@ -192,6 +193,42 @@ export function networkPolicyMatchesTraefikPlacement(level: Level = "mandatory")
           report(route, `Namespace ${ns} denies ingress by default, and no NetworkPolicy there admits Traefik (host network): ${describeObject(route.props)} times out; add a policy whose from contains ipBlock peers covering the nodes Traefik runs on (${nodeList}) and ${podNetworkText}, which its connections to pods on other nodes come from (the CNI's tunnel address).`);
         }
       }
+    },
+  });
+}
+
+/**
+ * A NetworkPolicy on a CNI that ignores it isolates nothing. On Talos the
+ * evidence is each control plane's configuration (Talos deploys
+ * kube-network-policies from the control planes' cluster config); on a cluster
+ * the stack does not build, the config's statement, which the program writes
+ * on every policy it registers.
+ */
+export function networkPoliciesEnforced(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "network-policies-enforced",
+    description: `Checks that whenever the stack registers NetworkPolicies the cluster enforces them: on Talos every control plane's configuration sets cluster.network.cni.flannel.kubeNetworkPoliciesEnabled: true (Flannel alone enforces none; Talos v1.13+), on another cluster each policy carries the ${ENFORCED_BY_ANNOTATION} annotation stating what enforces it; turn kube-network-policies on, or register no NetworkPolicy.`,
+    level,
+    check: (resources, report) => {
+      const policies = ofType(resources, TYPES.networkPolicy);
+      if (policies.length === 0) return;
+      const names = policies.map((p) => describeObject(p.props)).join(", ");
+      const nodes = talosNodes(resources);
+      if (nodes.length > 0) {
+        for (const node of nodes.filter((n) => n.role !== "worker")) {
+          eachKnown([node.apply], (apply) => {
+            if (!enablesKubeNetworkPolicies(apply)) {
+              report(apply, `Talos node ${node.address} (${apply.name}) does not set cluster.network.cni.flannel.kubeNetworkPoliciesEnabled: true, so Flannel runs without a NetworkPolicy enforcer and ${names} isolate nothing; add the patch (Talos v1.13+) or register no NetworkPolicy.`);
+            }
+          });
+        }
+        return;
+      }
+      eachKnown(policies, (np) => {
+        if (!str(obj(metaOf(np.props).annotations)[ENFORCED_BY_ANNOTATION])) {
+          report(np, `${describeObject(np.props)} carries no ${ENFORCED_BY_ANNOTATION} annotation: nothing states that the cluster's CNI enforces NetworkPolicies, and on one that does not (plain Flannel) it isolates nothing; state it with cluster.enforcesNetworkPolicies, or register no NetworkPolicy.`);
+        }
+      });
     },
   });
 }

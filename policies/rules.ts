@@ -10,15 +10,16 @@ import {
   proxmoxVmCpuType, proxmoxVmIgnoresImageChanges, talosApiNotThroughVip, talosEndpointUsesVip, talosImageNocloud,
   talosKubeconfigRenewal, statefulResourcesProtected, talosSingleBootstrap, talosVipControlPlanesOnly,
   talosConfigContract, talosConfigChangesRebootOneControlPlane,
+  talosFirewallAdminAccess, talosFirewallClusterPorts,
 } from "./talos.ts";
 import {
   ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed,
-  traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace,
+  traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace, traefikInternalEntryPointsLoopback,
   traefikHostNetworkRollingUpdate, traefikProvidersMatchRoutes, traefikResourcesSet, traefikSecurityContext,
 } from "./traefik.ts";
 import { kubernetesExplicitProvider, loadBalancerIpPinned, metallbPoolAdvertised, namespacePodSecurityEnforced } from "./kubernetes.ts";
 import { customResourcesWaitForCrds, helmImageTagPinned, helmReleasePinned, helmValuesCurrentShapes, traefikCrdsUpgraded } from "./helm.ts";
-import { ingressClassServed, middlewareReferencesExist, networkPolicyMatchesTraefikPlacement, routeHostPathUnique } from "./routes.ts";
+import { ingressClassServed, middlewareReferencesExist, networkPoliciesEnforced, networkPolicyMatchesTraefikPlacement, routeHostPathUnique } from "./routes.ts";
 import { certManagerDns01RecursiveNameservers, ingressRouteTlsFromCertificate, ingressTlsIssued, tlsHostInIssuerZone, tlsIssuerExists } from "./tls.ts";
 import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord } from "./dns.ts";
 import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
@@ -38,12 +39,15 @@ export function homelabPolicies(): HomelabPolicy[] {
     talosConfigChangesRebootOneControlPlane(),
     proxmoxVmIgnoresImageChanges(),
     proxmoxVmCpuType(),
+    talosFirewallAdminAccess(),
+    talosFirewallClusterPorts(),
     // Traefik
     traefikHostNetworkRollingUpdate(),
     traefikCapabilities(),
     traefikSecurityContext(),
     traefikHostNetworkPrivilegedNamespace(),
     traefikHostNetworkPorts(),
+    traefikInternalEntryPointsLoopback(),
     traefikControlPlanePlacement(),
     traefikAcmeSingleReplica(),
     traefikDashboardNotExposed(),
@@ -68,6 +72,7 @@ export function homelabPolicies(): HomelabPolicy[] {
     routeHostPathUnique(),
     middlewareReferencesExist(),
     networkPolicyMatchesTraefikPlacement(),
+    networkPoliciesEnforced(),
     ingressTlsIssued(),
     tlsIssuerExists(),
     ingressRouteTlsFromCertificate(),

@@ -4,11 +4,12 @@
  * machine secrets survive, and VMs are built so Talos can boot and upgrade.
  */
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
-import { CPU_TYPES_WITHOUT_X86_64_V2, PROVIDER_CONFIG_CONTRACT, RETIRING_TAG } from "./platform/talos.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, KUBERNETES_API_PORT, PROVIDER_CONFIG_CONTRACT, RETIRING_TAG, TALOS_API_PORT, TRUSTD_PORT } from "./platform/talos.ts";
 import { compareMinor, parseTalosRelease } from "./platform/talos-versions.ts";
 import { isIpv4 } from "./platform/net.ts";
 import { TYPES, arr, dependsOn, eachKnown, known, obj, ofType, stackPolicy, str, type HomelabPolicy, type Level } from "./common.ts";
-import { clusterVip, endpointOf, installedRelease, talosNodes, type TalosNodeView } from "./helpers/talos.ts";
+import { clusterVip, endpointOf, firewallOf, installedRelease, isWholeInternet, talosNodes, type TalosNodeView } from "./helpers/talos.ts";
+import { cidrWithin, withinAny } from "./net.ts";
 
 const nodeLabel = (n: TalosNodeView) => `Talos node ${n.address} (${n.apply.name})`;
 
@@ -264,6 +265,64 @@ export function talosConfigChangesRebootOneControlPlane(level: Level = "mandator
       const unchained = planes.filter((n) => !planes.some((other) => other !== n && dependsOn(n.apply, other.apply)));
       for (const n of unchained.slice(1)) {
         report(n.apply, `${n.apply.name} (control plane ${n.address}) does not wait for another control plane's apply: with ${unchained.map((u) => u.address).join(", ")} applied in parallel, an auto fallback reboots them together; chain the control-plane applies (dependsOn the previous one).`);
+      }
+    },
+  });
+}
+
+export function talosFirewallAdminAccess(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "talos-firewall-admin-access",
+    description: `Checks that a Talos host firewall keeps the operator in and the internet out: no rule opens the Talos API (${TALOS_API_PORT}) to a /0, a blocking firewall admits the Talos API from some subnet, and a control plane admits the Kubernetes API (${KUBERNETES_API_PORT}) from every subnet it admits to the Talos API; list the admin subnets in both rules (cluster.firewall.adminSubnets).`,
+    level,
+    check: (resources, report) => {
+      for (const node of talosNodes(resources)) {
+        const fw = firewallOf(node.apply);
+        const what = `Talos node ${node.address} (${node.apply.name})`;
+        const talosApi = fw.sourcesOf(TALOS_API_PORT, "tcp");
+        const open = talosApi?.filter(isWholeInternet) ?? [];
+        if (open.length) report(node.apply, `${what} admits ${open.join(", ")} to the Talos API (${TALOS_API_PORT}): anyone who reaches the node may try its API; admit only the admin subnets.`);
+        if (!fw.blocks) continue;
+        if (!talosApi?.length) {
+          report(node.apply, `${what} blocks inbound traffic by default and no rule admits the Talos API (${TALOS_API_PORT}): once applied, neither pulumi nor talosctl reaches the node again; add a rule for the admin subnets.`);
+          continue;
+        }
+        if (node.role === "worker") continue;
+        const kubeApi = fw.sourcesOf(KUBERNETES_API_PORT, "tcp") ?? [];
+        const shut = talosApi.filter((s) => !isWholeInternet(s) && !withinAny(s, kubeApi));
+        if (shut.length) report(node.apply, `${what} admits ${shut.join(", ")} to the Talos API but not to the Kubernetes API (${KUBERNETES_API_PORT}): the stack's Kubernetes provider and kubectl from there fail with timeouts; admit the admin subnets to ${KUBERNETES_API_PORT} too.`);
+      }
+    },
+  });
+}
+
+export function talosFirewallClusterPorts(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "talos-firewall-cluster-ports",
+    description: `Checks that a blocking Talos host firewall still lets the cluster talk to itself: every node admits the other nodes to the kubelet (${KUBELET_PORT}/tcp) and Flannel's VXLAN (${FLANNEL_VXLAN_PORT}/udp), and every control plane admits them to trustd (${TRUSTD_PORT}/tcp) and the Kubernetes API, and the control planes to etcd (${ETCD_PORTS}/tcp); add the missing NetworkRuleConfig.`,
+    level,
+    check: (resources, report) => {
+      const nodes = talosNodes(resources);
+      const all = nodes.map((n) => n.address).filter(isIpv4);
+      const planes = nodes.filter((n) => n.role !== "worker").map((n) => n.address).filter(isIpv4);
+      const etcdPort = Number(ETCD_PORTS.split("-")[0]);
+      for (const node of nodes) {
+        const fw = firewallOf(node.apply);
+        if (!fw.blocks) continue;
+        const needs: [string, number, "tcp" | "udp", readonly string[]][] = [
+          ["the kubelet", KUBELET_PORT, "tcp", all],
+          ["Flannel's VXLAN", FLANNEL_VXLAN_PORT, "udp", all],
+          ...(node.role === "worker" ? [] : [
+            ["trustd", TRUSTD_PORT, "tcp", all],
+            ["the Kubernetes API", KUBERNETES_API_PORT, "tcp", all],
+            ["etcd", etcdPort, "tcp", planes],
+          ] as [string, number, "tcp" | "udp", readonly string[]][]),
+        ];
+        for (const [service, port, protocol, peers] of needs) {
+          const sources = fw.sourcesOf(port, protocol) ?? [];
+          const missing = peers.filter((ip) => ip !== node.address && !sources.some((s) => cidrWithin(ip, s)));
+          if (missing.length) report(node.apply, `Talos node ${node.address} (${node.apply.name}) blocks inbound traffic by default and does not admit ${missing.join(", ")} to ${service} (${port}/${protocol}): the cluster breaks between its own nodes; add a NetworkRuleConfig admitting the nodes' addresses.`);
+        }
       }
     },
   });

@@ -8,6 +8,7 @@ import {
 } from "./common.ts";
 import { reachesNonPublic, withinAny } from "./net.ts";
 import { CONTROL_PLANE_LABEL } from "./platform/kubernetes.ts";
+import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "./platform/charts.ts";
 import { clusterVip, talosNodes } from "./helpers/talos.ts";
 import {
   traefikReleases, isHostNetwork, workloadKind, chartDefaultsOf, replicasOf, portsOf, ingressClasses, bound, toleratesControlPlane, selectsControlPlane, dnsContents, traefikPodCount, lookedUpCloudflareRanges, externalNameServices,
@@ -386,6 +387,30 @@ export function traefikProvidersMatchRoutes(level: Level = "mandatory"): Homelab
         if (crs.length && crd.enabled === false) report(r, `${what} disables providers.kubernetesCRD while the stack declares ${crs.length} Traefik custom resource(s): IngressRoutes and Middlewares are ignored; enable the provider.`);
         if (ingressToExternal && ingress.allowExternalNameServices !== true) report(r, `${what}: an Ingress routes to an ExternalName Service, but providers.kubernetesIngress.allowExternalNameServices is not true, so Traefik refuses the backend ("externalName services not allowed"); set it to true.`);
         if (routeToExternal && crd.allowExternalNameServices !== true) report(r, `${what}: an IngressRoute routes to an ExternalName Service, but providers.kubernetesCRD.allowExternalNameServices is not true, so Traefik refuses the backend; set it to true.`);
+      });
+    },
+  });
+}
+
+export function traefikInternalEntryPointsLoopback(level: Level = "mandatory"): HomelabPolicy {
+  return stackPolicy({
+    name: "traefik-internal-entry-points-loopback",
+    description: `Checks that a hostNetwork Traefik binds its internal entry points (${TRAEFIK_INTERNAL_ENTRY_POINTS.join(", ")}: ping, API, metrics) to loopback: without a host address they listen on every node address, a public one included; set ports.<name>.hostIP: ${LOOPBACK_ADDRESS} (the chart's probes follow ports.traefik.hostIP) or disable the entry point.`,
+    level,
+    check: (resources, report) => {
+      eachKnown(traefikReleases(resources), (r) => {
+        const values = valuesOf(r);
+        if (!isHostNetwork(values)) return;
+        const ports = Object.fromEntries(portsOf(r));
+        for (const name of TRAEFIK_INTERNAL_ENTRY_POINTS) {
+          const override = obj(values.ports)[name];
+          // The chart renders no entry point for a port set to null or false.
+          if (override === null || override === false) continue;
+          const hostIP = str(ports[name]?.hostIP);
+          if (hostIP !== LOOPBACK_ADDRESS) {
+            report(r, `${describeRelease(r)} uses hostNetwork and binds its ${name} entry point (:${String(ports[name]?.port)}) on ${hostIP || "every node address"}: it answers from wherever the node is reachable, the internet for a node with a public address; set ports.${name}.hostIP: ${LOOPBACK_ADDRESS}.`);
+          }
+        }
       });
     },
   });

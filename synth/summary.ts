@@ -3,7 +3,9 @@
  * recorded resources (what the stack would actually register), not from the
  * config's intent, so the summary cannot disagree with resources.json.
  */
+import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
+import { ENFORCED_BY_ANNOTATION } from "../lib/network-policies.ts";
 import { byAddress } from "../lib/net.ts";
 import { HOST_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 import type { Violation } from "../policies/offline.ts";
@@ -183,6 +185,53 @@ function tunnelLine(resources: readonly RecordedResource[]): string | undefined 
   return `Public entry: Cloudflare Tunnel \`${str(component.inputs.name)}\` (no public address, no port-forward) for ${hosts.length} host${hosts.length === 1 ? "" : "s"}; Traefik trusts forwarded headers only from ${arr(component.inputs.forwarders).map((f) => `\`${str(f)}\``).join(", ")} (cloudflared's sources).`;
 }
 
+/** Every document of each Talos node's configuration patches, by resource name. */
+function talosPatchDocuments(resources: readonly RecordedResource[]): Map<string, Obj[]> {
+  return new Map(resources.filter((r) => r.type === TYPES.configurationApply).map((r) => [
+    r.name,
+    arr(r.inputs.configPatches).filter((p): p is string => typeof p === "string").flatMap((p) => parseAllDocuments(p, { version: "1.1" }).map((d) => obj(d.toJS()))),
+  ]));
+}
+
+/** The sources a node's NetworkRuleConfig of that name admits. */
+const ruleSources = (docs: readonly Obj[], name: string): string[] =>
+  docs.filter((d) => d.kind === "NetworkRuleConfig" && d.name === name).flatMap((d) => arr(d.ingress).map((i) => str(obj(i).subnet)));
+
+/** What the Talos host firewall admits, as the nodes' patches declare it. */
+function hostFirewallLine(talos: ReadonlyMap<string, Obj[]>): string {
+  const blocking = [...talos.values()].filter((docs) => docs.some((d) => d.kind === "NetworkDefaultActionConfig" && d.ingress === "block"));
+  if (blocking.length === 0) return "Talos host firewall **off** (cluster.firewall.enabled): every port a node listens on answers whoever reaches the node.";
+  const talosApi = [...new Set(blocking.flatMap((docs) => ruleSources(docs, "apid-ingress")))].join(", ");
+  const ingress = blocking.filter((docs) => ruleSources(docs, "traefik-ingress").length > 0);
+  const sources = [...new Set(ingress.flatMap((docs) => ruleSources(docs, "traefik-ingress")))];
+  return [
+    `Talos host firewall **blocks** inbound connections on ${blocking.length} of ${talos.size} nodes, except the cluster's own ports between nodes; Talos API (50000) from ${talosApi || "nowhere"}`,
+    ingress.length ? `; :80/:443 (host-network Traefik) on ${ingress.length} nodes from ${sources.length} sources (talos/<node>.yaml lists them).` : "; no node serves :80/:443 itself.",
+  ].join("");
+}
+
+/** Whether the registered NetworkPolicies are enforced, and by what, and what the host firewall admits, as the resources show it. */
+function isolationLines(resources: readonly RecordedResource[]): string[] {
+  const talos = talosPatchDocuments(resources);
+  return [...networkPolicyLines(resources, talos), ...(talos.size > 0 ? ["", hostFirewallLine(talos)] : [])];
+}
+
+function networkPolicyLines(resources: readonly RecordedResource[], talos: ReadonlyMap<string, Obj[]>): string[] {
+  const policies = resources.filter((r) => r.type === TYPES.networkPolicy);
+  if (policies.length === 0) return ["No NetworkPolicy is registered: pods accept connections from anywhere in the cluster."];
+  const count = `${policies.length} NetworkPolic${policies.length === 1 ? "y" : "ies"}`;
+  if (talos.size > 0) {
+    const enabled = [...talos.values()].filter((docs) => docs.some((d) => obj(obj(obj(obj(d.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true)).length;
+    return [enabled === talos.size
+      ? `${count}, **enforced** by kube-network-policies beside Flannel (cluster.network.cni.flannel.kubeNetworkPoliciesEnabled on all ${talos.size} Talos nodes).`
+      : `${count}, **not enforced**: only ${enabled} of ${talos.size} Talos nodes enable kube-network-policies.`];
+  }
+  const enforcers = [...new Set(policies.map((p) => str(obj(obj(p.inputs.metadata).annotations)[ENFORCED_BY_ANNOTATION])))];
+  return [enforcers.every(Boolean)
+    ? `${count}, enforced as the config states (${enforcers.join(", ")}): the stack cannot check the cluster's CNI.`
+    : `${count}, **not known to be enforced**: some state no enforcer.`];
+}
+
 function nodeRows(outputs: Obj): string[][] {
   return arr(outputs.nodes).map((n) => [str(obj(n).name), str(obj(n).role), str(obj(n).ip)]);
 }
@@ -247,6 +296,7 @@ export function summaryMarkdown(input: SummaryInput): string {
   out.push(...talosDay2(input.resources));
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
+  out.push("## Isolation", "", ...isolationLines(input.resources), "");
   if (tunnel) out.push(tunnel, "");
   out.push("## Routes", "", markdownTable(
     ["host", "path", "DNS target(s)", "proxied", "service", "route", "TLS issuer", "middlewares"],

@@ -146,3 +146,45 @@ export function installedRelease(apply: PolicyResource): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether a node's configuration turns on kube-network-policies beside Flannel
+ * (`cluster.network.cni.flannel.kubeNetworkPoliciesEnabled`), in its patches
+ * or the generated machine config the engine shows.
+ */
+export function enablesKubeNetworkPolicies(apply: PolicyResource): boolean {
+  return [...patchDocuments(apply), ...visibleMachineConfig(apply)]
+    .some((doc) => obj(obj(obj(obj(doc.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true);
+}
+
+// ── host firewall ─────────────────────────────────────────────────────────────
+
+interface FirewallView {
+  /** The default ingress action; Talos' own default is accept. */
+  readonly blocks: boolean;
+  /** The sources a rule admits to `port`/`protocol`, or undefined when no rule names that port. */
+  readonly sourcesOf: (port: number, protocol: "tcp" | "udp") => string[] | undefined;
+}
+
+/** Whether a NetworkRuleConfig port entry (a number or "first-last") covers `port`. */
+function portMatches(entry: unknown, port: number): boolean {
+  if (typeof entry === "number") return entry === port;
+  const [first, last = first] = String(entry).split("-").map(Number);
+  return first !== undefined && last !== undefined && port >= first && port <= last;
+}
+
+/** A node's host firewall as its configuration patches declare it. */
+export function firewallOf(apply: PolicyResource): FirewallView {
+  const docs = patchDocuments(apply);
+  const blocks = docs.some((d) => d.kind === "NetworkDefaultActionConfig" && d.ingress === "block");
+  const rules = docs.filter((d) => d.kind === "NetworkRuleConfig");
+  return {
+    blocks,
+    sourcesOf: (port, protocol) => {
+      const matching = rules.filter((r) => str(obj(r.portSelector).protocol) === protocol && arr(obj(r.portSelector).ports).some((e) => portMatches(e, port)));
+      return matching.length ? matching.flatMap((r) => arr(r.ingress).map((i) => str(obj(i).subnet))) : undefined;
+    },
+  };
+}
+
+export const isWholeInternet = (subnet: string): boolean => /\/0$/.test(subnet);

@@ -75,3 +75,14 @@ export function traefikChartDefaults(version: string): TraefikChartDefaults {
   const sameMajor = Object.keys(TRAEFIK_CHART_DEFAULTS).filter((v) => major(v) === major(version)).sort().pop();
   return TRAEFIK_CHART_DEFAULTS[sameMajor ?? PINNED_CHARTS.traefik.version]!;
 }
+
+/**
+ * The chart's internal entry points: `traefik` (:8080, ping and the API) and
+ * `metrics` (Prometheus). On the host network an entry point without a host
+ * address listens on every node address, a public one included; these bind to
+ * loopback instead. The chart turns `ports.traefik.hostIP` into the probes'
+ * `httpGet.host` too, and the kubelet probes from the node's own network
+ * namespace, so liveness and readiness keep working on 127.0.0.1.
+ */
+export const TRAEFIK_INTERNAL_ENTRY_POINTS = ["traefik", "metrics"] as const;
+export const LOOPBACK_ADDRESS = "127.0.0.1" as const;

@@ -21,3 +21,13 @@ export const RETIRING_TAG = "retiring";
  * (pulumiverse/talos 0.8.1 builds them with Talos 1.13 machinery), and the one new stacks start with.
  */
 export const PROVIDER_CONFIG_CONTRACT = "v1.13";
+
+/** The ports a Talos cluster serves between its nodes and to its operator (the host firewall admits them). */
+export const TALOS_API_PORT = 50000;
+export const TRUSTD_PORT = 50001;
+export const KUBELET_PORT = 10250;
+export const ETCD_PORTS = "2379-2380";
+/** Talos' Flannel runs VXLAN on the IANA port, not the Linux kernel's 8472. */
+export const FLANNEL_VXLAN_PORT = 4789;
+export const METALLB_MEMBERLIST_PORT = 7946;
+export const KUBERNETES_API_PORT = 6443;

@@ -17,7 +17,7 @@ import { imageDownload, imageHosts, talosVmArgs } from "../../lib/proxmox-vm.ts"
 import { kubeconfigServer } from "../../lib/kubeconfig.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
 import type { TalosClusterSpec, TalosNode } from "../../config/resolve.ts";
-import { VIP, existingRaw, talosCluster } from "../helpers/cluster.ts";
+import { VIP, existingRaw, parsedCluster, talosCluster, talosRaw } from "../helpers/cluster.ts";
 
 const INSTALLER = "factory.talos.dev/nocloud-installer/abc123:v1.13.9";
 const VERSIONS = ["v1.11.6", "v1.12.11", "v1.13.9"] as const;
@@ -276,5 +276,32 @@ describe("cluster config checks", () => {
     const result = parseHomelabConfig(existingRaw({ kubeconfigSecret: "dns" }), new Set(["dns"]));
     assert.equal(result.ok, false);
     if (!result.ok) assert.match(result.errors.join("\n"), /^homelab:cluster\.kubeconfigSecret: homelab:dns is not a secret config value/m);
+  });
+});
+
+describe("NetworkPolicy enforcement on Talos", () => {
+  /** The test cluster with one routed app, whose namespace gets the allow-traefik NetworkPolicy. */
+  const withRoutedApp = (version: string, networkPolicy = true): TalosClusterSpec => {
+    const spec = parsedCluster({ ...talosRaw({ talos: { version } }), apps: { whoami: { namespace: "apps", hosts: ["whoami.example.com"], backends: [{ service: "whoami", port: 80 }], proxied: false, networkPolicy } } });
+    if (spec.provider !== "talos") throw new Error("expected a Talos cluster");
+    return spec;
+  };
+  const cniOf = (patches: readonly Record<string, unknown>[]) => ((patches[0]!.cluster as Record<string, unknown>).network as Record<string, unknown> | undefined)?.cni;
+
+  it("GIVEN Talos v1.13 and an app's NetworkPolicy WHEN any node is patched THEN kube-network-policies runs beside Flannel", () => {
+    const cluster = withRoutedApp("v1.13.9");
+    for (const n of cluster.nodes) {
+      assert.deepEqual(cniOf(talosNodePatches(cluster, n, INSTALLER)), { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } }, n.name);
+    }
+  });
+
+  it("GIVEN no NetworkPolicy at all THEN the CNI config is left as Talos generates it", () => {
+    const cluster = withRoutedApp("v1.13.9", false);
+    assert.equal(cniOf(talosNodePatches(cluster, node(cluster, "cp1"), INSTALLER)), undefined);
+  });
+
+  it("GIVEN Talos v1.12, whose schema has no kubeNetworkPoliciesEnabled, THEN no CNI patch is emitted", () => {
+    const cluster = withRoutedApp("v1.12.11");
+    assert.equal(cniOf(talosNodePatches(cluster, node(cluster, "cp1"), INSTALLER)), undefined);
   });
 });

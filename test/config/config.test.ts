@@ -38,6 +38,10 @@ const BAD_CONFIGS: readonly BadConfigCase[] = [
   ["proxied apps behind a private entry, no public address", { "dns.publicAddress": undefined }, "homelab:dns.publicAddress", "would point Cloudflare at the private entry address 10.0.10.240"],
   ["a private public address", { "dns.publicAddress": "192.168.1.1" }, "homelab:dns.publicAddress", "192.168.1.1 is a private address"],
   ["Talos version malformed", { "cluster.talos.version": "1.13" }, "homelab:cluster.talos.version", "like v1.13.9"],
+  ["a firewall that admits nobody to the Talos API", { "cluster.firewall.adminSubnets": [] }, "homelab:cluster.firewall.adminSubnets", "an empty list admits nobody to the Talos API (50000): the apply that installs the firewall would be the last that reaches the nodes; list the subnet pulumi up and talosctl run from"],
+  ["a firewall that opens the Talos API to the internet", { "cluster.firewall.adminSubnets": ["10.0.10.0/24", "0.0.0.0/0"] }, "homelab:cluster.firewall.adminSubnets[1]", "0.0.0.0/0 opens the Talos API (50000) and the Kubernetes API to the whole internet"],
+  ["a firewall on a Talos that has none", { "cluster.talos.version": "v1.5.5", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false }, "homelab:cluster.firewall.enabled", "Talos v1.5.5 has no host firewall (NetworkRuleConfig arrived in v1.6)"],
+  ["default deny on a Talos without a NetworkPolicy enforcer", { "cluster.talos.version": "v1.12.11" }, "homelab:namespaces.apps.defaultDeny", "Talos v1.12.11 runs Flannel without kube-network-policies (Talos v1.13 deploys it beside Flannel on request), so no NetworkPolicy is enforced: default deny would deny nothing; set cluster.talos.version to v1.13.0 or newer"],
   // The rules below are also the policy pack's (helm-release-pinned, proxmox-vm-cpu-type): one definition, checked before deploy.
   ["a chart version range", { "metallb.chart.version": "^0.16.0" }, "homelab:metallb.chart.version", "expected an exact chart version, e.g. 41.3.0"],
   ["a chart repository over plain http", { "certManager.chart.repository": "http://charts.jetstack.io" }, "homelab:certManager.chart.repository", "expected the chart repository's https:// URL"],
@@ -157,6 +161,12 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
       { "traefik.placement": "controlplane", "cluster.network.vip": "192.168.1.30", "cluster.nodes.k3s-server.role": "worker" },
       "homelab:cluster.nodes",
       "the allow-traefik NetworkPolicies (for apps notes, whoami) admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes",
+    ],
+    [
+      "default deny on a cluster stated not to enforce NetworkPolicies",
+      { "cluster.enforcesNetworkPolicies": false },
+      "homelab:namespaces.apps.defaultDeny",
+      "cluster.enforcesNetworkPolicies is false, so the cluster enforces no NetworkPolicy: default deny would deny nothing; remove defaultDeny, or, if the CNI does enforce NetworkPolicies (k3s' embedded controller, Calico, Cilium), set cluster.enforcesNetworkPolicies: true",
     ],
   ];
   itRejectsEach(BAD_K3S, "k3s");

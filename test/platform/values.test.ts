@@ -114,7 +114,12 @@ describe("traefikValues, placement daemonset (edge stack)", () => {
   it("binds 80/443 with hostPort equal to port, and moves metrics off node-exporter's :9100", () => {
     assert.deepStrictEqual([values.ports.web.port, values.ports.web.hostPort], [80, 80]);
     assert.deepStrictEqual([values.ports.websecure.port, values.ports.websecure.hostPort], [443, 443]);
-    assert.deepStrictEqual(values.ports.metrics, { port: 9101 });
+    assert.deepStrictEqual(values.ports.metrics, { port: 9101, hostPort: 9101, hostIP: "127.0.0.1" });
+  });
+
+  it("keeps the internal entry points (ping/API :8080, metrics :9101) on loopback, off every node address", () => {
+    assert.deepStrictEqual(values.ports.traefik, { port: 8080, hostPort: 8080, hostIP: "127.0.0.1" });
+    assert.equal(values.ports.metrics?.hostIP, "127.0.0.1");
   });
 
   it("rolls one node at a time without surging (host ports cannot surge)", () => {

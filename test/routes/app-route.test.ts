@@ -9,6 +9,7 @@ import { runStack } from "../../synth/run-stack.ts";
 import { AppRoute } from "../../components/app-route.ts";
 import { AppNamespaces } from "../../components/app-namespaces.ts";
 import type { IngressEntry } from "../../components/traefik.ts";
+import { KUBE_NETWORK_POLICIES } from "../../lib/network-policies.ts";
 
 /** The example stack, but grafana lives in a namespace the stack does not create (deployed with the app itself). */
 const config = validConfig("homelab", { "apps.grafana.namespace": "observability" });
@@ -52,7 +53,7 @@ function program() {
     ready: [new Marker("traefik-crds"), new Marker("traefik-release")],
   };
   const issuers = { names: ["letsencrypt-production", "letsencrypt-staging"], defaultIssuer: "letsencrypt-production", ready: [new Marker("letsencrypt-production")] };
-  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry }, { provider });
+  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry, networkPolicyEnforcer: KUBE_NETWORK_POLICIES }, { provider });
   for (const name of ["immich", "traefik-admin", "home-assistant", "proxmox", "nas"]) {
     const app = config.apps.find((a) => a.name === name)!;
     new AppRoute(app.name, {
@@ -215,7 +216,7 @@ describe("AppNamespaces under mocks", () => {
     assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-apps-default-deny").inputs, {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
-      metadata: { name: "default-deny-ingress", namespace: "apps", labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+      metadata: { name: "default-deny-ingress", namespace: "apps", labels: { "app.kubernetes.io/managed-by": "pulumi" }, annotations: { "homelab.pulumi.com/enforced-by": "kube-network-policies" } },
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
     });
   });
@@ -236,7 +237,7 @@ describe("AppNamespaces under mocks", () => {
     assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-allow-traefik").inputs, {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
-      metadata: { name: "allow-traefik", namespace: "media", labels: { "app.kubernetes.io/component": "allow-traefik", "app.kubernetes.io/managed-by": "pulumi" } },
+      metadata: { name: "allow-traefik", namespace: "media", labels: { "app.kubernetes.io/component": "allow-traefik", "app.kubernetes.io/managed-by": "pulumi" }, annotations: { "homelab.pulumi.com/enforced-by": "kube-network-policies" } },
       spec: {
         podSelector: {},
         policyTypes: ["Ingress"],

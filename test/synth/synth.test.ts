@@ -35,10 +35,16 @@ describe("offline synth of the homelab stack, file by file", () => {
     ]);
   });
 
-  it("writes each node's patches in order, the VIP document on control planes only", () => {
-    const kinds = (node: string) => parseAllDocuments(out.get(`talos/${node}.yaml`)!).map((d) => (d.toJS() as { kind?: string }).kind ?? "(machine config)");
-    assert.deepEqual(kinds("cp1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "Layer2VIPConfig"]);
-    assert.deepEqual(kinds("worker1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig"]);
+  it("writes each node's patches in order, the VIP document on control planes only, the host firewall last", () => {
+    const docs = (node: string) => parseAllDocuments(out.get(`talos/${node}.yaml`)!).map((d) => d.toJS() as { kind?: string; name?: string });
+    const kinds = (node: string) => docs(node).map((d) => (d.kind === "NetworkRuleConfig" ? `rule ${d.name}` : d.kind ?? "(machine config)"));
+    const nodeRules = ["rule apid-ingress", "rule kubelet-ingress", "rule cni-vxlan"];
+    const metallbRules = ["rule metallb-memberlist-tcp", "rule metallb-memberlist-udp"];
+    assert.deepEqual(kinds("cp1"), [
+      "(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "Layer2VIPConfig", "NetworkDefaultActionConfig",
+      ...nodeRules, "rule kubernetes-api-ingress", "rule trustd-ingress", "rule etcd-ingress", ...metallbRules,
+    ]);
+    assert.deepEqual(kinds("worker1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "NetworkDefaultActionConfig", ...nodeRules, ...metallbRules]);
   });
 
   it("writes a Secret with its keys and each value masked, a manifest Kubernetes accepts", async () => {
