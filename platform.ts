@@ -9,6 +9,7 @@ import { ConfigError, type StackSecrets } from "./config/load.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
 import { Traefik } from "./components/traefik.ts";
+import { GatewayApi } from "./components/gateway-api.ts";
 import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
@@ -38,16 +39,19 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const ranges = needsCloudflareRanges(config) ? cloudflareRanges() : undefined;
 
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
+  const gatewayApi = config.traefik.gatewayApi.enabled ? new GatewayApi("gateway-api", { config }, k8s) : undefined;
   const traefik = new Traefik("traefik", {
     traefik: config.traefik,
     cluster: cluster.spec,
     cloudflareRanges: ranges,
     ...(metallb ? { addressPools: metallb.ready } : {}),
+    ...(gatewayApi ? { gatewayApi } : {}),
   }, k8s);
   const certManager = new CertManager("cert-manager", {
     certManager: config.certManager,
     zone: config.dns.zone,
     cloudflareApiToken: dns01,
+    ...(gatewayApi ? { gatewayApiCrds: gatewayApi.crds } : {}),
   }, k8s);
   const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry: traefik.entry }, k8s);
   const zone = zoneId(config.dns);

@@ -161,6 +161,12 @@ const traefik = section({
   resources: resources.default(DEFAULTS.traefik.resources).describe("Container requests and limits."),
   chart: chart(DEFAULTS.charts.traefik),
   crdsSource: z.url().default(DEFAULTS.traefik.crdsSource).describe("Where Traefik's CRD manifests are applied from: the chart's git repository; the tag follows traefik.chart.version, so a chart bump upgrades the CRDs too."),
+  gatewayApi: section({
+    enabled: z.boolean().optional().describe("Install the Gateway API CRDs, turn on Traefik's Gateway provider and cert-manager's Gateway support, and serve one Gateway. Default: when an app has kind httpRoute or grpcRoute."),
+    listeners: z.enum(["perHost", "wildcard"], { error: "expected listeners perHost or wildcard" }).default("perHost").describe("perHost: one HTTPS listener and certificate per host of the Gateway's apps; wildcard: one `*.<dns.zone>` listener and wildcard certificate, plus per-host listeners for the hosts a wildcard certificate cannot cover (the apex, deeper subdomains)."),
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "expected a Gateway API release like v1.5.1" }).default(DEFAULTS.gatewayApi.version).describe("Gateway API release whose standard-channel CRDs are applied; Traefik 3.7 (chart 41.x) implements v1.5.1."),
+    crdsSource: z.url().default(DEFAULTS.gatewayApi.crdsSource).describe("Where the release's standard-install.yaml is downloaded from: <crdsSource>/<version>/standard-install.yaml."),
+  }).prefault({}).describe("Gateway API: the CRDs, Traefik's Gateway and its HTTPS listeners."),
 }).prefault({});
 
 const issuer = section({
@@ -194,7 +200,8 @@ const backend = section({
   path: z.string().regex(/^\//, { error: "paths begin with '/'" }).default("/").describe("Path prefix (or exact path)."),
   pathType: z.enum(["Prefix", "Exact"]).default("Prefix"),
   service: dnsLabel.describe("Kubernetes Service name in the app's namespace."),
-  port: z.union([z.int().min(1).max(65535), dnsLabel]).describe("Service port number or name."),
+  port: z.union([z.int().min(1).max(65535), dnsLabel]).describe("Service port number or name (kinds httpRoute and grpcRoute: a number, since Gateway API backendRefs name ports by number)."),
+  protocol: z.enum(["http", "h2c", "https"], { error: "expected protocol http, h2c or https" }).optional().describe("What the Service port speaks, as its appProtocol declares it to Gateway API routes (kubernetes.io/h2c, https). Kind grpcRoute needs h2c or https: gRPC runs over HTTP/2. Default http."),
 });
 
 const middlewares = section({
@@ -223,7 +230,7 @@ const middlewares = section({
 });
 
 const app = section({
-  kind: z.enum(["ingress", "ingressRoute", "external"], { error: "expected kind ingress, ingressRoute or external" }).default("ingress").describe("ingress (Kubernetes Ingress), ingressRoute (Traefik CRD) or external (a service outside the cluster)."),
+  kind: z.enum(["ingress", "ingressRoute", "external", "httpRoute", "grpcRoute"], { error: "expected kind ingress, ingressRoute, external, httpRoute or grpcRoute" }).default("ingress").describe("ingress (Kubernetes Ingress), ingressRoute (Traefik CRD), external (a service outside the cluster, through an Ingress), httpRoute (Gateway API HTTPRoute) or grpcRoute (Gateway API GRPCRoute; backend paths `/`, `/<package.Service>` or `/<package.Service>/<Method>`). httpRoute and grpcRoute attach to the Gateway of traefik.gatewayApi and take an external block too."),
   namespace: dnsLabel.default("default").describe("Namespace of the app's Service."),
   hosts: z.array(hostname).min(1, { error: "an app needs at least one host" }).describe("Host names, inside dns.zone."),
   backends: z.array(backend).min(1, { error: "an app needs at least one backend" }).describe("Path → Service:port; the most specific path wins."),
@@ -231,7 +238,7 @@ const app = section({
     addresses: z.array(ipv4("the external service's address")).optional(),
     externalName: hostname.optional(),
     port: z.int().min(1).max(65535),
-    scheme: z.enum(["http", "https"]).default("http"),
+    scheme: z.enum(["http", "https", "h2c"]).default("http").describe("How Traefik talks to the service; h2c is cleartext HTTP/2 (a gRPC server)."),
     insecureSkipVerify: z.boolean().default(false).describe("https only: accept the service's self-signed certificate (the Proxmox UI, most NAS UIs); applies to this service alone."),
   }).optional().describe("For kind external: where the service lives (addresses or externalName)."),
   issuer: dnsLabel.optional().describe("ClusterIssuer. Default certManager.defaultIssuer."),

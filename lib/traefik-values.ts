@@ -12,6 +12,7 @@ import type { Placement } from "../config/schema.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import type { PodSecurityLevel } from "./namespaces.ts";
+import type { TraefikGatewayValues } from "./gateway.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
@@ -188,7 +189,10 @@ export interface TraefikValues {
       readonly allowExternalNameServices: boolean;
       readonly ingressEndpoint?: { readonly ip: string };
     };
+    readonly kubernetesGateway?: TraefikGatewayValues["provider"];
   };
+  readonly gateway?: TraefikGatewayValues["gateway"];
+  readonly gatewayClass?: TraefikGatewayValues["gatewayClass"];
   readonly api: { readonly dashboard: false };
   readonly ingressRoute: { readonly dashboard: { readonly enabled: false } };
   readonly global: { readonly checkNewVersion: boolean; readonly sendAnonymousUsage: boolean };
@@ -221,8 +225,9 @@ const CONTROL_PLANE_TOLERATION: IToleration = { key: CONTROL_PLANE_LABEL, operat
  * Helm values for the Traefik chart in the configured placement.
  *
  * @param trustedIPs Cloudflare's ranges from the deploy-time lookup, or undefined when Traefik trusts no forwarder.
+ * @param gateway the Gateway provider and Gateway (lib/gateway.ts) when traefik.gatewayApi is enabled.
  */
-export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined): TraefikValues {
+export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined, gateway?: TraefikGatewayValues): TraefikValues {
   const hostNetwork = usesHostNetwork(traefik.placement);
   const acme = traefik.acme.enabled;
   return {
@@ -240,7 +245,9 @@ export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trus
         // Without a Service the chart cannot publish one; the VIP is the one address Ingress status can show.
         ...(traefik.placement === "controlplane" ? { ingressEndpoint: { ip: vipOf(cluster) } } : {}),
       },
+      ...(gateway ? { kubernetesGateway: gateway.provider } : {}),
     },
+    ...(gateway ? { gateway: gateway.gateway, gatewayClass: gateway.gatewayClass } : {}),
     // Not exposed: no dashboard router exists, and the API is never served insecurely.
     api: { dashboard: false },
     ingressRoute: { dashboard: { enabled: false } },
