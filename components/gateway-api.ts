@@ -22,6 +22,6 @@ export class GatewayApi extends pulumi.ComponentResource {
     this.crds = new ConfigGroup(`${name}-crds`, { files: [gatewayApiCrdUrl(config.traefik.gatewayApi)] }, { parent: this });
     const vip = config.traefik.placement === "controlplane" ? config.cluster.network.vip : undefined;
     this.traefikValues = traefikGatewayValues(config, vip);
-    this.registerOutputs({ version: config.traefik.gatewayApi.version, listeners: Object.keys(this.traefikValues.gateway.listeners) });
+    this.registerOutputs({ version: config.traefik.gatewayApi.version, listeners: Object.entries(this.traefikValues.gateway.listeners).filter(([, l]) => l).map(([name]) => name) });
   }
 }

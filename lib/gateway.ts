@@ -89,7 +89,8 @@ export interface TraefikGatewayValues {
     readonly enabled: boolean;
     readonly name: string;
     readonly annotations: Record<string, string>;
-    readonly listeners: Record<string, {
+    /** null removes a listener of the chart's defaults (Helm deletes a key whose value is null). */
+    readonly listeners: Record<string, null | {
       readonly port: number;
       readonly protocol: "HTTPS";
       readonly hostname: string;
@@ -124,13 +125,14 @@ export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "ap
       enabled: listeners.length > 0,
       name: GATEWAY_NAME,
       annotations: { "cert-manager.io/cluster-issuer": config.certManager.defaultIssuer },
-      listeners: Object.fromEntries(listeners.map((l) => [l.name, {
+      // The chart's default plain-HTTP `web` listener goes: every route is HTTPS, and the web entry point redirects.
+      listeners: Object.fromEntries([["web", null], ...listeners.map((l) => [l.name, {
         port,
         protocol: "HTTPS" as const,
         hostname: l.hostname,
         namespacePolicy: { from: "Selector" as const, selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In" as const, values: namespaces }] as const } },
         certificateRefs: [{ kind: "Secret" as const, group: "" as const, name: l.secretName }] as const,
-      }])),
+      }] as const)]),
     },
     gatewayClass: { enabled: true, name: GATEWAY_CLASS },
   };

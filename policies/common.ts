@@ -40,6 +40,10 @@ export const TYPES = {
   vm: "proxmoxve:index/vmLegacy:VmLegacy",
   download: "proxmoxve:download/file:File",
   k8sProvider: "pulumi:providers:kubernetes",
+  httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+  grpcRoute: "kubernetes:gateway.networking.k8s.io/v1:GRPCRoute",
+  referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
+  endpointSlice: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
 } as const;
 
 export type Obj = Record<string, unknown>;
