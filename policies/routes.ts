@@ -42,7 +42,26 @@ function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
       }
     }
   });
+  eachKnown(ofType(resources, TYPES.httpRoute, TYPES.grpcRoute), (route) => {
+    const ns = metaOf(route.props).namespace;
+    const spec = obj(route.props.spec);
+    for (const rule of arr(spec.rules).map(obj)) {
+      const matches = arr(rule.matches).map(obj);
+      for (const host of strings(spec.hostnames)) {
+        for (const m of matches.length ? matches : [{}]) entries.push({ resource: route, namespace: ns, host, ...gatewayMatchPath(m) });
+      }
+    }
+  });
   return entries;
+}
+
+/** An HTTPRoute match's path, a GRPCRoute match's `/service[/method]` (Exact with a method), `/` for none. */
+function gatewayMatchPath(match: Obj): { path: string; pathType: string } {
+  const path = obj(match.path);
+  if (match.path !== undefined) return { path: str(path.value) || "/", pathType: str(path.type) === "Exact" ? "Exact" : "Prefix" };
+  const method = obj(match.method);
+  if (!method.service) return { path: "/", pathType: "Prefix" };
+  return method.method ? { path: `/${str(method.service)}/${str(method.method)}`, pathType: "Exact" } : { path: `/${str(method.service)}`, pathType: "Prefix" };
 }
 
 /** The hosts a route resource serves. */
@@ -152,7 +171,7 @@ function podBackedRouteNamespaces(resources: readonly PolicyResource[]): Map<str
     .filter((s) => str(obj(s.props.spec).type) === "ExternalName" || Object.keys(obj(obj(s.props.spec).selector)).length === 0)
     .map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`));
   const namespaces = new Map<string, PolicyResource>();
-  eachKnown([...ofType(resources, TYPES.ingress), ...ofType(resources, TYPES.ingressRoute)], (route) => {
+  eachKnown(ofType(resources, TYPES.ingress, TYPES.ingressRoute, TYPES.httpRoute, TYPES.grpcRoute), (route) => {
     for (const svc of routeBackends(route).filter((s) => !external.has(s))) {
       const ns = svc.split("/")[0]!;
       if (!namespaces.has(ns)) namespaces.set(ns, route);

@@ -21,6 +21,7 @@ import { ingressClassServed, middlewareReferencesExist, networkPolicyMatchesTrae
 import { certManagerDns01RecursiveNameservers, ingressRouteTlsFromCertificate, ingressTlsIssued, tlsHostInIssuerZone, tlsIssuerExists } from "./tls.ts";
 import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord } from "./dns.ts";
 import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
+import { gatewayRouteAttached, gatewayRouteReferencesExist, gatewayTlsIssued } from "./gateway.ts";
 
 export function homelabPolicies(): HomelabPolicy[] {
   return [
@@ -76,5 +77,9 @@ export function homelabPolicies(): HomelabPolicy[] {
     // Secrets
     credentialsInKubernetesSecrets(),
     noSecretsInHelmValues(),
+    // Gateway API
+    gatewayRouteAttached(),
+    gatewayRouteReferencesExist(),
+    gatewayTlsIssued(),
   ];
 }
