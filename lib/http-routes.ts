@@ -31,6 +31,16 @@ function extensionRef(app: Pick<AppSpec, "name">, kind: MiddlewareKind) {
   return { type: "ExtensionRef" as const, extensionRef: { group: "traefik.io", kind: "Middleware", name: middlewareName(app, kind) } };
 }
 
+/** A route's kind and metadata: named after the app, in its namespace. */
+function routeHead<K extends "HTTPRoute" | "GRPCRoute">(app: AppSpec, kind: K) {
+  return { apiVersion: "gateway.networking.k8s.io/v1" as const, kind, metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) } };
+}
+
+/** The stack's Gateway as parent, and the app's hosts. */
+function routeAttachment(app: AppSpec, entry: Pick<RouteEntry, "namespace">) {
+  return { parentRefs: [gatewayParentRef(entry.namespace)], hostnames: sortedHosts(app) };
+}
+
 /** A Prefix backend whose own path is listed in stripPrefix: URLRewrite replaces exactly the matched prefix. */
 export function stripsOwnPrefix(app: Pick<AppSpec, "middlewares">, backend: Pick<Backend, "path" | "pathType">): boolean {
   return backend.pathType === "Prefix" && (app.middlewares?.stripPrefix ?? []).includes(backend.path);
@@ -78,12 +88,9 @@ function httpFilters(app: AppSpec, backend: Backend): IHTTPRouteFilter[] {
  */
 export function httpRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespace">): IHTTPRoute {
   return {
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "HTTPRoute",
-    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+    ...routeHead(app, "HTTPRoute"),
     spec: {
-      parentRefs: [gatewayParentRef(entry.namespace)],
-      hostnames: sortedHosts(app),
+      ...routeAttachment(app, entry),
       rules: orderedBackends(app).map((backend) => {
         const filters = httpFilters(app, backend);
         return {
@@ -119,12 +126,9 @@ function grpcFilters(app: AppSpec): IGRPCRouteFilter[] {
 export function grpcRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespace">): IGRPCRoute {
   const filters = grpcFilters(app);
   return {
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "GRPCRoute",
-    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+    ...routeHead(app, "GRPCRoute"),
     spec: {
-      parentRefs: [gatewayParentRef(entry.namespace)],
-      hostnames: sortedHosts(app),
+      ...routeAttachment(app, entry),
       rules: orderedBackends(app).map((backend) => {
         const matches = grpcMatches(app, backend);
         return {

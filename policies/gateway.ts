@@ -12,6 +12,7 @@ import {
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
 import { traefikReleases } from "./traefik.ts";
+import { solverAdmits } from "./tls.ts";
 
 interface Listener {
   readonly name: string;
@@ -150,15 +151,6 @@ export function gatewayRouteReferencesExist(level: Level = "mandatory"): Homelab
       }
     },
   });
-}
-
-/** Whether an ACME solver's selector admits `host` (no selector admits everything). */
-function solverAdmits(solver: Obj, host: string): boolean {
-  const selector = obj(solver.selector);
-  const zones = strings(selector.dnsZones);
-  const names = strings(selector.dnsNames);
-  if (!zones.length && !names.length) return true;
-  return names.includes(host) || zones.some((z) => host === z || host.endsWith(`.${z}`));
 }
 
 export function gatewayTlsIssued(level: Level = "mandatory"): HomelabPolicy {

@@ -160,7 +160,7 @@ export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): Home
 }
 
 /** Whether an ACME solver's selector admits `host` (no selector admits everything). */
-function solverAdmits(solver: Obj, host: string): boolean {
+export function solverAdmits(solver: Obj, host: string): boolean {
   const selector = obj(solver.selector);
   const names = strings(selector.dnsNames);
   const zones = strings(selector.dnsZones);
