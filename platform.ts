@@ -10,6 +10,7 @@ import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
 import { Traefik } from "./components/traefik.ts";
+import { GatewayApi } from "./components/gateway-api.ts";
 import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
@@ -54,17 +55,20 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const forwarders = config.tunnel ? tunnelForwarders(config.traefik.placement, cluster.spec) : undefined;
 
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
+  const gatewayApi = config.traefik.gatewayApi.enabled ? new GatewayApi("gateway-api", { config }, k8s) : undefined;
   const traefik = new Traefik("traefik", {
     traefik: config.traefik,
     cluster: cluster.spec,
     cloudflareRanges: ranges,
     ...(forwarders ? { tunnelForwarders: forwarders } : {}),
     ...(metallb ? { addressPools: metallb.ready } : {}),
+    ...(gatewayApi ? { gatewayApi } : {}),
   }, k8s);
   const certManager = new CertManager("cert-manager", {
     certManager: config.certManager,
     zone: config.dns.zone,
     cloudflareApiToken: dns01,
+    ...(gatewayApi ? { gatewayApiCrds: gatewayApi.crds } : {}),
   }, k8s);
   const wildcards = config.certManager.wildcardZones.length > 0
     ? new WildcardCertificates("wildcard-certificates", { zones: config.certManager.wildcardZones, issuer: config.certManager.defaultIssuer, issuers: certManager.issuers, entry: traefik.entry }, k8s)

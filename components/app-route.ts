@@ -1,12 +1,12 @@
 /**
- * One app's way in: DNS records, Ingress or IngressRoute, middlewares, TLS.
+ * One app's way in: DNS records, Ingress, IngressRoute, HTTPRoute or GRPCRoute, middlewares, TLS.
  * The manifests come from lib/routes.ts and the records from lib/dns.ts; this
  * component only registers them, in dependency order. The NetworkPolicy that
  * admits Traefik is the namespace's (AppNamespaces), shared by its apps.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
-import { Endpoints } from "@pulumi/kubernetes/core/v1/endpoints.js";
+import { EndpointSlice } from "@pulumi/kubernetes/discovery/v1/endpointSlice.js";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
 import { Service } from "@pulumi/kubernetes/core/v1/service.js";
 import { Ingress } from "@pulumi/kubernetes/networking/v1/ingress.js";
@@ -56,7 +56,7 @@ export class AppRoute extends pulumi.ComponentResource {
       backends.push(new CustomResource(`${name}-serverstransport`, m.serversTransport, { ...child, dependsOn: crds }));
     }
     if (m.externalService) backends.push(new Service(`${name}-service`, m.externalService, child));
-    if (m.endpoints) backends.push(new Endpoints(`${name}-endpoints`, m.endpoints, child));
+    if (m.endpointSlice) backends.push(new EndpointSlice(`${name}-endpointslice`, m.endpointSlice, child));
 
     // A route registered before its middlewares, backends, issuer or certificate
     // exists is served broken (Traefik drops routers with missing references).
@@ -67,6 +67,9 @@ export class AppRoute extends pulumi.ComponentResource {
       const certificate = m.certificate && new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
       routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, ...(certificate ? [certificate] : [])] }));
     }
+    // The Gateway's listener certificates come from cert-manager's gateway-shim, so these routes wait for the issuers like an annotated Ingress.
+    if (m.httpRoute) routes.push(new CustomResource(`${name}-httproute`, m.httpRoute, { ...child, dependsOn: routeDeps }));
+    if (m.grpcRoute) routes.push(new CustomResource(`${name}-grpcroute`, m.grpcRoute, { ...child, dependsOn: routeDeps }));
 
     // Records go live last, so a proxied host never points at a route that does
     // not exist yet. They are Cloudflare resources: no Kubernetes provider.

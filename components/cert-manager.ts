@@ -24,6 +24,8 @@ export interface CertManagerArgs {
   /** The Cloudflare zone, the default DNS-01 solver scope. */
   readonly zone: string;
   readonly cloudflareApiToken: pulumi.Output<string>;
+  /** The Gateway API CRDs, when Gateway support is on: the controller watches Gateways from its start. */
+  readonly gatewayApiCrds?: pulumi.Resource;
 }
 
 export class CertManager extends pulumi.ComponentResource {
@@ -37,8 +39,8 @@ export class CertManager extends pulumi.ComponentResource {
     // ClusterIssuer sent before the webhook answers is refused.
     const release = new Release(`${name}-release`, {
       ...chartRelease(CERT_MANAGER_RELEASE, CERT_MANAGER_NAMESPACE, cm.chart),
-      values: certManagerValues(cm),
-    }, { parent: this, dependsOn: [namespace] });
+      values: certManagerValues(cm, Boolean(args.gatewayApiCrds)),
+    }, { parent: this, dependsOn: [namespace, ...(args.gatewayApiCrds ? [args.gatewayApiCrds] : [])] });
 
     // The token stays a Pulumi secret; the issuers only name the Secret, never its value.
     const token = new Secret(`${name}-cloudflare-token`, {

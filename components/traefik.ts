@@ -7,6 +7,7 @@ import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import type { ClusterSpec, HomelabConfig } from "../config/resolve.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
+import type { GatewayApi } from "./gateway-api.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
 import { chartRelease } from "../lib/helm.ts";
 import {
@@ -33,6 +34,8 @@ export interface TraefikArgs {
   readonly tunnelForwarders?: readonly string[];
   /** MetalLB's pools, which the LoadBalancer Service's address comes from. */
   readonly addressPools?: readonly pulumi.Resource[];
+  /** Gateway API, when traefik.gatewayApi is enabled: its CRDs and the chart's Gateway values. */
+  readonly gatewayApi?: GatewayApi;
 }
 
 export class Traefik extends pulumi.ComponentResource {
@@ -50,20 +53,21 @@ export class Traefik extends pulumi.ComponentResource {
     const crds = new ConfigGroup(`${name}-crds`, { files: traefikCrdUrls(traefik.crdsSource, traefik.chart.version) }, { parent: this });
 
     const ranges = args.cloudflareRanges;
+    const gateway = args.gatewayApi?.traefikValues;
     const values = args.tunnelForwarders
-      ? traefikValues(traefik, cluster, args.tunnelForwarders)
+      ? traefikValues(traefik, cluster, args.tunnelForwarders, gateway)
       : traefik.trustCloudflare && ranges
-        ? pulumi.all([ranges.ipv4, ranges.ipv6]).apply(([v4, v6]) => traefikValues(traefik, cluster, [...v4, ...v6]))
-        : traefikValues(traefik, cluster, undefined);
+        ? pulumi.all([ranges.ipv4, ranges.ipv6]).apply(([v4, v6]) => traefikValues(traefik, cluster, [...v4, ...v6], gateway))
+        : traefikValues(traefik, cluster, undefined, gateway);
     // Waits (no skipAwait): with a LoadBalancer Service Helm waits for its
     // address, which MetalLB hands out only once the pools exist.
     const release = new Release(`${name}-release`, {
       ...chartRelease(TRAEFIK_RELEASE, TRAEFIK_NAMESPACE, traefik.chart),
       skipCrds: true,
       values,
-    }, { parent: this, dependsOn: [namespace, crds, ...(args.addressPools ?? [])] });
+    }, { parent: this, dependsOn: [namespace, crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), ...(args.addressPools ?? [])] });
 
-    this.entry = { ...ingressEntryOf(traefik, cluster), ready: [crds, release] };
+    this.entry = { ...ingressEntryOf(traefik, cluster), ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release] };
     this.registerOutputs({ className: this.entry.className, placement: this.entry.placement, addresses: this.entry.addresses });
   }
 }

@@ -63,6 +63,12 @@ export const DEFAULTS = {
       limits: { memory: "256Mi" },
     },
   },
+  gatewayApi: {
+    /** The standard channel Traefik chart 41.x documents and Traefik 3.7 implements (chart 43 needs v1.7). */
+    version: "v1.5.1",
+    /** kubernetes-sigs/gateway-api release assets: <source>/<version>/standard-install.yaml. */
+    crdsSource: "https://github.com/kubernetes-sigs/gateway-api/releases/download",
+  },
   certManager: {
     issuers: {
       "letsencrypt-staging": { environment: "staging" },

@@ -127,7 +127,7 @@ export interface HomelabConfig {
     readonly pools: readonly { readonly name: string; readonly addresses: readonly string[]; readonly autoAssign: boolean }[];
     readonly chart: ChartRef;
   };
-  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool"> & {
+  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool" | "gatewayApi"> & {
     readonly placement: Placement;
     /** Deployment placement only: the host-network placements run one pod per node they select. */
     readonly replicas?: number;
@@ -138,6 +138,7 @@ export interface HomelabConfig {
     readonly chart: ChartRef;
     /** Some app routes to an ExternalName Service, which Traefik's providers refuse unless allowed. */
     readonly allowExternalNameServices: boolean;
+    readonly gatewayApi: Omit<ParsedConfig["traefik"]["gatewayApi"], "enabled"> & { readonly enabled: boolean };
   };
   readonly certManager: Omit<ParsedConfig["certManager"], "chart"> & { readonly chart: ChartRef };
   readonly dns: ParsedConfig["dns"];
@@ -284,6 +285,16 @@ export function podNetworkOf(cluster: ParsedConfig["cluster"]): string | undefin
   return cluster.provider === "talos" ? DEFAULTS.talos.podSubnet : cluster.network.podSubnet;
 }
 
+/** Apps routed through the Gateway (Gateway API routes) rather than an Ingress or IngressRoute. */
+export function isGatewayRoute(app: Pick<AppConfig, "kind">): boolean {
+  return app.kind === "httpRoute" || app.kind === "grpcRoute";
+}
+
+/** Whether this config serves Gateway API: explicitly, or because an app is a Gateway API route. */
+export function gatewayApiEnabled(p: Pick<ParsedConfig, "traefik" | "apps">): boolean {
+  return p.traefik.gatewayApi.enabled ?? Object.values(p.apps).some(isGatewayRoute);
+}
+
 /** The pool Traefik's LoadBalancer address comes from: the named one, else the first by name. */
 export function traefikPoolName(p: ParsedConfig): string | undefined {
   return p.traefik.pool ?? Object.keys(p.metallb.pools).sort()[0];
@@ -312,6 +323,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
       trustCloudflare: trustsCloudflare(p),
       chart: { chart: DEFAULTS.charts.traefik.chart, ...traefikChart },
       allowExternalNameServices: Object.values(p.apps).some((a) => a.kind === "external" && Boolean(a.external?.externalName)),
+      gatewayApi: { ...p.traefik.gatewayApi, enabled: gatewayApiEnabled(p) },
     },
     certManager: { ...p.certManager, chart: { chart: DEFAULTS.charts.certManager.chart, ...p.certManager.chart } },
     dns: p.dns,

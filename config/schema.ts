@@ -227,6 +227,12 @@ const traefik = section({
   resources: resources.default(DEFAULTS.traefik.resources).describe("Container requests and limits."),
   chart: chart(DEFAULTS.charts.traefik).describe("The Traefik Helm chart."),
   crdsSource: z.url().default(DEFAULTS.traefik.crdsSource).describe("Where Traefik's CRD manifests are applied from: the chart's git repository; the tag follows traefik.chart.version, so a chart bump upgrades the CRDs too."),
+  gatewayApi: section({
+    enabled: z.boolean().optional().describe("Install the Gateway API CRDs, turn on Traefik's Gateway provider and cert-manager's Gateway support, and serve one Gateway. Default: when an app has kind httpRoute or grpcRoute."),
+    listeners: z.enum(["perHost", "wildcard"], { error: "expected listeners perHost or wildcard" }).default("perHost").describe("perHost: one HTTPS listener and certificate per host of the Gateway's apps; wildcard: one `*.<dns.zone>` listener and wildcard certificate, plus per-host listeners for the hosts a wildcard certificate cannot cover (the apex, deeper subdomains)."),
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "expected a Gateway API release like v1.5.1" }).default(DEFAULTS.gatewayApi.version).describe("Gateway API release whose standard-channel CRDs are applied; Traefik 3.7 (chart 41.x) implements v1.5.1."),
+    crdsSource: z.url().default(DEFAULTS.gatewayApi.crdsSource).describe("Where the release's standard-install.yaml is downloaded from: <crdsSource>/<version>/standard-install.yaml."),
+  }).prefault({}).describe("Gateway API: the CRDs, Traefik's Gateway and its HTTPS listeners."),
 }).prefault({}).describe("Traefik, the ingress controller, in one of three placements.");
 
 const issuer = section({
@@ -274,7 +280,8 @@ const backend = section({
   path: routePath.default("/").describe("Path prefix (or exact path)."),
   pathType: z.enum(["Prefix", "Exact"]).default("Prefix").describe("Prefix: the path and everything below it; Exact: the path alone."),
   service: dnsLabel.describe("Kubernetes Service name in the app's namespace."),
-  port: z.union([z.int({ error: PORT_NAME_ERROR }).min(1, { error: PORT_NAME_ERROR }).max(65535, { error: PORT_NAME_ERROR }), z.string().regex(PORT_NAME, { error: PORT_NAME_ERROR })], { error: PORT_NAME_ERROR }).describe("Service port number or name."),
+  port: z.union([z.int({ error: PORT_NAME_ERROR }).min(1, { error: PORT_NAME_ERROR }).max(65535, { error: PORT_NAME_ERROR }), z.string().regex(PORT_NAME, { error: PORT_NAME_ERROR })], { error: PORT_NAME_ERROR }).describe("Service port number or name (kinds httpRoute and grpcRoute: a number, since Gateway API backendRefs name ports by number)."),
+  protocol: z.enum(["http", "h2c", "https"], { error: "expected protocol http, h2c or https" }).optional().describe("What the Service port speaks, as its appProtocol declares it to Gateway API routes (kubernetes.io/h2c, https). Kind grpcRoute needs h2c or https: gRPC runs over HTTP/2. Default http."),
 });
 
 const middlewares = section({
@@ -306,7 +313,7 @@ const middlewares = section({
 });
 
 const app = section({
-  kind: z.enum(["ingress", "ingressRoute", "external"], { error: "expected kind ingress, ingressRoute or external" }).default("ingress").describe("ingress (Kubernetes Ingress), ingressRoute (Traefik CRD) or external (a service outside the cluster)."),
+  kind: z.enum(["ingress", "ingressRoute", "external", "httpRoute", "grpcRoute"], { error: "expected kind ingress, ingressRoute, external, httpRoute or grpcRoute" }).default("ingress").describe("ingress (Kubernetes Ingress), ingressRoute (Traefik CRD), external (a service outside the cluster, through an Ingress), httpRoute (Gateway API HTTPRoute) or grpcRoute (Gateway API GRPCRoute; backend paths `/`, `/<package.Service>` or `/<package.Service>/<Method>`). httpRoute and grpcRoute attach to the Gateway of traefik.gatewayApi and take an external block too."),
   namespace: dnsLabel.default("default").describe("Namespace of the app's Service."),
   hosts: z.array(hostname).min(1, { error: "an app needs at least one host" }).describe("Host names, inside dns.zone."),
   backends: z.array(backend.describe("One path of the app and the Service:port it goes to.")).min(1, { error: "an app needs at least one backend" }).describe("Path → Service:port; the most specific path wins."),
@@ -314,7 +321,7 @@ const app = section({
     addresses: z.array(ipv4("the external service's address")).optional().describe("IPv4 addresses of the service. Default: none; give these or externalName."),
     externalName: hostname.optional().describe("DNS name of the service. Default: none; give this or addresses."),
     port: z.int().min(1).max(65535).describe("Port the service listens on."),
-    scheme: z.enum(["http", "https"]).default("http").describe("How Traefik talks to the service."),
+    scheme: z.enum(["http", "https", "h2c"]).default("http").describe("How Traefik talks to the service; h2c is cleartext HTTP/2 (a gRPC server)."),
     insecureSkipVerify: z.boolean().default(false).describe("https only: accept the service's self-signed certificate (the Proxmox UI, most NAS UIs); applies to this service alone."),
   }).optional().describe("For kind external: where the service lives (addresses or externalName). Default: none; required for kind external."),
   issuer: dnsLabel.optional().describe("ClusterIssuer. Default certManager.defaultIssuer."),

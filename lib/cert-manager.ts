@@ -17,6 +17,11 @@ export interface CertManagerValues {
   readonly crds: { readonly enabled: true; readonly keep: true };
   readonly dns01RecursiveNameservers: string;
   readonly dns01RecursiveNameserversOnly: boolean;
+  readonly config?: {
+    readonly apiVersion: "controller.config.cert-manager.io/v1alpha1";
+    readonly kind: "ControllerConfiguration";
+    readonly gatewayAPI: { readonly enabled: true };
+  };
 }
 
 /**
@@ -24,7 +29,7 @@ export interface CertManagerValues {
  * already meet Pod Security `restricted` (non-root, seccomp RuntimeDefault,
  * all capabilities dropped, read-only root filesystem), so none is overridden.
  */
-export function certManagerValues(cm: CertManagerConfig): CertManagerValues {
+export function certManagerValues(cm: CertManagerConfig, gatewayApi = false): CertManagerValues {
   return {
     // keep: uninstalling the release must not delete the CRDs, and with them every Certificate.
     crds: { enabled: true, keep: true },
@@ -33,6 +38,9 @@ export function certManagerValues(cm: CertManagerConfig): CertManagerValues {
     // the challenge record, so the check would wait forever.
     dns01RecursiveNameservers: cm.recursiveNameservers.join(","),
     dns01RecursiveNameserversOnly: cm.recursiveNameserversOnly,
+    // The gateway-shim issues the Gateway's listener certificates. It is off by
+    // default and, once on, needs the Gateway API CRDs before the controller starts.
+    ...(gatewayApi ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } } } : {}),
   };
 }
 

@@ -15,12 +15,16 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/Netw
 import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { IService } from "kubernetes-models/v1/Service";
-import type { IEndpoints } from "kubernetes-models/v1/Endpoints";
+import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IIngressRoute } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute";
 import type { IMiddleware } from "@kubernetes-models/traefik/traefik.io/v1alpha1/Middleware";
 import type { IServersTransport } from "@kubernetes-models/traefik/traefik.io/v1alpha1/ServersTransport";
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
+import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
+import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
+import { isGatewayRoute } from "../config/resolve.ts";
+import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest } from "./http-routes.ts";
 import type { AppSpec } from "../config/resolve.ts";
 import type { BackendConfig } from "../config/schema.ts";
 import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
@@ -31,10 +35,10 @@ export type { RouteEntry };
 export type Backend = Pick<BackendConfig, "path" | "pathType" | "service" | "port">;
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const sortedUnique = (values: readonly string[]) => [...new Set(values)].sort(byString);
+export const sortedUnique = (values: readonly string[]) => [...new Set(values)].sort(byString);
 
 /** Hosts in a fixed order, so the YAML order of `hosts` never changes a manifest. */
-function sortedHosts(app: Pick<AppSpec, "hosts">): string[] {
+export function sortedHosts(app: Pick<AppSpec, "hosts">): string[] {
   return sortedUnique(app.hosts);
 }
 
@@ -62,7 +66,7 @@ export function backendSlug(path: string): string {
 }
 
 /** Backends from the most specific path down (the order Traefik evaluates them), ties by path. */
-function orderedBackends(app: Pick<AppSpec, "backends">): Backend[] {
+export function orderedBackends(app: Pick<AppSpec, "backends">): Backend[] {
   return [...app.backends].sort((a, b) => routePriority(b) - routePriority(a) || byString(a.path, b.path));
 }
 
@@ -77,14 +81,14 @@ function basicAuthSecretName(app: Pick<AppSpec, "name">): string {
 /** The key Traefik's basicAuth reads htpasswd lines from in an Opaque Secret. */
 const BASIC_AUTH_USERS_KEY = "users";
 
-const labels = (app: Pick<AppSpec, "name">) => ({
+export const appLabels = (app: Pick<AppSpec, "name">) => ({
   "app.kubernetes.io/instance": app.name,
   "app.kubernetes.io/managed-by": "pulumi",
 });
 
 function basicAuthSecret(app: AppSpec): { manifest: ISecret; key: string } {
   return {
-    manifest: { apiVersion: "v1", kind: "Secret", metadata: { name: basicAuthSecretName(app), namespace: app.namespace, labels: labels(app) }, type: "Opaque" },
+    manifest: { apiVersion: "v1", kind: "Secret", metadata: { name: basicAuthSecretName(app), namespace: app.namespace, labels: appLabels(app) }, type: "Opaque" },
     key: BASIC_AUTH_USERS_KEY,
   };
 }
@@ -101,7 +105,7 @@ function basicAuthSecret(app: AppSpec): { manifest: ISecret; key: string } {
 const MIDDLEWARE_ORDER = ["ip-allow-list", "rate-limit", "security-headers", "cors", "redirect", "basic-auth", "strip-prefix"] as const;
 export type MiddlewareKind = (typeof MIDDLEWARE_ORDER)[number];
 
-function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKind[] {
+export function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKind[] {
   const m = app.middlewares;
   if (!m) return [];
   const present: Record<MiddlewareKind, boolean> = {
@@ -116,7 +120,7 @@ function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKind[] {
   return MIDDLEWARE_ORDER.filter((kind) => present[kind]);
 }
 
-function middlewareName(app: Pick<AppSpec, "name">, kind: MiddlewareKind): string {
+export function middlewareName(app: Pick<AppSpec, "name">, kind: MiddlewareKind): string {
   return `${app.name}-${kind}`;
 }
 
@@ -209,7 +213,7 @@ function middlewareManifest(app: AppSpec, kind: MiddlewareKind, entry: RouteEntr
   return {
     apiVersion: "traefik.io/v1alpha1",
     kind: "Middleware",
-    metadata: { name: middlewareName(app, kind), namespace: app.namespace, labels: labels(app) },
+    metadata: { name: middlewareName(app, kind), namespace: app.namespace, labels: appLabels(app) },
     spec: middlewareSpec(app, kind, entry, cloudflareIpv4),
   };
 }
@@ -259,7 +263,7 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
     const manifest: IIngress = {
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
-      metadata: { name: `${app.name}-${slug}`, namespace: app.namespace, labels: labels(app), annotations },
+      metadata: { name: `${app.name}-${slug}`, namespace: app.namespace, labels: appLabels(app), annotations },
       spec: {
         ingressClassName: entry.className,
         // Without a secretName Traefik serves the default TLS store's wildcard (lib/wildcard-certs.ts).
@@ -296,7 +300,7 @@ function certificateManifest(app: AppSpec): ICertificate {
   return {
     apiVersion: "cert-manager.io/v1",
     kind: "Certificate",
-    metadata: { name: tlsSecretName(app), namespace: app.namespace, labels: labels(app) },
+    metadata: { name: tlsSecretName(app), namespace: app.namespace, labels: appLabels(app) },
     spec: {
       secretName: tlsSecretName(app),
       dnsNames: sortedHosts(app),
@@ -312,7 +316,7 @@ function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
   return {
     apiVersion: "traefik.io/v1alpha1",
     kind: "IngressRoute",
-    metadata: { name: app.name, namespace: app.namespace, labels: labels(app) },
+    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
     spec: {
       entryPoints: [entry.secureEntryPoint],
       routes: orderedBackends(app).map((backend) => ({
@@ -353,7 +357,8 @@ function externalServiceName(app: Pick<AppSpec, "backends">): string {
 function externalServiceManifest(app: AppSpec): IService {
   const ext = app.external!;
   const annotations: Record<string, string> = {};
-  if (ext.scheme === "https") annotations[ANNOTATION.serversScheme] = "https";
+  const gateway = isGatewayRoute(app);
+  if (ext.scheme !== "http" && !gateway) annotations[ANNOTATION.serversScheme] = ext.scheme;
   if (ext.insecureSkipVerify) annotations[ANNOTATION.serversTransport] = `${app.namespace}-${serversTransportName(app)}@kubernetescrd`;
   if (app.sticky) {
     annotations[ANNOTATION.sticky] = "true";
@@ -362,14 +367,15 @@ function externalServiceManifest(app: AppSpec): IService {
     annotations[`${ANNOTATION.sticky}.samesite`] = app.sticky.sameSite;
     annotations[`${ANNOTATION.sticky}.secure`] = String(app.sticky.secure);
   }
-  const port = { name: ext.scheme, port: ext.port, protocol: "TCP" as const };
+  // Traefik's Gateway provider reads how to talk to a backend from the port's appProtocol, not from annotations.
+  const port = { name: ext.scheme, port: ext.port, protocol: "TCP" as const, ...(gateway && ext.scheme !== "http" ? { appProtocol: APP_PROTOCOL[ext.scheme] } : {}) };
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
       name: externalServiceName(app),
       namespace: app.namespace,
-      labels: labels(app),
+      labels: appLabels(app),
       ...(Object.keys(annotations).length ? { annotations: Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => byString(a, b))) } : {}),
     },
     spec: ext.externalName
@@ -378,24 +384,31 @@ function externalServiceManifest(app: AppSpec): IService {
   };
 }
 
+/** The Service port appProtocol of a non-HTTP/1 external backend (what Gateway API implementations read). */
+const APP_PROTOCOL = { h2c: "kubernetes.io/h2c", https: "https" } as const;
+
 /**
- * Endpoints of a selector-less Service. Named like the Service, which is how
- * Kubernetes pairs them; the EndpointSlice mirroring controller turns them into
- * the EndpointSlices Traefik v3 reads, and unlike a hand-made EndpointSlice they
- * validate on every Kubernetes version this platform targets (1.32).
+ * The EndpointSlice of a selector-less Service: v1 Endpoints are deprecated
+ * from Kubernetes 1.33, and Traefik v3 reads EndpointSlices anyway. The
+ * `kubernetes.io/service-name` label is what pairs it with the Service; the
+ * managed-by label keeps the EndpointSlice controllers' hands off it. The port
+ * name matches the Service port's, which is how a slice's port is found.
  */
-function endpointsManifest(app: AppSpec): IEndpoints | undefined {
+function endpointSliceManifest(app: AppSpec): IEndpointSlice | undefined {
   const ext = app.external!;
   if (!ext.addresses?.length) return undefined;
   const service = externalServiceName(app);
   return {
-    apiVersion: "v1",
-    kind: "Endpoints",
-    metadata: { name: service, namespace: app.namespace, labels: labels(app) },
-    subsets: [{
-      addresses: uniqueAddresses(ext.addresses).map((ip) => ({ ip })),
-      ports: [{ name: ext.scheme, port: ext.port, protocol: "TCP" }],
-    }],
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: {
+      name: service,
+      namespace: app.namespace,
+      labels: { ...appLabels(app), "kubernetes.io/service-name": service, "endpointslice.kubernetes.io/managed-by": "pulumi" },
+    },
+    addressType: "IPv4",
+    endpoints: uniqueAddresses(ext.addresses).map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    ports: [{ name: ext.scheme, port: ext.port, protocol: "TCP" }],
   };
 }
 
@@ -405,7 +418,7 @@ function serversTransportManifest(app: AppSpec): IServersTransport | undefined {
   return {
     apiVersion: "traefik.io/v1alpha1",
     kind: "ServersTransport",
-    metadata: { name: serversTransportName(app), namespace: app.namespace, labels: labels(app) },
+    metadata: { name: serversTransportName(app), namespace: app.namespace, labels: appLabels(app) },
     spec: { insecureSkipVerify: true },
   };
 }
@@ -470,13 +483,13 @@ const ALLOW_TRAEFIK_POLICY = "allow-traefik";
  * in-cluster app that keeps `networkPolicy`, sorted. An external app's
  * backend is not a pod, so it needs none.
  */
-export function allowTraefikNamespaces(apps: readonly Pick<AppSpec, "kind" | "namespace" | "networkPolicy">[]): string[] {
+export function allowTraefikNamespaces(apps: readonly Pick<AppSpec, "kind" | "namespace" | "networkPolicy" | "external">[]): string[] {
   return sortedUnique(apps.filter(admitsTraefik).map((a) => a.namespace));
 }
 
 /** An app whose namespace's allow-traefik policy is there for it. */
-export function admitsTraefik(app: Pick<AppSpec, "kind" | "networkPolicy">): boolean {
-  return app.kind !== "external" && app.networkPolicy;
+export function admitsTraefik(app: Pick<AppSpec, "kind" | "networkPolicy" | "external">): boolean {
+  return !app.external && app.networkPolicy;
 }
 
 /**
@@ -533,8 +546,11 @@ export interface RouteManifests {
   readonly middlewares: readonly MiddlewareEntry[];
   /** basicAuth's Secret without its data: the `key` value is a Pulumi secret, supplied by the component. */
   readonly basicAuthSecret?: { readonly manifest: ISecret; readonly key: string };
+  /** kinds httpRoute and grpcRoute: the Gateway API route. */
+  readonly httpRoute?: IHTTPRoute;
+  readonly grpcRoute?: IGRPCRoute;
   readonly externalService?: IService;
-  readonly endpoints?: IEndpoints;
+  readonly endpointSlice?: IEndpointSlice;
   readonly serversTransport?: IServersTransport;
 }
 
@@ -557,16 +573,21 @@ function middlewareEntry(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry):
 
 export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests {
   const isRoute = app.kind === "ingressRoute";
-  const external = app.kind === "external" && app.external;
-  const endpoints = external ? endpointsManifest(app) : undefined;
+  const gateway = isGatewayRoute(app);
+  const external = Boolean(app.external);
+  const endpointSlice = external ? endpointSliceManifest(app) : undefined;
   const serversTransport = external ? serversTransportManifest(app) : undefined;
+  // A Gateway API route does with its own filters what they can do; only the rest stay Traefik Middlewares.
+  const kinds = middlewareKinds(app).filter((kind) => !gateway || EXTENSION_REF_MIDDLEWARES.includes(kind));
   return {
-    ingresses: isRoute ? [] : ingressManifests(app, entry),
+    ingresses: isRoute || gateway ? [] : ingressManifests(app, entry),
     ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), ...(app.wildcardZone ? {} : { certificate: certificateManifest(app) }) } : {}),
-    middlewares: middlewareKinds(app).map((kind) => middlewareEntry(app, kind, entry)),
+    ...(app.kind === "httpRoute" ? { httpRoute: httpRouteManifest(app, entry) } : {}),
+    ...(app.kind === "grpcRoute" ? { grpcRoute: grpcRouteManifest(app, entry) } : {}),
+    middlewares: kinds.map((kind) => middlewareEntry(app, kind, entry)),
     ...(app.middlewares?.basicAuth ? { basicAuthSecret: basicAuthSecret(app) } : {}),
     ...(external ? { externalService: externalServiceManifest(app) } : {}),
-    ...(endpoints ? { endpoints } : {}),
+    ...(endpointSlice ? { endpointSlice } : {}),
     ...(serversTransport ? { serversTransport } : {}),
   };
 }

@@ -15,6 +15,7 @@ import type { PodSecurityLevel } from "./namespaces.ts";
 import { PINNED_CHARTS, traefikChartDefaults } from "../policies/platform/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../policies/platform/kubernetes.ts";
 import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../policies/platform/charts.ts";
+import type { TraefikGatewayValues } from "./gateway.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
@@ -194,7 +195,10 @@ export interface TraefikValues {
       readonly allowExternalNameServices: boolean;
       readonly ingressEndpoint?: { readonly ip: string };
     };
+    readonly kubernetesGateway?: TraefikGatewayValues["provider"];
   };
+  readonly gateway?: TraefikGatewayValues["gateway"];
+  readonly gatewayClass?: TraefikGatewayValues["gatewayClass"];
   readonly api: { readonly dashboard: false };
   readonly ingressRoute: { readonly dashboard: { readonly enabled: false } };
   readonly global: { readonly checkNewVersion: boolean; readonly sendAnonymousUsage: boolean };
@@ -228,8 +232,9 @@ const CONTROL_PLANE_TOLERATION: IToleration = { key: CONTROL_PLANE_LABEL, operat
  * Helm values for the Traefik chart in the configured placement.
  *
  * @param trustedIPs Cloudflare's ranges from the deploy-time lookup, or undefined when Traefik trusts no forwarder.
+ * @param gateway the Gateway provider and Gateway (lib/gateway.ts) when traefik.gatewayApi is enabled.
  */
-export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined): TraefikValues {
+export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined, gateway?: TraefikGatewayValues): TraefikValues {
   const hostNetwork = usesHostNetwork(traefik.placement);
   const acme = traefik.acme.enabled;
   return {
@@ -247,7 +252,9 @@ export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trus
         // Without a Service the chart cannot publish one; the VIP is the one address Ingress status can show.
         ...(traefik.placement === "controlplane" ? { ingressEndpoint: { ip: vipOf(cluster) } } : {}),
       },
+      ...(gateway ? { kubernetesGateway: gateway.provider } : {}),
     },
+    ...(gateway ? { gateway: gateway.gateway, gatewayClass: gateway.gatewayClass } : {}),
     // Not exposed: no dashboard router exists, and the API is never served insecurely.
     api: { dashboard: false },
     ingressRoute: { dashboard: { enabled: false } },

@@ -43,6 +43,10 @@ export const TYPES = {
   download: "proxmoxve:download/file:File",
   k8sProvider: "pulumi:providers:kubernetes",
   cloudflareIpRanges: CLOUDFLARE_IP_RANGES_TYPE,
+  httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+  grpcRoute: "kubernetes:gateway.networking.k8s.io/v1:GRPCRoute",
+  referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
+  endpointSlice: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
 } as const;
 
 export type Obj = Record<string, unknown>;
@@ -169,8 +173,8 @@ export function metaOf(props: Obj): Meta {
 
 /**
  * `<namespace>/<service>` of every backend a route resource sends traffic to:
- * an Ingress's paths and default backend, or an IngressRoute's services (in
- * the namespace they name, else the route's).
+ * an Ingress's paths and default backend, an IngressRoute's services or a
+ * Gateway API route's backendRefs (in the namespace they name, else the route's).
  */
 export function routeBackends(route: PolicyResource): string[] {
   const ns = metaOf(route.props).namespace;
@@ -180,7 +184,15 @@ export function routeBackends(route: PolicyResource): string[] {
     const services = [...paths.map((p) => str(obj(obj(obj(p).backend).service).name)), str(obj(obj(spec.defaultBackend).service).name)].filter(Boolean);
     return services.map((s) => `${ns}/${s}`);
   }
+  if (route.type === TYPES.httpRoute || route.type === TYPES.grpcRoute) return gatewayRouteBackends(route).map((b) => `${b.namespace}/${b.name}`);
   return arr(spec.routes).flatMap((r) => arr(obj(r).services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}`));
+}
+
+/** The Services an HTTPRoute's or GRPCRoute's rules send traffic to, in the namespace they name, else the route's. */
+export function gatewayRouteBackends(route: PolicyResource): { namespace: string; name: string; kind: string }[] {
+  const ns = metaOf(route.props).namespace;
+  return arr(obj(route.props.spec).rules).flatMap((rule) => arr(obj(rule).backendRefs).map(obj))
+    .map((b) => ({ namespace: str(b.namespace) || ns, name: str(b.name), kind: str(b.kind) || "Service" }));
 }
 
 /** `Kind namespace/name` (or `Kind name` when cluster-scoped), the way an operator names an object. */

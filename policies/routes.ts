@@ -117,7 +117,7 @@ function podBackedRouteNamespaces(resources: readonly PolicyResource[]): Map<str
     .filter((s) => str(obj(s.props.spec).type) === "ExternalName" || Object.keys(obj(obj(s.props.spec).selector)).length === 0)
     .map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`));
   const namespaces = new Map<string, PolicyResource>();
-  eachKnown([...ofType(resources, TYPES.ingress), ...ofType(resources, TYPES.ingressRoute)], (route) => {
+  eachKnown(ofType(resources, TYPES.ingress, TYPES.ingressRoute, TYPES.httpRoute, TYPES.grpcRoute), (route) => {
     for (const svc of routeBackends(route).filter((s) => !external.has(s))) {
       const ns = svc.split("/")[0]!;
       if (!namespaces.has(ns)) namespaces.set(ns, route);

@@ -24,6 +24,7 @@ import { certManagerDns01RecursiveNameservers, ingressRouteTlsFromCertificate, i
 import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord } from "./dns.ts";
 import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
 import { cloudflareZoneSslMode, tunnelHostNoARecord, tunnelIngressTargetsTraefik } from "./tunnel.ts";
+import { gatewayRouteAttached, gatewayRouteReferencesExist, gatewayTlsIssued } from "./gateway.ts";
 
 export function homelabPolicies(): HomelabPolicy[] {
   return [
@@ -89,5 +90,9 @@ export function homelabPolicies(): HomelabPolicy[] {
     // Secrets
     credentialsInKubernetesSecrets(),
     noSecretsInHelmValues(),
+    // Gateway API
+    gatewayRouteAttached(),
+    gatewayRouteReferencesExist(),
+    gatewayTlsIssued(),
   ];
 }

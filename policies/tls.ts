@@ -3,6 +3,7 @@
  * source, every IngressRoute's secret comes from a Certificate, issuers exist,
  * and their DNS-01 solvers answer for the hosts they are asked to sign.
  */
+import { solverAdmits } from "./helpers/tls.ts";
 import type { PolicyResource } from "@pulumi/policy";
 import {
   HOST_MATCH, TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
@@ -179,15 +180,6 @@ export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): Home
       });
     },
   });
-}
-
-/** Whether an ACME solver's selector admits `host` (no selector admits everything). */
-function solverAdmits(solver: Obj, host: string): boolean {
-  const selector = obj(solver.selector);
-  const names = strings(selector.dnsNames);
-  const zones = strings(selector.dnsZones);
-  if (!names.length && !zones.length) return true;
-  return names.includes(host) || zones.some((z) => host === z || host.endsWith(`.${z}`));
 }
 
 export function tlsHostInIssuerZone(level: Level = "mandatory"): HomelabPolicy {

@@ -17,7 +17,7 @@ interface RouteRow {
   readonly targets: readonly string[];
   readonly proxied: boolean;
   readonly service: string;
-  readonly kind: "Ingress" | "IngressRoute";
+  readonly kind: "Ingress" | "IngressRoute" | "HTTPRoute" | "GRPCRoute";
   readonly issuer: string;
   readonly middlewares: readonly string[];
 }
@@ -69,10 +69,31 @@ const middlewareLabel = (ref: string) => ref.replace(/@kubernetescrd$/, "");
 /** What the TLS issuer column says for a route whose TLS names no secret: the wildcard of Traefik's default TLS store. */
 const WILDCARD_ISSUER = "wildcard (default TLS store)";
 
-/** host → path → service rows, from Ingresses and IngressRoutes. */
+/** The issuer cert-manager's gateway-shim issues the Gateway's certificates from: the Traefik release's Gateway annotation. */
+function gatewayIssuer(resources: readonly RecordedResource[]): string {
+  const release = resources.find((r) => r.type === TYPES.release && str(r.inputs.chart) === "traefik");
+  return str(obj(obj(obj(release?.inputs.values).gateway).annotations)["cert-manager.io/cluster-issuer"]);
+}
+
+/** A Gateway API filter as the summary names it: the Middleware an ExtensionRef reaches, else the filter type. */
+function filterLabel(filter: unknown, ns: string): string {
+  const f = obj(filter);
+  return str(f.type) === "ExtensionRef" ? `${ns}-${str(obj(f.extensionRef).name)}` : str(f.type);
+}
+
+/** `/` for a rule without matches; an HTTPRoute's path, a GRPCRoute's `/service[/method]`. */
+function gatewayRulePath(rule: Obj): string {
+  const match = obj(arr(rule.matches)[0]);
+  if (match.path) return str(obj(match.path).value) || "/";
+  const method = obj(match.method);
+  return method.service ? `/${str(method.service)}${method.method ? `/${str(method.method)}` : ""}` : "/";
+}
+
+/** host → path → service rows, from Ingresses, IngressRoutes and Gateway API routes. */
 function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
   const dns = dnsTargets(resources);
   const issuers = issuersBySecret(resources);
+  const viaGateway = gatewayIssuer(resources);
   const rows: RouteRow[] = [];
   const dnsOf = (host: string) => dns.get(host) ?? { targets: [], proxied: false };
   for (const r of resources) {
@@ -103,6 +124,16 @@ function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
         const middlewares = arr(obj(route).middlewares).map((m) => `${str(obj(m).namespace ?? ns)}-${str(obj(m).name)}`);
         for (const [, host] of match.matchAll(HOST_MATCH)) {
           rows.push({ host: host!, path, ...dnsOf(host!), service: services, kind: "IngressRoute", issuer, middlewares });
+        }
+      }
+    }
+    if (r.type === TYPES.httpRoute || r.type === TYPES.grpcRoute) {
+      const spec = obj(r.inputs.spec);
+      for (const rule of arr(spec.rules).map(obj)) {
+        const services = arr(rule.backendRefs).map((b) => `${str(obj(b).namespace) || ns}/${str(obj(b).name)}:${str(obj(b).port)}`).join(", ");
+        const middlewares = arr(rule.filters).map((f) => filterLabel(f, ns));
+        for (const host of arr(spec.hostnames).map(str)) {
+          rows.push({ host, path: gatewayRulePath(rule), ...dnsOf(host), service: services, kind: r.type === TYPES.httpRoute ? "HTTPRoute" : "GRPCRoute", issuer: viaGateway, middlewares });
         }
       }
     }

@@ -1,7 +1,7 @@
 /**
  * Synth checks its own output: every Kubernetes object it writes is validated
  * against the models of its kind (kubernetes-models for core kinds, the
- * Traefik and cert-manager model packages for their CRDs, strict schemas for
+ * Traefik, cert-manager and Gateway API model packages for their CRDs, strict schemas for
  * MetalLB and Talos' ServiceAccount, which have no models). Missing required fields, wrong types and enum
  * values fail here instead of at `kubectl apply` time.
  */
@@ -17,6 +17,7 @@ const MODEL_PACKAGES: Readonly<Record<string, string>> = {
   "traefik.io": "@kubernetes-models/traefik/traefik.io",
   "cert-manager.io": "@kubernetes-models/cert-manager/cert-manager.io",
   "acme.cert-manager.io": "@kubernetes-models/cert-manager/acme.cert-manager.io",
+  "gateway.networking.k8s.io": "@kubernetes-models/gateway-api/gateway.networking.k8s.io",
 };
 
 function modelModule(apiVersion: string, kind: string): string {

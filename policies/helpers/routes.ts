@@ -3,7 +3,7 @@
  * matches.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { PATH_MATCH, HOST_MATCH, TYPES, arr, eachKnown, metaOf, obj, ofType, str } from "../common.ts";
+import { PATH_MATCH, HOST_MATCH, TYPES, arr, eachKnown, metaOf, obj, ofType, str, strings, type Obj } from "../common.ts";
 
 export interface RouteEntry {
   readonly resource: PolicyResource;
@@ -13,7 +13,7 @@ export interface RouteEntry {
   readonly pathType: string;
 }
 
-/** Every host + path the stack routes, from Ingress rules and IngressRoute matches. */
+/** Every host + path the stack routes, from Ingress rules, IngressRoute matches and Gateway API routes. */
 export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[] {
   const entries: RouteEntry[] = [];
   eachKnown(ofType(resources, TYPES.ingress), (ing) => {
@@ -35,7 +35,26 @@ export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[]
       }
     }
   });
+  eachKnown(ofType(resources, TYPES.httpRoute, TYPES.grpcRoute), (route) => {
+    const ns = metaOf(route.props).namespace;
+    const spec = obj(route.props.spec);
+    for (const rule of arr(spec.rules).map(obj)) {
+      const matches = arr(rule.matches).map(obj);
+      for (const host of strings(spec.hostnames)) {
+        for (const m of matches.length ? matches : [{}]) entries.push({ resource: route, namespace: ns, host, ...gatewayMatchPath(m) });
+      }
+    }
+  });
   return entries;
+}
+
+/** An HTTPRoute match's path, a GRPCRoute match's `/service[/method]` (Exact with a method), `/` for none. */
+function gatewayMatchPath(match: Obj): { path: string; pathType: string } {
+  const path = obj(match.path);
+  if (match.path !== undefined) return { path: str(path.value) || "/", pathType: str(path.type) === "Exact" ? "Exact" : "Prefix" };
+  const method = obj(match.method);
+  if (!method.service) return { path: "/", pathType: "Prefix" };
+  return method.method ? { path: `/${str(method.service)}/${str(method.method)}`, pathType: "Exact" } : { path: `/${str(method.service)}`, pathType: "Prefix" };
 }
 
 /** The hosts a route resource serves. */

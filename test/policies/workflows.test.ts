@@ -50,7 +50,7 @@ const needs = (job: Job) => [job.needs ?? []].flat();
 /** checkout → setup-node from .nvmrc → npm ci, before anything runs Pulumi or the tests. */
 function assertInstalls(job: Job): void {
   const uses = job.steps.map((s) => s.uses ?? s.run);
-  assert.deepEqual(uses.slice(0, 3), ["actions/checkout@v4", "actions/setup-node@v4", "npm ci"]);
+  assert.deepEqual(uses.slice(0, 3), ["actions/checkout@v7", "actions/setup-node@v7", "npm ci"]);
   assert.equal(job.steps[1]!.with?.["node-version-file"], ".nvmrc");
 }
 

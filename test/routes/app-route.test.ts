@@ -23,7 +23,7 @@ const T = {
   serversTransport: "kubernetes:traefik.io/v1alpha1:ServersTransport",
   secret: "kubernetes:core/v1:Secret",
   service: "kubernetes:core/v1:Service",
-  endpoints: "kubernetes:core/v1:Endpoints",
+  endpointSlice: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   namespace: "kubernetes:core/v1:Namespace",
   dns: "cloudflare:index/dnsRecord:DnsRecord",
@@ -101,7 +101,7 @@ describe("AppRoute under mocks", () => {
       ],
       nas: [
         "DnsRecord nas-dns-nas.example.com-10.0.10.240",
-        "Endpoints nas-endpoints",
+        "EndpointSlice nas-endpointslice",
         "Ingress nas-ingress-root",
         "Service nas-service",
       ],
@@ -196,9 +196,11 @@ describe("AppRoute under mocks", () => {
     for (const r of kube) assert.equal(r.options.provider, "pulumi:providers:kubernetes::cluster", `${r.type} ${r.name}`);
   });
 
-  it("routes an external NAS through a Service and Endpoints it owns", () => {
+  it("routes an external NAS through a Service and EndpointSlice it owns", () => {
     assert.deepStrictEqual(find(T.service, "nas-service").inputs.spec, { type: "ClusterIP", ports: [{ name: "http", port: 5000, protocol: "TCP", targetPort: 5000 }] });
-    assert.deepStrictEqual((find(T.endpoints, "nas-endpoints").inputs as { subsets: unknown }).subsets, [{ addresses: [{ ip: "10.0.10.5" }], ports: [{ name: "http", port: 5000, protocol: "TCP" }] }]);
+    const slice = find(T.endpointSlice, "nas-endpointslice").inputs as { endpoints: unknown; ports: unknown };
+    assert.deepStrictEqual(slice.endpoints, [{ addresses: ["10.0.10.5"], conditions: { ready: true } }]);
+    assert.deepStrictEqual(slice.ports, [{ name: "http", port: 5000, protocol: "TCP" }]);
   });
 });
 

@@ -283,7 +283,7 @@ describe("IP allow-lists", () => {
 });
 
 describe("external services", () => {
-  it("routes to a NAS by address through a selector-less Service and its Endpoints", () => {
+  it("routes to a NAS by address through a selector-less Service and its EndpointSlice (v1 Endpoints are deprecated from 1.33)", () => {
     const m = routeManifests(appNamed("nas"), deployment);
     assert.deepStrictEqual(m.externalService, {
       apiVersion: "v1",
@@ -291,11 +291,17 @@ describe("external services", () => {
       metadata: { name: "nas", namespace: "apps", labels: LABELS("nas") },
       spec: { type: "ClusterIP", ports: [{ name: "http", port: 5000, protocol: "TCP", targetPort: 5000 }] },
     });
-    assert.deepStrictEqual(m.endpoints, {
-      apiVersion: "v1",
-      kind: "Endpoints",
-      metadata: { name: "nas", namespace: "apps", labels: LABELS("nas") },
-      subsets: [{ addresses: [{ ip: "10.0.10.5" }], ports: [{ name: "http", port: 5000, protocol: "TCP" }] }],
+    assert.deepStrictEqual(m.endpointSlice, {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name: "nas",
+        namespace: "apps",
+        labels: { ...LABELS("nas"), "kubernetes.io/service-name": "nas", "endpointslice.kubernetes.io/managed-by": "pulumi" },
+      },
+      addressType: "IPv4",
+      endpoints: [{ addresses: ["10.0.10.5"], conditions: { ready: true } }],
+      ports: [{ name: "http", port: 5000, protocol: "TCP" }],
     });
     assert.equal(m.ingresses[0]!.manifest.spec!.rules![0]!.http!.paths[0]!.backend.service!.name, "nas");
     assert.equal(m.serversTransport, undefined, "plain http by address: nothing to verify or skip");
@@ -323,7 +329,7 @@ describe("external services", () => {
       metadata: { name: "proxmox-transport", namespace: "apps", labels: LABELS("proxmox") },
       spec: { insecureSkipVerify: true },
     });
-    assert.equal(m.endpoints, undefined);
+    assert.equal(m.endpointSlice, undefined);
   });
 
   it("puts sticky-cookie annotations on the Service it owns", () => {

@@ -1,0 +1,27 @@
+/**
+ * Gateway API: the release's standard-channel CRDs, applied by Pulumi like
+ * Traefik's (a version bump upgrades them), and the Gateway values Traefik's
+ * chart renders its GatewayClass and Gateway from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
+import type { HomelabConfig } from "../config/resolve.ts";
+import { gatewayApiCrdUrl, traefikGatewayValues, type TraefikGatewayValues } from "../lib/gateway.ts";
+
+export interface GatewayApiArgs {
+  readonly config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager" | "cluster">;
+}
+
+export class GatewayApi extends pulumi.ComponentResource {
+  /** Traefik's release and cert-manager's controller depend on these. */
+  readonly crds: pulumi.Resource;
+  readonly traefikValues: TraefikGatewayValues;
+  constructor(name: string, args: GatewayApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:platform:GatewayApi", name, {}, opts);
+    const { config } = args;
+    this.crds = new ConfigGroup(`${name}-crds`, { files: [gatewayApiCrdUrl(config.traefik.gatewayApi)] }, { parent: this });
+    const vip = config.traefik.placement === "controlplane" ? config.cluster.network.vip : undefined;
+    this.traefikValues = traefikGatewayValues(config, vip);
+    this.registerOutputs({ version: config.traefik.gatewayApi.version, listeners: Object.entries(this.traefikValues.gateway.listeners).filter(([, l]) => l).map(([name]) => name) });
+  }
+}

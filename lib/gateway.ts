@@ -1,0 +1,144 @@
+/**
+ * Gateway API on Traefik: the standard-channel CRDs, the one Gateway the
+ * Traefik chart renders from its `gateway.*` values (HTTPS listeners for the
+ * hosts of the stack's Gateway API routes, certificates from cert-manager's
+ * gateway-shim), and which listener serves a host. Pure: config in, values out.
+ */
+import { isGatewayRoute, type AppSpec, type HomelabConfig } from "../config/resolve.ts";
+import type { Placement } from "../config/schema.ts";
+
+type GatewayApiConfig = HomelabConfig["traefik"]["gatewayApi"];
+
+/** The chart's GatewayClass (controller traefik.io/gateway-controller) and the Gateway this stack names. */
+export const GATEWAY_CLASS = "traefik";
+export const GATEWAY_NAME = "traefik-gateway";
+export const GATEWAY_GROUP = "gateway.networking.k8s.io";
+/** A Gateway holds at most 64 listeners (the CRD's maxItems). */
+export const MAX_LISTENERS = 64;
+
+/** The release's standard-channel bundle: every CRD of the channel in one file, upgraded with the version. */
+export function gatewayApiCrdUrl(gw: Pick<GatewayApiConfig, "crdsSource" | "version">): string {
+  return `${gw.crdsSource.replace(/\/+$/, "")}/${gw.version}/standard-install.yaml`;
+}
+
+/**
+ * The port of Traefik's websecure entry point, which a listener must name:
+ * Traefik binds a Gateway listener to the entry point with the same port, and
+ * the chart refuses a listener port no entry point declares. In the deployment
+ * placement that is the chart's unprivileged 8443 behind the Service's 443; on
+ * the host network Traefik itself listens on 443.
+ */
+export function secureListenerPort(placement: Placement): number {
+  return placement === "deployment" ? 8443 : 443;
+}
+
+export interface GatewayListener {
+  /** Listener (section) name, from the hostname. */
+  readonly name: string;
+  readonly hostname: string;
+  /** The TLS Secret in Traefik's namespace that cert-manager's gateway-shim issues for this hostname. */
+  readonly secretName: string;
+}
+
+const slug = (hostname: string) => hostname.replace(/^\*\./, "wildcard.").replace(/\./g, "-");
+
+function listener(hostname: string): GatewayListener {
+  return { name: slug(hostname), hostname, secretName: `${slug(hostname)}-tls` };
+}
+
+/** The hosts of every Gateway API route, sorted and unique. */
+export function gatewayHosts(apps: readonly Pick<AppSpec, "kind" | "hosts">[]): string[] {
+  return [...new Set(apps.filter(isGatewayRoute).flatMap((a) => a.hosts))].sort();
+}
+
+/** A first-level subdomain of the zone: what a `*.<zone>` certificate covers (a TLS wildcard spans one label). */
+function wildcardCovers(host: string, zone: string): boolean {
+  return host.endsWith(`.${zone}`) && !host.slice(0, -zone.length - 1).includes(".");
+}
+
+/**
+ * The Gateway's HTTPS listeners. perHost: one per host. wildcard: `*.<zone>`
+ * plus one per host its certificate cannot cover: a Gateway API wildcard
+ * listener would match `a.b.<zone>` too, but the `*.<zone>` certificate would
+ * fail TLS there, so such hosts get a listener (and certificate) of their own,
+ * which wins as the more specific hostname.
+ */
+export function gatewayListeners(gw: Pick<GatewayApiConfig, "listeners">, zone: string, hosts: readonly string[]): GatewayListener[] {
+  if (gw.listeners === "perHost") return hosts.map(listener);
+  const own = hosts.filter((h) => !wildcardCovers(h, zone));
+  const wildcard = hosts.length > own.length ? [listener(`*.${zone}`)] : [];
+  return [...wildcard, ...own.map(listener)];
+}
+
+/** The listener that serves a host: its own, else the zone's wildcard; undefined when none does. */
+export function listenerFor(host: string, listeners: readonly GatewayListener[], zone: string): GatewayListener | undefined {
+  return listeners.find((l) => l.hostname === host) ?? listeners.find((l) => l.hostname === `*.${zone}` && wildcardCovers(host, zone));
+}
+
+/** The namespaces whose routes may attach: the app namespaces of the Gateway API routes, no others. */
+export function routeNamespaces(apps: readonly Pick<AppSpec, "kind" | "namespace">[]): string[] {
+  return [...new Set(apps.filter(isGatewayRoute).map((a) => a.namespace))].sort();
+}
+
+export interface TraefikGatewayValues {
+  readonly provider: {
+    readonly enabled: true;
+    readonly statusAddress?: { readonly ip?: string; readonly service: { readonly enabled: boolean } };
+  };
+  readonly gateway: {
+    readonly enabled: boolean;
+    readonly name: string;
+    readonly annotations: Record<string, string>;
+    /** null removes a listener of the chart's defaults (Helm deletes a key whose value is null). */
+    readonly listeners: Record<string, null | {
+      readonly port: number;
+      readonly protocol: "HTTPS";
+      readonly hostname: string;
+      readonly namespacePolicy: { readonly from: "Selector"; readonly selector: { readonly matchExpressions: readonly [{ readonly key: string; readonly operator: "In"; readonly values: readonly string[] }] } };
+      readonly certificateRefs: readonly [{ readonly kind: "Secret"; readonly group: ""; readonly name: string }];
+    }>;
+  };
+  readonly gatewayClass: { readonly enabled: true; readonly name: string };
+}
+
+/**
+ * The Traefik chart's Gateway values. The Gateway's certificates come from
+ * cert-manager's gateway-shim, which reads one issuer annotation per Gateway:
+ * the default issuer (the config checks keep Gateway API routes on it).
+ *
+ * @param vip the controlplane placement's VIP: without a Service, the one address the Gateway's status can show.
+ */
+export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager">, vip: string | undefined): TraefikGatewayValues {
+  const { traefik, apps } = config;
+  const namespaces = routeNamespaces(apps);
+  const listeners = gatewayListeners(traefik.gatewayApi, config.dns.zone, gatewayHosts(apps));
+  const port = secureListenerPort(traefik.placement);
+  const hostNetwork = traefik.placement !== "deployment";
+  return {
+    provider: {
+      enabled: true,
+      // The chart points the status at its Service by default; the host-network placements have none.
+      ...(hostNetwork ? { statusAddress: { ...(vip ? { ip: vip } : {}), service: { enabled: false } } } : {}),
+    },
+    gateway: {
+      // The chart refuses a Gateway without listeners: with no route yet there is nothing to serve.
+      enabled: listeners.length > 0,
+      name: GATEWAY_NAME,
+      annotations: { "cert-manager.io/cluster-issuer": config.certManager.defaultIssuer },
+      // The chart's default plain-HTTP `web` listener goes: every route is HTTPS, and the web entry point redirects.
+      listeners: Object.fromEntries([["web", null], ...listeners.map((l) => [l.name, {
+        port,
+        protocol: "HTTPS" as const,
+        hostname: l.hostname,
+        namespacePolicy: { from: "Selector" as const, selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In" as const, values: namespaces }] as const } },
+        certificateRefs: [{ kind: "Secret" as const, group: "" as const, name: l.secretName }] as const,
+      }] as const)]),
+    },
+    gatewayClass: { enabled: true, name: GATEWAY_CLASS },
+  };
+}
+
+/** The parentRef every Gateway API route of the stack carries. */
+export function gatewayParentRef(traefikNamespace: string) {
+  return { group: GATEWAY_GROUP, kind: "Gateway", name: GATEWAY_NAME, namespace: traefikNamespace };
+}

@@ -1,0 +1,142 @@
+/**
+ * Gateway API routes of an app (kinds httpRoute and grpcRoute): one HTTPRoute
+ * or GRPCRoute, attached to the stack's Gateway, with a rule per backend.
+ * The app's middlewares become Gateway API's own filters where one does the
+ * same thing (URLRewrite for strip prefix, ResponseHeaderModifier for the
+ * security headers, CORS), and ExtensionRefs to the app's Traefik Middlewares
+ * for the rest (allow-list, rate limit, regex redirect, basic auth). What
+ * neither expresses is refused by the config checks (config/checks.ts).
+ */
+import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
+import type { IHTTPRouteFilter } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRouteFilter";
+import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
+import type { IGRPCRouteFilter } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRouteFilter";
+import type { IGRPCRouteMatch } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRouteMatch";
+import type { AppSpec } from "../config/resolve.ts";
+import { gatewayParentRef } from "./gateway.ts";
+import { appLabels, middlewareKinds, middlewareName, orderedBackends, sortedHosts, sortedUnique, type Backend, type MiddlewareKind, type RouteEntry } from "./routes.ts";
+
+/** The middlewares a Gateway API route reaches through ExtensionRef: Gateway API has no filter of their kind. */
+export const EXTENSION_REF_MIDDLEWARES: readonly MiddlewareKind[] = ["ip-allow-list", "rate-limit", "redirect", "basic-auth"];
+
+/** The headers of the security-headers middleware, as Traefik's headers middleware sends them on HTTPS. */
+export const SECURITY_HEADERS: readonly { readonly name: string; readonly value: string }[] = [
+  { name: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+  { name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" },
+  { name: "X-Content-Type-Options", value: "nosniff" },
+  { name: "X-Frame-Options", value: "DENY" },
+];
+
+function extensionRef(app: Pick<AppSpec, "name">, kind: MiddlewareKind) {
+  return { type: "ExtensionRef" as const, extensionRef: { group: "traefik.io", kind: "Middleware", name: middlewareName(app, kind) } };
+}
+
+/** A route's kind and metadata: named after the app, in its namespace. */
+function routeHead<K extends "HTTPRoute" | "GRPCRoute">(app: AppSpec, kind: K) {
+  return { apiVersion: "gateway.networking.k8s.io/v1" as const, kind, metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) } };
+}
+
+/** The stack's Gateway as parent, and the app's hosts. */
+function routeAttachment(app: AppSpec, entry: Pick<RouteEntry, "namespace">) {
+  return { parentRefs: [gatewayParentRef(entry.namespace)], hostnames: sortedHosts(app) };
+}
+
+/** A Prefix backend whose own path is listed in stripPrefix: URLRewrite replaces exactly the matched prefix. */
+export function stripsOwnPrefix(app: Pick<AppSpec, "middlewares">, backend: Pick<Backend, "path" | "pathType">): boolean {
+  return backend.pathType === "Prefix" && (app.middlewares?.stripPrefix ?? []).includes(backend.path);
+}
+
+/** A backend's Service port as a number; the config checks refuse named ports on Gateway API routes. */
+function portNumber(app: Pick<AppSpec, "name">, backend: Backend): number {
+  if (typeof backend.port !== "number") throw new Error(`apps.${app.name}: Gateway API routes need numeric Service ports (the config checks require them)`);
+  return backend.port;
+}
+
+/** Filters in the order Traefik would run the app's middlewares (lib/routes.ts MIDDLEWARE_ORDER). */
+function httpFilters(app: AppSpec, backend: Backend): IHTTPRouteFilter[] {
+  return middlewareKinds(app).flatMap((kind): IHTTPRouteFilter[] => {
+    switch (kind) {
+      case "security-headers":
+        return [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: SECURITY_HEADERS.map((h) => ({ ...h })) } }];
+      case "cors": {
+        const cors = app.middlewares!.cors!;
+        return [{
+          type: "CORS",
+          cors: {
+            allowOrigins: sortedUnique(cors.origins),
+            allowMethods: sortedUnique(cors.methods) as NonNullable<NonNullable<IHTTPRouteFilter["cors"]>["allowMethods"]>,
+            allowHeaders: sortedUnique(cors.headers),
+            maxAge: cors.maxAge,
+            allowCredentials: cors.credentials,
+          },
+        }];
+      }
+      case "strip-prefix":
+        // ReplacePrefixMatch "/" turns /api/x into /x and /api into /, as Traefik's stripPrefix does.
+        return stripsOwnPrefix(app, backend) ? [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } }] : [];
+      default:
+        return [extensionRef(app, kind)];
+    }
+  });
+}
+
+/**
+ * One rule per backend. Gateway API picks the rule for a request by its own
+ * precedence (an Exact path over any prefix, then the longest prefix, per
+ * request, across every route on the hostname), so no priority is set:
+ * the most specific path wins, as routePriority makes it win for Ingresses.
+ */
+export function httpRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespace">): IHTTPRoute {
+  return {
+    ...routeHead(app, "HTTPRoute"),
+    spec: {
+      ...routeAttachment(app, entry),
+      rules: orderedBackends(app).map((backend) => {
+        const filters = httpFilters(app, backend);
+        return {
+          matches: [{ path: { type: backend.pathType === "Exact" ? "Exact" : "PathPrefix", value: backend.path } }],
+          ...(filters.length ? { filters } : {}),
+          backendRefs: [{ name: backend.service, port: portNumber(app, backend) }],
+        };
+      }),
+    },
+  };
+}
+
+/** `/` all methods; `/pkg.Service` that service; `/pkg.Service/Method` one method. */
+export const GRPC_PATH = /^\/(?:((?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_][A-Za-z_0-9]*)(?:\/([A-Za-z_][A-Za-z_0-9]*))?)?$/;
+
+function grpcMatches(app: Pick<AppSpec, "name">, backend: Backend): IGRPCRouteMatch[] {
+  const m = GRPC_PATH.exec(backend.path);
+  if (!m) throw new Error(`apps.${app.name}: ${backend.path} is not a gRPC service or method path (the config checks require one)`);
+  const [, service, method] = m;
+  if (!service) return [];
+  return [{ method: { type: "Exact", service, ...(method ? { method } : {}) } }];
+}
+
+function grpcFilters(app: AppSpec): IGRPCRouteFilter[] {
+  return middlewareKinds(app).map((kind): IGRPCRouteFilter => {
+    if (kind === "security-headers") return { type: "ResponseHeaderModifier", responseHeaderModifier: { set: SECURITY_HEADERS.map((h) => ({ ...h })) } };
+    if (!EXTENSION_REF_MIDDLEWARES.includes(kind) || kind === "redirect") throw new Error(`apps.${app.name}: GRPCRoute has no filter for ${kind} (the config checks refuse it)`);
+    return extensionRef(app, kind);
+  });
+}
+
+/** One rule per backend; Gateway API prefers a method match over a service match over none. */
+export function grpcRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespace">): IGRPCRoute {
+  const filters = grpcFilters(app);
+  return {
+    ...routeHead(app, "GRPCRoute"),
+    spec: {
+      ...routeAttachment(app, entry),
+      rules: orderedBackends(app).map((backend) => {
+        const matches = grpcMatches(app, backend);
+        return {
+          ...(matches.length ? { matches } : {}),
+          ...(filters.length ? { filters } : {}),
+          backendRefs: [{ name: backend.service, port: portNumber(app, backend) }],
+        };
+      }),
+    },
+  };
+}

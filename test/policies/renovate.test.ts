@@ -1,0 +1,76 @@
+/**
+ * renovate.json keeps what the stack pins current: the regex managers must
+ * find every chart, the Gateway API release and the Talos version where they
+ * are pinned, with the version pinned there (Renovate's own validator checks
+ * the config's shape in CI: npm run renovate:validate).
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULTS } from "../../config/defaults.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+interface RegexManager {
+  readonly managerFilePatterns: readonly string[];
+  readonly matchStrings: readonly string[];
+  readonly depNameTemplate?: string;
+  readonly datasourceTemplate: string;
+}
+
+const config = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as { customManagers: RegexManager[] };
+
+/** Renovate's `/regex/` file patterns, applied to the repository's tracked top-level and source files. */
+function managedFiles(manager: RegexManager): string[] {
+  const files = [...readdirSync(ROOT), ...["config", "lib", "components"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
+  const patterns = manager.managerFilePatterns.map((p) => new RegExp(p.slice(1, -1)));
+  return files.filter((f) => patterns.some((p) => p.test(f)));
+}
+
+/** What Renovate extracts: depName → versions, over every file the manager covers. */
+function extracted(): Map<string, string[]> {
+  const deps = new Map<string, string[]>();
+  for (const manager of config.customManagers) {
+    for (const file of managedFiles(manager)) {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      for (const source of manager.matchStrings) {
+        for (const m of text.matchAll(new RegExp(source, "g"))) {
+          const name = m.groups?.depName ?? manager.depNameTemplate!;
+          deps.set(`${manager.datasourceTemplate}:${name}`, [...(deps.get(`${manager.datasourceTemplate}:${name}`) ?? []), `${file}=${m.groups!.currentValue}`]);
+        }
+      }
+    }
+  }
+  return deps;
+}
+
+describe("renovate.json", () => {
+  const deps = extracted();
+
+  it("finds every Helm chart of config/defaults.ts at its pinned version", () => {
+    for (const chart of Object.values(DEFAULTS.charts)) {
+      assert.deepEqual(deps.get(`helm:${chart.chart}`), [`config/defaults.ts=${chart.version}`], chart.chart);
+    }
+  });
+
+  it("finds the Gateway API release in the defaults and the stack that pins it", () => {
+    assert.deepEqual(deps.get("github-releases:kubernetes-sigs/gateway-api")?.sort(), [`Pulumi.gateway.yaml=v1.5.1`, `config/defaults.ts=${DEFAULTS.gatewayApi.version}`].sort());
+  });
+
+  it("finds the Talos version in the defaults and in every example stack that sets it", () => {
+    const stacks = readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f) && /\n\s+talos:\n(?:\s*#.*\n)*\s+version:/.test(readFileSync(join(ROOT, f), "utf8")));
+    assert.ok(stacks.length >= 2);
+    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`config/defaults.ts=${DEFAULTS.talos.version}`, ...stacks.map((s) => `${s}=v1.13.9`)].sort());
+  });
+
+  it("keeps the validator's own Renovate release current", () => {
+    assert.deepEqual(deps.get("npm:renovate"), ["package.json=44.121.2"]);
+  });
+
+  it("leaves npm packages and GitHub actions to Renovate's built-in managers, pinned exactly", () => {
+    const raw = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as { extends: string[]; rangeStrategy: string };
+    assert.ok(raw.extends.includes("config:recommended"), "config:recommended enables the npm and github-actions managers");
+    assert.equal(raw.rangeStrategy, "pin");
+  });
+});
