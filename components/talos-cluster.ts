@@ -183,15 +183,20 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
     }, parent).talosConfig);
 
     // The rolling upgrade: one command per node, each waiting for the one before, control planes
-    // first. A command runs again when its line changes (a new release or installer); the script
-    // skips nodes already at the release and gates every node on the cluster's health, so a failed
-    // run stops at its node and the next `pulumi up` continues there.
+    // first. A node's command runs again exactly when its target changes (release or installer:
+    // `triggers` replace it); the script skips nodes already at the release and gates every node on
+    // the cluster's health, so a failed run stops at its node and the next `pulumi up` continues
+    // there. Its command line also names the cluster's members (for the health gate) and its
+    // environment the talosconfig, which change when a node joins or a certificate renews: ignored,
+    // or every node's command would re-run, and show in the preview, for each added node.
+    const upgradeOptions = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ ...parent, dependsOn, ignoreChanges: ["create", "environment"] });
     let previousUpgrade: pulumi.Resource[] = [bootstrap, ...applies.values()];
     for (const node of upgradeOrder(cluster)) {
       const upgrade = new Command(`${name}-${node.name}-upgrade`, {
         create: image.urls.apply((urls) => osUpgradeCommand(cluster, node, urls.installer)),
         environment: { TALOSCONFIG_CONTENT: this.talosconfig },
-      }, { ...parent, dependsOn: previousUpgrade });
+        triggers: [cluster.talos.version, image.urls.installer],
+      }, upgradeOptions(previousUpgrade));
       previousUpgrade = [upgrade];
     }
     // Unset, Kubernetes stays what the Talos release installed at creation: upgrade-k8s needs a target.
@@ -199,7 +204,8 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       new Command(`${name}-kubernetes-upgrade`, {
         create: kubernetesUpgradeCommand(cluster, cluster.talos.kubernetesVersion),
         environment: { TALOSCONFIG_CONTENT: this.talosconfig },
-      }, { ...parent, dependsOn: previousUpgrade });
+        triggers: [cluster.talos.kubernetesVersion],
+      }, upgradeOptions(previousUpgrade));
     }
     // Every Kubernetes resource waits for the health check, and with it for the bootstrap and
     // every node's configuration (the invoke's dependencies travel with its result).
