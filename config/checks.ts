@@ -174,7 +174,8 @@ function checkFirewall(cl: TalosConfig, add: Add): void {
   const fw = cl.firewall;
   if (!fw.enabled) return;
   if (!hasHostFirewall(cl)) {
-    add(["cluster", "firewall", "enabled"], `Talos ${cl.talos.version} has no host firewall (NetworkRuleConfig arrived in v1.6); set cluster.talos.version to v1.6.0 or newer, or turn the firewall off`);
+    // The patches follow the contract, not the installed release, so the contract decides.
+    add(["cluster", "firewall", "enabled"], `cluster.talos.configContract ${cl.talos.configContract} has no host firewall (NetworkRuleConfig arrived in contract v1.6); turn the firewall off, or raise cluster.talos.configContract to v1.6 or newer (with cluster.talos.allowConfigContractChange: true)`);
   }
   const at: KeyPath = ["cluster", "firewall", "adminSubnets"];
   if (fw.adminSubnets?.length === 0) {
@@ -282,7 +283,7 @@ function checkPodNetwork(c: ParsedConfig, add: Add): void {
 function missingEnforcement(c: ParsedConfig): string | undefined {
   if (networkPolicyEnforcer(c.cluster)) return undefined;
   return c.cluster.provider === "talos"
-    ? `Talos ${c.cluster.talos.version} runs Flannel without kube-network-policies (Talos v1.13 deploys it beside Flannel on request), so no NetworkPolicy is enforced`
+    ? `cluster.talos.configContract ${c.cluster.talos.configContract} runs Flannel without kube-network-policies (contract v1.13 deploys it beside Flannel on request), so no NetworkPolicy is enforced`
     : "cluster.enforcesNetworkPolicies is false, so the cluster enforces no NetworkPolicy";
 }
 
@@ -294,7 +295,7 @@ function checkNetworkPolicyEnforcement(c: ParsedConfig, add: Add): void {
   const missing = missingEnforcement(c);
   if (!missing) return;
   const fix = c.cluster.provider === "talos"
-    ? "set cluster.talos.version to v1.13.0 or newer (the stack then turns kube-network-policies on), or remove defaultDeny"
+    ? "remove defaultDeny, or raise cluster.talos.configContract to v1.13 (with cluster.talos.allowConfigContractChange: true, on Talos v1.13.0 or newer; the stack then turns kube-network-policies on)"
     : "remove defaultDeny, or, if the CNI does enforce NetworkPolicies (k3s' embedded controller, Calico, Cilium), set cluster.enforcesNetworkPolicies: true";
   for (const [name, n] of Object.entries(c.namespaces)) {
     if (n.defaultDeny) add(["namespaces", name, "defaultDeny"], `${missing}: default deny would deny nothing; ${fix}`);
@@ -577,7 +578,7 @@ function checkTalosVersions(c: ParsedConfig, add: Add): void {
     add(["cluster", "talos", "configContract"], `${cl.talos.configContract} is newer than the provider's Talos machinery (${DEFAULTS.talos.configContract}): it cannot generate configs for it; keep the contract the cluster was created with (at most ${DEFAULTS.talos.configContract})`);
   }
   if (compareMinor(release, contract) < 0) {
-    add(["cluster", "talos", "version"], `${cl.talos.version} is older than cluster.talos.configContract ${cl.talos.configContract}: a node cannot run a config contract newer than its Talos; use a ${cl.talos.configContract}.x release or later (Talos is never downgraded by this stack)`);
+    add(["cluster", "talos", "version"], `${cl.talos.version} is older than cluster.talos.configContract ${cl.talos.configContract}: a node cannot run a config contract newer than its Talos; use a v${contract.major}.${contract.minor}.x release or later (Talos is never downgraded by this stack)`);
   }
 }
 

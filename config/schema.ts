@@ -82,7 +82,7 @@ const talosNode = section({
   retire: z
     .enum(["reset", "forget"], { error: "expected retire reset (a running node: drain, leave etcd, wipe) or forget (a dead node)" })
     .optional()
-    .describe("First step of removing the node (README, Operations): `pulumi up` with it set unprotects the VM and takes the node out of the health check and the talosconfig; then delete the node from the config. reset: removing it gracefully resets the running node (cordon, drain, leave etcd, wipe); forget: the node is dead, removing it resets nothing. One control plane at a time."),
+    .describe("First step of removing the node (README, Operations): `pulumi up` with it set unprotects the VM and takes the node out of the health check, the talosconfig and the rolling upgrade; then delete the node from the config. reset: removing it gracefully resets the running node (cordon, drain, leave etcd, wipe); forget: the node is dead, removing it resets nothing. One control plane at a time. Default: the node stays in the cluster."),
   ...nodeSizing,
 });
 
@@ -335,12 +335,12 @@ const app = section({
   }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps). Default: none (any pod may answer)."),
   private: z.boolean().default(false).describe("LAN only: no public DNS record, never proxied or tunnelled. The stack output lanDns and the synth files lan-dns/* give the host → entry address lines for a LAN resolver (hosts file, dnsmasq, Pi-hole, AdGuard Home)."),
   publicRecord: z.boolean().default(false).describe("Private apps only: keep a public DNS-only A record with the entry's private address (resolvers with DNS-rebinding protection drop it, and it names the LAN address to anyone)."),
-  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out. On a cluster that enforces no NetworkPolicy (Talos before v1.13, or cluster.enforcesNetworkPolicies: false) no policy is registered."),
+  networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out. On a cluster that enforces no NetworkPolicy (a Talos cluster.talos.configContract before v1.13, or cluster.enforcesNetworkPolicies: false) no policy is registered."),
 });
 
 const namespace = section({
   podSecurity: z.enum(["restricted", "baseline"]).default("restricted").describe("Pod Security enforce level."),
-  defaultDeny: z.boolean().default(false).describe("Deny all ingress not allowed by a policy. Needs a cluster that enforces NetworkPolicies: Talos v1.13 or newer (the stack then turns on kube-network-policies), or provider existing with cluster.enforcesNetworkPolicies."),
+  defaultDeny: z.boolean().default(false).describe("Deny all ingress not allowed by a policy. Needs a cluster that enforces NetworkPolicies: Talos with cluster.talos.configContract v1.13 or newer (the stack then turns on kube-network-policies), or provider existing with cluster.enforcesNetworkPolicies."),
 });
 
 /** The whole `homelab:` namespace of a stack's config. */

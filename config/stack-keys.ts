@@ -47,7 +47,7 @@ const CLOUDFLARE_TOKEN: Required = {
   keys: ["cloudflare:apiToken", "cloudflare:apiKey"],
   env: ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY"],
   what: "the Cloudflare provider manages the DNS records and needs an API token",
-  set: "pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit and Zone:Zone:Read>",
+  set: "pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read>",
 };
 const PROXMOX_ENDPOINT: Required = {
   keys: ["proxmoxve:endpoint"],

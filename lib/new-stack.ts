@@ -72,7 +72,7 @@ export function newStackFile(a: NewStackAnswers): string {
     "# Written by `npm run new-stack`. Every key, its default and what it is for: docs/config.md.",
     "# Secrets never go in this file; set them for the stack (pulumi stack init first):",
     "#   pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<token secret>'",
-    "#   pulumi config set --secret cloudflare:apiToken '<token with Zone:DNS:Edit and Zone:Zone:Read>'",
+    "#   pulumi config set --secret cloudflare:apiToken '<token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read>'",
     "# Check it offline with `npm run synth -- --stack " + a.stack + "` (out/" + a.stack + "/summary.md).",
     "config:",
     "  # Proxmox VE API, read by the Proxmox provider. The program uses the API only (no SSH).",

@@ -195,6 +195,16 @@ function dnsChanges(b: Map<string, Resource>, a: Map<string, Resource>): string[
   return lines;
 }
 
+/**
+ * Whether an input path falls under the resource's ignoreChanges: Pulumi keeps
+ * the deployed value, so the change does nothing on `pulumi up` (e.g. a node's
+ * upgrade command whose text lists every node, re-run only by its triggers).
+ */
+function ignoredInputs(r: Resource): (path: string) => boolean {
+  const ignore = Array.isArray(r.options.ignoreChanges) ? r.options.ignoreChanges.filter((p): p is string => typeof p === "string").map((p) => `inputs.${p}`) : [];
+  return (path) => ignore.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+}
+
 /** Resource changes that no other section shows: Kubernetes objects are in manifests/, release values in helm/, DNS records above. */
 function resourceChanges(b: Map<string, Resource>, a: Map<string, Resource>): { added: string[]; removed: string[]; changed: string[] } {
   const added = [...a.keys()].filter((k) => !b.has(k)).sort();
@@ -204,10 +214,11 @@ function resourceChanges(b: Map<string, Resource>, a: Map<string, Resource>): { 
     const before = b.get(key)!;
     const after = a.get(key)!;
     const shownElsewhere = key.startsWith(`${DNS_RECORD}::`) || (key.startsWith("kubernetes:") && !key.startsWith("kubernetes:helm.sh/"));
+    const ignored = ignoredInputs(after);
     const changes = keyPathChanges({ inputs: before.inputs, options: before.options }, { inputs: after.inputs, options: after.options })
       .filter((c) => !shownElsewhere || c.path.startsWith("options"))
       .filter((c) => !c.path.startsWith("inputs.values") && !c.path.startsWith("inputs.configPatches"));
-    if (changes.length) changed.push(`- \`${key}\``, ...changes.map((c) => `  ${changeLine(c, false)}`));
+    if (changes.length) changed.push(`- \`${key}\``, ...changes.map((c) => `  ${ignored(c.path) ? `- \`${c.path}\` changed, ignored (ignoreChanges): the deployed value stays` : changeLine(c, false)}`));
   }
   return { added, removed, changed };
 }

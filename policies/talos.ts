@@ -236,7 +236,7 @@ export function talosConfigContract(level: Level = "mandatory"): HomelabPolicy {
           const installed = installedRelease(apply);
           const release = installed ? parseTalosRelease(installed) : undefined;
           if (release && compareMinor(release, parsed) < 0) {
-            report(apply, `${apply.name} installs Talos ${installed}, older than the config contract ${contract}: the node rejects a config of a newer contract; upgrade cluster.talos.version to ${contract}.x or later first.`);
+            report(apply, `${apply.name} installs Talos ${installed}, older than the config contract ${contract}: the node rejects a config of a newer contract; upgrade cluster.talos.version to a v${parsed.major}.${parsed.minor}.x release or later first.`);
           }
         });
       });

@@ -48,7 +48,8 @@ export class StackFileError extends Error {
 }
 
 function missingStackFile(stack: string, dir: string): StackFileError {
-  return new StackFileError(`no Pulumi.${stack}.yaml in ${dir === "." ? "this directory" : dir} or its ${EXAMPLES_DIR}/; create one with \`npm run new-stack -- ${stack}\` or pick one of: ${stackNames(dir).join(", ") || "(none)"}`);
+  const there = stackNames(dir);
+  return new StackFileError(`no Pulumi.${stack}.yaml in ${dir === "." ? "this directory" : dir} or its ${EXAMPLES_DIR}/ (${there.length ? `the stacks there: ${there.join(", ")}` : "no stacks there"}); create it with \`npm run new-stack -- ${stack}\``);
 }
 
 export function secretPlaceholder(key: string): string {

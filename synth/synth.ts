@@ -5,7 +5,7 @@
 import { parseStackConfig } from "../config/validate.ts";
 import { ConfigError } from "../config/load.ts";
 import { runStack } from "./run-stack.ts";
-import { readStackConfig, secretPlaceholder, StackFileError } from "./stack-file.ts";
+import { readStackConfig, secretPlaceholder } from "./stack-file.ts";
 import { manifestsByPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
 import { validateManifests } from "./validate-manifests.ts";
 import { summaryMarkdown } from "./summary.ts";
@@ -22,13 +22,8 @@ export type SynthResult =
 
 /** @param opts.env where the providers would also find their settings (the synth script passes its own environment) */
 export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<SynthResult> {
-  let config: StackConfig;
-  try {
-    config = opts.config ?? readStackConfig(stack, opts.dir);
-  } catch (err) {
-    if (err instanceof StackFileError) return { ok: false, errors: [err.message] };
-    throw err;
-  }
+  // A missing or unreadable stack file throws StackFileError: it is no config problem to list by key path, and the synth script prints its message as the one line.
+  let config = opts.config ?? readStackConfig(stack, opts.dir);
   const unset = unsetCredentials(config.values, opts.env ?? {});
   for (const { key } of unset) config = { values: { ...config.values, [key]: secretPlaceholder(key) }, secretKeys: [...config.secretKeys, key] };
   const offlineWarnings = unset.map(({ key, set }) => `${key} is not set for this stack yet; synth used a placeholder. Before pulumi preview: ${set}`);

@@ -1,7 +1,8 @@
 /**
  * Day 2 as registered: a Talos release bump touches only the installer and the
- * rollout, the contract stays pinned, config applies never reboot two control
- * planes together, and the rolling upgrade is chained control planes first.
+ * rollout (each node's upgrade command is replaced, which runs it), the
+ * contract stays pinned, config applies never reboot two control planes
+ * together, and the rolling upgrade is chained control planes first.
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { talosCluster } from "../helpers/cluster.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
 import { talosRaw } from "../helpers/cluster.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
+import { engineDiff } from "../helpers/engine-diff.ts";
 
 const noSecrets: StackSecrets = { homelab: () => { throw new Error("no secrets here"); }, optional: () => undefined };
 const APPLY = "talos:machine/configurationApply:ConfigurationApply";
@@ -32,9 +34,26 @@ describe("a Talos release bump (v1.13.9 → v1.14.7 on contract v1.13)", () => {
     after = await synth({ version: "v1.14.7" });
   });
 
-  it("registers the same resources, with the same options (nothing replaced, nothing added)", () => {
-    assert.deepEqual([...byRef(after).keys()].sort(), [...byRef(before_).keys()].sort());
-    for (const [key, r] of byRef(after)) assert.deepEqual(r.options, byRef(before_).get(key)!.options, key);
+  it("replaces each node's upgrade command (that is the upgrade) and the image downloads, updates the config applies, and replaces nothing else", () => {
+    const upgrades = ["cluster-cp1-upgrade", "cluster-cp2-upgrade", "cluster-cp3-upgrade", "cluster-worker1-upgrade", "cluster-worker2-upgrade"];
+    const diff = engineDiff(before_, after);
+    assert.deepEqual([diff.added, diff.deleted], [[], []]);
+    // Triggers (release, installer) replace a Command; its command line, ignored for the diff, is the new one then:
+    // the engine checks a replacement's inputs afresh from the program.
+    assert.deepEqual(diff.replaced, upgrades);
+    assert.deepEqual(diff.changed, {
+      ...Object.fromEntries(upgrades.map((u) => [u, ["inputs.triggers"]])),
+      // A new file name and URL, which the Proxmox provider replaces on (a new download); the VMs ignore their disk's import of it.
+      "cluster-image-pve1": ["inputs.fileName", "inputs.url"], "cluster-image-pve2": ["inputs.fileName", "inputs.url"],
+      // The installer reference in each machine config: applied in place (staged if it needs a reboot).
+      ...Object.fromEntries(["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => [`cluster-${n}-config`, ["inputs.configPatches"]])),
+    });
+    for (const name of upgrades) {
+      const command = after.resources.find((r) => r.name === name)!;
+      assert.equal((command.inputs.triggers as string[])[0], "v1.14.7", name);
+      assert.match(String(command.inputs.create), /'--to' 'v1\.14\.7' '--image' 'factory\.talos\.dev\/nocloud-installer\/[0-9a-f]+:v1\.14\.7'/, name);
+      assert.equal((command.inputs.triggers as string[])[1], /'--image' '([^']+)'/.exec(String(command.inputs.create))![1], name);
+    }
   });
 
   it("changes no machine-config input or patch except the installer reference, and keeps the contract", () => {
@@ -130,6 +149,8 @@ describe("version input refused before anything registers", () => {
     ["version 1.13", { version: "1.13" }, /^homelab:cluster\.talos\.version: expected an exact Talos release/],
     ["contract latest", { configContract: "latest" }, /^homelab:cluster\.talos\.configContract: expected a Talos config contract like v1\.13 \(or, for a stack deployed before this key existed, the release its machine secrets were created with, e\.g\. v1\.13\.9\)/],
     ["version below the contract", { version: "v1.12.11", configContract: "v1.13" }, /^homelab:cluster\.talos\.version: v1\.12\.11 is older than cluster\.talos\.configContract v1\.13: .*use a v1\.13\.x release or later/],
+    // A stack deployed before the key pins the full release its secrets were made with; the fix names its minor.
+    ["version below a legacy release contract", { version: "v1.12.11", configContract: "v1.13.9" }, /^homelab:cluster\.talos\.version: v1\.12\.11 is older than cluster\.talos\.configContract v1\.13\.9: .*use a v1\.13\.x release or later/],
     ["contract beyond the provider", { version: "v1.14.7", configContract: "v1.14" }, /^homelab:cluster\.talos\.configContract: v1\.14 is newer than the provider's Talos machinery \(v1\.13\)/],
     ["Kubernetes latest", { kubernetesVersion: "latest" }, /^homelab:cluster\.talos\.kubernetesVersion: expected an exact Kubernetes release like 1\.36\.3/],
   ] as const) {

@@ -58,7 +58,7 @@ describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () 
 
   it("keeps the S3 credentials in a Secret whose data stays a Pulumi secret, never plain text", () => {
     const secret = findResource(run, T.secret, "etcd-backup-s3").inputs;
-    assert.deepEqual(secret, { apiVersion: "v1", kind: "Secret", metadata: { name: "talos-backup-s3", namespace: "etcd-backup" }, type: "Opaque", stringData: "[secret]" });
+    assert.deepEqual(secret, { apiVersion: "v1", kind: "Secret", metadata: { name: "talos-backup-s3", namespace: "etcd-backup" }, type: "Opaque", stringData: { AWS_ACCESS_KEY_ID: "[secret]", AWS_SECRET_ACCESS_KEY: "[secret]" } });
     assert.doesNotMatch(JSON.stringify(run.resources), /placeholder:etcd-backup/);
   });
 

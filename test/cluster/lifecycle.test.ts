@@ -1,12 +1,15 @@
 /**
  * Node lifecycle from the config alone: each case runs the cluster under the
  * mocks before and after one config change and compares what registers, the
- * way the engine's diff would: resources that appear, disappear, or change
- * inputs or options (ignored paths and dependencies aside, which it never diffs).
+ * way the engine's diff would: resources that appear, disappear, change inputs
+ * or options, or are replaced (ignored paths and dependencies aside, which it
+ * never diffs). A node's rolling-upgrade command is its own: it comes and goes
+ * with the node, and the other nodes' commands ignore the membership their
+ * command line names (only their release and installer trigger them).
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { recordProgram, type ProgramRun } from "../../synth/recorder.ts";
 import { createCluster } from "../../components/cluster.ts";
 import type { StackSecrets } from "../../config/load.ts";
 import { GET_CLIENT_CONFIGURATION, GET_CLUSTER_HEALTH } from "../../components/talos-provider.ts";
@@ -14,6 +17,7 @@ import { parseHomelabConfig } from "../../config/validate.ts";
 import { entryAddresses } from "../../lib/traefik-values.ts";
 import { talosCluster, talosRaw } from "../helpers/cluster.ts";
 import { itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
+import { engineDiff } from "../helpers/engine-diff.ts";
 
 const noSecrets: StackSecrets = { homelab: (key) => { throw new Error(`no secret homelab:${key}`); }, optional: () => undefined };
 
@@ -28,51 +32,10 @@ function run(cluster: Record<string, unknown>, stack = "homelab"): Promise<Progr
   }, { values: {}, secretKeys: [] }, { stack });
 }
 
-/** Deletes `a.b[0].c` style paths, the ignoreChanges the engine leaves out of a diff. */
-function withoutIgnored(inputs: Record<string, unknown>, ignored: readonly string[] = []): Record<string, unknown> {
-  const copy = structuredClone(inputs);
-  for (const path of ignored) {
-    const keys = path.replace(/\[(\d+)\]/g, ".$1").split(".");
-    let target: unknown = copy;
-    for (const k of keys.slice(0, -1)) target = (target as Record<string, unknown> | undefined)?.[k];
-    if (target && typeof target === "object") delete (target as Record<string, unknown>)[keys[keys.length - 1]!];
-  }
-  return copy;
-}
-
-interface Change {
-  readonly added: string[];
-  readonly deleted: string[];
-  /** resource name → the top-level inputs and options whose value changed */
-  readonly changed: Record<string, string[]>;
-}
-
-function changes(from: ProgramRun<unknown>, to: ProgramRun<unknown>): Change {
-  const key = (r: RecordedResource) => r.name;
-  const before = new Map(from.resources.map((r) => [key(r), r]));
-  const after = new Map(to.resources.map((r) => [key(r), r]));
-  const changed: Record<string, string[]> = {};
-  for (const [name, r] of after) {
-    const old = before.get(name);
-    if (!old) continue;
-    const oldInputs = withoutIgnored(old.inputs, r.options.ignoreChanges);
-    const newInputs = withoutIgnored(r.inputs, r.options.ignoreChanges);
-    const fields = [...new Set([...Object.keys(oldInputs), ...Object.keys(newInputs)])]
-      .filter((k) => JSON.stringify(oldInputs[k]) !== JSON.stringify(newInputs[k]))
-      .map((k) => `inputs.${k}`);
-    const { dependsOn: _a, ...oldOptions } = old.options;
-    const { dependsOn: _b, ...newOptions } = r.options;
-    for (const k of new Set([...Object.keys(oldOptions), ...Object.keys(newOptions)])) {
-      if (JSON.stringify((oldOptions as Record<string, unknown>)[k]) !== JSON.stringify((newOptions as Record<string, unknown>)[k])) fields.push(`options.${k}`);
-    }
-    if (fields.length) changed[name] = fields.sort();
-  }
-  return {
-    added: [...after.keys()].filter((n) => !before.has(n)).sort(),
-    deleted: [...before.keys()].filter((n) => !after.has(n)).sort(),
-    changed,
-  };
-}
+const COMMAND = "command:local:Command";
+/** Each upgrade command → the upgrade command it waits for (the rollout order). */
+const upgradeChain = (r: ProgramRun<unknown>) => Object.fromEntries(r.resources.filter((c) => c.type === COMMAND)
+  .map((c) => [c.name, (c.options.dependsOn ?? []).filter((d) => d.startsWith(`${COMMAND}::`)).map((d) => d.slice(COMMAND.length + 2))]));
 
 const invokeArgs = (r: ProgramRun<unknown>, token: string) => {
   const { clientConfiguration: _secret, ...args } = r.invokes.find((i) => i.token === token)!.args;
@@ -85,15 +48,22 @@ describe("node lifecycle, as the engine would diff it", () => {
     today = await run({ nodes: baseNodes() });
   });
 
-  it("adds a worker and a control plane: their VM and config register, nothing else changes and the bootstrap stays on cp1", async () => {
+  it("adds a worker and a control plane: their VM, config and upgrade command register, nothing else changes and the bootstrap stays on cp1", async () => {
     const nodes = baseNodes();
     nodes.worker3 = { role: "worker", ip: "10.0.10.23", vmId: 1023, proxmoxNode: "pve2" };
     nodes.cp4 = { role: "controlplane", ip: "10.0.10.14", vmId: 1014, proxmoxNode: "pve2" };
     const grown = await run({ nodes });
-    assert.deepEqual(changes(today, grown), {
-      added: ["cluster-cp4-config", "cluster-cp4-vm", "cluster-worker3-config", "cluster-worker3-vm"],
+    // The other nodes' upgrade commands name the members, but ignore that; their triggers (release, installer) stay.
+    assert.deepEqual(engineDiff(today, grown), {
+      added: ["cluster-cp4-config", "cluster-cp4-upgrade", "cluster-cp4-vm", "cluster-worker3-config", "cluster-worker3-upgrade", "cluster-worker3-vm"],
       deleted: [],
       changed: {},
+      replaced: [],
+    });
+    // The new control plane upgrades after the others, before any worker; the new worker last.
+    assert.deepEqual(upgradeChain(grown), {
+      "cluster-cp1-upgrade": [], "cluster-cp2-upgrade": ["cluster-cp1-upgrade"], "cluster-cp3-upgrade": ["cluster-cp2-upgrade"], "cluster-cp4-upgrade": ["cluster-cp3-upgrade"],
+      "cluster-worker1-upgrade": ["cluster-cp4-upgrade"], "cluster-worker2-upgrade": ["cluster-worker1-upgrade"], "cluster-worker3-upgrade": ["cluster-worker2-upgrade"],
     });
     const bootstrap = grown.resources.find((r) => r.name === "cluster-bootstrap")!;
     assert.equal(bootstrap.inputs.node, "10.0.10.11");
@@ -104,12 +74,12 @@ describe("node lifecycle, as the engine would diff it", () => {
     const nodes = baseNodes();
     nodes.cp0 = { role: "controlplane", ip: "10.0.10.15", vmId: 1015, proxmoxNode: "pve2" };
     const grown = await run({ nodes, bootstrapNode: "cp1" });
-    assert.deepEqual(changes(today, grown), { added: ["cluster-cp0-config", "cluster-cp0-vm"], deleted: [], changed: {} });
+    assert.deepEqual(engineDiff(today, grown), { added: ["cluster-cp0-config", "cluster-cp0-upgrade", "cluster-cp0-vm"], deleted: [], changed: {}, replaced: [] });
   });
 
   it("never bootstraps etcd again when the bootstrap node moves: the Bootstrap ignores its node, only the kubeconfig's source changes", async () => {
     const moved = await run({ nodes: baseNodes(), bootstrapNode: "cp2" });
-    assert.deepEqual(changes(today, moved).changed, { "cluster-kubeconfig": ["inputs.endpoint", "inputs.node"] });
+    assert.deepEqual(engineDiff(today, moved).changed, { "cluster-kubeconfig": ["inputs.endpoint", "inputs.node"] });
     const bootstrap = moved.resources.find((r) => r.name === "cluster-bootstrap")!;
     assert.deepEqual(bootstrap.options.ignoreChanges, ["endpoint", "node"]);
   });
@@ -125,11 +95,18 @@ describe("node lifecycle, as the engine would diff it", () => {
       removed = await run({ nodes: rest });
     });
 
-    it("first deploy: unprotects only its VM and arms a graceful reset on its config; nothing registers or goes", () => {
-      assert.deepEqual(changes(today, retiring), {
+    it("first deploy: unprotects only its VM, arms a graceful reset on its config and takes it out of the rollout; nothing registers", () => {
+      assert.deepEqual(engineDiff(today, retiring), {
         added: [],
-        deleted: [],
+        // A local Command without a delete step runs nothing when it goes.
+        deleted: ["cluster-cp3-upgrade"],
         changed: { "cluster-cp3-config": ["inputs.onDestroy"], "cluster-cp3-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] },
+        replaced: [],
+      });
+      assert.equal(today.resources.find((r) => r.name === "cluster-cp3-upgrade")!.inputs.delete, undefined);
+      assert.deepEqual(upgradeChain(retiring), {
+        "cluster-cp1-upgrade": [], "cluster-cp2-upgrade": ["cluster-cp1-upgrade"],
+        "cluster-worker1-upgrade": ["cluster-cp2-upgrade"], "cluster-worker2-upgrade": ["cluster-worker1-upgrade"],
       });
       const config = retiring.resources.find((r) => r.name === "cluster-cp3-config")!;
       assert.deepEqual(config.inputs.onDestroy, { graceful: true, reset: true, reboot: false });
@@ -149,18 +126,18 @@ describe("node lifecycle, as the engine would diff it", () => {
     });
 
     it("second deploy: deletes exactly its config (which resets it) and its unprotected VM, in that order, and changes nothing else", () => {
-      assert.deepEqual(changes(retiring, removed), { added: [], deleted: ["cluster-cp3-config", "cluster-cp3-vm"], changed: {} });
+      assert.deepEqual(engineDiff(retiring, removed), { added: [], deleted: ["cluster-cp3-config", "cluster-cp3-vm"], changed: {}, replaced: [] });
       // The engine deletes dependents first: the config (and its reset) goes before the VM.
       const config = retiring.resources.find((r) => r.name === "cluster-cp3-config")!;
       assert.ok(config.options.dependsOn?.includes("proxmoxve:index/vmLegacy:VmLegacy::cluster-cp3-vm"));
     });
   });
 
-  it("forgets a dead worker: its VM is unprotected, its config resets nothing, and the health check stops waiting for it", async () => {
+  it("forgets a dead worker: its VM is unprotected, its config resets nothing, and the health check and the rollout stop waiting for it", async () => {
     const nodes = baseNodes();
     nodes.worker2 = { ...nodes.worker2, retire: "forget" };
     const forgetting = await run({ nodes });
-    assert.deepEqual(changes(today, forgetting), { added: [], deleted: [], changed: { "cluster-worker2-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] } });
+    assert.deepEqual(engineDiff(today, forgetting), { added: [], deleted: ["cluster-worker2-upgrade"], changed: { "cluster-worker2-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] }, replaced: [] });
     assert.equal(forgetting.resources.find((r) => r.name === "cluster-worker2-config")!.inputs.onDestroy, undefined);
     assert.deepEqual(invokeArgs(forgetting, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21"]);
   });
@@ -178,17 +155,18 @@ describe("node lifecycle, as the engine would diff it", () => {
     const nodes = baseNodes();
     nodes.worker1 = { ...nodes.worker1, proxmoxNode: "pve3" };
     const moved = await run({ nodes, ...hosts });
-    assert.deepEqual(changes(before, moved), { added: ["cluster-image-pve3"], deleted: [], changed: { "cluster-worker1-vm": ["inputs.nodeName"] } });
+    assert.deepEqual(engineDiff(before, moved), { added: ["cluster-image-pve3"], deleted: [], changed: { "cluster-worker1-vm": ["inputs.nodeName"] }, replaced: [] });
     const vm = moved.resources.find((r) => r.name === "cluster-worker1-vm")!;
     assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide3" }]);
   });
 
   it("renames the image file (it is named after the stack) by downloading it again: no VM changes, its disk only seeded from the old file", async () => {
     const renamed = await run({ nodes: baseNodes() }, "homelab-2");
-    assert.deepEqual(changes(today, renamed), {
+    assert.deepEqual(engineDiff(today, renamed), {
       added: [],
       deleted: [],
       changed: { "cluster-image-pve1": ["inputs.fileName"], "cluster-image-pve2": ["inputs.fileName"] },
+      replaced: [],
     });
   });
 
@@ -197,10 +175,11 @@ describe("node lifecycle, as the engine would diff it", () => {
     nodes.cp2 = { ...nodes.cp2, proxmoxNode: "pve1" };
     nodes.worker2 = { ...nodes.worker2, proxmoxNode: "pve1" };
     const moved = await run({ nodes });
-    assert.deepEqual(changes(today, moved), {
+    assert.deepEqual(engineDiff(today, moved), {
       added: [],
       deleted: ["cluster-image-pve2"],
       changed: { "cluster-cp2-vm": ["inputs.nodeName"], "cluster-worker2-vm": ["inputs.nodeName"] },
+      replaced: [],
     });
   });
 });

@@ -63,7 +63,7 @@ describe("credentials typed in plain text are refused with the command that encr
 describe("the provider settings the program needs", () => {
   it("a Talos stack needs the Proxmox endpoint and credentials, and every stack a Cloudflare token", () => {
     assert.deepEqual(errorsOf("homelab", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined, "cloudflare:apiToken": undefined }), [
-      "cloudflare:apiToken: is required (the Cloudflare provider manages the DNS records and needs an API token); set it with: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit and Zone:Zone:Read> (or export CLOUDFLARE_API_TOKEN)",
+      "cloudflare:apiToken: is required (the Cloudflare provider manages the DNS records and needs an API token); set it with: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read> (or export CLOUDFLARE_API_TOKEN)",
       "proxmoxve:endpoint: is required (cluster.provider talos creates its VMs through the Proxmox VE API); set it with: pulumi config set proxmoxve:endpoint https://<proxmox host>:8006/ (or export PROXMOX_VE_ENDPOINT)",
       "proxmoxve:apiToken: is required (cluster.provider talos needs credentials for the Proxmox VE API); set it with: pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<uuid>' (or export PROXMOX_VE_API_TOKEN)",
     ]);

@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -44,7 +44,12 @@ describe("npm run new-stack", () => {
     assert.match(summary, /^\| mine-cp1 \| controlplane \| 192\.168\.1\.50 \|$/m);
     assert.match(summary, /^\| whoami\.example\.com \| \/ \| 192\.168\.1\.50 \| no \| default\/whoami:80 \| Ingress \|/m);
     assert.match(summary, /^All \d+ rules pass\.$/m);
-    assert.deepEqual(result.offlineWarnings, ["cloudflare:apiToken is not set for this stack yet; synth used a placeholder. Before pulumi preview: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit and Zone:Zone:Read>"]);
+    // A new Talos stack has neither token yet: synth names both, as the file's comments do.
+    assert.deepEqual(result.offlineWarnings, [
+      "cloudflare:apiToken is not set for this stack yet; synth used a placeholder. Before pulumi preview: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read>",
+      "proxmoxve:apiToken is not set for this stack yet; synth used a placeholder. Before pulumi preview: pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<uuid>'",
+    ]);
+    assert.match(text, /^#   pulumi config set --secret proxmoxve:apiToken /m);
     const config = (parse(text) as { config: Record<string, any> }).config;
     // Only comments may show what to type; no value is a stand-in to replace.
     assert.doesNotMatch(JSON.stringify(config), /"secure"|placeholder|[<>]|TODO|CHANGE/i);
@@ -106,13 +111,17 @@ describe("npm run synth finds stacks", () => {
     const dir = mkdtempSync(join(tmpdir(), "homelab-find-"));
     const missing = spawnSync(process.execPath, [SYNTH, "--stack", "nope"], { cwd: dir, encoding: "utf8" });
     assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /  - no Pulumi\.nope\.yaml in this directory or its examples\/; create one with `npm run new-stack -- nope`/);
-    assert.doesNotMatch(missing.stderr, /    at /);
+    assert.equal(missing.stderr, "synth nope: no Pulumi.nope.yaml in this directory or its examples/ (no stacks there); create it with `npm run new-stack -- nope`\n");
+    // A stack in examples/ is found, and one beside Pulumi.yaml of the same name shadows it.
+    mkdirSync(join(dir, "examples"));
+    writeFileSync(join(dir, "examples", "Pulumi.bad.yaml"), readFileSync(join(ROOT, "examples", "Pulumi.single.yaml"), "utf8"));
+    const example = spawnSync(process.execPath, [SYNTH, "--stack", "bad", "--out", join(dir, "out")], { cwd: dir, encoding: "utf8" });
+    assert.equal(example.status, 0, example.stderr);
+    assert.match(example.stdout, /^synth bad: \d+ resources, \d+ Kubernetes objects \(validated\) → .*\/out\/bad\/$/m);
     writeFileSync(join(dir, "Pulumi.bad.yaml"), "config:\n  homelab:dns: [unclosed\n");
     const bad = spawnSync(process.execPath, [SYNTH, "--stack", "bad"], { cwd: dir, encoding: "utf8" });
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /  - \.\/Pulumi\.bad\.yaml is not valid YAML: /);
-    assert.doesNotMatch(bad.stderr, /    at /);
+    assert.equal(bad.stderr, "synth bad: ./Pulumi.bad.yaml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the file at that line\n");
   });
 });
 

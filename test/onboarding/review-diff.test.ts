@@ -48,7 +48,8 @@ describe("review-diff: the pull request comment", () => {
   });
 
   it("heads each stack with what changed, and what synth says of the head", () => {
-    assert.match(comment, /^### `homelab`: changed \(2 routes, 1 DNS record, 1 Helm values file, 1 Talos patch file, 1 Kubernetes object, resources \+1 −0\)$/m);
+    // worker2's new address is in every node's host firewall (kubelet, VXLAN, memberlist rules), so all 5 patch files change.
+    assert.match(comment, /^### `homelab`: changed \(2 routes, 1 DNS record, 1 Helm values file, 5 Talos patch files, 1 Kubernetes object, resources \+1 −0\)$/m);
     assert.match(comment, /^5 nodes · 16 routes · policy: all \d+ rules pass$/m);
     assert.match(comment, /^### `lab`: new stack$/m);
     assert.match(comment, /^### `single`: removed$/m);
@@ -68,6 +69,10 @@ describe("review-diff: the pull request comment", () => {
     assert.match(homelab, /^- `spec\.rules\[0\]\.http\.paths\[0\]\.backend\.service\.port\.number`: `80` → `3000`$/m);
     assert.match(homelab, /^- added `cloudflare:index\/dnsRecord:DnsRecord::grafana-dns-metrics\.example\.com-203\.0\.113\.10`$/m);
     assert.match(homelab, /^  - `inputs\.node`: `10\.0\.10\.22` → `10\.0\.10\.23`$/m);
+    assert.match(homelab, /^\*\*cp1\.yaml\*\*\n- `NetworkRuleConfig kubelet-ingress: ingress\[4\]\.subnet`: `10\.0\.10\.22\/32` → `10\.0\.10\.23\/32`$/m);
+    // Every upgrade command's text lists the nodes, but Pulumi ignores it (only the release triggers a run): said so, not shown as a change.
+    assert.match(homelab, /^- `command:local:Command::cluster-cp1-upgrade`\n  - `inputs\.create` changed, ignored \(ignoreChanges\): the deployed value stays$/m);
+    assert.doesNotMatch(homelab, /`inputs\.create`: /);
     // Kubernetes objects are shown once, as manifests, not again as resource inputs.
     assert.doesNotMatch(homelab, /inputs\.spec\.rules/);
   });
@@ -78,11 +83,14 @@ describe("review-diff: the pull request comment", () => {
 
   it("never shows a Secret's data, only that it changed", () => {
     const secretFile = [...head.keys()].find((f) => f.startsWith("manifests/cert-manager/secret."))!;
+    // Synth masks each leaf but keeps the keys; a head whose file carried real values must still not show them.
+    assert.match(head.get(secretFile)!, /^stringData:\n  api-token: "\[secret\]"$/m);
     const leaked = new Map(head);
-    leaked.set(secretFile, head.get(secretFile)!.replace('stringData: "[secret]"', "stringData:\n  api-token: hunter2-token"));
+    leaked.set(secretFile, head.get(secretFile)!.replace('api-token: "[secret]"', "api-token: hunter2-token\n  backup-token: hunter3-token"));
     const text = reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", leaked]]) });
-    assert.doesNotMatch(text, /hunter2/);
-    assert.match(text, /^- changed `stringData` \(value not shown\)$/m);
+    assert.doesNotMatch(text, /hunter/);
+    assert.match(text, /^- changed `stringData\.api-token` \(value not shown\)$/m);
+    assert.match(text, /^- added `stringData\.backup-token` \(value not shown\)$/m);
   });
 
   it("stays under GitHub's comment limit: details go first, then the text is cut, with a note either way", () => {

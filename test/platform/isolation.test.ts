@@ -27,8 +27,9 @@ describe("NetworkPolicy enforcement", () => {
     assert.match(summary, /## Isolation\n\n5 NetworkPolicies, \*\*enforced\*\* by kube-network-policies beside Flannel \(cluster\.network\.cni\.flannel\.kubeNetworkPoliciesEnabled on all 5 Talos nodes\)\./);
   });
 
-  it("GIVEN Talos v1.12 (no enforcer) THEN no NetworkPolicy is registered and the summary says pods are open to the cluster", async () => {
-    const { resources, summary } = await synth("homelab", { "cluster.talos.version": "v1.12.11", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false });
+  it("GIVEN config contract v1.12 (no enforcer), even on Talos v1.13 THEN no NetworkPolicy is registered and the summary says pods are open to the cluster", async () => {
+    // The machine configs follow the contract, so a v1.13 node on contract v1.12 gets no kube-network-policies patch.
+    const { resources, summary } = await synth("homelab", { "cluster.talos.configContract": "v1.12", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false });
     assert.deepEqual(networkPolicies(resources), []);
     assert.match(summary, /## Isolation\n\nNo NetworkPolicy is registered: pods accept connections from anywhere in the cluster\./);
   });

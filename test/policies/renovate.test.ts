@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { DEFAULTS } from "../../config/defaults.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -21,9 +22,9 @@ interface RegexManager {
 
 const config = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as { customManagers: RegexManager[] };
 
-/** Renovate's `/regex/` file patterns, applied to the repository's tracked top-level and source files. */
+/** Renovate's `/regex/` file patterns, applied to the repository's tracked top-level, example-stack and source files. */
 function managedFiles(manager: RegexManager): string[] {
-  const files = [...readdirSync(ROOT), ...["config", "lib", "components"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
+  const files = [...readdirSync(ROOT), ...["examples", "config", "lib", "components", "policies/platform"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
   const patterns = manager.managerFilePatterns.map((p) => new RegExp(p.slice(1, -1)));
   return files.filter((f) => patterns.some((p) => p.test(f)));
 }
@@ -48,20 +49,29 @@ function extracted(): Map<string, string[]> {
 describe("renovate.json", () => {
   const deps = extracted();
 
-  it("finds every Helm chart of config/defaults.ts at its pinned version", () => {
+  it("finds every Helm chart of the defaults at its pinned version, in policies/platform/charts.ts (shared with the pack)", () => {
+    assert.deepEqual(Object.keys(DEFAULTS.charts).sort(), ["certManager", "metallb", "traefik"]);
     for (const chart of Object.values(DEFAULTS.charts)) {
-      assert.deepEqual(deps.get(`helm:${chart.chart}`), [`config/defaults.ts=${chart.version}`], chart.chart);
+      assert.deepEqual(deps.get(`helm:${chart.chart}`), [`policies/platform/charts.ts=${chart.version}`], chart.chart);
     }
   });
 
-  it("finds the Gateway API release in the defaults and the stack that pins it", () => {
-    assert.deepEqual(deps.get("github-releases:kubernetes-sigs/gateway-api")?.sort(), [`Pulumi.gateway.yaml=v1.5.1`, `config/defaults.ts=${DEFAULTS.gatewayApi.version}`].sort());
+  it("finds the Gateway API release in the defaults and the example stack that pins it", () => {
+    assert.deepEqual(deps.get("github-releases:kubernetes-sigs/gateway-api")?.sort(), ["config/defaults.ts=v1.5.1", "examples/Pulumi.gateway.yaml=v1.5.1"]);
+    assert.equal(DEFAULTS.gatewayApi.version, "v1.5.1");
   });
 
-  it("finds the Talos version in the defaults and in every example stack that sets it", () => {
-    const stacks = readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f) && /\n\s+talos:\n(?:\s*#.*\n)*\s+version:/.test(readFileSync(join(ROOT, f), "utf8")));
-    assert.ok(stacks.length >= 2);
-    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`config/defaults.ts=${DEFAULTS.talos.version}`, ...stacks.map((s) => `${s}=v1.13.9`)].sort());
+  it("finds the Talos version in the defaults and in every example stack that sets it, whatever the talos keys' order", () => {
+    // Which stacks pin a release is read from the YAML itself, not with a regex like the manager's.
+    const pinned = readdirSync(join(ROOT, "examples"))
+      .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+      .flatMap((f) => {
+        const version = (parse(readFileSync(join(ROOT, "examples", f), "utf8")) as { config: Record<string, { talos?: { version?: string } } | undefined> }).config["homelab:cluster"]?.talos?.version;
+        return version ? [`examples/${f}=${version}`] : [];
+      });
+    // gateway sets configContract before version, homelab and lab after it.
+    assert.deepEqual(pinned, ["examples/Pulumi.gateway.yaml=v1.13.9", "examples/Pulumi.homelab.yaml=v1.13.9", "examples/Pulumi.lab.yaml=v1.13.9"]);
+    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`config/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort());
   });
 
   it("keeps the validator's own Renovate release current", () => {

@@ -56,7 +56,7 @@ function assertInstalls(job: Job): void {
 
 /** The matrix comes from the stacks job, which lists the repository's own Pulumi.<stack>.yaml; a job without stacks does not run. */
 function assertStacksFromRepository(wf: Workflow, job: Job): void {
-  assert.deepEqual(wf.jobs.stacks!.steps.map((s) => s.run ?? s.uses), ["actions/checkout@v4", 'echo "stacks=$(.github/scripts/project-stacks.sh)" >> "$GITHUB_OUTPUT"']);
+  assert.deepEqual(wf.jobs.stacks!.steps.map((s) => s.run ?? s.uses), ["actions/checkout@v7", 'echo "stacks=$(.github/scripts/project-stacks.sh)" >> "$GITHUB_OUTPUT"']);
   assert.equal(wf.jobs.stacks!.outputs?.stacks, "${{ steps.list.outputs.stacks }}");
   assert.equal(job.strategy?.matrix?.stack, "${{ fromJSON(needs.stacks.outputs.stacks) }}");
   assert.ok(needs(job).includes("stacks"));

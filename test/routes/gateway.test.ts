@@ -218,7 +218,8 @@ describe("what Gateway API cannot express is refused with the key and the fix", 
     ["a gRPC path that is no service or method", { "apps.model-grpc.backends[0].path": "/v2/models/ready" }, "homelab:apps.model-grpc.backends[0].path", "use /, /<package.Service> or /<package.Service>/<Method>"],
     ["a host shared by an HTTPRoute and a GRPCRoute", { "apps.model-rest.hosts": ["grpc.ml.lab.example.com"] }, "homelab:apps.model-rest.hosts[0]", "one host takes one route kind"],
     ["an HTTPRoute app while the Gateway is turned off", { "traefik.gatewayApi.enabled": false }, "homelab:apps.grafana.kind", "traefik.gatewayApi.enabled: false turns off"],
-    ["a CORS origin the CORS filter refuses", { "apps.api-gateway.middlewares.cors.origins": ["app.example.com"] }, "homelab:apps.api-gateway.middlewares.cors.origins[0]", "scheme://host[:port]"],
+    // A browser origin every route kind takes (the schema refuses one without a scheme for all of them), but the CRD's pattern has no IPv6 literal.
+    ["a CORS origin the CORS filter refuses", { "apps.api-gateway.middlewares.cors.origins": ["http://[fd00::10]:8080"] }, "homelab:apps.api-gateway.middlewares.cors.origins[0]", "Gateway API's CORS filter takes * or an origin scheme://host[:port], not http://[fd00::10]:8080"],
     ["an external service by DNS name", { "apps.nas.external": { externalName: "nas.lan", port: 5000 } }, "homelab:apps.nas.external.externalName", "set external.addresses"],
     ["an external https service (no BackendTLSPolicy)", { "apps.nas.external.scheme": "https" }, "homelab:apps.nas.external.scheme", "BackendTLSPolicy"],
   ], "gateway");

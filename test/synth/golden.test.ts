@@ -49,9 +49,9 @@ describe("Mermaid diagrams, checked with the real Mermaid parser", () => {
     await assert.rejects(parseMermaid("flowchart LR\n  a[\"unclosed] --> b"), /Parse error on line \d+:/);
   });
 
-  it("parses both README diagrams as flowcharts", async () => {
+  it("parses the README's three diagrams (architecture, Traefik placements, the tunnel's request path) as flowcharts", async () => {
     const blocks = mermaidBlocks(readFileSync(join(ROOT, "README.md"), "utf8"));
-    assert.equal(blocks.length, 2);
+    assert.deepEqual(blocks.map((b) => b.split("\n")[0]), ["flowchart TD", "flowchart LR", "flowchart LR"]);
     for (const b of blocks) assert.equal((await parseMermaid(b)).diagramType, "flowchart-v2");
   });
 

@@ -43,7 +43,7 @@ describe("the scripts on bad input: one clear line, never a stack trace", () => 
   it("a missing stack file names the stacks there are", () => {
     const r = run("synth.ts", ["--stack", "nope"], dir);
     assert.equal(r.status, 1);
-    assert.equal(r.stderr, "synth nope: ./Pulumi.nope.yaml does not exist; the stacks here are typo (create it with: pulumi stack init nope, then pulumi config set …)\n");
+    assert.equal(r.stderr, "synth nope: no Pulumi.nope.yaml in this directory or its examples/ (the stacks there: typo); create it with `npm run new-stack -- nope`\n");
   });
 
   for (const script of ["synth.ts", "policy.ts", "gen-docs.ts", "bench.ts"]) {

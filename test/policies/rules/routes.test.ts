@@ -110,6 +110,26 @@ const CASES: readonly RuleCase[] = [
       message: /admit the host-network Traefik only by the nodes' addresses \(the node addresses\): .* from the CNI's pod network \(10\.42\.0\.0\/16 on k3s\)/,
     }],
   },
+  {
+    rule: "network-policies-enforced",
+    stack: "homelab",
+    fails: [{
+      when: "a control plane's patches leave kube-network-policies off while the stack registers NetworkPolicies",
+      edit: (d) => change(d, T.configurationApply, "cluster-cp2-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => p.replace("kubeNetworkPoliciesEnabled: true", "kubeNetworkPoliciesEnabled: false")))),
+      resource: `${T.configurationApply}::cluster-cp2-config`,
+      message: /Talos node 10\.0\.10\.12 \(cluster-cp2-config\) does not set cluster\.network\.cni\.flannel\.kubeNetworkPoliciesEnabled: true, so Flannel runs without a NetworkPolicy enforcer/,
+    }],
+  },
+  {
+    rule: "network-policies-enforced",
+    stack: "k3s",
+    fails: [{
+      when: "a policy on a cluster the stack does not build states no enforcer",
+      edit: (d) => change(d, T.networkPolicy, APPS_POLICY, (r) => delete r.inputs.metadata.annotations["homelab.pulumi.com/enforced-by"]),
+      resource: `${T.networkPolicy}::${APPS_POLICY}`,
+      message: /carries no homelab\.pulumi\.com\/enforced-by annotation: nothing states that the cluster's CNI enforces NetworkPolicies/,
+    }],
+  },
 ];
 
 describeRuleCases("routes", rules, CASES);

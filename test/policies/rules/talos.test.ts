@@ -29,13 +29,51 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "talos-vip-control-planes-only",
     stack: "homelab",
-    config: { "cluster.talos.version": "v1.11.6" },
+    // The 1.11 interface-level VIP needs a 1.11 contract, and default deny needs contract v1.13 (kube-network-policies), so this older cluster runs without it.
+    config: { "cluster.talos.version": "v1.11.6", "cluster.talos.configContract": "v1.11", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false },
     fails: [{
       when: "a worker on Talos 1.11 gets the interface-level VIP",
       edit: (d) => change(d, T.configurationApply, "cluster-worker2-config", (r) => r.inputs.configPatches.push(legacyVipPatch("10.0.10.10"))),
       resource: `${T.configurationApply}::cluster-worker2-config`,
       message: /is a worker but its patches declare the shared VIP 10\.0\.10\.10/,
     }],
+  },
+  {
+    rule: "talos-config-contract",
+    stack: "homelab",
+    fails: [
+      {
+        when: "the machine secrets carry no contract",
+        edit: (d) => change(d, T.talosSecrets, "cluster-secrets", (r) => delete r.inputs.talosVersion),
+        resource: `${T.talosSecrets}::cluster-secrets`,
+        message: /have talosVersion "", not a pinned contract: .*pin cluster\.talos\.configContract/,
+      },
+      {
+        // homelab was deployed before the contract key existed, so its contract is the release its secrets were created with.
+        when: "a node installs a release older than the contract",
+        edit: (d) => change(d, T.configurationApply, "cluster-worker1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => p.replace(/:v1\.13\.9/, ":v1.12.11")))),
+        resource: `${T.configurationApply}::cluster-worker1-config`,
+        message: /installs Talos v1\.12\.11, older than the config contract v1\.13\.9: .*upgrade cluster\.talos\.version to a v1\.13\.x release or later first/,
+      },
+    ],
+  },
+  {
+    rule: "talos-config-changes-reboot-one-control-plane",
+    stack: "homelab",
+    fails: [
+      {
+        when: "a node applies with mode auto",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp2-config", (r) => (r.inputs.applyMode = "auto")),
+        resource: `${T.configurationApply}::cluster-cp2-config`,
+        message: /applies with mode auto: .*etcd loses quorum.*staged_if_needing_reboot/,
+      },
+      {
+        when: "the control-plane applies are not chained",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp3-config", (r) => (r.options.dependsOn = r.options.dependsOn.filter((x: string) => !x.startsWith(T.configurationApply)))),
+        resource: `${T.configurationApply}::cluster-cp3-config`,
+        message: /does not wait for another control plane's apply/,
+      },
+    ],
   },
   {
     rule: "talos-endpoint-uses-vip",
@@ -102,6 +140,18 @@ const CASES: readonly RuleCase[] = [
     ],
   },
   {
+    rule: "stateful-resources-protected",
+    // A retiring node's VM is unprotected on purpose, so that removing the node can delete it.
+    stack: "homelab",
+    config: { "cluster.nodes.worker2.retire": "reset" },
+    fails: [{
+      when: "an unprotected VM is not tagged retiring",
+      edit: (d) => change(d, T.vm, "cluster-worker2-vm", (r) => (r.inputs.tags = ["homelab", "talos", "worker"])),
+      resource: `${T.vm}::cluster-worker2-vm`,
+      message: /^Proxmox VM worker2 is not protected: deleting the VM deletes the node's disk/,
+    }],
+  },
+  {
     rule: "talos-image-nocloud",
     stack: "homelab",
     fails: [{
@@ -129,6 +179,11 @@ const CASES: readonly RuleCase[] = [
       edit: (d) => change(d, T.vm, "cluster-lab-cp2-vm", (r) => (r.options.ignoreChanges = ["cdrom"])),
       resource: `${T.vm}::cluster-lab-cp2-vm`,
       message: /Proxmox VM lab-cp2 does not ignore changes to disks\[0\]\.importFrom: the next Talos version or schematic changes the image and every later plan shows a disk change that applying never carries out/,
+    }, {
+      when: "a VM boots an ISO from its CD-ROM without ignoring it (the empty fileId none the stack sets is no image)",
+      edit: (d) => change(d, T.vm, "cluster-lab-cp2-vm", (r) => (r.inputs.cdrom = { fileId: "local:iso/talos.iso", interface: "ide3" })),
+      resource: `${T.vm}::cluster-lab-cp2-vm`,
+      message: /Proxmox VM lab-cp2 does not ignore changes to cdrom\.fileId: the next Talos version or schematic changes the image and Pulumi would replace the VM/,
     }],
   },
   {
@@ -140,6 +195,48 @@ const CASES: readonly RuleCase[] = [
       resource: `${T.vm}::cluster-edge-w1-vm`,
       message: /Proxmox VM edge-w1 has CPU type qemu64 \(Proxmox's default\): it lacks x86-64-v2, so Talos halts at boot/,
     }],
+  },
+  {
+    rule: "talos-firewall-admin-access",
+    stack: "homelab",
+    fails: [
+      {
+        when: "a node's firewall opens the Talos API to the internet",
+        edit: (d) => change(d, T.configurationApply, "cluster-worker1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => p.replace(/(name: apid-ingress[\s\S]*?ingress:\n)/, "$1  - subnet: 0.0.0.0/0\n")))),
+        resource: `${T.configurationApply}::cluster-worker1-config`,
+        message: /Talos node 10\.0\.10\.21 \(cluster-worker1-config\) admits 0\.0\.0\.0\/0 to the Talos API \(50000\)/,
+      },
+      {
+        when: "a blocking firewall has no Talos API rule",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp3-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.filter((p: string) => !p.includes("name: apid-ingress")))),
+        resource: `${T.configurationApply}::cluster-cp3-config`,
+        message: /blocks inbound traffic by default and no rule admits the Talos API \(50000\): once applied, neither pulumi nor talosctl reaches the node again/,
+      },
+      {
+        when: "a control plane admits the VPN to the Talos API but not to the Kubernetes API",
+        edit: (d) => change(d, T.configurationApply, "cluster-cp1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.map((p: string) => (p.includes("name: kubernetes-api-ingress") ? p.replace("  - subnet: 10.99.0.0/24\n", "") : p)))),
+        resource: `${T.configurationApply}::cluster-cp1-config`,
+        message: /admits 10\.99\.0\.0\/24 to the Talos API but not to the Kubernetes API \(6443\)/,
+      },
+    ],
+  },
+  {
+    rule: "talos-firewall-cluster-ports",
+    stack: "edge",
+    fails: [
+      {
+        when: "a worker's firewall drops Flannel's VXLAN from the other nodes",
+        edit: (d) => change(d, T.configurationApply, "cluster-edge-w1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.filter((p: string) => !p.includes("name: cni-vxlan")))),
+        resource: `${T.configurationApply}::cluster-edge-w1-config`,
+        message: /Talos node 192\.168\.50\.21 \(cluster-edge-w1-config\) blocks inbound traffic by default and does not admit 192\.168\.50\.11, 192\.168\.50\.22, 192\.168\.50\.23 to Flannel's VXLAN \(4789\/udp\)/,
+      },
+      {
+        when: "the control plane's trustd rule is gone",
+        edit: (d) => change(d, T.configurationApply, "cluster-edge-cp1-config", (r) => (r.inputs.configPatches = r.inputs.configPatches.filter((p: string) => !p.includes("name: trustd-ingress")))),
+        resource: `${T.configurationApply}::cluster-edge-cp1-config`,
+        message: /does not admit 192\.168\.50\.21, 192\.168\.50\.22, 192\.168\.50\.23 to trustd \(50001\/tcp\)/,
+      },
+    ],
   },
 ];
 

@@ -91,6 +91,24 @@ const CASES: readonly RuleCase[] = [
     ],
   },
   {
+    rule: "traefik-internal-entry-points-loopback",
+    stack: "edge",
+    fails: [
+      {
+        when: "the hostNetwork Traefik's ping/API entry point has no host address",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).ports.traefik),
+        resource: `${RELEASE}::traefik-release`,
+        message: /uses hostNetwork and binds its traefik entry point \(:8080\) on every node address: it answers from wherever the node is reachable/,
+      },
+      {
+        when: "the metrics entry point listens on all addresses",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).ports.metrics.hostIP = "0.0.0.0")),
+        resource: `${RELEASE}::traefik-release`,
+        message: /binds its metrics entry point \(:9101\) on 0\.0\.0\.0/,
+      },
+    ],
+  },
+  {
     rule: "traefik-controlplane-placement",
     stack: "lab",
     fails: [
