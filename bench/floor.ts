@@ -42,6 +42,11 @@ const bare: Make = (name) => new Bare("kubernetes:core/v1:ConfigMap", name, {
 type SdkClass = new (name: string, args: Record<string, unknown>) => unknown;
 const sdkClass = (module: string, exported: string): SdkClass => (require(module) as Record<string, SdkClass>)[exported]!;
 
+/** Inputs a Kubernetes SDK class refuses to construct without, beyond metadata. */
+const REQUIRED_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  "kubernetes:discovery.k8s.io/v1:EndpointSlice": { addressType: "IPv4", endpoints: [] },
+};
+
 /** The SDK class the program uses for a type token, with the least inputs it accepts. */
 function typed(type: string): Make {
   const [pkg, module, kind] = type.split(":") as [string, string, string];
@@ -60,7 +65,7 @@ function typed(type: string): Make {
     const file = dir && `@pulumi/kubernetes/${dir}/${version}/${kind[0]!.toLowerCase()}${kind.slice(1)}.js`;
     if (file && existsSync(require.resolve("@pulumi/kubernetes").replace(/index\.js$/, file.slice("@pulumi/kubernetes/".length)))) {
       const Kind = sdkClass(file, kind);
-      return (name) => new Kind(name, { metadata: metadata(name) });
+      return (name) => new Kind(name, { metadata: metadata(name), ...REQUIRED_INPUTS[type] });
     }
     const CustomResource = sdkClass("@pulumi/kubernetes/apiextensions/customResource.js", "CustomResource");
     return (name) => new CustomResource(name, { apiVersion: module, kind, metadata: metadata(name), spec: {} });
