@@ -3,13 +3,16 @@
  * release) into strict JSON schemas for the built-in kinds synth emits: every
  * object with declared properties refuses the ones it does not declare, as the
  * API server does under `--validate=strict` (`kubectl apply` fails with "unknown
- * field"), and each kind's apiVersion and kind are fixed.
+ * field"), each kind's apiVersion and kind are fixed, and string fields of an
+ * enum type (see k8s-enums.ts) take only its values.
  */
 
 export interface BuiltinKind {
   readonly apiVersion: string;
   readonly kind: string;
 }
+
+import type { Enums } from "./k8s-enums.ts";
 
 type Schema = Record<string, unknown>;
 interface Swagger {
@@ -49,7 +52,7 @@ function definitionOf(swagger: Swagger, { apiVersion, kind }: BuiltinKind): stri
  * (`port: 8080`, `cpu: 1`); its formats (int32, byte, date-time…) are Go encodings
  * the API server checks itself, so they are dropped rather than half-enforced.
  */
-function strictSchema(schema: Schema, name?: string): Schema {
+function strictSchema(schema: Schema, name?: string, enums?: Readonly<Record<string, string[]>>): Schema {
   if (name === "io.k8s.apimachinery.pkg.util.intstr.IntOrString") return { type: ["integer", "string"] };
   if (name === "io.k8s.apimachinery.pkg.api.resource.Quantity") return { type: ["number", "string"] };
   const out: Schema = {};
@@ -58,12 +61,19 @@ function strictSchema(schema: Schema, name?: string): Schema {
   if (Array.isArray(schema.required)) out.required = schema.required;
   if (schema.items) out.items = strictSchema(schema.items as Schema);
   if (schema.properties) {
-    out.properties = Object.fromEntries(Object.entries(schema.properties as Record<string, Schema>).map(([k, v]) => [k, strictSchema(v)]));
+    out.properties = Object.fromEntries(Object.entries(schema.properties as Record<string, Schema>).map(([k, v]) => [k, withEnum(strictSchema(v), enums?.[k])]));
     out.additionalProperties = false;
   } else if (schema.additionalProperties && typeof schema.additionalProperties === "object") {
     out.additionalProperties = strictSchema(schema.additionalProperties as Schema);
   }
   return out;
+}
+
+function withEnum(schema: Schema, values: string[] | undefined): Schema {
+  if (!values) return schema;
+  if (schema.type === "string") return { ...schema, enum: values };
+  if (schema.type === "array" && (schema.items as Schema | undefined)?.type === "string") return { ...schema, items: { ...(schema.items as Schema), enum: values } };
+  throw new Error(`an enum on a ${String(schema.type)} property`);
 }
 
 function references(schema: unknown, into: Set<string>): void {
@@ -78,7 +88,7 @@ function references(schema: unknown, into: Set<string>): void {
 }
 
 /** The strict schemas of `kinds` and of every definition they reach, nothing else. */
-export function strictKindSchemas(swagger: Swagger, kinds: readonly BuiltinKind[], kubernetesVersion: string, source: string): KubernetesSchemas {
+export function strictKindSchemas(swagger: Swagger, kinds: readonly BuiltinKind[], enums: Enums, kubernetesVersion: string, source: string): KubernetesSchemas {
   const kindDefinitions: Record<string, string> = {};
   for (const k of kinds) kindDefinitions[kindKey(k.apiVersion, k.kind)] = definitionOf(swagger, k);
   const definitions: Record<string, Schema> = {};
@@ -88,7 +98,7 @@ export function strictKindSchemas(swagger: Swagger, kinds: readonly BuiltinKind[
     if (definitions[name]) continue;
     const def = swagger.definitions[name];
     if (!def) throw new Error(`the spec refers to ${name} but does not define it`);
-    definitions[name] = strictSchema(def, name);
+    definitions[name] = strictSchema(def, name, enums[name]);
     const reached = new Set<string>();
     references(definitions[name], reached);
     pending.push(...reached);

@@ -4,8 +4,8 @@
  * Kubernetes release the stacks run, generated into schemas/kubernetes.json by
  * `npm run gen:k8s-schemas`; the Traefik, cert-manager and Gateway API model packages
  * for their CRDs; strict schemas for MetalLB and Talos' ServiceAccount, which have no
- * models). Unknown fields, missing required fields and wrong types fail here instead
- * of at `kubectl apply` time.
+ * models). Unknown fields, missing required fields, wrong types and enum values fail
+ * here instead of at `kubectl apply` time.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { z } from "zod";
@@ -43,6 +43,7 @@ function builtinProblem(e: ErrorObject): string {
   const at = e.instancePath.slice(1).replaceAll("/", ".") || "(object)";
   if (e.keyword === "additionalProperties") return `${at}: unknown field "${e.params.additionalProperty}" (Kubernetes ${KUBERNETES_MINOR} has no such field)`;
   if (e.keyword === "required") return `${at}: missing required field "${e.params.missingProperty}"`;
+  if (e.keyword === "enum") return `${at}: must be one of ${(e.params.allowedValues as string[]).map((v) => JSON.stringify(v)).join(", ")}`;
   if (e.keyword === "type") return `${at}: must be ${[e.params.type].flat().join(" or ")}`;
   return `${at}: ${e.message}`;
 }

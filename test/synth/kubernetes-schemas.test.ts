@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { validateManifests } from "../../synth/validate-manifests.ts";
 import { strictKindSchemas } from "../../scripts/k8s-schemas.ts";
+import { goEnums } from "../../scripts/k8s-enums.ts";
 import { DEFAULTS } from "../../config/defaults.ts";
 import kubernetes from "../../synth/schemas/kubernetes.json" with { type: "json" };
 
@@ -34,6 +35,14 @@ describe("built-in kinds are validated against the Kubernetes release the stacks
     assert.deepEqual(await problems(service({ ports: [{ port: 80, targetPort: true }] })), ["m.yaml: spec.ports.0.targetPort: must be integer or string"]);
   });
 
+  it("refuses a value outside the field's enum, which the OpenAPI v2 spec alone would let through", async () => {
+    assert.deepEqual(await problems(service({ type: "Loadbalancer", ports: [{ port: 80 }] })), [
+      'm.yaml: spec.type: must be one of "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+    ]);
+    const policy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "p", namespace: "apps" }, spec: { podSelector: {}, policyTypes: ["Ingress", "egress"] } };
+    assert.deepEqual(await problems(policy), ['m.yaml: spec.policyTypes.1: must be one of "Egress", "Ingress"']);
+  });
+
   it("closes metadata too: a bare Namespace passes, a misspelt metadata key does not", async () => {
     assert.deepEqual(await problems({ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } }), []);
     assert.deepEqual(await problems({ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps", labelz: {} } }), ['m.yaml: metadata: unknown field "labelz" (Kubernetes 1.36 has no such field)']);
@@ -61,6 +70,7 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
           port: { $ref: "#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString" },
           labels: { additionalProperties: { type: "string" }, type: "object" },
           size: { format: "int32", type: "integer" },
+          mode: { type: "string" },
         },
         type: "object",
       },
@@ -69,8 +79,8 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
     },
   };
 
-  it("keeps exactly the kinds' reachable definitions, closes every object and fixes apiVersion and kind", () => {
-    const out = strictKindSchemas(swagger, [{ apiVersion: "v1", kind: "Widget" }], "1.36.2", "fixture");
+  it("keeps exactly the kinds' reachable definitions, closes every object, fixes apiVersion and kind and adds the enums", () => {
+    const out = strictKindSchemas(swagger, [{ apiVersion: "v1", kind: "Widget" }], { "io.k8s.api.core.v1.WidgetSpec": { mode: ["Fast", "Slow"] } }, "1.36.2", "fixture");
     assert.deepEqual(out, {
       kubernetesVersion: "1.36.2",
       source: "fixture",
@@ -88,6 +98,7 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
             port: { $ref: "#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString" },
             labels: { type: "object", additionalProperties: { type: "string" } },
             size: { type: "integer" },
+            mode: { type: "string", enum: ["Fast", "Slow"] },
           },
           additionalProperties: false,
         },
@@ -97,6 +108,58 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
   });
 
   it("fails on a kind the spec does not define", () => {
-    assert.throws(() => strictKindSchemas(swagger, [{ apiVersion: "apps/v1", kind: "Widget" }], "1.36.2", "fixture"), /the spec has no definition for apps\/v1 Widget/);
+    assert.throws(() => strictKindSchemas(swagger, [{ apiVersion: "apps/v1", kind: "Widget" }], {}, "1.36.2", "fixture"), /the spec has no definition for apps\/v1 Widget/);
+  });
+});
+
+describe("reading enum values from the Go types of k8s.io/api", () => {
+  const core = [
+    "// Protocol defines network protocols supported for things like container ports.",
+    "// +enum",
+    "type Protocol string",
+    "",
+    "const (",
+    "\t// ProtocolTCP is the TCP protocol.",
+    '\tProtocolTCP Protocol = "TCP"',
+    '\tProtocolUDP Protocol = "UDP"',
+    ")",
+    "",
+    "type IPFamily string",
+    "const (",
+    '\tIPv4Protocol IPFamily = "IPv4"',
+    ")",
+    "",
+    "type ContainerCommon struct {",
+    '\tProtocol Protocol `json:"protocol,omitempty" protobuf:"bytes,1,opt,name=protocol"`',
+    "}",
+    "",
+    "type Container struct {",
+    '\tContainerCommon `json:",inline" protobuf:"bytes,1,opt,name=common"`',
+    '\tFamilies []IPFamily `json:"families,omitempty"`',
+    "}",
+  ].join("\n");
+  const discovery = [
+    'import (\n\tv1 "k8s.io/api/core/v1"\n)',
+    "// +enum",
+    "type AddressType string",
+    "const (",
+    "\tAddressTypeIPv4 = AddressType(v1.IPv4Protocol)",
+    '\tAddressTypeFQDN = AddressType("FQDN")',
+    ")",
+    "type EndpointSlice struct {",
+    '\tAddressType AddressType `json:"addressType" protobuf:"bytes,4,rep,name=addressType"`',
+    "}",
+    "type EndpointPort struct {",
+    '\tProtocol *v1.Protocol `json:"protocol,omitempty"`',
+    "}",
+  ].join("\n");
+
+  it("takes the constants of +enum types only, through inline embeds, conversions and other packages", () => {
+    assert.deepEqual(goEnums({ "core/v1": core, "discovery/v1": discovery }), {
+      "io.k8s.api.core.v1.ContainerCommon": { protocol: ["TCP", "UDP"] },
+      "io.k8s.api.core.v1.Container": { protocol: ["TCP", "UDP"] },
+      "io.k8s.api.discovery.v1.EndpointSlice": { addressType: ["FQDN", "IPv4"] },
+      "io.k8s.api.discovery.v1.EndpointPort": { protocol: ["TCP", "UDP"] },
+    });
   });
 });
