@@ -1,5 +1,5 @@
 /**
- * npm run gen:k8s-schemas -- --spec swagger.json --api <k8s.io/api checkout> --version 1.36.3 --source "…"
+ * npm run gen:k8s-schemas -- --spec swagger.json --api <k8s.io/api checkout> --version 1.36.2 --source "…"
  * rewrites synth/schemas/kubernetes.json, the strict schemas synth validates its
  * built-in objects with: structure from a Kubernetes release's OpenAPI v2 spec
  * (api/openapi-spec/swagger.json at the release tag), enum values from the Go
@@ -11,20 +11,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCommandLine } from "./cli.ts";
 import { goEnums } from "./k8s-enums.ts";
-import { strictKindSchemas, type BuiltinKind } from "./k8s-schemas.ts";
-
-/** Every built-in kind synth writes a manifest of (out/<stack>/manifests of all example stacks). */
-export const BUILTIN_KINDS: readonly BuiltinKind[] = [
-  { apiVersion: "v1", kind: "Namespace" },
-  { apiVersion: "v1", kind: "Secret" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "apps/v1", kind: "Deployment" },
-  { apiVersion: "batch/v1", kind: "CronJob" },
-  { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice" },
-  { apiVersion: "networking.k8s.io/v1", kind: "Ingress" },
-  { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
-  { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
-];
+import { BUILTIN_KINDS, strictKindSchemas } from "./k8s-schemas.ts";
 
 /** The k8s.io/api packages those kinds and the types they embed live in. */
 const API_PACKAGES = ["core/v1", "apps/v1", "batch/v1", "discovery/v1", "networking/v1", "policy/v1"];
@@ -37,14 +24,20 @@ if (!args.spec || !args.api || !args.version || !/^\d+\.\d+\.\d+$/.test(args.ver
 }
 // Generated code (deepcopy, protobuf) and tests declare no API types or enum values.
 const isTypeSource = (file: string) => file.endsWith(".go") && !file.endsWith("_test.go") && !file.startsWith("zz_generated") && !file.startsWith("generated");
-const sources = Object.fromEntries(
-  API_PACKAGES.map((pkg) => {
-    const dir = join(args.api!, pkg);
-    return [pkg, readdirSync(dir).filter(isTypeSource).sort().map((f) => readFileSync(join(dir, f), "utf8")).join("\n")];
-  }),
-);
-const swagger = JSON.parse(readFileSync(args.spec, "utf8"));
-const schemas = strictKindSchemas(swagger, BUILTIN_KINDS, goEnums(sources), args.version, args.source);
+let schemas;
+try {
+  const sources = Object.fromEntries(
+    API_PACKAGES.map((pkg) => {
+      const dir = join(args.api!, pkg);
+      return [pkg, readdirSync(dir).filter(isTypeSource).sort().map((f) => readFileSync(join(dir, f), "utf8")).join("\n")];
+    }),
+  );
+  const swagger = JSON.parse(readFileSync(args.spec, "utf8"));
+  schemas = strictKindSchemas(swagger, BUILTIN_KINDS, goEnums(sources), args.version, args.source);
+} catch (err) {
+  console.error(`gen:k8s-schemas: ${(err as Error).message}; --spec is the release's api/openapi-spec/swagger.json, --api a k8s.io/api checkout with ${API_PACKAGES.join(", ")}.`);
+  process.exit(1);
+}
 writeFileSync("synth/schemas/kubernetes.json", `${JSON.stringify(schemas, null, 1)}\n`);
 const enumFields = Object.values(schemas.definitions).flatMap((d) => Object.values((d.properties ?? {}) as Record<string, Record<string, unknown>>)).filter((p) => p.enum || (p.items as Record<string, unknown> | undefined)?.enum).length;
 console.log(`wrote synth/schemas/kubernetes.json: ${BUILTIN_KINDS.length} kinds, ${Object.keys(schemas.definitions).length} definitions, ${enumFields} enum fields, Kubernetes ${args.version}`);

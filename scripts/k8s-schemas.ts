@@ -7,12 +7,25 @@
  * enum type (see k8s-enums.ts) take only its values.
  */
 
+import type { Enums } from "./k8s-enums.ts";
+
 export interface BuiltinKind {
   readonly apiVersion: string;
   readonly kind: string;
 }
 
-import type { Enums } from "./k8s-enums.ts";
+/** Every built-in kind synth writes a manifest of (out/<stack>/manifests of all example stacks). */
+export const BUILTIN_KINDS: readonly BuiltinKind[] = [
+  { apiVersion: "v1", kind: "Namespace" },
+  { apiVersion: "v1", kind: "Secret" },
+  { apiVersion: "v1", kind: "Service" },
+  { apiVersion: "apps/v1", kind: "Deployment" },
+  { apiVersion: "batch/v1", kind: "CronJob" },
+  { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice" },
+  { apiVersion: "networking.k8s.io/v1", kind: "Ingress" },
+  { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
+  { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
+];
 
 type Schema = Record<string, unknown>;
 interface Swagger {

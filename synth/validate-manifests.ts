@@ -52,7 +52,7 @@ function builtinProblem(e: ErrorObject): string {
 function builtinProblems(apiVersion: string, kind: string, data: Record<string, unknown>): string[] {
   const definition = KIND_DEFINITIONS[`${apiVersion} ${kind}`];
   if (!definition) {
-    return [`no Kubernetes ${KUBERNETES_MINOR} schema for ${apiVersion} ${kind}; add the kind to BUILTIN_KINDS in scripts/gen-k8s-schemas.ts and rerun npm run gen:k8s-schemas`];
+    return [`no Kubernetes ${KUBERNETES_MINOR} schema for ${apiVersion} ${kind}; add the kind to BUILTIN_KINDS in scripts/k8s-schemas.ts and rerun npm run gen:k8s-schemas`];
   }
   const validate = builtinValidator(definition);
   return validate(data) ? [] : (validate.errors ?? []).map(builtinProblem);

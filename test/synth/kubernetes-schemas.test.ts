@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { validateManifests } from "../../synth/validate-manifests.ts";
-import { strictKindSchemas } from "../../scripts/k8s-schemas.ts";
+import { BUILTIN_KINDS, kindKey, strictKindSchemas } from "../../scripts/k8s-schemas.ts";
 import { goEnums } from "../../scripts/k8s-enums.ts";
 import { DEFAULTS } from "../../config/defaults.ts";
 import kubernetes from "../../synth/schemas/kubernetes.json" with { type: "json" };
@@ -19,6 +19,10 @@ describe("built-in kinds are validated against the Kubernetes release the stacks
     assert.equal(minor(kubernetes.kubernetesVersion), minor(DEFAULTS.talos.kubernetesDefault));
     assert.equal(minor(DEFAULTS.talos.kubernetesDefault), "1.36");
     assert.match(kubernetes.source, /kubernetes\/kubernetes v1\.36\.\d+ api\/openapi-spec\/swagger\.json/);
+  });
+
+  it("holds exactly the kinds the generator is told synth emits (regenerated after BUILTIN_KINDS changed)", () => {
+    assert.deepEqual(Object.keys(kubernetes.kinds), BUILTIN_KINDS.map((k) => kindKey(k.apiVersion, k.kind)));
   });
 
   it("refuses a field Kubernetes 1.36 does not have, as the API server's strict field validation does", async () => {
@@ -50,7 +54,7 @@ describe("built-in kinds are validated against the Kubernetes release the stacks
 
   it("names the generator when synth emits a built-in kind the data file lacks", async () => {
     assert.deepEqual(await problems({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "apps" } }), [
-      "m.yaml: no Kubernetes 1.36 schema for v1 ConfigMap; add the kind to BUILTIN_KINDS in scripts/gen-k8s-schemas.ts and rerun npm run gen:k8s-schemas",
+      "m.yaml: no Kubernetes 1.36 schema for v1 ConfigMap; add the kind to BUILTIN_KINDS in scripts/k8s-schemas.ts and rerun npm run gen:k8s-schemas",
     ]);
   });
 });
