@@ -1,12 +1,16 @@
 /**
  * Synth checks its own output: every Kubernetes object it writes is validated
- * against the models of its kind (kubernetes-models for core kinds, the
- * Traefik, cert-manager and Gateway API model packages for their CRDs, strict schemas for
- * MetalLB and Talos' ServiceAccount, which have no models). Missing required fields, wrong types and enum
- * values fail here instead of at `kubectl apply` time.
+ * against the schema of its kind (built-in kinds against the strict schemas of the
+ * Kubernetes release the stacks run, generated into schemas/kubernetes.json by
+ * `npm run gen:k8s-schemas`; the Traefik, cert-manager and Gateway API model packages
+ * for their CRDs; strict schemas for MetalLB and Talos' ServiceAccount, which have no
+ * models). Unknown fields, missing required fields, wrong types and enum values fail
+ * here instead of at `kubectl apply` time.
  */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { z } from "zod";
 import { SECRET, UNKNOWN } from "./recorder.ts";
+import kubernetes from "./schemas/kubernetes.json" with { type: "json" };
 
 interface Validatable {
   validate(): void;
@@ -20,10 +24,38 @@ const MODEL_PACKAGES: Readonly<Record<string, string>> = {
   "gateway.networking.k8s.io": "@kubernetes-models/gateway-api/gateway.networking.k8s.io",
 };
 
-function modelModule(apiVersion: string, kind: string): string {
-  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  if (!group) return `kubernetes-models/${version}/${kind}`;
-  return `${MODEL_PACKAGES[group!] ?? `kubernetes-models/${group}`}/${version}/${kind}`;
+const KUBERNETES_MINOR = kubernetes.kubernetesVersion.split(".").slice(0, 2).join(".");
+const KIND_DEFINITIONS: Readonly<Record<string, string>> = kubernetes.kinds;
+let builtinAjv: Ajv | undefined;
+const builtinValidators = new Map<string, ValidateFunction>();
+
+function builtinValidator(definition: string): ValidateFunction {
+  let validate = builtinValidators.get(definition);
+  if (!validate) {
+    builtinAjv ??= new Ajv({ allErrors: true, allowUnionTypes: true }).addSchema({ $id: "kubernetes", definitions: kubernetes.definitions });
+    validate = builtinAjv.compile({ $ref: `kubernetes#/definitions/${definition}` });
+    builtinValidators.set(definition, validate);
+  }
+  return validate;
+}
+
+function builtinProblem(e: ErrorObject): string {
+  const at = e.instancePath.slice(1).replaceAll("/", ".") || "(object)";
+  if (e.keyword === "additionalProperties") return `${at}: unknown field "${e.params.additionalProperty}" (Kubernetes ${KUBERNETES_MINOR} has no such field)`;
+  if (e.keyword === "required") return `${at}: missing required field "${e.params.missingProperty}"`;
+  if (e.keyword === "enum") return `${at}: must be one of ${(e.params.allowedValues as string[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  if (e.keyword === "type") return `${at}: must be ${[e.params.type].flat().join(" or ")}`;
+  return `${at}: ${e.message}`;
+}
+
+/** Built-in kinds: strict, as the API server's `--validate=strict` refuses unknown fields. */
+function builtinProblems(apiVersion: string, kind: string, data: Record<string, unknown>): string[] {
+  const definition = KIND_DEFINITIONS[`${apiVersion} ${kind}`];
+  if (!definition) {
+    return [`no Kubernetes ${KUBERNETES_MINOR} schema for ${apiVersion} ${kind}; add the kind to BUILTIN_KINDS in scripts/k8s-schemas.ts and rerun npm run gen:k8s-schemas`];
+  }
+  const validate = builtinValidator(definition);
+  return validate(data) ? [] : (validate.errors ?? []).map(builtinProblem);
 }
 
 const crdMeta = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() });
@@ -86,16 +118,19 @@ async function manifestProblems(manifest: Record<string, unknown>): Promise<stri
   const kind = String(manifest.kind ?? "");
   if (!apiVersion || !kind) return ["has no apiVersion/kind"];
   const data = withoutPlaceholders(manifest) as Record<string, unknown>;
-  const strict = SCHEMAS_BY_GROUP[apiVersion.split("/")[0]!];
-  if (strict && apiVersion.includes("/")) {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const strict = SCHEMAS_BY_GROUP[group!];
+  if (strict) {
     const schema = strict.schemas[kind];
     if (!schema) return [`no schema for ${strict.label} kind ${kind}`];
     const result = schema.safeParse(data);
     return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   }
+  const modelPackage = MODEL_PACKAGES[group!];
+  if (!modelPackage) return builtinProblems(apiVersion, kind, data);
   let Model: ModelClass | undefined;
   try {
-    const mod = (await import(modelModule(apiVersion, kind))) as Record<string, ModelClass>;
+    const mod = (await import(`${modelPackage}/${version}/${kind}`)) as Record<string, ModelClass>;
     Model = mod[kind];
   } catch {
     return [`no model for ${apiVersion} ${kind}`];
