@@ -95,19 +95,19 @@ export function ingressTlsIssued(level: Level = "mandatory"): HomelabPolicy {
         if (issuing.length < 2) continue;
         report(issuing[1]!.resource, `TLS secret ${secret} is issued by ${issuing.length} sources (${issuing.map((s) => describeObject(s.resource.props)).join(", ")}): cert-manager names the Certificate after the secret and refuses to update one another object owns, so only the first wins; annotate one Ingress (or create one Certificate) per secret.`);
       }
+      const storeNames = defaultStoreNames(resources);
       eachKnown(ofType(resources, TYPES.ingress), (ing) => {
         const what = describeObject(ing.props);
         const ns = metaOf(ing.props).namespace;
         const hosts = arr(obj(ing.props.spec).rules).map((r) => str(obj(r).host)).filter(Boolean);
         const tls = tlsEntries(ing);
-        const storeNames = defaultStoreNames(resources);
         const uncovered = hosts.filter((h) => !tls.some((t) => hostCovered(h, strings(t.hosts)) && (str(t.secretName) || hostCovered(h, storeNames))));
         if (uncovered.length) {
           report(ing, `${what} serves ${uncovered.join(", ")} without a TLS entry (spec.tls with hosts and secretName, or hosts a wildcard of Traefik's default TLS store covers): Traefik answers with its self-signed default certificate and browsers refuse the site; add spec.tls for every host.`);
         }
         for (const t of tls.filter((x) => str(x.secretName))) {
           const secret = str(t.secretName);
-          const issuing = sources.filter((s) => s.namespace === ns && s.secretName === secret);
+          const issuing = bySecret.get(`${ns}/${secret}`) ?? [];
           if (issuing.length === 0) {
             report(ing, `${what} uses TLS secret ${ns}/${secret}, but nothing in the stack issues it (no Ingress with ${CLUSTER_ISSUER} lists it and no Certificate writes it): the secret never exists and Traefik serves its default certificate; add the cert-manager annotation or a Certificate.`);
             continue;
@@ -149,7 +149,13 @@ export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): Home
     description: "Checks that every IngressRoute serves TLS from a secret written by a cert-manager Certificate in its namespace whose dnsNames cover the route's hosts (cert-manager does not watch IngressRoutes, and Traefik's own certResolver cannot be shared by replicas); create a Certificate and set spec.tls.secretName to its secret.",
     level,
     check: (resources, report) => {
-      const certificates = ofType(resources, TYPES.certificate);
+      // The first Certificate writing each secret (ingress-tls-issued reports a second one).
+      const certificateOf = new Map<string, PolicyResource>();
+      for (const c of ofType(resources, TYPES.certificate)) {
+        const key = `${metaOf(c.props).namespace}/${str(obj(c.props.spec).secretName)}`;
+        if (!certificateOf.has(key)) certificateOf.set(key, c);
+      }
+      const storeNames = defaultStoreNames(resources);
       eachKnown(ofType(resources, TYPES.ingressRoute), (ir) => {
         const what = describeObject(ir.props);
         const ns = metaOf(ir.props).namespace;
@@ -165,9 +171,8 @@ export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): Home
           return;
         }
         const secret = str(tls.secretName);
-        const storeNames = defaultStoreNames(resources);
         if (!secret && hosts.length > 0 && hosts.every((h) => hostCovered(h, storeNames))) return;
-        const cert = certificates.find((c) => metaOf(c.props).namespace === ns && str(obj(c.props.spec).secretName) === secret);
+        const cert = certificateOf.get(`${ns}/${secret}`);
         if (!cert) {
           report(ir, `${what} serves TLS from secret ${ns}/${secret || "(none)"}, which no Certificate in the stack writes: cert-manager ignores IngressRoutes, so the secret never appears and Traefik serves its default certificate; create a Certificate with secretName ${secret || "<name>"} in ${ns}.`);
           return;

@@ -28,7 +28,21 @@ export function patchDocuments(apply: PolicyResource, optional = false): Obj[] {
       continue;
     }
     if (typeof patch !== "string" || isSecretMarker(patch)) continue;
-    for (const doc of parseAllDocuments(patch, { version: "1.1" })) docs.push(obj(doc.toJS()));
+    docs.push(...talosDocuments(patch));
+  }
+  return docs;
+}
+
+// Most Talos rules read every node's patches; parsing them once per text, not once per rule
+// and node, keeps the pack's cost from growing with the number of rules that read them.
+const parsedPatches = new Map<string, readonly Obj[]>();
+
+/** The YAML documents of one patch or machine configuration (YAML 1.1, as Talos reads it). */
+function talosDocuments(text: string): readonly Obj[] {
+  let docs = parsedPatches.get(text);
+  if (!docs) {
+    docs = parseAllDocuments(text, { version: "1.1" }).map((d) => Object.freeze(obj(d.toJS())));
+    parsedPatches.set(text, docs);
   }
   return docs;
 }
@@ -54,7 +68,7 @@ export function declaredVips(docs: readonly Obj[]): string[] {
 export function visibleMachineConfig(apply: PolicyResource): Obj[] {
   const input = known(() => apply.props.machineConfigurationInput);
   if (typeof input !== "string" || isSecretMarker(input)) return [];
-  return parseAllDocuments(input, { version: "1.1" }).map((d) => obj(d.toJS()));
+  return [...talosDocuments(input)];
 }
 
 /** The address of the Proxmox VM's cloud-init config, `10.0.10.11/24` → `10.0.10.11`. */
