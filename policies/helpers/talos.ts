@@ -16,7 +16,7 @@ export type Role = "controlplane" | "worker";
  * everything) and the known ones are still read; with `optional`, unknown
  * patches are skipped silently (for evidence other sources can supply).
  */
-export function patchDocuments(apply: PolicyResource, optional = false): Obj[] {
+function patchDocuments(apply: PolicyResource, optional = false): Obj[] {
   const docs: Obj[] = [];
   const patches = optional ? arr(known(() => apply.props.configPatches)) : arr(apply.props.configPatches);
   for (let i = 0; i < patches.length; i++) {
@@ -48,7 +48,7 @@ function talosDocuments(text: string): readonly Obj[] {
 }
 
 /** The shared IPs a node's documents declare: `Layer2VIPConfig` (Talos ≥ 1.12) or an interface's `vip` (≤ 1.11). */
-export function declaredVips(docs: readonly Obj[]): string[] {
+function declaredVips(docs: readonly Obj[]): string[] {
   const vips = new Set<string>();
   for (const doc of docs) {
     if (doc.kind === "Layer2VIPConfig" && str(doc.name)) vips.add(str(doc.name));
@@ -65,14 +65,14 @@ export function declaredVips(docs: readonly Obj[]): string[] {
 }
 
 /** The generated machine configuration, when the engine shows it (the real engine decrypts it; offline it is a secret marker). */
-export function visibleMachineConfig(apply: PolicyResource): Obj[] {
+function visibleMachineConfig(apply: PolicyResource): Obj[] {
   const input = known(() => apply.props.machineConfigurationInput);
   if (typeof input !== "string" || isSecretMarker(input)) return [];
   return [...talosDocuments(input)];
 }
 
 /** The address of the Proxmox VM's cloud-init config, `10.0.10.11/24` → `10.0.10.11`. */
-export function vmAddresses(vm: PolicyResource): string[] {
+function vmAddresses(vm: PolicyResource): string[] {
   return arr(obj(vm.props.initialization).ipConfigs).map((c) => str(obj(obj(c).ipv4).address).split("/")[0] ?? "").filter(Boolean);
 }
 
@@ -81,7 +81,7 @@ export function vmAddresses(vm: PolicyResource): string[] {
  * the generated machine config or of a patch, else the role tag of the Proxmox
  * VM at the node's address.
  */
-export function roleOf(apply: PolicyResource, resources: readonly PolicyResource[]): Role | undefined {
+function roleOf(apply: PolicyResource, resources: readonly PolicyResource[]): Role | undefined {
   for (const doc of [...visibleMachineConfig(apply), ...patchDocuments(apply, true)]) {
     const type = str(obj(doc.machine).type);
     if (type === "controlplane" || type === "worker") return type;

@@ -30,7 +30,7 @@ export function portsOf(release: PolicyResource): [string, Obj][] {
 }
 
 /** The chart's `traefik.fullname`: what its IngressClass is called unless `ingressClass.name` is set. */
-export function chartFullname(release: PolicyResource): string | undefined {
+function chartFullname(release: PolicyResource): string | undefined {
   const values = valuesOf(release);
   const override = str(values.fullnameOverride);
   const trim = (s: string) => s.slice(0, 63).replace(/-+$/, "");
@@ -83,7 +83,7 @@ export function bound(v: unknown): { n: number; percent: boolean } | undefined {
   return m ? { n: Number(m[1]), percent: m[2] === "%" } : undefined;
 }
 
-export const tolerationsOf = (values: Obj): Obj[] => arr(values.tolerations).map(obj);
+const tolerationsOf = (values: Obj): Obj[] => arr(values.tolerations).map(obj);
 export const toleratesControlPlane = (values: Obj): boolean =>
   tolerationsOf(values).some((t) => (str(t.key) === CONTROL_PLANE_LABEL && (str(t.operator) || "Equal") === "Exists" && (!t.effect || t.effect === "NoSchedule")) || (!t.key && t.operator === "Exists"));
 

@@ -22,7 +22,7 @@ export function compareMinor(a: TalosRelease, b: TalosRelease): number {
   return a.major !== b.major ? a.major - b.major : a.minor - b.minor;
 }
 
-export function compareRelease(a: TalosRelease, b: TalosRelease): number {
+function compareRelease(a: TalosRelease, b: TalosRelease): number {
   return compareMinor(a, b) || (a.patch ?? 0) - (b.patch ?? 0);
 }
 
