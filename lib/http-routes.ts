@@ -27,6 +27,11 @@ export const SECURITY_HEADERS: readonly { readonly name: string; readonly value:
   { name: "X-Frame-Options", value: "DENY" },
 ];
 
+/** The security-headers middleware as Gateway API's ResponseHeaderModifier, for HTTPRoutes and GRPCRoutes alike. */
+function securityHeadersFilter() {
+  return { type: "ResponseHeaderModifier" as const, responseHeaderModifier: { set: SECURITY_HEADERS.map((h) => ({ ...h })) } };
+}
+
 function extensionRef(app: Pick<AppSpec, "name">, kind: MiddlewareKind) {
   return { type: "ExtensionRef" as const, extensionRef: { group: "traefik.io", kind: "Middleware", name: middlewareName(app, kind) } };
 }
@@ -46,10 +51,10 @@ export function stripsOwnPrefix(app: Pick<AppSpec, "middlewares">, backend: Pick
   return backend.pathType === "Prefix" && (app.middlewares?.stripPrefix ?? []).includes(backend.path);
 }
 
-/** A backend's Service port as a number; the config checks refuse named ports on Gateway API routes. */
-function portNumber(app: Pick<AppSpec, "name">, backend: Backend): number {
+/** A rule's one backendRef: the backend's Service by numeric port; the config checks refuse named ports on Gateway API routes. */
+function backendRefs(app: Pick<AppSpec, "name">, backend: Backend) {
   if (typeof backend.port !== "number") throw new Error(`apps.${app.name}: Gateway API routes need numeric Service ports (the config checks require them)`);
-  return backend.port;
+  return [{ name: backend.service, port: backend.port }];
 }
 
 /** Filters in the order Traefik would run the app's middlewares (lib/routes.ts MIDDLEWARE_ORDER). */
@@ -57,7 +62,7 @@ function httpFilters(app: AppSpec, backend: Backend): IHTTPRouteFilter[] {
   return middlewareKinds(app).flatMap((kind): IHTTPRouteFilter[] => {
     switch (kind) {
       case "security-headers":
-        return [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: SECURITY_HEADERS.map((h) => ({ ...h })) } }];
+        return [securityHeadersFilter()];
       case "cors": {
         const cors = app.middlewares!.cors!;
         return [{
@@ -96,7 +101,7 @@ export function httpRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespa
         return {
           matches: [{ path: { type: backend.pathType === "Exact" ? "Exact" : "PathPrefix", value: backend.path } }],
           ...(filters.length ? { filters } : {}),
-          backendRefs: [{ name: backend.service, port: portNumber(app, backend) }],
+          backendRefs: backendRefs(app, backend),
         };
       }),
     },
@@ -116,7 +121,7 @@ function grpcMatches(app: Pick<AppSpec, "name">, backend: Backend): IGRPCRouteMa
 
 function grpcFilters(app: AppSpec): IGRPCRouteFilter[] {
   return middlewareKinds(app).map((kind): IGRPCRouteFilter => {
-    if (kind === "security-headers") return { type: "ResponseHeaderModifier", responseHeaderModifier: { set: SECURITY_HEADERS.map((h) => ({ ...h })) } };
+    if (kind === "security-headers") return securityHeadersFilter();
     if (!EXTENSION_REF_MIDDLEWARES.includes(kind) || kind === "redirect") throw new Error(`apps.${app.name}: GRPCRoute has no filter for ${kind} (the config checks refuse it)`);
     return extensionRef(app, kind);
   });
@@ -134,7 +139,7 @@ export function grpcRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespa
         return {
           ...(matches.length ? { matches } : {}),
           ...(filters.length ? { filters } : {}),
-          backendRefs: [{ name: backend.service, port: portNumber(app, backend) }],
+          backendRefs: backendRefs(app, backend),
         };
       }),
     },
