@@ -43,10 +43,12 @@ export function loadConfig(): LoadedConfig {
   for (const warning of result.warnings) void pulumi.log.warn(warning);
 
   const homelab = new pulumi.Config(CONFIG_NAMESPACE);
+  // The SDK parses the whole config (every app's JSON) on each read, so one read per key, not per app that names it.
+  const read = new Map<string, pulumi.Output<string>>();
   return {
     config: result.config,
     secrets: {
-      homelab: (key) => homelab.requireSecret(key),
+      homelab: (key) => read.get(key) ?? read.set(key, homelab.requireSecret(key)).get(key)!,
       optional: (fullKey) => {
         const [ns, key] = fullKey.split(":");
         return new pulumi.Config(ns).getSecret(key!);

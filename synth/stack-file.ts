@@ -9,7 +9,7 @@
  * the project root first, then at examples/.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 
@@ -89,19 +89,103 @@ export function readStackFile(file: string): StackConfig {
   return parseStackFile(text, file);
 }
 
+/**
+ * The largest stack file read. The Pulumi CLI reads every stack file whole on
+ * each command; a hand-written config is kilobytes (2,000 apps are under 1 MB),
+ * so anything near this is generated or pasted by mistake, and refusing it
+ * bounds the parse.
+ */
+export const MAX_STACK_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The most values the file may stand for once aliases are expanded. Anchors
+ * and merge keys are ordinary (a middleware block shared by 200 apps, and the
+ * Pulumi CLI resolves them: pulumi/pulumi#6480), but an alias of an alias of …
+ * doubles with each level: the yaml package shares one object per anchor, and
+ * the JSON each config value becomes would be exponential in the file's size.
+ */
+export const MAX_EXPANDED_VALUES = 1_000_000;
+
+/** The most aliases a stack file may hold (200 apps sharing two blocks use 400). */
+export const MAX_ALIASES = 10_000;
+
 /** A stack file's text as the runtime's config map; `file` names it (and the line) in the error. */
 export function parseStackFile(text: string, file: string): StackConfig {
-  const doc = parseDocument(text);
+  if (text.length > MAX_STACK_FILE_BYTES) {
+    throw new StackFileError(`${file}: ${(text.length / 1024 / 1024).toFixed(1)} MB is more than a stack file holds (at most ${MAX_STACK_FILE_BYTES / 1024 / 1024} MB; a 2,000-app config is under 1 MB); check that the right file was written`);
+  }
+  const lines = new LineCounter();
+  // uniqueKeys: the package's own check compares every key with every other (quadratic); keysOnce below is one pass.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: true });
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
   const [error] = doc.errors;
   if (error) {
-    const at = error.linePos?.[0];
+    const pos = error.linePos?.[0];
     const reason = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    throw new StackFileError(`${file}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${reason}; fix the file at that line`);
+    throw new StackFileError(`${file}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML: ${reason}; fix the file at that line`);
   }
-  const content = doc.toJS() as unknown;
+  const problem = structureProblem(doc.contents);
+  if (problem) throw new StackFileError(`${at(problem.offset)}: ${problem.message}`);
+  // Expansion is bounded above, so the package's own alias limit (100 uses of one anchor) is not needed.
+  const content = doc.toJS({ maxAliasCount: -1 }) as unknown;
   const config = content && typeof content === "object" ? (content as { config?: unknown }).config : undefined;
   if (content !== null && content !== undefined && (typeof content !== "object" || Array.isArray(content) || (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))))) {
     throw new StackFileError(`${file}: expected a mapping with a config: mapping of keys (e.g. config: { homelab:cluster: … }); see the example stacks`);
   }
   return stackConfigFrom((config as Record<string, unknown> | null | undefined) ?? {});
+}
+
+/**
+ * One pass over the document, in document order: a key given twice in one
+ * mapping (the YAML spec forbids it, and the Pulumi CLI refuses the file), the
+ * number of aliases (the yaml package looks each one up among the anchors
+ * before it, so their cost is quadratic in their number), and how many values
+ * the document stands for with every alias expanded (each anchored node's
+ * size is counted once, so the pass is linear however deep aliases nest).
+ */
+function structureProblem(root: Node | null): { offset: number; message: string } | undefined {
+  const anchors = new Map<string, Node>();
+  const sizes = new Map<Node, number>();
+  let aliases = 0;
+  let problem: { offset: number; message: string } | undefined;
+  const report = (node: unknown, message: string) => {
+    problem ??= { offset: (node as Node | null)?.range?.[0] ?? 0, message };
+  };
+  const size = (node: unknown): number => {
+    if (problem || !node || typeof node !== "object") return 1;
+    if (isAlias(node)) {
+      if (++aliases > MAX_ALIASES) report(node, `more than ${MAX_ALIASES.toLocaleString("en")} aliases; a stack file needs far fewer (merge a shared block once per app)`);
+      const target = anchors.get(node.source);
+      // A target still being counted is an alias inside its own anchor, which the parser has refused already.
+      return target ? (sizes.get(target) ?? 1) : 1;
+    }
+    const anchor = (node as Node).anchor;
+    if (anchor) anchors.set(anchor, node as Node);
+    let n = 1;
+    const add = (child: unknown) => {
+      n += size(child);
+      if (n > MAX_EXPANDED_VALUES) report(child, `with its aliases expanded the file stands for more than ${MAX_EXPANDED_VALUES.toLocaleString("en")} values (each level of aliases of aliases multiplies them); use fewer levels of anchors`);
+    };
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined && key !== "<<") {
+          if (keys.has(key)) report(pair.key, `the key ${key} appears twice in one mapping (YAML forbids it, and the Pulumi CLI refuses the file); keep one`);
+          keys.add(key);
+        }
+        add(pair.key);
+        add(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) add(item);
+    }
+    sizes.set(node as Node, n);
+    return n;
+  };
+  size(root);
+  return problem;
 }
