@@ -19,6 +19,7 @@ import { TALOS_API_PORT } from "../lib/talos-firewall.ts";
 import { gatewayHosts, gatewayListeners, MAX_LISTENERS } from "../lib/gateway.ts";
 import { GRPC_PATH, stripsOwnPrefix } from "../lib/http-routes.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, prefixLength, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
+import { own } from "./own.ts";
 
 export type KeyPath = readonly (string | number)[];
 
@@ -59,7 +60,7 @@ function checkCluster(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add
   const cl = c.cluster;
   if (cl.provider === "existing") {
     const key = cl.kubeconfigSecret;
-    if (key in c || !secretKeys.has(key)) {
+    if (Object.hasOwn(c, key) || !secretKeys.has(key)) {
       add(["cluster", "kubeconfigSecret"], `homelab:${key} is not a secret config value; store the cluster's kubeconfig with: pulumi config set --secret homelab:${key} < ~/.kube/config`);
     }
     return;
@@ -151,7 +152,7 @@ function checkEtcdBackup(c: ParsedConfig, cl: TalosConfigOf, secretKeys: Readonl
   if (!s3) return;
   const keys = [["accessKeyIdSecret", s3.accessKeyIdSecret, "the access key id"], ["secretAccessKeySecret", s3.secretAccessKeySecret, "the secret access key"]] as const;
   for (const [field, key, what] of keys) {
-    if (key in c || !secretKeys.has(key)) {
+    if (Object.hasOwn(c, key) || !secretKeys.has(key)) {
       add(["cluster", "backup", "s3", field], `homelab:${key} is not a secret config value; store ${what} of the backup bucket with: pulumi config set --secret homelab:${key} <value>`);
     }
   }
@@ -312,12 +313,12 @@ function checkTraefik(c: ParsedConfig, add: Add): void {
       add(["metallb", "enabled"], "placement deployment needs MetalLB for its LoadBalancer IP; remove metallb.enabled: false or choose placement daemonset/controlplane");
     }
     const poolName = traefikPoolName(c);
-    if (t.pool && !c.metallb.pools[t.pool]) {
+    if (t.pool && !own(c.metallb.pools, t.pool)) {
       add(["traefik", "pool"], `pool ${t.pool} is not defined; define metallb.pools.${t.pool} or use one of: ${Object.keys(c.metallb.pools).join(", ") || "(no pools)"}`);
     } else if (!poolName) {
       add(["metallb", "pools"], "placement deployment needs a MetalLB address pool for Traefik's LoadBalancer IP; add one, e.g. metallb.pools.default.addresses: [10.0.10.240/28]");
     } else if (t.loadBalancerIP) {
-      const pool = c.metallb.pools[poolName]!;
+      const pool = own(c.metallb.pools, poolName)!;
       if (!pool.addresses.some((e) => rangeContains(addressRange(e), t.loadBalancerIP!))) {
         add(["traefik", "loadBalancerIP"], `${t.loadBalancerIP} is not in metallb.pools.${poolName} (${pool.addresses.join(", ")}); MetalLB would never assign it; pick an address from the pool`);
       }
@@ -356,7 +357,7 @@ function checkTraefik(c: ParsedConfig, add: Add): void {
 
 function checkCertManager(c: ParsedConfig, add: Add): void {
   const cm = c.certManager;
-  if (!cm.issuers[cm.defaultIssuer]) {
+  if (!own(cm.issuers, cm.defaultIssuer)) {
     add(["certManager", "defaultIssuer"], `issuer ${cm.defaultIssuer} is not defined; use one of: ${Object.keys(cm.issuers).join(", ") || "(none)"} or add certManager.issuers.${cm.defaultIssuer}`);
   }
   for (const [name, issuer] of Object.entries(cm.issuers)) {
@@ -377,7 +378,7 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
   for (const [name, app] of Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
     const issuerName = app.issuer ?? c.certManager.defaultIssuer;
-    const issuer = c.certManager.issuers[issuerName];
+    const issuer = own(c.certManager.issuers, issuerName);
     app.hosts.forEach((host, i) => {
       if (!inZone(host, c.dns.zone)) add(at("hosts", i), `${host} is outside dns.zone ${c.dns.zone}; use a host ending in .${c.dns.zone}`);
       else if (issuer && !solverZones(issuer, c.dns.zone).some((z) => inZone(host, z))) {
@@ -399,7 +400,7 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
         else routes.set(key, name);
       }
     });
-    if (app.issuer && !c.certManager.issuers[app.issuer]) {
+    if (app.issuer && !own(c.certManager.issuers, app.issuer)) {
       add(at("issuer"), `issuer ${app.issuer} is not defined; use one of: ${Object.keys(c.certManager.issuers).join(", ")} or add certManager.issuers.${app.issuer}`);
     }
     if (app.kind === "external" && !app.external) {
@@ -457,7 +458,7 @@ function checkAppRoute(c: ParsedConfig, name: string, app: AppConfigOf, add: Add
   if (cors?.credentials && cors.origins.includes("*")) {
     add(at("middlewares", "cors", "origins"), "browsers reject credentialed CORS responses for the origin *; list the allowed origins or set credentials: false");
   }
-  const namespace = c.namespaces[app.namespace];
+  const namespace = own(c.namespaces, app.namespace);
   if (namespace?.defaultDeny && !app.networkPolicy && !app.external) {
     add(at("networkPolicy"), `namespaces.${app.namespace}.defaultDeny blocks Traefik from the app's pods unless the namespace's allow-traefik policy admits it, which networkPolicy: false opts out of; remove networkPolicy: false or turn defaultDeny off`);
   }
@@ -587,10 +588,8 @@ export function checkResolved(c: HomelabConfig): ConfigIssue[] {
   const proxied = c.apps.filter((a) => a.proxied).map((a) => a.name);
   // Through a tunnel Cloudflare reaches Traefik from inside the cluster: no origin address is published.
   if (proxied.length === 0 || c.tunnel) return issues;
-  if (c.dns.publicAddress) {
-    if (!isPublicIpv4(c.dns.publicAddress)) issues.push({ path: ["dns", "publicAddress"], message: `${c.dns.publicAddress} is a private address; Cloudflare's edge cannot reach it. Use your router's public (WAN) IPv4` });
-    return issues;
-  }
+  // A set public address is public: the schema refuses private ones.
+  if (c.dns.publicAddress) return issues;
   const origins = originAddresses(true, entryAddresses(c.traefik, c.cluster), c.dns);
   const privateOrigins = origins.filter((ip) => !isPublicIpv4(ip));
   if (privateOrigins.length > 0) {
@@ -618,7 +617,7 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
   }
   if (c.traefik.placement !== "deployment") {
     for (const [ns, n] of Object.entries(c.namespaces)) {
-      const apps = policyApps.filter((name) => c.apps[name]!.namespace === ns);
+      const apps = policyApps.filter((name) => own(c.apps, name)!.namespace === ns);
       if (!n.defaultDeny || apps.length === 0) continue;
       warnings.push({
         path: ["namespaces", ns, "defaultDeny"],
@@ -630,7 +629,7 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
   // beside an app that keeps it leaves Traefik admitted all the same.
   for (const [name, app] of Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (app.networkPolicy || app.external) continue;
-    const sharers = policyApps.filter((other) => c.apps[other]!.namespace === app.namespace);
+    const sharers = policyApps.filter((other) => own(c.apps, other)!.namespace === app.namespace);
     if (sharers.length === 0) continue;
     warnings.push({
       path: ["apps", name, "networkPolicy"],

@@ -8,6 +8,7 @@ import { isProxied } from "./resolve.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { wildcardCovers } from "../lib/wildcard-certs.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
+import { own } from "./own.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 
@@ -59,7 +60,7 @@ function checkTunnel(c: ParsedConfig, add: Add): void {
 
 function checkWildcards(c: ParsedConfig, add: Add): void {
   const issuerName = c.certManager.defaultIssuer;
-  const issuer = c.certManager.issuers[issuerName];
+  const issuer = own(c.certManager.issuers, issuerName);
   c.certManager.wildcardZones.forEach((zone, i) => {
     const at = ["certManager", "wildcardZones", i];
     if (c.certManager.wildcardZones.indexOf(zone) !== i) add(at, `${zone} is listed twice; remove one`);

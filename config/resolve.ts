@@ -8,6 +8,7 @@ import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } f
 import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
 import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
 import { admitsTraefik } from "../lib/routes.ts";
+import { own } from "./own.ts";
 
 export interface ClusterNode {
   /** The config key: host name and resource identity. */
@@ -303,7 +304,7 @@ export function traefikPoolName(p: ParsedConfig): string | undefined {
 export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const placement = p.traefik.placement;
   const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
-  const pool = poolName ? p.metallb.pools[poolName] : undefined;
+  const pool = poolName ? own(p.metallb.pools, poolName) : undefined;
   const loadBalancerIP = placement === "deployment" ? (p.traefik.loadBalancerIP ?? (pool ? firstAddress(pool.addresses[0]!) : undefined)) : undefined;
   const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
 

@@ -5,9 +5,9 @@
  */
 import { z } from "zod";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";
-import { addressEntryProblem } from "../lib/net.ts";
+import { addressEntryProblem, hostAddressProblem, isPublicIpv4 } from "../lib/net.ts";
 import { EXACT_CHART_VERSION, isHttpsRepository } from "../lib/helm.ts";
-import { BRIDGE_NAME, HTTP_TOKEN, PORT_NAME, PORT_NAME_ERROR, PROXMOX_LIMITS, PROXMOX_NODE, PROXMOX_STORAGE_ID, QUANTITY, QUANTITY_ERROR, routePathProblem } from "./formats.ts";
+import { cronScheduleProblem, httpUrlProblem, kubernetesReleaseProblem, re2Problem, BRIDGE_NAME, HTTP_TOKEN, PORT_NAME, PORT_NAME_ERROR, PROXMOX_LIMITS, PROXMOX_NODE, PROXMOX_STORAGE_ID, QUANTITY, QUANTITY_ERROR, routePathProblem } from "./formats.ts";
 
 // zod compiles an object's parser to generated code on its first parse, which
 // pays off only for parsers that run many times; a run parses one config once,
@@ -25,7 +25,16 @@ function section<T extends z.core.$ZodLooseShape>(shape: T) {
   });
 }
 
-const ipv4 = (what: string) => z.ipv4({ error: `expected ${what} as an IPv4 address, e.g. 10.0.10.11` });
+/** A string refined by a `…Problem` function: its answer is the error. */
+const checked = (problem: (value: string) => string | undefined) => z.string().superRefine((value, ctx) => {
+  const message = problem(value);
+  if (message) ctx.addIssue({ code: "custom", message });
+});
+// Every address the config names is one a host, a VIP or a resolver can have (lib/net.ts hostAddressProblem).
+const ipv4 = (what: string) => z.ipv4({ error: `expected ${what} as an IPv4 address, e.g. 10.0.10.11` }).superRefine((ip, ctx) => {
+  const problem = hostAddressProblem(ip);
+  if (problem) ctx.addIssue({ code: "custom", message: `${ip} ${problem}; use ${what}` });
+});
 const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
@@ -103,9 +112,7 @@ const s3Bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error:
 const secretKeyName = (what: string, fallback: string) => z.string().min(1).default(fallback).describe(`Secret config key (homelab:<key>) holding the ${what}.`);
 
 const etcdBackup = section({
-  schedule: z
-    .string()
-    .regex(/^(\S+\s+){4}\S+$/, { error: "expected a five-field cron schedule, e.g. 30 */6 * * *" })
+  schedule: checked(cronScheduleProblem)
     .default(DEFAULTS.backup.schedule)
     .describe("Cron schedule of the snapshots (the cluster's time zone, UTC on Talos)."),
   agePublicKey: z
@@ -114,7 +121,7 @@ const etcdBackup = section({
     .describe("age public key the snapshots are encrypted to. Only its private key (kept offline) decrypts them."),
   retentionDays: z.int().min(1).default(DEFAULTS.backup.retentionDays).describe("Days a snapshot is kept. talos-backup never deletes; the stack output etcdBackupLifecycle is the bucket lifecycle rule that does (README, Operations)."),
   s3: section({
-    endpoint: z.url({ error: "expected the S3 API's URL, e.g. https://minio.example.com:9000" }).optional().describe("S3-compatible API endpoint (MinIO, Garage, R2, …). Default: AWS S3 in region."),
+    endpoint: checked(httpUrlProblem).optional().describe("S3-compatible API endpoint (MinIO, Garage, R2, …). Default: AWS S3 in region."),
     bucket: s3Bucket.describe("Bucket the snapshots go to."),
     region: z.string().min(1).default(DEFAULTS.backup.region).describe("Region."),
     prefix: z.string().regex(/^[A-Za-z0-9!_.*'()\/-]+$/, { error: "expected an S3 key prefix of letters, digits and !_.*'()/-" }).optional().describe("Key prefix of the snapshots. Default: the cluster name."),
@@ -145,7 +152,7 @@ const talosCluster = section({
       .regex(/^v\d+\.\d+(\.\d+)?$/, { error: `expected a Talos config contract like ${DEFAULTS.talos.configContract} (or, for a stack deployed before this key existed, the release its machine secrets were created with, e.g. ${DEFAULTS.talos.version})` })
       .describe(`Talos config version contract of the machine secrets and every generated machine config, fixed at cluster creation (upstream advises never to change it). Required: a default would follow version and regenerate every node's config on an upgrade. New stacks: the minor of version (${DEFAULTS.talos.configContract}); stacks deployed before this key existed: the release their secrets were created with (the program passed version then, e.g. ${DEFAULTS.talos.version}), since the protected secrets refuse any other value. Patch shapes follow its minor. At most ${DEFAULTS.talos.configContract}, the provider's Talos machinery.`),
     allowConfigContractChange: z.boolean().default(false).describe("Opt-in for deliberately raising configContract: without it the machine secrets (protected) refuse any contract change at preview. Lowering is never possible."),
-    kubernetesVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "expected an exact Kubernetes release like 1.36.3" }).optional().describe(`Kubernetes release. Default: the Talos release's default (${DEFAULTS.talos.kubernetesDefault} for ${DEFAULTS.talos.version}); once set, a change runs talosctl upgrade-k8s after the node upgrades. Tested: ${TESTED_KUBERNETES.join(", ")}.`),
+    kubernetesVersion: checked(kubernetesReleaseProblem).optional().describe(`Kubernetes release. Default: the Talos release's default (${DEFAULTS.talos.kubernetesDefault} for ${DEFAULTS.talos.version}); once set, a change runs talosctl upgrade-k8s after the node upgrades. Tested: ${TESTED_KUBERNETES.join(", ")}.`),
     extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: "expected an extension like siderolabs/qemu-guest-agent" })).default([...DEFAULTS.talos.extensions]).describe("Image Factory system extensions."),
     installDisk: z.string().default(DEFAULTS.talos.installDisk).describe("Disk Talos installs to."),
     imageDatastore: storageId.default(DEFAULTS.talos.imageDatastore).describe("Proxmox datastore the Talos image is downloaded to; needs the Import content type (Proxmox VE 8.4+)."),
@@ -226,12 +233,12 @@ const traefik = section({
   }).prefault({}).describe("Traefik's built-in ACME (community edition cannot share its storage between replicas)."),
   resources: resources.default(DEFAULTS.traefik.resources).describe("Container requests and limits."),
   chart: chart(DEFAULTS.charts.traefik).describe("The Traefik Helm chart."),
-  crdsSource: z.url().default(DEFAULTS.traefik.crdsSource).describe("Where Traefik's CRD manifests are applied from: the chart's git repository; the tag follows traefik.chart.version, so a chart bump upgrades the CRDs too."),
+  crdsSource: checked(httpUrlProblem).default(DEFAULTS.traefik.crdsSource).describe("Where Traefik's CRD manifests are applied from: the chart's git repository; the tag follows traefik.chart.version, so a chart bump upgrades the CRDs too."),
   gatewayApi: section({
     enabled: z.boolean().optional().describe("Install the Gateway API CRDs, turn on Traefik's Gateway provider and cert-manager's Gateway support, and serve one Gateway. Default: when an app has kind httpRoute or grpcRoute."),
     listeners: z.enum(["perHost", "wildcard"], { error: "expected listeners perHost or wildcard" }).default("perHost").describe("perHost: one HTTPS listener and certificate per host of the Gateway's apps; wildcard: one `*.<dns.zone>` listener and wildcard certificate, plus per-host listeners for the hosts a wildcard certificate cannot cover (the apex, deeper subdomains)."),
     version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "expected a Gateway API release like v1.5.1" }).default(DEFAULTS.gatewayApi.version).describe("Gateway API release whose standard-channel CRDs are applied; Traefik 3.7 (chart 41.x) implements v1.5.1."),
-    crdsSource: z.url().default(DEFAULTS.gatewayApi.crdsSource).describe("Where the release's standard-install.yaml is downloaded from: <crdsSource>/<version>/standard-install.yaml."),
+    crdsSource: checked(httpUrlProblem).default(DEFAULTS.gatewayApi.crdsSource).describe("Where the release's standard-install.yaml is downloaded from: <crdsSource>/<version>/standard-install.yaml."),
   }).prefault({}).describe("Gateway API: the CRDs, Traefik's Gateway and its HTTPS listeners."),
 }).prefault({}).describe("Traefik, the ingress controller, in one of three placements.");
 
@@ -257,7 +264,10 @@ const dns = section({
   zone: hostname.describe("Cloudflare zone, e.g. example.com."),
   zoneId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a 32-character Cloudflare zone id" }).optional().describe("Zone id. Default: looked up by dns.zone's name."),
   proxied: z.boolean().default(DEFAULTS.dns.proxied).describe("Proxy records through Cloudflare by default."),
-  publicAddress: ipv4("your public (WAN) address").optional().describe("Public IPv4 that forwards :80/:443 to the ingress entry. Proxied records point here (Cloudflare cannot reach private addresses); required when a proxied app's entry address is private. Default: none."),
+  publicAddress: ipv4("your public (WAN) address").superRefine((ip, ctx) => {
+    if (isPublicIpv4(ip) || hostAddressProblem(ip)) return;
+    ctx.addIssue({ code: "custom", message: `${ip} is a private address; Cloudflare's edge and visitors cannot reach it. Use your router's public (WAN) IPv4` });
+  }).optional().describe("Public IPv4 that forwards :80/:443 to the ingress entry. Proxied records point here (Cloudflare cannot reach private addresses); required when a proxied app's entry address is private. Default: none."),
   ttl: z.int().min(60).max(86400).default(DEFAULTS.dns.ttl).describe("TTL of unproxied records (proxied records are automatic)."),
   advancedCertificate: z.boolean().default(false).describe("The zone has an Advanced Certificate (Advanced Certificate Manager or Total TLS) covering names more than one label below it. Universal SSL covers only the apex and first-level names, so without it a proxied a.b.<zone> is refused."),
 });
@@ -306,7 +316,7 @@ const middlewares = section({
     usersSecret: z.string().min(1).describe("Secret config key (homelab:<key>) holding htpasswd lines."),
   }).optional().describe("HTTP basic auth. Default: none."),
   redirect: section({
-    regex: z.string().min(1).describe("Regular expression matched against the request URL."),
+    regex: z.string().min(1).pipe(checked(re2Problem)).describe("Regular expression matched against the request URL, in Go's RE2 syntax (Traefik's): no lookaround or backreferences."),
     replacement: z.string().min(1).describe("Where to redirect; ${1} … are the regex's groups."),
     permanent: z.boolean().default(false).describe("301/308 instead of 302/307."),
   }).optional().describe("Regex redirect. Default: none."),

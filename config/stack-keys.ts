@@ -6,6 +6,7 @@
  * in the repository for good. Both are refused here, before anything runs.
  */
 import { closest } from "./suggest.ts";
+import { own } from "./own.ts";
 
 /**
  * The configuration keys of the providers the program uses, from their SDKs'
@@ -92,7 +93,7 @@ function namedHomelabSecrets(raw: Readonly<Record<string, unknown>>): string[] {
 }
 
 function plainSecretLine(key: string): string {
-  const value = VALUE_HINT[key] ?? (key.startsWith("homelab:") && key !== DNS01_TOKEN_KEY ? "<value>" : "<token>");
+  const value = own(VALUE_HINT, key) ?? (key.startsWith("homelab:") && key !== DNS01_TOKEN_KEY ? "<value>" : "<token>");
   return `${key}: holds a credential but is set in plain text, so everyone who can read the stack file (and its git history) has it; set it encrypted with: pulumi config set --secret ${key} ${value} (and rotate it, since it was in plain text)`;
 }
 
@@ -115,7 +116,7 @@ export function checkStackKeys(
     const colon = fullKey.indexOf(":");
     const ns = fullKey.slice(0, colon);
     const key = fullKey.slice(colon + 1);
-    const accepted = PROVIDER_KEYS[ns];
+    const accepted = own(PROVIDER_KEYS, ns);
     if (accepted) {
       if (accepted.includes(key)) continue;
       const guess = closest(key, accepted);

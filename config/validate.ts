@@ -10,6 +10,7 @@ import { resolveConfig, type HomelabConfig } from "./resolve.ts";
 import { checkStackKeys } from "./stack-keys.ts";
 import { closest } from "./suggest.ts";
 import { controlCharacter } from "./formats.ts";
+import { maskCredentials } from "./mask.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
 
@@ -19,15 +20,16 @@ export const CONFIG_NAMESPACE = "homelab";
  */
 export function homelabEntries(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean): { raw: Record<string, unknown>; secretKeys: Set<string> } {
   const prefix = `${CONFIG_NAMESPACE}:`;
-  const raw: Record<string, unknown> = {};
+  const entries: [string, unknown][] = [];
   const secretKeys = new Set<string>();
   for (const [fullKey, value] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
     if (isSecret(fullKey)) secretKeys.add(key);
-    else raw[key] = jsonOrString(value);
+    else entries.push([key, jsonOrString(value)]);
   }
-  return { raw, secretKeys };
+  // fromEntries defines own keys: `raw[key] = …` would turn homelab:__proto__ into raw's prototype, and the key vanish unreported.
+  return { raw: Object.fromEntries(entries), secretKeys };
 }
 
 /** Structured values arrive as JSON; plain strings stay strings. */
@@ -51,13 +53,22 @@ export type ConfigResult =
  * @param env the environment, where providers also find their settings
  */
 export function parseStackConfig(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, env: Readonly<Record<string, string | undefined>> = {}): ConfigResult {
+  return masked(checkStackConfig(all, isSecret, env));
+}
+
+/** Every line that leaves the config layer, with credentials masked (config/mask.ts). */
+function masked(result: ConfigResult): ConfigResult {
+  return result.ok ? { ...result, warnings: result.warnings.map(maskCredentials) } : { ok: false, errors: result.errors.map(maskCredentials) };
+}
+
+function checkStackConfig(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const { raw, secretKeys } = homelabEntries(all, isSecret);
   const keys = checkStackKeys(all, isSecret, raw, env);
   for (const key of keys.plainHomelabSecrets) {
     delete raw[key];
     secretKeys.add(key);
   }
-  const result = parseHomelabConfig(raw, secretKeys);
+  const result = checkHomelabConfig(raw, secretKeys);
   if (keys.errors.length === 0) return result;
   return { ok: false, errors: [...keys.errors, ...(result.ok ? [] : result.errors)] };
 }
@@ -67,6 +78,10 @@ export function parseStackConfig(all: Readonly<Record<string, string>>, isSecret
  * @param secretKeys names of the `homelab:` keys that hold secrets (their values never reach this function)
  */
 export function parseHomelabConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): ConfigResult {
+  return masked(checkHomelabConfig(raw, secretKeys));
+}
+
+function checkHomelabConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): ConfigResult {
   const unsafe = unsafeValueLines(raw, []);
   // A `__proto__` key would become an object's prototype while parsing, and the entry vanish silently.
   if (unsafe.some((line) => line.includes(RESERVED_NAME))) return { ok: false, errors: unsafe };
@@ -130,7 +145,8 @@ function valueAt(raw: unknown, path: KeyPath): unknown {
 }
 
 function shown(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  // Masked before it is shortened, so a cut cannot leave a credential too short to recognise.
+  const s = maskCredentials(JSON.stringify(v) ?? String(v));
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 

@@ -2,7 +2,7 @@
  * IPv4 address maths for the config checks: subnets, pools and VIPs are
  * compared as integer ranges so overlaps are exact, not string guesses.
  */
-import { NON_PUBLIC_IPV4, isIpv4 } from "../policies/platform/net.ts";
+import { NON_PUBLIC_IPV4, NOT_A_HOST_IPV4, isIpv4 } from "../policies/platform/net.ts";
 
 export { NON_PUBLIC_IPV4, isIpv4 };
 
@@ -108,4 +108,12 @@ const NON_PUBLIC = NON_PUBLIC_IPV4.map(cidrRange);
 
 export function isPublicIpv4(ip: string): boolean {
   return !NON_PUBLIC.some((r) => rangeContains(r, ip));
+}
+
+const NOT_A_HOST = NOT_A_HOST_IPV4.map((r) => ({ range: cidrRange(r.range), what: r.what }));
+
+/** Why `ip` cannot be a host's, a VIP's or a resolver's address (e.g. 0.0.0.0, 255.255.255.255), or undefined. */
+export function hostAddressProblem(ip: string): string | undefined {
+  const special = NOT_A_HOST.find((r) => rangeContains(r.range, ip));
+  return special ? `is ${special.what}` : undefined;
 }

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
+import { maskCredentials } from "../config/mask.ts";
 
 const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
 
@@ -45,6 +46,9 @@ export function findStackFile(stack: string, dir = "."): string | undefined {
 /** A stack file that cannot be read as one: missing, not YAML, or without a `config:` mapping. The message names the file (and line); never a stack trace. */
 export class StackFileError extends Error {
   override readonly name = "StackFileError";
+  constructor(message: string) {
+    super(maskCredentials(message));
+  }
 }
 
 function missingStackFile(stack: string, dir: string): StackFileError {

@@ -48,3 +48,15 @@ export function upgradeStepProblem(from: TalosRelease, to: TalosRelease): string
   }
   return undefined;
 }
+
+/**
+ * The Kubernetes minors each Talos minor release supports, [oldest, newest]
+ * (siderolabs/talos pkg/machinery/compatibility/talos113/talos113.go and
+ * talos114/talos114.go: 1.31.0–1.36.99 and 1.32.0–1.37.99). The one table of
+ * Kubernetes releases the stack knows; a minor outside every row is no
+ * release a Talos this stack runs can install.
+ */
+export const KUBERNETES_MINORS_BY_TALOS: Readonly<Record<string, readonly [number, number]>> = {
+  "1.13": [31, 36],
+  "1.14": [32, 37],
+};
