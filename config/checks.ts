@@ -20,6 +20,8 @@ import { gatewayHosts, gatewayListeners, MAX_LISTENERS } from "../lib/gateway.ts
 import { GRPC_PATH, stripsOwnPrefix } from "../lib/http-routes.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, prefixLength, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
 import { own } from "./own.ts";
+import { K8S_LIMITS } from "./formats.ts";
+import { checkEffects, effectWarnings } from "./effect-checks.ts";
 
 export type KeyPath = readonly (string | number)[];
 
@@ -51,6 +53,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   checkEntry(c, add);
   checkTalosVersions(c, add);
   checkNetworkPolicyEnforcement(c, add);
+  checkEffects(c, add);
   return issues;
 }
 
@@ -432,9 +435,6 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
   }
   checkIngressNames(c, add);
   checkGatewayHosts(c, add);
-  for (const name of Object.keys(c.namespaces)) {
-    if (name === "default" || name.startsWith("kube-")) add(["namespaces", name], `Kubernetes creates namespace ${name} itself, so creating it again fails at deploy time; remove it from namespaces (apps may still use it)`);
-  }
 }
 
 type AppConfigOf = ParsedConfig["apps"][string];
@@ -484,6 +484,7 @@ function checkGatewayRoute(c: ParsedConfig, name: string, app: AppConfigOf, add:
     add(at("sticky"), "Gateway API v1.5.1's standard channel has no session persistence (sessionPersistence is experimental) and Traefik's Gateway provider reads no sticky cookie; use kind ingressRoute or drop sticky");
   }
   app.backends.forEach((b, i) => {
+    if (b.path.length > K8S_LIMITS.gatewayPath) add(at("backends", i, "path"), `Gateway API takes a path match of at most ${K8S_LIMITS.gatewayPath} characters (this one has ${b.path.length}); shorten it`);
     if (typeof b.port !== "number") add(at("backends", i, "port"), `Gateway API backendRefs name a Service port by number, not by name (${b.port}); use the port number`);
     if (grpc && !GRPC_PATH.test(b.path)) add(at("backends", i, "path"), `a GRPCRoute matches gRPC services and methods, not URL paths: use /, /<package.Service> or /<package.Service>/<Method> (${b.path} is none of them)`);
     if (grpc && !app.external && (b.protocol ?? "http") === "http") {
@@ -550,7 +551,11 @@ function checkIngressNames(c: ParsedConfig, add: Add): void {
   for (const [name, app] of Object.entries(c.apps)) {
     if (app.kind === "ingressRoute" || isGatewayRoute(app)) continue;
     app.backends.forEach((b, i) => {
-      const key = `${app.namespace}/${name}-${backendSlug(b.path)}`;
+      const ingress = `${name}-${backendSlug(b.path)}`;
+      if (ingress.length > K8S_LIMITS.subdomain) {
+        add(["apps", name, "backends", i, "path"], `its Ingress would be named ${ingress.slice(0, 40)}… (the app's name and the path, ${ingress.length} characters), and Kubernetes names are at most ${K8S_LIMITS.subdomain}; shorten the path or the app's name`);
+      }
+      const key = `${app.namespace}/${ingress}`;
       const owner = owners.get(key);
       if (owner) add(["apps", name, "backends", i, "path"], `its Ingress would be named ${key.split("/")[1]} like the one of ${owner}; change one of the paths`);
       else owners.set(key, `apps.${name}.backends[${i}].path`);
@@ -646,6 +651,6 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
       warnings.push({ path: ["apps", name, "middlewares", "ipAllowList", "ranges"], message: "the allow-list matches the connecting address, which for a proxied host is Cloudflare's edge: only clients reaching Traefik directly (split-horizon DNS) get in; add cloudflare: true or set proxied: false" });
     }
   }
-  warnings.push(...entryWarnings(c));
+  warnings.push(...entryWarnings(c), ...effectWarnings(c));
   return warnings;
 }

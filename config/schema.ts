@@ -289,7 +289,8 @@ const tunnel = section({
 const backend = section({
   path: routePath.default("/").describe("Path prefix (or exact path)."),
   pathType: z.enum(["Prefix", "Exact"]).default("Prefix").describe("Prefix: the path and everything below it; Exact: the path alone."),
-  service: dnsLabel.describe("Kubernetes Service name in the app's namespace."),
+  // Services are DNS-1035 labels (apimachinery ValidateServiceName), which an Ingress backend must name too: a leading digit is refused.
+  service: z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "expected a Service name: a lower-case letter, then letters, digits and '-', at most 63 characters" }).describe("Kubernetes Service name in the app's namespace."),
   port: z.union([z.int({ error: PORT_NAME_ERROR }).min(1, { error: PORT_NAME_ERROR }).max(65535, { error: PORT_NAME_ERROR }), z.string().regex(PORT_NAME, { error: PORT_NAME_ERROR })], { error: PORT_NAME_ERROR }).describe("Service port number or name (kinds httpRoute and grpcRoute: a number, since Gateway API backendRefs name ports by number)."),
   protocol: z.enum(["http", "h2c", "https"], { error: "expected protocol http, h2c or https" }).optional().describe("What the Service port speaks, as its appProtocol declares it to Gateway API routes (kubernetes.io/h2c, https). Kind grpcRoute needs h2c or https: gRPC runs over HTTP/2. Default http."),
 });

@@ -6,6 +6,7 @@
  * in the repository for good. Both are refused here, before anything runs.
  */
 import { closest } from "./suggest.ts";
+import { homelabSchema } from "./schema.ts";
 import { own } from "./own.ts";
 
 /**
@@ -16,6 +17,9 @@ export const PROVIDER_KEYS: Readonly<Record<string, readonly string[]>> = {
   cloudflare: ["apiKey", "apiToken", "apiUserServiceKey", "baseUrl", "email", "userAgentOperatorSuffix"],
   proxmoxve: ["apiToken", "authTicket", "csrfPreventionToken", "endpoint", "insecure", "minTls", "otp", "password", "randomVmIdEnd", "randomVmIdStart", "randomVmIds", "ssh", "tmpDir", "username"],
 };
+
+/** The top-level keys of the `homelab:` config, for keys set in a namespace of that name by mistake (`traefik:replicas`, `website:apps`). */
+const HOMELAB_SECTIONS: readonly string[] = Object.keys(homelabSchema.shape);
 
 /** Namespaces a stack file may hold besides the providers': the project's and Pulumi's own. */
 const OTHER_NAMESPACES = ["homelab", "pulumi", "kubernetes", "talos"];
@@ -66,6 +70,8 @@ const PROXMOX_CREDENTIALS: Required = {
 export interface StackKeyCheck {
   /** One line per problem, `<namespace>:<key>: <what is wrong>; <what to do>`. */
   readonly errors: readonly string[];
+  /** Keys that have no effect but need not stop a deploy (a namespace no provider reads). */
+  readonly warnings: readonly string[];
   /** `homelab:` keys that name credentials but hold plain values: reported here, so the schema need not call them unknown. */
   readonly plainHomelabSecrets: readonly string[];
 }
@@ -110,6 +116,7 @@ export function checkStackKeys(
   env: Readonly<Record<string, string | undefined>>,
 ): StackKeyCheck {
   const errors: string[] = [];
+  const warnings: string[] = [];
   const present = (k: string) => Object.hasOwn(all, k);
   const namespaces = [...Object.keys(PROVIDER_KEYS), ...OTHER_NAMESPACES];
   for (const fullKey of Object.keys(all).sort()) {
@@ -123,7 +130,10 @@ export function checkStackKeys(
       errors.push(`${fullKey}: unknown key (the ${ns} provider ignores it)${guess ? `; did you mean ${ns}:${guess}?` : ""}; ${ns} accepts: ${accepted.join(", ")}`);
     } else if (!namespaces.includes(ns)) {
       const guess = closest(ns, namespaces);
+      const section = [ns, key.split(".")[0]!].find((name) => HOMELAB_SECTIONS.includes(name));
       if (guess) errors.push(`${fullKey}: unknown namespace ${ns} (no provider reads it); did you mean ${guess}:${key}?`);
+      else if (section) errors.push(`${fullKey}: unknown namespace ${ns}, so nothing reads this key, while ${section} is a section of this project's config; set it as homelab:${section}${section === ns ? ` (a mapping holding ${key})` : ""}`);
+      else warnings.push(`${fullKey}: no provider this stack uses and not this project reads namespace ${ns}, so the key has no effect; remove it, or move it to homelab: if it was meant for this project`);
     }
   }
   const homelabSecrets = namedHomelabSecrets(raw);
@@ -142,7 +152,7 @@ export function checkStackKeys(
     if (need.keys.some(present) || need.env.some((e) => env[e])) continue;
     errors.push(`${need.keys[0]}: is required (${need.what}); set it with: ${need.set} (or export ${need.env[0]})`);
   }
-  return { errors, plainHomelabSecrets };
+  return { errors, warnings, plainHomelabSecrets };
 }
 
 /**

@@ -69,7 +69,7 @@ function checkStackConfig(all: Readonly<Record<string, string>>, isSecret: (full
     secretKeys.add(key);
   }
   const result = checkHomelabConfig(raw, secretKeys);
-  if (keys.errors.length === 0) return result;
+  if (keys.errors.length === 0) return result.ok ? { ...result, warnings: [...keys.warnings, ...result.warnings] } : result;
   return { ok: false, errors: [...keys.errors, ...(result.ok ? [] : result.errors)] };
 }
 

@@ -1,0 +1,83 @@
+/**
+ * Settings that do nothing in the configuration around them, and names two
+ * features would both claim. A setting the program silently ignores reads as
+ * if it were in force (an ingress restriction that restricts nothing); a
+ * namespace two components create fails halfway through a deploy, reported
+ * against a manifest instead of the key. Same contract as checks.ts: report on
+ * the key to edit, say what to do.
+ */
+import type { ParsedConfig } from "./schema.ts";
+import type { ConfigIssue, KeyPath } from "./checks.ts";
+import { isProxied, metallbEnabled } from "./resolve.ts";
+import { CERT_MANAGER_NAMESPACE } from "../lib/cert-manager.ts";
+import { ETCD_BACKUP_NAMESPACE } from "../lib/etcd-backup.ts";
+import { METALLB_NAMESPACE } from "../lib/metallb.ts";
+import { TRAEFIK_NAMESPACE } from "../lib/traefik-values.ts";
+import { PRIVATE_IPV4, cidrRange, prefixLength, rangesOverlap } from "../lib/net.ts";
+
+type Add = (path: KeyPath, message: string) => void;
+
+/**
+ * Namespaces Kubernetes creates itself: creating one again fails, and the
+ * Pod Security label the stack puts on a namespace it creates would relabel
+ * kube-system (whose pods need privileged) as restricted.
+ */
+export function isSystemNamespace(name: string): boolean {
+  return name === "default" || name.startsWith("kube-");
+}
+
+export function checkEffects(c: ParsedConfig, add: Add): void {
+  checkNamespaceClaims(c, add);
+  const cl = c.cluster;
+  if (cl.provider === "talos" && cl.firewall.enabled && c.traefik.placement === "deployment" && cl.firewall.ingressSources) {
+    add(["cluster", "firewall", "ingressSources"], "placement deployment: Traefik answers on a MetalLB address whose traffic is forwarded to its pods, which the host firewall does not filter, so this list restricts nothing; remove it (restrict clients per app with middlewares.ipAllowList), or use placement daemonset or controlplane");
+  }
+}
+
+/** Every namespace the stack creates, by the key that makes it do so: one key per namespace. */
+function checkNamespaceClaims(c: ParsedConfig, add: Add): void {
+  const claims: { readonly name: string; readonly path: KeyPath; readonly what: string }[] = [
+    { name: TRAEFIK_NAMESPACE, path: ["traefik"], what: "Traefik's namespace" },
+    { name: CERT_MANAGER_NAMESPACE, path: ["certManager"], what: "cert-manager's namespace" },
+    ...(metallbEnabled(c) ? [{ name: METALLB_NAMESPACE, path: ["metallb"], what: "MetalLB's namespace" }] : []),
+    ...(c.cluster.provider === "talos" && c.cluster.backup ? [{ name: ETCD_BACKUP_NAMESPACE, path: ["cluster", "backup"], what: "the etcd backup's namespace" }] : []),
+    ...(c.tunnel.enabled ? [{ name: c.tunnel.namespace, path: ["tunnel", "namespace"], what: "cloudflared's namespace" }] : []),
+    ...Object.keys(c.namespaces).sort().map((name) => ({ name, path: ["namespaces", name], what: "an app namespace" })),
+  ];
+  const owners = new Map<string, (typeof claims)[number]>();
+  for (const claim of claims) {
+    if (isSystemNamespace(claim.name)) {
+      add(claim.path, `Kubernetes creates namespace ${claim.name} itself, so creating it again fails at deploy time${claim.path[0] === "tunnel" ? " (and the stack would relabel it Pod Security restricted)" : ""}; ${claim.path[0] === "namespaces" ? "remove it from namespaces (apps may still use it)" : "choose a namespace of its own"}`);
+      continue;
+    }
+    const owner = owners.get(claim.name);
+    if (!owner) owners.set(claim.name, claim);
+    else add(claim.path, `namespace ${claim.name} is already ${owner.what} (${owner.path.join(".")}), and one namespace is created by one component; choose another name`);
+  }
+}
+
+/** Settings that take effect but probably not as meant. */
+export function effectWarnings(c: ParsedConfig): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  const cl = c.cluster;
+  if (cl.provider !== "talos") return warnings;
+  const fw = cl.firewall;
+  if (!fw.enabled && (fw.adminSubnets || fw.ingressSources)) {
+    warnings.push({ path: ["cluster", "firewall", "enabled"], message: "the host firewall is off, so adminSubnets and ingressSources change nothing yet; set enabled: true once adminSubnets names where you administer the cluster from (README, Host firewall)" });
+  }
+  const sources = fw.ingressSources;
+  if (!fw.enabled || c.traefik.placement === "deployment" || !sources) return warnings;
+  const admitsInternet = sources.some((s) => prefixLength(s) === 0);
+  const admitsLan = sources.some((s) => PRIVATE_IPV4.some((lan) => rangesOverlap(cidrRange(s), cidrRange(lan))));
+  const unreachable = Object.entries(c.apps)
+    .filter(([, a]) => !isProxied(a, c.dns) && !(a.private ? admitsLan : admitsInternet))
+    .map(([name, a]) => `${name} (${a.private ? "private: its LAN clients" : "unproxied: its clients on the internet"})`)
+    .sort();
+  if (unreachable.length > 0) {
+    warnings.push({
+      path: ["cluster", "firewall", "ingressSources"],
+      message: `placement ${c.traefik.placement} with the host firewall: apps ${unreachable.join(", ")} are reached on the nodes' :80/:443 directly, and this list admits none of those clients; add their ranges (0.0.0.0/0 for the internet, your LAN for private apps), or proxy the apps through Cloudflare`,
+    });
+  }
+  return warnings;
+}
