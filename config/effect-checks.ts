@@ -13,7 +13,7 @@ import { CERT_MANAGER_NAMESPACE } from "../lib/cert-manager.ts";
 import { ETCD_BACKUP_NAMESPACE } from "../lib/etcd-backup.ts";
 import { METALLB_NAMESPACE } from "../lib/metallb.ts";
 import { TRAEFIK_NAMESPACE } from "../lib/traefik-values.ts";
-import { PRIVATE_IPV4, cidrRange, prefixLength, rangesOverlap } from "../lib/net.ts";
+import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../lib/net.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 
@@ -67,16 +67,17 @@ export function effectWarnings(c: ParsedConfig): ConfigIssue[] {
   }
   const sources = fw.ingressSources;
   if (!fw.enabled || c.traefik.placement === "deployment" || !sources) return warnings;
-  const admitsInternet = sources.some((s) => prefixLength(s) === 0);
-  const admitsLan = sources.some((s) => PRIVATE_IPV4.some((lan) => rangesOverlap(cidrRange(s), cidrRange(lan))));
-  const unreachable = Object.entries(c.apps)
-    .filter(([, a]) => !isProxied(a, c.dns) && !(a.private ? admitsLan : admitsInternet))
-    .map(([name, a]) => `${name} (${a.private ? "private: its LAN clients" : "unproxied: its clients on the internet"})`)
-    .sort();
-  if (unreachable.length > 0) {
+  // Unproxied hosts resolve to the nodes themselves (lib/dns.ts originAddresses): their clients are
+  // whoever can route to those addresses, the internet for public ones, private networks otherwise.
+  const publicNodes = Object.values(cl.nodes).some((n) => isPublicIpv4(n.ip));
+  const admitted = publicNodes
+    ? sources.some((s) => prefixLength(s) === 0)
+    : sources.some((s) => PRIVATE_IPV4.some((lan) => rangesOverlap(cidrRange(s), cidrRange(lan))));
+  const unproxied = Object.entries(c.apps).filter(([, a]) => !isProxied(a, c.dns)).map(([name]) => name).sort();
+  if (!admitted && unproxied.length > 0) {
     warnings.push({
       path: ["cluster", "firewall", "ingressSources"],
-      message: `placement ${c.traefik.placement} with the host firewall: apps ${unreachable.join(", ")} are reached on the nodes' :80/:443 directly, and this list admits none of those clients; add their ranges (0.0.0.0/0 for the internet, your LAN for private apps), or proxy the apps through Cloudflare`,
+      message: `placement ${c.traefik.placement} with the host firewall: the unproxied apps ${unproxied.join(", ")} resolve to the nodes' addresses, whose clients come from ${publicNodes ? "the internet" : "private networks"}, and this list admits none of them, so only Cloudflare reaches :80/:443; add the clients' ranges (${publicNodes ? "0.0.0.0/0" : "your LAN or VPN, e.g. the node subnet"}), or proxy the apps`,
     });
   }
   return warnings;
