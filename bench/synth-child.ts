@@ -22,6 +22,8 @@ import { withGeneratedApps } from "./generate.ts";
 import { report } from "./report.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
+/** The process's peak resident memory so far (the kernel's maxrss), in MB. */
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 const [appsArg, mode = "program", docPath] = process.argv.slice(2);
 const apps = appsArg === "example" ? appsArg : Number(appsArg);
 if ((apps !== "example" && (!Number.isInteger(apps) || apps < 0)) || (mode !== "program" && mode !== "synth")) {
@@ -41,10 +43,10 @@ if (mode === "program") {
   const types: Record<string, number> = {};
   for (const r of run.resources) types[r.type] = (types[r.type] ?? 0) + 1;
   if (docPath) writeFileSync(docPath, JSON.stringify(synthDocument("bench", PROJECT, run.resources, run.outputs)));
-  report({ apps, mode, loadMs, ms, resources: run.resources.length, types });
+  report({ apps, mode, loadMs, ms, resources: run.resources.length, types, peakRssMb: peakRssMb() });
 } else {
   const result = await synthStack("bench", { config });
   if (!result.ok) throw new Error(`synth failed:\n${result.errors.join("\n")}`);
-  report({ apps, mode, loadMs, ms: performance.now() - start, resources: result.doc.resources.length, files: result.files.size });
+  report({ apps, mode, loadMs, ms: performance.now() - start, resources: result.doc.resources.length, files: result.files.size, peakRssMb: peakRssMb() });
 }
 process.exit(0);

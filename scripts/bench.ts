@@ -30,6 +30,8 @@ const RUNS = positiveInteger("bench", "runs", args.runs);
 const SLOW_RUNS = Math.min(RUNS, positiveInteger("bench", "slow-runs", args["slow-runs"]));
 const SIZES = [10, 100, 500] as const;
 const LARGE = 500;
+/** The fleet issue 23 sized: time and peak memory must stay about linear up to it. */
+const HUGE = 2000;
 const TMP = `${ROOT}bench/tmp`;
 const DOC = `${TMP}/bench-${LARGE}.json`;
 
@@ -125,6 +127,7 @@ const JOBS: readonly Job[] = [
     ];
   }),
   { id: `synth-${LARGE}`, runs: SLOW_RUNS, args: () => ["bench/synth-child.ts", String(LARGE), "synth"] },
+  { id: `synth-${HUGE}`, runs: SLOW_RUNS, args: () => ["bench/synth-child.ts", String(HUGE), "synth"] },
   { id: `policy-${LARGE}`, runs: RUNS, args: () => ["bench/policy-child.ts", DOC] },
   { id: "startup-empty", runs: RUNS, args: () => ["bench/startup-empty.ts"] },
   launcher("startup-one-resource", "bench/startup-one-resource.ts"),
@@ -204,6 +207,7 @@ out.push(table(["target (issue 8)", "measured", "verdict"], [
   ],
   [`linear: ${LARGE}/100 apps ≈ ${LARGE / 100}`, `${scaling.toFixed(2)} (resources ${ratio(resourcesOf(LARGE), resourcesOf(100))})`, verdict(scaling <= (LARGE / 100) * 1.15)],
   ["start-up ≤ 1.3× the one-resource program", `${ratio(startup.median, oneResource.median)}× (first run, no compile cache yet: ${ratio(uncachedStartup.median, oneResource.median)}×)`, verdict(startup.median <= 1.3 * oneResource.median) + (uncachedStartup.median > 1.3 * oneResource.median ? " from the second run on; not on a first run" : "")],
+  [`linear: ${HUGE}/${LARGE}-app synth ≈ ${HUGE / LARGE} (issue 23)`, `${ratio(figure(`synth-${HUGE}`, "ms").median, figure(`synth-${LARGE}`, "ms").median)}; peak memory ${ms(figure(`synth-${HUGE}`, "peakRssMb").median)} MB (${ms(figure(`synth-${LARGE}`, "peakRssMb").median)} MB for ${LARGE})`, verdict(figure(`synth-${HUGE}`, "ms").median <= (HUGE / LARGE) * 1.15 * figure(`synth-${LARGE}`, "ms").median)],
   [`policy check, ${LARGE} apps`, `${ms(policy.median / resourcesOf(LARGE))} ms/resource`, "reported"],
 ]), "");
 
@@ -216,6 +220,9 @@ out.push(table(
 const synthLarge = figure(`synth-${LARGE}`, "ms");
 out.push(`Ratio ${LARGE}/100 apps: **${scaling.toFixed(2)}** (linear = ${LARGE / 100}; the resources grow ${ratio(resourcesOf(LARGE), resourcesOf(100))}×). `
   + `Whole offline synth (\`synthStack\`: config, program, manifest validation, summary, files) of ${LARGE} apps: ${spread(synthLarge)} ms, ${ms(synthLarge.median / LARGE)} ms/app.`, "");
+const synthHuge = figure(`synth-${HUGE}`, "ms");
+const rss = (id: string) => figure(id, "peakRssMb");
+out.push(`Whole offline synth of ${HUGE} apps: ${spread(synthHuge)} ms, ${ms(synthHuge.median / HUGE)} ms/app, **${ratio(synthHuge.median, synthLarge.median)}×** the ${LARGE}-app synth (linear = ${HUGE / LARGE}); peak resident memory ${spread(rss(`synth-${HUGE}`))} MB against ${spread(rss(`synth-${LARGE}`))} MB for ${LARGE} apps (the module load, about 300 MB of it, is the same for both).`, "");
 const launched = figure("startup-index", (f) => Number(f.doneMs) - Number(f.launcherReadyMs));
 const recorded = figure("program-example", (f) => Number(f.loadMs) + Number(f.ms));
 out.push(`Started the way \`pulumi preview\` starts it (bench/startup-launcher.ts, section 3), the example stack's program (its modules, construction and every registration) takes ${spread(launched)} ms after the launcher is ready, against ${spread(recorded)} ms under the offline recorder: **${ratio(launched.median, recorded.median)}×**. Before the program builds anything, it removes the source-map-support hook the launcher installs (stack-traces.ts): the SDK captures a stack trace for every promise it tracks (four per resource property), and the hook would source-map every frame of each.`, "");
