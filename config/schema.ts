@@ -30,6 +30,7 @@ const checked = (problem: (value: string) => string | undefined) => z.string().s
   const message = problem(value);
   if (message) ctx.addIssue({ code: "custom", message });
 });
+const routePath = checked(routePathProblem);
 // Every address the config names is one a host, a VIP or a resolver can have (lib/net.ts hostAddressProblem).
 const ipv4 = (what: string) => z.ipv4({ error: `expected ${what} as an IPv4 address, e.g. 10.0.10.11` }).superRefine((ip, ctx) => {
   const problem = hostAddressProblem(ip);
@@ -45,10 +46,7 @@ const dnsLabel = z
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
     error: "expected a DNS label: lower-case letters, digits and '-', at most 63 characters",
   });
-const routePath = z.string().superRefine((path, ctx) => {
-  const problem = routePathProblem(path);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+
 const quantity = z.string().regex(QUANTITY, { error: QUANTITY_ERROR });
 const storageId = z.string().regex(PROXMOX_STORAGE_ID, { error: "expected a Proxmox storage id, e.g. local-lvm" });
 const addressEntry = z.string().superRefine((entry, ctx) => {

@@ -140,18 +140,22 @@ describe("YAML: aliases, merge keys, duplicate keys, size", () => {
     ), { numRuns: 100 });
   });
 
-  it("parsing is linear in the number of keys: 40,000 keys take well under 4× ten thousand's time plus slack", () => {
+  it("parsing is linear in the number of keys: four times the keys take about four times as long, not sixteen", () => {
+    const text = (n: number) => `config:\n  homelab:x:\n${Array.from({ length: n }, (_, i) => `    k${i}: ${i}\n`).join("")}`;
+    // The fastest of three runs, so a busy machine does not decide the ratio.
     const time = (n: number) => {
-      const text = `config:\n  homelab:x:\n${Array.from({ length: n }, (_, i) => `    k${i}: ${i}\n`).join("")}`;
-      const started = performance.now();
-      parse(text);
-      return performance.now() - started;
+      const t = text(n);
+      return Math.min(...[0, 1, 2].map(() => {
+        const started = performance.now();
+        parse(t);
+        return performance.now() - started;
+      }));
     };
     time(2000);
-    const small = time(10_000);
-    const large = time(40_000);
-    // Quadratic would be 16×; the yaml package's own uniqueKeys check took 2.8 s and 20.7 s here.
-    assert.ok(large < small * 8 + 500, `10k keys ${small.toFixed(0)} ms, 40k keys ${large.toFixed(0)} ms`);
+    const small = time(5_000);
+    const large = time(20_000);
+    // The yaml package's own uniqueKeys check is quadratic (10k keys took 2.8 s, 40k keys 20.7 s).
+    assert.ok(large < small * 8, `5k keys ${small.toFixed(0)} ms, 20k keys ${large.toFixed(0)} ms`);
   });
 });
 
@@ -255,7 +259,7 @@ describe("values checked by the rules of their consumer", () => {
 
   it("property: RE2 syntax is accepted, and a lookaround or backreference anywhere is refused", () => {
     const atom = fc.constantFrom("a", "\\.", "[a-z]", "(.*)", "\\d+", "^", "$", "(?:ab|cd)", "x{2,3}");
-    fc.assert(fc.property(fc.array(atom, { minLength: 1, maxLength: 8 }), fc.constantFrom("(?=a)", "(?!a)", "(?<=a)", "(?<!a)", "(a)\\1", "(", "[a-"), fc.nat(), (atoms, bad, at) => {
+    fc.assert(fc.property(fc.array(atom, { minLength: 1, maxLength: 8 }), fc.constantFrom("(?=a)", "(?!a)", "(?<=a)", "(?<!a)", "(a)\\1", "(", "x**"), fc.nat(), (atoms, bad, at) => {
       assert.equal(re2Problem(atoms.join("")), undefined, atoms.join(""));
       const i = at % (atoms.length + 1);
       const broken = [...atoms.slice(0, i), bad, ...atoms.slice(i)].join("");
