@@ -68,7 +68,8 @@ export function controlCharacter(s: string): string | undefined {
  * spec.timeZone. croner parses the fields (ranges, steps, bounds); what it
  * accepts beyond robfig (L, W, #, weekday 7, a seconds field) is refused
  * first. Conservative where the two differ the other way: croner also refuses
- * a step wider than its field (robfig accepts `*\/10` for weekdays).
+ * a step wider than its field, which robfig accepts and runs once per range
+ * (`*\/61` in the minutes is once an hour, surely not what was meant).
  */
 export function cronScheduleProblem(schedule: string): string | undefined {
   const fix = "use five fields (minute hour day-of-month month day-of-week), e.g. 30 */6 * * *, or @hourly, @daily, @weekly, @monthly, @yearly";
@@ -107,7 +108,8 @@ const GO_EVERY = /^@every (?:0|[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|
 
 /**
  * Why Go's regexp (RE2 syntax), which Traefik compiles redirectRegex with
- * (traefik pkg/middlewares/redirect/redirect.go: regexp.Compile), would
+ * (traefik/traefik pkg/middlewares/redirect/redirect.go, newRedirect:
+ * regexp.Compile, read at a v2 snapshot; v3 keeps the file), would
  * refuse `pattern`, or undefined. re2js is a port of RE2's parser, so
  * lookaround and backreferences are refused as Go refuses them.
  */

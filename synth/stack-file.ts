@@ -144,7 +144,7 @@ export function parseStackFile(text: string, file: string): StackConfig {
 
 /**
  * One pass over the document, in document order: a key given twice in one
- * mapping (the YAML spec forbids it, and the Pulumi CLI refuses the file), the
+ * mapping (the YAML spec forbids it), the
  * number of aliases (the yaml package looks each one up among the anchors
  * before it, so their cost is quadratic in their number), and how many values
  * the document stands for with every alias expanded (each anchored node's
@@ -178,7 +178,7 @@ function structureProblem(root: Node | null): { offset: number; message: string 
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         if (key !== undefined && key !== "<<") {
-          if (keys.has(key)) report(pair.key, `the key ${key} appears twice in one mapping (YAML forbids it, and the Pulumi CLI refuses the file); keep one`);
+          if (keys.has(key)) report(pair.key, `the key ${key} appears twice in one mapping, which YAML forbids (which one counts would depend on the reader); keep one`);
           keys.add(key);
         }
         add(pair.key);
