@@ -231,6 +231,14 @@ describe("values checked by the rules of their consumer", () => {
     assert.ok(!refused.ok && refused.errors.some((e) => e.startsWith(`homelab:apps.${app}.backends[0].path: Gateway API takes a path match of at most 1024`)), refused.ok ? "" : refused.errors.join("\n"));
   });
 
+  it("property: a route path is refused by its key exactly when its Ingress name (app-path) would pass Kubernetes' 253 characters", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 400 }), (length) => {
+      const result = configFrom("homelab", { "apps.grafana.backends[0].path": `/${"a".repeat(length)}` });
+      const named = !result.ok && result.errors.some((e) => e.startsWith("homelab:apps.grafana.backends[0].path: its Ingress would be named"));
+      assert.equal(named, "grafana-".length + length > 253, `path of ${length + 1} characters`);
+    }), { numRuns: 40 });
+  });
+
   // robfig/cron v3.0.1 parser.go (Kubernetes' CronJob schedule parser): bounds minute 0-59, hour 0-23,
   // dom 1-31, month 1-12, dow 0-6; `*`, `?`, a-b, /step, names; descriptors.
   const BOUNDS = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]] as const;
