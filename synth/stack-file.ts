@@ -119,7 +119,7 @@ export function parseStackFile(text: string, file: string): StackConfig {
     throw new StackFileError(`${file}: ${(text.length / 1024 / 1024).toFixed(1)} MB is more than a stack file holds (at most ${MAX_STACK_FILE_BYTES / 1024 / 1024} MB; a 2,000-app config is under 1 MB); check that the right file was written`);
   }
   const lines = new LineCounter();
-  // uniqueKeys: the package's own check compares every key with every other (quadratic); keysOnce below is one pass.
+  // uniqueKeys: the package's own check compares every key with every other (quadratic); structureProblem below is one pass.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: true });
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
@@ -128,7 +128,8 @@ export function parseStackFile(text: string, file: string): StackConfig {
   const [error] = doc.errors;
   if (error) {
     const pos = error.linePos?.[0];
-    const reason = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    const first = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    const reason = first.includes("Maximum call stack size exceeded") ? "nested too deeply to read" : first;
     throw new StackFileError(`${file}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML: ${reason}; fix the file at that line`);
   }
   const problem = structureProblem(doc.contents);
@@ -144,9 +145,9 @@ export function parseStackFile(text: string, file: string): StackConfig {
 
 /**
  * One pass over the document, in document order: a key given twice in one
- * mapping (the YAML spec forbids it), the
- * number of aliases (the yaml package looks each one up among the anchors
- * before it, so their cost is quadratic in their number), and how many values
+ * mapping (the YAML spec forbids it), the number of aliases (the yaml
+ * package looks each one up among the anchors before it, so their cost is
+ * quadratic in their number), an alias inside its own anchor, and how many values
  * the document stands for with every alias expanded (each anchored node's
  * size is counted once, so the pass is linear however deep aliases nest).
  */
@@ -163,8 +164,11 @@ function structureProblem(root: Node | null): { offset: number; message: string 
     if (isAlias(node)) {
       if (++aliases > MAX_ALIASES) report(node, `more than ${MAX_ALIASES.toLocaleString("en")} aliases; a stack file needs far fewer (merge a shared block once per app)`);
       const target = anchors.get(node.source);
-      // A target still being counted is an alias inside its own anchor, which the parser has refused already.
-      return target ? (sizes.get(target) ?? 1) : 1;
+      if (!target) return 1;
+      const n = sizes.get(target);
+      // Not counted yet: the alias lies inside its own anchor, a loop that has no JSON value.
+      if (n === undefined) report(node, `the alias *${node.source} lies inside the node it names (&${node.source}), a loop no config value can hold; copy the value instead`);
+      return n ?? 1;
     }
     const anchor = (node as Node).anchor;
     if (anchor) anchors.set(anchor, node as Node);

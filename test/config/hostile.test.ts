@@ -116,6 +116,11 @@ describe("YAML: aliases, merge keys, duplicate keys, size", () => {
     assert.match(message, new RegExp(`^${FILE}:${MAX_ALIASES + 4}:7: more than ${MAX_ALIASES.toLocaleString("en")} aliases`));
   });
 
+  it("an alias inside its own anchor, and nesting deeper than the reader goes, are refused in one line", () => {
+    assert.equal(refusal("config:\n  homelab:x: &a [1, *a]\n"), `${FILE}:2:21: the alias *a lies inside the node it names (&a), a loop no config value can hold; copy the value instead`);
+    assert.match(refusal(`config:\n  homelab:x: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`), new RegExp(`^${FILE}:2:\\d+: not valid YAML: nested too deeply to read; fix the file at that line$`));
+  });
+
   it("a file over the size limit is refused before it is parsed", () => {
     const message = refusal(`config:\n  homelab:x: "${"a".repeat(MAX_STACK_FILE_BYTES)}"\n`);
     assert.match(message, /^Pulumi\.hostile\.yaml: 8\.0 MB is more than a stack file holds \(at most 8 MB/);
