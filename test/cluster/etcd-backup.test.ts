@@ -128,7 +128,7 @@ const BAD_BACKUPS: readonly BadConfigCase[] = [
   ["a backup target whose credentials are not set", { "cluster.backup.s3.accessKeyIdSecret": "minioKeyId" }, "homelab:cluster.backup.s3.accessKeyIdSecret", "homelab:minioKeyId is not a secret config value; store the access key id of the backup bucket with: pulumi config set --secret homelab:minioKeyId"],
   ["one secret for both credentials", { "cluster.backup.s3.secretAccessKeySecret": "etcdBackupAccessKeyId" }, "homelab:cluster.backup.s3.secretAccessKeySecret", "give the access key id and the secret access key a secret config value each"],
   ["an age key that is not a public key", { "cluster.backup.agePublicKey": "AGE-SECRET-KEY-1QQQ" }, "homelab:cluster.backup.agePublicKey", "expected an age X25519 public key"],
-  ["a schedule that is not cron", { "cluster.backup.schedule": "daily" }, "homelab:cluster.backup.schedule", "expected a five-field cron schedule"],
+  ["a schedule that is not cron", { "cluster.backup.schedule": "daily" }, "homelab:cluster.backup.schedule", "Kubernetes' cron parser takes exactly five fields, not 1"],
   ["a backup without a bucket", { "cluster.backup.s3.bucket": undefined }, "homelab:cluster.backup.s3.bucket", "is required"],
 ];
 
