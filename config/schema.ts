@@ -46,7 +46,6 @@ const dnsLabel = z
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
     error: "expected a DNS label: lower-case letters, digits and '-', at most 63 characters",
   });
-
 const quantity = z.string().regex(QUANTITY, { error: QUANTITY_ERROR });
 const storageId = z.string().regex(PROXMOX_STORAGE_ID, { error: "expected a Proxmox storage id, e.g. local-lvm" });
 const addressEntry = z.string().superRefine((entry, ctx) => {
