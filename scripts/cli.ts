@@ -31,3 +31,25 @@ export function positiveInteger(script: string, name: string, value: string | un
   }
   return n;
 }
+
+/**
+ * A stack's validated `homelab:` config, read as synth reads it (beside
+ * Pulumi.yaml, else in examples/), with the stack file's plain values; or the
+ * problems, one line each, and exit 1.
+ */
+export async function loadStack(script: string, stack: string) {
+  const { readStackConfig, StackFileError } = await import("../synth/stack-file.ts");
+  const { homelabEntries, parseHomelabConfig } = await import("../config/validate.ts");
+  try {
+    const { values, secretKeys } = readStackConfig(stack);
+    // The homelab: keys only: provider credentials are the runner's secrets, not needed to read the stack.
+    const { raw, secretKeys: homelabSecrets } = homelabEntries(values, (k) => secretKeys.includes(k));
+    const result = parseHomelabConfig(raw, homelabSecrets);
+    if (result.ok) return { config: result.config, values };
+    console.error(`${script} ${stack}: the stack's config is invalid (npm run synth -- --stack ${stack} lists the same):\n  - ${result.errors.join("\n  - ")}`);
+  } catch (err) {
+    if (!(err instanceof StackFileError)) throw err;
+    console.error(`${script} ${stack}: ${err.message}`);
+  }
+  process.exit(1);
+}
