@@ -28,7 +28,7 @@ describe("the tunnel example stack's config", () => {
   });
 
   it("keeps an app's own certificate when a host is deeper than the wildcard or it names another issuer", () => {
-    const deeper = validConfig("tunnel", { "apps.status.hosts": ["status.example.org", "status.lab.example.org"], "apps.status.proxied": false });
+    const deeper = validConfig("tunnel", { "apps.status.hosts": ["status.example.org", "status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true });
     assert.equal(deeper.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
     const staging = validConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" });
     assert.equal(staging.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
