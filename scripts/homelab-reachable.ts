@@ -51,7 +51,7 @@ for (const r of results) console.log(`${r.failure ? "unreachable" : "reachable"}
 
 const missing = results.filter((r) => r.failure && r.required);
 if (missing.length > 0) {
-  const message = `${stack}: this runner cannot reach the homelab (${missing.map((r) => `${r.what} ${r.host}:${r.port}: ${r.failure}`).join("; ")}). Pulumi's providers call these from the runner: run the preview and up jobs inside the homelab's network, on a self-hosted runner on the LAN (repository variable PULUMI_RUNS_ON, e.g. ["self-hosted","homelab"]) or on a hosted runner joined through Tailscale (repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET); README, "Workflows".`;
+  const message = `${stack}: this runner cannot reach the homelab (${missing.map((r) => `${r.what} ${r.host}:${r.port}: ${r.failure}`).join("; ")}). Pulumi's providers call these from the runner: run the preview and up jobs inside the homelab's network, on a self-hosted runner on the LAN (repository variable PULUMI_RUNS_ON, e.g. ["self-hosted","homelab"]) or on a hosted runner joined through Tailscale (repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET); README, "Workflow set-up".`;
   console.error(annotate ? `::error title=homelab unreachable::${message}` : `homelab-reachable ${message}`);
   process.exit(1);
 }
