@@ -8,12 +8,17 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export function parseCommandLine<O extends Options>(script: string, usage: string, options: O, argv: readonly string[] = process.argv.slice(2)) {
+  return parseCommandLineWithArguments(script, usage, options, argv, false).values;
+}
+
+/** The same, for a script that also takes arguments (`new-stack <name>`): the options and the arguments. */
+export function parseCommandLineWithArguments<O extends Options>(script: string, usage: string, options: O, argv: readonly string[] = process.argv.slice(2), allowPositionals = true) {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(usage);
     process.exit(0);
   }
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
   } catch (err) {
     // Node's messages name the offending argument; its own hint ("To specify a positional argument…") is noise here.
     const reason = (err as Error).message.split(/\. To /)[0];

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
+import { parseCommandLineWithArguments } from "./cli.ts";
 import { join } from "node:path";
 import { QUESTIONS, newStackFile, nodeNameOf, type NewStackAnswers } from "../lib/new-stack.ts";
 
@@ -23,26 +23,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const argv = process.argv.slice(2);
-if (argv.includes("--help") || argv.includes("-h")) {
-  console.log(USAGE);
-  process.exit(0);
-}
-let parsed;
-try {
-  parsed = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dir: { type: "string", default: "." },
-      "no-input": { type: "boolean", default: false },
-      ...Object.fromEntries(QUESTIONS.map((q) => [q.flag, { type: "string" as const }])),
-    },
-  });
-} catch (e) {
-  fail(`${e instanceof Error ? e.message : String(e)}; the flags are ${QUESTIONS.map((q) => `--${q.flag}`).join(", ")}, --dir, --no-input (--help lists them)`);
-}
-const { values, positionals } = parsed;
+const { values, positionals } = parseCommandLineWithArguments("new-stack", USAGE, {
+  dir: { type: "string", default: "." },
+  "no-input": { type: "boolean", default: false },
+  ...Object.fromEntries(QUESTIONS.map((q) => [q.flag, { type: "string" as const }])),
+});
 const answered = values as Record<string, string | boolean | undefined>;
 const stack = positionals[0];
 if (!stack || positionals.length > 1) fail("name the stack once: npm run new-stack -- <name> (lower-case letters, digits and '-')");

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLineWithArguments } from "./cli.ts";
 import { reviewComment, type OutTree } from "../lib/review-diff.ts";
 
 const USAGE = `usage: npm run review-diff -- <base-out> <head-out> [--previews <dir>] > comment.md
@@ -33,19 +33,7 @@ function outTree(dir: string): OutTree {
   return new Map(readdirSync(dir).filter((s) => statSync(join(dir, s)).isDirectory()).map((s) => [s, filesUnder(join(dir, s))]));
 }
 
-const argv = process.argv.slice(2);
-if (argv.includes("--help") || argv.includes("-h")) {
-  console.log(USAGE);
-  process.exit(0);
-}
-let parsed;
-try {
-  parsed = parseArgs({ args: argv, allowPositionals: true, options: { previews: { type: "string" } } });
-} catch (e) {
-  console.error(`review-diff: ${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
+const { values, positionals } = parseCommandLineWithArguments("review-diff", USAGE, { previews: { type: "string" } });
 if (positionals.length !== 2) {
   console.error(`review-diff: give the base and the head out/ directories.\n${USAGE}`);
   process.exit(2);
