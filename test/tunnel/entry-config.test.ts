@@ -81,7 +81,8 @@ describe("refused tunnel, private-app, wildcard and edge configs", () => {
   });
 
   it("accepts an unproxied host two labels down (Cloudflare's edge never serves it)", () => {
-    assert.ok(configFrom("tunnel", { "apps.status.hosts": ["status.lab.example.org"], "apps.status.proxied": false }).ok);
+    // Private: in a tunnel stack an unproxied public app would publish the entry's LAN address (test/config/private-address-records.test.ts).
+    assert.ok(configFrom("tunnel", { "apps.status.hosts": ["status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true }).ok);
   });
 });
 
