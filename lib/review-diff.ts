@@ -1,9 +1,11 @@
 /**
- * The pull request's review comment: per stack, what synth says of the head
- * (nodes, routes, policy) and what changes between the base's out/ and the
- * head's — routes, DNS records, Helm values, Talos patches and Kubernetes
- * objects as key paths, resources added and removed — beside Pulumi's own
- * preview. Pure: file trees in, Markdown out.
+ * The pull request's review comment: per stack, first what a reviewer decides
+ * (what is replaced or deleted, Talos and Kubernetes version changes with the
+ * rollout order and the nodes that reboot, route and DNS changes), then what
+ * synth says of the head (nodes, routes, policy) and what changes between the
+ * base's out/ and the head's — routes, DNS records, Helm values, Talos patches
+ * and Kubernetes objects as key paths, resources added and removed — beside
+ * Pulumi's own preview. Pure: file trees in, Markdown out.
  *
  * Secrets: synth already writes every secret as "[secret]"; on top of that a
  * Kubernetes Secret's data is never shown, only the keys that change.

@@ -25,17 +25,18 @@ export interface Endpoint {
   readonly host: string;
   readonly port: number;
   /**
-   * Whether the runner is off the homelab network when it does not answer. The
-   * Talos nodes exist only after the first `pulumi up`: before it, the Proxmox
-   * API alone proves the runner is inside.
+   * What the runner needs of this kind: `proxmox`, the API itself; `kubernetes`,
+   * any one of the cluster's API endpoints; `talos`, nothing yet: the Talos
+   * nodes exist only after the first `pulumi up`, and before it the Proxmox API
+   * alone proves the runner is inside.
    */
-  readonly required: boolean;
+  readonly kind: "proxmox" | "kubernetes" | "talos";
 }
 
 function urlEndpoint(what: string, url: string): Endpoint | undefined {
   try {
     const u = new URL(url);
-    return { what, host: u.hostname, port: Number(u.port || (u.protocol === "http:" ? 80 : 443)), required: true };
+    return { what, host: u.hostname, port: Number(u.port || (u.protocol === "http:" ? 80 : 443)), kind: "proxmox" };
   } catch {
     return undefined;
   }
@@ -45,18 +46,18 @@ function urlEndpoint(what: string, url: string): Endpoint | undefined {
  * The endpoints a preview or an up of this stack talks to from the runner.
  * Talos: the Proxmox VE API (the provider's endpoint, from the stack or
  * PROXMOX_VE_ENDPOINT as the provider itself reads it) and each control
- * plane's Talos API. An existing cluster: its control planes' Kubernetes API,
- * where the config lists them (its kubeconfig is a secret the runner cannot
- * read before Pulumi decrypts it).
+ * plane's Talos API. An existing cluster: its Kubernetes API on the VIP and
+ * the control planes the config lists (its kubeconfig is a secret the runner
+ * cannot read before Pulumi decrypts it).
  */
 export function homelabEndpoints(config: HomelabConfig, stackValues: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): Endpoint[] {
   const cluster = config.cluster;
   if (cluster.provider === "talos") {
     const endpoint = stackValues["proxmoxve:endpoint"] ?? env.PROXMOX_VE_ENDPOINT;
     const proxmox = endpoint ? urlEndpoint("Proxmox VE API (proxmoxve:endpoint)", endpoint) : undefined;
-    const talos = cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Talos API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: TALOS_API_PORT, required: false }));
+    const talos = cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Talos API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: TALOS_API_PORT, kind: "talos" }));
     return [...(proxmox ? [proxmox] : []), ...talos];
   }
-  const vip = cluster.network.vip ? [{ what: "Kubernetes API on the VIP (cluster.network.vip)", host: cluster.network.vip, port: KUBERNETES_API_PORT, required: true }] : [];
-  return [...vip, ...cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Kubernetes API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: KUBERNETES_API_PORT, required: true }))];
+  const vip: Endpoint[] = cluster.network.vip ? [{ what: "Kubernetes API on the VIP (cluster.network.vip)", host: cluster.network.vip, port: KUBERNETES_API_PORT, kind: "kubernetes" }] : [];
+  return [...vip, ...cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Kubernetes API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: KUBERNETES_API_PORT, kind: "kubernetes" }))];
 }

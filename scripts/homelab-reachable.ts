@@ -4,8 +4,9 @@
  * a TCP connection to the stack's Proxmox VE API (or, on an existing cluster,
  * its Kubernetes API): a preview or an up from a runner outside the homelab's
  * network would otherwise spend minutes in provider retries and then fail on
- * a timeout that names no cause. The Talos APIs are reported, not required:
- * before the first up the nodes do not exist yet.
+ * a timeout that names no cause; on an existing cluster, when none of its
+ * Kubernetes API endpoints answers. The Talos APIs are reported, not
+ * required: before the first up the nodes do not exist yet.
  */
 import { connect } from "node:net";
 import { loadStack, parseCommandLine, positiveInteger } from "./cli.ts";
@@ -49,13 +50,14 @@ if (endpoints.length === 0) {
 const results = await Promise.all(endpoints.map(async (e) => ({ ...e, failure: await tryConnect(e.host, e.port) })));
 for (const r of results) console.log(`${r.failure ? "unreachable" : "reachable"}: ${r.what} ${r.host}:${r.port}${r.failure ? ` (${r.failure})` : ""}`);
 
-const missing = results.filter((r) => r.failure && r.required);
+const kubernetes = results.filter((r) => r.kind === "kubernetes");
+const missing = [...results.filter((r) => r.failure && r.kind === "proxmox"), ...(kubernetes.every((r) => r.failure) ? kubernetes : [])];
 if (missing.length > 0) {
   const message = `${stack}: this runner cannot reach the homelab (${missing.map((r) => `${r.what} ${r.host}:${r.port}: ${r.failure}`).join("; ")}). Pulumi's providers call these from the runner: run the preview and up jobs inside the homelab's network, on a self-hosted runner on the LAN (repository variable PULUMI_RUNS_ON, e.g. ["self-hosted","homelab"]) or on a hosted runner joined through Tailscale (repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET); README, "Workflow set-up".`;
   console.error(annotate ? `::error title=homelab unreachable::${message}` : `homelab-reachable ${message}`);
   process.exit(1);
 }
-const talos = results.filter((r) => !r.required);
+const talos = results.filter((r) => r.kind === "talos");
 if (talos.length > 0 && talos.every((r) => r.failure)) {
   const message = `${stack}: no control plane answers on its Talos API. Expected before the first pulumi up creates the VMs; on a running cluster the Talos health check of the preview will fail (are the VMs up, and does cluster.firewall.adminSubnets admit this runner?).`;
   console.log(annotate ? `::warning title=Talos API unreachable::${message}` : `warning: ${message}`);

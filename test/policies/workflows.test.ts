@@ -17,6 +17,8 @@ import { parse, stringify } from "yaml";
 import { ROOT } from "./synth-output.ts";
 import { projectStackNames, readStackConfig, stackNames } from "../../synth/stack-file.ts";
 import { DEFAULTS } from "../../config/defaults.ts";
+import { homelabEndpoints } from "../../lib/runner-needs.ts";
+import { validConfig } from "../helpers/config.ts";
 
 interface Step {
   readonly name?: string;
@@ -29,6 +31,7 @@ interface Step {
   readonly env?: Record<string, string>;
 }
 interface Job {
+  readonly "runs-on"?: string;
   readonly needs?: string | string[];
   readonly if?: string;
   readonly environment?: string;
@@ -193,7 +196,7 @@ function assertPinnedCli(step: Step): void {
 
 /** Right after the install (and the optional Tailscale join), before any Pulumi step: the homelab must answer. */
 function assertChecksNetworkFirst(job: Job): void {
-  assert.equal(job["runs-on" as keyof Job], "${{ fromJSON(vars.PULUMI_RUNS_ON || '\"ubuntu-latest\"') }}");
+  assert.equal(job["runs-on"], "${{ fromJSON(vars.PULUMI_RUNS_ON || '\"ubuntu-latest\"') }}");
   const tailscale = job.steps[3]!;
   assert.deepEqual([tailscale.uses, tailscale.if, tailscale.with?.["oauth-secret"]], ["tailscale/github-action@v4", "vars.TAILSCALE_OAUTH_CLIENT_ID != ''", "${{ secrets.TAILSCALE_OAUTH_SECRET }}"]);
   const reach = job.steps[4]!;
@@ -375,6 +378,22 @@ describe(".github/scripts/install-talosctl.sh", () => {
     const x86 = install("v1.13.9", { ...runnerDirs().env, RUNNER_ARCH: "X86", PATH: `${curl.bin}:${process.env.PATH}` });
     assert.equal(x86.status, 1);
     assert.match(x86.stderr, /no Linux release for this runner's architecture X86; Talos publishes amd64 and arm64/);
+  });
+});
+
+describe("what a runner must reach for a stack (lib/runner-needs.ts)", () => {
+  it("a Talos stack: the Proxmox API from proxmoxve:endpoint (else PROXMOX_VE_ENDPOINT), then each control plane's Talos API", () => {
+    const single = readStackConfig("single", ROOT).values;
+    assert.deepEqual(homelabEndpoints(validConfig("single"), single, {}), [
+      { what: "Proxmox VE API (proxmoxve:endpoint)", host: "pve.lan", port: 8006, kind: "proxmox" },
+      { what: "Talos API of single-cp1 (cluster.nodes.single-cp1.ip)", host: "192.168.1.50", port: 50000, kind: "talos" },
+    ]);
+    const { "proxmoxve:endpoint": _, ...withoutEndpoint } = single;
+    assert.deepEqual(homelabEndpoints(validConfig("single"), withoutEndpoint, { PROXMOX_VE_ENDPOINT: "https://10.0.0.2:8006" })[0], { what: "Proxmox VE API (proxmoxve:endpoint)", host: "10.0.0.2", port: 8006, kind: "proxmox" });
+  });
+
+  it("an existing cluster: the Kubernetes API of each control plane it lists (any one must answer)", () => {
+    assert.deepEqual(homelabEndpoints(validConfig("k3s"), readStackConfig("k3s", ROOT).values, {}).map((e) => [e.kind, `${e.host}:${e.port}`]), [["kubernetes", "192.168.1.20:6443"]]);
   });
 });
 
