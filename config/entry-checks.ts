@@ -4,7 +4,10 @@
  * Same contract as checks.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "./schema.ts";
-import { isProxied } from "./resolve.ts";
+import { isProxied, type HomelabConfig } from "./resolve.ts";
+import { appDnsRecords } from "../lib/dns.ts";
+import { isPublicIpv4 } from "../lib/net.ts";
+import { entryAddresses } from "../lib/traefik-values.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { wildcardCovers } from "../lib/wildcard-certs.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
@@ -78,4 +81,33 @@ export function entryWarnings(c: ParsedConfig): ConfigIssue[] {
     path: ["certManager", "wildcardZones", i],
     message: `no app host is directly below ${zone}, so the *.${zone} certificate serves nothing (a wildcard covers one label only); remove it or fix the zone`,
   }]);
+}
+
+/**
+ * Public A records that would name a private address: an app that is neither
+ * proxied nor private gets A records to the entry, and an entry on the LAN
+ * (a MetalLB address, the nodes, the VIP) puts that LAN address in the public
+ * zone, for anyone to read and for rebinding-protected resolvers to drop. Only
+ * publicRecord on a private app asks for that. In a tunnel stack no public
+ * address forwards to the entry, so such a record serves nobody: refused. Other
+ * stacks: a warning, since a DNS-only record to a LAN address is a choice some
+ * make for their LAN clients. The records are computed by the same function
+ * the routes register them with.
+ */
+export function privateAddressRecords(c: HomelabConfig): { readonly errors: ConfigIssue[]; readonly warnings: ConfigIssue[] } {
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const entry = entryAddresses(c.traefik, c.cluster);
+  for (const app of c.apps) {
+    if (app.private) continue;
+    const exposed = appDnsRecords(app, entry, c.dns, "", c.tunnel ? "tunnel" : undefined).filter((r) => r.type === "A" && !isPublicIpv4(r.content));
+    if (exposed.length === 0) continue;
+    const records = exposed.map((r) => `${r.name} A ${r.content}`).join(", ");
+    if (c.tunnel) {
+      errors.push({ path: ["apps", app.name, "proxied"], message: `not proxied in a tunnel stack, so its public DNS would be ${records}, a private address no visitor can reach (no port-forward serves a tunnel stack); set proxied: true to serve it through the tunnel, or private: true to keep it on the LAN (with publicRecord: true to publish that record on purpose)` });
+    } else {
+      warnings.push({ path: ["apps", app.name, "private"], message: `its public DNS ${exposed.length === 1 ? "record" : "records"} ${records} ${exposed.length === 1 ? "names" : "name"} a private address: only your LAN can use it, resolvers with DNS-rebinding protection drop it, and it shows your LAN's layout to anyone; set private: true to keep it off public DNS (lan-dns/ has the LAN resolver's lines; publicRecord: true publishes the record on purpose), or proxied: true with dns.publicAddress to publish the app` });
+    }
+  }
+  return { errors, warnings };
 }

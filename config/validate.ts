@@ -11,6 +11,7 @@ import { checkStackKeys } from "./stack-keys.ts";
 import { closest } from "./suggest.ts";
 import { controlCharacter } from "./formats.ts";
 import { maskCredentials } from "./mask.ts";
+import { privateAddressRecords } from "./entry-checks.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
 
@@ -94,9 +95,10 @@ function checkHomelabConfig(raw: Record<string, unknown>, secretKeys: ReadonlySe
   const issues = checkConfig(parsed.data, secretKeys);
   if (issues.length > 0) return { ok: false, errors: issues.map((i) => issueLine(i, raw)) };
   const config = resolveConfig(parsed.data);
-  const resolvedIssues = checkResolved(config);
+  const records = privateAddressRecords(config);
+  const resolvedIssues = [...checkResolved(config), ...records.errors];
   if (resolvedIssues.length > 0) return { ok: false, errors: resolvedIssues.map((i) => issueLine(i, raw)) };
-  return { ok: true, config, warnings: configWarnings(parsed.data).map((i) => issueLine(i, raw)) };
+  return { ok: true, config, warnings: [...configWarnings(parsed.data), ...records.warnings].map((i) => issueLine(i, raw)) };
 }
 
 const RESERVED_NAME = "is reserved";

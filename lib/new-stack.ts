@@ -1,7 +1,8 @@
 /**
  * The stack file `npm run new-stack` writes: one Talos node on Proxmox that is
  * its own control plane and runs the workloads, Traefik on its host network,
- * one app. Pure: answers in, the commented `Pulumi.<stack>.yaml` text out.
+ * one app (private, on the LAN only, unless a public address is given). Pure:
+ * answers in, the commented `Pulumi.<stack>.yaml` text out.
  */
 import { stringify } from "yaml";
 import { DEFAULTS } from "../config/defaults.ts";
@@ -23,7 +24,7 @@ export interface NewStackAnswers {
   readonly host: string;
   readonly service: string;
   readonly port: number;
-  /** The WAN address the router forwards :80/:443 from; without it the app is reachable on the LAN only (DNS only, not proxied). */
+  /** The WAN address the router forwards :80/:443 from; without it the app is private: on the LAN only, with no public DNS record (a public record would publish the node's LAN address). */
   readonly publicAddress?: string;
 }
 
@@ -49,7 +50,7 @@ export const QUESTIONS: readonly Question[] = [
   { flag: "host", key: "host", ask: "Its host name", default: (a) => (a.app && a.zone ? `${a.app}.${a.zone}` : undefined) },
   { flag: "service", key: "service", ask: "Kubernetes Service it is served by (namespace default)", default: (a) => a.app },
   { flag: "port", key: "port", ask: "Service port", numeric: true, default: () => "80" },
-  { flag: "public-address", key: "publicAddress", ask: "Public (WAN) IPv4 your router forwards :80/:443 from (empty: LAN only, DNS only)", default: () => "" },
+  { flag: "public-address", key: "publicAddress", ask: "Public (WAN) IPv4 your router forwards :80/:443 from (empty: the app stays on your LAN, with no public DNS record)", default: () => "" },
 ];
 
 /** A YAML scalar, quoted only when YAML needs it. */
@@ -65,7 +66,7 @@ export function newStackFile(a: NewStackAnswers): string {
   const lines = [
     `# Stack ${a.stack}: one Talos VM on Proxmox VE that is its own control plane and`,
     "# runs the workloads; Traefik listens on its host network (:80/:443), so no MetalLB;",
-    `# DNS for ${a.host} points at ${proxied ? "your public address through Cloudflare's proxy" : "the node (DNS only)"};`,
+    `# ${proxied ? `DNS for ${a.host} points at your public address through Cloudflare's proxy` : `${a.host} is LAN only: no public DNS record (your LAN resolver gets out/${a.stack}/lan-dns/)`};`,
     "# certificates come from Let's Encrypt through Cloudflare DNS-01.",
     `# It creates 1 VM: ${node.cores} vCPU, ${node.memory} MB memory, a ${node.diskSize} GB disk on ${node.diskDatastore}.`,
     "#",
@@ -91,7 +92,9 @@ export function newStackFile(a: NewStackAnswers): string {
     `      # Must not overlap Talos' pod network ${DEFAULTS.talos.podSubnet}.`,
     `      subnet: ${scalar(a.subnet)}`,
     `      gateway: ${scalar(a.gateway)}`,
-    "    # Keyed by host name: the key is the node's identity (renaming it replaces the VM).",
+    "    # Keyed by host name: the key is the node's identity (renaming it replaces the VM). More nodes:",
+    "    # copy this entry under a new name with its own ip, vmId and proxmoxNode (role worker, or three",
+    "    # control planes in all for etcd quorum; then allowSchedulingOnControlPlanes may go).",
     "    nodes:",
     `      ${nodeNameOf(a.stack)}:`,
     "        role: controlplane",
@@ -116,12 +119,13 @@ export function newStackFile(a: NewStackAnswers): string {
     `    zone: ${scalar(a.zone)}`,
     ...(proxied
       ? ["    # Cloudflare cannot reach the node's private address: proxied records point at the WAN address.", "    proxied: true", `    publicAddress: ${scalar(a.publicAddress!)}`]
-      : ["    # DNS only: the record holds the node's address, reachable from your network.", "    proxied: false"]),
+      : ["    # No public address: nothing is proxied (Cloudflare could not reach the node).", "    proxied: false"]),
     "",
     "  # Keyed by app name: the key is the app's identity. Add more apps beside it.",
     "  homelab:apps:",
     `    ${a.app}:`,
     `      hosts: [${scalar(a.host)}]`,
+    ...(proxied ? [] : ["      # LAN only: a public record would hold the node's private address; dns.publicAddress and proxied: true publish the app.", "      private: true"]),
     "      backends:",
     `        - { service: ${scalar(a.service)}, port: ${a.port} }`,
   ];

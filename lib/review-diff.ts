@@ -1,9 +1,11 @@
 /**
- * The pull request's review comment: per stack, what synth says of the head
- * (nodes, routes, policy) and what changes between the base's out/ and the
- * head's — routes, DNS records, Helm values, Talos patches and Kubernetes
- * objects as key paths, resources added and removed — beside Pulumi's own
- * preview. Pure: file trees in, Markdown out.
+ * The pull request's review comment: per stack, first what a reviewer decides
+ * (what is replaced or deleted, Talos and Kubernetes version changes with the
+ * rollout order and the nodes that reboot, route and DNS changes), then what
+ * synth says of the head (nodes, routes, policy) and what changes between the
+ * base's out/ and the head's — routes, DNS records, Helm values, Talos patches
+ * and Kubernetes objects as key paths, resources added and removed — beside
+ * Pulumi's own preview. Pure: file trees in, Markdown out.
  *
  * Secrets: synth already writes every secret as "[secret]"; on top of that a
  * Kubernetes Secret's data is never shown, only the keys that change.
@@ -62,19 +64,46 @@ export function keyPathChanges(before: Json, after: Json, path = ""): Change[] {
 
 const join = (path: string, key: string) => (path ? `${path}.${/^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key)}` : /^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key));
 
+const oneLine = (v: Json): string => (typeof v === "string" ? v : JSON.stringify(v)).replace(/\s+/g, " ");
+const code = (text: string) => `\`${text.replaceAll("`", "'").replaceAll("|", "\\|")}\``;
+
 /** Inline code of a value, cut to one readable line. */
 function shown(v: Json): string {
-  const text = typeof v === "string" ? v : JSON.stringify(v);
-  const one = text.replace(/\s+/g, " ");
-  const cut = one.length > VALUE_WIDTH ? `${one.slice(0, VALUE_WIDTH - 1)}…` : one;
-  return `\`${cut.replaceAll("`", "'").replaceAll("|", "\\|")}\``;
+  const one = oneLine(v);
+  return code(one.length > VALUE_WIDTH ? `${one.slice(0, VALUE_WIDTH - 1)}…` : one);
+}
+
+/** How much of the text before the first difference a cut value keeps, so the reader sees what the change is in. */
+const CONTEXT = 24;
+
+/**
+ * Both sides of a change, each cut to one line around where they first differ:
+ * two long values that share a beginning (an installer image whose tag
+ * changes) would otherwise be cut to the same text.
+ */
+export function shownPair(before: Json, after: Json): [string, string] {
+  const b = oneLine(before);
+  const a = oneLine(after);
+  if (b.length <= VALUE_WIDTH && a.length <= VALUE_WIDTH) return [code(b), code(a)];
+  let same = 0;
+  while (same < b.length && same < a.length && b[same] === a[same]) same++;
+  const start = same > VALUE_WIDTH - CONTEXT ? same - CONTEXT : 0;
+  const window = (text: string) => {
+    const lead = start > 0 ? "…" : "";
+    const room = VALUE_WIDTH - lead.length;
+    const rest = text.slice(start);
+    return code(`${lead}${rest.length > room ? `${rest.slice(0, room - 1)}…` : rest}`);
+  };
+  return [window(b), window(a)];
 }
 
 function changeLine(c: Change, hideValues: boolean): string {
   const hidden = "(value not shown)";
   if (c.before === undefined) return `- added \`${c.path}\`${hideValues ? ` ${hidden}` : `: ${shown(c.after)}`}`;
   if (c.after === undefined) return `- removed \`${c.path}\``;
-  return hideValues ? `- changed \`${c.path}\` ${hidden}` : `- \`${c.path}\`: ${shown(c.before)} → ${shown(c.after)}`;
+  if (hideValues) return `- changed \`${c.path}\` ${hidden}`;
+  const [b, a] = shownPair(c.before, c.after);
+  return `- \`${c.path}\`: ${b} → ${a}`;
 }
 
 // ── file kinds ──────────────────────────────────────────────────────────────
@@ -170,6 +199,7 @@ function routeChanges(base: StackFiles, head: StackFiles): string[] {
 interface Resource {
   readonly type: string;
   readonly name: string;
+  readonly custom?: boolean;
   readonly inputs: Record<string, Json>;
   readonly options: Record<string, Json>;
 }
@@ -221,6 +251,123 @@ function resourceChanges(b: Map<string, Resource>, a: Map<string, Resource>): { 
     if (changes.length) changed.push(`- \`${key}\``, ...changes.map((c) => `  ${ignored(c.path) ? `- \`${c.path}\` changed, ignored (ignoreChanges): the deployed value stays` : changeLine(c, false)}`));
   }
   return { added, removed, changed };
+}
+
+// ── what a reviewer must decide ─────────────────────────────────────────────
+
+/**
+ * Pulumi's own counts, from the summary a preview ends with: `    +-1 to replace`
+ * (pulumi/pulumi pkg/backend/display/diff.go renderSummaryEvent, the op
+ * prefixes of pkg/resource/deploy/step.go RawPrefix; v3.259.0). None when the
+ * preview did not get that far.
+ */
+export function previewCounts(preview: string): Map<string, number> | undefined {
+  const at = preview.lastIndexOf("Resources:");
+  if (at < 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const m of preview.slice(at).matchAll(/^\s*(?:\+-|\+\+|--|[+~-] ?)(\d+) to (create|update|replace|delete|create-replacement|delete-replaced)\s*$/gm)) counts.set(m[2]!, Number(m[1]));
+  return counts;
+}
+
+const patternPath = (p: string) => `inputs.${p.replace(/(\[\*\]|\.\*)+$/, "")}`;
+const under = (path: string, prefix: string) => prefix === "inputs." || prefix === "inputs.*" || path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+
+/**
+ * What synth can tell will be replaced: a resource whose changed inputs fall
+ * under its replaceOnChanges (a Command's triggers, the machine secrets'
+ * talosVersion). The engine sets ignored inputs back to their old values
+ * before it diffs (facts.md 2026-12-07, pulumi/pulumi step_generator.go), so
+ * those never count. A provider may replace more; the preview says.
+ */
+function replacements(b: Map<string, Resource>, a: Map<string, Resource>): string[] {
+  const out: string[] = [];
+  for (const [key, after] of a) {
+    const before = b.get(key);
+    if (!before) continue;
+    const roc = Array.isArray(after.options.replaceOnChanges) ? after.options.replaceOnChanges.filter((p): p is string => typeof p === "string").map(patternPath) : [];
+    if (roc.length === 0) continue;
+    const ignored = ignoredInputs(after);
+    const changed = keyPathChanges({ inputs: before.inputs }, { inputs: after.inputs }).map((c) => c.path).filter((p) => !ignored(p));
+    if (changed.some((p) => roc.some((r) => under(p, r)))) out.push(key);
+  }
+  return out.sort();
+}
+
+const deletions = (b: Map<string, Resource>, a: Map<string, Resource>) => [...b.keys()].filter((k) => !a.has(k) && b.get(k)!.custom !== false).sort();
+const resourceName = (key: string) => `\`${key.slice(key.indexOf("::") + 2)}\``;
+const protectedOnes = (keys: readonly string[], r: Map<string, Resource>) => keys.filter((k) => r.get(k)?.options.protect === true);
+
+function listed(keys: readonly string[], max = 8): string {
+  return keys.length <= max ? keys.map(resourceName).join(", ") : `${keys.slice(0, max).map(resourceName).join(", ")} and ${keys.length - max} more`;
+}
+
+interface Rollout {
+  readonly release: string;
+  readonly installer: string;
+  /** Node addresses in the order the upgrade runs. */
+  readonly addresses: readonly string[];
+}
+
+/** The rolling upgrade summary.md states: release, installer and the order of the nodes. */
+function rollout(summary: string): Rollout | undefined {
+  const section = summarySection(summary, "Talos upgrades and config changes");
+  const head = section.map((l) => /^Rolling upgrade to `([^`]+)` with the schematic's installer `([^`]+)`/.exec(l)).find(Boolean);
+  if (!head) return undefined;
+  const addresses = section.filter((l) => /^\| \d+ \|/.test(l)).map((l) => l.split(" | ")[2]!.trim());
+  return { release: head[1]!, installer: head[2]!, addresses };
+}
+
+const kubernetesTarget = (summary: string) => /^Then Kubernetes `([^`]+)`/m.exec(summary)?.[1];
+
+/** The Nodes table of summary.md: address → "name (Proxmox host)". */
+function nodeNames(summary: string): Map<string, string> {
+  const rows = summarySection(summary, "Nodes").filter((l) => l.startsWith("| ")).slice(2).map((l) => l.slice(2, -2).split(" | ").map((c) => c.trim()));
+  return new Map(rows.map((c) => [c[2]!, c[3] ? `${c[0]} (${c[3]})` : c[0]!]));
+}
+
+function versionDecisions(base: StackFiles, head: StackFiles): string[] {
+  const bs = base.get("summary.md") ?? "";
+  const hs = head.get("summary.md") ?? "";
+  const was = rollout(bs);
+  const now = rollout(hs);
+  const lines: string[] = [];
+  if (was && now && (was.release !== now.release || was.installer !== now.installer)) {
+    const names = nodeNames(hs);
+    const order = now.addresses.map((a) => names.get(a) ?? a).join(" → ");
+    const [bi, ai] = shownPair(was.installer, now.installer);
+    const what = was.release !== now.release ? `Talos \`${was.release}\` → \`${now.release}\`` : `Talos installer ${bi} → ${ai}`;
+    lines.push(`- **${what}**: every node reboots once, one at a time, each after a healthy cluster: ${order}.`);
+  }
+  const kb = kubernetesTarget(bs);
+  const kh = kubernetesTarget(hs);
+  if (kh !== kb && kh) lines.push(`- **Kubernetes ${kb ? `\`${kb}\` → ` : ""}\`${kh}\`** (talosctl upgrade-k8s, after the last node's upgrade): control-plane components and kubelets restart; no node reboots for it.`);
+  return lines;
+}
+
+/** The lines a reviewer decides on, before any detail. */
+function decisions(b: StackFiles, h: StackFiles, rb: Map<string, Resource>, rh: Map<string, Resource>, routeLines: readonly string[], dns: readonly string[], preview: string | undefined): string[] {
+  const lines: string[] = [];
+  const counts = preview === undefined ? undefined : previewCounts(preview);
+  if (counts) {
+    const order = ["replace", "create-replacement", "delete-replaced", "delete", "create", "update"];
+    const shownCounts = order.filter((op) => counts.has(op)).map((op) => `${counts.get(op)} to ${op}`);
+    lines.push(`- **Pulumi preview**: ${shownCounts.length ? shownCounts.join(", ") : "no changes"}.`);
+  } else if (preview !== undefined) lines.push("- **Pulumi preview** did not finish: see its job's log; below is what synth sees.");
+  const replaced = replacements(rb, rh);
+  const deleted = deletions(rb, rh);
+  const by = counts ? "synth names" : "from synth";
+  if (replaced.length) lines.push(`- **Replaces** ${replaced.length} (${by}; their triggers or replaceOnChanges inputs change): ${listed(replaced)}.`);
+  if (deleted.length) lines.push(`- **Deletes** ${deleted.length} (${by}): ${listed(deleted)}.`);
+  const refused = [...protectedOnes(replaced, rh), ...protectedOnes(deleted, rb)];
+  if (refused.length) lines.push(`- **Refused**: ${listed(refused)} ${refused.length === 1 ? "is" : "are"} protected; the preview fails until the change is undone or the runbook followed.`);
+  lines.push(...versionDecisions(b, h));
+  const routes = routeLines.filter((l) => /^\| (added|removed|now) \|/.test(l)).map((l) => {
+    const cells = l.split(" | ");
+    return `${cells[0] === "| now" ? "changed" : cells[0]!.slice(2)} \`${cells[1]}${cells[2] === "/" ? "" : cells[2]}\``;
+  });
+  if (routes.length) lines.push(`- **Routes**: ${routes.join(", ")}.`);
+  if (dns.length) lines.push(`- **DNS**: ${dns.map((l) => l.slice(2)).join("; ")}.`);
+  return lines.length ? lines : ["- Nothing replaced or deleted; no Talos, Kubernetes, route or DNS change."];
 }
 
 // ── the comment ─────────────────────────────────────────────────────────────
@@ -291,7 +438,8 @@ function stackReport(stack: string, base: StackFiles | undefined, head: StackFil
   ].filter(Boolean);
   const headline = `### \`${stack}\`: ${status}${tally.length && base && head ? ` (${tally.join(", ")})` : ""}`;
 
-  const top = [headline, "", facts.length ? facts.join(" · ") : "", ""];
+  const decide = base && head ? [...decisions(b, h, rb, rh, routeLines, dns, preview), ""] : [];
+  const top = [headline, "", ...decide, facts.length ? facts.join(" · ") : "", ""];
   const summaryBlock = head
     ? ["<details><summary>Synth summary of the head</summary>", "", ...["Nodes", "Routes", "Policy"].flatMap((t) => [`**${t}**`, "", ...summarySection(summary, t), ""]), "</details>", ""]
     : [];

@@ -9,8 +9,9 @@
  * Prints a table and writes it to bench/results.md.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
+import { dirname, resolve } from "node:path";
 import { readStackConfig } from "../synth/stack-file.ts";
 import { REPORT_TAG } from "../bench/report.ts";
 import { markdownTable as table } from "../synth/summary.ts";
@@ -20,12 +21,21 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const args = parseCommandLine("bench", `usage: npm run bench -- [--runs <n>] [--slow-runs <n>] [--out <file>]
   --runs <n>       rounds of every measurement (default 5)
   --slow-runs <n>  rounds of the slowest jobs (default 3)
-  --out <file>     where the table is written (default bench/results.md)`, {
+  --out <file>     where the table is written, absolute or from the project root (default bench/results.md)`, {
   runs: { type: "string", default: "5" },
   "slow-runs": { type: "string", default: "3" },
   out: { type: "string", default: "bench/results.md" },
 });
 const RUNS = positiveInteger("bench", "runs", args.runs);
+// Checked before the minutes of measuring, which a path that cannot be written would throw away.
+const OUT = resolve(ROOT, args.out!);
+try {
+  if (!statSync(dirname(OUT)).isDirectory()) throw new Error("not a directory");
+  accessSync(dirname(OUT), constants.W_OK);
+} catch (e) {
+  console.error(`bench: --out ${args.out}: cannot write into ${dirname(OUT)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a file in an existing, writable directory.`);
+  process.exit(2);
+}
 /** The slowest jobs (the whole 500-app synth, the full kubernetes-models import) run fewer times; three still give a median. */
 const SLOW_RUNS = Math.min(RUNS, positiveInteger("bench", "slow-runs", args["slow-runs"]));
 const SIZES = [10, 100, 500] as const;
@@ -271,6 +281,6 @@ const policyRun = first(`policy-${LARGE}`)!;
 out.push(`Every rule of the pack evaluated offline (\`checkStack\` of policies/offline.ts) on the ${LARGE}-app synth document, ${String(policyRun.resources)} resources, ${String(policyRun.violations)} violations: ${spread(policy)} ms, **${ms(policy.median / Number(policyRun.resources))} ms/resource** (module load ${spread(figure(`policy-${LARGE}`, "loadMs"))} ms apart).`, "");
 
 const markdown = out.join("\n");
-writeFileSync(new URL(`../${args.out}`, import.meta.url), markdown);
+writeFileSync(OUT, markdown);
 console.log(markdown);
-console.error(`bench: wrote ${args.out}`);
+console.error(`bench: wrote ${OUT}`);

@@ -4,9 +4,14 @@
  * directory is replaced whole, so files of a renamed or removed stack, node or
  * release go too. Review the diff, then commit it.
  */
-import { writeFiles } from "../synth/write.ts";
-import { rmSync } from "node:fs";
-import { GOLDEN_DIR, goldenFiles } from "../synth/golden.ts";
+import { parseCommandLine } from "./cli.ts";
+
+parseCommandLine("golden", `usage: npm run golden
+Rewrites test/golden/<stack>/ (summary.md, helm/, talos/) from a fresh synth of every example stack; takes no options.`, {});
+// Loaded after the command line is read, so --help and a typo write nothing.
+const { writeFiles } = await import("../synth/write.ts");
+const { rmSync } = await import("node:fs");
+const { GOLDEN_DIR, goldenFiles } = await import("../synth/golden.ts");
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const golden = await goldenFiles(ROOT);

@@ -6,8 +6,13 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLineWithArguments } from "./cli.ts";
 import { reviewComment, type OutTree } from "../lib/review-diff.ts";
+
+const USAGE = `usage: npm run review-diff -- <base-out> <head-out> [--previews <dir>] > comment.md
+  <base-out>        out/ of \`npm run synth -- --all\` on the base (a missing one: every stack is new)
+  <head-out>        the same on the head
+  --previews <dir>  Pulumi's preview output per stack, <dir>/<stack>.txt`;
 
 function filesUnder(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -28,9 +33,9 @@ function outTree(dir: string): OutTree {
   return new Map(readdirSync(dir).filter((s) => statSync(join(dir, s)).isDirectory()).map((s) => [s, filesUnder(join(dir, s))]));
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { previews: { type: "string" } } });
+const { values, positionals } = parseCommandLineWithArguments("review-diff", USAGE, { previews: { type: "string" } });
 if (positionals.length !== 2) {
-  console.error("review-diff: give the base and the head out/ directories: npm run review-diff -- <base-out> <head-out> [--previews <dir>]");
+  console.error(`review-diff: give the base and the head out/ directories.\n${USAGE}`);
   process.exit(2);
 }
 const previews = values.previews && existsSync(values.previews)

@@ -173,7 +173,13 @@ async function upgradeKubernetes(ctl: Talosctl, cluster: Cluster, to: string): P
 
 const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
+const USAGE = "usage: talos-upgrade.ts os|kubernetes --to <release> [--image <installer> --nodes <ips>] --control-planes <ips> [--workers <ips>]";
+
 async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -187,7 +193,7 @@ async function main(argv: readonly string[]): Promise<void> {
   });
   const mode = positionals[0];
   const cluster: Cluster = { controlPlanes: list(values["control-planes"]), workers: list(values.workers) };
-  if (mode !== "os" && mode !== "kubernetes") throw new RolloutError("usage: talos-upgrade.ts os|kubernetes --to <release> [--image <installer> --nodes <ips>] --control-planes <ips> [--workers <ips>]");
+  if (mode !== "os" && mode !== "kubernetes") throw new RolloutError(USAGE);
   if (!values.to) throw new RolloutError("--to is required");
   if (cluster.controlPlanes.length === 0) throw new RolloutError("--control-planes is required (the control planes' addresses)");
 

@@ -263,8 +263,15 @@ function networkPolicyLines(resources: readonly RecordedResource[], talos: Reado
     : `${count}, **not known to be enforced**: some state no enforcer.`];
 }
 
-function nodeRows(outputs: Obj): string[][] {
-  return arr(outputs.nodes).map((n) => [str(obj(n).name), str(obj(n).role), str(obj(n).ip)]);
+/** The Nodes table: each node's role and address, and where a VM backs it, its Proxmox host and VM id (the VM's name is the node's). */
+function nodesTable(outputs: Obj, resources: readonly RecordedResource[]): string {
+  const vms = new Map(resources.filter((r) => r.type === TYPES.vm).map((r) => [str(r.inputs.name), r]));
+  const nodes = arr(outputs.nodes).map(obj);
+  if (vms.size === 0) return markdownTable(["node", "role", "address"], nodes.map((n) => [str(n.name), str(n.role), str(n.ip)]));
+  return markdownTable(["node", "role", "address", "Proxmox host", "VM id"], nodes.map((n) => {
+    const vm = vms.get(str(n.name));
+    return [str(n.name), str(n.role), str(n.ip), str(vm?.inputs.nodeName), str(vm?.inputs.vmId)];
+  }));
 }
 
 const ref = (r: RecordedResource) => `${r.type}::${r.name}`;
@@ -323,7 +330,7 @@ export function summaryMarkdown(input: SummaryInput): string {
   out.push(`${input.resources.length} resources; Kubernetes API endpoint \`${str(input.outputs.apiEndpoint)}\`.`, "");
   out.push("## Nodes", "");
   if (input.footprint) out.push(`Creates ${footprintLine(input.footprint)}.`, "");
-  out.push(markdownTable(["node", "role", "address"], nodeRows(input.outputs)), "");
+  out.push(nodesTable(input.outputs, input.resources), "");
   out.push(...talosDay2(input.resources));
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");

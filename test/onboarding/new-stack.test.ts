@@ -4,8 +4,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -41,8 +41,12 @@ describe("npm run new-stack", () => {
     const result = await synthOk("mine", dir);
     const summary = result.files.get("summary.md")!;
     assert.match(summary, /^Creates 1 VM: 2 vCPU, 4 GiB memory \(4096 MB\), 32 GB disk\.$/m);
-    assert.match(summary, /^\| mine-cp1 \| controlplane \| 192\.168\.1\.50 \|$/m);
-    assert.match(summary, /^\| whoami\.example\.com \| \/ \| 192\.168\.1\.50 \| no \| default\/whoami:80 \| Ingress \|/m);
+    assert.match(summary, /^\| mine-cp1 \| controlplane \| 192\.168\.1\.50 \| pve \| 1001 \|$/m);
+    // No public address given: the app stays on the LAN, and no public record carries the node's private address.
+    assert.match(summary, /^\| whoami\.example\.com \| \/ \|  \| no \| default\/whoami:80 \| Ingress \|/m);
+    assert.match(summary, /^\| whoami\.example\.com \| 192\.168\.1\.50 \|$/m);
+    assert.equal(result.doc.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord").length, 0);
+    assert.doesNotMatch(summary, /private address/);
     assert.match(summary, /^All \d+ rules pass\.$/m);
     // A new Talos stack has neither token yet: synth names both, as the file's comments do.
     assert.deepEqual(result.offlineWarnings, [
@@ -71,6 +75,44 @@ describe("npm run new-stack", () => {
     assert.deepEqual(config["homelab:apps"], { wiki: { hosts: ["wiki.home.example.org"], backends: [{ service: "wiki", port: 3000 }] } });
     const result = await synthOk("home", dir);
     assert.match(result.files.get("summary.md")!, /^\| wiki\.home\.example\.org \| \/ \| 203\.0\.113\.7 \| yes \|/m);
+  });
+
+  it("exits once the file is written on a terminal, while the terminal's input stays open", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "homelab-new-stack-tty-"));
+    const answers = ["--subnet", "192.168.1.0/24", "--gateway", "192.168.1.1", "--vm-id", "1001", "--app", "whoami", "--host", "whoami.example.com", "--service", "whoami", "--port", "80", "--public-address", "''"];
+    // util-linux script(1) runs it on a pseudo-terminal; its stdin (ours) is never closed.
+    const child = spawn("script", ["-qec", [process.execPath, NEW_STACK, "mine", ...FLAGS, ...answers, "--dir", dir].join(" "), "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    const exit = await new Promise<number | string | null>((resolve) => {
+      const hung = setTimeout(() => {
+        child.kill();
+        resolve("still running after 60 s");
+      }, 60_000);
+      child.on("exit", (code) => {
+        clearTimeout(hung);
+        resolve(code);
+      });
+    });
+    assert.equal(exit, 0, output);
+    assert.match(output, /wrote .*Pulumi\.mine\.yaml\./);
+    assert.match(output, /More nodes: copy cluster\.nodes\.mine-cp1 in the file under a new name with its own ip, vmId and proxmoxNode/);
+    assert.ok(existsSync(join(dir, "Pulumi.mine.yaml")));
+  });
+
+  it("checks the answers as synth will, provider keys too: an endpoint synth refuses is refused before anything is written", () => {
+    const { dir, run } = newStack(["mine", ...FLAGS.map((f) => (f === "https://pve.lan:8006/" ? "pve1.home.arpa" : f)), "--no-input"]);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /nothing written\):\n  - proxmoxve:endpoint: expected the Proxmox VE API's https URL, e\.g\. https:\/\/pve1\.lan:8006\/ \(got "pve1\.home\.arpa"\)/);
+    assert.equal(existsSync(join(dir, "Pulumi.mine.yaml")), false);
+  });
+
+  it("answers --help with its usage and every question's flag, and writes nothing", () => {
+    const { dir, run } = newStack(["--help"]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^usage: npm run new-stack -- <name> /);
+    assert.match(run.stdout, /^  --public-address +Public \(WAN\) IPv4/m);
+    assert.deepEqual(readdirSync(dir), []);
   });
 
   it("names every unanswered question and writes nothing", () => {

@@ -6,7 +6,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const CHECK = "scripts/require-node-24.cjs";
@@ -42,5 +44,22 @@ describe("the Node version check", () => {
       const checked = command.startsWith(`node -r ./${CHECK} `) || command.startsWith(`node ${CHECK}`) || (delegated !== undefined && scripts[delegated]?.includes(CHECK) === true);
       assert.ok(checked, `npm run ${name} does not check the Node version first: ${command}`);
     }
+  });
+
+  it("makes npm ci refuse an old Node before it downloads anything (.npmrc engine-strict), naming the required version", () => {
+    assert.equal(readFileSync(`${ROOT}.npmrc`, "utf8"), "engine-strict=true\n");
+    // This Node stands in for an old one: the copy of the project asks for a Node no one has.
+    const dir = mkdtempSync(join(tmpdir(), "homelab-engines-"));
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { engines: { node: string } };
+    assert.equal(pkg.engines.node, ">=24");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ ...pkg, engines: { node: ">=99" } }));
+    for (const f of [".npmrc", "package-lock.json"]) copyFileSync(`${ROOT}${f}`, join(dir, f));
+    const started = Date.now();
+    const npm = spawnSync("npm", ["ci", "--offline", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8" });
+    assert.equal(npm.status, 1);
+    assert.match(npm.stderr, /^npm error code EBADENGINE$/m);
+    assert.match(npm.stderr, /^npm error notsup Required: \{"node":">=99"\}$/m);
+    assert.equal(existsSync(join(dir, "node_modules")), false);
+    assert.ok(Date.now() - started < 30_000);
   });
 });

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { synthStack } from "../../synth/synth.ts";
 import { EXAMPLES_DIR } from "../../synth/stack-file.ts";
 import { changedStackConfig } from "../helpers/config.ts";
-import { COMMENT_LIMIT, keyPathChanges, reviewComment, type StackFiles } from "../../lib/review-diff.ts";
+import { COMMENT_LIMIT, keyPathChanges, previewCounts, reviewComment, shownPair, type StackFiles } from "../../lib/review-diff.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const EXAMPLES = join(ROOT, EXAMPLES_DIR);
@@ -134,5 +134,75 @@ describe("review-diff: the pull request comment", () => {
     const missing = spawnSync(process.execPath, [join(ROOT, "scripts", "review-diff.ts"), join(dir, "no-base"), join(dir, "head")], { encoding: "utf8" });
     assert.equal(missing.status, 0, missing.stderr);
     assert.match(missing.stdout, /^### `homelab`: new stack$/m);
+  });
+
+  it("leads with the decisions: routes and DNS changed, nothing replaced (the preview text has no summary: it did not finish)", () => {
+    const homelab = section(comment, "homelab");
+    const lead = homelab.split("\n").slice(2, 5);
+    assert.deepEqual(lead, [
+      "- **Pulumi preview** did not finish: see its job's log; below is what synth sees.",
+      "- **Routes**: changed `grafana.example.com`, added `metrics.example.com`.",
+      "- **DNS**: added `metrics.example.com` A 203.0.113.10 (proxied).",
+    ]);
+  });
+});
+
+describe("review-diff: a Talos and Kubernetes bump, from two real synth runs", () => {
+  let comment: string;
+  before(async () => {
+    const base = await synthFiles("homelab", { "cluster.talos.kubernetesVersion": "1.36.0" });
+    const head = await synthFiles("homelab", { "cluster.talos.version": "v1.14.1", "cluster.talos.kubernetesVersion": "1.36.3" });
+    comment = reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map([["homelab", PREVIEW_OF_A_BUMP]]) });
+  });
+
+  it("shows Pulumi's counts, what is replaced, the versions, the rollout order and which nodes reboot in its first lines", () => {
+    const lines = section(comment, "homelab").split("\n");
+    assert.match(lines[0]!, /^### `homelab`: changed/);
+    assert.deepEqual(lines.slice(2, 6), [
+      "- **Pulumi preview**: 5 to replace, 2 to update.",
+      "- **Replaces** 6 (synth names; their triggers or replaceOnChanges inputs change): `cluster-cp1-upgrade`, `cluster-cp2-upgrade`, `cluster-cp3-upgrade`, `cluster-kubernetes-upgrade`, `cluster-worker1-upgrade`, `cluster-worker2-upgrade`.",
+      "- **Talos `v1.13.9` → `v1.14.1`**: every node reboots once, one at a time, each after a healthy cluster: cp1 (pve1) → cp2 (pve2) → cp3 (pve1) → worker1 (pve1) → worker2 (pve2).",
+      "- **Kubernetes `1.36.0` → `1.36.3`** (talosctl upgrade-k8s, after the last node's upgrade): control-plane components and kubelets restart; no node reboots for it.",
+    ]);
+  });
+
+  it("shows the installer image around where it changes, never two identical cuts", () => {
+    assert.match(section(comment, "homelab"), /^- `machine config: machine\.install\.image`: `…[0-9a-f]+:v1\.13\.9` → `…[0-9a-f]+:v1\.14\.1`$/m);
+    for (const line of comment.split("\n").filter((l) => l.includes(" → "))) {
+      const [before, after] = line.split(" → ");
+      assert.notEqual(before!.slice(before!.lastIndexOf(": ") + 2), after, line);
+    }
+  });
+});
+
+/** The end of a `pulumi preview` as its summary prints it (pulumi/pulumi pkg/backend/display/diff.go, renderSummaryEvent, v3.259.0). */
+const PREVIEW_OF_A_BUMP = `Previewing update (homelab)
+
+     Type                          Name                     Plan        Info
+     pulumi:pulumi:Stack           homelab-homelab
+ +-  ├─ command:local:Command      cluster-cp1-upgrade      replace     [diff: ~triggers]
+Resources:
+    ~ 2 to update
+    +-5 to replace
+    7 changes. 104 unchanged
+`;
+
+describe("review-diff: values and counts", () => {
+  it("cuts two long strings around their first difference, however far in", () => {
+    const image = (tag: string) => `factory.talos.dev/nocloud-installer/${"ab".repeat(32)}:${tag}`;
+    const [b, a] = shownPair(image("v1.13.9"), image("v1.14.1"));
+    // 24 characters before the first difference (the 3 of 13), then the rest.
+    assert.equal(b, `\`…b${"ab".repeat(9)}:v1.13.9\``);
+    assert.equal(a, `\`…b${"ab".repeat(9)}:v1.14.1\``);
+    const [head, tail] = shownPair(`${"x".repeat(100)}`, `y${"x".repeat(99)}`);
+    assert.equal(head, `\`${"x".repeat(79)}…\``);
+    assert.equal(tail, `\`y${"x".repeat(78)}…\``);
+    assert.deepEqual(shownPair("short", "other"), ["`short`", "`other`"]);
+  });
+
+  it("reads Pulumi's summary counts, and none from a preview that stopped early", () => {
+    assert.deepEqual(Object.fromEntries(previewCounts(PREVIEW_OF_A_BUMP)!), { update: 2, replace: 5 });
+    assert.deepEqual(Object.fromEntries(previewCounts("Resources:\n    + 3 to create\n    - 1 to delete\n    --1 to delete-replaced\n")!), { create: 3, delete: 1, "delete-replaced": 1 });
+    assert.equal(previewCounts("error: could not reach 10.0.10.10:50000"), undefined);
   });
 });

@@ -24,7 +24,7 @@ const config = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as 
 
 /** Renovate's `/regex/` file patterns, applied to the repository's tracked top-level, example-stack and source files. */
 function managedFiles(manager: RegexManager): string[] {
-  const files = [...readdirSync(ROOT), ...["examples", "config", "lib", "components", "policies/platform"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
+  const files = [...readdirSync(ROOT), ...["examples", "config", "lib", "components", "policies/platform", ".github/workflows"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
   const patterns = manager.managerFilePatterns.map((p) => new RegExp(p.slice(1, -1)));
   return files.filter((f) => patterns.some((p) => p.test(f)));
 }
@@ -72,6 +72,11 @@ describe("renovate.json", () => {
     // gateway sets configContract before version, homelab and lab after it.
     assert.deepEqual(pinned, ["examples/Pulumi.gateway.yaml=v1.13.9", "examples/Pulumi.homelab.yaml=v1.13.9", "examples/Pulumi.lab.yaml=v1.13.9"]);
     assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`config/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort());
+  });
+
+  it("moves the workflows' Pulumi CLI with the program's SDK, in both workflows", () => {
+    const sdk = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+    assert.deepEqual(deps.get("npm:@pulumi/pulumi"), [`.github/workflows/preview.yml=${sdk}`, `.github/workflows/up.yml=${sdk}`]);
   });
 
   it("keeps the validator's own Renovate release current", () => {

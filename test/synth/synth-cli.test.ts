@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, copyFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -63,5 +63,38 @@ describe("the scripts on bad input: one clear line, never a stack trace", () => 
     assert.match(run("policy.ts", ["homelab"], dir).stderr, /^policy: Unexpected argument 'homelab'/);
     const runs = run("bench.ts", ["--runs", "many"], dir);
     assert.equal(runs.stderr, 'bench: --runs expects a whole number of at least 1 (got "many").\n');
+  });
+});
+
+describe("every script answers --help, and does nothing else", () => {
+  const ROOT = new URL("../..", import.meta.url).pathname;
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const workflows = ["preview.yml", "up.yml"].map((f) => readFileSync(join(ROOT, ".github", "workflows", f), "utf8")).join("\n");
+  // The npm scripts', the workflows' and the upgrade Commands' entry points.
+  const scripts = [...new Set([...Object.values(pkg.scripts).join(" ").matchAll(/scripts\/([\w-]+\.ts)/g), ...workflows.matchAll(/scripts\/([\w-]+\.ts)/g)].map((m) => m[1]!).concat("talos-upgrade.ts"))].sort();
+  /** Every file the scripts would write by default (goldens, the bench table, docs), by modification time. */
+  const written = () => ["test/golden", "bench", "docs", "synth/schemas"].flatMap((d) => readdirSync(join(ROOT, d), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => `${join(e.parentPath, e.name)} ${statSync(join(e.parentPath, e.name)).mtimeMs}`)).sort();
+
+  it("lists the entry points", () => {
+    assert.deepEqual(scripts, ["bench.ts", "gen-docs.ts", "gen-k8s-schemas.ts", "golden.ts", "homelab-reachable.ts", "new-stack.ts", "policy.ts", "review-diff.ts", "synth.ts", "talos-upgrade.ts", "talosctl-version.ts"]);
+  });
+
+  for (const script of scripts) {
+    it(`${script} --help: its usage on stdout, exit 0, nothing written`, () => {
+      const before = written();
+      const help = run(script, ["--help"], ROOT);
+      assert.equal(help.status, 0, help.stderr);
+      assert.match(help.stdout, /^usage: /);
+      assert.equal(help.stderr, "");
+      assert.deepEqual(written(), before);
+    });
+  }
+
+  it("bench --out into a directory that cannot be written stops before measuring, naming it", () => {
+    const started = Date.now();
+    const r = run("bench.ts", ["--out", "/nonexistent-dir/results.md"], ROOT);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, "bench: --out /nonexistent-dir/results.md: cannot write into /nonexistent-dir (ENOENT); give a file in an existing, writable directory.\n");
+    assert.ok(Date.now() - started < 20_000);
   });
 });

@@ -28,7 +28,7 @@ describe("the tunnel example stack's config", () => {
   });
 
   it("keeps an app's own certificate when a host is deeper than the wildcard or it names another issuer", () => {
-    const deeper = validConfig("tunnel", { "apps.status.hosts": ["status.example.org", "status.lab.example.org"], "apps.status.proxied": false });
+    const deeper = validConfig("tunnel", { "apps.status.hosts": ["status.example.org", "status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true });
     assert.equal(deeper.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
     const staging = validConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" });
     assert.equal(staging.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
@@ -81,7 +81,8 @@ describe("refused tunnel, private-app, wildcard and edge configs", () => {
   });
 
   it("accepts an unproxied host two labels down (Cloudflare's edge never serves it)", () => {
-    assert.ok(configFrom("tunnel", { "apps.status.hosts": ["status.lab.example.org"], "apps.status.proxied": false }).ok);
+    // Private: in a tunnel stack an unproxied public app would publish the entry's LAN address (test/config/private-address-records.test.ts).
+    assert.ok(configFrom("tunnel", { "apps.status.hosts": ["status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true }).ok);
   });
 });
 

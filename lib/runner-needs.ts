@@ -1,0 +1,63 @@
+/**
+ * What a CI runner needs for one stack's `pulumi preview` or `pulumi up`, read
+ * from the stack's own config at run time, so a stack added or bumped in a
+ * pull request is served by the same workflow without editing it: the
+ * talosctl release, and the homelab endpoints the runner must reach.
+ */
+import type { HomelabConfig } from "../config/resolve.ts";
+import { KUBERNETES_API_PORT, TALOS_API_PORT } from "../policies/platform/talos.ts";
+
+/**
+ * The talosctl release the stack's rolling upgrade needs: exactly the stack's
+ * cluster.talos.version. The upgrade commands (scripts/talos-upgrade.ts) drive
+ * `talosctl upgrade` to that release and refuse a talosctl older than it
+ * before touching a node, so an older client fails `pulumi up` after the
+ * machine configs are applied. None for a stack on an existing cluster:
+ * nothing there runs talosctl.
+ */
+export function talosctlRelease(config: HomelabConfig): string | undefined {
+  return config.cluster.provider === "talos" ? config.cluster.talos.version : undefined;
+}
+
+export interface Endpoint {
+  /** What answers there, for the message: "Proxmox VE API (proxmoxve:endpoint)". */
+  readonly what: string;
+  readonly host: string;
+  readonly port: number;
+  /**
+   * What the runner needs of this kind: `proxmox`, the API itself; `kubernetes`,
+   * any one of the cluster's API endpoints; `talos`, nothing yet: the Talos
+   * nodes exist only after the first `pulumi up`, and before it the Proxmox API
+   * alone proves the runner is inside.
+   */
+  readonly kind: "proxmox" | "kubernetes" | "talos";
+}
+
+function urlEndpoint(what: string, url: string): Endpoint | undefined {
+  try {
+    const u = new URL(url);
+    return { what, host: u.hostname, port: Number(u.port || (u.protocol === "http:" ? 80 : 443)), kind: "proxmox" };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The endpoints a preview or an up of this stack talks to from the runner.
+ * Talos: the Proxmox VE API (the provider's endpoint, from the stack or
+ * PROXMOX_VE_ENDPOINT as the provider itself reads it) and each control
+ * plane's Talos API. An existing cluster: its Kubernetes API on the VIP and
+ * the control planes the config lists (its kubeconfig is a secret the runner
+ * cannot read before Pulumi decrypts it).
+ */
+export function homelabEndpoints(config: HomelabConfig, stackValues: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): Endpoint[] {
+  const cluster = config.cluster;
+  if (cluster.provider === "talos") {
+    const endpoint = stackValues["proxmoxve:endpoint"] ?? env.PROXMOX_VE_ENDPOINT;
+    const proxmox = endpoint ? urlEndpoint("Proxmox VE API (proxmoxve:endpoint)", endpoint) : undefined;
+    const talos = cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Talos API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: TALOS_API_PORT, kind: "talos" }));
+    return [...(proxmox ? [proxmox] : []), ...talos];
+  }
+  const vip: Endpoint[] = cluster.network.vip ? [{ what: "Kubernetes API on the VIP (cluster.network.vip)", host: cluster.network.vip, port: KUBERNETES_API_PORT, kind: "kubernetes" }] : [];
+  return [...vip, ...cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Kubernetes API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: KUBERNETES_API_PORT, kind: "kubernetes" }))];
+}
