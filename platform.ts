@@ -20,6 +20,7 @@ import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelForwarders, tunnelIngressRules } from "./lib/tunnel.ts";
+import { traefikOpenPorts } from "./lib/traefik-values.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./lib/lan-dns.ts";
 import { networkPolicyEnforcer } from "./lib/network-policies.ts";
 
@@ -52,7 +53,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
 
-  const forwarders = config.tunnel ? tunnelForwarders(config.traefik.placement, cluster.spec) : undefined;
+  const forwarders = config.tunnel ? tunnelForwarders(config.traefik, cluster.spec) : undefined;
 
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const gatewayApi = config.traefik.gatewayApi.enabled ? new GatewayApi("gateway-api", { config }, k8s) : undefined;
@@ -97,13 +98,15 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
         ingressRules: tunnelIngressRules(config),
         forwarders,
         entry: traefik.entry,
+        traefik: config.traefik,
+        ...(config.traefik.tunnelEntryPoint ? { entryPolicy: { enforcer: networkPolicyEnforcer(config.cluster)!, openPorts: traefikOpenPorts(config.traefik) } } : {}),
       }, k8s)
     : undefined;
   const proxiedHosts = [...new Set(config.apps.filter((a) => a.proxied).flatMap((a) => a.hosts))].sort();
   if (proxiedHosts.length > 0) {
     new ZoneEdge("zone-edge", { zone: config.dns.zone, sslMode: zoneSslMode(zone), entry: tunnel ? "tunnel" : "portForward", redirectToHttps: config.traefik.redirectToHttps, proxiedHosts });
   }
-  const lanDns = lanDnsEntries(config.apps, traefik.entry.addresses);
+  const lanDns = lanDnsEntries(config.apps, traefik.entry.private?.addresses ?? []);
   if (lanDns.length > 0) new LanDns("lan-dns", { entries: lanDns });
 
   for (const app of config.apps) {

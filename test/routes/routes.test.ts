@@ -27,7 +27,7 @@ const appNamed = (name: string, apps: readonly AppSpec[] = config.apps): AppSpec
 };
 
 const TRAEFIK_PODS = { "app.kubernetes.io/instance": "traefik-traefik", "app.kubernetes.io/name": "traefik" };
-const base = { className: "traefik", namespace: "traefik", podLabels: TRAEFIK_PODS, trustsCloudflare: true, secureEntryPoint: "websecure" };
+const base = { className: "traefik", namespace: "traefik", podLabels: TRAEFIK_PODS, trustsCloudflare: true, secureEntryPoint: "websecure", publicEntryPoints: ["websecure"] };
 
 /** MetalLB gives the Traefik Service one address; Traefik pods live on the pod network. */
 const deployment: RouteEntry = { ...base, placement: "deployment", addresses: ["10.0.10.240"], hostNetwork: false, nodeSources: [] };
