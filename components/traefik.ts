@@ -68,7 +68,7 @@ export class Traefik extends pulumi.ComponentResource {
       values,
     }, { parent: this, dependsOn: [namespace, crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), ...(args.addressPools ?? [])] });
 
-    this.entry = { ...ingressEntryOf(traefik, cluster), ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release] };
+    this.entry = { ...ingressEntryOf(traefik, cluster), ...(args.gatewayApi ? { gateway: args.gatewayApi.routing } : {}), ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release] };
     this.registerOutputs({ className: this.entry.className, placement: this.entry.placement, addresses: this.entry.addresses });
   }
 }

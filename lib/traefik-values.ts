@@ -15,7 +15,7 @@ import type { PodSecurityLevel } from "./namespaces.ts";
 import { PINNED_CHARTS, traefikChartDefaults } from "../policies/platform/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../policies/platform/kubernetes.ts";
 import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../policies/platform/charts.ts";
-import type { TraefikGatewayValues } from "./gateway.ts";
+import type { GatewayRouting, TraefikGatewayValues } from "./gateway.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
@@ -95,6 +95,8 @@ export interface IngressEntrySpec {
   readonly publicEntryPoints: readonly string[];
   /** Present when an app is private. */
   readonly private?: PrivateEntry;
+  /** Present with Gateway API: the listeners private and passthrough routes attach to by name. */
+  readonly gateway?: GatewayRouting;
 }
 
 /** Where private apps are served and who may reach them. */
