@@ -338,14 +338,17 @@ function certificateManifest(app: AppSpec): ICertificate {
   };
 }
 
+/** A Traefik router resource's kind and metadata: named after the app, in its namespace. */
+function traefikRouteHead<K extends "IngressRoute" | "IngressRouteTCP">(app: AppSpec, kind: K) {
+  return { apiVersion: "traefik.io/v1alpha1" as const, kind, metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) } };
+}
+
 function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
   const hosts = sortedHosts(app);
   const middlewares = middlewareRefs(app);
   const sticky = app.sticky;
   return {
-    apiVersion: "traefik.io/v1alpha1",
-    kind: "IngressRoute",
-    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+    ...traefikRouteHead(app, "IngressRoute"),
     spec: {
       entryPoints: routeEntryPoints(app, entry),
       routes: orderedBackends(app).map((backend) => ({
@@ -373,8 +376,9 @@ export function hostSniMatcher(hosts: readonly string[]): string {
   return sortedUnique(hosts).map((h) => `HostSNI(\`${h}\`)`).join(" || ");
 }
 
-/** The TCP middlewares a passthrough app can have: allow-lists, the only ones that need no decryption. */
+/** The TCP middlewares a passthrough app has: allow-lists, the only ones that need no decryption. */
 const TCP_MIDDLEWARES: readonly MiddlewareKind[] = ["lan-only", "ip-allow-list"];
+const tcpMiddlewareKinds = (app: AppSpec) => middlewareKinds(app).filter((k) => TCP_MIDDLEWARES.includes(k));
 
 function middlewareTcpManifest(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry): IMiddlewareTCP {
   const sourceRange = kind === "lan-only" ? [...lanOnlySources(app, entry)] : allowListRanges(app, []);
@@ -395,11 +399,9 @@ function middlewareTcpManifest(app: AppSpec, kind: MiddlewareKind, entry: RouteE
  */
 function ingressRouteTcpManifest(app: AppSpec, entry: RouteEntry): IIngressRouteTCP {
   const backend = app.backends[0]!;
-  const middlewares = middlewareKinds(app).filter((k) => TCP_MIDDLEWARES.includes(k)).map((kind) => ({ name: middlewareName(app, kind), namespace: app.namespace }));
+  const middlewares = tcpMiddlewareKinds(app).map((kind) => ({ name: middlewareName(app, kind), namespace: app.namespace }));
   return {
-    apiVersion: "traefik.io/v1alpha1",
-    kind: "IngressRouteTCP",
-    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+    ...traefikRouteHead(app, "IngressRouteTCP"),
     spec: {
       entryPoints: routeEntryPoints(app, entry),
       routes: [{ match: hostSniMatcher(app.hosts), ...(middlewares.length ? { middlewares } : {}), services: [{ name: backend.service, port: backend.port }] }],
@@ -657,7 +659,7 @@ export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests 
       ingresses: [],
       // A TLSRoute has no filters: its private entry alone keeps it off the internet (the checks keep private ones in placement deployment).
       middlewares: [],
-      tcpMiddlewares: tcp ? middlewareKinds(app).filter((k) => TCP_MIDDLEWARES.includes(k)).map((kind) => ({ kind, manifest: middlewareTcpManifest(app, kind, entry) })) : [],
+      tcpMiddlewares: tcp ? tcpMiddlewareKinds(app).map((kind) => ({ kind, manifest: middlewareTcpManifest(app, kind, entry) })) : [],
       ...(tcp ? { ingressRouteTcp: ingressRouteTcpManifest(app, entry) } : { tlsRoute: tlsRouteManifest(app, entry) }),
     };
   }
