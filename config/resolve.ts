@@ -195,7 +195,8 @@ function resolveFirewall(p: ParsedConfig): TalosFirewallSpec | undefined {
   return {
     adminSubnets: c.firewall.adminSubnets ?? [c.network.subnet],
     ingressNodes: traefikHostNodes(p),
-    ingressSources: c.firewall.ingressSources ?? (apps.some((a) => !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : []),
+    // Private apps' clients are the LAN's: they open nothing to the internet.
+    ingressSources: c.firewall.ingressSources ?? (apps.some((a) => !a.private && !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : apps.some((a) => a.private) ? privateSources(p) : []),
     ingressFromCloudflare: apps.some((a) => isProxied(a, p.dns)),
     metallb: metallbEnabled(p),
   };

@@ -133,7 +133,7 @@ const firewall = section({
   ingressSources: z
     .array(z.cidrv4({ error: "expected a source range as an IPv4 CIDR, e.g. 0.0.0.0/0" }))
     .optional()
-    .describe("Host-network placements (daemonset, controlplane): who besides Cloudflare (for proxied apps) and the cluster's pods may open :80/:443 on the nodes. Default: 0.0.0.0/0 while any app is unproxied (its clients connect directly), else none. The deployment placement's MetalLB address is forwarded to Traefik's pods, which the host firewall does not filter."),
+    .describe("Host-network placements (daemonset, controlplane): who besides Cloudflare (for proxied apps) and the cluster's pods may open :80/:443 on the nodes. Default: 0.0.0.0/0 while any public app is unproxied (its clients connect directly), else traefik.privateEntry.sources while an app is private, else none. The deployment placement's MetalLB address is forwarded to Traefik's pods, which the host firewall does not filter."),
 }).prefault({});
 
 const talosCluster = section({

@@ -358,6 +358,11 @@ export function summaryMarkdown(input: SummaryInput): string {
   out.push(...talosDay2(input.resources));
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
+  const privateEntry = obj(ingress.private);
+  if (ingress.private) {
+    const own = str(privateEntry.entryPoint) !== "websecure";
+    out.push(`Private entry (private apps, LAN only): ${arr(privateEntry.addresses).map((a) => `\`${str(a)}\``).join(", ")}, entry point \`${str(privateEntry.entryPoint)}\`${own ? " on a LoadBalancer Service of its own, which the router must not forward" : ", shared with public apps"}; every private route admits only ${arr(privateEntry.sources).map((s) => `\`${str(s)}\``).join(", ")} (ipAllowList on the connection's address).`, "");
+  }
   out.push("## Isolation", "", ...isolationLines(input.resources), "");
   if (tunnel) out.push(tunnel, "");
   out.push("## Routes", "", markdownTable(
