@@ -55,6 +55,13 @@ describe("placement deployment: the private entry is a second MetalLB address th
     assert.deepEqual([m.ingresses.length, m.middlewares.length], [0, 0]);
   });
 
+  it("puts a private IngressRoute on lan alone, its LAN-only allow-list first on every route", () => {
+    const p = validConfig("homelab", { "apps.api-gateway.private": true, "apps.api-gateway.publicCertificate": true });
+    const route = routeManifests(app(p, "api-gateway"), entryOf(p)).ingressRoute!;
+    assert.deepEqual(route.spec.entryPoints, ["lan"]);
+    assert.deepEqual(route.spec.routes.map((r) => r.middlewares?.map((m) => m.name)), [["api-gateway-lan-only", "api-gateway-rate-limit", "api-gateway-cors", "api-gateway-strip-prefix"]]);
+  });
+
   it("keeps public apps on websecure only", () => {
     const m = routeManifests(app(c, "grafana"), entryOf(c));
     assert.equal(m.ingresses[0]!.manifest.metadata!.annotations!["traefik.ingress.kubernetes.io/router.entrypoints"], "websecure");
