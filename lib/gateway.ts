@@ -64,6 +64,9 @@ export interface PortListener {
 
 type ListenerApp = Pick<AppSpec, "kind" | "hosts" | "private">;
 
+/** Names the listeners of the private entry's port (placement deployment). */
+const PRIVATE_LISTENER_PREFIX = "lan-";
+
 /**
  * Every listener of the Gateway. HTTPS listeners of the public hosts on
  * websecure's port (gatewayListeners); in placement deployment the private
@@ -85,7 +88,7 @@ export function gatewayPortListeners(gw: Pick<GatewayApiConfig, "listeners">, zo
   const tls = apps.filter((a) => a.kind === "tlsRoute");
   const tlsListeners = (private_: boolean) => [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))].sort()
     .map((hostname): PortListener => ({ name: `tls-${slug(hostname)}`, hostname, port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort, protocol: "TLS" }));
-  return [...https(publicHosts, securePort, ""), ...https(privateHosts, PRIVATE_ENTRY_PORT, "lan-"), ...tlsListeners(false), ...tlsListeners(true)];
+  return [...https(publicHosts, securePort, ""), ...https(privateHosts, PRIVATE_ENTRY_PORT, PRIVATE_LISTENER_PREFIX), ...tlsListeners(false), ...tlsListeners(true)];
 }
 
 /**
@@ -179,7 +182,7 @@ export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "ap
       // The chart refuses a Gateway without listeners: with no route yet there is nothing to serve.
       enabled: listeners.length > 0,
       name: GATEWAY_NAME,
-      annotations: { "cert-manager.io/cluster-issuer": config.certManager.defaultIssuer },
+      annotations: { "cert-manager.io/cluster-issuer": config.certManager.defaultIssuer, ...ignoredTwins(listeners) },
       // The chart's default plain-HTTP `web` listener goes: every route is HTTPS, and the web entry point redirects.
       listeners: Object.fromEntries([["web", null], ...listeners.map((l) => [l.name, {
         port: l.port,
@@ -198,6 +201,20 @@ export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "ap
 export interface GatewayRouting {
   readonly zone: string;
   readonly listeners: readonly PortListener[];
+}
+
+/**
+ * A private listener reusing a public listener's Secret (the `*.<zone>`
+ * wildcard) is left to the public one: gateway-shim collects every
+ * listener's hostname per Secret without removing repeats, so both would ask
+ * for one certificate naming `*.<zone>` twice (cert-manager/cert-manager
+ * pkg/controller/certificate-shim/sync.go, v1.21.1, handleGatewayAPIListeners;
+ * its cert-manager.io/ignore-tls-listeners annotation skips a listener).
+ */
+function ignoredTwins(listeners: readonly PortListener[]): Record<string, string> {
+  const publicSecrets = new Set(listeners.filter((l) => !l.name.startsWith(PRIVATE_LISTENER_PREFIX)).map((l) => l.secretName));
+  const twins = listeners.filter((l) => l.name.startsWith(PRIVATE_LISTENER_PREFIX) && l.secretName && publicSecrets.has(l.secretName)).map((l) => l.name);
+  return twins.length ? { "cert-manager.io/ignore-tls-listeners": twins.join(",") } : {};
 }
 
 /** The parentRef every Gateway API route of the stack carries; one per listener when the route names them. */

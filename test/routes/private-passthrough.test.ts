@@ -123,9 +123,12 @@ describe("Gateway API: private listeners on the private entry's port, TLS passth
     assert.deepEqual(tls.spec.rules, [{ backendRefs: [{ name: "keycloak", port: 8443 }] }]);
   });
 
-  it("the chart's Gateway values carry the passthrough listener as protocol TLS, mode Passthrough", async () => {
+  it("the chart's Gateway values carry the passthrough listener as protocol TLS, mode Passthrough, and leave the shared wildcard certificate to the public listener", async () => {
     const { traefikGatewayValues } = await import("../../lib/gateway.ts");
-    const l = traefikGatewayValues(c, undefined).gateway.listeners["tls-sso-example-com"];
+    const gateway = traefikGatewayValues(c, undefined).gateway;
+    // gateway-shim would otherwise ask for *.example.com twice in one Certificate (cert-manager v1.21.1 certificate-shim/sync.go).
+    assert.equal(gateway.annotations["cert-manager.io/ignore-tls-listeners"], "lan-wildcard-example-com");
+    const l = gateway.listeners["tls-sso-example-com"];
     assert.deepEqual(l && { port: l.port, protocol: l.protocol, mode: l.mode, certificateRefs: l.certificateRefs }, { port: 8443, protocol: "TLS", mode: "Passthrough", certificateRefs: undefined });
   });
 });
