@@ -91,12 +91,7 @@ export function gatewayPortListeners(gw: Pick<GatewayApiConfig, "listeners">, zo
   return [...https(publicHosts, securePort, ""), ...https(privateHosts, PRIVATE_ENTRY_PORT, PRIVATE_LISTENER_PREFIX), ...tlsListeners(false), ...tlsListeners(true)];
 }
 
-/**
- * The listeners a route attaches to by sectionName: those of its protocol on
- * its entry's port that serve one of its hosts. Private and passthrough routes
- * name them, so a private host is never attached to a public `*.<zone>`
- * listener on websecure's port as well.
- */
+/** The listeners a route attaches to by sectionName: those of its protocol on its entry's port that serve one of its hosts. */
 export function routeListeners(app: Pick<AppSpec, "kind" | "hosts" | "private">, listeners: readonly PortListener[], zone: string, port: number): string[] {
   const protocol = app.kind === "tlsRoute" ? "TLS" : "HTTPS";
   const candidates = listeners.filter((l) => l.protocol === protocol && l.port === port);

@@ -45,13 +45,12 @@ function routeHead<K extends "HTTPRoute" | "GRPCRoute" | "TLSRoute">(app: AppSpe
 type GatewayEntry = Pick<RouteEntry, "namespace" | "placement" | "private" | "gateway">;
 
 /**
- * The stack's Gateway as parent, and the app's hosts. A public HTTP route
- * attaches to every listener its hosts match; a private or passthrough route
- * names its listeners (on its entry's port), so a private host never rides
- * a public `*.<zone>` listener too.
+ * The stack's Gateway as parent, by the listeners that serve the app's hosts
+ * on its entry's port, and the app's hosts. A route without a sectionName
+ * attaches to every listener its hosts match: a private host would ride the
+ * public `*.<zone>` listener too, and a public host the private entry's.
  */
 function routeAttachment(app: AppSpec, entry: GatewayEntry) {
-  if (!app.private && app.kind !== "tlsRoute") return { parentRefs: [gatewayParentRef(entry.namespace)], hostnames: sortedHosts(app) };
   if (!entry.gateway) throw new Error(`apps.${app.name}: the ingress entry carries no Gateway listeners (the GatewayApi component hands them over)`);
   const port = app.private ? entry.private!.port : secureListenerPort(entry.placement);
   const sections = routeListeners(app, entry.gateway.listeners, entry.gateway.zone, port);
