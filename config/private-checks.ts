@@ -5,28 +5,21 @@
  * contract as checks.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "./schema.ts";
-import { isPassthrough, isProxied, narrowsTunnelTrust, privateEntryAddress, privateSources, traefikPoolName } from "./resolve.ts";
+import { isPassthrough, isProxied, narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "./resolve.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
 import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
 import { tunnelTrustReason } from "../lib/tunnel.ts";
-import { addressRange, firstAddress, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../lib/net.ts";
+import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../lib/net.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 type App = ParsedConfig["apps"][string];
 
 const sortedApps = (c: ParsedConfig) => Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1));
 
-/** The public entry's MetalLB address, as resolve.ts derives it (placement deployment). */
-function publicLoadBalancerIP(c: ParsedConfig): string | undefined {
-  if (c.traefik.placement !== "deployment") return undefined;
-  const pool = c.metallb.pools[traefikPoolName(c) ?? ""];
-  return c.traefik.loadBalancerIP ?? (pool?.addresses[0] ? firstAddress(pool.addresses[0]) : undefined);
-}
-
 /** Where LAN clients reach private apps: the private MetalLB address, or the node addresses / VIP a host-network Traefik shares. */
 function privateEntryAddresses(c: ParsedConfig): string[] {
   if (c.traefik.placement === "deployment") {
-    const ip = privateEntryAddress(c, publicLoadBalancerIP(c));
+    const ip = privateEntryAddress(c, traefikLoadBalancerIP(c));
     return ip ? [ip] : [];
   }
   if (c.traefik.placement === "controlplane") return c.cluster.network.vip ? [c.cluster.network.vip] : [];
@@ -76,7 +69,7 @@ function checkPrivateEntry(c: ParsedConfig, apps: readonly string[], add: Add): 
     }
     return;
   }
-  const publicIp = publicLoadBalancerIP(c);
+  const publicIp = traefikLoadBalancerIP(c);
   const ip = privateEntryAddress(c, publicIp);
   const explicit = c.traefik.privateEntry.loadBalancerIP;
   const poolName = traefikPoolName(c);

@@ -328,11 +328,17 @@ export function traefikPoolName(p: ParsedConfig): string | undefined {
   return p.traefik.pool ?? Object.keys(p.metallb.pools).sort()[0];
 }
 
+/** Placement deployment: the public entry's MetalLB address, the configured one or its pool's first. */
+export function traefikLoadBalancerIP(p: ParsedConfig): string | undefined {
+  if (p.traefik.placement !== "deployment") return undefined;
+  const pool = p.metallb.pools[traefikPoolName(p) ?? ""];
+  return p.traefik.loadBalancerIP ?? (pool?.addresses[0] ? firstAddress(pool.addresses[0]) : undefined);
+}
+
 export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const placement = p.traefik.placement;
   const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
-  const pool = poolName ? p.metallb.pools[poolName] : undefined;
-  const loadBalancerIP = placement === "deployment" ? (p.traefik.loadBalancerIP ?? (pool ? firstAddress(pool.addresses[0]!) : undefined)) : undefined;
+  const loadBalancerIP = traefikLoadBalancerIP(p);
   const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, privateEntry: _private, ...traefikRest } = p.traefik;
   const privateEntry = resolvePrivateEntry(p, loadBalancerIP);
 
