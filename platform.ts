@@ -20,6 +20,7 @@ import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelForwarders, tunnelIngressRules } from "./lib/tunnel.ts";
+import { traefikOpenPorts } from "./lib/traefik-values.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./lib/lan-dns.ts";
 import { networkPolicyEnforcer } from "./lib/network-policies.ts";
 
@@ -28,7 +29,13 @@ export interface PlatformOutputs {
   readonly talosconfig?: pulumi.Output<string>;
   readonly apiEndpoint: pulumi.Input<string>;
   readonly nodes: readonly { name: string; role: string; ip: string }[];
-  readonly ingress: { readonly className: string; readonly placement: string; readonly addresses: readonly string[] };
+  readonly ingress: {
+    readonly className: string;
+    readonly placement: string;
+    readonly addresses: readonly string[];
+    /** Where private apps are served (LAN only) and who may reach them. */
+    readonly private?: { readonly entryPoint: string; readonly addresses: readonly string[]; readonly sources: readonly string[] };
+  };
   readonly issuers: readonly string[];
   readonly routes: Readonly<Record<string, readonly string[]>>;
   /** The S3 lifecycle configuration that expires etcd snapshots, when backups are configured. */
@@ -61,7 +68,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
 
-  const forwarders = config.tunnel ? tunnelForwarders(config.traefik.placement, cluster.spec) : undefined;
+  const forwarders = config.tunnel ? tunnelForwarders(config.traefik, cluster.spec) : undefined;
 
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const gatewayApi = config.traefik.gatewayApi.enabled ? new GatewayApi("gateway-api", { config }, k8s) : undefined;
@@ -106,13 +113,15 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
         ingressRules: tunnelIngressRules(config),
         forwarders,
         entry: traefik.entry,
+        traefik: config.traefik,
+        ...(config.traefik.tunnelEntryPoint ? { entryPolicy: { enforcer: networkPolicyEnforcer(config.cluster)!, openPorts: traefikOpenPorts(config.traefik) } } : {}),
       }, k8s)
     : undefined;
   const proxiedHosts = [...new Set(config.apps.filter((a) => a.proxied).flatMap((a) => a.hosts))].sort();
   if (proxiedHosts.length > 0) {
     new ZoneEdge("zone-edge", { zone: config.dns.zone, sslMode: zoneSslMode(zone), entry: tunnel ? "tunnel" : "portForward", redirectToHttps: config.traefik.redirectToHttps, proxiedHosts });
   }
-  const lanDns = lanDnsEntries(config.apps, traefik.entry.addresses);
+  const lanDns = lanDnsEntries(config.apps, traefik.entry.private?.addresses ?? []);
   if (lanDns.length > 0) new LanDns("lan-dns", { entries: lanDns });
 
   for (const [i, app] of config.apps.entries()) {
@@ -134,7 +143,12 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     ...(cluster.talosconfig ? { talosconfig: cluster.talosconfig } : {}),
     apiEndpoint: cluster.apiEndpoint,
     nodes: cluster.spec.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip })),
-    ingress: { className: traefik.entry.className, placement: traefik.entry.placement, addresses: traefik.entry.addresses },
+    ingress: {
+      className: traefik.entry.className,
+      placement: traefik.entry.placement,
+      addresses: traefik.entry.addresses,
+      ...(traefik.entry.private ? { private: { entryPoint: traefik.entry.private.entryPoint, addresses: traefik.entry.private.addresses, sources: traefik.entry.private.sources } } : {}),
+    },
     issuers: certManager.issuers.names,
     routes: Object.fromEntries(config.apps.map((a) => [a.name, a.hosts])),
     ...(etcdBackup ? { etcdBackupLifecycle: etcdBackup.lifecycle } : {}),

@@ -51,6 +51,8 @@ export class AppRoute extends pulumi.ComponentResource {
       return new CustomResource(`${name}-middleware-${kind}`, { ...manifest, spec }, { ...child, dependsOn });
     });
 
+    const tcpMiddlewares = m.tcpMiddlewares.map(({ kind, manifest }) => new CustomResource(`${name}-middlewaretcp-${kind}`, manifest, { ...child, dependsOn: crds }));
+
     const backends: pulumi.Resource[] = [];
     if (m.serversTransport) {
       backends.push(new CustomResource(`${name}-serverstransport`, m.serversTransport, { ...child, dependsOn: crds }));
@@ -60,7 +62,7 @@ export class AppRoute extends pulumi.ComponentResource {
 
     // A route registered before its middlewares, backends, issuer or certificate
     // exists is served broken (Traefik drops routers with missing references).
-    const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...backends];
+    const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...tcpMiddlewares, ...backends];
     const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
       new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
     if (m.ingressRoute) {
@@ -70,11 +72,15 @@ export class AppRoute extends pulumi.ComponentResource {
     // The Gateway's listener certificates come from cert-manager's gateway-shim, so these routes wait for the issuers like an annotated Ingress.
     if (m.httpRoute) routes.push(new CustomResource(`${name}-httproute`, m.httpRoute, { ...child, dependsOn: routeDeps }));
     if (m.grpcRoute) routes.push(new CustomResource(`${name}-grpcroute`, m.grpcRoute, { ...child, dependsOn: routeDeps }));
+    // Passthrough routes carry no certificate: the backend terminates TLS.
+    if (m.ingressRouteTcp) routes.push(new CustomResource(`${name}-ingressroutetcp`, m.ingressRouteTcp, { ...child, dependsOn: routeDeps }));
+    if (m.tlsRoute) routes.push(new CustomResource(`${name}-tlsroute`, m.tlsRoute, { ...child, dependsOn: routeDeps }));
 
     // Records go live last, so a proxied host never points at a route that does
     // not exist yet. They are Cloudflare resources: no Kubernetes provider.
     const comment = managedByComment(pulumi.getProject(), pulumi.getStack());
-    const records = appDnsRecords(app, entry.addresses, args.dns, comment, args.tunnelTarget).map((r) =>
+    // A private app's opted-in public record carries the private entry's address, where the app is served.
+    const records = appDnsRecords(app, app.private ? (entry.private?.addresses ?? []) : entry.addresses, args.dns, comment, args.tunnelTarget).map((r) =>
       new DnsRecord(`${name}-dns-${r.key}`, {
         zoneId: args.zoneId,
         name: r.name,

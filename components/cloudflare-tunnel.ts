@@ -10,15 +10,17 @@ import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
 import { Service } from "@pulumi/kubernetes/core/v1/service.js";
 import { Deployment } from "@pulumi/kubernetes/apps/v1/deployment.js";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget.js";
+import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js";
 import { ZeroTrustTunnelCloudflared } from "@pulumi/cloudflare/zeroTrustTunnelCloudflared.js";
 import { ZeroTrustTunnelCloudflaredConfig } from "@pulumi/cloudflare/zeroTrustTunnelCloudflaredConfig.js";
 import { getZeroTrustTunnelCloudflaredTokenOutput } from "@pulumi/cloudflare/getZeroTrustTunnelCloudflaredToken.js";
-import type { TunnelSpec } from "../config/resolve.ts";
+import type { HomelabConfig, TunnelSpec } from "../config/resolve.ts";
+import { withEnforcer } from "../lib/network-policies.ts";
 import type { IngressEntry } from "./traefik.ts";
 import { namespaceManifest } from "../lib/namespaces.ts";
 import {
   TUNNEL_TOKEN_KEY, cloudflaredDeploymentManifest, cloudflaredPdbManifest, tunnelCnameTarget,
-  tunnelOriginServiceManifest, tunnelTokenSecretManifest, type TunnelIngressRule,
+  tunnelEntryPolicyManifest, tunnelOriginServiceManifest, tunnelTokenSecretManifest, tunnelTrustReason, type TunnelIngressRule,
 } from "../lib/tunnel.ts";
 
 export interface CloudflareTunnelArgs {
@@ -29,6 +31,10 @@ export interface CloudflareTunnelArgs {
   readonly forwarders: readonly string[];
   /** Traefik's release: the origin Service lives in its namespace. */
   readonly entry: IngressEntry;
+  /** Whether Traefik has a tunnel entry point of its own (HomelabConfig.traefik.tunnelEntryPoint), and its placement. */
+  readonly traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint" | "placement">;
+  /** With a tunnel entry point: what enforces its NetworkPolicy, and the container ports every client may still open. */
+  readonly entryPolicy?: { readonly enforcer: string; readonly openPorts: readonly number[] };
 }
 
 export class CloudflareTunnel extends pulumi.ComponentResource {
@@ -37,7 +43,7 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
   /** DNS records go live after these: the ingress rules and a connector to serve them. */
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: CloudflareTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:tunnel:CloudflareTunnel", name, { name: args.tunnel.name, ingressRules: args.ingressRules, forwarders: args.forwarders }, opts);
+    super("homelab:tunnel:CloudflareTunnel", name, { name: args.tunnel.name, ingressRules: args.ingressRules, forwarders: args.forwarders, trustReason: tunnelTrustReason(args.traefik) }, opts);
     const { tunnel } = args;
     // A component's provider applies to its children of that provider's package only: these stay Cloudflare's.
     const cloudflare = { parent: this };
@@ -54,7 +60,11 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
     const child = { parent: this };
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(tunnel.namespace, "restricted"), child);
     const secret = new Secret(`${name}-token`, { ...tunnelTokenSecretManifest(tunnel), stringData: { [TUNNEL_TOKEN_KEY]: token } }, { ...child, dependsOn: [namespace] });
-    const origin = new Service(`${name}-origin`, tunnelOriginServiceManifest(), { ...child, dependsOn: [...args.entry.ready] });
+    // The entry point that trusts cloudflared's forwarded headers is closed to every other pod before the origin Service leads to it.
+    const entryPolicy = args.entryPolicy
+      ? [new NetworkPolicy(`${name}-entry-policy`, withEnforcer(tunnelEntryPolicyManifest(tunnel, args.entryPolicy.openPorts), args.entryPolicy.enforcer), { ...child, dependsOn: [...args.entry.ready] })]
+      : [];
+    const origin = new Service(`${name}-origin`, tunnelOriginServiceManifest(args.traefik), { ...child, dependsOn: [...args.entry.ready, ...entryPolicy] });
     const deployment = new Deployment(`${name}-cloudflared`, cloudflaredDeploymentManifest(tunnel), { ...child, dependsOn: [namespace, secret, origin, config] });
     new PodDisruptionBudget(`${name}-cloudflared`, cloudflaredPdbManifest(tunnel), { ...child, dependsOn: [namespace] });
 

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import type { HomelabConfig } from "../config/resolve.ts";
-import { gatewayApiCrdUrl, traefikGatewayValues, type TraefikGatewayValues } from "../lib/gateway.ts";
+import { gatewayApiCrdUrl, gatewayPortListeners, traefikGatewayValues, type GatewayRouting, type TraefikGatewayValues } from "../lib/gateway.ts";
 
 export interface GatewayApiArgs {
   readonly config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager" | "cluster">;
@@ -16,12 +16,15 @@ export class GatewayApi extends pulumi.ComponentResource {
   /** Traefik's release and cert-manager's controller depend on these. */
   readonly crds: pulumi.Resource;
   readonly traefikValues: TraefikGatewayValues;
+  /** The Gateway's listeners, which private and passthrough routes name. */
+  readonly routing: GatewayRouting;
   constructor(name: string, args: GatewayApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:platform:GatewayApi", name, {}, opts);
     const { config } = args;
     this.crds = new ConfigGroup(`${name}-crds`, { files: [gatewayApiCrdUrl(config.traefik.gatewayApi)] }, { parent: this });
     const vip = config.traefik.placement === "controlplane" ? config.cluster.network.vip : undefined;
     this.traefikValues = traefikGatewayValues(config, vip);
+    this.routing = { zone: config.dns.zone, listeners: gatewayPortListeners(config.traefik.gatewayApi, config.dns.zone, config.traefik.placement, config.apps) };
     this.registerOutputs({ version: config.traefik.gatewayApi.version, listeners: Object.entries(this.traefikValues.gateway.listeners).filter(([, l]) => l).map(([name]) => name) });
   }
 }

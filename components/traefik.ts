@@ -54,8 +54,9 @@ export class Traefik extends pulumi.ComponentResource {
 
     const ranges = args.cloudflareRanges;
     const gateway = args.gatewayApi?.traefikValues;
+    // Through a tunnel only the tunnel entry point trusts forwarders (cloudflared), never web or websecure.
     const values = args.tunnelForwarders
-      ? traefikValues(traefik, cluster, args.tunnelForwarders, gateway)
+      ? traefikValues(traefik, cluster, undefined, gateway, args.tunnelForwarders)
       : traefik.trustCloudflare && ranges
         ? pulumi.all([ranges.ipv4, ranges.ipv6]).apply(([v4, v6]) => traefikValues(traefik, cluster, [...v4, ...v6], gateway))
         : traefikValues(traefik, cluster, undefined, gateway);
@@ -67,7 +68,7 @@ export class Traefik extends pulumi.ComponentResource {
       values,
     }, { parent: this, dependsOn: [namespace, crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), ...(args.addressPools ?? [])] });
 
-    this.entry = { ...ingressEntryOf(traefik, cluster), ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release] };
+    this.entry = { ...ingressEntryOf(traefik, cluster), ...(args.gatewayApi ? { gateway: args.gatewayApi.routing } : {}), ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release] };
     this.registerOutputs({ className: this.entry.className, placement: this.entry.placement, addresses: this.entry.addresses });
   }
 }

@@ -6,12 +6,13 @@
  */
 import type { ParsedConfig } from "./schema.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { gatewayApiEnabled, isGatewayRoute, isProxied, podNetworkOf, traefikPoolName, trustsCloudflare, type HomelabConfig } from "./resolve.ts";
+import { gatewayApiEnabled, isGatewayHttpRoute, isGatewayRoute, isPassthrough, isProxied, podNetworkOf, traefikPoolName, trustsCloudflare, type HomelabConfig } from "./resolve.ts";
 import { entryAddresses } from "../lib/traefik-values.ts";
 import { originAddresses } from "../lib/dns.ts";
 import { solverZones } from "../lib/cert-manager.ts";
 import { admitsTraefik, backendSlug } from "../lib/routes.ts";
 import { checkEntry, entryWarnings } from "./entry-checks.ts";
+import { checkPrivateAndPassthrough, privateWarnings } from "./private-checks.ts";
 import { compareMinor, parseTalosRelease } from "../policies/platform/talos-versions.ts";
 import { networkPolicyEnforcer } from "../lib/network-policies.ts";
 import { hasHostFirewall } from "../lib/talos-patches.ts";
@@ -54,6 +55,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   checkTalosVersions(c, add);
   checkNetworkPolicyEnforcement(c, add);
   checkEffects(c, add);
+  checkPrivateAndPassthrough(c, add);
   return issues;
 }
 
@@ -462,7 +464,7 @@ function checkAppRoute(c: ParsedConfig, name: string, app: AppConfigOf, add: Add
   if (namespace?.defaultDeny && !app.networkPolicy && !app.external) {
     add(at("networkPolicy"), `namespaces.${app.namespace}.defaultDeny blocks Traefik from the app's pods unless the namespace's allow-traefik policy admits it, which networkPolicy: false opts out of; remove networkPolicy: false or turn defaultDeny off`);
   }
-  if (isGatewayRoute(app)) checkGatewayRoute(c, name, app, add);
+  if (isGatewayHttpRoute(app)) checkGatewayRoute(c, name, app, add);
 }
 
 /** The HTTP methods a Gateway API CORS filter can allow (its CRD's enum). */
@@ -531,7 +533,8 @@ function checkGatewayHosts(c: ParsedConfig, add: Add): void {
     add(["traefik", "gatewayApi", "listeners"], `the Gateway would need ${listeners.length} HTTPS listeners for its hosts, and holds at most ${MAX_LISTENERS}, so the rest would have no listener; set listeners: wildcard`);
   }
   const kindOfHost = new Map<string, { name: string; kind: string }>();
-  for (const app of apps.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  // Passthrough hosts belong to one app whatever the kinds (private-checks.ts).
+  for (const app of apps.filter((a) => !isPassthrough(a)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const group = isGatewayRoute(app) ? app.kind : "ingress";
     app.hosts.forEach((host, i) => {
       const owner = kindOfHost.get(host);
@@ -549,7 +552,7 @@ function checkGatewayHosts(c: ParsedConfig, add: Add): void {
 function checkIngressNames(c: ParsedConfig, add: Add): void {
   const owners = new Map<string, string>();
   for (const [name, app] of Object.entries(c.apps)) {
-    if (app.kind === "ingressRoute" || isGatewayRoute(app)) continue;
+    if (app.kind === "ingressRoute" || isGatewayRoute(app) || isPassthrough(app)) continue;
     app.backends.forEach((b, i) => {
       const ingress = `${name}-${backendSlug(b.path)}`;
       if (ingress.length > K8S_LIMITS.subdomain) {
@@ -651,6 +654,6 @@ export function configWarnings(c: ParsedConfig): ConfigIssue[] {
       warnings.push({ path: ["apps", name, "middlewares", "ipAllowList", "ranges"], message: "the allow-list matches the connecting address, which for a proxied host is Cloudflare's edge: only clients reaching Traefik directly (split-horizon DNS) get in; add cloudflare: true or set proxied: false" });
     }
   }
-  warnings.push(...entryWarnings(c), ...effectWarnings(c));
+  warnings.push(...entryWarnings(c), ...effectWarnings(c), ...privateWarnings(c));
   return warnings;
 }

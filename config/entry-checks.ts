@@ -4,7 +4,7 @@
  * Same contract as checks.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "./schema.ts";
-import { isProxied, type HomelabConfig } from "./resolve.ts";
+import { isProxied, narrowsTunnelTrust, type HomelabConfig } from "./resolve.ts";
 import { appDnsRecords } from "../lib/dns.ts";
 import { isPublicIpv4 } from "../lib/net.ts";
 import { entryAddresses } from "../lib/traefik-values.ts";
@@ -53,11 +53,8 @@ function checkTunnel(c: ParsedConfig, add: Add): void {
   }
   const cl = c.cluster;
   if (cl.provider !== "existing") return;
-  if (!cl.network.podSubnet) {
-    add(["cluster", "network", "podSubnet"], "tunnel.enabled: Traefik trusts X-Forwarded-* only from cloudflared, whose connections come from the pod network; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s");
-  }
-  if (c.traefik.placement === "controlplane" && Object.keys(cl.nodes).length === 0) {
-    add(["cluster", "nodes"], "tunnel.enabled with placement controlplane: cloudflared's connections to a host-network Traefik arrive from the address of the node cloudflared runs on, which Traefik must trust; list the cluster's nodes (role, ip)");
+  if (!cl.network.podSubnet && narrowsTunnelTrust(c)) {
+    add(["cluster", "network", "podSubnet"], "tunnel.enabled: Traefik's tunnel entry point trusts X-Forwarded-* from cloudflared, whose connections come from the pod network; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s");
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
-import { firstAddress, firstHost, prefixLength } from "../lib/net.ts";
+import { addressRange, firstAddress, firstHost, intToIp, prefixLength } from "../lib/net.ts";
+import { networkPolicyEnforcer } from "../lib/network-policies.ts";
 import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
 import { admitsTraefik } from "../lib/routes.ts";
 import { own } from "./own.ts";
@@ -128,7 +129,7 @@ export interface HomelabConfig {
     readonly pools: readonly { readonly name: string; readonly addresses: readonly string[]; readonly autoAssign: boolean }[];
     readonly chart: ChartRef;
   };
-  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool" | "gatewayApi"> & {
+  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool" | "gatewayApi" | "privateEntry"> & {
     readonly placement: Placement;
     /** Deployment placement only: the host-network placements run one pod per node they select. */
     readonly replicas?: number;
@@ -140,6 +141,14 @@ export interface HomelabConfig {
     /** Some app routes to an ExternalName Service, which Traefik's providers refuse unless allowed. */
     readonly allowExternalNameServices: boolean;
     readonly gatewayApi: Omit<ParsedConfig["traefik"]["gatewayApi"], "enabled"> & { readonly enabled: boolean };
+    /** Present when an app is private: where and from where LAN clients reach the private apps. */
+    readonly privateEntry?: PrivateEntrySpec;
+    /**
+     * Tunnel entry with the trust narrowed to cloudflared: placement deployment
+     * on a cluster that enforces NetworkPolicies, where a NetworkPolicy can
+     * admit cloudflared's pods alone to the entry point that trusts them.
+     */
+    readonly tunnelEntryPoint: boolean;
   };
   readonly certManager: Omit<ParsedConfig["certManager"], "chart"> & { readonly chart: ChartRef };
   readonly dns: ParsedConfig["dns"];
@@ -148,6 +157,13 @@ export interface HomelabConfig {
   readonly namespaces: readonly { readonly name: string; readonly podSecurity: "restricted" | "baseline"; readonly defaultDeny: boolean }[];
   /** Present when the entry is a Cloudflare Tunnel (tunnel.enabled). */
   readonly tunnel?: TunnelSpec;
+}
+
+export interface PrivateEntrySpec {
+  /** Placement deployment: the private entry's own MetalLB address (the host-network placements share the node addresses). */
+  readonly loadBalancerIP?: string;
+  /** The ranges every private route's ipAllowList admits. */
+  readonly sources: readonly string[];
 }
 
 export interface TunnelSpec {
@@ -180,7 +196,8 @@ function resolveFirewall(p: ParsedConfig): TalosFirewallSpec | undefined {
   return {
     adminSubnets: c.firewall.adminSubnets ?? [c.network.subnet],
     ingressNodes: traefikHostNodes(p),
-    ingressSources: c.firewall.ingressSources ?? (apps.some((a) => !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : []),
+    // Private apps' clients are the LAN's: they open nothing to the internet.
+    ingressSources: c.firewall.ingressSources ?? (apps.some((a) => !a.private && !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : apps.some((a) => a.private) ? privateSources(p) : []),
     ingressFromCloudflare: apps.some((a) => isProxied(a, p.dns)),
     metallb: metallbEnabled(p),
   };
@@ -268,8 +285,14 @@ export function controlPlanes<N extends { readonly role: NodeRole }>(cluster: { 
 }
 
 /** Whether an app's records go through Cloudflare's proxy: its own setting, else dns.proxied (a private app never, unless it says so). */
-export function isProxied(app: Pick<AppConfig, "proxied"> & Partial<Pick<AppConfig, "private">>, dns: Pick<ParsedConfig["dns"], "proxied">): boolean {
-  return app.proxied ?? (app.private ? false : dns.proxied);
+export function isProxied(app: Pick<AppConfig, "proxied"> & Partial<Pick<AppConfig, "private" | "kind">>, dns: Pick<ParsedConfig["dns"], "proxied">): boolean {
+  // Cloudflare's proxy ends TLS at its edge, which a passthrough app exists to avoid: never proxied unless it says so (and the checks refuse that).
+  return app.proxied ?? (app.private || isPassthrough(app) ? false : dns.proxied);
+}
+
+/** Apps routed by SNI to a backend that terminates TLS itself: no certificate, no HTTP middleware. */
+export function isPassthrough(app: Partial<Pick<AppConfig, "kind">>): boolean {
+  return app.kind === "tlsPassthrough" || app.kind === "tlsRoute";
 }
 
 /**
@@ -286,8 +309,13 @@ export function podNetworkOf(cluster: ParsedConfig["cluster"]): string | undefin
   return cluster.provider === "talos" ? DEFAULTS.talos.podSubnet : cluster.network.podSubnet;
 }
 
-/** Apps routed through the Gateway (Gateway API routes) rather than an Ingress or IngressRoute. */
+/** Apps routed through the Gateway (Gateway API routes) rather than an Ingress, IngressRoute or IngressRouteTCP. */
 export function isGatewayRoute(app: Pick<AppConfig, "kind">): boolean {
+  return app.kind === "httpRoute" || app.kind === "grpcRoute" || app.kind === "tlsRoute";
+}
+
+/** Gateway API routes the Gateway terminates TLS for (HTTPS listeners). */
+export function isGatewayHttpRoute(app: Pick<AppConfig, "kind">): boolean {
   return app.kind === "httpRoute" || app.kind === "grpcRoute";
 }
 
@@ -301,12 +329,20 @@ export function traefikPoolName(p: ParsedConfig): string | undefined {
   return p.traefik.pool ?? Object.keys(p.metallb.pools).sort()[0];
 }
 
+/** Placement deployment: the public entry's MetalLB address, the configured one or its pool's first. */
+export function traefikLoadBalancerIP(p: ParsedConfig): string | undefined {
+  if (p.traefik.placement !== "deployment") return undefined;
+  const poolName = traefikPoolName(p);
+  const pool = poolName ? own(p.metallb.pools, poolName) : undefined;
+  return p.traefik.loadBalancerIP ?? (pool?.addresses[0] ? firstAddress(pool.addresses[0]) : undefined);
+}
+
 export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const placement = p.traefik.placement;
   const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
-  const pool = poolName ? own(p.metallb.pools, poolName) : undefined;
-  const loadBalancerIP = placement === "deployment" ? (p.traefik.loadBalancerIP ?? (pool ? firstAddress(pool.addresses[0]!) : undefined)) : undefined;
-  const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, ...traefikRest } = p.traefik;
+  const loadBalancerIP = traefikLoadBalancerIP(p);
+  const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, privateEntry: _private, ...traefikRest } = p.traefik;
+  const privateEntry = resolvePrivateEntry(p, loadBalancerIP);
 
   const config: HomelabConfig = {
     cluster: resolveCluster(p.cluster, declaresNetworkPolicies(p), resolveFirewall(p)),
@@ -325,6 +361,8 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
       chart: { chart: DEFAULTS.charts.traefik.chart, ...traefikChart },
       allowExternalNameServices: Object.values(p.apps).some((a) => a.kind === "external" && Boolean(a.external?.externalName)),
       gatewayApi: { ...p.traefik.gatewayApi, enabled: gatewayApiEnabled(p) },
+      ...(privateEntry ? { privateEntry } : {}),
+      tunnelEntryPoint: narrowsTunnelTrust(p),
     },
     certManager: { ...p.certManager, chart: { chart: DEFAULTS.charts.certManager.chart, ...p.certManager.chart } },
     dns: p.dns,
@@ -332,7 +370,7 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
       .map(([name, a]) => {
         const issuer = a.issuer ?? p.certManager.defaultIssuer;
         // The wildcard comes from the default issuer: an app naming another issuer keeps its own certificate.
-        const wildcardZone = issuer === p.certManager.defaultIssuer ? coveringWildcardZone(p.certManager.wildcardZones, a.hosts) : undefined;
+        const wildcardZone = issuer === p.certManager.defaultIssuer && !isPassthrough(a) ? coveringWildcardZone(p.certManager.wildcardZones, a.hosts) : undefined;
         return { ...a, name, issuer, proxied: isProxied(a, p.dns), ...(wildcardZone ? { wildcardZone } : {}) };
       })
       .sort(byName),
@@ -340,6 +378,43 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
     ...(p.tunnel.enabled ? { tunnel: resolveTunnel(p) } : {}),
   };
   return deepFreeze(config);
+}
+
+/** The ranges private apps admit: traefik.privateEntry.sources, else the node subnet and the operator's admin subnets. */
+export function privateSources(p: Pick<ParsedConfig, "traefik" | "cluster">): string[] {
+  if (p.traefik.privateEntry.sources) return [...new Set(p.traefik.privateEntry.sources)].sort();
+  const c = p.cluster;
+  const admin = c.provider === "talos" ? (c.firewall.adminSubnets ?? []) : [];
+  return [...new Set([...(c.network.subnet ? [c.network.subnet] : []), ...admin])].sort();
+}
+
+/**
+ * The private entry's MetalLB address (placement deployment): the configured
+ * one, else the first address of Traefik's pool that is not the public entry's.
+ * Undefined when the pool has no second address (the checks refuse that).
+ */
+export function privateEntryAddress(p: ParsedConfig, publicAddress: string | undefined): string | undefined {
+  if (p.traefik.placement !== "deployment") return undefined;
+  if (p.traefik.privateEntry.loadBalancerIP) return p.traefik.privateEntry.loadBalancerIP;
+  const poolName = traefikPoolName(p);
+  const pool = poolName ? own(p.metallb.pools, poolName) : undefined;
+  // Two candidates per entry are enough: at most one of them is the public entry's address.
+  const candidates = (pool?.addresses ?? []).flatMap((entry) => {
+    const r = addressRange(entry);
+    return r.last > r.first ? [r.first, r.first + 1] : [r.first];
+  });
+  return candidates.map(intToIp).find((ip) => ip !== publicAddress);
+}
+
+function resolvePrivateEntry(p: ParsedConfig, publicAddress: string | undefined): PrivateEntrySpec | undefined {
+  if (!Object.values(p.apps).some((a) => a.private)) return undefined;
+  const loadBalancerIP = privateEntryAddress(p, publicAddress);
+  return { ...(loadBalancerIP ? { loadBalancerIP } : {}), sources: privateSources(p) };
+}
+
+/** Whether the tunnel's trusted entry point can be closed to everything but cloudflared's pods (see HomelabConfig.traefik.tunnelEntryPoint). */
+export function narrowsTunnelTrust(p: ParsedConfig): boolean {
+  return p.tunnel.enabled && p.traefik.placement === "deployment" && networkPolicyEnforcer(p.cluster) !== undefined;
 }
 
 function resolveTunnel(p: ParsedConfig): TunnelSpec {

@@ -137,7 +137,7 @@ const firewall = section({
   ingressSources: z
     .array(z.cidrv4({ error: "expected a source range as an IPv4 CIDR, e.g. 0.0.0.0/0" }))
     .optional()
-    .describe("Host-network placements (daemonset, controlplane): who besides Cloudflare (for proxied apps) and the cluster's pods may open :80/:443 on the nodes. Default: 0.0.0.0/0 while any app is unproxied (its clients connect directly), else none. The deployment placement's MetalLB address is forwarded to Traefik's pods, which the host firewall does not filter."),
+    .describe("Host-network placements (daemonset, controlplane): who besides Cloudflare (for proxied apps) and the cluster's pods may open :80/:443 on the nodes. Default: 0.0.0.0/0 while any public app is unproxied (its clients connect directly), else traefik.privateEntry.sources while an app is private, else none. The deployment placement's MetalLB address is forwarded to Traefik's pods, which the host firewall does not filter."),
 }).prefault({});
 
 const talosCluster = section({
@@ -231,6 +231,10 @@ const traefik = section({
   resources: resources.default(DEFAULTS.traefik.resources).describe("Container requests and limits."),
   chart: chart(DEFAULTS.charts.traefik).describe("The Traefik Helm chart."),
   crdsSource: checked(httpUrlProblem).default(DEFAULTS.traefik.crdsSource).describe("Where Traefik's CRD manifests are applied from: the chart's git repository; the tag follows traefik.chart.version, so a chart bump upgrades the CRDs too."),
+  privateEntry: section({
+    loadBalancerIP: ipv4("the private entry's LoadBalancer address").optional().describe("Placement deployment: the MetalLB address of the private entry (a second LoadBalancer Service on Traefik's `lan` entry point), which serves the private apps and nothing else. Never forward it from the router: it is LAN-only by being unreachable from the internet. Default: the first address of traefik.pool other than traefik.loadBalancerIP."),
+    sources: z.array(z.cidrv4({ error: "expected a source range as an IPv4 CIDR, e.g. 10.0.10.0/24" })).min(1, { error: "list at least one source range, or leave sources out for the default" }).optional().describe("Who may reach private apps: every private route carries an ipAllowList middleware of these ranges, matched against the TCP peer (never X-Forwarded-For). Default: cluster.network.subnet plus cluster.firewall.adminSubnets (the LAN and the operator's VPN)."),
+  }).prefault({}).describe("The entry of private apps (apps with private: true): where LAN clients reach them, and from where."),
   gatewayApi: section({
     enabled: z.boolean().optional().describe("Install the Gateway API CRDs, turn on Traefik's Gateway provider and cert-manager's Gateway support, and serve one Gateway. Default: when an app has kind httpRoute or grpcRoute."),
     listeners: z.enum(["perHost", "wildcard"], { error: "expected listeners perHost or wildcard" }).default("perHost").describe("perHost: one HTTPS listener and certificate per host of the Gateway's apps; wildcard: one `*.<dns.zone>` listener and wildcard certificate, plus per-host listeners for the hosts a wildcard certificate cannot cover (the apex, deeper subdomains)."),
@@ -321,7 +325,7 @@ const middlewares = section({
 });
 
 const app = section({
-  kind: z.enum(["ingress", "ingressRoute", "external", "httpRoute", "grpcRoute"], { error: "expected kind ingress, ingressRoute, external, httpRoute or grpcRoute" }).default("ingress").describe("ingress (Kubernetes Ingress), ingressRoute (Traefik CRD), external (a service outside the cluster, through an Ingress), httpRoute (Gateway API HTTPRoute) or grpcRoute (Gateway API GRPCRoute; backend paths `/`, `/<package.Service>` or `/<package.Service>/<Method>`). httpRoute and grpcRoute attach to the Gateway of traefik.gatewayApi and take an external block too."),
+  kind: z.enum(["ingress", "ingressRoute", "external", "httpRoute", "grpcRoute", "tlsPassthrough", "tlsRoute"], { error: "expected kind ingress, ingressRoute, external, httpRoute, grpcRoute, tlsPassthrough or tlsRoute" }).default("ingress").describe("ingress (Kubernetes Ingress), ingressRoute (Traefik CRD), external (a service outside the cluster, through an Ingress), httpRoute (Gateway API HTTPRoute), grpcRoute (Gateway API GRPCRoute; backend paths `/`, `/<package.Service>` or `/<package.Service>/<Method>`), tlsPassthrough (Traefik IngressRouteTCP with TLS passthrough: routed by SNI to a backend that terminates TLS itself; one backend, path /) or tlsRoute (the same through the Gateway: a Gateway API TLSRoute on a TLS Passthrough listener). httpRoute, grpcRoute and tlsRoute attach to the Gateway of traefik.gatewayApi; httpRoute and grpcRoute take an external block too. Passthrough apps get no certificate, are never proxied (Cloudflare would end their TLS at its edge) and take no middleware but ipAllowList."),
   namespace: dnsLabel.default("default").describe("Namespace of the app's Service."),
   hosts: z.array(hostname).min(1, { error: "an app needs at least one host" }).describe("Host names, inside dns.zone."),
   backends: z.array(backend.describe("One path of the app and the Service:port it goes to.")).min(1, { error: "an app needs at least one backend" }).describe("Path → Service:port; the most specific path wins."),
@@ -341,7 +345,8 @@ const app = section({
     httpOnly: z.boolean().default(true).describe("Hide the cookie from scripts."),
     sameSite: z.enum(["none", "lax", "strict"]).default("lax").describe("The cookie's SameSite attribute."),
   }).optional().describe("Cookie-based session affinity (WebSocket / Socket.io apps). Default: none (any pod may answer)."),
-  private: z.boolean().default(false).describe("LAN only: no public DNS record, never proxied or tunnelled. The stack output lanDns and the synth files lan-dns/* give the host → entry address lines for a LAN resolver (hosts file, dnsmasq, Pi-hole, AdGuard Home)."),
+  private: z.boolean().default(false).describe("LAN only: no public DNS record, never proxied or tunnelled, and closed to the internet at Traefik: placement deployment serves it on the private entry alone (traefik.privateEntry: a second MetalLB address the router does not forward); the host-network placements, whose node addresses public apps share, on the shared entry behind an ipAllowList of traefik.privateEntry.sources. Every placement adds that allow-list. The stack output lanDns and the synth files lan-dns/* give the host → private entry address lines for a LAN resolver (hosts file, dnsmasq, Pi-hole, AdGuard Home)."),
+  publicCertificate: z.boolean().default(false).describe("Private apps only: accept a certificate of their own, which publishes the host names in Certificate Transparency logs (where scanners find them). Without it a private app's hosts must be covered by a wildcard certificate (certManager.wildcardZones, or traefik.gatewayApi.listeners: wildcard for Gateway API routes), or need none (passthrough)."),
   publicRecord: z.boolean().default(false).describe("Private apps only: keep a public DNS-only A record with the entry's private address (resolvers with DNS-rebinding protection drop it, and it names the LAN address to anyone)."),
   networkPolicy: z.boolean().default(true).describe("Allow Traefik to reach the app's pods with a NetworkPolicy. The policy (allow-traefik) is per namespace and shared by the namespace's apps: it admits Traefik to every pod there while any in-cluster app of the namespace keeps this true, so opting out takes effect only when all of them opt out. On a cluster that enforces no NetworkPolicy (a Talos cluster.talos.configContract before v1.13, or cluster.enforcesNetworkPolicies: false) no policy is registered."),
 });

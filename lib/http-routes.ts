@@ -13,11 +13,12 @@ import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networki
 import type { IGRPCRouteFilter } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRouteFilter";
 import type { IGRPCRouteMatch } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRouteMatch";
 import type { AppSpec } from "../config/resolve.ts";
-import { gatewayParentRef } from "./gateway.ts";
+import { gatewayParentRef, routeListeners, secureListenerPort } from "./gateway.ts";
+import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute";
 import { appLabels, middlewareKinds, middlewareName, orderedBackends, sortedHosts, sortedUnique, type Backend, type MiddlewareKind, type RouteEntry } from "./routes.ts";
 
 /** The middlewares a Gateway API route reaches through ExtensionRef: Gateway API has no filter of their kind. */
-export const EXTENSION_REF_MIDDLEWARES: readonly MiddlewareKind[] = ["ip-allow-list", "rate-limit", "redirect", "basic-auth"];
+export const EXTENSION_REF_MIDDLEWARES: readonly MiddlewareKind[] = ["lan-only", "ip-allow-list", "rate-limit", "redirect", "basic-auth"];
 
 /** The headers of the security-headers middleware, as Traefik's headers middleware sends them on HTTPS. */
 export const SECURITY_HEADERS: readonly { readonly name: string; readonly value: string }[] = [
@@ -37,13 +38,39 @@ function extensionRef(app: Pick<AppSpec, "name">, kind: MiddlewareKind) {
 }
 
 /** A route's kind and metadata: named after the app, in its namespace. */
-function routeHead<K extends "HTTPRoute" | "GRPCRoute">(app: AppSpec, kind: K) {
+function routeHead<K extends "HTTPRoute" | "GRPCRoute" | "TLSRoute">(app: AppSpec, kind: K) {
   return { apiVersion: "gateway.networking.k8s.io/v1" as const, kind, metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) } };
 }
 
-/** The stack's Gateway as parent, and the app's hosts. */
-function routeAttachment(app: AppSpec, entry: Pick<RouteEntry, "namespace">) {
-  return { parentRefs: [gatewayParentRef(entry.namespace)], hostnames: sortedHosts(app) };
+type GatewayEntry = Pick<RouteEntry, "namespace" | "placement" | "private" | "gateway">;
+
+/**
+ * The stack's Gateway as parent, by the listeners that serve the app's hosts
+ * on its entry's port, and the app's hosts. A route without a sectionName
+ * attaches to every listener its hosts match: a private host would ride the
+ * public `*.<zone>` listener too, and a public host the private entry's.
+ */
+function routeAttachment(app: AppSpec, entry: GatewayEntry) {
+  if (!entry.gateway) throw new Error(`apps.${app.name}: the ingress entry carries no Gateway listeners (the GatewayApi component hands them over)`);
+  const port = app.private ? entry.private!.port : secureListenerPort(entry.placement);
+  const sections = routeListeners(app, entry.gateway.listeners, entry.gateway.zone, port);
+  return { parentRefs: sections.map((section) => gatewayParentRef(entry.namespace, section)), hostnames: sortedHosts(app) };
+}
+
+/**
+ * Kind tlsRoute: routed by SNI through a TLS listener in Passthrough mode
+ * (Traefik v3.7 serves TLSRoute v1 without its experimental channel:
+ * traefik/traefik pkg/provider/kubernetes/gateway/kubernetes.go, v3.7.9,
+ * supportedRouteKinds), to the one backend, which terminates TLS itself.
+ */
+export function tlsRouteManifest(app: AppSpec, entry: GatewayEntry): ITLSRoute {
+  return {
+    ...routeHead(app, "TLSRoute"),
+    spec: {
+      ...routeAttachment(app, entry),
+      rules: [{ backendRefs: backendRefs(app, app.backends[0]!) }],
+    },
+  };
 }
 
 /** A Prefix backend whose own path is listed in stripPrefix: URLRewrite replaces exactly the matched prefix. */
@@ -91,7 +118,7 @@ function httpFilters(app: AppSpec, backend: Backend): IHTTPRouteFilter[] {
  * request, across every route on the hostname), so no priority is set:
  * the most specific path wins, as routePriority makes it win for Ingresses.
  */
-export function httpRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespace">): IHTTPRoute {
+export function httpRouteManifest(app: AppSpec, entry: GatewayEntry): IHTTPRoute {
   return {
     ...routeHead(app, "HTTPRoute"),
     spec: {
@@ -128,7 +155,7 @@ function grpcFilters(app: AppSpec): IGRPCRouteFilter[] {
 }
 
 /** One rule per backend; Gateway API prefers a method match over a service match over none. */
-export function grpcRouteManifest(app: AppSpec, entry: Pick<RouteEntry, "namespace">): IGRPCRoute {
+export function grpcRouteManifest(app: AppSpec, entry: GatewayEntry): IGRPCRoute {
   const filters = grpcFilters(app);
   return {
     ...routeHead(app, "GRPCRoute"),

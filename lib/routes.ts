@@ -20,11 +20,14 @@ import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IIngressRoute } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute";
 import type { IMiddleware } from "@kubernetes-models/traefik/traefik.io/v1alpha1/Middleware";
 import type { IServersTransport } from "@kubernetes-models/traefik/traefik.io/v1alpha1/ServersTransport";
+import type { IIngressRouteTCP } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRouteTCP";
+import type { IMiddlewareTCP } from "@kubernetes-models/traefik/traefik.io/v1alpha1/MiddlewareTCP";
+import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute";
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
-import { isGatewayRoute } from "../config/resolve.ts";
-import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest } from "./http-routes.ts";
+import { isGatewayRoute, isPassthrough } from "../config/resolve.ts";
+import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest, tlsRouteManifest } from "./http-routes.ts";
 import type { AppSpec } from "../config/resolve.ts";
 import type { BackendConfig } from "../config/schema.ts";
 import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
@@ -97,18 +100,18 @@ function basicAuthSecret(app: AppSpec): { manifest: ISecret; key: string } {
 
 /**
  * The order Traefik runs an app's middlewares in: the cheapest rejections
- * first (allow-list, rate limit); response-header middlewares next, so their
+ * first (a private app's LAN-only allow-list, the app's own allow-list, rate limit); response-header middlewares next, so their
  * headers also reach the 401s, redirects and CORS preflight answers produced by
  * the ones after them; CORS before basic auth, because browsers send preflights
  * without credentials; path rewriting last, just before the service.
  */
-const MIDDLEWARE_ORDER = ["ip-allow-list", "rate-limit", "security-headers", "cors", "redirect", "basic-auth", "strip-prefix"] as const;
+const MIDDLEWARE_ORDER = ["lan-only", "ip-allow-list", "rate-limit", "security-headers", "cors", "redirect", "basic-auth", "strip-prefix"] as const;
 export type MiddlewareKind = (typeof MIDDLEWARE_ORDER)[number];
 
-export function middlewareKinds(app: Pick<AppSpec, "middlewares">): MiddlewareKind[] {
-  const m = app.middlewares;
-  if (!m) return [];
+export function middlewareKinds(app: Pick<AppSpec, "middlewares"> & Partial<Pick<AppSpec, "private">>): MiddlewareKind[] {
+  const m = app.middlewares ?? {};
   const present: Record<MiddlewareKind, boolean> = {
+    "lan-only": app.private === true,
     "ip-allow-list": Boolean(m.ipAllowList),
     "rate-limit": Boolean(m.rateLimit),
     "security-headers": m.securityHeaders === true,
@@ -129,12 +132,12 @@ export interface MiddlewareRef {
   readonly namespace: string;
 }
 
-function middlewareRefs(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): MiddlewareRef[] {
+function middlewareRefs(app: Pick<AppSpec, "name" | "namespace" | "middlewares" | "private">): MiddlewareRef[] {
   return middlewareKinds(app).map((kind) => ({ name: middlewareName(app, kind), namespace: app.namespace }));
 }
 
 /** Traefik's provider-qualified names for the Ingress router-middlewares annotation. */
-function middlewareAnnotation(app: Pick<AppSpec, "name" | "namespace" | "middlewares">): string {
+function middlewareAnnotation(app: Pick<AppSpec, "name" | "namespace" | "middlewares" | "private">): string {
   return middlewareRefs(app).map((r) => `${r.namespace}-${r.name}@kubernetescrd`).join(",");
 }
 
@@ -151,9 +154,24 @@ function allowListRanges(app: Pick<AppSpec, "middlewares">, cloudflareIpv4: read
 
 const HSTS_ONE_YEAR = 31_536_000;
 
+/**
+ * A private app's allow-list: the private entry's sources (the LAN and the
+ * admin subnets), matched against the TCP peer like the app's own allow-list,
+ * never against X-Forwarded-For, which a client could forge. It is what
+ * closes a private app to the internet where its entry is shared with public
+ * apps (the host-network placements), and a second lock on the private entry
+ * of placement deployment.
+ */
+function lanOnlySources(app: Pick<AppSpec, "name">, entry: RouteEntry): readonly string[] {
+  if (!entry.private) throw new Error(`apps.${app.name} is private, but the ingress entry has no private entry (the config resolves one for every stack with a private app)`);
+  return entry.private.sources;
+}
+
 function middlewareSpec(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry, cloudflareIpv4: readonly string[]): IMiddleware["spec"] {
-  const m = app.middlewares!;
+  const m = app.middlewares ?? {};
   switch (kind) {
+    case "lan-only":
+      return { ipAllowList: { sourceRange: [...lanOnlySources(app, entry)] } };
     case "ip-allow-list":
       // No ipStrategy: the allow-list matches the TCP peer. Behind Cloudflare the
       // peer is Cloudflare's edge, which is exactly what `cloudflare: true` means to
@@ -255,7 +273,7 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
     const slug = backendSlug(backend.path);
     const annotations: Record<string, string> = {
       ...(i === 0 && !app.wildcardZone ? { [ANNOTATION.clusterIssuer]: app.issuer } : {}),
-      [ANNOTATION.entryPoints]: entry.secureEntryPoint,
+      [ANNOTATION.entryPoints]: routeEntryPoints(app, entry).join(","),
       ...(mw ? { [ANNOTATION.middlewares]: mw } : {}),
       [ANNOTATION.priority]: String(routePriority(backend)),
       [ANNOTATION.tls]: "true",
@@ -278,6 +296,17 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
     };
     return { slug, manifest };
   });
+}
+
+/**
+ * The entry points an app's routes attach to: a private app's the private
+ * entry's alone; every other app's the public ones (websecure, and the tunnel's
+ * own where it has one).
+ */
+export function routeEntryPoints(app: Pick<AppSpec, "name" | "private">, entry: RouteEntry): string[] {
+  if (!app.private) return [...entry.publicEntryPoints];
+  if (!entry.private) throw new Error(`apps.${app.name} is private, but the ingress entry has no private entry (the config resolves one for every stack with a private app)`);
+  return [entry.private.entryPoint];
 }
 
 /** `Host(`a`) || Host(`b`)`, parenthesised when combined with a path matcher. */
@@ -309,16 +338,19 @@ function certificateManifest(app: AppSpec): ICertificate {
   };
 }
 
+/** A Traefik router resource's kind and metadata: named after the app, in its namespace. */
+function traefikRouteHead<K extends "IngressRoute" | "IngressRouteTCP">(app: AppSpec, kind: K) {
+  return { apiVersion: "traefik.io/v1alpha1" as const, kind, metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) } };
+}
+
 function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
   const hosts = sortedHosts(app);
   const middlewares = middlewareRefs(app);
   const sticky = app.sticky;
   return {
-    apiVersion: "traefik.io/v1alpha1",
-    kind: "IngressRoute",
-    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+    ...traefikRouteHead(app, "IngressRoute"),
     spec: {
-      entryPoints: [entry.secureEntryPoint],
+      entryPoints: routeEntryPoints(app, entry),
       routes: orderedBackends(app).map((backend) => ({
         kind: "Rule" as const,
         match: routeMatch(hosts, backend),
@@ -333,6 +365,47 @@ function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
         ],
       })),
       tls: app.wildcardZone ? {} : { secretName: tlsSecretName(app) },
+    },
+  };
+}
+
+// ── TLS passthrough ─────────────────────────────────────────────────────────
+
+/** `HostSNI(`a`) || HostSNI(`b`)`: a passthrough router matches the TLS ClientHello's server name, never an HTTP header. */
+export function hostSniMatcher(hosts: readonly string[]): string {
+  return sortedUnique(hosts).map((h) => `HostSNI(\`${h}\`)`).join(" || ");
+}
+
+/** The TCP middlewares a passthrough app has: allow-lists, the only ones that need no decryption. */
+const TCP_MIDDLEWARES: readonly MiddlewareKind[] = ["lan-only", "ip-allow-list"];
+const tcpMiddlewareKinds = (app: AppSpec) => middlewareKinds(app).filter((k) => TCP_MIDDLEWARES.includes(k));
+
+function middlewareTcpManifest(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry): IMiddlewareTCP {
+  const sourceRange = kind === "lan-only" ? [...lanOnlySources(app, entry)] : allowListRanges(app, []);
+  return {
+    apiVersion: "traefik.io/v1alpha1",
+    kind: "MiddlewareTCP",
+    metadata: { name: middlewareName(app, kind), namespace: app.namespace, labels: appLabels(app) },
+    spec: { ipAllowList: { sourceRange } },
+  };
+}
+
+/**
+ * Kind tlsPassthrough: one TCP router on the app's entry points, matched by
+ * SNI, that hands the still-encrypted connection to the app's Service (which
+ * terminates TLS with its own certificate). Traefik tries TCP routers before
+ * HTTP ones on an entry point, so the host is this app's alone (the checks
+ * refuse a host shared with another app).
+ */
+function ingressRouteTcpManifest(app: AppSpec, entry: RouteEntry): IIngressRouteTCP {
+  const backend = app.backends[0]!;
+  const middlewares = tcpMiddlewareKinds(app).map((kind) => ({ name: middlewareName(app, kind), namespace: app.namespace }));
+  return {
+    ...traefikRouteHead(app, "IngressRouteTCP"),
+    spec: {
+      entryPoints: routeEntryPoints(app, entry),
+      routes: [{ match: hostSniMatcher(app.hosts), ...(middlewares.length ? { middlewares } : {}), services: [{ name: backend.service, port: backend.port }] }],
+      tls: { passthrough: true },
     },
   };
 }
@@ -549,6 +622,11 @@ export interface RouteManifests {
   /** kinds httpRoute and grpcRoute: the Gateway API route. */
   readonly httpRoute?: IHTTPRoute;
   readonly grpcRoute?: IGRPCRoute;
+  /** kind tlsPassthrough: the SNI router and its allow-lists (MiddlewareTCP). */
+  readonly ingressRouteTcp?: IIngressRouteTCP;
+  readonly tcpMiddlewares: readonly { readonly kind: MiddlewareKind; readonly manifest: IMiddlewareTCP }[];
+  /** kind tlsRoute: the Gateway API TLSRoute. */
+  readonly tlsRoute?: ITLSRoute;
   readonly externalService?: IService;
   readonly endpointSlice?: IEndpointSlice;
   readonly serversTransport?: IServersTransport;
@@ -575,6 +653,16 @@ export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests 
   const isRoute = app.kind === "ingressRoute";
   const gateway = isGatewayRoute(app);
   const external = Boolean(app.external);
+  if (isPassthrough(app)) {
+    const tcp = app.kind === "tlsPassthrough";
+    return {
+      ingresses: [],
+      // A TLSRoute has no filters: its private entry alone keeps it off the internet (the checks keep private ones in placement deployment).
+      middlewares: [],
+      tcpMiddlewares: tcp ? tcpMiddlewareKinds(app).map((kind) => ({ kind, manifest: middlewareTcpManifest(app, kind, entry) })) : [],
+      ...(tcp ? { ingressRouteTcp: ingressRouteTcpManifest(app, entry) } : { tlsRoute: tlsRouteManifest(app, entry) }),
+    };
+  }
   const endpointSlice = external ? endpointSliceManifest(app) : undefined;
   const serversTransport = external ? serversTransportManifest(app) : undefined;
   // A Gateway API route does with its own filters what they can do; only the rest stay Traefik Middlewares.
@@ -585,6 +673,7 @@ export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests 
     ...(app.kind === "httpRoute" ? { httpRoute: httpRouteManifest(app, entry) } : {}),
     ...(app.kind === "grpcRoute" ? { grpcRoute: grpcRouteManifest(app, entry) } : {}),
     middlewares: kinds.map((kind) => middlewareEntry(app, kind, entry)),
+    tcpMiddlewares: [],
     ...(app.middlewares?.basicAuth ? { basicAuthSecret: basicAuthSecret(app) } : {}),
     ...(external ? { externalService: externalServiceManifest(app) } : {}),
     ...(endpointSlice ? { endpointSlice } : {}),

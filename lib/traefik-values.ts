@@ -15,7 +15,7 @@ import type { PodSecurityLevel } from "./namespaces.ts";
 import { PINNED_CHARTS, traefikChartDefaults } from "../policies/platform/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../policies/platform/kubernetes.ts";
 import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../policies/platform/charts.ts";
-import type { TraefikGatewayValues } from "./gateway.ts";
+import type { GatewayRouting, TraefikGatewayValues } from "./gateway.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
@@ -25,6 +25,22 @@ export const TRAEFIK_RELEASE = "traefik";
 const TRAEFIK_INGRESS_CLASS = "traefik";
 const WEB_ENTRY_POINT = "web";
 const SECURE_ENTRY_POINT = "websecure";
+/**
+ * Placement deployment: the private apps' own entry point, served by a second
+ * LoadBalancer Service (`traefik-lan`) on its own MetalLB address, which the
+ * router never forwards. Public routes are not on it; private routes on nothing else.
+ */
+export const PRIVATE_ENTRY_POINT = "lan";
+export const PRIVATE_ENTRY_PORT = 8444;
+/** The chart's additionalServices key of the private entry's Service (named `traefik-lan` by the chart). */
+const PRIVATE_SERVICE = "lan";
+/**
+ * Tunnel entry with narrowed trust: the entry point cloudflared reaches Traefik
+ * on, the only one that trusts X-Forwarded-*, admitted by a NetworkPolicy to
+ * cloudflared's pods alone (lib/tunnel.ts). On no Service of the chart.
+ */
+export const TUNNEL_ENTRY_POINT = "tunnel";
+export const TUNNEL_ENTRY_PORT = 8445;
 /** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
 const ACME_RESOLVER = "letsencrypt";
 
@@ -75,6 +91,24 @@ export interface IngressEntrySpec {
   readonly trustsCloudflare: boolean;
   /** The entry point TLS routes attach to. */
   readonly secureEntryPoint: string;
+  /** The entry points public routes attach to: websecure, and the tunnel's own when its trust is narrowed. */
+  readonly publicEntryPoints: readonly string[];
+  /** Present when an app is private. */
+  readonly private?: PrivateEntry;
+  /** Present with Gateway API: the listeners private and passthrough routes attach to by name. */
+  readonly gateway?: GatewayRouting;
+}
+
+/** Where private apps are served and who may reach them. */
+export interface PrivateEntry {
+  /** The entry point private routes attach to: `lan` (placement deployment), else websecure, shared with public routes. */
+  readonly entryPoint: string;
+  /** The Gateway listener port of that entry point. */
+  readonly port: number;
+  /** Where a LAN resolver points private hosts: the private MetalLB address, or the shared entry addresses. */
+  readonly addresses: readonly string[];
+  /** The ranges each private route's ipAllowList admits. */
+  readonly sources: readonly string[];
 }
 
 function usesHostNetwork(placement: Placement): boolean {
@@ -118,9 +152,21 @@ export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): st
   }
 }
 
+/** The private entry of a config with private apps (see PrivateEntry). */
+export function privateEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): PrivateEntry | undefined {
+  const p = traefik.privateEntry;
+  if (!p) return undefined;
+  if (usesHostNetwork(traefik.placement)) {
+    return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources: p.sources };
+  }
+  if (!p.loadBalancerIP) throw new Error("a private app in placement deployment needs the private entry's MetalLB address (the config checks require one)");
+  return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [p.loadBalancerIP], sources: p.sources };
+}
+
 export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
   const hostNetwork = usesHostNetwork(traefik.placement);
   const podNetwork = hostNetwork ? cluster.network.podSubnet : undefined;
+  const privateEntry = privateEntryOf(traefik, cluster);
   return {
     className: TRAEFIK_INGRESS_CLASS,
     placement: traefik.placement,
@@ -132,7 +178,20 @@ export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): In
     ...(podNetwork ? { podNetwork } : {}),
     trustsCloudflare: traefik.trustCloudflare,
     secureEntryPoint: SECURE_ENTRY_POINT,
+    publicEntryPoints: traefik.tunnelEntryPoint ? [SECURE_ENTRY_POINT, TUNNEL_ENTRY_POINT] : [SECURE_ENTRY_POINT],
+    ...(privateEntry ? { private: privateEntry } : {}),
   };
+}
+
+/**
+ * The container ports of a pod-network Traefik that every client may open
+ * while a NetworkPolicy guards the tunnel entry point: web, websecure, the
+ * private entry's, and the chart's traefik (probes) and metrics ports.
+ */
+export function traefikOpenPorts(traefik: Pick<TraefikConfig, "privateEntry" | "chart">): number[] {
+  const chart: Readonly<Record<string, number | undefined>> = traefikChartDefaults(traefik.chart.version).ports;
+  const ports = ["web", "websecure", "traefik", "metrics"].map((name) => chart[name]).filter((p): p is number => p !== undefined);
+  return [...ports, ...(traefik.privateEntry ? [PRIVATE_ENTRY_PORT] : [])].sort((a, b) => a - b);
 }
 
 // ── Helm values ─────────────────────────────────────────────────────────────
@@ -157,7 +216,11 @@ const loopbackPort = (port: number): LoopbackPort => ({ port, hostPort: port, ho
 
 interface EntryPointValues {
   readonly port?: number;
+  readonly exposedPort?: number;
   readonly hostPort?: number;
+  /** Which of the chart's Services carry the port: `default` (the LoadBalancer), `lan` (the private entry's). */
+  readonly expose?: { readonly default: boolean; readonly [PRIVATE_SERVICE]?: boolean };
+  readonly protocol?: "TCP";
   readonly allowACMEByPass?: boolean;
   readonly http?: { readonly redirections: { readonly entryPoint: { readonly to: string; readonly scheme: "https"; readonly permanent: boolean } } };
   readonly forwardedHeaders?: TrustedSources;
@@ -178,11 +241,11 @@ export interface TraefikValues {
   readonly hostNetwork: boolean;
   readonly service:
     | { readonly enabled: false }
-    | {
+    | (LoadBalancerService & {
         readonly enabled: true;
-        readonly annotations: Record<string, string>;
-        readonly spec: { readonly type: "LoadBalancer"; readonly externalTrafficPolicy: "Local" };
-      };
+        /** The private entry's Service (placement deployment with private apps). */
+        readonly additionalServices?: { readonly [PRIVATE_SERVICE]: LoadBalancerService };
+      });
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly maxUnavailable?: number };
   readonly topologySpreadConstraints?: readonly ITopologySpreadConstraint[];
   readonly tolerations?: readonly IToleration[];
@@ -207,6 +270,8 @@ export interface TraefikValues {
   readonly ports: {
     readonly web: EntryPointValues;
     readonly websecure: EntryPointValues;
+    readonly [PRIVATE_ENTRY_POINT]?: EntryPointValues;
+    readonly [TUNNEL_ENTRY_POINT]?: EntryPointValues;
     readonly traefik?: LoopbackPort;
     readonly metrics?: LoopbackPort;
   };
@@ -226,6 +291,11 @@ export interface TraefikValues {
   readonly persistence?: { readonly enabled: true };
 }
 
+interface LoadBalancerService {
+  readonly annotations: Record<string, string>;
+  readonly spec: { readonly type: "LoadBalancer"; readonly externalTrafficPolicy: "Local" };
+}
+
 const CONTROL_PLANE_TOLERATION: IToleration = { key: CONTROL_PLANE_LABEL, operator: "Exists", effect: "NoSchedule" };
 
 /**
@@ -233,8 +303,9 @@ const CONTROL_PLANE_TOLERATION: IToleration = { key: CONTROL_PLANE_LABEL, operat
  *
  * @param trustedIPs Cloudflare's ranges from the deploy-time lookup, or undefined when Traefik trusts no forwarder.
  * @param gateway the Gateway provider and Gateway (lib/gateway.ts) when traefik.gatewayApi is enabled.
+ * @param tunnelForwarders tunnel entry: cloudflared's sources (lib/tunnel.ts), trusted on the tunnel entry point alone.
  */
-export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined, gateway?: TraefikGatewayValues): TraefikValues {
+export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined, gateway?: TraefikGatewayValues, tunnelForwarders?: readonly string[]): TraefikValues {
   const hostNetwork = usesHostNetwork(traefik.placement);
   const acme = traefik.acme.enabled;
   return {
@@ -261,7 +332,7 @@ export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trus
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     log: { level: traefik.logLevel },
     accessLog: { enabled: traefik.accessLogs },
-    ports: ports(traefik, trustedIPs),
+    ports: ports(traefik, trustedIPs, tunnelForwarders),
     resources: traefik.resources,
     ...securityContexts(hostNetwork),
     ...(acme
@@ -328,22 +399,31 @@ function workload(traefik: TraefikConfig): Pick<TraefikValues, "deployment" | "u
 }
 
 
+/**
+ * Local keeps the client's address (Cloudflare's edge when proxied, the LAN
+ * client on the private entry): Cluster would SNAT it to a node address that
+ * forwardedHeaders.trustedIPs never trusts and every allow-list of the LAN
+ * would admit. MetalLB then announces from a node that runs Traefik.
+ */
+const loadBalancer = (ip: string): LoadBalancerService => ({
+  annotations: { "metallb.io/loadBalancerIPs": ip },
+  spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
+});
+
 function exposure(traefik: TraefikConfig, cluster: ClusterSpec): Pick<TraefikValues, "service"> {
   if (usesHostNetwork(traefik.placement)) return { service: { enabled: false } };
   const [ip] = entryAddresses(traefik, cluster);
+  const privateEntry = privateEntryOf(traefik, cluster);
   return {
     service: {
       enabled: true,
-      annotations: { "metallb.io/loadBalancerIPs": ip! },
-      // Local keeps the client's address (Cloudflare's edge when proxied):
-      // Cluster would SNAT it to a node address that forwardedHeaders.trustedIPs
-      // never trusts. MetalLB then announces from a node that runs Traefik.
-      spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
+      ...loadBalancer(ip!),
+      ...(privateEntry ? { additionalServices: { [PRIVATE_SERVICE]: loadBalancer(privateEntry.addresses[0]!) } } : {}),
     },
   };
 }
 
-function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined): TraefikValues["ports"] {
+function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined, tunnelForwarders: readonly string[] | undefined): TraefikValues["ports"] {
   const trusted: TrustedSources = { trustedIPs: [...(trustedIPs ?? [])].sort(), insecure: false };
   const proxyProtocol = traefik.proxyProtocol ? { proxyProtocol: trusted } : {};
   const redirect = traefik.redirectToHttps
@@ -355,7 +435,19 @@ function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined
     : {};
   const web: EntryPointValues = { ...redirect, forwardedHeaders: trusted, ...proxyProtocol };
   const websecure: EntryPointValues = { forwardedHeaders: trusted, ...proxyProtocol };
-  if (!usesHostNetwork(traefik.placement)) return { web, websecure };
+  if (!usesHostNetwork(traefik.placement)) {
+    const lan = Boolean(traefik.privateEntry);
+    return {
+      // The private entry's Service carries :80 too, so http:// private hosts redirect to their https:// on the same address.
+      web: lan ? { ...web, expose: { default: true, [PRIVATE_SERVICE]: true } } : web,
+      websecure,
+      // LAN clients connect directly: no forwarder is trusted here.
+      ...(lan ? { [PRIVATE_ENTRY_POINT]: { port: PRIVATE_ENTRY_PORT, exposedPort: 443, expose: { default: false, [PRIVATE_SERVICE]: true }, protocol: "TCP" as const } } : {}),
+      ...(traefik.tunnelEntryPoint
+        ? { [TUNNEL_ENTRY_POINT]: { port: TUNNEL_ENTRY_PORT, expose: { default: false }, protocol: "TCP" as const, forwardedHeaders: { trustedIPs: [...(tunnelForwarders ?? [])].sort(), insecure: false } } }
+        : {}),
+    };
+  }
   return {
     // The chart requires hostPort == port with hostNetwork, so Traefik itself listens on 80/443.
     web: { port: 80, hostPort: 80, ...web },

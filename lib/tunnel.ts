@@ -12,8 +12,8 @@ import type { IService } from "kubernetes-models/v1/Service";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { AppSpec, ClusterSpec, HomelabConfig, TunnelSpec } from "../config/resolve.ts";
 import { DEFAULTS } from "../config/defaults.ts";
-import type { Placement } from "../config/schema.ts";
-import { TRAEFIK_NAMESPACE, traefikPodLabels } from "./traefik-values.ts";
+import { TRAEFIK_NAMESPACE, TUNNEL_ENTRY_POINT, TUNNEL_ENTRY_PORT, traefikPodLabels } from "./traefik-values.ts";
+import type { NetworkPolicyManifest } from "./routes.ts";
 
 /** The ClusterIP Service in front of Traefik's pods that the tunnel's ingress rules name, in every placement. */
 export const TUNNEL_ORIGIN_SERVICE = "traefik-tunnel-origin";
@@ -75,26 +75,72 @@ export function tunnelIngressRules(config: Pick<HomelabConfig, "apps" | "certMan
 }
 
 /**
- * Where Traefik sees cloudflared's connections come from, the only sources
- * it trusts X-Forwarded-* from in tunnel mode. cloudflared runs in pods, so
- * through the ClusterIP Service its connections come from the pod network.
- * A host-network Traefik listens on node addresses, and the CNI masquerades a
- * pod's traffic to another node's address as the pod's own node (flannel:
- * pod network → outside the pod network is NATed), so there the node
- * addresses are the sources as well.
+ * The sources Traefik trusts X-Forwarded-* from in tunnel mode, on the tunnel
+ * entry point alone. cloudflared's pod addresses change with every rollout, so
+ * no address list names it: its connections come from the pod network, where
+ * any pod could claim any client address. So the tunnel entry point trusts
+ * the pod network, and a NetworkPolicy (tunnelEntryPolicyManifest) admits
+ * cloudflared's pods alone to that port: the trust is narrowed by who can
+ * connect, not by address.
+ *
+ * That needs Traefik in pods (placement deployment) on a cluster that enforces
+ * NetworkPolicies. A host-network Traefik is no policy subject
+ * (kube-network-policies v1.1.0 skips host-network pods), and cloudflared's
+ * connections to it arrive from pod addresses or, masqueraded, from node
+ * addresses every host process shares: nothing tells cloudflared apart, so
+ * there Traefik trusts no forwarder (apps see cloudflared as the client; the
+ * config warns).
  */
-export function tunnelForwarders(placement: Placement, cluster: ClusterSpec): string[] {
+export function tunnelForwarders(traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint">, cluster: ClusterSpec): string[] {
+  if (!traefik.tunnelEntryPoint) return [];
   const podNetwork = cluster.network.podSubnet;
   if (!podNetwork) throw new Error("the tunnel entry needs the cluster's pod network (the config checks require cluster.network.podSubnet)");
-  const nodes = placement === "deployment" ? [] : cluster.nodes.map((n) => `${n.ip}/32`);
-  return [podNetwork, ...nodes];
+  return [podNetwork];
+}
+
+/** Why the tunnel's trusted forwarders are what they are, for the summary and the CloudflareTunnel component's record. */
+export function tunnelTrustReason(traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint" | "placement">): string {
+  return traefik.tunnelEntryPoint
+    ? `the tunnel entry point (:${TUNNEL_ENTRY_PORT}) alone trusts them, and the NetworkPolicy ${TUNNEL_ENTRY_POLICY} admits cloudflared's pods alone to it (their addresses change with every rollout, so an address list cannot name them)`
+    : traefik.placement === "deployment"
+      ? "the cluster enforces no NetworkPolicy, so nothing keeps other pods off a trusted entry point: Traefik trusts no forwarder and apps see cloudflared as the client"
+      : `Traefik runs on the host network (placement ${traefik.placement}), where no NetworkPolicy applies and cloudflared's connections cannot be told from other pods' or host processes': Traefik trusts no forwarder and apps see cloudflared as the client`;
+}
+
+/** The NetworkPolicy that keeps every pod but cloudflared off the tunnel entry point. */
+export const TUNNEL_ENTRY_POLICY = "traefik-tunnel-entry";
+
+/**
+ * Selects Traefik's pods: cloudflared's pods (by namespace and labels) may
+ * open the tunnel entry point; every client may open the other entry points
+ * (web, websecure, the private entry, and the chart's traefik and metrics
+ * ports for probes and scrapes). A NetworkPolicy selecting a pod denies what
+ * it does not allow, so the tunnel port is closed to every other pod.
+ */
+export function tunnelEntryPolicyManifest(tunnel: Pick<TunnelSpec, "namespace">, openPorts: readonly number[]): NetworkPolicyManifest {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: TUNNEL_ENTRY_POLICY, namespace: TRAEFIK_NAMESPACE, labels: { "app.kubernetes.io/component": TUNNEL_ENTRY_POLICY, "app.kubernetes.io/managed-by": "pulumi" } },
+    spec: {
+      podSelector: { matchLabels: traefikPodLabels() },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": tunnel.namespace } }, podSelector: { matchLabels: cloudflaredSelector() } }],
+          ports: [{ port: TUNNEL_ENTRY_PORT, protocol: "TCP" }],
+        },
+        { ports: [...openPorts].sort((a, b) => a - b).map((port) => ({ port, protocol: "TCP" })) },
+      ],
+    },
+  };
 }
 
 const cloudflaredLabels = () => ({ "app.kubernetes.io/name": CLOUDFLARED, "app.kubernetes.io/managed-by": "pulumi" });
 const cloudflaredSelector = () => ({ "app.kubernetes.io/name": CLOUDFLARED });
 
-/** The Service the tunnel's rules point at: Traefik's pods, port 443 → its websecure entry point. */
-export function tunnelOriginServiceManifest(): IService & { metadata: { name: string; namespace: string } } {
+/** The Service the tunnel's rules point at: Traefik's pods, port 443 → the tunnel entry point when it has one, else websecure. */
+export function tunnelOriginServiceManifest(traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint">): IService & { metadata: { name: string; namespace: string } } {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -102,7 +148,7 @@ export function tunnelOriginServiceManifest(): IService & { metadata: { name: st
     spec: {
       type: "ClusterIP",
       selector: traefikPodLabels(),
-      ports: [{ name: "https", port: 443, targetPort: SECURE_PORT_NAME, protocol: "TCP" }],
+      ports: [{ name: "https", port: 443, targetPort: traefik.tunnelEntryPoint ? TUNNEL_ENTRY_POINT : SECURE_PORT_NAME, protocol: "TCP" }],
     },
   };
 }

@@ -45,6 +45,9 @@ export const TYPES = {
   cloudflareIpRanges: CLOUDFLARE_IP_RANGES_TYPE,
   httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
   grpcRoute: "kubernetes:gateway.networking.k8s.io/v1:GRPCRoute",
+  tlsRoute: "kubernetes:gateway.networking.k8s.io/v1:TLSRoute",
+  ingressRouteTcp: "kubernetes:traefik.io/v1alpha1:IngressRouteTCP",
+  middlewareTcp: "kubernetes:traefik.io/v1alpha1:MiddlewareTCP",
   referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
   endpointSlice: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
 } as const;
@@ -57,6 +60,8 @@ export const strings = (v: unknown): string[] => arr(v).map(str).filter(Boolean)
 
 /** Every `Host(...)` of an IngressRoute match; the rules and the synth summary read routes this one way. */
 export const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
+/** Every `HostSNI(...)` of an IngressRouteTCP match. */
+export const HOST_SNI_MATCH = /HostSNI\(\s*`([^`]+)`\s*\)/g;
 /** The path matcher of an IngressRoute match: [, PathPrefix | Path, path]. */
 export const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
 

@@ -17,7 +17,10 @@ import { solverAdmits } from "./helpers/tls.ts";
 interface Listener {
   readonly name: string;
   readonly hostname: string;
+  readonly port: number;
   readonly protocol: string;
+  /** TLS listeners: the chart's `mode` (tls.mode), Passthrough or Terminate. */
+  readonly mode: string;
   readonly certificateRefs: readonly Obj[];
   readonly allowedNamespaces: Obj;
 }
@@ -39,7 +42,9 @@ function servedGateways(resources: readonly PolicyResource[]): ServedGateway[] {
     const listeners = Object.entries(obj(gw.listeners)).filter(([, l]) => l !== null).map(([name, l]): Listener => ({
       name,
       hostname: str(obj(l).hostname),
+      port: Number(obj(l).port),
       protocol: str(obj(l).protocol),
+      mode: str(obj(l).mode),
       certificateRefs: arr(obj(l).certificateRefs).map(obj),
       allowedNamespaces: obj(obj(l).namespacePolicy),
     }));
@@ -53,7 +58,7 @@ function servedGateways(resources: readonly PolicyResource[]): ServedGateway[] {
   });
 }
 
-const gatewayRoutes = (resources: readonly PolicyResource[]) => ofType(resources, TYPES.httpRoute, TYPES.grpcRoute);
+const gatewayRoutes = (resources: readonly PolicyResource[]) => ofType(resources, TYPES.httpRoute, TYPES.grpcRoute, TYPES.tlsRoute);
 
 /** Gateway API hostname matching: exact, or a `*.` listener matching any deeper name, or no hostname at all. */
 function listenerMatches(listener: Listener, host: string): boolean {
@@ -62,9 +67,19 @@ function listenerMatches(listener: Listener, host: string): boolean {
   return listener.hostname === host;
 }
 
-/** The listener that serves a host: Gateway API prefers the most specific hostname. */
-function servingListener(listeners: readonly Listener[], host: string): Listener | undefined {
-  return listeners.filter((l) => listenerMatches(l, host)).sort((a, b) => b.hostname.length - a.hostname.length)[0];
+/**
+ * The listeners that serve a route's host through one parentRef: the one it
+ * names by sectionName, else every listener, among those that take the
+ * route's kind (a TLS listener TLSRoutes only, HTTP/HTTPS ones the others);
+ * on each port the most specific hostname wins.
+ */
+function servingListeners(listeners: readonly Listener[], host: string, ref: Obj, route: PolicyResource): Listener[] {
+  const section = str(ref.sectionName);
+  const tls = route.type === TYPES.tlsRoute;
+  const candidates = listeners.filter((l) => (!section || l.name === section) && (l.protocol === "TLS") === tls && listenerMatches(l, host));
+  const best = new Map<number, Listener>();
+  for (const l of candidates) if ((best.get(l.port)?.hostname.length ?? -1) < l.hostname.length) best.set(l.port, l);
+  return [...best.values()];
 }
 
 /** Whether a listener's allowedRoutes.namespaces admits routes from `namespace` (Same by default). */
@@ -80,12 +95,14 @@ const parentRefs = (route: PolicyResource) => arr(obj(route.props.spec).parentRe
 export function gatewayRouteAttached(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "gateway-route-attached",
-    description: "Checks that every HTTPRoute and GRPCRoute names a Gateway the stack serves (Traefik's Gateway provider on, the chart's Gateway enabled) and that for each of its hostnames the most specific matching listener is HTTPS with a certificate and admits the route's namespace; otherwise the route is not attached (or served without TLS) and the host returns 404. Add a listener for the host or zone wildcard, or admit the namespace.",
+    description: "Checks that every HTTPRoute, GRPCRoute and TLSRoute names a Gateway the stack serves (Traefik's Gateway provider on, the chart's Gateway enabled) and that for each of its hostnames the listeners it attaches to (the one its sectionName names, else the most specific matching one on each port) are HTTPS with a certificate (for a TLSRoute: TLS in Passthrough mode) and admit the route's namespace; otherwise the route is not attached (or served without TLS, or decrypted) and the host returns 404. Add a listener for the host or zone wildcard, or admit the namespace.",
     level,
     check: (resources, report) => {
       const gateways = servedGateways(resources);
       eachKnown(gatewayRoutes(resources), (route) => {
         const ns = metaOf(route.props).namespace;
+        // Hosts of the route through the Gateways the stack serves (a route naming none is reported once, below).
+        const served = new Map<string, { l: Listener; g: ServedGateway }[]>();
         for (const ref of parentRefs(route)) {
           const refNs = str(ref.namespace) || ns;
           const gateway = gateways.find((g) => g.name === str(ref.name) && g.namespace === refNs);
@@ -93,11 +110,16 @@ export function gatewayRouteAttached(level: Level = "mandatory"): HomelabPolicy 
             report(route, `${describeObject(route.props)} attaches to Gateway ${refNs}/${str(ref.name)}, which no Traefik release of the stack serves: the route is never attached and its hosts return 404; enable traefik.gatewayApi or fix the parentRef.`);
             continue;
           }
-          for (const host of strings(obj(route.props.spec).hostnames)) {
-            const listener = servingListener(gateway.listeners, host);
-            if (!listener) report(route, `${describeObject(route.props)}: no listener of Gateway ${refNs}/${gateway.name} covers ${host}, so the route does not attach for it and the host returns 404; add a listener for ${host} or its zone's wildcard.`);
-            else if (listener.protocol !== "HTTPS" || listener.certificateRefs.length === 0) report(route, `${describeObject(route.props)}: ${host} is served by listener ${listener.name} of Gateway ${refNs}/${gateway.name}, which has no TLS certificate (protocol ${listener.protocol || "unset"}): the host would be plain HTTP; serve it from an HTTPS listener with certificateRefs.`);
-            else if (!admitsNamespace(listener, gateway.namespace, ns)) report(route, `${describeObject(route.props)}: listener ${listener.name} of Gateway ${refNs}/${gateway.name} serves ${host} but its allowedRoutes do not admit namespace ${ns}: the route is refused; add ${ns} to the listener's namespace selector.`);
+          for (const host of strings(obj(route.props.spec).hostnames)) served.set(host, [...(served.get(host) ?? []), ...servingListeners(gateway.listeners, host, ref, route).map((l) => ({ l, g: gateway }))]);
+        }
+        for (const [host, listeners] of served) {
+          if (listeners.length === 0) report(route, `${describeObject(route.props)}: no listener of the Gateway it names covers ${host}, so the route does not attach for it and the host returns 404; add a listener for ${host} or its zone's wildcard (and name it in sectionName).`);
+          for (const { l: listener, g } of listeners) {
+            const at = `listener ${listener.name} of Gateway ${g.namespace}/${g.name}`;
+            if (route.type === TYPES.tlsRoute) {
+              if (listener.mode !== "Passthrough") report(route, `${describeObject(route.props)}: ${host} is served by ${at}, which terminates TLS (mode ${listener.mode || "Terminate"}): the backend that serves its own certificate would get the connection decrypted; set the listener's mode to Passthrough.`);
+            } else if (listener.protocol !== "HTTPS" || listener.certificateRefs.length === 0) report(route, `${describeObject(route.props)}: ${host} is served by ${at}, which has no TLS certificate (protocol ${listener.protocol || "unset"}): the host would be plain HTTP; serve it from an HTTPS listener with certificateRefs.`);
+            if (!admitsNamespace(listener, g.namespace, ns)) report(route, `${describeObject(route.props)}: ${at} serves ${host} but its allowedRoutes do not admit namespace ${ns}: the route is refused; add ${ns} to the listener's namespace selector.`);
           }
         }
       });
@@ -181,8 +203,9 @@ export function gatewayTlsIssued(level: Level = "mandatory"): HomelabPolicy {
       eachKnown(gatewayRoutes(resources), (route) => {
         for (const host of strings(obj(route.props.spec).hostnames)) {
           for (const g of gateways) {
-            const listener = servingListener(g.listeners, host);
-            if (listener?.hostname.startsWith("*.") && host.slice(0, -listener.hostname.length + 1).includes(".")) {
+            const refs = parentRefs(route).filter((ref) => str(ref.name) === g.name);
+            const listener = refs.flatMap((ref) => servingListeners(g.listeners, host, ref, route)).find((l) => l.hostname.startsWith("*.") && host.slice(0, -l.hostname.length + 1).includes("."));
+            if (listener) {
               report(route, `${describeObject(route.props)}: ${host} is served by wildcard listener ${listener.name} (${listener.hostname}) of Gateway ${g.namespace}/${g.name}, whose certificate covers one label only: clients get a certificate error; give ${host} a listener of its own.`);
             }
           }

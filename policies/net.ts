@@ -80,6 +80,8 @@ const NON_PUBLIC_RANGES = [...NON_PUBLIC_IPV4, "fc00::/7", "fe80::/10", "::1/128
 export const isNonPublicAddress = (ip: string): boolean => withinAny(ip, NON_PUBLIC_RANGES);
 
 /** Whether a CIDR shares any address with the non-public ranges (a catch-all like 0.0.0.0/0 or ::/0 does). */
+/** A CIDR (or address) wholly inside the private, loopback and CGNAT ranges. */
+export const isNonPublicRange = (cidr: string): boolean => withinAny(cidr, NON_PUBLIC_RANGES);
 export const reachesNonPublic = (cidr: string): boolean => NON_PUBLIC_RANGES.some((r) => cidrsOverlap(cidr, r));
 
 /** IPv4 address ranges of MetalLB pools: CIDRs, `a-b` ranges and single addresses. */

@@ -25,6 +25,7 @@ import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord }
 import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
 import { cloudflareZoneSslMode, tunnelHostNoARecord, tunnelIngressTargetsTraefik } from "./tunnel.ts";
 import { gatewayRouteAttached, gatewayRouteReferencesExist, gatewayTlsIssued } from "./gateway.ts";
+import { privateAppClosedToInternet } from "./private.ts";
 
 export function homelabPolicies(): HomelabPolicy[] {
   return [
@@ -87,6 +88,8 @@ export function homelabPolicies(): HomelabPolicy[] {
     tunnelIngressTargetsTraefik(),
     tunnelHostNoARecord(),
     cloudflareZoneSslMode(),
+    // Private apps
+    privateAppClosedToInternet(),
     // Secrets
     credentialsInKubernetesSecrets(),
     noSecretsInHelmValues(),

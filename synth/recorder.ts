@@ -6,6 +6,7 @@
  * use this one recorder.
  */
 import * as pulumi from "@pulumi/pulumi";
+import resproto from "@pulumi/pulumi/proto/resource_pb.js";
 import { PROJECT, homelabMocks } from "./mocks.ts";
 // The offline policy runner recognises secrets and unknowns in the synth document by these markers.
 import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
@@ -23,6 +24,32 @@ export interface RecordedInvoke {
   readonly args: Record<string, unknown>;
 }
 
+/**
+ * What a state-aware mocks object (the deployment twin, test/twin/engine.ts)
+ * learns of each registration besides what Pulumi's mocks hand `newResource`:
+ * its URN, parent, options and dependencies. `registering` is called
+ * synchronously right before the mock monitor calls `newResource` for the same
+ * registration, so a mocks object can pair the two.
+ */
+export interface RunHooks {
+  registering?(registration: Registration): void;
+  /** A component's `registerOutputs`, in wire form (secrets wrapped, unknowns as the wire marker). */
+  outputsRegistered?(urn: string, outputs: Record<string, unknown>): void;
+  /**
+   * Before an invoke reaches `mocks.call`; `"unknown"` answers it as the engine answers an
+   * invoke whose dependencies are pending creation in a preview (the whole result unknown).
+   */
+  invoking?(invoke: { readonly token: string; readonly dependsOn: readonly string[] }): "unknown" | void;
+}
+
+export interface Registration {
+  readonly urn: string;
+  readonly parentUrn?: string;
+  readonly record: RecordedResource;
+  /** Full URNs of every resource this one depends on (dependsOn and its inputs' resources). */
+  readonly dependencies: readonly string[];
+}
+
 export interface ProgramRun<T> {
   readonly resources: readonly RecordedResource[];
   readonly invokes: readonly RecordedInvoke[];
@@ -36,6 +63,14 @@ export interface StackConfig {
   /** Full keys (`homelab:cluster`) to their raw string values (JSON for objects). */
   readonly values: Record<string, string>;
   readonly secretKeys: readonly string[];
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The URN the mock monitor gives a registration (its parent's type chain, then its own type). */
+function urnOf(parent: string, type: string, name: string, stack: string): string {
+  const qualified = parent ? `${parent.split("::")[2]!.split("$").pop()!}$${type}` : type;
+  return `urn:pulumi:${stack}::${PROJECT}::${qualified}::${name}`;
 }
 
 /** `urn:pulumi:stack::project::a$b$type::name` → `type::name` */
@@ -114,8 +149,11 @@ function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
 /** Resolves every Output inside a value; a secret's leaves become "[secret]", its keys stay. */
 async function resolveOutputs(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    const o = value as pulumi.Output<unknown>;
-    const resolved = await resolveOutputs(await new Promise((resolve) => o.apply((v) => resolve(v))));
+    // The Output's own promise (internal to the SDK, stable since 2.x): unlike `apply`, it settles
+    // for an unknown value (a preview's) and rejects when a registration failed.
+    const o = value as pulumi.Output<unknown> & { isKnown: Promise<boolean>; promise(withUnknowns?: boolean): Promise<unknown> };
+    if (!(await o.isKnown)) return UNKNOWN;
+    const resolved = await resolveOutputs(await o.promise(true));
     return (await pulumi.isSecret(o)) ? masked(resolved) : resolved;
   }
   if (value instanceof Promise) return resolveOutputs(await value);
@@ -137,43 +175,71 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
 export async function recordProgram<T>(
   program: () => T | Promise<T>,
   config: StackConfig,
-  opts: { stack?: string } = {},
+  opts: { stack?: string; mocks?: pulumi.runtime.Mocks; preview?: boolean; hooks?: RunHooks; stopped?: Promise<void> } = {},
 ): Promise<ProgramRun<T>> {
-  await pulumi.runtime.setMocks(homelabMocks, PROJECT, opts.stack ?? "homelab", false);
+  await pulumi.runtime.setMocks(opts.mocks ?? homelabMocks, PROJECT, opts.stack ?? "homelab", opts.preview ?? false);
   pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
+  const byUrn = new Map<string, Mutable<RecordedResource>>();
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: unknown): unknown;
-    invoke(req: { getTok(): string; getArgs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
+    invoke(req: { getTok(): string; getArgs(): { toJavaScript(): Record<string, unknown> } | undefined; getDependsonList?(): string[] }, cb: unknown): unknown;
+    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     const parent = req.getParent();
-    resources.push({
+    const record: Mutable<RecordedResource> = {
       type: req.getType(),
       name: req.getName(),
       ...(parent ? { parent: urnTail(parent) } : {}),
       custom: req.getCustom(),
       inputs: sanitize(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
       options: optionsOf(req),
-    });
+    };
+    resources.push(record);
+    const urn = urnOf(parent, req.getType(), req.getName(), opts.stack ?? "homelab");
+    byUrn.set(urn, record);
+    opts.hooks?.registering?.({ urn, ...(parent ? { parentUrn: parent } : {}), record, dependencies: req.getDependenciesList() });
     return register(req, cb);
   };
   const invoke = monitor.invoke.bind(monitor);
   monitor.invoke = (req, cb) => {
     invokes.push({ token: req.getTok(), args: sanitize(req.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown> });
+    if (opts.hooks?.invoking?.({ token: req.getTok(), dependsOn: req.getDependsonList?.() ?? [] }) === "unknown") {
+      const response = new resproto.ResourceInvokeResponse();
+      response.setUnknown(true);
+      return (cb as (err: unknown, resp: unknown) => void)(null, response);
+    }
     return invoke(req, cb);
+  };
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    const outputs = req.getOutputs()?.toJavaScript() ?? {};
+    const record = byUrn.get(req.getUrn());
+    if (record) record.outputs = sanitize(outputs) as Record<string, unknown>;
+    opts.hooks?.outputsRegistered?.(req.getUrn(), outputs);
+    return registerOutputs(req, cb);
   };
 
   let result: T;
+  let outputs: unknown;
   try {
     result = await program();
+    // A deployment that stopped at a failed step leaves outputs that never settle, as the real
+    // engine leaves the program it stops: `stopped` ends the wait.
+    let stopped = false;
+    outputs = await (opts.stopped ? Promise.race([resolveOutputs(result), opts.stopped.then(() => (stopped = true, undefined))]) : resolveOutputs(result));
+    // Registrations waiting on the failed resource never complete: waiting for them would never end.
+    if (stopped) {
+      pulumi.runtime.disconnectSync();
+      return { resources, invokes, outputs, result };
+    }
   } catch (err) {
     await pulumi.runtime.disconnect();
     throw err;
   }
-  const outputs = await resolveOutputs(result);
   await pulumi.runtime.disconnect();
   return { resources, invokes, outputs, result };
 }

@@ -7,7 +7,7 @@ import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
 import { ENFORCED_BY_ANNOTATION } from "../lib/network-policies.ts";
 import { byAddress } from "../lib/net.ts";
-import { HOST_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
+import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 import type { Violation } from "../policies/offline.ts";
 import { footprintLine, type Footprint } from "../lib/footprint.ts";
 
@@ -17,7 +17,7 @@ interface RouteRow {
   readonly targets: readonly string[];
   readonly proxied: boolean;
   readonly service: string;
-  readonly kind: "Ingress" | "IngressRoute" | "HTTPRoute" | "GRPCRoute";
+  readonly kind: "Ingress" | "IngressRoute" | "HTTPRoute" | "GRPCRoute" | "IngressRouteTCP" | "TLSRoute";
   readonly issuer: string;
   readonly middlewares: readonly string[];
 }
@@ -65,6 +65,10 @@ function issuersBySecret(resources: readonly RecordedResource[]): Map<string, st
 
 /** Traefik names a CRD middleware `<namespace>-<name>@kubernetescrd` in annotations; shown without the provider suffix. */
 const middlewareLabel = (ref: string) => ref.replace(/@kubernetescrd$/, "");
+
+/** What the TLS issuer column says for a passthrough route: Traefik holds no certificate for it. */
+const PASSTHROUGH_ISSUER = "none (passthrough: the backend's own)";
+const isPassthroughRow = (r: Pick<RouteRow, "kind">) => r.kind === "IngressRouteTCP" || r.kind === "TLSRoute";
 
 /** What the TLS issuer column says for a route whose TLS names no secret: the wildcard of Traefik's default TLS store. */
 const WILDCARD_ISSUER = "wildcard (default TLS store)";
@@ -127,6 +131,20 @@ function routeRows(resources: readonly RecordedResource[]): RouteRow[] {
         }
       }
     }
+    if (r.type === TYPES.ingressRouteTcp) {
+      for (const route of arr(obj(r.inputs.spec).routes).map(obj)) {
+        const services = arr(route.services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}:${str(obj(s).port)}`).join(", ");
+        const middlewares = arr(route.middlewares).map((m) => `${str(obj(m).namespace) || ns}-${str(obj(m).name)}`);
+        for (const [, host] of str(route.match).matchAll(HOST_SNI_MATCH)) {
+          rows.push({ host: host!, path: "/", ...dnsOf(host!), service: services, kind: "IngressRouteTCP", issuer: PASSTHROUGH_ISSUER, middlewares });
+        }
+      }
+    }
+    if (r.type === TYPES.tlsRoute) {
+      const spec = obj(r.inputs.spec);
+      const services = arr(spec.rules).flatMap((rule) => arr(obj(rule).backendRefs)).map((b) => `${str(obj(b).namespace) || ns}/${str(obj(b).name)}:${str(obj(b).port)}`).join(", ");
+      for (const host of arr(spec.hostnames).map(str)) rows.push({ host, path: "/", ...dnsOf(host), service: services, kind: "TLSRoute", issuer: PASSTHROUGH_ISSUER, middlewares: [] });
+    }
     if (r.type === TYPES.httpRoute || r.type === TYPES.grpcRoute) {
       const spec = obj(r.inputs.spec);
       for (const rule of arr(spec.rules).map(obj)) {
@@ -164,7 +182,13 @@ function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj, lan: readon
   if (proxiedOrigins.length > 0 || tunnelled) lines.push("  cf{{Cloudflare proxy}}", "  user --> cf");
   // cloudflared dials out to Cloudflare and forwards inward: no address of the LAN is published.
   if (tunnelled) lines.push('  cloudflared[["cloudflared pods<br/>outbound tunnel"]]', '  cf -- "tunnel" --> cloudflared', `  origin["${TRAEFIK_TUNNEL_ORIGIN}<br/>ClusterIP :443"]`, "  cloudflared --> origin", "  origin --> traefik");
-  if (lan.length > 0) lines.push(...entries.map((a) => `  user -. "LAN resolver (private apps)" .-> ${entryId(a)}`));
+  // The private entry: its own LAN-only address (placement deployment), else the shared entry behind the private routes' LAN-only allow-list.
+  const privateEntries = [...new Set(lan.flatMap((l) => l.addresses))].sort(byAddress);
+  for (const a of privateEntries.filter((p) => !entries.includes(p))) {
+    lines.push(`  ${entryId(a)}["${a}<br/>private entry (LAN only, not forwarded)"]`, `  ${entryId(a)} --> traefik`);
+  }
+  const lanLabel = privateEntries.every((a) => entries.includes(a)) ? "LAN resolver (private apps, LAN-only allow-list)" : "LAN resolver (private apps)";
+  lines.push(...privateEntries.map((a) => `  user -. "${lanLabel}" .-> ${entryId(a)}`));
   for (const o of proxiedOrigins) {
     if (entries.includes(o)) {
       lines.push(`  cf --> ${entryId(o)}`);
@@ -178,17 +202,22 @@ function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj, lan: readon
   }
   lines.push(`  traefik[["Traefik (${placement})"]]`);
   // One pass over the rows: filtering every row per service made the summary quadratic in the number of apps.
-  const hostsByService = new Map<string, Set<string>>();
+  const privateHosts = new Set(lan.map((l) => l.host));
+  const hostsByService = new Map<string, { http: Set<string>; passthrough: Set<string> }>();
   for (const r of rows) {
     for (const svc of r.service.split(", ")) {
-      const hosts = hostsByService.get(svc) ?? new Set<string>();
-      hosts.add(`${r.host}${r.path === "/" ? "" : r.path}`);
+      const hosts = hostsByService.get(svc) ?? { http: new Set<string>(), passthrough: new Set<string>() };
+      (isPassthroughRow(r) ? hosts.passthrough : hosts.http).add(`${r.host}${r.path === "/" ? "" : r.path}${privateHosts.has(r.host) ? " (LAN only)" : ""}`);
       hostsByService.set(svc, hosts);
     }
   }
   for (const svc of [...hostsByService.keys()].sort()) {
-    const hosts = [...hostsByService.get(svc)!].sort();
-    lines.push(`  ${mermaidId(`svc_${svc}`)}["${svc}"]`, `  traefik -- "${hosts.join("<br/>")}" --> ${mermaidId(`svc_${svc}`)}`);
+    const { http, passthrough } = hostsByService.get(svc)!;
+    const id = mermaidId(`svc_${svc}`);
+    lines.push(`  ${id}["${svc}"]`);
+    if (http.size) lines.push(`  traefik -- "${[...http].sort().join("<br/>")}" --> ${id}`);
+    // Passthrough: Traefik reads the SNI and forwards the TLS stream undecrypted.
+    if (passthrough.size) lines.push(`  traefik == "${[...passthrough].sort().join("<br/>")}<br/>TLS passthrough (SNI)" ==> ${id}`);
   }
   return ["```mermaid", ...lines, "```"].join("\n");
 }
@@ -213,7 +242,9 @@ function tunnelLine(resources: readonly RecordedResource[]): string | undefined 
   const component = resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel");
   if (!component) return undefined;
   const hosts = arr(component.inputs.ingressRules).map((r) => str(obj(r).hostname)).filter(Boolean);
-  return `Public entry: Cloudflare Tunnel \`${str(component.inputs.name)}\` (no public address, no port-forward) for ${hosts.length} host${hosts.length === 1 ? "" : "s"}; Traefik trusts forwarded headers only from ${arr(component.inputs.forwarders).map((f) => `\`${str(f)}\``).join(", ")} (cloudflared's sources).`;
+  const forwarders = arr(component.inputs.forwarders).map((f) => `\`${str(f)}\``);
+  const trust = forwarders.length ? `Traefik trusts forwarded headers only from ${forwarders.join(", ")} (cloudflared's sources)` : "Traefik trusts no forwarded headers";
+  return `Public entry: Cloudflare Tunnel \`${str(component.inputs.name)}\` (no public address, no port-forward) for ${hosts.length} host${hosts.length === 1 ? "" : "s"}; ${trust}: ${str(component.inputs.trustReason)}.`;
 }
 
 /** Every document of each Talos node's configuration patches, by resource name. */
@@ -334,6 +365,11 @@ export function summaryMarkdown(input: SummaryInput): string {
   out.push(...talosDay2(input.resources));
   out.push("## Ingress entry", "");
   out.push(`Traefik placement **${str(ingress.placement)}**, IngressClass \`${str(ingress.className)}\`, entry address${arr(ingress.addresses).length === 1 ? "" : "es"} ${arr(ingress.addresses).map((a) => `\`${str(a)}\``).join(", ")}.`, "");
+  const privateEntry = obj(ingress.private);
+  if (ingress.private) {
+    const own = str(privateEntry.entryPoint) !== "websecure";
+    out.push(`Private entry (private apps, LAN only): ${arr(privateEntry.addresses).map((a) => `\`${str(a)}\``).join(", ")}, entry point \`${str(privateEntry.entryPoint)}\`${own ? " on a LoadBalancer Service of its own, which the router must not forward" : ", shared with public apps"}; every private route admits only ${arr(privateEntry.sources).map((s) => `\`${str(s)}\``).join(", ")} (ipAllowList on the connection's address).`, "");
+  }
   out.push("## Isolation", "", ...isolationLines(input.resources), "");
   if (tunnel) out.push(tunnel, "");
   out.push("## Routes", "", markdownTable(
@@ -341,7 +377,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     rows.map((r) => [r.host, r.path, r.targets.join(", "), r.proxied ? "yes" : "no", r.service, r.kind, r.issuer, r.middlewares.join(", ")]),
   ), "");
   if (lan.length > 0) {
-    out.push("## Private apps (LAN DNS)", "", "No public record unless the app sets publicRecord; give these to the LAN resolver (files in lan-dns/: hosts, dnsmasq.conf, pihole-custom.list, adguard-rewrites.yaml).", "");
+    out.push("## Private apps (LAN DNS)", "", "No public record unless the app sets publicRecord; closed to the internet at Traefik (the private entry, and a LAN-only allow-list on every private route). Give these to the LAN resolver (files in lan-dns/: hosts, dnsmasq.conf, pihole-custom.list, adguard-rewrites.yaml).", "");
     out.push(markdownTable(["host", "LAN address(es)"], lan.map((l) => [l.host, l.addresses.join(", ")])), "");
   }
   out.push("## Request path", "", requestPathDiagram(rows, ingress, lan), "");

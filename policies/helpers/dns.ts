@@ -6,13 +6,18 @@ import { requestedLoadBalancerIps, obj, valuesOf } from "../common.ts";
 import { clusterVip } from "./talos.ts";
 import { isHostNetwork, selectsControlPlane, traefikNodeAddresses, traefikReleases } from "./traefik.ts";
 
-/** Where traffic enters the cluster: the LoadBalancer address, the nodes Traefik runs on, or the control-plane VIP. */
+/** The private entry's LoadBalancer address (placement deployment with private apps: the chart's additional Service `lan`). */
+export function privateEntryIps(values: Record<string, unknown>): string[] {
+  return requestedLoadBalancerIps(obj(obj(obj(obj(values.service).additionalServices).lan).annotations));
+}
+
+/** Where traffic enters the cluster: the LoadBalancer addresses (public and private entry), the nodes Traefik runs on, or the control-plane VIP. */
 export function entryAddresses(resources: readonly PolicyResource[]): string[] | undefined {
   const [traefik] = traefikReleases(resources);
   if (!traefik) return undefined;
   const values = valuesOf(traefik);
   if (!isHostNetwork(values)) {
-    const ips = requestedLoadBalancerIps(obj(obj(values.service).annotations));
+    const ips = [...requestedLoadBalancerIps(obj(obj(values.service).annotations)), ...privateEntryIps(values)];
     return ips.length ? ips : undefined;
   }
   const nodes = traefikNodeAddresses(resources, values);

@@ -3,7 +3,7 @@
  * matches.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { PATH_MATCH, HOST_MATCH, TYPES, arr, eachKnown, metaOf, obj, ofType, str, strings, type Obj } from "../common.ts";
+import { PATH_MATCH, HOST_MATCH, HOST_SNI_MATCH, TYPES, arr, eachKnown, metaOf, obj, ofType, str, strings, type Obj } from "../common.ts";
 
 export interface RouteEntry {
   readonly resource: PolicyResource;
@@ -34,6 +34,16 @@ export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[]
         entries.push({ resource: ir, namespace: ns, host: host!, path: path?.[2] ?? "/", pathType: path?.[1] === "Path" ? "Exact" : "Prefix" });
       }
     }
+  });
+  // Passthrough routes match a TLS server name, never a path: the whole host.
+  eachKnown(ofType(resources, TYPES.ingressRouteTcp), (route) => {
+    const ns = metaOf(route.props).namespace;
+    for (const r of arr(obj(route.props.spec).routes).map(obj)) {
+      for (const [, host] of str(r.match).matchAll(HOST_SNI_MATCH)) entries.push({ resource: route, namespace: ns, host: host!, path: "/", pathType: "Prefix" });
+    }
+  });
+  eachKnown(ofType(resources, TYPES.tlsRoute), (route) => {
+    for (const host of strings(obj(route.props.spec).hostnames)) entries.push({ resource: route, namespace: metaOf(route.props).namespace, host, path: "/", pathType: "Prefix" });
   });
   eachKnown(ofType(resources, TYPES.httpRoute, TYPES.grpcRoute), (route) => {
     const ns = metaOf(route.props).namespace;

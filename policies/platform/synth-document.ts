@@ -26,6 +26,11 @@ export interface RecordedResource {
   readonly custom: boolean;
   readonly inputs: Record<string, unknown>;
   readonly options: ResourceOptionsRecord;
+  /**
+   * A component's outputs: exactly what it passed to `registerOutputs`, what the
+   * engine stores and hands stack policies (absent when it registered none).
+   */
+  readonly outputs?: Record<string, unknown>;
 }
 
 export interface SynthDocument {

@@ -107,7 +107,7 @@ describe("stack config", () => {
   });
 
   it("installs MetalLB only when the placement needs a LoadBalancer IP, unless asked", () => {
-    const dsChanges = { "traefik.placement": "daemonset", "traefik.replicas": undefined, "traefik.loadBalancerIP": undefined };
+    const dsChanges = { "traefik.placement": "daemonset", "traefik.replicas": undefined, "traefik.loadBalancerIP": undefined, "traefik.privateEntry.loadBalancerIP": undefined };
     assert.equal(validConfig("homelab").metallb.enabled, true);
     assert.equal(validConfig("homelab", dsChanges).metallb.enabled, false);
     assert.equal(validConfig("homelab", { ...dsChanges, "metallb.enabled": true }).metallb.enabled, true);

@@ -50,7 +50,7 @@ describe("review-diff: the pull request comment", () => {
   it("heads each stack with what changed, and what synth says of the head", () => {
     // worker2's new address is in every node's host firewall (kubelet, VXLAN, memberlist rules), so all 5 patch files change.
     assert.match(comment, /^### `homelab`: changed \(2 routes, 1 DNS record, 1 Helm values file, 5 Talos patch files, 1 Kubernetes object, resources \+1 −0\)$/m);
-    assert.match(comment, /^5 nodes · 16 routes · policy: all \d+ rules pass$/m);
+    assert.match(comment, /^5 nodes · 17 routes · policy: all \d+ rules pass$/m);
     assert.match(comment, /^### `lab`: new stack$/m);
     assert.match(comment, /^### `single`: removed$/m);
   });

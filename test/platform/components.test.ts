@@ -130,12 +130,9 @@ describe("platform components, placement deployment (homelab stack)", () => {
     assert.deepStrictEqual(ports.websecure.forwardedHeaders, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
   });
 
-  it("asks MetalLB for the configured address on Traefik's LoadBalancer Service", () => {
-    assert.deepStrictEqual(helmValues(find(T.release, "traefik-release")).service, {
-      enabled: true,
-      annotations: { "metallb.io/loadBalancerIPs": "10.0.10.240" },
-      spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
-    });
+  it("asks MetalLB for the configured addresses on Traefik's LoadBalancer Services, the public one and the private entry's", () => {
+    const lb = (ip: string) => ({ annotations: { "metallb.io/loadBalancerIPs": ip }, spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" } });
+    assert.deepStrictEqual(helmValues(find(T.release, "traefik-release")).service, { enabled: true, ...lb("10.0.10.240"), additionalServices: { lan: lb("10.0.10.241") } });
   });
 
   it("keeps the Cloudflare token in a secret Secret, and every secret out of Helm values", () => {
@@ -175,6 +172,8 @@ describe("platform components, placement deployment (homelab stack)", () => {
         nodeSources: [],
         trustsCloudflare: true,
         secureEntryPoint: "websecure",
+        publicEntryPoints: ["websecure"],
+        private: { entryPoint: "lan", port: 8444, addresses: ["10.0.10.241"], sources: ["10.0.10.0/24", "10.99.0.0/24"] },
         ready: [undefined, undefined],
       },
       issuers: { names: ["letsencrypt-production", "letsencrypt-staging"], defaultIssuer: "letsencrypt-production", ready: [undefined, undefined] },

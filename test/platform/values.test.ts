@@ -63,12 +63,9 @@ describe("traefikValues, placement deployment (homelab stack)", () => {
     assert.equal(values.hostNetwork, false);
   });
 
-  it("requests the MetalLB address on a LoadBalancer Service that keeps the client address", () => {
-    assert.deepStrictEqual(values.service, {
-      enabled: true,
-      annotations: { "metallb.io/loadBalancerIPs": "10.0.10.240" },
-      spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
-    });
+  it("requests the MetalLB addresses on LoadBalancer Services that keep the client address: the public entry's and the private entry's", () => {
+    const lb = (ip: string) => ({ annotations: { "metallb.io/loadBalancerIPs": ip }, spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" } });
+    assert.deepStrictEqual(values.service, { enabled: true, ...lb("10.0.10.240"), additionalServices: { lan: lb("10.0.10.241") } });
   });
 
   it("spreads the replicas over nodes and keeps one through a drain", () => {
@@ -87,7 +84,7 @@ describe("traefikValues, placement deployment (homelab stack)", () => {
     assert.deepStrictEqual(values.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
   });
 
-  it("hands routes the LoadBalancer IP as the only entry address", () => {
+  it("hands routes the LoadBalancer IP as the public entry address and the private entry beside it", () => {
     assert.deepStrictEqual(ingressEntryOf(homelab.traefik, homelab.cluster), {
       className: "traefik",
       placement: "deployment",
@@ -98,6 +95,8 @@ describe("traefikValues, placement deployment (homelab stack)", () => {
       nodeSources: [],
       trustsCloudflare: true,
       secureEntryPoint: "websecure",
+      publicEntryPoints: ["websecure"],
+      private: { entryPoint: "lan", port: 8444, addresses: ["10.0.10.241"], sources: ["10.0.10.0/24", "10.99.0.0/24"] },
     });
   });
 });

@@ -62,7 +62,7 @@ describe("the policy pack is self-contained", () => {
 });
 
 describe("the pack's layout: rules by area, helpers apart", () => {
-  const AREAS = ["talos", "traefik", "kubernetes", "helm", "routes", "tls", "dns", "tunnel", "secrets", "gateway"];
+  const AREAS = ["talos", "traefik", "kubernetes", "helm", "routes", "tls", "dns", "tunnel", "secrets", "gateway", "private"];
 
   it("each rule-area file exports rule factories only, and rules.ts lists exactly their rules", async () => {
     const names: string[] = [];

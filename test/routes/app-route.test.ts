@@ -49,7 +49,7 @@ function program() {
     hostNetwork: false,
     nodeSources: [],
     trustsCloudflare: true,
-    secureEntryPoint: "websecure",
+    secureEntryPoint: "websecure", publicEntryPoints: ["websecure"],
     ready: [new Marker("traefik-crds"), new Marker("traefik-release")],
   };
   const issuers = { names: ["letsencrypt-production", "letsencrypt-staging"], defaultIssuer: "letsencrypt-production", ready: [new Marker("letsencrypt-production")] };

@@ -4,7 +4,7 @@ import { itRejectsEach, validConfig } from "../helpers/config.ts";
 import type { AppSpec, HomelabConfig } from "../../config/resolve.ts";
 import { ingressManifests, routeManifests, type RouteEntry } from "../../lib/routes.ts";
 import { grpcRouteManifest, httpRouteManifest, SECURITY_HEADERS } from "../../lib/http-routes.ts";
-import { gatewayApiCrdUrl, gatewayHosts, gatewayListeners, listenerFor, traefikGatewayValues } from "../../lib/gateway.ts";
+import { gatewayApiCrdUrl, gatewayHosts, gatewayListeners, gatewayPortListeners, listenerFor, traefikGatewayValues } from "../../lib/gateway.ts";
 import { traefikValues, ingressEntryOf } from "../../lib/traefik-values.ts";
 import { certManagerValues } from "../../lib/cert-manager.ts";
 
@@ -14,8 +14,9 @@ const appOf = (config: HomelabConfig, name: string): AppSpec => {
   assert.ok(app, `no app ${name}`);
   return app;
 };
-const entry: RouteEntry = ingressEntryOf(gateway.traefik, gateway.cluster);
-const PARENT = { group: "gateway.networking.k8s.io", kind: "Gateway", name: "traefik-gateway", namespace: "traefik" };
+/** The gateway stack's entry with its Gateway's listeners, which routes name (its `*.example.com` listener serves the converted homelab apps too). */
+const entry: RouteEntry = { ...ingressEntryOf(gateway.traefik, gateway.cluster), gateway: { zone: gateway.dns.zone, listeners: gatewayPortListeners(gateway.traefik.gatewayApi, gateway.dns.zone, gateway.traefik.placement, gateway.apps) } };
+const PARENT = { group: "gateway.networking.k8s.io", kind: "Gateway", name: "traefik-gateway", namespace: "traefik", sectionName: "wildcard-example-com" };
 const LABELS = (app: string) => ({ "app.kubernetes.io/instance": app, "app.kubernetes.io/managed-by": "pulumi" });
 
 describe("Gateway API CRDs and the Gateway", () => {
@@ -50,7 +51,8 @@ describe("Gateway API CRDs and the Gateway", () => {
     const values = traefikGatewayValues(gateway, undefined);
     assert.deepEqual(values.provider, { enabled: true });
     assert.equal(values.gateway.name, "traefik-gateway");
-    assert.deepEqual(values.gateway.annotations, { "cert-manager.io/cluster-issuer": "letsencrypt-production" });
+    // The private entry's wildcard listener shares the public one's Secret, which gateway-shim then issues once.
+    assert.deepEqual(values.gateway.annotations, { "cert-manager.io/cluster-issuer": "letsencrypt-production", "cert-manager.io/ignore-tls-listeners": "lan-wildcard-example-com" });
     assert.equal(values.gateway.listeners.web, null, "the chart's plain-HTTP default listener is removed");
     assert.deepEqual(values.gateway.listeners["wildcard-example-com"], {
       port: 8443,
@@ -59,8 +61,8 @@ describe("Gateway API CRDs and the Gateway", () => {
       namespacePolicy: { from: "Selector", selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["apps", "media", "ml", "monitoring"] }] } },
       certificateRefs: [{ kind: "Secret", group: "", name: "wildcard-example-com-tls" }],
     });
-    assert.deepEqual(Object.keys(values.gateway.listeners).sort(), ["grpc-ml-lab-example-com", "web", "wildcard-example-com"]);
-    assert.equal(gatewayHosts(gateway.apps).length, 11);
+    assert.deepEqual(Object.keys(values.gateway.listeners).sort(), ["grpc-ml-lab-example-com", "lan-wildcard-example-com", "tls-sso-example-com", "web", "wildcard-example-com"]);
+    assert.equal(gatewayHosts(gateway.apps).length, 12);
   });
 
   it("binds listeners to the websecure entry point's port in every placement, and reports the VIP as the controlplane Gateway's address", () => {
@@ -177,7 +179,7 @@ describe("an Ingress app becomes an HTTPRoute app by changing only kind", () => 
 describe("GRPCRoute", () => {
   it("matches a gRPC service for a model server's h2c port", () => {
     assert.deepEqual(grpcRouteManifest(appOf(gateway, "model-grpc"), entry).spec, {
-      parentRefs: [PARENT],
+      parentRefs: [{ ...PARENT, sectionName: "grpc-ml-lab-example-com" }],
       hostnames: ["grpc.ml.lab.example.com"],
       rules: [{
         matches: [{ method: { type: "Exact", service: "inference.GRPCInferenceService" } }],

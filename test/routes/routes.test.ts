@@ -27,10 +27,11 @@ const appNamed = (name: string, apps: readonly AppSpec[] = config.apps): AppSpec
 };
 
 const TRAEFIK_PODS = { "app.kubernetes.io/instance": "traefik-traefik", "app.kubernetes.io/name": "traefik" };
-const base = { className: "traefik", namespace: "traefik", podLabels: TRAEFIK_PODS, trustsCloudflare: true, secureEntryPoint: "websecure" };
+const LAN_SOURCES = ["10.0.10.0/24", "10.99.0.0/24"];
+const base = { className: "traefik", namespace: "traefik", podLabels: TRAEFIK_PODS, trustsCloudflare: true, secureEntryPoint: "websecure", publicEntryPoints: ["websecure"] };
 
-/** MetalLB gives the Traefik Service one address; Traefik pods live on the pod network. */
-const deployment: RouteEntry = { ...base, placement: "deployment", addresses: ["10.0.10.240"], hostNetwork: false, nodeSources: [] };
+/** MetalLB gives the Traefik Service one address, and the private entry (unifi's) another; Traefik pods live on the pod network. */
+const deployment: RouteEntry = { ...base, placement: "deployment", addresses: ["10.0.10.240"], hostNetwork: false, nodeSources: [], private: { entryPoint: "lan", port: 8444, addresses: ["10.0.10.241"], sources: LAN_SOURCES } };
 /** Traefik on every node's host network; DNS round-robins over the nodes. Pods live in Talos' default pod network. */
 const daemonset: RouteEntry = {
   ...base,
@@ -39,6 +40,7 @@ const daemonset: RouteEntry = {
   hostNetwork: true,
   nodeSources: ["10.0.10.22/32", "10.0.10.11/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.12/32"],
   podNetwork: "10.244.0.0/16",
+  private: { entryPoint: "websecure", port: 443, addresses: ["10.0.10.22", "10.0.10.11", "10.0.10.13", "10.0.10.21", "10.0.10.12"], sources: LAN_SOURCES },
 };
 /** One hostNetwork Traefik on whichever control plane holds the VIP. */
 const controlplane: RouteEntry = {
@@ -48,6 +50,7 @@ const controlplane: RouteEntry = {
   hostNetwork: true,
   nodeSources: ["10.0.10.13/32", "10.0.10.11/32", "10.0.10.12/32"],
   podNetwork: "10.244.0.0/16",
+  private: { entryPoint: "websecure", port: 443, addresses: ["10.0.10.10"], sources: LAN_SOURCES },
 };
 
 const CLOUDFLARE_V4 = ["173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13"];
@@ -232,7 +235,10 @@ describe("TLS pairing", () => {
     it(`pairs ${app.name}'s TLS Secret with exactly its hosts and its issuer`, () => {
       const m = routeManifests(app, deployment);
       const hosts = [...app.hosts].sort();
-      if (app.kind === "ingressRoute") {
+      if (app.kind === "tlsPassthrough") {
+        // The backend serves its own certificate: no Secret, no Certificate, no issuer annotation.
+        assert.deepStrictEqual([m.certificate, m.ingresses.length, m.ingressRouteTcp!.spec.tls], [undefined, 0, { passthrough: true }]);
+      } else if (app.kind === "ingressRoute") {
         assert.equal(m.ingressRoute!.spec.tls!.secretName, m.certificate!.spec!.secretName);
         assert.deepStrictEqual(m.certificate!.spec!.dnsNames, hosts);
         assert.equal(m.certificate!.spec!.issuerRef.name, app.issuer);

@@ -27,7 +27,7 @@ describe("offline synth of the homelab stack, file by file", () => {
       "helm/cert-manager.values.yaml", "helm/metallb.values.yaml", "helm/traefik.values.yaml",
       "talos/cp1.yaml", "talos/cp2.yaml", "talos/cp3.yaml", "talos/worker1.yaml", "talos/worker2.yaml",
     ]);
-    assert.equal([...out.keys()].filter((p) => p.startsWith("manifests/")).length, 52);
+    assert.equal([...out.keys()].filter((p) => p.startsWith("manifests/")).length, 54);
     assert.deepEqual([...out.keys()].filter((p) => p.startsWith("manifests/etcd-backup/")), [
       "manifests/etcd-backup/cronjob.batch.talos-backup.yaml",
       "manifests/etcd-backup/secret.core.talos-backup-s3.yaml",

@@ -88,9 +88,9 @@ describe("refused tunnel, private-app, wildcard and edge configs", () => {
 
 describe("refused tunnel configs on an existing cluster", () => {
   itRejectsEach([
-    ["a tunnel without the pod network", { tunnel: { enabled: true }, "dns.publicAddress": undefined, "cluster.network.podSubnet": undefined, apps: {} }, "homelab:cluster.network.podSubnet", "Traefik trusts X-Forwarded-* only from cloudflared"],
+    // Only the deployment placement's tunnel entry point trusts the pod network (a host-network Traefik trusts no forwarder).
+    ["a tunnel entry point without the pod network", { tunnel: { enabled: true }, "dns.publicAddress": undefined, "cluster.network.podSubnet": undefined, apps: {}, "traefik.placement": "deployment", "metallb.pools": { lan: { addresses: ["192.168.1.240/29"] } } }, "homelab:cluster.network.podSubnet", "Traefik's tunnel entry point trusts X-Forwarded-* from cloudflared"],
     // Every placement's entry address is required already (pool, nodes or VIP), so a private app always has one to resolve to.
     ["a private app with no entry address to resolve to", { "apps.notes.private": true, "cluster.nodes": {} }, "homelab:cluster.nodes", "placement daemonset points DNS at every node's address"],
-    ["a tunnel to a control-plane Traefik without the node list", { tunnel: { enabled: true }, "dns.publicAddress": undefined, "traefik.placement": "controlplane", "cluster.nodes": {}, "cluster.network.vip": "192.168.1.10", apps: {} }, "homelab:cluster.nodes", "list the cluster's nodes"],
   ], "k3s");
 });

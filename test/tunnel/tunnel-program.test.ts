@@ -26,13 +26,15 @@ const T = {
   certificate: "kubernetes:cert-manager.io/v1:Certificate",
   tlsStore: "kubernetes:traefik.io/v1alpha1:TLSStore",
   zoneEdge: "homelab:cloudflare:ZoneEdge",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 } as const;
 const ORIGIN = "https://traefik-tunnel-origin.traefik.svc.cluster.local:443";
 const CNAME = `${MOCK_TUNNEL_ID}.cfargotunnel.com`;
 
+/** What web, websecure and the tunnel entry point (when there is one) trust forwarded headers from. */
 const trustedIPs = (run: ProgramRun<unknown>) => {
   const ports = (findResource(run, T.release, "traefik-release").inputs.values as { ports: Record<string, { forwardedHeaders: { trustedIPs: string[] } }> }).ports;
-  return [ports.web!.forwardedHeaders.trustedIPs, ports.websecure!.forwardedHeaders.trustedIPs];
+  return [ports.web!.forwardedHeaders.trustedIPs, ports.websecure!.forwardedHeaders.trustedIPs, ...(ports.tunnel ? [ports.tunnel.forwardedHeaders.trustedIPs] : [])];
 };
 
 describe("the tunnel stack, run under the mocks", () => {
@@ -60,14 +62,23 @@ describe("the tunnel stack, run under the mocks", () => {
     assert.deepEqual(rules.filter((r) => r.originRequest?.noTlsVerify).map((r) => r.hostname), ["status.example.org"]);
   });
 
-  it("points the Service the rules name at Traefik's pods and its websecure port", () => {
+  it("points the Service the rules name at Traefik's pods and their tunnel entry point", () => {
     const origin = findResource(run, T.service, "tunnel-origin").inputs as { metadata: { namespace: string; name: string }; spec: Record<string, unknown> };
     assert.deepEqual([origin.metadata.namespace, origin.metadata.name], ["traefik", "traefik-tunnel-origin"]);
     assert.deepEqual(origin.spec, {
       type: "ClusterIP",
       selector: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" },
-      ports: [{ name: "https", port: 443, targetPort: "websecure", protocol: "TCP" }],
+      ports: [{ name: "https", port: 443, targetPort: "tunnel", protocol: "TCP" }],
     });
+  });
+
+  it("closes the tunnel entry point to every pod but cloudflared's, before the origin Service leads to it", () => {
+    const policy = findResource(run, T.networkPolicy, "tunnel-entry-policy");
+    assert.deepEqual((policy.inputs.spec as { ingress: unknown[] }).ingress[0], {
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cloudflared" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } } }],
+      ports: [{ port: 8445, protocol: "TCP" }],
+    });
+    assert.ok(findResource(run, T.service, "tunnel-origin").options.dependsOn?.includes(`${T.networkPolicy}::tunnel-entry-policy`));
   });
 
   it("keeps the tunnel token a secret: in the Kubernetes Secret only, never in plain text", () => {
@@ -109,7 +120,7 @@ describe("the tunnel stack, run under the mocks", () => {
     const records = ofType(run, T.dnsRecord).map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied]);
     assert.deepEqual(records.sort(), [
       ["blog.example.org", "CNAME", CNAME, true],
-      ["nas.example.org", "A", "10.30.0.240", false],
+      ["nas.example.org", "A", "10.30.0.241", false],
       ["status.example.org", "CNAME", CNAME, true],
       ["www.example.org", "CNAME", CNAME, true],
     ]);
@@ -119,12 +130,12 @@ describe("the tunnel stack, run under the mocks", () => {
 
   it("gives the private app without publicRecord no public record, and exports its LAN DNS entry", () => {
     assert.ok(!ofType(run, T.dnsRecord).some((r) => r.inputs.name === "ha.example.org"));
-    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [{ host: "ha.example.org", addresses: ["10.30.0.240"] }, { host: "nas.example.org", addresses: ["10.30.0.240"] }]);
+    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [{ host: "ha.example.org", addresses: ["10.30.0.241"] }, { host: "nas.example.org", addresses: ["10.30.0.241"] }]);
     assert.deepEqual((run.outputs as Record<string, unknown>).tunnel, { name: "cgnat-homelab", cnameTarget: CNAME });
   });
 
-  it("makes Traefik trust forwarded headers from the pod network only (cloudflared's pods), not Cloudflare's ranges", () => {
-    assert.deepEqual(trustedIPs(run), [["10.244.0.0/16"], ["10.244.0.0/16"]]);
+  it("makes Traefik trust forwarded headers on the tunnel entry point alone, from the pod network (cloudflared's pods), never Cloudflare's ranges", () => {
+    assert.deepEqual(trustedIPs(run), [[], [], ["10.244.0.0/16"]]);
     assert.deepEqual(run.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"), []);
   });
 
@@ -146,10 +157,11 @@ describe("the tunnel stack, run under the mocks", () => {
 
 describe("the tunnel with host-network Traefik placements", () => {
   for (const placement of ["daemonset", "controlplane"] as const) {
-    it(`${placement}: the same origin Service, and Traefik also trusts the node addresses (the CNI masquerades pod traffic to another node)`, async () => {
-      const run = await runStack(changedStackConfig("tunnel", { "traefik.placement": placement, "traefik.replicas": undefined, metallb: undefined }), "tunnel");
+    it(`${placement}: the origin Service to websecure, and Traefik trusts no forwarder (nothing tells cloudflared from other pods or host processes there)`, async () => {
+      const run = await runStack(changedStackConfig("tunnel", { "traefik.placement": placement, "traefik.replicas": undefined, metallb: undefined, "apps.nas.publicRecord": undefined }), "tunnel");
       assert.equal((findResource(run, T.service, "tunnel-origin").inputs as any).spec.ports[0].targetPort, "websecure");
-      assert.deepEqual(trustedIPs(run)[1], ["10.244.0.0/16", "10.30.0.11/32", "10.30.0.21/32", "10.30.0.22/32"]);
+      assert.deepEqual(trustedIPs(run), [[], []]);
+      assert.deepEqual(ofType(run, T.networkPolicy).filter((p) => p.name === "tunnel-entry-policy"), []);
     });
   }
 });
@@ -160,7 +172,7 @@ describe("the port-forward stacks are unchanged by the tunnel", () => {
     assert.deepEqual(ofType(run, T.tunnel), []);
     assert.ok(ofType(run, T.dnsRecord).every((r) => r.inputs.type === "A"));
     assert.equal(findResource(run, T.zoneEdge, "zone-edge").inputs.entry, "portForward");
-    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, []);
+    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [{ host: "unifi.example.com", addresses: ["10.0.10.241"] }]);
   });
 });
 
@@ -169,13 +181,13 @@ describe("the tunnel stack's synth files", () => {
     const result = await synthStack("tunnel", { dir: new URL("../..", import.meta.url).pathname });
     assert.ok(result.ok);
     const body = (path: string) => result.files.get(path)!.split("\n").filter((l) => l && !l.startsWith("#")).join("\n");
-    assert.equal(body("lan-dns/hosts"), "10.30.0.240 ha.example.org\n10.30.0.240 nas.example.org");
-    assert.equal(body("lan-dns/pihole-custom.list"), "10.30.0.240 ha.example.org\n10.30.0.240 nas.example.org");
-    assert.equal(body("lan-dns/dnsmasq.conf"), "host-record=ha.example.org,10.30.0.240\nhost-record=nas.example.org,10.30.0.240");
-    assert.equal(body("lan-dns/adguard-rewrites.yaml"), "filtering:\n  rewrites:\n    - domain: ha.example.org\n      answer: 10.30.0.240\n    - domain: nas.example.org\n      answer: 10.30.0.240");
+    assert.equal(body("lan-dns/hosts"), "10.30.0.241 ha.example.org\n10.30.0.241 nas.example.org");
+    assert.equal(body("lan-dns/pihole-custom.list"), "10.30.0.241 ha.example.org\n10.30.0.241 nas.example.org");
+    assert.equal(body("lan-dns/dnsmasq.conf"), "host-record=ha.example.org,10.30.0.241\nhost-record=nas.example.org,10.30.0.241");
+    assert.equal(body("lan-dns/adguard-rewrites.yaml"), "filtering:\n  rewrites:\n    - domain: ha.example.org\n      answer: 10.30.0.241\n    - domain: nas.example.org\n      answer: 10.30.0.241");
     for (const [path, content] of result.files) assert.ok(!content.includes(MOCK_TUNNEL_TOKEN), `${path} holds the tunnel token`);
     const summary = result.files.get("summary.md")!;
-    assert.ok(summary.includes("| ha.example.org | 10.30.0.240 |"), summary);
+    assert.ok(summary.includes("| ha.example.org | 10.30.0.241 |"), summary);
     assert.ok(summary.includes('  cf -- "tunnel" --> cloudflared\n'), summary);
     assert.ok(summary.includes("  cloudflared --> origin\n  origin --> traefik\n"), summary);
     assert.ok(!summary.includes("port-forward\"]"), "the tunnel stack draws no port-forward");

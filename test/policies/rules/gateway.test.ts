@@ -14,7 +14,7 @@ const CASES: readonly RuleCase[] = [
         when: "an HTTPRoute names a host no listener covers",
         edit: (d) => change(d, T.httpRoute, "grafana-httproute", (r) => (r.inputs.spec.hostnames = ["grafana.example.org"])),
         resource: `${T.httpRoute}::grafana-httproute`,
-        message: /HTTPRoute monitoring\/grafana: no listener of Gateway traefik\/traefik-gateway covers grafana\.example\.org, so the route does not attach/,
+        message: /HTTPRoute monitoring\/grafana: no listener of the Gateway it names covers grafana\.example\.org, so the route does not attach/,
       },
       {
         when: "the listeners' allowedRoutes leave out the route's namespace",
@@ -36,6 +36,12 @@ const CASES: readonly RuleCase[] = [
         edit: (d) => change(d, T.grpcRoute, "model-grpc-grpcroute", (r) => (r.inputs.spec.parentRefs[0].name = "envoy-gateway")),
         resource: `${T.grpcRoute}::model-grpc-grpcroute`,
         message: /GRPCRoute ml\/model-grpc attaches to Gateway traefik\/envoy-gateway, which no Traefik release of the stack serves/,
+      },
+      {
+        when: "a TLSRoute's listener terminates TLS instead of passing it through",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).gateway.listeners["tls-sso-example-com"].mode),
+        resource: `${T.tlsRoute}::sso-tlsroute`,
+        message: /TLSRoute apps\/sso: sso\.example\.com is served by listener tls-sso-example-com of Gateway traefik\/traefik-gateway, which terminates TLS \(mode Terminate\)/,
       },
     ],
   },
@@ -75,7 +81,7 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "a deeper host is left to the zone's wildcard listener",
-        edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).gateway.listeners["grpc-ml-lab-example-com"]),
+        edit: (d) => change(change(d, RELEASE, "traefik-release", (r) => delete values(r).gateway.listeners["grpc-ml-lab-example-com"]), T.grpcRoute, "model-grpc-grpcroute", (r) => (r.inputs.spec.parentRefs[0].sectionName = "wildcard-example-com")),
         resource: `${T.grpcRoute}::model-grpc-grpcroute`,
         message: /grpc\.ml\.lab\.example\.com is served by wildcard listener wildcard-example-com \(\*\.example\.com\) .* whose certificate covers one label only/,
       },

@@ -34,7 +34,7 @@ const CASES: readonly RuleCase[] = [
     fails: [
       {
         when: "a tunnelled host also has an A record",
-        edit: (d) => add(d, cloneAs(d, T.dnsRecord, "nas-dns-nas.example.org-10.30.0.240", "blog-dns-blog.example.org-203.0.113.5", (r) => Object.assign(r.inputs, { name: "blog.example.org", content: "203.0.113.5", proxied: true }))),
+        edit: (d) => add(d, cloneAs(d, T.dnsRecord, "nas-dns-nas.example.org-10.30.0.241", "blog-dns-blog.example.org-203.0.113.5", (r) => Object.assign(r.inputs, { name: "blog.example.org", content: "203.0.113.5", proxied: true }))),
         resource: `${T.dnsRecord}::blog-dns-blog.example.org-203.0.113.5`,
         message: /blog\.example\.org is served by the Cloudflare Tunnel, but this A record points it at 203\.0\.113\.5/,
       },
