@@ -123,6 +123,10 @@ export type InvokeModel<W> = (args: Props, ctx: { readonly world: W; readonly pr
 export interface Models<W> {
   readonly resources: Readonly<Record<string, ResourceModel<W>>>;
   readonly invokes: Readonly<Record<string, InvokeModel<W>>>;
+  /** Models for types `resources` does not list (e.g. every Kubernetes custom resource kind). */
+  readonly fallback?: (type: string) => ResourceModel<W> | undefined;
+  /** Time passes between deployments: called on the world before each run (a preview's copy too). */
+  readonly beforeRun?: (world: W) => void;
 }
 
 /**
@@ -256,6 +260,7 @@ interface Pending {
 export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const preview = opts.preview ?? false;
   const world = structuredClone(opts.world);
+  opts.models.beforeRun?.(world);
   const old = new Map((opts.state ?? EMPTY_STATE).resources.map((r) => [r.urn, r]));
   const next = new Map<string, StateEntry>();
   const steps: Step[] = [];
@@ -282,7 +287,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
 
   const modelOf = (type: string): ResourceModel<W> => {
     if (type.startsWith(PROVIDER_PREFIX)) return providerModel as ResourceModel<W>;
-    const model = opts.models.resources[type];
+    const model = opts.models.resources[type] ?? opts.models.fallback?.(type);
     if (!model) throw new Error(`the twin has no world model for ${type}: add one to its models`);
     return model;
   };
@@ -297,7 +302,8 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     });
     if (bailed) throw cancelled(`${urn}: not run, the deployment stopped at an earlier failure`);
 
-    if (!record.custom) {
+    // A component has no provider, unless it is a provider's remote component (a yaml/v2 ConfigGroup): then it has a model.
+    if (!record.custom && !opts.models.resources[record.type]) {
       // A component has no provider: it is created or kept, its outputs are what it registers.
       next.set(urn, entry("", inputs, prior?.outputs ?? {}));
       steps.push({ op: prior ? "same" : "create", urn, status: preview ? "planned" : "done" });
@@ -394,7 +400,9 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
       return running;
     },
     call: async (args) => {
-      if (bailed) throw cancelled(`${args.token}: not run, the deployment stopped at an earlier failure`);
+      // A stopped deployment's program is torn down with its invokes unanswered: an answer, even an
+      // error, would surface in the program as an unhandled rejection the real language host never sees.
+      if (bailed) return new Promise<never>(() => {});
       const model = opts.models.invokes[args.token];
       if (!model) throw new Error(`the twin has no model for invoke ${args.token}: add one to its models`);
       try {
@@ -406,7 +414,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         steps.push({ op: "invoke", urn: args.token, status: "failed", error: message });
         // A failed invoke fails the program, and with it the deployment.
         fail(args.token, message, true);
-        throw cancelled(`${args.token}: ${message}`);
+        return new Promise<never>(() => {});
       }
     },
   };
@@ -451,7 +459,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         continue;
       }
       try {
-        if (r.custom) await modelOf(r.type).delete?.({ urn: r.urn, name: r.name, type: r.type, inputs: reveal(r.inputs) as Props, old: { inputs: reveal(r.inputs) as Props, outputs: reveal(r.outputs) as Props, id: r.id }, world });
+        if (r.custom || opts.models.resources[r.type]) await modelOf(r.type).delete?.({ urn: r.urn, name: r.name, type: r.type, inputs: reveal(r.inputs) as Props, old: { inputs: reveal(r.inputs) as Props, outputs: reveal(r.outputs) as Props, id: r.id }, world });
         steps.push({ op: "delete", urn: r.urn, status: "done" });
         if (!replacing) old.delete(r.urn);
       } catch (err) {
