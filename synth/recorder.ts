@@ -42,6 +42,12 @@ export interface RunHooks {
   invoking?(invoke: { readonly token: string; readonly dependsOn: readonly string[] }): "unknown" | void;
 }
 
+/** How a state-aware mocks object tells the recorder its deployment stopped (a failed step). */
+export interface RunStop {
+  readonly signal: Promise<void>;
+  readonly stopped: () => boolean;
+}
+
 export interface Registration {
   readonly urn: string;
   readonly parentUrn?: string;
@@ -175,7 +181,7 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
 export async function recordProgram<T>(
   program: () => T | Promise<T>,
   config: StackConfig,
-  opts: { stack?: string; mocks?: pulumi.runtime.Mocks; preview?: boolean; hooks?: RunHooks; stopped?: Promise<void> } = {},
+  opts: { stack?: string; mocks?: pulumi.runtime.Mocks; preview?: boolean; hooks?: RunHooks; stop?: RunStop } = {},
 ): Promise<ProgramRun<T>> {
   await pulumi.runtime.setMocks(opts.mocks ?? homelabMocks, PROJECT, opts.stack ?? "homelab", opts.preview ?? false);
   pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
@@ -223,25 +229,27 @@ export async function recordProgram<T>(
     return registerOutputs(req, cb);
   };
 
-  let result: T;
+  let result: T | undefined;
   let outputs: unknown;
   try {
     result = await program();
-    // A deployment that stopped at a failed step leaves outputs that never settle, as the real
-    // engine leaves the program it stops: `stopped` ends the wait.
-    let stopped = false;
-    outputs = await (opts.stopped ? Promise.race([resolveOutputs(result), opts.stopped.then(() => (stopped = true, undefined))]) : resolveOutputs(result));
-    // Registrations waiting on the failed resource never complete: waiting for them would never end.
-    if (stopped) {
-      pulumi.runtime.disconnectSync();
-      return { resources, invokes, outputs, result };
-    }
+    // A deployment that stopped at a failed step leaves outputs that never settle, or reject, as
+    // the real engine leaves the program it stops: `stop` ends the wait.
+    outputs = await (opts.stop ? Promise.race([resolveOutputs(result), opts.stop.signal.then(() => undefined)]) : resolveOutputs(result));
   } catch (err) {
-    await pulumi.runtime.disconnect();
-    throw err;
+    if (!opts.stop?.stopped()) {
+      await pulumi.runtime.disconnect();
+      throw err;
+    }
   }
-  await pulumi.runtime.disconnect();
-  return { resources, invokes, outputs, result };
+  // The engine steps on after the program returned (and may fail then): registrations waiting on a
+  // failed resource never complete, so waiting for every RPC would never end.
+  if (!opts.stop?.stopped()) await (opts.stop ? Promise.race([pulumi.runtime.disconnect(), opts.stop.signal]) : pulumi.runtime.disconnect());
+  if (opts.stop?.stopped()) {
+    pulumi.runtime.disconnectSync();
+    return { resources, invokes, outputs: undefined, result: result as T };
+  }
+  return { resources, invokes, outputs, result: result as T };
 }
 
 /** The recorded resources of one type, e.g. `kubernetes:helm.sh/v3:Release`. */

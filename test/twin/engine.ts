@@ -432,7 +432,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
 
   let run: ProgramRun<unknown> | undefined;
   try {
-    run = await recordProgram(opts.program, opts.config, { stack: opts.stack, mocks, preview, hooks, stopped });
+    run = await recordProgram(opts.program, opts.config, { stack: opts.stack, mocks, preview, hooks, stop: { signal: stopped, stopped: () => bailed } });
   } catch (err) {
     failure ??= `program: ${err instanceof Error ? err.message : String(err)}`;
   }

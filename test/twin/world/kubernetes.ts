@@ -82,6 +82,8 @@ export function emptyKubeWorld(external: boolean): KubeWorld {
 
 /** API groups every API server serves (the kinds the program uses from them). */
 const BUILT_IN_GROUPS = new Set(["", "apps", "batch", "policy", "networking.k8s.io", "discovery.k8s.io", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io"]);
+/** The namespaces every cluster starts with. */
+const BUILT_IN_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 const CLUSTER_SCOPED = new Set(["Namespace", "ClusterIssuer", "CustomResourceDefinition", "GatewayClass", "IngressClass", "ClusterRole", "ClusterRoleBinding"]);
 
 const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.split("/")[0]! : "");
@@ -107,7 +109,7 @@ function admit(world: TwinWorld, o: KubeObject): void {
     throw new StepError(`creation of resource ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name} failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. Verify that any required CRDs have been created: no matches for kind "${o.kind}" in version "${o.apiVersion}"`);
   }
   const ns = o.metadata.namespace;
-  if (ns && !CLUSTER_SCOPED.has(o.kind) && !findObject(k, "", "Namespace", undefined, ns)) {
+  if (ns && !CLUSTER_SCOPED.has(o.kind) && !BUILT_IN_NAMESPACES.has(ns) && !findObject(k, "", "Namespace", undefined, ns)) {
     throw new StepError(`namespaces "${ns}" not found`);
   }
   for (const hook of k.webhooks) {

@@ -56,8 +56,8 @@ export interface TalosNode {
   schematic: string;
   role?: "controlplane" | "worker";
   hostname?: string;
-  /** The applied machine configuration's patches, in order. */
-  config?: { readonly machineType: string; readonly patches: readonly string[] };
+  /** The applied machine configuration: the role's generated one and the node's patches, in order. */
+  config?: { readonly machineType: string; readonly machineConfiguration: string; readonly patches: readonly string[] };
 }
 
 export interface EtcdMember {
@@ -128,6 +128,10 @@ function identityOf(inputs: Props): { machineType: string; hostname?: string } {
   return { machineType, ...(hostname ? { hostname } : {}) };
 }
 
+function appliedConfig(inputs: Props, machineType: string): NonNullable<TalosNode["config"]> {
+  return { machineType, machineConfiguration: String(inputs.machineConfigurationInput ?? ""), patches: [...((inputs.configPatches as string[] | undefined) ?? [])] };
+}
+
 const configurationApply: ResourceModel<TwinWorld> = {
   create: (c) => {
     const ip = String(c.inputs.node);
@@ -145,7 +149,7 @@ const configurationApply: ResourceModel<TwinWorld> = {
     }
     node.role = machineType as TalosNode["role"];
     if (hostname) node.hostname = hostname;
-    node.config = { machineType, patches: [...((c.inputs.configPatches as string[] | undefined) ?? [])] };
+    node.config = appliedConfig(c.inputs, machineType);
     stage(c.world, "apply", started);
     return { ...mockResourceOutputs(c.type, c.inputs), resolvedApplyMode: resolved };
   },
@@ -155,7 +159,7 @@ const configurationApply: ResourceModel<TwinWorld> = {
     const node = nodeAt(c.world, ip)!;
     const { machineType, hostname } = identityOf(c.inputs);
     if (hostname) node.hostname = hostname;
-    node.config = { machineType, patches: [...((c.inputs.configPatches as string[] | undefined) ?? [])] };
+    node.config = appliedConfig(c.inputs, machineType);
     return { ...mockResourceOutputs(c.type, c.inputs), resolvedApplyMode: "no_reboot" };
   },
 };
@@ -171,7 +175,7 @@ const bootstrap: ResourceModel<TwinWorld> = {
     t.bootstrapNode = ip;
     t.apiServerAt = c.world.clock + t.timings.apiServer;
     // Talos serves its talos.dev ServiceAccount CRD when a configuration enables Kubernetes access to its API.
-    if (Object.values(t.nodes).some((n) => n.config?.patches.some((p) => /kubernetesTalosAPIAccess:\s*\n\s*enabled: true|kubernetesTalosAPIAccess: \{ ?enabled: true/.test(p)))) {
+    if (Object.values(t.nodes).some((n) => n.config && /kubernetesTalosAPIAccess:\s*\n\s*enabled: true/.test([n.config.machineConfiguration, ...n.config.patches].join("\n")))) {
       c.world.kubernetes.crds = [...new Set([...c.world.kubernetes.crds, "talos.dev/ServiceAccount"])].sort();
     }
     advanceTo(c.world, c.world.clock);
@@ -252,8 +256,15 @@ export const talosModels: Record<string, ResourceModel<TwinWorld>> = {
 
 const echo = (token: string): InvokeModel<TwinWorld> => (args) => mockInvokeResult(token, args);
 
+/** The generated configuration with the role's patches applied (as the provider's data source does), secrets left out. */
+const machineConfiguration: InvokeModel<TwinWorld> = (args) => {
+  const generated = mockInvokeResult("talos:machine/getConfiguration:getConfiguration", args);
+  const patches = (args.configPatches as string[] | undefined) ?? [];
+  return { ...generated, machineConfiguration: [String(generated.machineConfiguration), ...patches].join("---\n") };
+};
+
 export const talosInvokes: Record<string, InvokeModel<TwinWorld>> = {
-  "talos:machine/getConfiguration:getConfiguration": echo("talos:machine/getConfiguration:getConfiguration"),
+  "talos:machine/getConfiguration:getConfiguration": machineConfiguration,
   "talos:client/getConfiguration:getConfiguration": echo("talos:client/getConfiguration:getConfiguration"),
   "talos:imageFactory/getUrls:getUrls": echo("talos:imageFactory/getUrls:getUrls"),
   "talos:cluster/getHealth:getHealth": getHealth,
