@@ -87,6 +87,8 @@ export interface StateEntry {
   readonly outputs: Props;
   readonly protect: boolean;
   readonly dependencies: readonly string[];
+  /** The registration's options, as the recorder records them (what resource policies read). */
+  readonly options: ResourceOptionsRecord;
   /** Set when the resource was created but its step failed (the provider's "initialization" errors). */
   readonly initErrors?: readonly string[];
 }
@@ -176,6 +178,12 @@ export interface UpOptions<W> {
   readonly models: Models<W>;
   readonly state?: StackState;
   readonly preview?: boolean;
+  /**
+   * The policy pack as the engine runs it after the last step of a deployment
+   * that did not fail (`AnalyzeResources`): given the new state, the mandatory
+   * violations; any fails the run.
+   */
+  readonly analyze?: (state: StackState) => Promise<readonly string[]>;
 }
 
 const isSecret = (v: unknown): v is { value: unknown } => !!v && typeof v === "object" && (v as Props)[SIG_KEY] === SECRET_SIG;
@@ -298,7 +306,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     const protect = record.options.protect === true;
     const entry = (id: string, ins: Props, outs: Props): StateEntry => ({
       urn, type: record.type, name: record.name, ...(reg.parentUrn ? { parent: reg.parentUrn } : {}),
-      custom: record.custom, id, inputs: ins, outputs: outs, protect, dependencies: [...reg.dependencies],
+      custom: record.custom, id, inputs: ins, outputs: outs, protect, dependencies: [...reg.dependencies], options: record.options,
     });
     if (bailed) throw cancelled(`${urn}: not run, the deployment stopped at an earlier failure`);
 
@@ -473,8 +481,13 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
 
   // The next state: what this run registered, in registration order, then what it did not delete.
   const resources = [...next.values(), ...[...old.values()].filter((r) => !next.has(r.urn))];
+  const done = failure === undefined;
+  const state: StackState = preview ? (opts.state ?? EMPTY_STATE) : { resources, outputs: done && run ? (run.outputs as Props) : (opts.state ?? EMPTY_STATE).outputs };
+  if (done && opts.analyze) {
+    const violations = await opts.analyze(preview ? { resources, outputs: (run?.outputs as Props | undefined) ?? {} } : state);
+    if (violations.length) failure = `policy violations:\n${violations.join("\n")}`;
+  }
   const ok = failure === undefined;
-  const state: StackState = preview ? (opts.state ?? EMPTY_STATE) : { resources, outputs: ok && run ? (run.outputs as Props) : (opts.state ?? EMPTY_STATE).outputs };
   return {
     ok,
     ...(failure ? { error: failure } : {}),

@@ -9,7 +9,9 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { indexProgram } from "../../synth/run-stack.ts";
 import { readStackConfig, secretPlaceholder } from "../../synth/stack-file.ts";
-import type { StackConfig } from "../../synth/recorder.ts";
+import { sanitize, type StackConfig } from "../../synth/recorder.ts";
+import { PROJECT } from "../../synth/mocks.ts";
+import { checkStack, type SynthDocument } from "../../policies/offline.ts";
 import { unsetCredentials } from "../../config/stack-keys.ts";
 import { parseStackConfig } from "../../config/validate.ts";
 import { up, type Models, type RunResult, type StackState } from "./engine.ts";
@@ -70,6 +72,36 @@ export function twinWorld(config: StackConfig, opts: WorldOptions = {}): TwinWor
   };
 }
 
+/** `urn:pulumi:s::p::a$b::name` → `b::name`, how synth names a parent. */
+function urnTail(urn: string): string {
+  const parts = urn.split("::");
+  return `${parts[2]!.split("$").pop()!}::${parts.slice(3).join("::")}`;
+}
+
+/** The state as the policy pack's offline runner reads a plan: components carry their registered outputs. */
+export function stateDocument(stack: string, state: StackState): SynthDocument {
+  return {
+    stack,
+    project: PROJECT,
+    outputs: state.outputs,
+    resources: state.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      ...(r.parent ? { parent: urnTail(r.parent) } : {}),
+      custom: r.custom,
+      inputs: sanitize(r.inputs) as Record<string, unknown>,
+      options: r.options,
+      ...(r.custom ? {} : { outputs: sanitize(r.outputs) as Record<string, unknown> }),
+    })),
+  };
+}
+
+/** The policy pack with its default levels, as `pulumi up --policy-pack policies` runs it after the steps. */
+async function analyze(stack: string, state: StackState): Promise<string[]> {
+  const result = await checkStack(stateDocument(stack, state));
+  return result.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy} (${v.resource}): ${v.message}`);
+}
+
 export function deploy(stack: string, config: StackConfig, world: TwinWorld, state?: StackState, preview = false): Promise<RunResult<TwinWorld>> {
-  return up({ program: indexProgram(), config, stack, world, models: twinModels, ...(state ? { state } : {}), preview });
+  return up({ program: indexProgram(), config, stack, world, models: twinModels, ...(state ? { state } : {}), preview, analyze: (s) => analyze(stack, s) });
 }
