@@ -49,6 +49,24 @@ import { leaveCommand } from "../lib/node-lifecycle.ts";
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
 const KUBECONFIG_RENEWAL = "720h";
 
+/**
+ * How long each first-boot stage may take before the provider gives up (Go
+ * durations). Its defaults are 10 minutes each (terraform-provider-talos v0.11.0:
+ * apply, bootstrap and kubeconfig retry, the health data source polls), which a
+ * first boot on a slow host or link outruns: the apply waits for a new VM to boot
+ * the nocloud image into maintenance mode; the bootstrap for that node to pull the
+ * installer image, write its disk and reboot; the health check for etcd, the API
+ * server and every node (each pulling the Kubernetes and CNI images) to report
+ * Ready. Generous bounds, so a slow first `up` completes and a dead node still
+ * fails one `up` rather than hanging it (README "First deploy": when a stage times out).
+ */
+export const FIRST_BOOT_TIMEOUTS = {
+  apply: { create: "20m", update: "20m" },
+  bootstrap: { create: "30m" },
+  kubeconfig: { create: "20m", update: "20m" },
+  health: { read: "30m" },
+} as const;
+
 export interface TalosClusterArgs {
   readonly cluster: TalosClusterSpec;
   /** Cloudflare's IPv4 ranges from the deploy-time lookup, when the host firewall admits proxied apps from them. */
@@ -162,6 +180,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
         configPatches: pulumi.all([image.urls, args.cloudflareIpv4]).apply(([urls, cloudflareIpv4]) =>
           patchesYaml([...talosNodePatches(cluster, node, urls.installer), ...firewallDocuments(cluster, node, cloudflareIpv4)])),
         applyMode: "staged_if_needing_reboot",
+        timeouts: FIRST_BOOT_TIMEOUTS.apply,
       }, { ...parent, dependsOn: [vms.get(node.name)!, kubernetes, ...(node.role === "controlplane" && previousControlPlane ? [previousControlPlane] : [])] });
       if (node.role === "controlplane") previousControlPlane = apply;
       return [node.name, apply] as const;
@@ -172,6 +191,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       node: first.ip,
       endpoint: first.ip,
       clientConfiguration,
+      timeouts: FIRST_BOOT_TIMEOUTS.bootstrap,
     }, {
       ...parent,
       dependsOn: [applies.get(first.name)!],
@@ -185,6 +205,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       endpoint: first.ip,
       clientConfiguration,
       certificateRenewalDuration: KUBECONFIG_RENEWAL,
+      timeouts: FIRST_BOOT_TIMEOUTS.kubeconfig,
     }, { ...parent, dependsOn: [bootstrap] });
 
     // A retiring node leaves before the health check: until it is neither a Kubernetes Node nor an
@@ -207,6 +228,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       endpoints: talosEndpoints(cluster),
       controlPlaneNodes: controlPlanes({ nodes: staying }).map((n) => n.ip),
       workerNodes: staying.filter((n) => n.role === "worker").map((n) => n.ip),
+      timeouts: FIRST_BOOT_TIMEOUTS.health,
     }, { ...parent, dependsOn: [bootstrap, ...applies.values(), ...leaves] });
 
     this.spec = cluster;

@@ -26,6 +26,17 @@ export interface RecordedResource {
   readonly custom: boolean;
   readonly inputs: Record<string, unknown>;
   readonly options: ResourceOptionsRecord;
+  /**
+   * A component's outputs: exactly what it passed to `registerOutputs`, what the
+   * engine stores and hands stack policies (absent when it registered none).
+   */
+  readonly outputs?: Record<string, unknown>;
+}
+
+/** One invoke the program made, with its arguments as the provider receives them (secrets masked). */
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly args: Record<string, unknown>;
 }
 
 export interface SynthDocument {
@@ -33,5 +44,7 @@ export interface SynthDocument {
   readonly project: string;
   /** Sorted by type, then name. */
   readonly resources: readonly RecordedResource[];
+  /** Every invoke of the run, sorted by token, then arguments. */
+  readonly invokes?: readonly RecordedInvoke[];
   readonly outputs: unknown;
 }

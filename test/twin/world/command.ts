@@ -1,0 +1,50 @@
+/**
+ * `command:local:Command` as @pulumi/command 1.2.1 runs it (pulumi/pulumi-command
+ * v1.2.1 `provider/pkg/provider/local/commandController.go`, `commandOutputs.go`,
+ * `provider/pkg/provider/common/inputs.go`): `create` runs on every create that
+ * is not a preview, with `/bin/sh -c`, in `dir` (default the working
+ * directory), with the provider's environment plus `environment`; an update
+ * runs `update`, or `create` when `update` is unset; `triggers` replace
+ * (`provider:"replaceOnChanges"`); `delete` runs on delete when set. A failed
+ * command fails the step with `<exit error>: running "<command>":\n<output>`.
+ * The twin really executes the command line; the world sets PATH and the environment.
+ */
+import { spawnSync } from "node:child_process";
+import type { ResourceModel, StepContext } from "../engine.ts";
+import { StepError } from "../engine.ts";
+import type { TwinWorld } from "./time.ts";
+
+export interface CommandWorld {
+  /** The environment the provider runs with (the operator's shell): PATH decides which tools exist. */
+  env: Record<string, string>;
+  /** The directory `pulumi up` runs in (the project root). */
+  cwd: string;
+  /** Every command line run, in order. */
+  ran: string[];
+}
+
+export function commandWorld(cwd: string, env: Record<string, string>): CommandWorld {
+  return { env, cwd, ran: [] };
+}
+
+function run(c: StepContext<TwinWorld>, command: string): { stdout: string; stderr: string } {
+  const env = { ...c.world.command.env, ...((c.inputs.environment as Record<string, string> | undefined) ?? {}) };
+  c.world.command.ran.push(command);
+  const result = spawnSync("/bin/sh", ["-c", command], { cwd: String(c.inputs.dir ?? c.world.command.cwd), env, encoding: "utf8", timeout: 120_000 });
+  if (result.status !== 0) {
+    throw new StepError(`exit status ${result.status ?? "signal"}: running ${JSON.stringify(command)}:\n${result.stdout}${result.stderr}`);
+  }
+  return { stdout: result.stdout.trimEnd(), stderr: result.stderr.trimEnd() };
+}
+
+export const commandModel: ResourceModel<TwinWorld> = {
+  replaceKeys: ["triggers"],
+  create: (c) => (typeof c.inputs.create === "string" ? run(c, c.inputs.create) : {}),
+  update: (c) => {
+    const command = (c.inputs.update ?? c.inputs.create) as string | undefined;
+    return command ? run(c, command) : {};
+  },
+  delete: (c) => {
+    if (typeof c.old!.inputs.delete === "string") run({ ...c, inputs: c.old!.inputs }, c.old!.inputs.delete);
+  },
+};
