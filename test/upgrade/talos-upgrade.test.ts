@@ -263,11 +263,12 @@ describe("the Kubernetes upgrade (scripts/talos-upgrade.ts kubernetes)", () => {
 
   it("refuses a minor the nodes' Talos cannot run before touching anything, and upgrade-k8s refuses a skipped minor", async () => {
     const file = fakeCluster(() => {}, { release: "v1.13.10" });
-    const tooNew = await sh(kubernetesCommand(spec({ kubernetesVersion: "1.37.2" })), file);
+    // The config says Talos v1.14.7 (which runs 1.37) while the nodes still report v1.13.10.
+    const tooNew = await sh(kubernetesCommand(spec({ version: "v1.14.7", kubernetesVersion: "1.37.2" })), file);
     assert.equal(tooNew.code, 1);
     assert.match(tooNew.stderr, /refusing Kubernetes 1\.37\.2 before touching any node:\n  node 10\.0\.10\.11: Talos v1\.13\.10 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2\n(  node .*\n)*upgrade Talos first/);
     patch(file, (c) => { for (const n of Object.values(c.nodes)) { n.release = "v1.14.7"; n.kubelet = "1.35.2"; } });
-    const skew = await sh(kubernetesCommand(spec({ kubernetesVersion: "1.37.2" })), file);
+    const skew = await sh(kubernetesCommand(spec({ version: "v1.14.7", kubernetesVersion: "1.37.2" })), file);
     assert.equal(skew.code, 1);
     assert.match(skew.stderr, /unsupported upgrade path 1\.35\.2->1\.37\.2/);
     assert.deepEqual(changes(file), []);
