@@ -120,6 +120,7 @@ describe("node lifecycle, as the engine would diff it", () => {
         endpoints: ["10.0.10.11", "10.0.10.12"],
         controlPlaneNodes: ["10.0.10.11", "10.0.10.12"],
         workerNodes: ["10.0.10.21", "10.0.10.22"],
+        timeouts: { read: "30m" },
       });
       const talosconfig = invokeArgs(retiring, GET_CLIENT_CONFIGURATION);
       assert.deepEqual([talosconfig.endpoints, talosconfig.nodes], [["10.0.10.11", "10.0.10.12"], ["10.0.10.11", "10.0.10.12", "10.0.10.21", "10.0.10.22"]]);
@@ -157,7 +158,7 @@ describe("node lifecycle, as the engine would diff it", () => {
     const moved = await run({ nodes, ...hosts });
     assert.deepEqual(engineDiff(before, moved), { added: ["cluster-image-pve3"], deleted: [], changed: { "cluster-worker1-vm": ["inputs.nodeName"] }, replaced: [] });
     const vm = moved.resources.find((r) => r.name === "cluster-worker1-vm")!;
-    assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide3" }]);
+    assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide0" }]);
   });
 
   it("renames the image file (it is named after the stack) by downloading it again: no VM changes, its disk only seeded from the old file", async () => {
