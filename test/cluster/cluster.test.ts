@@ -257,7 +257,8 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("builds the talosconfig with the control planes' addresses as endpoints (never the VIP) and every node", () => {
-    const talosconfig = run.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION);
+    // The other client configuration is the day-2 commands' (no nodes, the bootstrap node as endpoint).
+    const talosconfig = run.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION && i.args.nodes);
     const { clientConfiguration: _key, ...args } = talosconfig?.args ?? {};
     assert.deepEqual(args, {
       clusterName: "lab",
@@ -300,6 +301,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     // The provider names none of these itself: they reach it through the health result's
     // dependencies (its explicit dependsOn, and the secrets its client configuration comes from).
     assert.deepEqual(provider.options.dependsOn, [
+      "command:local:Command::cluster-rollout",
       `${TOKENS.kubeconfig}::cluster-kubeconfig`,
       `${TOKENS.bootstrap}::cluster-bootstrap`,
       ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`),

@@ -28,8 +28,8 @@ export function talosRaw(cluster: Record<string, unknown> = {}): Record<string, 
         worker1: { role: "worker", ip: "10.0.10.21", vmId: 1021, proxmoxNode: "pve1", cores: 4, memory: 8192, diskSize: 64 },
       },
       ...cluster,
-      // Every Talos stack pins its contract; a test overriding `talos` keeps it unless it says otherwise.
-      talos: { configContract: contractOf(cluster.talos), ...(cluster.talos as Record<string, unknown> | undefined) },
+      // Every Talos stack pins its contract and Kubernetes; a test overriding `talos` keeps it unless it says otherwise.
+      talos: { configContract: contractOf(cluster.talos), kubernetesVersion: "1.36.3", ...(cluster.talos as Record<string, unknown> | undefined) },
     },
     traefik: { placement: "daemonset" },
     certManager: { email: "admin@example.com" },
