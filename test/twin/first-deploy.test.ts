@@ -9,7 +9,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { exampleStackNames } from "../../synth/stack-file.ts";
-import { deploy, twinConfig, twinWorld, type TwinWorld } from "./stack.ts";
+import { deploy, stateDocument, twinConfig, twinWorld, type TwinWorld } from "./stack.ts";
+import { checkStack } from "../../policies/offline.ts";
 import type { RunResult } from "./engine.ts";
 import { findObject } from "./world/kubernetes.ts";
 import { FIRST_BOOT_TIMEOUTS } from "../../components/talos-cluster.ts";
@@ -65,14 +66,18 @@ test("MetalLB stacks: the pools are admitted while the webhook does not serve ye
   }
 });
 
-test("tunnel: the stack policies pass on the outputs the engine stores, after the first up and on every preview", async () => {
-  const { state, world } = await firstUp("tunnel");
+test("tunnel: the stack policies pass on the outputs the engine stores after the first up (and on the preview after it)", async () => {
+  const { state, world, ok } = await firstUp("tunnel");
+  assert.equal(ok, true);
+  const policy = await checkStack(stateDocument("tunnel", state));
+  assert.deepEqual(policy.violations, []);
+  assert.ok(policy.passed.includes("traefik-forwarded-headers-cloudflare-only") && policy.passed.includes("cloudflare-zone-ssl-mode"));
   const tunnel = state.resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel")!;
   assert.deepEqual(Object.keys(tunnel.outputs).sort(), ["cnameTarget", "forwarders", "ingressRules", "name", "tunnelId"]);
   const edge = state.resources.find((r) => r.type === "homelab:cloudflare:ZoneEdge")!;
   assert.deepEqual(Object.keys(edge.outputs).sort(), ["entry", "proxiedHosts", "redirectToHttps", "sslMode", "zone"]);
   assert.equal(edge.outputs.entry, "tunnel");
-  assert.equal(Object.values(world.cloudflare.tunnels)[0]?.name, "homelab");
+  assert.equal(Object.values(world.cloudflare.tunnels)[0]?.name, "cgnat-homelab");
 });
 
 test("Proxmox: every q35 VM keeps its IDE drives on ide0/ide2, which Proxmox releases without the ide3 remap start", async () => {

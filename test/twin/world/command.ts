@@ -37,11 +37,15 @@ function run(c: StepContext<TwinWorld>, command: string): { stdout: string; stde
   return { stdout: result.stdout.trimEnd(), stderr: result.stderr.trimEnd() };
 }
 
+/** What a Command that ran nothing reports: `stdout` and `stderr` are always outputs, empty then. */
+const NOTHING_RAN = { stdout: "", stderr: "" };
+
 export const commandModel: ResourceModel<TwinWorld> = {
   replaceKeys: ["triggers"],
-  create: (c) => (typeof c.inputs.create === "string" ? run(c, c.inputs.create) : {}),
+  create: (c) => (typeof c.inputs.create === "string" ? run(c, c.inputs.create) : NOTHING_RAN),
   update: (c) => {
     const command = (c.inputs.update ?? c.inputs.create) as string | undefined;
+    // An update that runs nothing keeps the previous outputs (commandController.go: BaseOutputs of the old state).
     return command ? run(c, command) : {};
   },
   delete: (c) => {
