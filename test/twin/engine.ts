@@ -346,9 +346,12 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         throw cancelled(`${urn}: ${message}`);
       }
     };
+    // A provider's remote component (Construct) has exactly the outputs it returns; a custom
+    // resource's outputs are its inputs and what the provider adds.
+    const outputsOf = (outs: Props, base: Props) => (record.custom ? { ...base, ...outs } : outs);
     const created = async (o?: StateEntry) => {
       const outs = await model.create(ctx(o));
-      return { id: String(outs.id ?? `${record.name}-id`), outputs: { ...processed, ...outs } };
+      return { id: String(outs.id ?? `${record.name}-id`), outputs: outputsOf(outs, processed) };
     };
 
     if (!prior) {
@@ -388,7 +391,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     }
     const done = await run("update", changes, async () => {
       const outs = model.update ? await model.update(ctx(prior)) : {};
-      return { id: prior.id, outputs: { ...prior.outputs, ...processed, ...outs } };
+      return { id: prior.id, outputs: outputsOf(outs, { ...prior.outputs, ...processed }) };
     });
     const result = done ?? { id: prior.id, outputs: { ...prior.outputs, ...processed } };
     next.set(urn, entry(result.id, processed, result.outputs));
