@@ -56,8 +56,20 @@
  * unwrapped, ignoreChanges already applied), the old inputs and outputs on
  * update/replace/delete, the resource's URN and name, and the world, which
  * models mutate (the real systems). A model fails a step by throwing (use
- * `StepError` with the provider's own message). The world must stay plain JSON:
- * each run works on a structuredClone of it, a preview's copy is thrown away.
+ * `StepError` with the provider's own message; `new StepError(msg, outputs)`
+ * when the object exists anyway, as after an await's timeout). The world must
+ * stay plain JSON: each run works on a structuredClone of it, a preview's copy
+ * is thrown away. More hooks on `Models`: `fallback(type)` for whole families of
+ * types (every Kubernetes kind), `beforeRun(world)` for what happens between two
+ * deployments (time passing: a webhook that now serves). A provider's remote
+ * component (a yaml/v2 ConfigGroup) is stepped like a custom resource when it
+ * has a model, with exactly the outputs the model returns (its Construct's).
+ * `UpOptions.analyze` runs the policy pack on the new state (test/twin/stack.ts
+ * passes the pack's offline runner on the state's outputs).
+ *
+ * test/twin/stack.ts wires the real program, the example stacks' config and
+ * the world models of test/twin/world/ (Kubernetes, Talos, Proxmox, Cloudflare,
+ * local Commands): `deploy(stack, config, world, state?, preview?)`.
  *
  * `RunResult`: `ok`, `error` (the failed step's URN and message, as the CLI
  * prints it), `steps` (op per URN in execution order, `changes` of each),
