@@ -170,6 +170,8 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
     // the rollout below reboots the nodes whose config is staged, one at a time with the cluster
     // healthy between. Control planes apply one after another, so even a fallback never reboots two
     // etcd members in one step.
+    const patches = new Map(cluster.nodes.map((node) => [node.name, pulumi.all([image.urls, args.cloudflareIpv4]).apply(([urls, cloudflareIpv4]) =>
+      patchesYaml([...talosNodePatches(cluster, node, urls.installer), ...firewallDocuments(cluster, node, cloudflareIpv4)]))]));
     let previousControlPlane: ConfigurationApply | undefined;
     const applies = new Map(cluster.nodes.map((node) => {
       const apply = new ConfigurationApply(`${name}-${node.name}-config`, {
@@ -177,8 +179,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
         endpoint: node.ip,
         clientConfiguration,
         machineConfigurationInput: configs[node.role],
-        configPatches: pulumi.all([image.urls, args.cloudflareIpv4]).apply(([urls, cloudflareIpv4]) =>
-          patchesYaml([...talosNodePatches(cluster, node, urls.installer), ...firewallDocuments(cluster, node, cloudflareIpv4)])),
+        configPatches: patches.get(node.name)!,
         applyMode: "staged_if_needing_reboot",
         timeouts: FIRST_BOOT_TIMEOUTS.apply,
       }, { ...parent, dependsOn: [vms.get(node.name)!, kubernetes, ...(node.role === "controlplane" && previousControlPlane ? [previousControlPlane] : [])] });
@@ -249,8 +250,8 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
     // revision and the credentials, and any change runs it with the new values (`update`); nodes
     // already at the release are skipped, so a node joining re-runs only checks. Its first create
     // runs nothing: a new node boots the pinned release, and a new cluster needs no talosctl.
-    const configRevision = pulumi.secret(pulumi.all([...applies.values()].map((a) => a.machineConfiguration))
-      .apply((configs) => createHash("sha256").update(configs.join("\n---\n")).digest("hex")));
+    const configRevision = pulumi.secret(pulumi.all(cluster.nodes.map((node) => pulumi.all([configs[node.role], patches.get(node.name)!])))
+      .apply((applied) => createHash("sha256").update(JSON.stringify(applied)).digest("hex")));
     const rollout = new Command(`${name}-rollout`, {
       update: image.urls.apply((urls) => rolloutCommand(cluster, urls.installer)),
       environment: {

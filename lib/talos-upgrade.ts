@@ -42,8 +42,11 @@ export function rolloutCommand(cluster: TalosClusterSpec, installer: string): st
 
 /**
  * `upgrade-k8s` to the pinned Kubernetes release, run before any config apply so that the kubelet and
- * control-plane images in the applied configs are the ones upgrade-k8s has already rolled out.
+ * control-plane images in the applied configs are the ones upgrade-k8s has already rolled out. It names
+ * every configured node, retiring ones included (they are members until their departure, which runs
+ * after it), so that setting `retire` leaves it alone; the script waits only for the nodes that answer.
  */
 export function kubernetesCommand(cluster: TalosClusterSpec): string {
-  return scriptLine(["kubernetes", "--to", cluster.talos.kubernetesVersion, ...memberArgs(upgradeOrder(cluster))]);
+  const all = [...controlPlanes(cluster), ...cluster.nodes.filter((n) => n.role === "worker")];
+  return scriptLine(["kubernetes", "--to", cluster.talos.kubernetesVersion, ...memberArgs(all)]);
 }

@@ -174,6 +174,9 @@ describe("version input refused before anything registers", () => {
     ["version below a legacy release contract", { version: "v1.12.11", configContract: "v1.13.9" }, /^homelab:cluster\.talos\.version: v1\.12\.11 is older than cluster\.talos\.configContract v1\.13\.9: .*use a v1\.13\.x release or later/],
     ["contract beyond the provider", { version: "v1.14.7", configContract: "v1.14" }, /^homelab:cluster\.talos\.configContract: v1\.14 is newer than the provider's Talos machinery \(v1\.13\)/],
     ["Kubernetes latest", { kubernetesVersion: "latest" }, /^homelab:cluster\.talos\.kubernetesVersion: expected an exact Kubernetes release like 1\.36\.3/],
+    ["no Kubernetes pin", { kubernetesVersion: undefined }, /^homelab:cluster\.talos\.kubernetesVersion: is required for Talos stacks: set it to the Kubernetes release the cluster runs \(kubectl version; a new cluster on Talos v1\.13\.9: 1\.36\.3\); unset, the provider's own default would decide it/],
+    ["Kubernetes 1.37 on Talos 1.13", { version: "v1.13.9", kubernetesVersion: "1.37.2" }, /^homelab:cluster\.talos\.kubernetesVersion: Talos v1\.13\.9 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2 \(siderolabs\/talos compatibility table\); keep Kubernetes at 1\.31-1\.36 on this Talos, or upgrade cluster\.talos\.version first/],
+    ["Kubernetes 1.30 on Talos 1.13", { version: "v1.13.9", kubernetesVersion: "1.30.4" }, /^homelab:cluster\.talos\.kubernetesVersion: Talos v1\.13\.9 runs Kubernetes 1\.31 to 1\.36, not 1\.30\.4/],
   ] as const) {
     it(`refuses ${what}, naming the key and the fix`, () => {
       const found = errors(talos as Record<string, unknown>);

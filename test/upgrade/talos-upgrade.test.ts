@@ -63,13 +63,16 @@ async function sh(line: string, stateFile: string): Promise<Result> {
   const [node, script, ...argv] = words(line);
   assert.deepEqual([node, script], ["node", "scripts/talos-upgrade.ts"]);
   const out: string[] = [];
+  const state = loadCluster(stateFile);
   try {
-    await dayTwo(argv, { TALOSCONFIG_CONTENT: TALOSCONFIG, KUBECONFIG_CONTENT: KUBECONFIG }, inProcess({ talosctl, kubectl }, stateFile), (l) => out.push(l));
+    await dayTwo(argv, { TALOSCONFIG_CONTENT: TALOSCONFIG, KUBECONFIG_CONTENT: KUBECONFIG }, inProcess({ talosctl, kubectl }, state), (l) => out.push(l));
     return { code: 0, stdout: out.join("\n"), stderr: "" };
   } catch (e) {
     const message = failureMessage(e);
     if (!message) throw e;
     return { code: 1, stdout: out.join("\n"), stderr: message };
+  } finally {
+    saveCluster(stateFile, state);
   }
 }
 
@@ -312,7 +315,7 @@ describe("a retiring node leaves (scripts/talos-upgrade.ts leave)", () => {
   });
 
   it("the fake talosctl refuses a member name where the ID belongs, as the real one does", async () => {
-    const result = talosctl(["--nodes", "10.0.10.11", "etcd", "remove-member", "cp3"], fakeCluster());
+    const result = talosctl(["--nodes", "10.0.10.11", "etcd", "remove-member", "cp3"], loadCluster(fakeCluster()));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /error parsing member ID: error parsing etcd member id: strconv\.ParseUint: parsing "cp3": invalid syntax/);
   });

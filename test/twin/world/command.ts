@@ -8,11 +8,13 @@
  * (`provider:"replaceOnChanges"`); `delete` runs on delete when set. A failed
  * command fails the step with `<exit error>: running "<command>":\n<output>`.
  * The twin really executes the command line; the world sets PATH and the environment.
+ * The day-2 script's lines run the real script against the fake Talos cluster (./talosctl.ts).
  */
 import { spawnSync } from "node:child_process";
 import type { ResourceModel, StepContext } from "../engine.ts";
 import { StepError } from "../engine.ts";
 import type { TwinWorld } from "./time.ts";
+import { DAY_TWO_PREFIX, runDayTwo } from "./talosctl.ts";
 
 export interface CommandWorld {
   /** The environment the provider runs with (the operator's shell): PATH decides which tools exist. */
@@ -27,7 +29,9 @@ export function commandWorld(cwd: string, env: Record<string, string>): CommandW
   return { env, cwd, ran: [] };
 }
 
-function run(c: StepContext<TwinWorld>, command: string): { stdout: string; stderr: string } {
+function run(c: StepContext<TwinWorld>, command: string): { stdout: string; stderr: string } | Promise<{ stdout: string; stderr: string }> {
+  // The day-2 script runs in this process against the fake Talos cluster (test/twin/world/talosctl.ts).
+  if (command.startsWith(DAY_TWO_PREFIX)) return runDayTwo(c, command);
   const env = { ...c.world.command.env, ...((c.inputs.environment as Record<string, string> | undefined) ?? {}) };
   c.world.command.ran.push(command);
   const result = spawnSync("/bin/sh", ["-c", command], { cwd: String(c.inputs.dir ?? c.world.command.cwd), env, encoding: "utf8", timeout: 120_000 });
@@ -37,11 +41,13 @@ function run(c: StepContext<TwinWorld>, command: string): { stdout: string; stde
   return { stdout: result.stdout.trimEnd(), stderr: result.stderr.trimEnd() };
 }
 
-/** What a Command that ran nothing reports: `stdout` and `stderr` are always outputs, empty then. */
+/** What a Command that ran nothing reports. */
 const NOTHING_RAN = { stdout: "", stderr: "" };
 
 export const commandModel: ResourceModel<TwinWorld> = {
   replaceKeys: ["triggers"],
+  // With no command to run, Create still returns the outputs' zero values (stdout and stderr are
+  // required fields of BaseOutputs in local/base.go): empty strings, known in a preview.
   create: (c) => (typeof c.inputs.create === "string" ? run(c, c.inputs.create) : NOTHING_RAN),
   update: (c) => {
     const command = (c.inputs.update ?? c.inputs.create) as string | undefined;

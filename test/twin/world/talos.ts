@@ -49,7 +49,8 @@ export interface TalosNode {
   readonly ip: string;
   /** The Proxmox VM (name) it runs in. */
   readonly vm: string;
-  phase: "booting" | "maintenance" | "installing" | "running";
+  /** `halted`: reset and powered off (a retired node). */
+  phase: "booting" | "maintenance" | "installing" | "running" | "halted";
   /** When the current phase ends (booting → maintenance, installing → running); when it started running. */
   readyAt: number;
   release: string;
@@ -58,6 +59,22 @@ export interface TalosNode {
   hostname?: string;
   /** The applied machine configuration: the role's generated one and the node's patches, in order. */
   config?: { readonly machineType: string; readonly machineConfiguration: string; readonly patches: readonly string[] };
+  /** A configuration applied in staged mode: on disk, running from the next reboot (test/twin/world/talosctl.ts). */
+  staged?: { readonly machineType: string; readonly machineConfiguration: string; readonly patches: readonly string[] };
+}
+
+/** What the day-2 scenarios add to the world (test/twin/world/talosctl.ts reads and writes it). */
+export interface TalosDay2 {
+  /** The workstation's talosctl release; absent: no talosctl on PATH. */
+  talosctl?: string;
+  /** What the bootstrap manifests deploy: written at bootstrap, then only by upgrade-k8s. */
+  manifests?: { talos: string; kubernetes: string; kubeNetworkPolicies: boolean };
+  /** Set when a step took etcd below quorum. */
+  quorumLost?: string;
+  faults: { failUpgrade?: string; stuckAt?: string; unhealthyAfterUpgrade?: string };
+  /** Every talosctl and kubectl call, and what changed the cluster, in order. */
+  calls: string[];
+  events: string[];
 }
 
 export interface EtcdMember {
@@ -83,6 +100,7 @@ export interface TalosWorld {
   apiServerAt?: number;
   etcd: EtcdMember[];
   kubernetesNodes: KubeNode[];
+  day2?: TalosDay2;
 }
 
 export function emptyTalosWorld(timings: TalosTimings = FAST_HARDWARE): TalosWorld {
@@ -159,7 +177,16 @@ const configurationApply: ResourceModel<TwinWorld> = {
     const node = nodeAt(c.world, ip)!;
     const { machineType, hostname } = identityOf(c.inputs);
     if (hostname) node.hostname = hostname;
-    node.config = appliedConfig(c.inputs, machineType);
+    const next = appliedConfig(c.inputs, machineType);
+    // `.machine.kubelet` (and `.cluster`) apply immediately (siderolabs/talos v1.13.9
+    // internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_runtime.go CanApplyImmediate): an apply
+    // that carries another kubelet image moves that node's Kubernetes at once, outside upgrade-k8s.
+    const kubelet = (config: TalosNode["config"]) => /kubelet:v(\d+\.\d+\.\d+)/.exec([config?.machineConfiguration ?? "", ...(config?.patches ?? [])].join("\n"))?.[1];
+    if (kubelet(node.config) !== kubelet(next)) {
+      c.world.talos!.day2 ??= { faults: {}, calls: [], events: [] };
+      c.world.talos!.day2.events.push(`config apply moved the kubelet of ${ip} from ${kubelet(node.config)} to ${kubelet(next)}`);
+    }
+    node.config = next;
     return { ...mockResourceOutputs(c.type, c.inputs), resolvedApplyMode: "no_reboot" };
   },
 };
@@ -173,6 +200,11 @@ const bootstrap: ResourceModel<TwinWorld> = {
     if (t.bootstrappedAt !== undefined) throw new StepError("rpc error: code = AlreadyExists desc = etcd data directory is not empty");
     t.bootstrappedAt = c.world.clock;
     t.bootstrapNode = ip;
+    // Talos renders the bootstrap manifests from the bootstrap node's configuration, once.
+    const applied = nodeAt(c.world, ip)!;
+    const text = [applied.config?.machineConfiguration ?? "", ...(applied.config?.patches ?? [])].join("\n");
+    t.day2 ??= { faults: {}, calls: [], events: [] };
+    t.day2.manifests = { talos: applied.release, kubernetes: /kubelet:v(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? "", kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(text) };
     t.apiServerAt = c.world.clock + t.timings.apiServer;
     // Talos serves its talos.dev ServiceAccount CRD when a configuration enables Kubernetes access to its API.
     if (Object.values(t.nodes).some((n) => n.config && /kubernetesTalosAPIAccess:\s*\n\s*enabled: true/.test([n.config.machineConfiguration, ...n.config.patches].join("\n")))) {
@@ -260,7 +292,9 @@ const echo = (token: string): InvokeModel<TwinWorld> => (args) => mockInvokeResu
 const machineConfiguration: InvokeModel<TwinWorld> = (args) => {
   const generated = mockInvokeResult("talos:machine/getConfiguration:getConfiguration", args);
   const patches = (args.configPatches as string[] | undefined) ?? [];
-  return { ...generated, machineConfiguration: [String(generated.machineConfiguration), ...patches].join("---\n") };
+  // The generated configuration's kubelet image follows kubernetesVersion (unset: the provider's machinery default).
+  const kubelet = `machine:\n  kubelet:\n    image: ghcr.io/siderolabs/kubelet:v${String(args.kubernetesVersion ?? "1.36.0")}\n`;
+  return { ...generated, machineConfiguration: [String(generated.machineConfiguration), kubelet, ...patches].join("---\n") };
 };
 
 export const talosInvokes: Record<string, InvokeModel<TwinWorld>> = {
