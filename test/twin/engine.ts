@@ -268,11 +268,6 @@ const PROVIDER_PREFIX = "pulumi:providers:";
 /** Provider resources: configuration the engine diffs and keeps; nothing in the world. */
 const providerModel: ResourceModel<unknown> = { create: () => ({}) };
 
-interface Pending {
-  readonly registration: Registration;
-  readonly options: ResourceOptionsRecord;
-}
-
 /**
  * One deployment: the program's registrations become steps against `state`
  * and the world. See the header for the semantics and their sources.
@@ -289,7 +284,8 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const replaced: StateEntry[] = [];
   let failure: string | undefined;
   let bailed = false;
-  let current: Pending | undefined;
+  /** The registration the recorder just handed over, which the mock monitor's newResource call that follows belongs to. */
+  let current: Registration | undefined;
 
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -414,10 +410,10 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     newResource: async (args) => {
       const reg = current;
       current = undefined;
-      if (!reg || reg.registration.record.name !== args.name || reg.registration.record.type !== args.type) {
+      if (!reg || reg.record.name !== args.name || reg.record.type !== args.type) {
         throw new Error(`twin: registration of ${args.type}::${args.name} arrived without its options`);
       }
-      const running = step(reg.registration, args.inputs as Props);
+      const running = step(reg, args.inputs as Props);
       inflight.add(running);
       void running.catch(() => {}).finally(() => inflight.delete(running));
       return running;
@@ -445,7 +441,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const componentOutputs = new Map<string, Props>();
   const hooks = {
     registering: (registration: Registration) => {
-      current = { registration, options: registration.record.options };
+      current = registration;
     },
     outputsRegistered: (urn: string, outputs: Props) => {
       componentOutputs.set(urn, outputs);
