@@ -253,9 +253,13 @@ function networkPolicyLines(resources: readonly RecordedResource[], talos: Reado
   const count = `${policies.length} NetworkPolic${policies.length === 1 ? "y" : "ies"}`;
   if (talos.size > 0) {
     const enabled = [...talos.values()].filter((docs) => docs.some((d) => obj(obj(obj(obj(d.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true)).length;
-    return [enabled === talos.size
-      ? `${count}, **enforced** by kube-network-policies beside Flannel (cluster.network.cni.flannel.kubeNetworkPoliciesEnabled on all ${talos.size} Talos nodes).`
-      : `${count}, **not enforced**: only ${enabled} of ${talos.size} Talos nodes enable kube-network-policies.`];
+    // Talos deploys kube-network-policies from its bootstrap manifests, which only bootstrap and
+    // upgrade-k8s write: on a running cluster the enforcer runs once the rollout has synced them.
+    const synced = resources.some((r) => r.type === TYPES.command && str(r.inputs.update).startsWith("'node' 'scripts/talos-upgrade.ts' 'rollout'"));
+    if (enabled < talos.size) return [`${count}, **not enforced**: only ${enabled} of ${talos.size} Talos nodes enable kube-network-policies.`];
+    return [synced
+      ? `${count}, **enforced** by kube-network-policies beside Flannel (cluster.network.cni.flannel.kubeNetworkPoliciesEnabled on all ${talos.size} Talos nodes; on a running cluster the rollout's upgrade-k8s deploys it before any policy is created).`
+      : `${count}, **not enforced on a running cluster**: every node enables kube-network-policies, but nothing syncs Talos' bootstrap manifests (upgrade-k8s), so only a new cluster runs it.`];
   }
   const enforcers = [...new Set(policies.map((p) => str(obj(obj(p.inputs.metadata).annotations)[ENFORCED_BY_ANNOTATION])))];
   return [enforcers.every(Boolean)

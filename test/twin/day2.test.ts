@@ -97,6 +97,27 @@ describe("day 2 in the twin (examples/Pulumi.homelab.yaml: 3 control planes, 2 w
     assert.deepEqual(nodes(next.world).map((n) => kubeletOf(n.config)), ["1.36.4", "1.36.4", "1.36.4", "1.36.4", "1.36.4"]);
   });
 
+  it("Kubernetes minor bump after the Talos minor that runs it; a minor the Talos release cannot run is refused before anything registers", async () => {
+    const talos = await converge(day0, withCluster(day0.config, (c) => { c.talos.version = "v1.14.7"; }), (w) => { day2Of(w).talosctl = "v1.14.7"; });
+    const k8s = await converge(talos, withCluster(talos.config, (c) => { c.talos.kubernetesVersion = "1.37.2"; }));
+    assert.deepEqual(nodes(k8s.world).map((n) => kubeletOf(n.config)), ["1.37.2", "1.37.2", "1.37.2", "1.37.2", "1.37.2"]);
+    assert.ok(!day2Of(k8s.world).events.some((e) => e.startsWith("config apply moved")), day2Of(k8s.world).events.join("\n"));
+    const skew = await deploy(STACK, withCluster(day0.config, (c) => { c.talos.kubernetesVersion = "1.37.2"; }), structuredClone(day0.world), day0.state);
+    assert.equal(skew.ok, false);
+    assert.match(skew.error!, /homelab:cluster\.talos\.kubernetesVersion: Talos v1\.13\.9 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2/);
+    assert.equal(skew.steps.filter((s) => s.op !== "same" && s.op !== "invoke").length, 0);
+  });
+
+  it("a year later: the renewed client certificate reaches the day-2 commands, which check the cluster with it", async () => {
+    // The provider renews the machine secrets' client certificate in its last month (what synth/mocks.ts's certificates look like).
+    const cert = (name: string) => Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n`).toString("base64");
+    const renewed = structuredClone(day0.state) as unknown as { resources: { type: string; outputs: Record<string, unknown> }[] };
+    const secrets = renewed.resources.find((r) => r.type === "talos:machine/secrets:Secrets")!;
+    secrets.outputs = JSON.parse(JSON.stringify(secrets.outputs).replaceAll(cert("talos-admin"), cert("talos-admin-renewed"))) as Record<string, unknown>;
+    const next = await converge({ ...day0, state: renewed as unknown as StackState }, day0.config, (w) => { day2Of(w).clientCertificate = cert("talos-admin-renewed"); });
+    assert.deepEqual(ran(next.run, day0), ["kubernetes", "rollout"]);
+  });
+
   it("add a worker: it boots the pinned release and joins; the rollout only checks", async () => {
     const next = await converge(day0, withCluster(day0.config, (c) => { c.nodes.worker3 = { role: "worker", ip: "10.0.10.23", vmId: 1023, proxmoxNode: "pve2" }; }));
     assert.deepEqual(changes(next.world), ["upgrade-k8s 1.36.3", "upgrade-k8s 1.36.3"]);

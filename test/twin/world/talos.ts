@@ -72,6 +72,8 @@ export interface TalosDay2 {
   /** Set when a step took etcd below quorum. */
   quorumLost?: string;
   faults: { failUpgrade?: string; stuckAt?: string; unhealthyAfterUpgrade?: string };
+  /** The client certificate the nodes accept (after a renewal); unset: any. */
+  clientCertificate?: string;
   /** Every talosctl and kubectl call, and what changed the cluster, in order. */
   calls: string[];
   events: string[];
@@ -297,9 +299,17 @@ const machineConfiguration: InvokeModel<TwinWorld> = (args) => {
   return { ...generated, machineConfiguration: [String(generated.machineConfiguration), kubelet, ...patches].join("---\n") };
 };
 
+/** The talosconfig the data source renders from the client certificate it is given (a renewed one included). */
+const clientConfiguration: InvokeModel<TwinWorld> = (args) => {
+  const generated = mockInvokeResult("talos:client/getConfiguration:getConfiguration", args);
+  const client = args.clientConfiguration as { clientCertificate?: string } | undefined;
+  const mocked = /crt: (\S+)/.exec(String(generated.talosConfig))?.[1];
+  return client?.clientCertificate && mocked ? { ...generated, talosConfig: String(generated.talosConfig).replace(mocked, client.clientCertificate) } : generated;
+};
+
 export const talosInvokes: Record<string, InvokeModel<TwinWorld>> = {
   "talos:machine/getConfiguration:getConfiguration": machineConfiguration,
-  "talos:client/getConfiguration:getConfiguration": echo("talos:client/getConfiguration:getConfiguration"),
+  "talos:client/getConfiguration:getConfiguration": clientConfiguration,
   "talos:imageFactory/getUrls:getUrls": echo("talos:imageFactory/getUrls:getUrls"),
   "talos:cluster/getHealth:getHealth": getHealth,
 };

@@ -59,6 +59,7 @@ export function toFake(world: TwinWorld): FakeCluster {
     manifests: day2.manifests ?? { talos: "", kubernetes: "", kubeNetworkPolicies: false },
     ...(day2.quorumLost ? { quorumLost: day2.quorumLost } : {}),
     faults: day2.faults,
+    ...(day2.clientCertificate ? { clientCertificate: day2.clientCertificate } : {}),
     calls: day2.calls,
     events: day2.events,
   };
