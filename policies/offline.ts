@@ -180,10 +180,12 @@ const typeMatches = (type: string, cls: unknown): boolean => (cls as { __pulumiT
  * A custom resource's outputs are its inputs here (synth cannot know what a
  * provider adds).
  */
-function policyResources(doc: SynthDocument, view: "inputs" | "outputs"): PolicyResource[] {
+function policyResources(doc: SynthDocument, view: "inputs" | "outputs", inputsView?: readonly PolicyResource[]): PolicyResource[] {
   const urns = urnsOf(doc);
-  const resources = doc.resources.map((r) => {
-    const props = unknownChecking(structuredClone(view === "outputs" && !r.custom ? (r.outputs ?? {}) : r.inputs) as Record<string, unknown>);
+  const resources = doc.resources.map((r, i) => {
+    // A custom resource's props are the same in both views: the inputs view's (read-only) copy serves.
+    const shared = view === "outputs" && r.custom ? inputsView?.[i]?.props : undefined;
+    const props = shared ?? unknownChecking(structuredClone(view === "outputs" && !r.custom ? (r.outputs ?? {}) : r.inputs) as Record<string, unknown>);
     const isType = ((cls: unknown) => typeMatches(r.type, cls)) as PolicyResource["isType"];
     const provider = providerOf(r);
     const resource: PolicyResource = {
@@ -222,7 +224,7 @@ const isStackPolicy = (p: HomelabPolicy): p is StackValidationPolicy => "validat
 export async function checkStack(doc: SynthDocument, config?: PolicyPackConfig, policies: readonly HomelabPolicy[] = homelabPolicies()): Promise<PolicyResult> {
   const settings = normalizeConfig(config, policies);
   const resources = policyResources(doc, "inputs");
-  const outputs = policies.some(isStackPolicy) ? policyResources(doc, "outputs") : [];
+  const outputs = policies.some(isStackPolicy) ? policyResources(doc, "outputs", resources) : [];
   const stackRef = `pulumi:pulumi:Stack::${doc.project}-${doc.stack}`;
   const refByUrn = new Map(resources.map((r) => [r.urn, ref(r)]));
   const stackTags: ReadonlyMap<string, string> = new Map([[SECRET_MARKER_TAG, SECRET_MARKER]]);

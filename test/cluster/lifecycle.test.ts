@@ -158,7 +158,7 @@ describe("node lifecycle, as the engine would diff it", () => {
     const moved = await run({ nodes, ...hosts });
     assert.deepEqual(engineDiff(before, moved), { added: ["cluster-image-pve3"], deleted: [], changed: { "cluster-worker1-vm": ["inputs.nodeName"] }, replaced: [] });
     const vm = moved.resources.find((r) => r.name === "cluster-worker1-vm")!;
-    assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide3" }]);
+    assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide0" }]);
   });
 
   it("renames the image file (it is named after the stack) by downloading it again: no VM changes, its disk only seeded from the old file", async () => {

@@ -56,8 +56,20 @@
  * unwrapped, ignoreChanges already applied), the old inputs and outputs on
  * update/replace/delete, the resource's URN and name, and the world, which
  * models mutate (the real systems). A model fails a step by throwing (use
- * `StepError` with the provider's own message). The world must stay plain JSON:
- * each run works on a structuredClone of it, a preview's copy is thrown away.
+ * `StepError` with the provider's own message; `new StepError(msg, outputs)`
+ * when the object exists anyway, as after an await's timeout). The world must
+ * stay plain JSON: each run works on a structuredClone of it, a preview's copy
+ * is thrown away. More hooks on `Models`: `fallback(type)` for whole families of
+ * types (every Kubernetes kind), `beforeRun(world)` for what happens between two
+ * deployments (time passing: a webhook that now serves). A provider's remote
+ * component (a yaml/v2 ConfigGroup) is stepped like a custom resource when it
+ * has a model, with exactly the outputs the model returns (its Construct's).
+ * `UpOptions.analyze` runs the policy pack on the new state (test/twin/stack.ts
+ * passes the pack's offline runner on the state's outputs).
+ *
+ * test/twin/stack.ts wires the real program, the example stacks' config and
+ * the world models of test/twin/world/ (Kubernetes, Talos, Proxmox, Cloudflare,
+ * local Commands): `deploy(stack, config, world, state?, preview?)`.
  *
  * `RunResult`: `ok`, `error` (the failed step's URN and message, as the CLI
  * prints it), `steps` (op per URN in execution order, `changes` of each),
@@ -256,11 +268,6 @@ const PROVIDER_PREFIX = "pulumi:providers:";
 /** Provider resources: configuration the engine diffs and keeps; nothing in the world. */
 const providerModel: ResourceModel<unknown> = { create: () => ({}) };
 
-interface Pending {
-  readonly registration: Registration;
-  readonly options: ResourceOptionsRecord;
-}
-
 /**
  * One deployment: the program's registrations become steps against `state`
  * and the world. See the header for the semantics and their sources.
@@ -277,7 +284,8 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const replaced: StateEntry[] = [];
   let failure: string | undefined;
   let bailed = false;
-  let current: Pending | undefined;
+  /** The registration the recorder just handed over, which the mock monitor's newResource call that follows belongs to. */
+  let current: Registration | undefined;
 
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -346,9 +354,12 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         throw cancelled(`${urn}: ${message}`);
       }
     };
+    // A provider's remote component (Construct) has exactly the outputs it returns; a custom
+    // resource's outputs are its inputs and what the provider adds.
+    const outputsOf = (outs: Props, base: Props) => (record.custom ? { ...base, ...outs } : outs);
     const created = async (o?: StateEntry) => {
       const outs = await model.create(ctx(o));
-      return { id: String(outs.id ?? `${record.name}-id`), outputs: { ...processed, ...outs } };
+      return { id: String(outs.id ?? `${record.name}-id`), outputs: outputsOf(outs, processed) };
     };
 
     if (!prior) {
@@ -388,7 +399,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     }
     const done = await run("update", changes, async () => {
       const outs = model.update ? await model.update(ctx(prior)) : {};
-      return { id: prior.id, outputs: { ...prior.outputs, ...processed, ...outs } };
+      return { id: prior.id, outputs: outputsOf(outs, { ...prior.outputs, ...processed }) };
     });
     const result = done ?? { id: prior.id, outputs: { ...prior.outputs, ...processed } };
     next.set(urn, entry(result.id, processed, result.outputs));
@@ -399,10 +410,10 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     newResource: async (args) => {
       const reg = current;
       current = undefined;
-      if (!reg || reg.registration.record.name !== args.name || reg.registration.record.type !== args.type) {
+      if (!reg || reg.record.name !== args.name || reg.record.type !== args.type) {
         throw new Error(`twin: registration of ${args.type}::${args.name} arrived without its options`);
       }
-      const running = step(reg.registration, args.inputs as Props);
+      const running = step(reg, args.inputs as Props);
       inflight.add(running);
       void running.catch(() => {}).finally(() => inflight.delete(running));
       return running;
@@ -430,7 +441,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const componentOutputs = new Map<string, Props>();
   const hooks = {
     registering: (registration: Registration) => {
-      current = { registration, options: registration.record.options };
+      current = registration;
     },
     outputsRegistered: (urn: string, outputs: Props) => {
       componentOutputs.set(urn, outputs);

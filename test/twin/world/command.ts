@@ -41,14 +41,18 @@ function run(c: StepContext<TwinWorld>, command: string): { stdout: string; stde
   return { stdout: result.stdout.trimEnd(), stderr: result.stderr.trimEnd() };
 }
 
+/** What a Command that ran nothing reports. */
+const NOTHING_RAN = { stdout: "", stderr: "" };
+
 export const commandModel: ResourceModel<TwinWorld> = {
   replaceKeys: ["triggers"],
-  // With no command to run, Create and Update still return the outputs' zero values (stdout and
-  // stderr are required fields of BaseOutputs in local/base.go): empty strings, known in a preview.
-  create: (c) => (typeof c.inputs.create === "string" ? run(c, c.inputs.create) : { stdout: "", stderr: "" }),
+  // With no command to run, Create still returns the outputs' zero values (stdout and stderr are
+  // required fields of BaseOutputs in local/base.go): empty strings, known in a preview.
+  create: (c) => (typeof c.inputs.create === "string" ? run(c, c.inputs.create) : NOTHING_RAN),
   update: (c) => {
     const command = (c.inputs.update ?? c.inputs.create) as string | undefined;
-    return command ? run(c, command) : { stdout: "", stderr: "" };
+    // An update that runs nothing keeps the previous outputs (commandController.go: BaseOutputs of the old state).
+    return command ? run(c, command) : {};
   },
   delete: (c) => {
     if (typeof c.old!.inputs.delete === "string") run({ ...c, inputs: c.old!.inputs }, c.old!.inputs.delete);

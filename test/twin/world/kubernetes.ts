@@ -336,18 +336,22 @@ function releaseModel(): ResourceModel<TwinWorld> {
   };
 }
 
-/** yaml/v2 ConfigGroup: a remote component whose children are the files' objects (here: CRDs). */
+/**
+ * yaml/v2 ConfigGroup: a remote component whose children are the files' objects (here: CRDs).
+ * Its outputs are what the provider's Construct returns, `resources` (pulumi-kubernetes
+ * provider/pkg/provider/yaml/v2/configgroup.go), not the files: the twin lists the CRDs.
+ */
 const configGroupModel: ResourceModel<TwinWorld> = {
-  create: (c) => {
-    if (!apiServerUp(c.world)) throw new StepError(API_UNREACHABLE);
-    addCrds(c.world.kubernetes, crdKindsOfFiles((c.inputs.files as string[] | undefined) ?? []));
-    return {};
-  },
-  update: (c) => {
-    addCrds(c.world.kubernetes, crdKindsOfFiles((c.inputs.files as string[] | undefined) ?? []));
-    return {};
-  },
+  create: (c) => applyConfigGroup(c),
+  update: (c) => applyConfigGroup(c),
 };
+
+function applyConfigGroup(c: StepContext<TwinWorld>): Props {
+  if (!apiServerUp(c.world)) throw new StepError(API_UNREACHABLE);
+  const kinds = crdKindsOfFiles((c.inputs.files as string[] | undefined) ?? []);
+  addCrds(c.world.kubernetes, kinds);
+  return { resources: kinds.map((k) => `apiextensions.k8s.io/CustomResourceDefinition/${k}`) };
+}
 
 /** Between deployments time passes: MetalLB's certificate rotation completes and its webhook serves. */
 export function kubernetesBetweenRuns(world: TwinWorld): void {
