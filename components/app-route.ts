@@ -63,6 +63,9 @@ export class AppRoute extends pulumi.ComponentResource {
     // A route registered before its middlewares, backends, issuer or certificate
     // exists is served broken (Traefik drops routers with missing references).
     const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...tcpMiddlewares, ...backends];
+    // pulumi-kubernetes waits for each Ingress until `.status.loadBalancer.ingress` is set, which
+    // Traefik writes from its published LoadBalancer Service or its ingressEndpoint (lib/traefik-values.ts),
+    // so the records below go live only once the route is served.
     const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
       new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
     if (m.ingressRoute) {

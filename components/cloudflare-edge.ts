@@ -19,7 +19,10 @@ export interface ZoneEdgeArgs {
 
 export class ZoneEdge extends pulumi.ComponentResource {
   constructor(name: string, args: ZoneEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:cloudflare:ZoneEdge", name, { ...args, proxiedHosts: [...args.proxiedHosts] }, opts);
-    this.registerOutputs({ sslMode: args.sslMode });
+    // Stack policies (cloudflare-zone-ssl-mode) read these from the component's outputs, which
+    // are exactly what it registers: every fact, not only the looked-up mode.
+    const facts = { ...args, proxiedHosts: [...args.proxiedHosts] };
+    super("homelab:cloudflare:ZoneEdge", name, facts, opts);
+    this.registerOutputs(facts);
   }
 }

@@ -43,7 +43,10 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
   /** DNS records go live after these: the ingress rules and a connector to serve them. */
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: CloudflareTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:tunnel:CloudflareTunnel", name, { name: args.tunnel.name, ingressRules: args.ingressRules, forwarders: args.forwarders, trustReason: tunnelTrustReason(args.traefik) }, opts);
+    // Stack policies (traefik-forwarded-headers-cloudflare-only, the tunnel rules) read these from the
+    // component's outputs, which are exactly what it registers below.
+    const facts = { name: args.tunnel.name, ingressRules: args.ingressRules, forwarders: args.forwarders, trustReason: tunnelTrustReason(args.traefik) };
+    super("homelab:tunnel:CloudflareTunnel", name, facts, opts);
     const { tunnel } = args;
     // A component's provider applies to its children of that provider's package only: these stay Cloudflare's.
     const cloudflare = { parent: this };
@@ -70,6 +73,6 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
 
     this.cnameTarget = created.id.apply(tunnelCnameTarget);
     this.ready = [config, deployment];
-    this.registerOutputs({ tunnelId: created.id, cnameTarget: this.cnameTarget });
+    this.registerOutputs({ ...facts, tunnelId: created.id, cnameTarget: this.cnameTarget });
   }
 }

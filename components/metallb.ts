@@ -23,7 +23,10 @@ export class MetalLB extends pulumi.ComponentResource {
 
     // The speaker answers ARP from the host network with NET_RAW: only `privileged` admits it.
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(METALLB_NAMESPACE, "privileged"), { parent: this });
-    // The release waits for MetalLB's webhook, which validates every pool below.
+    // The release is ready when the controller answers its readiness ping, before its validating
+    // webhook serves (that comes after the certificate rotation): the pools below are created at
+    // once and admitted because the chart's webhook is set to failurePolicy Ignore (lib/metallb.ts),
+    // not because anything waited for it (test/twin models both).
     const release = new Release(`${name}-release`, {
       ...chartRelease(METALLB_RELEASE, METALLB_NAMESPACE, chart),
       values: metallbValues(),

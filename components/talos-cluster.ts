@@ -11,6 +11,7 @@
  * month; read the renewed files again afterwards
  * (`pulumi stack output --show-secrets kubeconfig`).
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
@@ -39,14 +40,32 @@ import {
   talosEndpoints,
   talosNodePatches,
 } from "../lib/talos-patches.ts";
-import { kubernetesUpgradeCommand, osUpgradeCommand, upgradeOrder } from "../lib/talos-upgrade.ts";
+import { kubernetesCommand, rolloutCommand } from "../lib/talos-upgrade.ts";
 import { firewallDocuments } from "../lib/talos-firewall.ts";
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
 import { etcdBackupRolePatches } from "../lib/etcd-backup.ts";
-import { retirementOf } from "../lib/node-lifecycle.ts";
+import { leaveCommand } from "../lib/node-lifecycle.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
 const KUBECONFIG_RENEWAL = "720h";
+
+/**
+ * How long each first-boot stage may take before the provider gives up (Go
+ * durations). Its defaults are 10 minutes each (terraform-provider-talos v0.11.0:
+ * apply, bootstrap and kubeconfig retry, the health data source polls), which a
+ * first boot on a slow host or link outruns: the apply waits for a new VM to boot
+ * the nocloud image into maintenance mode; the bootstrap for that node to pull the
+ * installer image, write its disk and reboot; the health check for etcd, the API
+ * server and every node (each pulling the Kubernetes and CNI images) to report
+ * Ready. Generous bounds, so a slow first `up` completes and a dead node still
+ * fails one `up` rather than hanging it (README "First deploy": when a stage times out).
+ */
+export const FIRST_BOOT_TIMEOUTS = {
+  apply: { create: "20m", update: "20m" },
+  bootstrap: { create: "30m" },
+  kubeconfig: { create: "20m", update: "20m" },
+  health: { read: "30m" },
+} as const;
 
 export interface TalosClusterArgs {
   readonly cluster: TalosClusterSpec;
@@ -113,16 +132,46 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       machineType: role,
       configPatches: patchesYaml([...rolePatches(cluster, role), ...etcdBackupRolePatches(cluster, role)]),
       talosVersion: cluster.talos.configContract,
-      ...(cluster.talos.kubernetesVersion ? { kubernetesVersion: cluster.talos.kubernetesVersion } : {}),
+      // Pinned: unset, the provider's machinery default (Kubernetes 1.36.0 for pulumiverse 0.8.1)
+      // would decide, and a provider bump would move every node's kubelet and control plane.
+      kubernetesVersion: cluster.talos.kubernetesVersion,
       docs: false,
       examples: false,
     }, parent).machineConfiguration;
     const configs = { controlplane: machineConfig("controlplane"), worker: machineConfig("worker") };
 
-    // A change that needs a reboot is staged for the node's next reboot (the rolling upgrade's)
-    // instead of rebooting it now; the provider decides with a dry run at preview and falls back to
-    // auto where it cannot reach the node (a new one). Control planes apply one after another, so
-    // even a fallback never reboots two etcd members in one step.
+    // The day-2 commands authenticate with a talosconfig whose endpoint is the bootstrap node and
+    // which lists no nodes (the scripts name every node and endpoint they talk to): it changes only
+    // when the client certificate is renewed or the bootstrap node moves, so neither a node joining
+    // nor one retiring changes a command's environment. Unlike the exported talosconfig, whose node
+    // list follows the staying nodes.
+    const commandTalosconfig = pulumi.secret(getClientConfigurationOutput({
+      clusterName: cluster.name,
+      clientConfiguration,
+      endpoints: [bootstrapNode(cluster).ip],
+    }, parent).talosConfig);
+
+    // Kubernetes moves only through upgrade-k8s (pre-pulled images, node by node, deprecated-API
+    // check), before any config apply: the applies that then carry the new kubelet and control-plane
+    // images find them already rolled out. Local Commands (@pulumi/command v1.2.1
+    // provider/pkg/provider/local/commandController.go) run `create` on every create that is not a
+    // preview and `update` (else `create`) with the NEW inputs on any input change; with no `create`
+    // a new cluster's first up runs nothing (and needs no talosctl): its nodes boot the pinned
+    // release and Kubernetes. No ignoreChanges: the engine would put ignored inputs back to their old
+    // values (pulumi/pulumi pkg/resource/deploy/step_generator.go), running the old target with
+    // the old certificate.
+    const kubernetes = new Command(`${name}-kubernetes`, {
+      update: kubernetesCommand(cluster),
+      environment: { TALOSCONFIG_CONTENT: commandTalosconfig },
+    }, parent);
+
+    // A change that needs a reboot is staged instead of rebooting the node now (the provider decides
+    // with a dry run at preview and falls back to auto where it cannot reach the node: a new one);
+    // the rollout below reboots the nodes whose config is staged, one at a time with the cluster
+    // healthy between. Control planes apply one after another, so even a fallback never reboots two
+    // etcd members in one step.
+    const patches = new Map(cluster.nodes.map((node) => [node.name, pulumi.all([image.urls, args.cloudflareIpv4]).apply(([urls, cloudflareIpv4]) =>
+      patchesYaml([...talosNodePatches(cluster, node, urls.installer), ...firewallDocuments(cluster, node, cloudflareIpv4)]))]));
     let previousControlPlane: ConfigurationApply | undefined;
     const applies = new Map(cluster.nodes.map((node) => {
       const apply = new ConfigurationApply(`${name}-${node.name}-config`, {
@@ -130,11 +179,10 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
         endpoint: node.ip,
         clientConfiguration,
         machineConfigurationInput: configs[node.role],
-        configPatches: pulumi.all([image.urls, args.cloudflareIpv4]).apply(([urls, cloudflareIpv4]) =>
-          patchesYaml([...talosNodePatches(cluster, node, urls.installer), ...firewallDocuments(cluster, node, cloudflareIpv4)])),
+        configPatches: patches.get(node.name)!,
         applyMode: "staged_if_needing_reboot",
-        ...retirementOf(node),
-      }, { ...parent, dependsOn: [vms.get(node.name)!, ...(node.role === "controlplane" && previousControlPlane ? [previousControlPlane] : [])] });
+        timeouts: FIRST_BOOT_TIMEOUTS.apply,
+      }, { ...parent, dependsOn: [vms.get(node.name)!, kubernetes, ...(node.role === "controlplane" && previousControlPlane ? [previousControlPlane] : [])] });
       if (node.role === "controlplane") previousControlPlane = apply;
       return [node.name, apply] as const;
     }));
@@ -144,6 +192,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       node: first.ip,
       endpoint: first.ip,
       clientConfiguration,
+      timeouts: FIRST_BOOT_TIMEOUTS.bootstrap,
     }, {
       ...parent,
       dependsOn: [applies.get(first.name)!],
@@ -157,20 +206,31 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       endpoint: first.ip,
       clientConfiguration,
       certificateRenewalDuration: KUBECONFIG_RENEWAL,
+      timeouts: FIRST_BOOT_TIMEOUTS.kubeconfig,
     }, { ...parent, dependsOn: [bootstrap] });
+
+    // A retiring node leaves before the health check: until it is neither a Kubernetes Node nor an
+    // etcd member, Talos' cluster checks fail for the staying nodes ("unexpected nodes", etcd members
+    // not a subset of the control planes: siderolabs/talos pkg/cluster/check, v1.13.9), and a dead
+    // node in the lists never reports healthy. The deploy that drops the node from the config then
+    // only deletes its config apply and VM.
+    const leaves = cluster.nodes.filter((node) => node.retire).map((node) => new Command(`${name}-${node.name}-leave`, {
+      create: leaveCommand(cluster, node),
+      environment: { TALOSCONFIG_CONTENT: commandTalosconfig, KUBECONFIG_CONTENT: pulumi.secret(kubeconfig.kubeconfigRaw) },
+    }, { ...parent, dependsOn: [bootstrap, ...applies.values()] }));
 
     // The kubeconfig exists right after the bootstrap, but the VIP and the API server answer
     // minutes later: waiting for a healthy cluster keeps the first Kubernetes resources of a
     // fresh cluster from failing with "cluster unreachable". Endpoints are the control planes'
     // own addresses; the VIP is itself one of the things being waited for.
-    // Retiring nodes are left out: a dead one would never report healthy.
     const staying = activeNodes(cluster.nodes);
     const health = getClusterHealthOutput({
       clientConfiguration,
       endpoints: talosEndpoints(cluster),
       controlPlaneNodes: controlPlanes({ nodes: staying }).map((n) => n.ip),
       workerNodes: staying.filter((n) => n.role === "worker").map((n) => n.ip),
-    }, { ...parent, dependsOn: [bootstrap, ...applies.values()] });
+      timeouts: FIRST_BOOT_TIMEOUTS.health,
+    }, { ...parent, dependsOn: [bootstrap, ...applies.values(), ...leaves] });
 
     this.spec = cluster;
     this.apiEndpoint = endpoint;
@@ -182,34 +242,27 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
       nodes: staying.map((n) => n.ip),
     }, parent).talosConfig);
 
-    // The rolling upgrade: one command per node, each waiting for the one before, control planes
-    // first. A node's command runs again exactly when its target changes (release or installer:
-    // `triggers` replace it); the script skips nodes already at the release and gates every node on
-    // the cluster's health, so a failed run stops at its node and the next `pulumi up` continues
-    // there. Its command line also names the cluster's members (for the health gate) and its
-    // environment the talosconfig, which change when a node joins or a certificate renews: ignored,
-    // or every node's command would re-run, and show in the preview, for each added node.
-    const upgradeOptions = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ ...parent, dependsOn, ignoreChanges: ["create", "environment"] });
-    let previousUpgrade: pulumi.Resource[] = [bootstrap, ...applies.values()];
-    for (const node of upgradeOrder(cluster)) {
-      const upgrade = new Command(`${name}-${node.name}-upgrade`, {
-        create: image.urls.apply((urls) => osUpgradeCommand(cluster, node, urls.installer)),
-        environment: { TALOSCONFIG_CONTENT: this.talosconfig },
-        triggers: [cluster.talos.version, image.urls.installer],
-      }, upgradeOptions(previousUpgrade));
-      previousUpgrade = [upgrade];
-    }
-    // Unset, Kubernetes stays what the Talos release installed at creation: upgrade-k8s needs a target.
-    if (cluster.talos.kubernetesVersion) {
-      new Command(`${name}-kubernetes-upgrade`, {
-        create: kubernetesUpgradeCommand(cluster, cluster.talos.kubernetesVersion),
-        environment: { TALOSCONFIG_CONTENT: this.talosconfig },
-        triggers: [cluster.talos.kubernetesVersion],
-      }, upgradeOptions(previousUpgrade));
-    }
-    // Every Kubernetes resource waits for the health check, and with it for the bootstrap and
-    // every node's configuration (the invoke's dependencies travel with its result).
-    const healthyKubeconfig = pulumi.secret(pulumi.all([health.id, kubeconfig.kubeconfigRaw]).apply(([, raw]) => raw));
+    // The rollout, after the health check: every node to cluster.talos.version with the schematic's
+    // installer, the nodes whose config change was staged rebooted, one node at a time with etcd and
+    // the cluster healthy before and after each, then the bootstrap manifests (Flannel,
+    // kube-network-policies, CoreDNS) synced by upgrade-k8s, which Talos creates only at bootstrap.
+    // One command for the cluster: its inputs are the target, the node list, the applied configs'
+    // revision and the credentials, and any change runs it with the new values (`update`); nodes
+    // already at the release are skipped, so a node joining re-runs only checks. Its first create
+    // runs nothing: a new node boots the pinned release, and a new cluster needs no talosctl.
+    const configRevision = pulumi.secret(pulumi.all(cluster.nodes.map((node) => pulumi.all([configs[node.role], patches.get(node.name)!])))
+      .apply((applied) => createHash("sha256").update(JSON.stringify(applied)).digest("hex")));
+    const rollout = new Command(`${name}-rollout`, {
+      update: image.urls.apply((urls) => rolloutCommand(cluster, urls.installer)),
+      environment: {
+        TALOSCONFIG_CONTENT: pulumi.secret(pulumi.all([health.id, commandTalosconfig]).apply(([, content]) => content)),
+        HOMELAB_CONFIG_REVISION: configRevision,
+      },
+    }, { ...parent, dependsOn: [bootstrap, ...applies.values(), ...leaves] });
+    // Every Kubernetes resource waits for the health check and the rollout, and with them for the
+    // bootstrap and every node's configuration (dependencies travel with the values): a
+    // NetworkPolicy is created only once the synced manifests run its enforcer.
+    const healthyKubeconfig = pulumi.secret(pulumi.all([health.id, rollout.stdout, kubeconfig.kubeconfigRaw]).apply(([, , raw]) => raw));
     this.provider = new Provider(`${name}-k8s`, { kubeconfig: healthyKubeconfig, clusterIdentifier: cluster.name }, parent);
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig, apiEndpoint: this.apiEndpoint });

@@ -50,7 +50,8 @@ export class Traefik extends pulumi.ComponentResource {
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(TRAEFIK_NAMESPACE, traefikPodSecurity(traefik.placement)), { parent: this });
     // Applied by Pulumi (server-side) rather than from the chart's crds/ folder,
     // which Helm installs once and never upgrades.
-    const crds = new ConfigGroup(`${name}-crds`, { files: traefikCrdUrls(traefik.crdsSource, traefik.chart.version) }, { parent: this });
+    const crdFiles = traefikCrdUrls(traefik.crdsSource, traefik.chart.version);
+    const crds = new ConfigGroup(`${name}-crds`, { files: crdFiles }, { parent: this });
 
     const ranges = args.cloudflareRanges;
     const gateway = args.gatewayApi?.traefikValues;
@@ -69,6 +70,9 @@ export class Traefik extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [namespace, crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), ...(args.addressPools ?? [])] });
 
     this.entry = { ...ingressEntryOf(traefik, cluster), ...(args.gatewayApi ? { gateway: args.gatewayApi.routing } : {}), ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release] };
-    this.registerOutputs({ className: this.entry.className, placement: this.entry.placement, addresses: this.entry.addresses });
+    // Stack policies see outputs only, and a yaml/v2 ConfigGroup's outputs are what the provider's
+    // Construct returns (`resources`, pulumi-kubernetes provider/pkg/provider/yaml/v2/configgroup.go),
+    // not the files it applied: the CRD files are registered here, on the ConfigGroup's parent.
+    this.registerOutputs({ className: this.entry.className, placement: this.entry.placement, addresses: this.entry.addresses, crdFiles });
   }
 }

@@ -17,6 +17,7 @@ import { compareMinor, parseTalosRelease } from "../policies/platform/talos-vers
 import { networkPolicyEnforcer } from "../lib/network-policies.ts";
 import { hasHostFirewall } from "../lib/talos-patches.ts";
 import { TALOS_API_PORT } from "../lib/talos-firewall.ts";
+import { checkKubernetesPin } from "./day2-checks.ts";
 import { gatewayHosts, gatewayListeners, MAX_LISTENERS } from "../lib/gateway.ts";
 import { GRPC_PATH, stripsOwnPrefix } from "../lib/http-routes.ts";
 import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, prefixLength, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
@@ -53,6 +54,7 @@ export function checkConfig(c: ParsedConfig, secretKeys: ReadonlySet<string>): C
   checkApps(c, secretKeys, add);
   checkEntry(c, add);
   checkTalosVersions(c, add);
+  checkKubernetesPin(c, add);
   checkNetworkPolicyEnforcement(c, add);
   checkEffects(c, add);
   checkPrivateAndPassthrough(c, add);

@@ -15,7 +15,7 @@ export const DEFAULTS = {
      * configs for: pulumiverse/talos 0.8.1 builds them with Talos 1.13 machinery.
      */
     configContract: PROVIDER_CONFIG_CONTRACT,
-    /** Talos 1.13.9's own Kubernetes default, used when cluster.talos.kubernetesVersion is unset. */
+    /** Talos 1.13.9's own Kubernetes default (pkg/machinery/constants DefaultKubernetesVersion): what a new stack pins in cluster.talos.kubernetesVersion. */
     kubernetesDefault: "1.36.3",
     /** Image Factory extensions baked into the nocloud image. */
     extensions: ["siderolabs/qemu-guest-agent"],

@@ -5,7 +5,7 @@
  */
 import { CronPattern } from "croner";
 import { createRequire } from "node:module";
-import { KUBERNETES_MINORS_BY_TALOS } from "../policies/platform/talos-versions.ts";
+import { KUBERNETES_MINORS_OF_TALOS } from "../policies/platform/talos-versions.ts";
 
 /**
  * Path sequences the API server refuses in an Ingress path of type Prefix or
@@ -146,7 +146,7 @@ export function httpUrlProblem(url: string): string | undefined {
  */
 export const K8S_LIMITS = { label: 63, subdomain: 253, gatewayPath: 1024 } as const;
 
-const KNOWN_MINORS = Object.values(KUBERNETES_MINORS_BY_TALOS).flat();
+const KNOWN_MINORS = Object.values(KUBERNETES_MINORS_OF_TALOS).flat();
 
 /**
  * Why `version` names no Kubernetes release a Talos of this stack can run

@@ -149,12 +149,19 @@ const talosCluster = section({
       .regex(/^v\d+\.\d+(\.\d+)?$/, { error: `expected a Talos config contract like ${DEFAULTS.talos.configContract} (or, for a stack deployed before this key existed, the release its machine secrets were created with, e.g. ${DEFAULTS.talos.version})` })
       .describe(`Talos config version contract of the machine secrets and every generated machine config, fixed at cluster creation (upstream advises never to change it). Required: a default would follow version and regenerate every node's config on an upgrade. New stacks: the minor of version (${DEFAULTS.talos.configContract}); stacks deployed before this key existed: the release their secrets were created with (the program passed version then, e.g. ${DEFAULTS.talos.version}), since the protected secrets refuse any other value. Patch shapes follow its minor. At most ${DEFAULTS.talos.configContract}, the provider's Talos machinery.`),
     allowConfigContractChange: z.boolean().default(false).describe("Opt-in for deliberately raising configContract: without it the machine secrets (protected) refuse any contract change at preview. Lowering is never possible."),
-    kubernetesVersion: checked(kubernetesReleaseProblem).optional().describe(`Kubernetes release. Default: the Talos release's default (${DEFAULTS.talos.kubernetesDefault} for ${DEFAULTS.talos.version}); once set, a change runs talosctl upgrade-k8s after the node upgrades. Tested: ${TESTED_KUBERNETES.join(", ")}.`),
+    kubernetesVersion: z.string({ error: (issue) => (issue.input === undefined ? `is required for Talos stacks: set it to the Kubernetes release the cluster runs (kubectl version; a new cluster on Talos ${DEFAULTS.talos.version}: ${DEFAULTS.talos.kubernetesDefault}); unset, the provider's own default would decide it and move it with a provider bump` : undefined) })
+      .regex(/^\d+\.\d+\.\d+$/, { error: `expected an exact Kubernetes release like ${DEFAULTS.talos.kubernetesDefault} (no v, no minor alone: the stack pins what runs)` })
+      .superRefine((value, ctx) => {
+        // The format has its own message above; this names releases no supported Talos runs (1.63.3).
+        const problem = /^\d+\.\d+\.\d+$/.test(value) ? kubernetesReleaseProblem(value) : undefined;
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .describe(`Kubernetes release the cluster runs, pinned like configContract: generated machine configs carry it, and a change runs talosctl upgrade-k8s (pre-pulled images, node by node, deprecated-API check) before any config apply, so Kubernetes never moves by a config apply or a provider bump. One minor per change, within what cluster.talos.version runs. A new cluster on Talos ${DEFAULTS.talos.version}: ${DEFAULTS.talos.kubernetesDefault}. Tested: ${TESTED_KUBERNETES.join(", ")}.`),
     extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: "expected an extension like siderolabs/qemu-guest-agent" })).default([...DEFAULTS.talos.extensions]).describe("Image Factory system extensions."),
     installDisk: z.string().default(DEFAULTS.talos.installDisk).describe("Disk Talos installs to."),
     imageDatastore: storageId.default(DEFAULTS.talos.imageDatastore).describe("Proxmox datastore the Talos image is downloaded to; needs the Import content type (Proxmox VE 8.4+)."),
-  // An absent section parses as empty, so the error names the one required key, configContract.
-  }).prefault({} as { configContract: string }).describe("Talos version, config contract and image."),
+  // An absent section parses as empty, so the errors name the required keys, configContract and kubernetesVersion.
+  }).prefault({} as { configContract: string; kubernetesVersion: string }).describe("Talos version, config contract and image."),
   network: network.describe("Node network."),
   nodeDefaults: section(nodeSizing).prefault({}).describe("Sizing applied to every node unless the node overrides it."),
   nodes: z.record(dnsLabel, talosNode.describe("One Talos VM: its role, static address, Proxmox VM id and host, and sizing over cluster.nodeDefaults.")).describe("Nodes keyed by host name (the key is the node's identity)."),

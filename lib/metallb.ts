@@ -40,14 +40,26 @@ type Pool = HomelabConfig["metallb"]["pools"][number];
 
 export interface MetalLBValues {
   readonly frrk8s: { readonly enabled: boolean };
+  readonly crds: { readonly validationFailurePolicy: "Ignore" };
 }
 
 /** Helm values for the MetalLB chart. */
 export function metallbValues(): MetalLBValues {
-  // Since 0.15 the chart installs FRR-K8s as its BGP backend by default: a second
-  // DaemonSet with its own CRDs and webhook. This program only announces over L2,
-  // which the speaker does natively.
-  return { frrk8s: { enabled: false } };
+  return {
+    // Since 0.15 the chart installs FRR-K8s as its BGP backend by default: a second
+    // DaemonSet with its own CRDs and webhook. This program only announces over L2,
+    // which the speaker does natively.
+    frrk8s: { enabled: false },
+    // The controller reports Ready on a plain ping; its validating webhook serves only after
+    // its certificate rotation, later (metallb internal/k8s/k8s.go; issues 1597, 2566). With the
+    // chart's default `Fail` the pools created right after the release, on the first `up` and
+    // again after every chart upgrade restarts the controller, are refused with "failed calling
+    // webhook … connection refused", an error pulumi-kubernetes does not retry. `Ignore` admits
+    // an object while the webhook cannot be reached and still validates it once it serves; the
+    // pools this program creates are checked before anything registers (config/checks.ts:
+    // address syntax, overlaps with each other, the nodes, the VIP and the gateway).
+    crds: { validationFailurePolicy: "Ignore" },
+  };
 }
 
 export function ipAddressPoolManifest(pool: Pool): IPAddressPool {

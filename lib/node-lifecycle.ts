@@ -2,24 +2,24 @@
  * What removing a node does on the Talos side, decided by its retire setting.
  * No Pulumi resources here.
  */
-import type { TalosNode } from "../config/resolve.ts";
+import type { TalosClusterSpec, TalosNode } from "../config/resolve.ts";
+import { memberArgs, scriptLine, upgradeOrder } from "./talos-upgrade.ts";
 
 export { RETIRING_TAG } from "../policies/platform/talos.ts";
 
-export interface Retirement {
-  /** Talos' ConfigurationApply runs this when the resource is deleted. */
-  readonly onDestroy?: { readonly graceful: true; readonly reset: true; readonly reboot: false };
-}
-
 /**
- * A node retired with `reset` is wiped when its ConfigurationApply is deleted,
- * which the engine does before deleting the VM (the apply depends on it):
- * graceful cordons and drains it and, on a control plane, leaves etcd first
- * (Talos refuses if that would break quorum); reboot false halts it instead of
- * booting back into maintenance mode. No other node carries onDestroy: a
- * replaced ConfigurationApply (a changed address) would otherwise wipe a node
- * that stays. A `forget` node is dead, so there is nothing to reset.
+ * A retiring node's departure, run by the deploy that sets `retire`, before the health check:
+ * `reset` drains the node, takes it out of etcd and wipes it (Talos' graceful reset), `forget`
+ * removes a dead node's etcd member by its ID; both then delete its Kubernetes Node. Talos' cluster
+ * checks compare the Nodes and etcd members with the nodes they are given (siderolabs/talos
+ * pkg/cluster/check, v1.13.9), so only once the node is neither can the staying nodes pass them, and
+ * the deploy that then drops the node from the config deletes what is left (its config apply and VM)
+ * without touching the cluster.
  */
-export function retirementOf(node: TalosNode): Retirement {
-  return node.retire === "reset" ? { onDestroy: { graceful: true, reset: true, reboot: false } } : {};
+export function leaveCommand(cluster: TalosClusterSpec, node: TalosNode): string {
+  if (!node.retire) throw new Error(`node ${node.name} is not retiring`);
+  return scriptLine([
+    "leave", "--node", node.ip, "--hostname", node.name, "--role", node.role, "--mode", node.retire,
+    ...memberArgs(upgradeOrder(cluster)),
+  ]);
 }

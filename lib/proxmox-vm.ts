@@ -52,6 +52,10 @@ export function imageDownload(owner: ImageOwner, diskImageUrl: string, talosVers
   };
 }
 
+/** The q35 IDE slots (ide0 and ide2 only) of the empty CD-ROM and the cloud-init drive. */
+export const CDROM_SLOT = "ide0";
+export const CLOUD_INIT_SLOT = "ide2";
+
 /**
  * The VM of one Talos node. The system disk is imported from the downloaded
  * image with `importFrom`, a Proxmox API call (`fileId` would run
@@ -81,9 +85,12 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVol
     // static config), so the provider must not wait up to 15 minutes per VM for them.
     agent: { enabled: hasQemuGuestAgent(cluster), trim: true, waitForIp: { disabled: true } },
     // Left unset, the provider attaches the host's physical drive, and Proxmox refuses to
-    // migrate a VM with a local CD-ROM. ide3 is the provider's default slot, so VMs created
-    // before this setting see only the drive being emptied, an in-place update.
-    cdrom: { fileId: "none", interface: "ide3" },
+    // migrate a VM with a local CD-ROM. A q35 machine has IDE units only on ide0 and ide2
+    // (bpg provider docs, virtual_environment_vm `cdrom`); the provider's default ide3 needs a
+    // qemu-server that remaps it, and older Proxmox releases refuse to start the VM ("Can't
+    // create IDE unit 1", bpg issue 420). ide2 holds the cloud-init drive (CLOUD_INIT_SLOT),
+    // so the empty CD-ROM takes ide0.
+    cdrom: { fileId: "none", interface: CDROM_SLOT },
     cpu: { cores: node.cores, sockets: node.sockets, type: node.cpuType },
     // Talos does not support memory hotplug or ballooning: a fixed size.
     memory: { dedicated: node.memory, floating: 0 },
@@ -109,6 +116,8 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVol
     // locked, so its deletion stops it instead.
     ...(node.retire ? { stopOnDestroy: true } : {}),
     initialization: {
+      // The provider's default slot, stated: the CD-ROM must not take it.
+      interface: CLOUD_INIT_SLOT,
       datastoreId: node.diskDatastore,
       ipConfigs: [{ ipv4: { address: `${node.ip}/${net.prefixLength}`, gateway: net.gateway } }],
       dns: { servers: [...net.nameservers] },

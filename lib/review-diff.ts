@@ -227,8 +227,8 @@ function dnsChanges(b: Map<string, Resource>, a: Map<string, Resource>): string[
 
 /**
  * Whether an input path falls under the resource's ignoreChanges: Pulumi keeps
- * the deployed value, so the change does nothing on `pulumi up` (e.g. a node's
- * upgrade command whose text lists every node, re-run only by its triggers).
+ * the deployed value, so the change does nothing on `pulumi up` (e.g. a VM's
+ * disk image, which an upgrade changes in place instead).
  */
 function ignoredInputs(r: Resource): (path: string) => boolean {
   const ignore = Array.isArray(r.options.ignoreChanges) ? r.options.ignoreChanges.filter((p): p is string => typeof p === "string").map((p) => `inputs.${p}`) : [];

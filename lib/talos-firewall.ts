@@ -72,6 +72,11 @@ export function firewallDocuments(cluster: TalosClusterSpec, node: TalosNode, cl
       rule("trustd-ingress", [TRUSTD_PORT], "tcp", nodes),
       rule("etcd-ingress", [ETCD_PORTS], "tcp", controlPlaneAddresses),
     );
+    // talos-backup calls the control planes' apid from its pod (Talos' Kubernetes API access gives
+    // its ServiceAccount an os:etcd:backup client certificate). A pod on another node arrives
+    // masqueraded as that node, but one on this control plane (workloads on control planes) keeps
+    // its pod address, which the rule above does not admit: the snapshot would time out.
+    if (cluster.backup) rules.push(rule("apid-ingress-etcd-backup", [TALOS_API_PORT], "tcp", [pods]));
   }
   if (fw.metallb) {
     rules.push(

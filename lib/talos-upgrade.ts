@@ -1,14 +1,15 @@
 /**
- * The rolling upgrade as the stack registers it: which nodes, in what order,
- * and the rollout script's command line for each (scripts/talos-upgrade.ts
- * does the work and the health gating). No Pulumi here.
+ * The day-2 commands as the stack registers them: the command lines of
+ * scripts/talos-upgrade.ts for the Talos rollout and the Kubernetes upgrade
+ * (a retiring node's departure: lib/node-lifecycle.ts). No Pulumi here; the script does the work and the
+ * health gating.
  */
 import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
 
 /**
  * Control planes first (one etcd member down at a time), then workers; by name within each, so the
- * order never follows config order. A retiring node is on its way out (or dead): it is neither
- * upgraded nor waited for.
+ * order never follows config order. A retiring node has left (its departure command runs first), so
+ * it is neither upgraded nor waited for.
  */
 export function upgradeOrder(cluster: TalosClusterSpec): TalosNode[] {
   const staying = activeNodes(cluster.nodes);
@@ -17,20 +18,35 @@ export function upgradeOrder(cluster: TalosClusterSpec): TalosNode[] {
 
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
-function clusterArgs(cluster: TalosClusterSpec): string[] {
-  const staying = activeNodes(cluster.nodes);
-  const workers = staying.filter((n) => n.role === "worker").map((n) => n.ip);
-  return ["--control-planes", controlPlanes({ nodes: staying }).map((n) => n.ip).join(","), ...(workers.length ? ["--workers", workers.join(",")] : [])];
-}
-
 /** Relative to the project directory, where `pulumi up` runs the program and its commands. */
 const SCRIPT = "scripts/talos-upgrade.ts";
 
-/** Upgrades one node to cluster.talos.version with the schematic's installer; the script skips it when it already runs that release and schematic. */
-export function osUpgradeCommand(cluster: TalosClusterSpec, node: TalosNode, installer: string): string {
-  return ["node", SCRIPT, "os", "--to", cluster.talos.version, "--image", installer, "--nodes", node.ip, ...clusterArgs(cluster)].map(quote).join(" ");
+export const scriptLine = (args: readonly string[]) => ["node", SCRIPT, ...args].map(quote).join(" ");
+
+/** The staying members, in upgrade order: `--control-planes a,b --workers c`. */
+export function memberArgs(nodes: readonly TalosNode[]): string[] {
+  const workers = nodes.filter((n) => n.role === "worker").map((n) => n.ip);
+  return ["--control-planes", controlPlanes({ nodes }).map((n) => n.ip).join(","), ...(workers.length ? ["--workers", workers.join(",")] : [])];
 }
 
-export function kubernetesUpgradeCommand(cluster: TalosClusterSpec, kubernetesVersion: string): string {
-  return ["node", SCRIPT, "kubernetes", "--to", kubernetesVersion, ...clusterArgs(cluster)].map(quote).join(" ");
+/**
+ * The cluster's rollout, run after the config applies and the health check: every staying node to
+ * cluster.talos.version with the schematic's installer (nodes already there are skipped), every node
+ * whose applied config is staged for a reboot rebooted, each step one node at a time with the cluster
+ * healthy before and after, then the bootstrap manifests synced with `upgrade-k8s` at the pinned
+ * Kubernetes release.
+ */
+export function rolloutCommand(cluster: TalosClusterSpec, installer: string): string {
+  return scriptLine(["rollout", "--talos", cluster.talos.version, "--image", installer, "--kubernetes", cluster.talos.kubernetesVersion, ...memberArgs(upgradeOrder(cluster))]);
+}
+
+/**
+ * `upgrade-k8s` to the pinned Kubernetes release, run before any config apply so that the kubelet and
+ * control-plane images in the applied configs are the ones upgrade-k8s has already rolled out. It names
+ * every configured node, retiring ones included (they are members until their departure, which runs
+ * after it), so that setting `retire` leaves it alone; the script waits only for the nodes that answer.
+ */
+export function kubernetesCommand(cluster: TalosClusterSpec): string {
+  const all = [...controlPlanes(cluster), ...cluster.nodes.filter((n) => n.role === "worker")];
+  return scriptLine(["kubernetes", "--to", cluster.talos.kubernetesVersion, ...memberArgs(all)]);
 }

@@ -320,8 +320,12 @@ export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trus
       kubernetesIngress: {
         enabled: true,
         allowExternalNameServices: traefik.allowExternalNameServices,
-        // Without a Service the chart cannot publish one; the VIP is the one address Ingress status can show.
-        ...(traefik.placement === "controlplane" ? { ingressEndpoint: { ip: vipOf(cluster) } } : {}),
+        // pulumi-kubernetes waits for every Ingress until `.status.loadBalancer.ingress` is set
+        // (provider/pkg/await/ingress.go), and Traefik writes it only from a published Service or
+        // from `ingressEndpoint` (traefik pkg/provider/kubernetes/ingress/kubernetes.go,
+        // updateIngressStatus). Host-network placements have no Service for the chart to publish,
+        // so they publish the address DNS points at: the VIP, or the first node's address.
+        ...(usesHostNetwork(traefik.placement) ? { ingressEndpoint: { ip: entryAddresses(traefik, cluster)[0]! } } : {}),
       },
       ...(gateway ? { kubernetesGateway: gateway.provider } : {}),
     },

@@ -101,8 +101,13 @@ export function helmValuesCurrentShapes(level: Level = "mandatory"): ResourceVal
 const YAML_TYPES = ["kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml:ConfigGroup", "kubernetes:yaml:ConfigFile"];
 const CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
 
-/** Files or URLs a yaml ConfigGroup/ConfigFile applies. */
-const yamlFiles = (r: PolicyResource): string[] => [...strings(r.props.files), ...(typeof r.props.file === "string" ? [r.props.file] : [])];
+/**
+ * Files or URLs a yaml ConfigGroup/ConfigFile applies. A stack policy sees
+ * outputs, and the provider's Construct returns only `resources` (pulumi-kubernetes
+ * provider/pkg/provider/yaml/v2/configgroup.go), so the component that declares
+ * the ConfigGroup registers its files as `crdFiles`; resource policies still see `files`.
+ */
+const yamlFiles = (r: PolicyResource): string[] => [...strings(r.props.files), ...(typeof r.props.file === "string" ? [r.props.file] : []), ...strings(r.parent?.props.crdFiles)];
 
 /**
  * What installs the CRDs of an API group besides a chart's crds/ folder: a

@@ -171,11 +171,21 @@ function optionsOf(r: SynthResource, urns: ReadonlyMap<string, string>): PolicyR
 /** `isType(Class)`: the class's `__pulumiType` token is the resource's type (never true for CustomResource). */
 const typeMatches = (type: string, cls: unknown): boolean => (cls as { __pulumiType?: string } | undefined)?.__pulumiType === type;
 
-/** The resources as a stack policy sees them: parents and dependencies resolved to the objects themselves. */
-function policyResources(doc: SynthDocument): PolicyResource[] {
+/**
+ * The resources as the engine hands them to the pack, parents and dependencies
+ * resolved to the objects themselves. Resource policies see each resource's
+ * inputs; stack policies see its outputs, and a component's outputs are exactly
+ * what it passed to `registerOutputs` (pulumi/pulumi pkg/resource/deploy/
+ * step_executor.go, executeRegisterResourceOutputs), not its constructor's args.
+ * A custom resource's outputs are its inputs here (synth cannot know what a
+ * provider adds).
+ */
+function policyResources(doc: SynthDocument, view: "inputs" | "outputs", inputsView?: readonly PolicyResource[]): PolicyResource[] {
   const urns = urnsOf(doc);
-  const resources = doc.resources.map((r) => {
-    const props = unknownChecking(structuredClone(r.inputs) as Record<string, unknown>);
+  const resources = doc.resources.map((r, i) => {
+    // A custom resource's props are the same in both views: the inputs view's (read-only) copy serves.
+    const shared = view === "outputs" && r.custom ? inputsView?.[i]?.props : undefined;
+    const props = shared ?? unknownChecking(structuredClone(view === "outputs" && !r.custom ? (r.outputs ?? {}) : r.inputs) as Record<string, unknown>);
     const isType = ((cls: unknown) => typeMatches(r.type, cls)) as PolicyResource["isType"];
     const provider = providerOf(r);
     const resource: PolicyResource = {
@@ -213,7 +223,8 @@ const isStackPolicy = (p: HomelabPolicy): p is StackValidationPolicy => "validat
  */
 export async function checkStack(doc: SynthDocument, config?: PolicyPackConfig, policies: readonly HomelabPolicy[] = homelabPolicies()): Promise<PolicyResult> {
   const settings = normalizeConfig(config, policies);
-  const resources = policyResources(doc);
+  const resources = policyResources(doc, "inputs");
+  const outputs = policies.some(isStackPolicy) ? policyResources(doc, "outputs", resources) : [];
   const stackRef = `pulumi:pulumi:Stack::${doc.project}-${doc.stack}`;
   const refByUrn = new Map(resources.map((r) => [r.urn, ref(r)]));
   const stackTags: ReadonlyMap<string, string> = new Map([[SECRET_MARKER_TAG, SECRET_MARKER]]);
@@ -242,7 +253,7 @@ export async function checkStack(doc: SynthDocument, config?: PolicyPackConfig, 
       }
     };
     if (isStackPolicy(policy)) {
-      const args: StackValidationArgs = { resources, stackTags, getConfig, notApplicable };
+      const args: StackValidationArgs = { resources: outputs, stackTags, getConfig, notApplicable };
       await run(() => policy.validateStack(args, (message, urn) => {
         violations.push({ policy: policy.name, level, resource: (urn && refByUrn.get(urn)) ?? stackRef, message });
       }), stackRef);

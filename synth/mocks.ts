@@ -57,7 +57,7 @@ function mockKubeconfig(host: string): string {
 }
 
 /** Outputs a real provider would add to a resource of this type. */
-function resourceOutputs(type: string, inputs: Outputs): Outputs {
+export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
   switch (type) {
     case "talos:machine/secrets:Secrets":
       return {
@@ -100,7 +100,7 @@ function resourceOutputs(type: string, inputs: Outputs): Outputs {
 }
 
 /** Answers for the invokes the program makes. */
-function invokeResult(token: string, args: Outputs): Outputs {
+export function mockInvokeResult(token: string, args: Outputs): Outputs {
   switch (token) {
     case "cloudflare:index/getIpRanges:getIpRanges":
       return { ...MOCK_CLOUDFLARE_RANGES, id: "cloudflare-ip-ranges", chinaIpv4Cidrs: [], chinaIpv6Cidrs: [] };
@@ -142,12 +142,12 @@ function invokeResult(token: string, args: Outputs): Outputs {
 
 export const homelabMocks: pulumi.runtime.Mocks = {
   newResource(args) {
-    const outputs = resourceOutputs(args.type, args.inputs);
+    const outputs = mockResourceOutputs(args.type, args.inputs);
     // Some providers' ids are data (an Image Factory schematic id is the schematic's hash).
     const id = args.custom ? String(outputs.id ?? `${args.name}-id`) : "";
     return { id, state: { ...args.inputs, ...outputs } };
   },
   call(args) {
-    return invokeResult(args.token, args.inputs);
+    return mockInvokeResult(args.token, args.inputs);
   },
 };

@@ -7,22 +7,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import resproto from "@pulumi/pulumi/proto/resource_pb.js";
+import rpc from "@pulumi/pulumi/runtime/rpc.js";
 import { PROJECT, homelabMocks } from "./mocks.ts";
 // The offline policy runner recognises secrets and unknowns in the synth document by these markers.
 import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
-import type { RecordedResource, ResourceOptionsRecord } from "../policies/platform/synth-document.ts";
+import type { RecordedInvoke, RecordedResource, ResourceOptionsRecord } from "../policies/platform/synth-document.ts";
 
-export type { RecordedResource, ResourceOptionsRecord };
+export type { RecordedInvoke, RecordedResource, ResourceOptionsRecord };
 
 export { SECRET, UNKNOWN };
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export interface RecordedInvoke {
-  readonly token: string;
-  readonly args: Record<string, unknown>;
-}
 
 /**
  * What a state-aware mocks object (the deployment twin, test/twin/engine.ts)
@@ -40,6 +37,12 @@ export interface RunHooks {
    * invoke whose dependencies are pending creation in a preview (the whole result unknown).
    */
   invoking?(invoke: { readonly token: string; readonly dependsOn: readonly string[] }): "unknown" | void;
+}
+
+/** How a state-aware mocks object tells the recorder its deployment stopped (a failed step). */
+export interface RunStop {
+  readonly signal: Promise<void>;
+  readonly stopped: () => boolean;
 }
 
 export interface Registration {
@@ -91,8 +94,29 @@ function masked(value: unknown): unknown {
   return SECRET;
 }
 
-/** Replaces secret and unknown markers of the wire format with readable placeholders. */
-function sanitize(value: unknown): unknown {
+/** Every string inside a secret of a wire-format value. */
+function secretStrings(value: unknown, into: Set<string>, inSecret = false): void {
+  if (typeof value === "string") {
+    if (inSecret) into.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) secretStrings(v, into, inSecret);
+  } else if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG] === SECRET_VALUE) secretStrings(obj.value, into, true);
+    else for (const v of Object.values(obj)) secretStrings(v, into, inSecret);
+  }
+}
+
+/** `value` with every string of `secrets` replaced by the secret marker, keys kept. */
+function maskStrings(value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (typeof value === "string") return secrets.has(value) ? SECRET : value;
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, secrets));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, secrets)]));
+  return value;
+}
+
+/** Replaces secret and unknown markers of the wire format with readable placeholders (as synth records values). */
+export function sanitize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitize);
   if (value === UNKNOWN_VALUE) return UNKNOWN;
   if (value && typeof value === "object") {
@@ -175,7 +199,7 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
 export async function recordProgram<T>(
   program: () => T | Promise<T>,
   config: StackConfig,
-  opts: { stack?: string; mocks?: pulumi.runtime.Mocks; preview?: boolean; hooks?: RunHooks; stopped?: Promise<void> } = {},
+  opts: { stack?: string; mocks?: pulumi.runtime.Mocks; preview?: boolean; hooks?: RunHooks; stop?: RunStop } = {},
 ): Promise<ProgramRun<T>> {
   await pulumi.runtime.setMocks(opts.mocks ?? homelabMocks, PROJECT, opts.stack ?? "homelab", opts.preview ?? false);
   pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
@@ -206,7 +230,7 @@ export async function recordProgram<T>(
   };
   const invoke = monitor.invoke.bind(monitor);
   monitor.invoke = (req, cb) => {
-    invokes.push({ token: req.getTok(), args: sanitize(req.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown> });
+    invokes.push({ token: req.getTok(), args: maskStrings(sanitize(req.getArgs()?.toJavaScript() ?? {}), invokeSecrets) as Record<string, unknown> });
     if (opts.hooks?.invoking?.({ token: req.getTok(), dependsOn: req.getDependsonList?.() ?? [] }) === "unknown") {
       const response = new resproto.ResourceInvokeResponse();
       response.setUnknown(true);
@@ -223,25 +247,45 @@ export async function recordProgram<T>(
     return registerOutputs(req, cb);
   };
 
-  let result: T;
-  let outputs: unknown;
+  // The SDK strips secret markers from an invoke's arguments before it reaches the monitor
+  // (runtime/invoke.js calls rpc.unwrapSecretValues): what was secret is noted on the way, so the
+  // recorded arguments mask it (a machine-config request's secrets, the health gate's client key).
+  const invokeSecrets = new Set<string>();
+  const sdkRpc = rpc as unknown as { unwrapSecretValues(value: unknown): [unknown, boolean] };
+  const unwrapSecretValues = sdkRpc.unwrapSecretValues;
+  sdkRpc.unwrapSecretValues = (value: unknown) => {
+    secretStrings(value, invokeSecrets);
+    return unwrapSecretValues(value);
+  };
   try {
-    result = await program();
-    // A deployment that stopped at a failed step leaves outputs that never settle, as the real
-    // engine leaves the program it stops: `stopped` ends the wait.
-    let stopped = false;
-    outputs = await (opts.stopped ? Promise.race([resolveOutputs(result), opts.stopped.then(() => (stopped = true, undefined))]) : resolveOutputs(result));
-    // Registrations waiting on the failed resource never complete: waiting for them would never end.
-    if (stopped) {
-      pulumi.runtime.disconnectSync();
-      return { resources, invokes, outputs, result };
-    }
-  } catch (err) {
-    await pulumi.runtime.disconnect();
-    throw err;
+    return await run();
+  } finally {
+    sdkRpc.unwrapSecretValues = unwrapSecretValues;
   }
-  await pulumi.runtime.disconnect();
-  return { resources, invokes, outputs, result };
+
+  async function run(): Promise<ProgramRun<T>> {
+    let result: T | undefined;
+    let outputs: unknown;
+    try {
+      result = await program();
+      // A deployment that stopped at a failed step leaves outputs that never settle, or reject, as
+      // the real engine leaves the program it stops: `stop` ends the wait.
+      outputs = await (opts.stop ? Promise.race([resolveOutputs(result), opts.stop.signal.then(() => undefined)]) : resolveOutputs(result));
+    } catch (err) {
+      if (!opts.stop?.stopped()) {
+        await pulumi.runtime.disconnect();
+        throw err;
+      }
+    }
+    // The engine steps on after the program returned (and may fail then): registrations waiting on a
+    // failed resource never complete, so waiting for every RPC would never end.
+    if (!opts.stop?.stopped()) await (opts.stop ? Promise.race([pulumi.runtime.disconnect(), opts.stop.signal]) : pulumi.runtime.disconnect());
+    if (opts.stop?.stopped()) {
+      pulumi.runtime.disconnectSync();
+      return { resources, invokes, outputs: undefined, result: result as T };
+    }
+    return { resources, invokes, outputs, result: result as T };
+  }
 }
 
 /** The recorded resources of one type, e.g. `kubernetes:helm.sh/v3:Release`. */

@@ -284,9 +284,13 @@ function networkPolicyLines(resources: readonly RecordedResource[], talos: Reado
   const count = `${policies.length} NetworkPolic${policies.length === 1 ? "y" : "ies"}`;
   if (talos.size > 0) {
     const enabled = [...talos.values()].filter((docs) => docs.some((d) => obj(obj(obj(obj(d.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true)).length;
-    return [enabled === talos.size
-      ? `${count}, **enforced** by kube-network-policies beside Flannel (cluster.network.cni.flannel.kubeNetworkPoliciesEnabled on all ${talos.size} Talos nodes).`
-      : `${count}, **not enforced**: only ${enabled} of ${talos.size} Talos nodes enable kube-network-policies.`];
+    // Talos deploys kube-network-policies from its bootstrap manifests, which only bootstrap and
+    // upgrade-k8s write: on a running cluster the enforcer runs once the rollout has synced them.
+    const synced = resources.some((r) => r.type === TYPES.command && str(r.inputs.update).startsWith("'node' 'scripts/talos-upgrade.ts' 'rollout'"));
+    if (enabled < talos.size) return [`${count}, **not enforced**: only ${enabled} of ${talos.size} Talos nodes enable kube-network-policies.`];
+    return [synced
+      ? `${count}, **enforced** by kube-network-policies beside Flannel (cluster.network.cni.flannel.kubeNetworkPoliciesEnabled on all ${talos.size} Talos nodes; on a running cluster the rollout's upgrade-k8s deploys it before any policy is created).`
+      : `${count}, **not enforced on a running cluster**: every node enables kube-network-policies, but nothing syncs Talos' bootstrap manifests (upgrade-k8s), so only a new cluster runs it.`];
   }
   const enforcers = [...new Set(policies.map((p) => str(obj(obj(p.inputs.metadata).annotations)[ENFORCED_BY_ANNOTATION])))];
   return [enforcers.every(Boolean)
@@ -309,43 +313,45 @@ const ref = (r: RecordedResource) => `${r.type}::${r.name}`;
 
 /** An argument of a rollout command line (`--to 'v1.13.10'`). */
 function commandArg(line: string, flag: string): string {
-  return /'([^']*)'/.exec(line.slice(line.indexOf(`'${flag}' `) + flag.length + 3))?.[1] ?? "";
+  const at = line.indexOf(`'${flag}' `);
+  return at < 0 ? "" : /'([^']*)'/.exec(line.slice(at + flag.length + 3))?.[1] ?? "";
 }
 
-/** The rollout commands in the order their dependsOn chain runs them. */
-function chainOrder(commands: readonly RecordedResource[]): RecordedResource[] {
-  const refs = new Set(commands.map(ref));
-  const after = new Map(commands.map((c) => [ref(c), (c.options.dependsOn ?? []).find((d) => refs.has(d))]));
-  const ordered: RecordedResource[] = [];
-  for (let next = commands.find((c) => !after.get(ref(c))); next; next = commands.find((c) => after.get(ref(c)) === ref(ordered.at(-1)!))) ordered.push(next);
-  return ordered;
-}
+/** The staying nodes, in rollout order, from a command line's `--control-planes` and `--workers`. */
+const rolloutNodes = (line: string): string[] => [commandArg(line, "--control-planes"), commandArg(line, "--workers")].flatMap((v) => v.split(",")).filter(Boolean);
 
 /**
- * Day 2 on Talos, from what is registered: the pinned contract, the upgrade
- * order, and what a machine-config change can reboot. The nodes' installed
- * releases are not known offline: the preview shows which upgrade commands run.
+ * Day 2 on Talos, from what is registered: the pinned contract and Kubernetes, the
+ * rollout's order, and what a machine-config change can reboot. The nodes' installed
+ * releases are not known offline: the rollout skips the nodes already at the release.
  */
 function talosDay2(resources: readonly RecordedResource[]): string[] {
   const secrets = resources.find((r) => r.type === TYPES.talosSecrets);
   if (!secrets) return [];
   const pinned = (secrets.options.replaceOnChanges ?? []).includes("talosVersion");
-  const commands = chainOrder(resources.filter((r) => r.type === TYPES.command && str(r.inputs.create).includes("scripts/talos-upgrade.ts")));
-  const os = commands.filter((c) => str(c.inputs.create).includes("'os'"));
-  const k8s = commands.find((c) => str(c.inputs.create).includes("'kubernetes'"));
+  const day2 = (mode: string) => resources.filter((r) => r.type === TYPES.command && str(r.inputs.update ?? r.inputs.create).startsWith(`'node' 'scripts/talos-upgrade.ts' '${mode}'`));
+  const rollout = day2("rollout")[0];
+  const kubernetes = day2("kubernetes")[0];
+  const leaves = day2("leave");
   const applies = resources.filter((r) => r.type === TYPES.configurationApply);
   const applyRefs = new Set(applies.map(ref));
   const chained = applies.filter((a) => (a.options.dependsOn ?? []).some((d) => applyRefs.has(d)));
   const out = ["## Talos upgrades and config changes", ""];
   out.push(`Config contract \`${str(secrets.inputs.talosVersion)}\`: ${pinned ? "pinned (the protected machine secrets refuse a change at preview)" : "change allowed this run (cluster.talos.allowConfigContractChange)"}.`, "");
-  if (os.length) {
-    const line = str(os[0]!.inputs.create);
-    out.push(`Rolling upgrade to \`${commandArg(line, "--to")}\` with the schematic's installer \`${commandArg(line, "--image")}\`, one node at a time, each after the one before and a healthy cluster; nodes already at the release are skipped:`, "");
-    out.push(markdownTable(["step", "node", "address", "command"], os.map((c, i) => [String(i + 1), c.name.replace(/-upgrade$/, ""), commandArg(str(c.inputs.create), "--nodes"), c.name])), "");
+  if (kubernetes) {
+    out.push(`Kubernetes \`${commandArg(str(kubernetes.inputs.update), "--to")}\`, pinned: a change runs \`talosctl upgrade-k8s\` (${kubernetes.name}) before any config apply, so the applied configs never move Kubernetes themselves.`, "");
   }
-  if (k8s) out.push(`Then Kubernetes \`${commandArg(str(k8s.inputs.create), "--to")}\` (talosctl upgrade-k8s), after the last node.`, "");
+  for (const leave of leaves) {
+    const line = str(leave.inputs.create);
+    out.push(`Leaving: ${commandArg(line, "--hostname")} (${commandArg(line, "--node")}, ${commandArg(line, "--mode")}) before the health check (${leave.name}): ${commandArg(line, "--mode") === "reset" ? "drained, out of etcd, wiped" : "its etcd member removed by ID"}, its Kubernetes Node deleted.`, "");
+  }
+  if (rollout) {
+    const line = str(rollout.inputs.update);
+    out.push(`Rollout (${rollout.name}, after the health check) to \`${commandArg(line, "--talos")}\` with the schematic's installer \`${commandArg(line, "--image")}\`: one node at a time, the cluster and every etcd member healthy before the first and after each; nodes already at the release are skipped, nodes with a staged config change are rebooted the same way, then \`upgrade-k8s --to ${commandArg(line, "--kubernetes")}\` syncs the bootstrap manifests:`, "");
+    out.push(markdownTable(["step", "address"], rolloutNodes(line).map((ip, i) => [String(i + 1), ip])), "");
+  }
   const modes = [...new Set(applies.map((a) => str(a.inputs.applyMode) || "auto"))];
-  out.push(`Machine-config applies: mode ${modes.map((m) => `\`${m}\``).join(", ")}; ${chained.length} control-plane appl${chained.length === 1 ? "y waits" : "ies wait"} for the one before. A change that needs a reboot is staged and reboots no node now; it takes effect at the node's next reboot (its upgrade). Where the provider's dry run cannot reach a node the preview shows its resolvedApplyMode as \`auto\`: only that node may reboot.`, "");
+  out.push(`Machine-config applies: mode ${modes.map((m) => `\`${m}\``).join(", ")}; ${chained.length} control-plane appl${chained.length === 1 ? "y waits" : "ies wait"} for the one before. A change that needs a reboot is staged and reboots no node at apply time; the rollout then reboots each such node in turn. Where the provider's dry run cannot reach a node the preview shows its resolvedApplyMode as \`auto\`: only that node may reboot at apply time.`, "");
   return out;
 }
 

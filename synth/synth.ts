@@ -38,7 +38,7 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
     throw err;
   }
   const outputs = (run.outputs ?? {}) as Record<string, unknown>;
-  const doc = synthDocument(stack, PROJECT, run.resources, outputs);
+  const doc = synthDocument(stack, PROJECT, run.resources, outputs, run.invokes);
 
   const { manifests, clashes } = manifestsByPath(doc.resources);
   if (clashes.length) return { ok: false, errors: clashes };

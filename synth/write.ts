@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import type { RecordedResource, SynthDocument } from "../policies/platform/synth-document.ts";
+import type { RecordedInvoke, RecordedResource, SynthDocument } from "../policies/platform/synth-document.ts";
 import { TYPES } from "../policies/common.ts";
 
 export type { SynthDocument };
@@ -30,9 +30,12 @@ function sortKeys(value: unknown): unknown {
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export function synthDocument(stack: string, project: string, resources: readonly RecordedResource[], outputs: unknown): SynthDocument {
+/** @param invokes the run's invokes (the health gate, the machine-config requests, the zone lookups), recorded like resources */
+export function synthDocument(stack: string, project: string, resources: readonly RecordedResource[], outputs: unknown, invokes: readonly RecordedInvoke[] = []): SynthDocument {
   const sorted = [...resources].sort((a, b) => compare(a.type, b.type) || compare(a.name, b.name) || compare(a.parent ?? "", b.parent ?? ""));
-  return { stack, project, resources: sorted, outputs };
+  const keyed = invokes.map((i) => ({ i, key: JSON.stringify(sortKeys(i.args)) }));
+  const calls = keyed.sort((a, b) => compare(a.i.token, b.i.token) || compare(a.key, b.key)).map(({ i }) => i);
+  return { stack, project, resources: sorted, ...(calls.length ? { invokes: calls } : {}), outputs };
 }
 
 /** Kubernetes objects: every `kubernetes:` resource that is not a Helm release or the provider. */

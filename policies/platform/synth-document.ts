@@ -33,10 +33,18 @@ export interface RecordedResource {
   readonly outputs?: Record<string, unknown>;
 }
 
+/** One invoke the program made, with its arguments as the provider receives them (secrets masked). */
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly args: Record<string, unknown>;
+}
+
 export interface SynthDocument {
   readonly stack: string;
   readonly project: string;
   /** Sorted by type, then name. */
   readonly resources: readonly RecordedResource[];
+  /** Every invoke of the run, sorted by token, then arguments. */
+  readonly invokes?: readonly RecordedInvoke[];
   readonly outputs: unknown;
 }

@@ -50,13 +50,30 @@ export function upgradeStepProblem(from: TalosRelease, to: TalosRelease): string
 }
 
 /**
- * The Kubernetes minors each Talos minor release supports, [oldest, newest]
- * (siderolabs/talos pkg/machinery/compatibility/talos113/talos113.go and
- * talos114/talos114.go: 1.31.0–1.36.99 and 1.32.0–1.37.99). The one table of
- * Kubernetes releases the stack knows; a minor outside every row is no
- * release a Talos this stack runs can install.
+ * The Kubernetes minors each Talos minor runs, as Talos' own compatibility
+ * check states them (siderolabs/talos pkg/machinery/compatibility/talos1NN/talos1NN.go,
+ * Minimum/MaximumKubernetesVersion, read at v1.13.9 and v1.14.0-rc.1). `upgrade-k8s`
+ * refuses a target outside the node's range, so the config refuses it first.
  */
-export const KUBERNETES_MINORS_BY_TALOS: Readonly<Record<string, readonly [number, number]>> = {
+export const KUBERNETES_MINORS_OF_TALOS: Readonly<Record<string, readonly [number, number]>> = {
+  "1.11": [29, 34],
+  "1.12": [30, 35],
   "1.13": [31, 36],
   "1.14": [32, 37],
 };
+
+/** `1.36.3` or `v1.36.3` → its minor (36); undefined for anything else. */
+export function kubernetesMinor(version: string): number | undefined {
+  const match = /^v?1\.(\d+)\.\d+$/.exec(version);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Why `talos` (a release) cannot run Kubernetes `kubernetes`, or undefined when it can (or the release is not in the table). */
+export function kubernetesSupportProblem(talos: TalosRelease, kubernetes: string): string | undefined {
+  const range = KUBERNETES_MINORS_OF_TALOS[`${talos.major}.${talos.minor}`];
+  const minor = kubernetesMinor(kubernetes);
+  if (!range || minor === undefined) return undefined;
+  const [low, high] = range;
+  if (minor >= low && minor <= high) return undefined;
+  return `Talos ${formatRelease(talos)} runs Kubernetes 1.${low} to 1.${high}, not ${kubernetes}`;
+}

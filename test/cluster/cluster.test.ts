@@ -130,6 +130,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     const worker2 = findResource(run, TOKENS.vm, "cluster-worker2-vm").inputs;
     assert.deepEqual(worker2.networkDevices, [{ bridge: "vmbr0", model: "virtio", vlanId: 20, macAddress: "BC:24:11:00:00:22" }]);
     assert.deepEqual(worker2.initialization, {
+      interface: "ide2",
       datastoreId: "local-lvm",
       ipConfigs: [{ ipv4: { address: "10.0.10.22/24", gateway: "10.0.10.1" } }],
       dns: { servers: ["10.0.10.1", "1.1.1.1"] },
@@ -141,9 +142,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     for (const vm of ofType(run, TOKENS.vm)) assert.deepEqual(vm.inputs.agent, { enabled: true, trim: true, waitForIp: { disabled: true } }, vm.name);
   });
 
-  it("gives every VM an empty CD-ROM slot instead of the host's physical drive, which Proxmox refuses to migrate", () => {
+  it("gives every VM an empty CD-ROM slot instead of the host's physical drive, which Proxmox refuses to migrate, on ide0: a q35 machine has IDE units on ide0 and ide2 only, and ide2 holds the cloud-init drive", () => {
     for (const vm of ofType(run, TOKENS.vm)) {
-      assert.deepEqual(vm.inputs.cdrom, { fileId: "none", interface: "ide3" }, vm.name);
+      assert.deepEqual(vm.inputs.cdrom, { fileId: "none", interface: "ide0" }, vm.name);
+      assert.equal((vm.inputs.initialization as { interface?: string }).interface, "ide2", vm.name);
       assert.equal(vm.inputs.migrate, true, vm.name);
     }
   });
@@ -243,14 +245,20 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     ]);
   });
 
+  it("gives the first-boot stages longer than the provider's 10-minute defaults (a slow host's install and health gate, test/twin)", () => {
+    for (const apply of ofType(run, TOKENS.apply)) assert.deepEqual(apply.inputs.timeouts, { create: "20m", update: "20m" }, apply.name);
+    assert.deepEqual(findResource(run, TOKENS.bootstrap, "cluster-bootstrap").inputs.timeouts, { create: "30m" });
+  });
+
   it("fetches the kubeconfig after the bootstrap, renewing its client certificate within 30 days of expiry", () => {
     const kubeconfig = findResource(run, TOKENS.kubeconfig, "cluster-kubeconfig");
     assert.deepEqual(dependenciesOn(kubeconfig, TOKENS.bootstrap), [`${TOKENS.bootstrap}::cluster-bootstrap`]);
-    assert.deepEqual(kubeconfig.inputs, { node: "10.0.10.11", endpoint: "10.0.10.11", clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" }, certificateRenewalDuration: "720h" });
+    assert.deepEqual(kubeconfig.inputs, { node: "10.0.10.11", endpoint: "10.0.10.11", clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" }, certificateRenewalDuration: "720h", timeouts: { create: "20m", update: "20m" } });
   });
 
   it("builds the talosconfig with the control planes' addresses as endpoints (never the VIP) and every node", () => {
-    const talosconfig = run.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION);
+    // The other client configuration is the day-2 commands' (no nodes, the bootstrap node as endpoint).
+    const talosconfig = run.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION && i.args.nodes);
     const { clientConfiguration: _key, ...args } = talosconfig?.args ?? {};
     assert.deepEqual(args, {
       clusterName: "lab",
@@ -276,6 +284,8 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       endpoints: ["10.0.10.11", "10.0.10.12", "10.0.10.13"],
       controlPlaneNodes: ["10.0.10.11", "10.0.10.12", "10.0.10.13"],
       workerNodes: ["10.0.10.21", "10.0.10.22"],
+      // A first boot (installs pulling images, nodes turning Ready) outlasts the provider's 10-minute default.
+      timeouts: { read: "30m" },
     });
     assert.deepEqual(run.result.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH), [
       { token: GET_CLUSTER_HEALTH, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL },
@@ -291,6 +301,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     // The provider names none of these itself: they reach it through the health result's
     // dependencies (its explicit dependsOn, and the secrets its client configuration comes from).
     assert.deepEqual(provider.options.dependsOn, [
+      "command:local:Command::cluster-rollout",
       `${TOKENS.kubeconfig}::cluster-kubeconfig`,
       `${TOKENS.bootstrap}::cluster-bootstrap`,
       ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`),

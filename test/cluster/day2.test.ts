@@ -1,8 +1,9 @@
 /**
  * Day 2 as registered: a Talos release bump touches only the installer and the
- * rollout (each node's upgrade command is replaced, which runs it), the
- * contract stays pinned, config applies never reboot two control planes
- * together, and the rolling upgrade is chained control planes first.
+ * rollout command (updated, which runs it with the new target), the contract and
+ * Kubernetes stay pinned, config applies never reboot two control planes
+ * together, and Kubernetes moves before any apply. The twin runs these commands
+ * (test/twin/day2.test.ts).
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
@@ -20,7 +21,7 @@ const APPLY = "talos:machine/configurationApply:ConfigurationApply";
 const COMMAND = "command:local:Command";
 
 const synth = (talos: Record<string, unknown>) => recordProgram(() => {
-  const c = createCluster("cluster", talosCluster({ talos: { configContract: "v1.13", ...talos } }), noSecrets);
+  const c = createCluster("cluster", talosCluster({ talos: { configContract: "v1.13", kubernetesVersion: "1.36.3", ...talos } }), noSecrets);
   return { kubeconfig: c.kubeconfig };
 }, { values: {}, secretKeys: [] });
 
@@ -34,26 +35,19 @@ describe("a Talos release bump (v1.13.9 → v1.14.7 on contract v1.13)", () => {
     after = await synth({ version: "v1.14.7" });
   });
 
-  it("replaces each node's upgrade command (that is the upgrade) and the image downloads, updates the config applies, and replaces nothing else", () => {
-    const upgrades = ["cluster-cp1-upgrade", "cluster-cp2-upgrade", "cluster-cp3-upgrade", "cluster-worker1-upgrade", "cluster-worker2-upgrade"];
+  it("updates the rollout command (that is the upgrade) with the new target, the image downloads and the config applies' installer, and replaces nothing", () => {
     const diff = engineDiff(before_, after);
-    assert.deepEqual([diff.added, diff.deleted], [[], []]);
-    // Triggers (release, installer) replace a Command; its command line, ignored for the diff, is the new one then:
-    // the engine checks a replacement's inputs afresh from the program.
-    assert.deepEqual(diff.replaced, upgrades);
+    assert.deepEqual([diff.added, diff.deleted, diff.replaced], [[], [], []]);
     assert.deepEqual(diff.changed, {
-      ...Object.fromEntries(upgrades.map((u) => [u, ["inputs.triggers"]])),
+      // An update runs `update` with the NEW inputs (@pulumi/command v1.2.1 local/commandController.go Update).
+      "cluster-rollout": ["inputs.update"],
       // A new file name and URL, which the Proxmox provider replaces on (a new download); the VMs ignore their disk's import of it.
       "cluster-image-pve1": ["inputs.fileName", "inputs.url"], "cluster-image-pve2": ["inputs.fileName", "inputs.url"],
       // The installer reference in each machine config: applied in place (staged if it needs a reboot).
       ...Object.fromEntries(["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => [`cluster-${n}-config`, ["inputs.configPatches"]])),
     });
-    for (const name of upgrades) {
-      const command = after.resources.find((r) => r.name === name)!;
-      assert.equal((command.inputs.triggers as string[])[0], "v1.14.7", name);
-      assert.match(String(command.inputs.create), /'--to' 'v1\.14\.7' '--image' 'factory\.talos\.dev\/nocloud-installer\/[0-9a-f]+:v1\.14\.7'/, name);
-      assert.equal((command.inputs.triggers as string[])[1], /'--image' '([^']+)'/.exec(String(command.inputs.create))![1], name);
-    }
+    const rollout = after.resources.find((r) => r.name === "cluster-rollout")!;
+    assert.match(String(rollout.inputs.update), /^'node' 'scripts\/talos-upgrade\.ts' 'rollout' '--talos' 'v1\.14\.7' '--image' 'factory\.talos\.dev\/nocloud-installer\/[0-9a-f]+:v1\.14\.7' '--kubernetes' '1\.36\.3' '--control-planes' '10\.0\.10\.11,10\.0\.10\.12,10\.0\.10\.13' '--workers' '10\.0\.10\.21,10\.0\.10\.22'$/);
   });
 
   it("changes no machine-config input or patch except the installer reference, and keeps the contract", () => {
@@ -78,29 +72,54 @@ describe("a Talos release bump (v1.13.9 → v1.14.7 on contract v1.13)", () => {
   });
 });
 
-describe("rolling upgrade and config applies as registered", () => {
+describe("a Kubernetes bump (1.36.3 → 1.36.4)", () => {
+  it("updates only the Kubernetes command and, after it, the generated configs the applies carry", async () => {
+    const diff = engineDiff(await synth({ kubernetesVersion: "1.36.3" }), await synth({ kubernetesVersion: "1.36.4" }));
+    assert.deepEqual([diff.added, diff.deleted, diff.replaced], [[], [], []]);
+    assert.deepEqual(diff.changed["cluster-kubernetes"], ["inputs.update"]);
+    assert.deepEqual(diff.changed["cluster-rollout"], ["inputs.update"]);
+  });
+});
+
+/**
+ * The day-2 Commands as @pulumi/command v1.2.1 runs them (pulumi/pulumi-command,
+ * provider/pkg/provider/local/commandController.go): Create runs `create` on every
+ * create that is not a preview, and nothing when `create` is unset; Update runs
+ * `update` (else `create`) with the NEW inputs whenever an input changed (the
+ * provider's default diff; `triggers` alone replace: common/inputs.go
+ * `provider:"replaceOnChanges"`). A failed command returns a plain error
+ * (local/commandOutputs.go `run`), so the engine keeps the old state and the next
+ * `up` diffs and runs it again. `ignoreChanges` would make the engine put the old
+ * command and environment back before the diff and the step (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go, "Set inputs back to their old values").
+ */
+describe("day-2 commands as registered", () => {
   let run: ProgramRun<unknown>;
   before(async () => {
     run = await synth({ version: "v1.13.10", kubernetesVersion: "1.36.4" });
   });
   const deps = (r: RecordedResource, type: string) => (r.options.dependsOn ?? []).filter((d) => d.startsWith(`${type}::`));
+  const command = (name: string) => ofType(run, COMMAND).find((c) => c.name === name)!;
 
-  it("chains one upgrade command per node, control planes first, the Kubernetes upgrade last", () => {
-    const commands = ofType(run, COMMAND);
-    const chain = Object.fromEntries(commands.map((c) => [c.name, deps(c, COMMAND)]));
-    assert.deepEqual(chain, {
-      "cluster-cp1-upgrade": [],
-      "cluster-cp2-upgrade": [`${COMMAND}::cluster-cp1-upgrade`],
-      "cluster-cp3-upgrade": [`${COMMAND}::cluster-cp2-upgrade`],
-      "cluster-worker1-upgrade": [`${COMMAND}::cluster-cp3-upgrade`],
-      "cluster-worker2-upgrade": [`${COMMAND}::cluster-worker1-upgrade`],
-      "cluster-kubernetes-upgrade": [`${COMMAND}::cluster-worker2-upgrade`],
-    });
-    const first = commands.find((c) => c.name === "cluster-cp1-upgrade")!;
-    assert.match(String(first.inputs.create), /^'node' 'scripts\/talos-upgrade\.ts' 'os' '--to' 'v1\.13\.10' '--image' 'factory\.talos\.dev\/nocloud-installer\/[0-9a-f]+:v1\.13\.10' '--nodes' '10\.0\.10\.11'/);
-    assert.deepEqual(deps(first, "talos:machine/bootstrap:Bootstrap"), ["talos:machine/bootstrap:Bootstrap::cluster-bootstrap"]);
-    // The talosconfig reaches the script as a secret, never in the command line.
-    assert.equal((first.inputs.environment as Record<string, unknown>).TALOSCONFIG_CONTENT, "[secret]");
+  it("registers one rollout and one Kubernetes command, each running only on an update, with the new inputs and current credentials", () => {
+    assert.deepEqual(ofType(run, COMMAND).map((c) => c.name).sort(), ["cluster-kubernetes", "cluster-rollout"]);
+    for (const c of [command("cluster-rollout"), command("cluster-kubernetes")]) {
+      // No create: a new cluster's first up runs neither (its nodes boot the pinned release) and needs no talosctl.
+      assert.equal(c.inputs.create, undefined, c.name);
+      assert.equal(c.inputs.triggers, undefined, c.name);
+      assert.equal(c.options.ignoreChanges, undefined, c.name);
+      // The talosconfig reaches the script as a secret, never in the command line.
+      assert.equal((c.inputs.environment as Record<string, unknown>).TALOSCONFIG_CONTENT, "[secret]", c.name);
+    }
+    assert.equal(String(command("cluster-kubernetes").inputs.update), "'node' 'scripts/talos-upgrade.ts' 'kubernetes' '--to' '1.36.4' '--control-planes' '10.0.10.11,10.0.10.12,10.0.10.13' '--workers' '10.0.10.21,10.0.10.22'");
+    // Any applied config change (staged ones included) re-runs the rollout, which reboots the staged nodes.
+    assert.equal((command("cluster-rollout").inputs.environment as Record<string, unknown>).HOMELAB_CONFIG_REVISION, "[secret]");
+  });
+
+  it("orders Kubernetes before every config apply, and the rollout after the bootstrap and every apply", () => {
+    for (const apply of ofType(run, APPLY)) assert.deepEqual(deps(apply, COMMAND), [`${COMMAND}::cluster-kubernetes`], apply.name);
+    assert.deepEqual(deps(command("cluster-rollout"), "talos:machine/bootstrap:Bootstrap"), ["talos:machine/bootstrap:Bootstrap::cluster-bootstrap"]);
+    assert.deepEqual(deps(command("cluster-rollout"), APPLY).sort(), ["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${APPLY}::cluster-${n}-config`));
   });
 
   it("applies machine configs with staged_if_needing_reboot, control planes one after another", () => {
@@ -115,18 +134,20 @@ describe("rolling upgrade and config applies as registered", () => {
     });
   });
 
-  it("summary.md lists the nodes in upgrade order, the Kubernetes step, and what a config change can reboot", () => {
+  it("generates every machine config with the pinned Kubernetes, never the provider's default", () => {
+    const generated = run.invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration");
+    assert.deepEqual(generated.map((g) => g.args.kubernetesVersion), ["1.36.4", "1.36.4"]);
+  });
+
+  it("summary.md names the pinned Kubernetes, the rollout's order and what a config change can reboot", () => {
     const summary = summaryMarkdown({ stack: "lab", resources: run.resources, outputs: {}, warnings: [], policy: { violations: [], rules: 0 } });
     const section = summary.slice(summary.indexOf("## Talos upgrades"), summary.indexOf("## Ingress entry"));
     assert.match(section, /Config contract `v1\.13`: pinned \(the protected machine secrets refuse a change at preview\)\./);
-    assert.match(section, /Rolling upgrade to `v1\.13\.10` with the schematic's installer `factory\.talos\.dev\/nocloud-installer\/[0-9a-f]+:v1\.13\.10`/);
-    const steps = [...section.matchAll(/^\| (\d) \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]!.trim(), m[3]!.trim()]);
-    assert.deepEqual(steps, [
-      ["1", "cluster-cp1", "10.0.10.11"], ["2", "cluster-cp2", "10.0.10.12"], ["3", "cluster-cp3", "10.0.10.13"],
-      ["4", "cluster-worker1", "10.0.10.21"], ["5", "cluster-worker2", "10.0.10.22"],
-    ]);
-    assert.match(section, /Then Kubernetes `1\.36\.4` \(talosctl upgrade-k8s\), after the last node\./);
-    assert.match(section, /mode `staged_if_needing_reboot`; 2 control-plane applies wait for the one before\. A change that needs a reboot is staged and reboots no node now/);
+    assert.match(section, /Kubernetes `1\.36\.4`, pinned: a change runs `talosctl upgrade-k8s` \(cluster-kubernetes\) before any config apply/);
+    assert.match(section, /Rollout \(cluster-rollout, after the health check\) to `v1\.13\.10` with the schematic's installer `factory\.talos\.dev\/nocloud-installer\/[0-9a-f]+:v1\.13\.10`/);
+    const steps = [...section.matchAll(/^\| (\d) \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]!.trim()]);
+    assert.deepEqual(steps, [["1", "10.0.10.11"], ["2", "10.0.10.12"], ["3", "10.0.10.13"], ["4", "10.0.10.21"], ["5", "10.0.10.22"]]);
+    assert.match(section, /mode `staged_if_needing_reboot`; 2 control-plane applies wait for the one before\. A change that needs a reboot is staged and reboots no node at apply time; the rollout then reboots each such node in turn/);
   });
 
   it("lifts the contract pin only when the operator opts in", async () => {
@@ -153,6 +174,9 @@ describe("version input refused before anything registers", () => {
     ["version below a legacy release contract", { version: "v1.12.11", configContract: "v1.13.9" }, /^homelab:cluster\.talos\.version: v1\.12\.11 is older than cluster\.talos\.configContract v1\.13\.9: .*use a v1\.13\.x release or later/],
     ["contract beyond the provider", { version: "v1.14.7", configContract: "v1.14" }, /^homelab:cluster\.talos\.configContract: v1\.14 is newer than the provider's Talos machinery \(v1\.13\)/],
     ["Kubernetes latest", { kubernetesVersion: "latest" }, /^homelab:cluster\.talos\.kubernetesVersion: expected an exact Kubernetes release like 1\.36\.3/],
+    ["no Kubernetes pin", { kubernetesVersion: undefined }, /^homelab:cluster\.talos\.kubernetesVersion: is required for Talos stacks: set it to the Kubernetes release the cluster runs \(kubectl version; a new cluster on Talos v1\.13\.9: 1\.36\.3\); unset, the provider's own default would decide it/],
+    ["Kubernetes 1.37 on Talos 1.13", { version: "v1.13.9", kubernetesVersion: "1.37.2" }, /^homelab:cluster\.talos\.kubernetesVersion: Talos v1\.13\.9 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2 \(siderolabs\/talos compatibility table\); keep Kubernetes at 1\.31-1\.36 on this Talos, or upgrade cluster\.talos\.version first/],
+    ["Kubernetes 1.30 on Talos 1.13", { version: "v1.13.9", kubernetesVersion: "1.30.4" }, /^homelab:cluster\.talos\.kubernetesVersion: Talos v1\.13\.9 runs Kubernetes 1\.31 to 1\.36, not 1\.30\.4/],
   ] as const) {
     it(`refuses ${what}, naming the key and the fix`, () => {
       const found = errors(talos as Record<string, unknown>);

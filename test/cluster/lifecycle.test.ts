@@ -3,9 +3,10 @@
  * mocks before and after one config change and compares what registers, the
  * way the engine's diff would: resources that appear, disappear, change inputs
  * or options, or are replaced (ignored paths and dependencies aside, which it
- * never diffs). A node's rolling-upgrade command is its own: it comes and goes
- * with the node, and the other nodes' commands ignore the membership their
- * command line names (only their release and installer trigger them).
+ * never diffs). The cluster's rollout and Kubernetes commands name the staying
+ * nodes, so a membership change updates them (which runs them: they check the
+ * cluster and skip every node already at the release); a retiring node gets its
+ * own departure command. The twin runs all of them (test/twin/day2.test.ts).
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
@@ -33,9 +34,11 @@ function run(cluster: Record<string, unknown>, stack = "homelab"): Promise<Progr
 }
 
 const COMMAND = "command:local:Command";
-/** Each upgrade command → the upgrade command it waits for (the rollout order). */
-const upgradeChain = (r: ProgramRun<unknown>) => Object.fromEntries(r.resources.filter((c) => c.type === COMMAND)
-  .map((c) => [c.name, (c.options.dependsOn ?? []).filter((d) => d.startsWith(`${COMMAND}::`)).map((d) => d.slice(COMMAND.length + 2))]));
+/** A day-2 command's line (`update` for the rollout and Kubernetes, `create` for a departure). */
+const line = (r: ProgramRun<unknown>, name: string) => {
+  const c = r.resources.find((x) => x.type === COMMAND && x.name === name)!;
+  return String(c.inputs.update ?? c.inputs.create);
+};
 
 const invokeArgs = (r: ProgramRun<unknown>, token: string) => {
   const { clientConfiguration: _secret, ...args } = r.invokes.find((i) => i.token === token)!.args;
@@ -48,23 +51,20 @@ describe("node lifecycle, as the engine would diff it", () => {
     today = await run({ nodes: baseNodes() });
   });
 
-  it("adds a worker and a control plane: their VM, config and upgrade command register, nothing else changes and the bootstrap stays on cp1", async () => {
+  it("adds a worker and a control plane: their VM and config register, the rollout and Kubernetes commands take the new members, and the bootstrap stays on cp1", async () => {
     const nodes = baseNodes();
     nodes.worker3 = { role: "worker", ip: "10.0.10.23", vmId: 1023, proxmoxNode: "pve2" };
     nodes.cp4 = { role: "controlplane", ip: "10.0.10.14", vmId: 1014, proxmoxNode: "pve2" };
     const grown = await run({ nodes });
-    // The other nodes' upgrade commands name the members, but ignore that; their triggers (release, installer) stay.
+    // No ignoreChanges: the commands get the new members (and run with them: checks, nothing to upgrade).
     assert.deepEqual(engineDiff(today, grown), {
-      added: ["cluster-cp4-config", "cluster-cp4-upgrade", "cluster-cp4-vm", "cluster-worker3-config", "cluster-worker3-upgrade", "cluster-worker3-vm"],
+      added: ["cluster-cp4-config", "cluster-cp4-vm", "cluster-worker3-config", "cluster-worker3-vm"],
       deleted: [],
-      changed: {},
+      changed: { "cluster-kubernetes": ["inputs.update"], "cluster-rollout": ["inputs.update"] },
       replaced: [],
     });
-    // The new control plane upgrades after the others, before any worker; the new worker last.
-    assert.deepEqual(upgradeChain(grown), {
-      "cluster-cp1-upgrade": [], "cluster-cp2-upgrade": ["cluster-cp1-upgrade"], "cluster-cp3-upgrade": ["cluster-cp2-upgrade"], "cluster-cp4-upgrade": ["cluster-cp3-upgrade"],
-      "cluster-worker1-upgrade": ["cluster-cp4-upgrade"], "cluster-worker2-upgrade": ["cluster-worker1-upgrade"], "cluster-worker3-upgrade": ["cluster-worker2-upgrade"],
-    });
+    // The new control plane comes after the others, before any worker; the new worker last.
+    assert.match(line(grown, "cluster-rollout"), /'--control-planes' '10\.0\.10\.11,10\.0\.10\.12,10\.0\.10\.13,10\.0\.10\.14' '--workers' '10\.0\.10\.21,10\.0\.10\.22,10\.0\.10\.23'$/);
     const bootstrap = grown.resources.find((r) => r.name === "cluster-bootstrap")!;
     assert.equal(bootstrap.inputs.node, "10.0.10.11");
     assert.deepEqual(invokeArgs(grown, GET_CLUSTER_HEALTH).controlPlaneNodes, ["10.0.10.11", "10.0.10.12", "10.0.10.13", "10.0.10.14"]);
@@ -74,7 +74,7 @@ describe("node lifecycle, as the engine would diff it", () => {
     const nodes = baseNodes();
     nodes.cp0 = { role: "controlplane", ip: "10.0.10.15", vmId: 1015, proxmoxNode: "pve2" };
     const grown = await run({ nodes, bootstrapNode: "cp1" });
-    assert.deepEqual(engineDiff(today, grown), { added: ["cluster-cp0-config", "cluster-cp0-upgrade", "cluster-cp0-vm"], deleted: [], changed: {}, replaced: [] });
+    assert.deepEqual(engineDiff(today, grown), { added: ["cluster-cp0-config", "cluster-cp0-vm"], deleted: [], changed: { "cluster-kubernetes": ["inputs.update"], "cluster-rollout": ["inputs.update"] }, replaced: [] });
   });
 
   it("never bootstraps etcd again when the bootstrap node moves: the Bootstrap ignores its node, only the kubeconfig's source changes", async () => {
@@ -95,50 +95,51 @@ describe("node lifecycle, as the engine would diff it", () => {
       removed = await run({ nodes: rest });
     });
 
-    it("first deploy: unprotects only its VM, arms a graceful reset on its config and takes it out of the rollout; nothing registers", () => {
+    it("first deploy: unprotects only its VM and adds its departure command, which resets it before the health check; the rollout leaves it out", () => {
       assert.deepEqual(engineDiff(today, retiring), {
-        added: [],
-        // A local Command without a delete step runs nothing when it goes.
-        deleted: ["cluster-cp3-upgrade"],
-        changed: { "cluster-cp3-config": ["inputs.onDestroy"], "cluster-cp3-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] },
+        added: ["cluster-cp3-leave"],
+        deleted: [],
+        // The Kubernetes command names every configured node, retiring ones too: retire leaves it alone.
+        changed: { "cluster-cp3-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"], "cluster-rollout": ["inputs.update"] },
         replaced: [],
       });
-      assert.equal(today.resources.find((r) => r.name === "cluster-cp3-upgrade")!.inputs.delete, undefined);
-      assert.deepEqual(upgradeChain(retiring), {
-        "cluster-cp1-upgrade": [], "cluster-cp2-upgrade": ["cluster-cp1-upgrade"],
-        "cluster-worker1-upgrade": ["cluster-cp2-upgrade"], "cluster-worker2-upgrade": ["cluster-worker1-upgrade"],
-      });
-      const config = retiring.resources.find((r) => r.name === "cluster-cp3-config")!;
-      assert.deepEqual(config.inputs.onDestroy, { graceful: true, reset: true, reboot: false });
+      assert.equal(line(retiring, "cluster-cp3-leave"), "'node' 'scripts/talos-upgrade.ts' 'leave' '--node' '10.0.10.13' '--hostname' 'cp3' '--role' 'controlplane' '--mode' 'reset' '--control-planes' '10.0.10.11,10.0.10.12' '--workers' '10.0.10.21,10.0.10.22'");
+      const leave = retiring.resources.find((r) => r.name === "cluster-cp3-leave")!;
+      assert.deepEqual(Object.keys(leave.inputs.environment as object).sort(), ["KUBECONFIG_CONTENT", "TALOSCONFIG_CONTENT"]);
+      assert.match(line(retiring, "cluster-rollout"), /'--control-planes' '10\.0\.10\.11,10\.0\.10\.12' '--workers'/);
+      // The config apply resets nothing when it goes: the node has left by then.
+      assert.equal(retiring.resources.find((r) => r.name === "cluster-cp3-config")!.inputs.onDestroy, undefined);
       const vm = retiring.resources.find((r) => r.name === "cluster-cp3-vm")!;
       // Unprotected so the next deploy can delete it; stopped, not shut down through a guest agent that is gone.
       assert.deepEqual([vm.options.protect, vm.inputs.stopOnDestroy, vm.inputs.tags], [undefined, true, ["controlplane", "lab", "retiring", "talos"]]);
     });
 
-    it("first deploy: the health check and the talosconfig leave the node out", () => {
-      assert.deepEqual(invokeArgs(retiring, GET_CLUSTER_HEALTH), {
-        endpoints: ["10.0.10.11", "10.0.10.12"],
-        controlPlaneNodes: ["10.0.10.11", "10.0.10.12"],
-        workerNodes: ["10.0.10.21", "10.0.10.22"],
-      });
-      const talosconfig = invokeArgs(retiring, GET_CLIENT_CONFIGURATION);
+    it("first deploy: the health check waits for the departure and checks the staying nodes; the talosconfig leaves the node out", () => {
+      assert.deepEqual(invokeArgs(retiring, GET_CLUSTER_HEALTH).controlPlaneNodes, ["10.0.10.11", "10.0.10.12"]);
+      assert.deepEqual(invokeArgs(retiring, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21", "10.0.10.22"]);
+      const talosconfig = retiring.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION && i.args.nodes)!.args;
       assert.deepEqual([talosconfig.endpoints, talosconfig.nodes], [["10.0.10.11", "10.0.10.12"], ["10.0.10.11", "10.0.10.12", "10.0.10.21", "10.0.10.22"]]);
     });
 
-    it("second deploy: deletes exactly its config (which resets it) and its unprotected VM, in that order, and changes nothing else", () => {
-      assert.deepEqual(engineDiff(retiring, removed), { added: [], deleted: ["cluster-cp3-config", "cluster-cp3-vm"], changed: {}, replaced: [] });
-      // The engine deletes dependents first: the config (and its reset) goes before the VM.
-      const config = retiring.resources.find((r) => r.name === "cluster-cp3-config")!;
-      assert.ok(config.options.dependsOn?.includes("proxmoxve:index/vmLegacy:VmLegacy::cluster-cp3-vm"));
+    it("second deploy: deletes its departure command, config and unprotected VM, and changes nothing else", () => {
+      // The node is gone from the cluster: the Kubernetes command's new list runs it once more (checks only).
+      assert.deepEqual(engineDiff(retiring, removed), { added: [], deleted: ["cluster-cp3-config", "cluster-cp3-leave", "cluster-cp3-vm"], changed: { "cluster-kubernetes": ["inputs.update"] }, replaced: [] });
+      // A local Command without a delete step runs nothing when it goes.
+      assert.equal(retiring.resources.find((r) => r.name === "cluster-cp3-leave")!.inputs.delete, undefined);
     });
   });
 
-  it("forgets a dead worker: its VM is unprotected, its config resets nothing, and the health check and the rollout stop waiting for it", async () => {
+  it("forgets a dead worker: its VM is unprotected, its departure command removes its Node, and the health check and the rollout stop waiting for it", async () => {
     const nodes = baseNodes();
     nodes.worker2 = { ...nodes.worker2, retire: "forget" };
     const forgetting = await run({ nodes });
-    assert.deepEqual(engineDiff(today, forgetting), { added: [], deleted: ["cluster-worker2-upgrade"], changed: { "cluster-worker2-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] }, replaced: [] });
-    assert.equal(forgetting.resources.find((r) => r.name === "cluster-worker2-config")!.inputs.onDestroy, undefined);
+    assert.deepEqual(engineDiff(today, forgetting), {
+      added: ["cluster-worker2-leave"],
+      deleted: [],
+      changed: { "cluster-rollout": ["inputs.update"], "cluster-worker2-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"] },
+      replaced: [],
+    });
+    assert.match(line(forgetting, "cluster-worker2-leave"), /'--mode' 'forget'/);
     assert.deepEqual(invokeArgs(forgetting, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21"]);
   });
 
@@ -157,7 +158,7 @@ describe("node lifecycle, as the engine would diff it", () => {
     const moved = await run({ nodes, ...hosts });
     assert.deepEqual(engineDiff(before, moved), { added: ["cluster-image-pve3"], deleted: [], changed: { "cluster-worker1-vm": ["inputs.nodeName"] }, replaced: [] });
     const vm = moved.resources.find((r) => r.name === "cluster-worker1-vm")!;
-    assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide3" }]);
+    assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide0" }]);
   });
 
   it("renames the image file (it is named after the stack) by downloading it again: no VM changes, its disk only seeded from the old file", async () => {

@@ -7,13 +7,20 @@ import type { ClusterSpec, ExistingClusterSpec, TalosClusterSpec } from "../../c
 
 export const VIP = "10.0.10.10";
 
-/** Three control planes and two workers on two Proxmox hosts, listed out of name order on purpose. */
+/** The newest Kubernetes minor the test's Talos release runs (siderolabs/talos compatibility tables), a patch of it. */
+function kubernetesOf(talos: unknown): string {
+  const version = (talos as { version?: string } | undefined)?.version ?? "v1.13.9";
+  const minor = /^v1\.(\d+)\./.exec(version)?.[1];
+  return { "11": "1.34.6", "12": "1.35.4", "13": "1.36.3", "14": "1.37.2" }[minor ?? "13"] ?? "1.36.3";
+}
+
 /** The contract a cluster created at the test's Talos release would have pinned: its minor. */
 function contractOf(talos: unknown): string {
   const version = (talos as { version?: string } | undefined)?.version ?? "v1.13.9";
   return version.split(".").slice(0, 2).join(".");
 }
 
+/** Three control planes and two workers on two Proxmox hosts, listed out of name order on purpose. */
 export function talosRaw(cluster: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     cluster: {
@@ -28,8 +35,8 @@ export function talosRaw(cluster: Record<string, unknown> = {}): Record<string, 
         worker1: { role: "worker", ip: "10.0.10.21", vmId: 1021, proxmoxNode: "pve1", cores: 4, memory: 8192, diskSize: 64 },
       },
       ...cluster,
-      // Every Talos stack pins its contract; a test overriding `talos` keeps it unless it says otherwise.
-      talos: { configContract: contractOf(cluster.talos), ...(cluster.talos as Record<string, unknown> | undefined) },
+      // Every Talos stack pins its contract and Kubernetes; a test overriding `talos` keeps it unless it says otherwise.
+      talos: { configContract: contractOf(cluster.talos), kubernetesVersion: kubernetesOf(cluster.talos), ...(cluster.talos as Record<string, unknown> | undefined) },
     },
     traefik: { placement: "daemonset" },
     certManager: { email: "admin@example.com" },

@@ -37,6 +37,8 @@ describe("Talos host firewall documents", () => {
       "kubernetes-api-ingress": ["6443/tcp", [...nodes, "10.99.0.0/24", "10.244.0.0/16"]],
       "trustd-ingress": ["50001/tcp", ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32"]],
       "etcd-ingress": ["2379-2380/tcp", ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32"]],
+      // cluster.backup is set: talos-backup's pod calls apid, with its pod address when it runs on this control plane.
+      "apid-ingress-etcd-backup": ["50000/tcp", ["10.244.0.0/16"]],
       "metallb-memberlist-tcp": ["7946/tcp", ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32"]],
       "metallb-memberlist-udp": ["7946/udp", ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32"]],
     });

@@ -70,9 +70,8 @@ describe("review-diff: the pull request comment", () => {
     assert.match(homelab, /^- added `cloudflare:index\/dnsRecord:DnsRecord::grafana-dns-metrics\.example\.com-203\.0\.113\.10`$/m);
     assert.match(homelab, /^  - `inputs\.node`: `10\.0\.10\.22` → `10\.0\.10\.23`$/m);
     assert.match(homelab, /^\*\*cp1\.yaml\*\*\n- `NetworkRuleConfig kubelet-ingress: ingress\[4\]\.subnet`: `10\.0\.10\.22\/32` → `10\.0\.10\.23\/32`$/m);
-    // Every upgrade command's text lists the nodes, but Pulumi ignores it (only the release triggers a run): said so, not shown as a change.
-    assert.match(homelab, /^- `command:local:Command::cluster-cp1-upgrade`\n  - `inputs\.create` changed, ignored \(ignoreChanges\): the deployed value stays$/m);
-    assert.doesNotMatch(homelab, /`inputs\.create`: /);
+    // The rollout names the nodes: its new line runs (and checks the cluster with the new member list).
+    assert.match(homelab, /^- `command:local:Command::cluster-rollout`\n  - `inputs\.update`: /m);
     // Kubernetes objects are shown once, as manifests, not again as resource inputs.
     assert.doesNotMatch(homelab, /inputs\.spec\.rules/);
   });

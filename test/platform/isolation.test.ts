@@ -24,7 +24,7 @@ describe("NetworkPolicy enforcement", () => {
     const policies = resources.filter((r) => r.type === TYPES.networkPolicy);
     assert.equal(policies.length, 5);
     for (const p of policies) assert.equal((p.inputs.metadata as { annotations: Record<string, string> }).annotations["homelab.pulumi.com/enforced-by"], "kube-network-policies", p.name);
-    assert.match(summary, /## Isolation\n\n5 NetworkPolicies, \*\*enforced\*\* by kube-network-policies beside Flannel \(cluster\.network\.cni\.flannel\.kubeNetworkPoliciesEnabled on all 5 Talos nodes\)\./);
+    assert.match(summary, /## Isolation\n\n5 NetworkPolicies, \*\*enforced\*\* by kube-network-policies beside Flannel \(cluster\.network\.cni\.flannel\.kubeNetworkPoliciesEnabled on all 5 Talos nodes; on a running cluster the rollout's upgrade-k8s deploys it before any policy is created\)\./);
   });
 
   it("GIVEN config contract v1.12 (no enforcer), even on Talos v1.13 THEN no NetworkPolicy is registered and the summary says pods are open to the cluster", async () => {

@@ -107,7 +107,7 @@ describe("declaring the platform", () => {
     process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
     const traced = await runStack(config, "lab");
     assert.deepEqual(quiet.resources, traced.resources);
-    assert.equal(quiet.resources.length, 44);
+    assert.equal(quiet.resources.length, 43);
   });
 });
 

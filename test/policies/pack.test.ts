@@ -163,6 +163,38 @@ describe("the pack's config (--policy-pack-config), honoured offline as by the C
   });
 });
 
+describe("what the rules see, as the engine hands it over", () => {
+  // pulumi/pulumi pkg/resource/deploy: resource policies get each resource's inputs, stack policies
+  // its outputs, and a component's outputs are exactly what it passed to registerOutputs.
+  it("stack rules read a component's registered outputs, never its constructor's inputs", async () => {
+    const doc = await synthDoc("tunnel");
+    const tunnel = doc.resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel")!;
+    assert.deepEqual(tunnel.outputs?.forwarders, tunnel.inputs.forwarders, "the tunnel registers the forwarders the rules read");
+    const unregistered = change(doc, "homelab:tunnel:CloudflareTunnel", "tunnel", (r) => {
+      delete r.outputs!.forwarders;
+    });
+    const violations = await violationsOf(unregistered, "traefik-forwarded-headers-cloudflare-only");
+    assert.equal(violations.length > 0, true, "with the forwarders only among its inputs, the rule finds Traefik trusting more than the tunnel");
+    const zone = change(doc, "homelab:cloudflare:ZoneEdge", "zone-edge", (r) => (r.inputs.sslMode = "flexible"));
+    assert.deepEqual(await violationsOf(zone, "cloudflare-zone-ssl-mode"), [], "an input alone changes nothing a stack rule sees");
+  });
+
+  it("records each component's registered outputs and every invoke with its arguments, secrets masked", async () => {
+    const doc = await synthDoc("single");
+    const traefik = doc.resources.find((r) => r.type === "homelab:platform:Traefik")!;
+    assert.deepEqual(Object.keys(traefik.outputs ?? {}).sort(), ["addresses", "className", "crdFiles", "placement"]);
+    const health = doc.invokes!.filter((i) => i.token === "talos:cluster/getHealth:getHealth");
+    assert.deepEqual(health.map((i) => i.args), [{
+      clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" },
+      controlPlaneNodes: ["192.168.1.50"], endpoints: ["192.168.1.50"], workerNodes: [], timeouts: { read: "30m" },
+    }]);
+    const requests = doc.invokes!.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration");
+    assert.deepEqual(requests.map((i) => i.args.machineType).sort(), ["controlplane", "worker"]);
+    for (const r of requests) assert.deepEqual(r.args.machineSecrets, { certs: { etcd: { cert: "[secret]", key: "[secret]" }, k8s: { cert: "[secret]", key: "[secret]" }, k8sAggregator: { cert: "[secret]", key: "[secret]" }, k8sServiceaccount: { key: "[secret]" }, os: { cert: "[secret]", key: "[secret]" } }, cluster: { id: "[secret]", secret: "[secret]" }, secrets: { bootstrapToken: "[secret]", secretboxEncryptionSecret: "[secret]" }, trustdinfo: { token: "[secret]" } });
+    assert.equal(JSON.stringify(doc).includes("mock-"), false, "no secret value anywhere");
+  });
+});
+
 describe("npm run policy", () => {
   let out: string;
   before(async () => {

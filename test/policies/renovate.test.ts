@@ -71,7 +71,21 @@ describe("renovate.json", () => {
       });
     // gateway sets configContract before version, homelab and lab after it.
     assert.deepEqual(pinned, ["examples/Pulumi.gateway.yaml=v1.13.9", "examples/Pulumi.homelab.yaml=v1.13.9", "examples/Pulumi.lab.yaml=v1.13.9"]);
-    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`config/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort());
+    const talosctl = deps.get("github-releases:siderolabs/talos")!.filter((d) => d.startsWith(".github/"));
+    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.filter((d) => !d.startsWith(".github/")).sort(), [`config/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort());
+    // The workflow's talosctl is the same dependency, so one pull request moves it with the stacks.
+    assert.deepEqual(talosctl, [".github/workflows/up.yml=v1.13.9"]);
+  });
+
+  it("finds the pinned Kubernetes in every Talos example and the new-stack default, and gates its minors", () => {
+    const k8s = deps.get("github-releases:kubernetes/kubernetes")!.sort();
+    assert.deepEqual(k8s, [`config/defaults.ts=${DEFAULTS.talos.kubernetesDefault}`, ...["edge", "gateway", "homelab", "lab", "single", "tunnel"].map((s) => `examples/Pulumi.${s}.yaml=1.36.3`)]);
+    const raw = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as { packageRules: { matchPackageNames?: string[]; matchUpdateTypes?: string[]; dependencyDashboardApproval?: boolean }[] };
+    assert.ok(raw.packageRules.some((r) => r.matchPackageNames?.includes("kubernetes/kubernetes") && r.matchUpdateTypes?.includes("minor") && r.dependencyDashboardApproval));
+  });
+
+  it("finds the talos-backup image, whose tag starts with v", () => {
+    assert.deepEqual(deps.get("docker:ghcr.io/siderolabs/talos-backup"), [`config/defaults.ts=${DEFAULTS.backup.image.split(":")[1]}`]);
   });
 
   it("moves the workflows' Pulumi CLI with the program's SDK, in both workflows", () => {

@@ -28,6 +28,8 @@ export interface EditableResource {
   custom?: boolean;
   inputs: Record<string, any>;
   options: Record<string, any>;
+  /** A component's registered outputs: what stack rules read. */
+  outputs?: Record<string, any>;
 }
 
 /** One resource, by type and name; fails with the names of that type when absent. */

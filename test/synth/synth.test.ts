@@ -42,7 +42,7 @@ describe("offline synth of the homelab stack, file by file", () => {
     const metallbRules = ["rule metallb-memberlist-tcp", "rule metallb-memberlist-udp"];
     assert.deepEqual(kinds("cp1"), [
       "(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "Layer2VIPConfig", "NetworkDefaultActionConfig",
-      ...nodeRules, "rule kubernetes-api-ingress", "rule trustd-ingress", "rule etcd-ingress", ...metallbRules,
+      ...nodeRules, "rule kubernetes-api-ingress", "rule trustd-ingress", "rule etcd-ingress", "rule apid-ingress-etcd-backup", ...metallbRules,
     ]);
     assert.deepEqual(kinds("worker1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "NetworkDefaultActionConfig", ...nodeRules, ...metallbRules]);
   });

@@ -56,8 +56,20 @@
  * unwrapped, ignoreChanges already applied), the old inputs and outputs on
  * update/replace/delete, the resource's URN and name, and the world, which
  * models mutate (the real systems). A model fails a step by throwing (use
- * `StepError` with the provider's own message). The world must stay plain JSON:
- * each run works on a structuredClone of it, a preview's copy is thrown away.
+ * `StepError` with the provider's own message; `new StepError(msg, outputs)`
+ * when the object exists anyway, as after an await's timeout). The world must
+ * stay plain JSON: each run works on a structuredClone of it, a preview's copy
+ * is thrown away. More hooks on `Models`: `fallback(type)` for whole families of
+ * types (every Kubernetes kind), `beforeRun(world)` for what happens between two
+ * deployments (time passing: a webhook that now serves). A provider's remote
+ * component (a yaml/v2 ConfigGroup) is stepped like a custom resource when it
+ * has a model, with exactly the outputs the model returns (its Construct's).
+ * `UpOptions.analyze` runs the policy pack on the new state (test/twin/stack.ts
+ * passes the pack's offline runner on the state's outputs).
+ *
+ * test/twin/stack.ts wires the real program, the example stacks' config and
+ * the world models of test/twin/world/ (Kubernetes, Talos, Proxmox, Cloudflare,
+ * local Commands): `deploy(stack, config, world, state?, preview?)`.
  *
  * `RunResult`: `ok`, `error` (the failed step's URN and message, as the CLI
  * prints it), `steps` (op per URN in execution order, `changes` of each),
@@ -87,6 +99,8 @@ export interface StateEntry {
   readonly outputs: Props;
   readonly protect: boolean;
   readonly dependencies: readonly string[];
+  /** The registration's options, as the recorder records them (what resource policies read). */
+  readonly options: ResourceOptionsRecord;
   /** Set when the resource was created but its step failed (the provider's "initialization" errors). */
   readonly initErrors?: readonly string[];
 }
@@ -123,6 +137,10 @@ export type InvokeModel<W> = (args: Props, ctx: { readonly world: W; readonly pr
 export interface Models<W> {
   readonly resources: Readonly<Record<string, ResourceModel<W>>>;
   readonly invokes: Readonly<Record<string, InvokeModel<W>>>;
+  /** Models for types `resources` does not list (e.g. every Kubernetes custom resource kind). */
+  readonly fallback?: (type: string) => ResourceModel<W> | undefined;
+  /** Time passes between deployments: called on the world before each run (a preview's copy too). */
+  readonly beforeRun?: (world: W) => void;
 }
 
 /**
@@ -172,6 +190,12 @@ export interface UpOptions<W> {
   readonly models: Models<W>;
   readonly state?: StackState;
   readonly preview?: boolean;
+  /**
+   * The policy pack as the engine runs it after the last step of a deployment
+   * that did not fail (`AnalyzeResources`): given the new state, the mandatory
+   * violations; any fails the run.
+   */
+  readonly analyze?: (state: StackState) => Promise<readonly string[]>;
 }
 
 const isSecret = (v: unknown): v is { value: unknown } => !!v && typeof v === "object" && (v as Props)[SIG_KEY] === SECRET_SIG;
@@ -244,11 +268,6 @@ const PROVIDER_PREFIX = "pulumi:providers:";
 /** Provider resources: configuration the engine diffs and keeps; nothing in the world. */
 const providerModel: ResourceModel<unknown> = { create: () => ({}) };
 
-interface Pending {
-  readonly registration: Registration;
-  readonly options: ResourceOptionsRecord;
-}
-
 /**
  * One deployment: the program's registrations become steps against `state`
  * and the world. See the header for the semantics and their sources.
@@ -256,6 +275,7 @@ interface Pending {
 export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const preview = opts.preview ?? false;
   const world = structuredClone(opts.world);
+  opts.models.beforeRun?.(world);
   const old = new Map((opts.state ?? EMPTY_STATE).resources.map((r) => [r.urn, r]));
   const next = new Map<string, StateEntry>();
   const steps: Step[] = [];
@@ -264,7 +284,8 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const replaced: StateEntry[] = [];
   let failure: string | undefined;
   let bailed = false;
-  let current: Pending | undefined;
+  /** The registration the recorder just handed over, which the mock monitor's newResource call that follows belongs to. */
+  let current: Registration | undefined;
 
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -282,7 +303,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
 
   const modelOf = (type: string): ResourceModel<W> => {
     if (type.startsWith(PROVIDER_PREFIX)) return providerModel as ResourceModel<W>;
-    const model = opts.models.resources[type];
+    const model = opts.models.resources[type] ?? opts.models.fallback?.(type);
     if (!model) throw new Error(`the twin has no world model for ${type}: add one to its models`);
     return model;
   };
@@ -293,11 +314,12 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     const protect = record.options.protect === true;
     const entry = (id: string, ins: Props, outs: Props): StateEntry => ({
       urn, type: record.type, name: record.name, ...(reg.parentUrn ? { parent: reg.parentUrn } : {}),
-      custom: record.custom, id, inputs: ins, outputs: outs, protect, dependencies: [...reg.dependencies],
+      custom: record.custom, id, inputs: ins, outputs: outs, protect, dependencies: [...reg.dependencies], options: record.options,
     });
     if (bailed) throw cancelled(`${urn}: not run, the deployment stopped at an earlier failure`);
 
-    if (!record.custom) {
+    // A component has no provider, unless it is a provider's remote component (a yaml/v2 ConfigGroup): then it has a model.
+    if (!record.custom && !opts.models.resources[record.type]) {
       // A component has no provider: it is created or kept, its outputs are what it registers.
       next.set(urn, entry("", inputs, prior?.outputs ?? {}));
       steps.push({ op: prior ? "same" : "create", urn, status: preview ? "planned" : "done" });
@@ -332,9 +354,12 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         throw cancelled(`${urn}: ${message}`);
       }
     };
+    // A provider's remote component (Construct) has exactly the outputs it returns; a custom
+    // resource's outputs are its inputs and what the provider adds.
+    const outputsOf = (outs: Props, base: Props) => (record.custom ? { ...base, ...outs } : outs);
     const created = async (o?: StateEntry) => {
       const outs = await model.create(ctx(o));
-      return { id: String(outs.id ?? `${record.name}-id`), outputs: { ...processed, ...outs } };
+      return { id: String(outs.id ?? `${record.name}-id`), outputs: outputsOf(outs, processed) };
     };
 
     if (!prior) {
@@ -374,7 +399,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     }
     const done = await run("update", changes, async () => {
       const outs = model.update ? await model.update(ctx(prior)) : {};
-      return { id: prior.id, outputs: { ...prior.outputs, ...processed, ...outs } };
+      return { id: prior.id, outputs: outputsOf(outs, { ...prior.outputs, ...processed }) };
     });
     const result = done ?? { id: prior.id, outputs: { ...prior.outputs, ...processed } };
     next.set(urn, entry(result.id, processed, result.outputs));
@@ -385,16 +410,18 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     newResource: async (args) => {
       const reg = current;
       current = undefined;
-      if (!reg || reg.registration.record.name !== args.name || reg.registration.record.type !== args.type) {
+      if (!reg || reg.record.name !== args.name || reg.record.type !== args.type) {
         throw new Error(`twin: registration of ${args.type}::${args.name} arrived without its options`);
       }
-      const running = step(reg.registration, args.inputs as Props);
+      const running = step(reg, args.inputs as Props);
       inflight.add(running);
       void running.catch(() => {}).finally(() => inflight.delete(running));
       return running;
     },
     call: async (args) => {
-      if (bailed) throw cancelled(`${args.token}: not run, the deployment stopped at an earlier failure`);
+      // A stopped deployment's program is torn down with its invokes unanswered: an answer, even an
+      // error, would surface in the program as an unhandled rejection the real language host never sees.
+      if (bailed) return new Promise<never>(() => {});
       const model = opts.models.invokes[args.token];
       if (!model) throw new Error(`the twin has no model for invoke ${args.token}: add one to its models`);
       try {
@@ -406,7 +433,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         steps.push({ op: "invoke", urn: args.token, status: "failed", error: message });
         // A failed invoke fails the program, and with it the deployment.
         fail(args.token, message, true);
-        throw cancelled(`${args.token}: ${message}`);
+        return new Promise<never>(() => {});
       }
     },
   };
@@ -414,7 +441,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   const componentOutputs = new Map<string, Props>();
   const hooks = {
     registering: (registration: Registration) => {
-      current = { registration, options: registration.record.options };
+      current = registration;
     },
     outputsRegistered: (urn: string, outputs: Props) => {
       componentOutputs.set(urn, outputs);
@@ -424,7 +451,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
 
   let run: ProgramRun<unknown> | undefined;
   try {
-    run = await recordProgram(opts.program, opts.config, { stack: opts.stack, mocks, preview, hooks, stopped });
+    run = await recordProgram(opts.program, opts.config, { stack: opts.stack, mocks, preview, hooks, stop: { signal: stopped, stopped: () => bailed } });
   } catch (err) {
     failure ??= `program: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -451,7 +478,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         continue;
       }
       try {
-        if (r.custom) await modelOf(r.type).delete?.({ urn: r.urn, name: r.name, type: r.type, inputs: reveal(r.inputs) as Props, old: { inputs: reveal(r.inputs) as Props, outputs: reveal(r.outputs) as Props, id: r.id }, world });
+        if (r.custom || opts.models.resources[r.type]) await modelOf(r.type).delete?.({ urn: r.urn, name: r.name, type: r.type, inputs: reveal(r.inputs) as Props, old: { inputs: reveal(r.inputs) as Props, outputs: reveal(r.outputs) as Props, id: r.id }, world });
         steps.push({ op: "delete", urn: r.urn, status: "done" });
         if (!replacing) old.delete(r.urn);
       } catch (err) {
@@ -465,8 +492,13 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
 
   // The next state: what this run registered, in registration order, then what it did not delete.
   const resources = [...next.values(), ...[...old.values()].filter((r) => !next.has(r.urn))];
+  const done = failure === undefined;
+  const state: StackState = preview ? (opts.state ?? EMPTY_STATE) : { resources, outputs: done && run ? (run.outputs as Props) : (opts.state ?? EMPTY_STATE).outputs };
+  if (done && opts.analyze) {
+    const violations = await opts.analyze(preview ? { resources, outputs: (run?.outputs as Props | undefined) ?? {} } : state);
+    if (violations.length) failure = `policy violations:\n${violations.join("\n")}`;
+  }
   const ok = failure === undefined;
-  const state: StackState = preview ? (opts.state ?? EMPTY_STATE) : { resources, outputs: ok && run ? (run.outputs as Props) : (opts.state ?? EMPTY_STATE).outputs };
   return {
     ok,
     ...(failure ? { error: failure } : {}),

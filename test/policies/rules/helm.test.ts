@@ -64,7 +64,8 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "the CRD manifests come from another chart version",
-        edit: (d) => change(d, CONFIG_GROUP, "traefik-crds", (r) => (r.inputs.files = r.inputs.files.map((f: string) => f.replace("/v41.3.0/", "/v39.0.0/")))),
+        // A stack rule sees the ConfigGroup's files where the engine keeps them: its parent's registered outputs.
+        edit: (d) => change(d, "homelab:platform:Traefik", "traefik", (r) => (r.outputs!.crdFiles = r.outputs!.crdFiles.map((f: string) => f.replace("/v41.3.0/", "/v39.0.0/")))),
         resource: `${CONFIG_GROUP}::traefik-crds`,
         message: /ConfigGroup traefik-crds applies Traefik CRDs from another chart version than Helm release traefik\/traefik/,
       },

@@ -30,7 +30,7 @@ const CASES: readonly RuleCase[] = [
     rule: "talos-vip-control-planes-only",
     stack: "homelab",
     // The 1.11 interface-level VIP needs a 1.11 contract, and default deny needs contract v1.13 (kube-network-policies), so this older cluster runs without it.
-    config: { "cluster.talos.version": "v1.11.6", "cluster.talos.configContract": "v1.11", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false },
+    config: { "cluster.talos.version": "v1.11.6", "cluster.talos.configContract": "v1.11", "cluster.talos.kubernetesVersion": "1.34.6", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false },
     fails: [{
       when: "a worker on Talos 1.11 gets the interface-level VIP",
       edit: (d) => change(d, T.configurationApply, "cluster-worker2-config", (r) => r.inputs.configPatches.push(legacyVipPatch("10.0.10.10"))),

@@ -235,7 +235,7 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "the lookup returned nothing (and so Traefik trusts no one)",
-        edit: (d) => change(change(d, T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => (r.inputs.ipv4Cidrs = r.inputs.ipv6Cidrs = [])),
+        edit: (d) => change(change(d, T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => (r.outputs!.ipv4Cidrs = r.outputs!.ipv6Cidrs = [])),
           RELEASE, "traefik-release", (r) => { for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs = []; }),
         resource: `${T.cloudflareIpRanges}::cloudflare-ip-ranges`,
         message: /The Cloudflare IP-ranges lookup cloudflare-ip-ranges returned no ranges/,
@@ -322,7 +322,7 @@ describe("Cloudflare's ranges, as the plan looked them up", () => {
   it("a range Cloudflare starts publishing is trusted as soon as the deploy-time lookup returns it, with no pack change", async () => {
     // GIVEN a lookup that returns a range no earlier list had, and Traefik trusting exactly what was looked up
     const added = "198.41.200.0/21";
-    const doc = change(change(await synthDoc("homelab"), T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => r.inputs.ipv4Cidrs.push(added)),
+    const doc = change(change(await synthDoc("homelab"), T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => r.outputs!.ipv4Cidrs.push(added)),
       RELEASE, "traefik-release", (r) => { for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs.push(added); });
     // WHEN the rule runs THEN it accepts the new range
     assert.deepEqual(await violationsOf(doc, "traefik-forwarded-headers-cloudflare-only"), []);

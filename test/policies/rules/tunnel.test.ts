@@ -52,13 +52,13 @@ const CASES: readonly RuleCase[] = [
     fails: [
       {
         when: "the zone's SSL/TLS mode is flexible while Traefik redirects to HTTPS",
-        edit: (d) => change(d, ZONE_EDGE, "zone-edge", (r) => (r.inputs.sslMode = "flexible")),
+        edit: (d) => change(d, ZONE_EDGE, "zone-edge", (r) => (r.outputs!.sslMode = "flexible")),
         resource: `${ZONE_EDGE}::zone-edge`,
         message: /SSL\/TLS mode flexible.*loop \(ERR_TOO_MANY_REDIRECTS\); set the zone's SSL\/TLS mode to Full \(strict\)/,
       },
       {
         when: "the zone's SSL/TLS mode is off",
-        edit: (d) => change(d, ZONE_EDGE, "zone-edge", (r) => (r.inputs.sslMode = "off")),
+        edit: (d) => change(d, ZONE_EDGE, "zone-edge", (r) => (r.outputs!.sslMode = "off")),
         resource: `${ZONE_EDGE}::zone-edge`,
         message: /SSL\/TLS mode off: Cloudflare serves the proxied hosts .* over plain HTTP only/,
       },
