@@ -223,9 +223,12 @@ export async function recordProgram<T>(
       options: optionsOf(req),
     };
     resources.push(record);
-    const urn = urnOf(parent, req.getType(), req.getName(), opts.stack ?? "homelab");
-    byUrn.set(urn, record);
-    opts.hooks?.registering?.({ urn, ...(parent ? { parentUrn: parent } : {}), record, dependencies: req.getDependenciesList() });
+    // Only components register outputs; only a state-aware mocks object needs every URN.
+    if (!record.custom || opts.hooks?.registering) {
+      const urn = urnOf(parent, req.getType(), req.getName(), opts.stack ?? "homelab");
+      if (!record.custom) byUrn.set(urn, record);
+      opts.hooks?.registering?.({ urn, ...(parent ? { parentUrn: parent } : {}), record, dependencies: req.getDependenciesList() });
+    }
     return register(req, cb);
   };
   const invoke = monitor.invoke.bind(monitor);

@@ -200,8 +200,6 @@ function objectModel(): ResourceModel<TwinWorld> {
     return { ...(o.status ? { status: o.status } : {}) };
   };
   return {
-    // metadata.name and namespace: a different object (pulumi-kubernetes replaces on them).
-    replaceKeys: [],
     create: (c) => ({ id: `${(c.inputs.metadata as { namespace?: string }).namespace ?? ""}/${(c.inputs.metadata as { name: string }).name}`.replace(/^\//, ""), ...apply(c) }),
     update: (c) => {
       const old = c.old!.inputs as unknown as KubeObject;
@@ -227,7 +225,7 @@ const CERT_MANAGER_KINDS = ["cert-manager.io/Certificate", "cert-manager.io/Cert
 const METALLB_KINDS = ["IPAddressPool", "L2Advertisement", "BGPPeer", "BGPAdvertisement", "BFDProfile", "Community", "ServiceL2Status", "ServiceBGPStatus", "ConfigurationState"].map((k) => `metallb.io/${k}`);
 
 /** The CRDs a ConfigGroup's files define, by their upstream URLs. */
-export function crdKindsOfFiles(files: readonly string[]): string[] {
+function crdKindsOfFiles(files: readonly string[]): string[] {
   return files.flatMap((url) => {
     const traefik = /\/(traefik\.io|hub\.traefik\.io)_([a-z]+)\.yaml$/.exec(url);
     if (traefik) return TRAEFIK_CRD_KINDS[traefik[2]!] ? [`${traefik[1]}/${TRAEFIK_CRD_KINDS[traefik[2]!]}`] : [];
