@@ -117,6 +117,7 @@ export function newStackFile(a: NewStackAnswers): string {
     "",
     "  homelab:certManager:",
     `    email: ${scalar(a.email)}`,
+    ...(proxied ? [] : ["    # One *.<zone> certificate for the private app: a certificate of its own would publish its name in", "    # Certificate Transparency logs, where scanners find private hosts.", `    wildcardZones: [${scalar(a.zone)}]`]),
     "",
     "  homelab:dns:",
     `    zone: ${scalar(a.zone)}`,
