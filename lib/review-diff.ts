@@ -311,13 +311,15 @@ interface Rollout {
 /** The rolling upgrade summary.md states: release, installer and the order of the nodes. */
 function rollout(summary: string): Rollout | undefined {
   const section = summarySection(summary, "Talos upgrades and config changes");
-  const head = section.map((l) => /^Rolling upgrade to `([^`]+)` with the schematic's installer `([^`]+)`/.exec(l)).find(Boolean);
+  // "Rolling upgrade to" is how summaries before the single rollout Command put it: a base branch may still say so.
+  const head = section.map((l) => /^(?:Rolling upgrade|Rollout \([^)]*\)) to `([^`]+)` with the schematic's installer `([^`]+)`/.exec(l)).find(Boolean);
   if (!head) return undefined;
-  const addresses = section.filter((l) => /^\| \d+ \|/.test(l)).map((l) => l.split(" | ")[2]!.trim());
+  // The step table's last column is the node's address (`| step | address |`).
+  const addresses = section.filter((l) => /^\| \d+ \|/.test(l)).map((l) => l.slice(2, -2).split(" | ").at(-1)!.trim());
   return { release: head[1]!, installer: head[2]!, addresses };
 }
 
-const kubernetesTarget = (summary: string) => /^Then Kubernetes `([^`]+)`/m.exec(summary)?.[1];
+const kubernetesTarget = (summary: string) => /^(?:Then )?Kubernetes `([^`]+)`/m.exec(summary)?.[1];
 
 /** The Nodes table of summary.md: address → "name (Proxmox host)". */
 function nodeNames(summary: string): Map<string, string> {
@@ -340,7 +342,7 @@ function versionDecisions(base: StackFiles, head: StackFiles): string[] {
   }
   const kb = kubernetesTarget(bs);
   const kh = kubernetesTarget(hs);
-  if (kh !== kb && kh) lines.push(`- **Kubernetes ${kb ? `\`${kb}\` → ` : ""}\`${kh}\`** (talosctl upgrade-k8s, after the last node's upgrade): control-plane components and kubelets restart; no node reboots for it.`);
+  if (kh !== kb && kh) lines.push(`- **Kubernetes ${kb ? `\`${kb}\` → ` : ""}\`${kh}\`** (talosctl upgrade-k8s, before any config apply and the Talos rollout): control-plane components and kubelets restart; no node reboots for it.`);
   return lines;
 }
 

@@ -61,3 +61,36 @@ export function homelabEndpoints(config: HomelabConfig, stackValues: Readonly<Re
   const vip: Endpoint[] = cluster.network.vip ? [{ what: "Kubernetes API on the VIP (cluster.network.vip)", host: cluster.network.vip, port: KUBERNETES_API_PORT, kind: "kubernetes" }] : [];
   return [...vip, ...cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Kubernetes API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: KUBERNETES_API_PORT, kind: "kubernetes" }))];
 }
+
+/** One endpoint as tried: `failure` is why no TCP connection opened (the socket error's code), undefined when one did. */
+export type Tried = Endpoint & { readonly failure?: string };
+
+export interface ReachVerdict {
+  /** One line per endpoint tried. */
+  readonly lines: readonly string[];
+  /** Why the job must stop: the Proxmox API, or every Kubernetes API endpoint, did not answer. */
+  readonly error?: string;
+  /** Talos APIs that did not answer: expected before the first up, so reported, not required. */
+  readonly warning?: string;
+}
+
+/** What the preview and up jobs' first check says of the endpoints it tried (scripts/homelab-reachable.ts). */
+export function reachVerdict(stack: string, tried: readonly Tried[]): ReachVerdict {
+  const lines = tried.map((r) => `${r.failure ? "unreachable" : "reachable"}: ${r.what} ${r.host}:${r.port}${r.failure ? ` (${r.failure})` : ""}`);
+  const kubernetes = tried.filter((r) => r.kind === "kubernetes");
+  const missing = [...tried.filter((r) => r.failure && r.kind === "proxmox"), ...(kubernetes.length > 0 && kubernetes.every((r) => r.failure) ? kubernetes : [])];
+  if (missing.length > 0) {
+    return {
+      lines,
+      error: `${stack}: this runner cannot reach the homelab (${missing.map((r) => `${r.what} ${r.host}:${r.port}: ${r.failure}`).join("; ")}). Pulumi's providers call these from the runner: run the preview and up jobs inside the homelab's network, on a self-hosted runner on the LAN (repository variable PULUMI_RUNS_ON, e.g. ["self-hosted","homelab"]) or on a hosted runner joined through Tailscale (repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET); README, "Workflow set-up".`,
+    };
+  }
+  const talos = tried.filter((r) => r.kind === "talos");
+  if (talos.length > 0 && talos.every((r) => r.failure)) {
+    return {
+      lines,
+      warning: `${stack}: no control plane answers on its Talos API. Expected before the first pulumi up creates the VMs; on a running cluster the Talos health check of the preview will fail (are the VMs up, and does cluster.firewall.adminSubnets admit this runner?).`,
+    };
+  }
+  return { lines };
+}

@@ -10,6 +10,7 @@
  */
 import { connect } from "node:net";
 import { loadStack, parseCommandLine, positiveInteger } from "./cli.ts";
+import type { Endpoint } from "../lib/runner-needs.ts";
 
 const USAGE = `usage: node scripts/homelab-reachable.ts --stack <name> [--timeout <seconds>]
   --stack <name>       the stack whose endpoints to try (Pulumi.<name>.yaml)
@@ -21,7 +22,7 @@ if (!values.stack) {
   process.exit(2);
 }
 const timeoutMs = positiveInteger("homelab-reachable", "timeout", values.timeout) * 1000;
-const { homelabEndpoints } = await import("../lib/runner-needs.ts");
+const { homelabEndpoints, reachVerdict } = await import("../lib/runner-needs.ts");
 const stack = values.stack;
 const { config, values: stackValues } = await loadStack("homelab-reachable", stack);
 
@@ -47,18 +48,14 @@ if (endpoints.length === 0) {
   console.log(`homelab-reachable ${stack}: the config names no endpoint to try (an existing cluster without cluster.nodes or cluster.network.vip); the preview will tell.`);
   process.exit(0);
 }
-const results = await Promise.all(endpoints.map(async (e) => ({ ...e, failure: await tryConnect(e.host, e.port) })));
-for (const r of results) console.log(`${r.failure ? "unreachable" : "reachable"}: ${r.what} ${r.host}:${r.port}${r.failure ? ` (${r.failure})` : ""}`);
-
-const kubernetes = results.filter((r) => r.kind === "kubernetes");
-const missing = [...results.filter((r) => r.failure && r.kind === "proxmox"), ...(kubernetes.every((r) => r.failure) ? kubernetes : [])];
-if (missing.length > 0) {
-  const message = `${stack}: this runner cannot reach the homelab (${missing.map((r) => `${r.what} ${r.host}:${r.port}: ${r.failure}`).join("; ")}). Pulumi's providers call these from the runner: run the preview and up jobs inside the homelab's network, on a self-hosted runner on the LAN (repository variable PULUMI_RUNS_ON, e.g. ["self-hosted","homelab"]) or on a hosted runner joined through Tailscale (repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET); README, "Workflow set-up".`;
-  console.error(annotate ? `::error title=homelab unreachable::${message}` : `homelab-reachable ${message}`);
+// The endpoints a job needs first: when one of them fails the job stops, and the Talos APIs are not tried at all.
+const tryAll = (list: readonly Endpoint[]) => Promise.all(list.map(async (e) => ({ ...e, failure: await tryConnect(e.host, e.port) })));
+const needed = await tryAll(endpoints.filter((e) => e.kind !== "talos"));
+const first = reachVerdict(stack, needed);
+const verdict = first.error ? first : reachVerdict(stack, [...needed, ...(await tryAll(endpoints.filter((e) => e.kind === "talos")))]);
+for (const line of verdict.lines) console.log(line);
+if (verdict.error) {
+  console.error(annotate ? `::error title=homelab unreachable::${verdict.error}` : `homelab-reachable ${verdict.error}`);
   process.exit(1);
 }
-const talos = results.filter((r) => r.kind === "talos");
-if (talos.length > 0 && talos.every((r) => r.failure)) {
-  const message = `${stack}: no control plane answers on its Talos API. Expected before the first pulumi up creates the VMs; on a running cluster the Talos health check of the preview will fail (are the VMs up, and does cluster.firewall.adminSubnets admit this runner?).`;
-  console.log(annotate ? `::warning title=Talos API unreachable::${message}` : `warning: ${message}`);
-}
+if (verdict.warning) console.log(annotate ? `::warning title=Talos API unreachable::${verdict.warning}` : `warning: ${verdict.warning}`);

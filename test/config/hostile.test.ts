@@ -324,7 +324,7 @@ describe("settings without effect, and namespaces, reported by key", () => {
     assert.ok(admitted.ok && !admitted.warnings.some((w) => w.startsWith("homelab:cluster.firewall.ingressSources")), admitted.ok ? admitted.warnings.join("\n") : admitted.errors.join("\n"));
     const result = configFrom("edge", { "cluster.firewall.ingressSources": ["203.0.113.0/24"] });
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
-    assert.ok(result.warnings.some((w) => w.startsWith("homelab:cluster.firewall.ingressSources: placement daemonset with the host firewall: the unproxied apps git resolve to the nodes' addresses, whose clients come from private networks")), result.warnings.join("\n"));
+    assert.ok(result.warnings.some((w) => w.startsWith("homelab:cluster.firewall.ingressSources: placement daemonset with the host firewall: the unproxied apps git, grafana resolve to the nodes' addresses, whose clients come from private networks")), result.warnings.join("\n"));
   });
 
   it("keys in another project's namespace: refused when they name a homelab section, warned otherwise", () => {

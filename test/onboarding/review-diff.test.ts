@@ -154,14 +154,14 @@ describe("review-diff: a Talos and Kubernetes bump, from two real synth runs", (
     comment = reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map([["homelab", PREVIEW_OF_A_BUMP]]) });
   });
 
-  it("shows Pulumi's counts, what is replaced, the versions, the rollout order and which nodes reboot in its first lines", () => {
+  it("shows Pulumi's counts, the versions, the rollout order and which nodes reboot in its first lines", () => {
     const lines = section(comment, "homelab").split("\n");
     assert.match(lines[0]!, /^### `homelab`: changed/);
-    assert.deepEqual(lines.slice(2, 6), [
-      "- **Pulumi preview**: 5 to replace, 2 to update.",
-      "- **Replaces** 6 (synth names; their triggers or replaceOnChanges inputs change): `cluster-cp1-upgrade`, `cluster-cp2-upgrade`, `cluster-cp3-upgrade`, `cluster-kubernetes-upgrade`, `cluster-worker1-upgrade`, `cluster-worker2-upgrade`.",
+    // Nothing is replaced: the day-2 Commands update in place, carrying the new target (components/talos-cluster.ts).
+    assert.deepEqual(lines.slice(2, 5), [
+      "- **Pulumi preview**: 9 to update.",
       "- **Talos `v1.13.9` → `v1.14.1`**: every node reboots once, one at a time, each after a healthy cluster: cp1 (pve1) → cp2 (pve2) → cp3 (pve1) → worker1 (pve1) → worker2 (pve2).",
-      "- **Kubernetes `1.36.0` → `1.36.3`** (talosctl upgrade-k8s, after the last node's upgrade): control-plane components and kubelets restart; no node reboots for it.",
+      "- **Kubernetes `1.36.0` → `1.36.3`** (talosctl upgrade-k8s, before any config apply and the Talos rollout): control-plane components and kubelets restart; no node reboots for it.",
     ]);
   });
 
@@ -179,11 +179,10 @@ const PREVIEW_OF_A_BUMP = `Previewing update (homelab)
 
      Type                          Name                     Plan        Info
      pulumi:pulumi:Stack           homelab-homelab
- +-  ├─ command:local:Command      cluster-cp1-upgrade      replace     [diff: ~triggers]
+ ~   ├─ command:local:Command      cluster-rollout          update      [diff: ~update]
 Resources:
-    ~ 2 to update
-    +-5 to replace
-    7 changes. 104 unchanged
+    ~ 9 to update
+    9 changes. 104 unchanged
 `;
 
 describe("review-diff: values and counts", () => {
@@ -200,7 +199,8 @@ describe("review-diff: values and counts", () => {
   });
 
   it("reads Pulumi's summary counts, and none from a preview that stopped early", () => {
-    assert.deepEqual(Object.fromEntries(previewCounts(PREVIEW_OF_A_BUMP)!), { update: 2, replace: 5 });
+    assert.deepEqual(Object.fromEntries(previewCounts(PREVIEW_OF_A_BUMP)!), { update: 9 });
+    assert.deepEqual(Object.fromEntries(previewCounts("Resources:\n    ~ 2 to update\n    +-5 to replace\n    7 changes. 104 unchanged\n")!), { update: 2, replace: 5 });
     assert.deepEqual(Object.fromEntries(previewCounts("Resources:\n    + 3 to create\n    - 1 to delete\n    --1 to delete-replaced\n")!), { create: 3, delete: 1, "delete-replaced": 1 });
     assert.equal(previewCounts("error: could not reach 10.0.10.10:50000"), undefined);
   });

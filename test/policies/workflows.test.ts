@@ -17,7 +17,7 @@ import { parse, stringify } from "yaml";
 import { ROOT } from "./synth-output.ts";
 import { projectStackNames, readStackConfig, stackNames } from "../../synth/stack-file.ts";
 import { DEFAULTS } from "../../config/defaults.ts";
-import { homelabEndpoints } from "../../lib/runner-needs.ts";
+import { homelabEndpoints, reachVerdict } from "../../lib/runner-needs.ts";
 import { validConfig } from "../helpers/config.ts";
 
 interface Step {
@@ -398,11 +398,17 @@ describe("what a runner must reach for a stack (lib/runner-needs.ts)", () => {
 });
 
 describe("scripts/homelab-reachable.ts (the preview and up jobs' first check)", () => {
-  /** A stack whose every endpoint is on this machine's loopback: the Proxmox API at `proxmoxPort`, the node at 127.0.0.50. */
+  /**
+   * A stack whose Proxmox API is on this machine's loopback at `proxmoxPort`. Its node is on
+   * TEST-NET-1 (a node address may not be loopback): the check never tries it, because the
+   * Talos APIs are tried only once the Proxmox API answered.
+   */
   const loopbackStack = (proxmoxPort: number) => stackFile("single", undefined, (config) => {
     config["proxmoxve:endpoint"] = `https://127.0.0.1:${proxmoxPort}/`;
-    Object.assign(config["homelab:cluster"].network, { subnet: "127.0.0.0/24", gateway: "127.0.0.1" });
-    config["homelab:cluster"].nodes["single-cp1"].ip = "127.0.0.50";
+    Object.assign(config["homelab:cluster"].network, { subnet: "192.0.2.0/24", gateway: "192.0.2.1" });
+    config["homelab:cluster"].nodes["single-cp1"].ip = "192.0.2.50";
+    // On a public node address the app is public: a private app needs an entry on the LAN.
+    delete config["homelab:apps"].whoami.private;
   });
   const reachStep = workflow("preview.yml").jobs.preview!.steps[4]!;
 
@@ -415,7 +421,7 @@ describe("scripts/homelab-reachable.ts (the preview and up jobs' first check)", 
         const result = runStep(reachStep, { cwd: projectWith({ "Pulumi.office.yaml": loopbackStack(port) }), env: { STACK: "office", GITHUB_ACTIONS: "true" } });
         assert.ok(Date.now() - started < 15_000);
         assert.equal(result.status, 1);
-        assert.equal(result.stdout, `unreachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:${port} (ECONNREFUSED)\nunreachable: Talos API of single-cp1 (cluster.nodes.single-cp1.ip) 127.0.0.50:50000 (ECONNREFUSED)\n`);
+        assert.equal(result.stdout, `unreachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:${port} (ECONNREFUSED)\n`, result.stderr);
         assert.match(result.stderr, new RegExp(`^::error title=homelab unreachable::office: this runner cannot reach the homelab \\(Proxmox VE API \\(proxmoxve:endpoint\\) 127\\.0\\.0\\.1:${port}: ECONNREFUSED\\)\\. .*self-hosted runner on the LAN \\(repository variable PULUMI_RUNS_ON.*hosted runner joined through Tailscale \\(repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET\\)`));
         done();
       });
@@ -423,19 +429,19 @@ describe("scripts/homelab-reachable.ts (the preview and up jobs' first check)", 
   });
 
   it("passes when the Proxmox API answers, warning when no Talos node does yet (before the first up)", () => {
-    const proxmox = createServer((socket) => socket.end());
-    return new Promise<void>((done) => proxmox.listen(0, "127.0.0.1", () => {
-      const port = (proxmox.address() as { port: number }).port;
-      // Asynchronously, so this process's server can accept the check's connection.
-      const project = projectWith({ "Pulumi.office.yaml": loopbackStack(port) });
-      execFile("bash", ["-e", "-c", scriptOf(reachStep)], { cwd: project, env: { ...process.env, STACK: "office", GITHUB_ACTIONS: "true" } }, (err, stdout) => {
-        proxmox.close();
-        assert.equal(err, null);
-        assert.match(stdout, new RegExp(`^reachable: Proxmox VE API \\(proxmoxve:endpoint\\) 127\\.0\\.0\\.1:${port}\\n`));
-        assert.match(stdout, /^::warning title=Talos API unreachable::office: no control plane answers on its Talos API\. Expected before the first pulumi up creates the VMs/m);
-        done();
-      });
-    }));
+    const proxmox = { what: "Proxmox VE API (proxmoxve:endpoint)", host: "127.0.0.1", port: 8006, kind: "proxmox" } as const;
+    const talos = { what: "Talos API of cp1 (cluster.nodes.cp1.ip)", host: "10.0.10.11", port: 50000, kind: "talos" } as const;
+    const verdict = reachVerdict("office", [proxmox, { ...talos, failure: "ETIMEDOUT" }]);
+    assert.equal(verdict.error, undefined);
+    assert.deepEqual(verdict.lines, ["reachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:8006", "unreachable: Talos API of cp1 (cluster.nodes.cp1.ip) 10.0.10.11:50000 (ETIMEDOUT)"]);
+    assert.match(verdict.warning!, /^office: no control plane answers on its Talos API\. Expected before the first pulumi up creates the VMs/);
+    assert.deepEqual(reachVerdict("office", [proxmox, talos]), { lines: ["reachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:8006", "reachable: Talos API of cp1 (cluster.nodes.cp1.ip) 10.0.10.11:50000"] });
+  });
+
+  it("an existing cluster fails only when none of its Kubernetes API endpoints answers", () => {
+    const api = (host: string, failure?: string) => ({ what: `Kubernetes API (${host})`, host, port: 6443, kind: "kubernetes" as const, ...(failure ? { failure } : {}) });
+    assert.equal(reachVerdict("k3s", [api("192.168.1.20", "ECONNREFUSED"), api("192.168.1.21")]).error, undefined);
+    assert.match(reachVerdict("k3s", [api("192.168.1.20", "ECONNREFUSED"), api("192.168.1.21", "ETIMEDOUT")]).error!, /^k3s: this runner cannot reach the homelab \(Kubernetes API \(192\.168\.1\.20\) 192\.168\.1\.20:6443: ECONNREFUSED; Kubernetes API \(192\.168\.1\.21\) 192\.168\.1\.21:6443: ETIMEDOUT\)/);
   });
 });
 
