@@ -28,7 +28,8 @@ describe("the tunnel example stack's config", () => {
   });
 
   it("keeps an app's own certificate when a host is deeper than the wildcard or it names another issuer", () => {
-    const deeper = validConfig("tunnel", { "apps.status.hosts": ["status.example.org", "status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true });
+    // A private host the wildcard cannot cover needs the operator's consent to its name in CT logs.
+    const deeper = validConfig("tunnel", { "apps.status.hosts": ["status.example.org", "status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true, "apps.status.publicCertificate": true });
     assert.equal(deeper.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
     const staging = validConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" });
     assert.equal(staging.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
@@ -82,7 +83,8 @@ describe("refused tunnel, private-app, wildcard and edge configs", () => {
 
   it("accepts an unproxied host two labels down (Cloudflare's edge never serves it)", () => {
     // Private: in a tunnel stack an unproxied public app would publish the entry's LAN address (test/config/private-address-records.test.ts).
-    assert.ok(configFrom("tunnel", { "apps.status.hosts": ["status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true }).ok);
+    // Its certificate is its own (the wildcard covers one label), so it publishes the name: publicCertificate says so.
+    assert.ok(configFrom("tunnel", { "apps.status.hosts": ["status.lab.example.org"], "apps.status.proxied": false, "apps.status.private": true, "apps.status.publicCertificate": true }).ok);
   });
 });
 

@@ -48,11 +48,14 @@ for (const stack of STACKS) {
 
 test("host-network placements: Traefik writes each Ingress's status from ingressEndpoint, so the awaited Ingresses and their DNS records complete", async () => {
   for (const [stack, ip] of [["single", "192.168.1.50"], ["edge", "192.168.50.11"], ["k3s", "192.168.1.21"], ["lab", "10.20.0.10"]] as const) {
-    const { world } = await firstUp(stack);
+    const { world, state } = await firstUp(stack);
     const ingresses = Object.values(world.kubernetes.objects).filter((o) => o.kind === "Ingress");
     assert.ok(ingresses.length > 0, stack);
     for (const ingress of ingresses) assert.deepEqual(ingress.status, { loadBalancer: { ingress: [{ ip }] } }, `${stack} ${ingress.metadata.name}`);
-    assert.ok(Object.values(world.cloudflare.records).length > 0, `${stack}: DNS records created`);
+    // Every record the stack declares was created (single's one app is LAN-only: it declares none).
+    const declared = state.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord").length;
+    assert.equal(Object.values(world.cloudflare.records).length, declared, `${stack}: DNS records created`);
+    assert.equal(declared > 0, stack !== "single", `${stack}: declares public records`);
   }
 });
 
@@ -73,7 +76,7 @@ test("tunnel: the stack policies pass on the outputs the engine stores after the
   assert.deepEqual(policy.violations, []);
   assert.ok(policy.passed.includes("traefik-forwarded-headers-cloudflare-only") && policy.passed.includes("cloudflare-zone-ssl-mode"));
   const tunnel = state.resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel")!;
-  assert.deepEqual(Object.keys(tunnel.outputs).sort(), ["cnameTarget", "forwarders", "ingressRules", "name", "tunnelId"]);
+  assert.deepEqual(Object.keys(tunnel.outputs).sort(), ["cnameTarget", "forwarders", "ingressRules", "name", "trustReason", "tunnelId"]);
   const edge = state.resources.find((r) => r.type === "homelab:cloudflare:ZoneEdge")!;
   assert.deepEqual(Object.keys(edge.outputs).sort(), ["entry", "proxiedHosts", "redirectToHttps", "sslMode", "zone"]);
   assert.equal(edge.outputs.entry, "tunnel");
