@@ -11,6 +11,7 @@
  * Kubernetes Secret's data is never shown, only the keys that change.
  */
 import { parse, parseAllDocuments } from "yaml";
+import { parseTalosRelease, upgradeStepProblem } from "../policies/platform/talos-versions.ts";
 
 /** One stack's out/<stack>/ files: path → content. */
 export type StackFiles = ReadonlyMap<string, string>;
@@ -338,7 +339,13 @@ function versionDecisions(base: StackFiles, head: StackFiles): string[] {
     const order = now.addresses.map((a) => names.get(a) ?? a).join(" → ");
     const [bi, ai] = shownPair(was.installer, now.installer);
     const what = was.release !== now.release ? `Talos \`${was.release}\` → \`${now.release}\`` : `Talos installer ${bi} → ${ai}`;
-    lines.push(`- **${what}**: every node reboots once, one at a time, each after a healthy cluster: ${order}.`);
+    // The config alone cannot know the release the nodes run; the reviewer, seeing both sides, can:
+    // the rollout refuses these before touching a node, after the deploy's other steps ran.
+    const [from, to] = [parseTalosRelease(was.release), parseTalosRelease(now.release)];
+    const refused = from && to ? upgradeStepProblem(from, to) : undefined;
+    lines.push(refused
+      ? `- **${what} will be refused** by the rollout before it touches a node: ${refused}.`
+      : `- **${what}**: every node reboots once, one at a time, each after a healthy cluster: ${order}.`);
   }
   const kb = kubernetesTarget(bs);
   const kh = kubernetesTarget(hs);

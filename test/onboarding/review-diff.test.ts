@@ -185,6 +185,15 @@ Resources:
     9 changes. 104 unchanged
 `;
 
+describe("review-diff: a Talos jump the rollout will refuse", () => {
+  it("says so in the lead, where the reviewer decides, since the config alone cannot know what the nodes run", async () => {
+    const base = await synthFiles("homelab");
+    const head = await synthFiles("homelab", { "cluster.talos.version": "v1.15.2", "cluster.talos.kubernetesVersion": "1.36.3" });
+    const lines = section(reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map() }), "homelab").split("\n");
+    assert.ok(lines.includes("- **Talos `v1.13.9` → `v1.15.2` will be refused** by the rollout before it touches a node: v1.13.9 → v1.15.2 skips a minor release: Talos upgrades one minor at a time (go to v1.14.x first)."), lines.join("\n"));
+  });
+});
+
 describe("review-diff: values and counts", () => {
   it("cuts two long strings around their first difference, however far in", () => {
     const image = (tag: string) => `factory.talos.dev/nocloud-installer/${"ab".repeat(32)}:${tag}`;
