@@ -18,8 +18,10 @@
  *   "can't find expected node with IPs %q", "unexpected nodes with IPs %q"),
  *   `kubernetes.go` `K8sAllNodesReadyAssertion` ("some nodes are not ready: %v").
  *   Memory, disk and diagnostics pass here (the VMs are sized by the config checks).
- * - terraform-provider-talos v0.11.0 (pulumiverse/talos 0.8.1), as
- *   ../shared/facts.md (2026-12-07) cites it: ConfigurationApply, Bootstrap and
+ * - terraform-provider-talos v0.11.0 (pulumiverse/talos 0.8.1), pkg/talos/
+ *   talos_machine_configuration_apply_resource.go, talos_machine_bootstrap_resource.go,
+ *   talos_cluster_kubeconfig_resource.go, talos_cluster_health_data_source.go, as the
+ *   team's provider facts of 2026-12-07 summarise them: ConfigurationApply, Bootstrap and
  *   Kubeconfig retry until their `timeouts` (default 10 min); the health data
  *   source waits `timeouts.read` (default 10 min); `staged_if_needing_reboot`
  *   falls back to `auto` on a node in maintenance mode.
