@@ -3,9 +3,12 @@
  * checked when the config is read so the error names the key instead of
  * surfacing halfway through a `pulumi up`.
  */
-import { CronPattern } from "croner";
 import { createRequire } from "node:module";
 import { KUBERNETES_MINORS_OF_TALOS } from "../policies/platform/talos-versions.ts";
+
+// Loaded on the first schedule: most stacks have none, and start-up is measured (bench/).
+let croner: typeof import("croner") | undefined;
+const cron = () => (croner ??= createRequire(import.meta.url)("croner") as typeof import("croner"));
 
 /**
  * Path sequences the API server refuses in an Ingress path of type Prefix or
@@ -92,7 +95,7 @@ export function cronScheduleProblem(schedule: string): string | undefined {
     }
   }
   try {
-    new CronPattern(trimmed, undefined, { mode: "5-part", sloppyRanges: true });
+    new (cron().CronPattern)(trimmed, undefined, { mode: "5-part", sloppyRanges: true });
   } catch (err) {
     return `${(err as Error).message.replace(/^CronPattern: /, "")}; ${fix}`;
   }
