@@ -127,7 +127,7 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
     const file = fakeCluster((c) => { c.nodes["10.0.10.13"]!.etcdHealthy = false; });
     const result = await rollout(file);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /cluster not healthy before the rollout: .*health .*failed: healthcheck error: .*10\.0\.10\.13: service is not healthy: etcd\. Nothing further was changed/);
+    assert.match(result.stderr, /cluster not healthy before the rollout: .*health .*failed: healthcheck error: .*10\.0\.10\.13: service "etcd" not in expected state "Running"\. Nothing further was changed/);
     assert.deepEqual(changes(file), []);
     assert.equal(loadCluster(file).quorumLost, undefined);
   });

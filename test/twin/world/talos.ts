@@ -7,17 +7,8 @@
  * a fake talosctl at it.
  *
  * Sources:
- * - siderolabs/talos v1.13.9 `pkg/cluster/check/default.go`
- *   (`DefaultClusterChecks`: etcd healthy, etcd members consistent, etcd
- *   members to be control plane nodes, apid ready, memory, disk, diagnostics,
- *   kubelet healthy, boot sequence finished, all k8s nodes to report, static
- *   pods, control plane components, all k8s nodes ready, kube-proxy, coredns,
- *   schedulable), `pkg/cluster/check/etcd.go` (`EtcdControlPlaneNodesAssertion`:
- *   "etcd member ips %q are not subset of control plane node ips %q"),
- *   `pkg/cluster/check/kubernetes.go` + `pkg/cluster/cluster.go` (`NodesMatch`:
- *   "can't find expected node with IPs %q", "unexpected nodes with IPs %q"),
- *   `kubernetes.go` `K8sAllNodesReadyAssertion` ("some nodes are not ready: %v").
- *   Memory, disk and diagnostics pass here (the VMs are sized by the config checks).
+ * - siderolabs/talos v1.13.9 DefaultClusterChecks and their messages: test/fixtures/
+ *   fake-talosctl/cluster-checks.ts, the one model the fake talosctl shares.
  * - terraform-provider-talos v0.11.0 (pulumiverse/talos 0.8.1), pkg/talos/
  *   talos_machine_configuration_apply_resource.go, talos_machine_bootstrap_resource.go,
  *   talos_cluster_kubeconfig_resource.go, talos_cluster_health_data_source.go, as the
@@ -27,6 +18,7 @@
  *   falls back to `auto` on a node in maintenance mode.
  * Durations (`TalosTimings`) are the world's, so a scenario can model slow hardware.
  */
+import { defaultClusterChecks, type CheckFailure } from "../../fixtures/fake-talosctl/cluster-checks.ts";
 import { createHash } from "node:crypto";
 import type { InvokeModel, Props, ResourceModel } from "../engine.ts";
 import { StepError } from "../engine.ts";
@@ -231,31 +223,18 @@ const kubeconfig: ResourceModel<TwinWorld> = {
   },
 };
 
-/** Go's %q of a string slice: ["a" "b"]. */
-const q = (items: readonly string[]) => `[${items.map((i) => `"${i}"`).join(" ")}]`;
-
-/** Talos' DefaultClusterChecks in their order: the first failing one's description and message. */
-export function clusterHealth(world: TwinWorld, controlPlanes: readonly string[], workers: readonly string[]): { check: string; error: string } | undefined {
+/** Talos' DefaultClusterChecks (test/fixtures/fake-talosctl/cluster-checks.ts) on this world's nodes. */
+export function clusterHealth(world: TwinWorld, controlPlanes: readonly string[], workers: readonly string[]): CheckFailure | undefined {
   const t = world.talos!;
-  const all = [...controlPlanes, ...workers];
   const running = (ip: string) => nodeAt(world, ip)?.phase === "running";
-  const notRunning = controlPlanes.filter((ip) => !running(ip) || !t.etcd.some((m) => m.ip === ip && m.healthy));
-  if (notRunning.length) return { check: "etcd to be healthy", error: `${notRunning[0]}: service "etcd" not in expected state "Running": ${running(notRunning[0]!) ? "Preparing" : "unreachable"}` };
-  const memberIps = t.etcd.map((m) => m.ip);
-  if (!memberIps.every((ip) => controlPlanes.includes(ip))) {
-    return { check: "etcd members to be control plane nodes", error: `etcd member ips ${q(memberIps)} are not subset of control plane node ips ${q(controlPlanes)}` };
-  }
-  const down = all.filter((ip) => !running(ip));
-  if (down.length) return { check: "apid to be ready", error: unreachable(down[0]!) };
-  if (t.apiServerAt === undefined || t.apiServerAt > world.clock) return { check: "all k8s nodes to report", error: `Get "https://${controlPlanes[0]}:6443/api/v1/nodes": dial tcp ${controlPlanes[0]}:6443: connect: connection refused` };
-  for (const ip of all) {
-    if (!t.kubernetesNodes.some((n) => n.ip === ip)) return { check: "all k8s nodes to report", error: `can't find expected node with IPs ${q([ip])}` };
-  }
-  const unexpected = t.kubernetesNodes.filter((n) => !all.includes(n.ip)).map((n) => n.ip).sort();
-  if (unexpected.length) return { check: "all k8s nodes to report", error: `unexpected nodes with IPs ${q(unexpected)}` };
-  const notReady = t.kubernetesNodes.filter((n) => n.registeredAt + t.timings.nodeReady > world.clock).map((n) => n.name);
-  if (notReady.length) return { check: "all k8s nodes to report ready", error: `some nodes are not ready: [${notReady.join(" ")}]` };
-  return undefined;
+  const apiServerUp = t.apiServerAt !== undefined && t.apiServerAt <= world.clock;
+  return defaultClusterChecks({
+    unreachable: (ip) => (running(ip) ? undefined : unreachable(ip)),
+    etcdHealthy: (ip) => t.etcd.some((m) => m.ip === ip && m.healthy),
+    etcdMembers: t.etcd.map((m) => m.ip),
+    ...(apiServerUp ? {} : { apiServerError: `Get "https://${controlPlanes[0]}:6443/api/v1/nodes": dial tcp ${controlPlanes[0]}:6443: connect: connection refused` }),
+    kubernetesNodes: t.kubernetesNodes.map((n) => ({ name: n.name, ip: n.ip, ready: n.registeredAt + t.timings.nodeReady <= world.clock })),
+  }, controlPlanes, workers);
 }
 
 const getHealth: InvokeModel<TwinWorld> = (args, { world }) => {
