@@ -1,6 +1,6 @@
 /**
  * Composition root: read the stack config once, build the platform, export
- * what operators need. Everything else lives in config/, components/ and lib/.
+ * what operators need. Everything else lives in contract/, model/, builders/, config/ and components/.
  */
 import { enableCompileCache } from "node:module";
 

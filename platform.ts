@@ -4,7 +4,7 @@
  * IngressEntry, Issuers); this file only connects them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { HomelabConfig } from "./config/resolve.ts";
+import type { HomelabConfig } from "./model/resolve.ts";
 import { ConfigError, type StackSecrets } from "./config/load.ts";
 import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";
 import { createCluster } from "./components/cluster.ts";
@@ -19,10 +19,10 @@ import { CloudflareIpRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneS
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
-import { tunnelForwarders, tunnelIngressRules } from "./lib/tunnel.ts";
-import { traefikOpenPorts } from "./lib/traefik-values.ts";
-import { lanDnsEntries, type LanDnsEntry } from "./lib/lan-dns.ts";
-import { networkPolicyEnforcer } from "./lib/network-policies.ts";
+import { tunnelForwarders, tunnelIngressRules } from "./builders/tunnel.ts";
+import { traefikOpenPorts } from "./builders/traefik-values.ts";
+import { lanDnsEntries, type LanDnsEntry } from "./builders/lan-dns.ts";
+import { networkPolicyEnforcer } from "./builders/network-policies.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;

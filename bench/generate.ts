@@ -5,7 +5,7 @@
  * exactly the ten-app fleet, and a size's resources differ from a smaller
  * size's only by the apps added.
  */
-import type { HomelabInput } from "../config/schema.ts";
+import type { HomelabInput } from "../model/schema.ts";
 import type { StackConfig } from "../synth/recorder.ts";
 
 type AppInput = NonNullable<HomelabInput["apps"]>[string];

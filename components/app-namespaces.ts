@@ -7,11 +7,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js";
-import type { HomelabConfig } from "../config/resolve.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
-import { namespaceManifest } from "../lib/namespaces.ts";
-import { allowTraefikManifest, allowTraefikNamespaces, defaultDenyManifest } from "../lib/routes.ts";
-import { withEnforcer } from "../lib/network-policies.ts";
+import { namespaceManifest } from "../builders/namespaces.ts";
+import { allowTraefikManifest, allowTraefikNamespaces, defaultDenyManifest } from "../builders/routes.ts";
+import { withEnforcer } from "../builders/network-policies.ts";
 
 export interface AppNamespacesArgs {
   readonly namespaces: HomelabConfig["namespaces"];
@@ -19,7 +19,7 @@ export interface AppNamespacesArgs {
   readonly apps: HomelabConfig["apps"];
   /** Who Traefik's connections come from. */
   readonly entry: IngressEntry;
-  /** What enforces NetworkPolicies on the cluster (lib/network-policies.ts); none are registered without it. */
+  /** What enforces NetworkPolicies on the cluster (builders/network-policies.ts); none are registered without it. */
   readonly networkPolicyEnforcer: string | undefined;
 }
 

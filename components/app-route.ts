@@ -1,6 +1,6 @@
 /**
  * One app's way in: DNS records, Ingress, IngressRoute, HTTPRoute or GRPCRoute, middlewares, TLS.
- * The manifests come from lib/routes.ts and the records from lib/dns.ts; this
+ * The manifests come from builders/routes.ts and the records from builders/dns.ts; this
  * component only registers them, in dependency order. The NetworkPolicy that
  * admits Traefik is the namespace's (AppNamespaces), shared by its apps.
  */
@@ -11,12 +11,12 @@ import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
 import { Service } from "@pulumi/kubernetes/core/v1/service.js";
 import { Ingress } from "@pulumi/kubernetes/networking/v1/ingress.js";
 import { DnsRecord } from "@pulumi/cloudflare/dnsRecord.js";
-import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
+import type { AppSpec, HomelabConfig } from "../model/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
 import type { Issuers } from "./cert-manager.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
-import { routeManifests, type RouteManifests } from "../lib/routes.ts";
-import { appDnsRecords, managedByComment } from "../lib/dns.ts";
+import { routeManifests, type RouteManifests } from "../builders/routes.ts";
+import { appDnsRecords, managedByComment } from "../builders/dns.ts";
 
 export interface AppRouteArgs {
   readonly app: AppSpec;
@@ -64,7 +64,7 @@ export class AppRoute extends pulumi.ComponentResource {
     // exists is served broken (Traefik drops routers with missing references).
     const routeDeps = [...crds, ...issuers.ready, ...middlewares, ...tcpMiddlewares, ...backends];
     // pulumi-kubernetes waits for each Ingress until `.status.loadBalancer.ingress` is set, which
-    // Traefik writes from its published LoadBalancer Service or its ingressEndpoint (lib/traefik-values.ts),
+    // Traefik writes from its published LoadBalancer Service or its ingressEndpoint (builders/traefik-values.ts),
     // so the records below go live only once the route is served.
     const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
       new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));

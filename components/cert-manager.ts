@@ -6,10 +6,10 @@ import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
 import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
-import type { HomelabConfig } from "../config/resolve.ts";
-import { namespaceManifest } from "../lib/namespaces.ts";
-import { chartRelease } from "../lib/helm.ts";
-import { CERT_MANAGER_NAMESPACE, CERT_MANAGER_RELEASE, CLOUDFLARE_TOKEN_SECRET, certManagerValues, clusterIssuerManifests } from "../lib/cert-manager.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
+import { namespaceManifest } from "../builders/namespaces.ts";
+import { chartRelease } from "../builders/helm.ts";
+import { CERT_MANAGER_NAMESPACE, CERT_MANAGER_RELEASE, CLOUDFLARE_TOKEN_SECRET, certManagerValues, clusterIssuerManifests } from "../builders/cert-manager.ts";
 
 /** The ClusterIssuers routes may name. */
 export interface Issuers {

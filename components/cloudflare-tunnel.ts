@@ -1,7 +1,7 @@
 /**
  * The Cloudflare Tunnel entry: the tunnel, its ingress rules (kept in
  * Cloudflare), cloudflared in the cluster with the tunnel's token, and the
- * Service it reaches Traefik through. Specs come from lib/tunnel.ts; this
+ * Service it reaches Traefik through. Specs come from builders/tunnel.ts; this
  * component registers them in dependency order.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -14,20 +14,20 @@ import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js
 import { ZeroTrustTunnelCloudflared } from "@pulumi/cloudflare/zeroTrustTunnelCloudflared.js";
 import { ZeroTrustTunnelCloudflaredConfig } from "@pulumi/cloudflare/zeroTrustTunnelCloudflaredConfig.js";
 import { getZeroTrustTunnelCloudflaredTokenOutput } from "@pulumi/cloudflare/getZeroTrustTunnelCloudflaredToken.js";
-import type { HomelabConfig, TunnelSpec } from "../config/resolve.ts";
-import { withEnforcer } from "../lib/network-policies.ts";
+import type { HomelabConfig, TunnelSpec } from "../model/resolve.ts";
+import { withEnforcer } from "../builders/network-policies.ts";
 import type { IngressEntry } from "./traefik.ts";
-import { namespaceManifest } from "../lib/namespaces.ts";
+import { namespaceManifest } from "../builders/namespaces.ts";
 import {
   TUNNEL_TOKEN_KEY, cloudflaredDeploymentManifest, cloudflaredPdbManifest, tunnelCnameTarget,
   tunnelEntryPolicyManifest, tunnelOriginServiceManifest, tunnelTokenSecretManifest, tunnelTrustReason, type TunnelIngressRule,
-} from "../lib/tunnel.ts";
+} from "../builders/tunnel.ts";
 
 export interface CloudflareTunnelArgs {
   readonly tunnel: TunnelSpec;
   readonly accountId: pulumi.Input<string>;
   readonly ingressRules: readonly TunnelIngressRule[];
-  /** The CIDRs Traefik trusts forwarded headers from (lib/tunnel.ts tunnelForwarders), recorded for the policy pack. */
+  /** The CIDRs Traefik trusts forwarded headers from (builders/tunnel.ts tunnelForwarders), recorded for the policy pack. */
   readonly forwarders: readonly string[];
   /** Traefik's release: the origin Service lives in its namespace. */
   readonly entry: IngressEntry;

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { getIpRangesOutput } from "@pulumi/cloudflare/getIpRanges.js";
 import { getZoneOutput } from "@pulumi/cloudflare/getZone.js";
 import { getZoneSettingOutput } from "@pulumi/cloudflare/getZoneSetting.js";
-import type { HomelabConfig } from "../config/resolve.ts";
-import { CLOUDFLARE_IP_RANGES_TYPE, type CloudflareIpRangesProps } from "../policies/platform/cloudflare.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
+import { CLOUDFLARE_IP_RANGES_TYPE, type CloudflareIpRangesProps } from "../contract/cloudflare.ts";
 
 export interface CloudflareRanges {
   readonly ipv4: pulumi.Output<string[]>;

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import type { ClusterSpec } from "../config/resolve.ts";
+import type { ClusterSpec } from "../model/resolve.ts";
 import type { StackSecrets } from "../config/load.ts";
 import { TalosCluster } from "./talos-cluster.ts";
 import { ExistingCluster } from "./existing-cluster.ts";

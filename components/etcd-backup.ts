@@ -8,9 +8,9 @@ import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret.js";
 import { CronJob } from "@pulumi/kubernetes/batch/v1/cronJob.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
-import type { EtcdBackupSpec } from "../config/resolve.ts";
-import { namespaceManifest } from "../lib/namespaces.ts";
-import { CREDENTIALS_SECRET, ETCD_BACKUP_NAMESPACE, etcdBackupCronJobManifest, etcdBackupLifecycle, talosServiceAccountManifest } from "../lib/etcd-backup.ts";
+import type { EtcdBackupSpec } from "../model/resolve.ts";
+import { namespaceManifest } from "../builders/namespaces.ts";
+import { CREDENTIALS_SECRET, ETCD_BACKUP_NAMESPACE, etcdBackupCronJobManifest, etcdBackupLifecycle, talosServiceAccountManifest } from "../builders/etcd-backup.ts";
 
 export interface EtcdBackupArgs {
   readonly backup: EtcdBackupSpec;

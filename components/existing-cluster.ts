@@ -5,9 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider.js";
-import type { ExistingClusterSpec } from "../config/resolve.ts";
+import type { ExistingClusterSpec } from "../model/resolve.ts";
 import type { ClusterAccess } from "./cluster.ts";
-import { kubeconfigServer } from "../lib/kubeconfig.ts";
+import { kubeconfigServer } from "../builders/kubeconfig.ts";
 
 export interface ExistingClusterArgs {
   readonly cluster: ExistingClusterSpec;

@@ -5,8 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
-import type { HomelabConfig } from "../config/resolve.ts";
-import { gatewayApiCrdUrl, gatewayPortListeners, traefikGatewayValues, type GatewayRouting, type TraefikGatewayValues } from "../lib/gateway.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
+import { gatewayApiCrdUrl, gatewayPortListeners, traefikGatewayValues, type GatewayRouting, type TraefikGatewayValues } from "../builders/gateway.ts";
 
 export interface GatewayApiArgs {
   readonly config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager" | "cluster">;

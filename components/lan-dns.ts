@@ -1,10 +1,10 @@
 /**
- * The private apps' host → entry address pairs (lib/lan-dns.ts), recorded as
+ * The private apps' host → entry address pairs (builders/lan-dns.ts), recorded as
  * a component so the policy pack knows these hosts have no public record on
  * purpose, and exported for whoever runs the LAN resolver.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { LanDnsEntry } from "../lib/lan-dns.ts";
+import type { LanDnsEntry } from "../builders/lan-dns.ts";
 
 export class LanDns extends pulumi.ComponentResource {
   readonly entries: readonly LanDnsEntry[];

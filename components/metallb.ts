@@ -5,10 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
 import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
-import type { HomelabConfig } from "../config/resolve.ts";
-import { namespaceManifest } from "../lib/namespaces.ts";
-import { chartRelease } from "../lib/helm.ts";
-import { METALLB_NAMESPACE, METALLB_RELEASE, ipAddressPoolManifest, l2AdvertisementManifest, metallbValues } from "../lib/metallb.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
+import { namespaceManifest } from "../builders/namespaces.ts";
+import { chartRelease } from "../builders/helm.ts";
+import { METALLB_NAMESPACE, METALLB_RELEASE, ipAddressPoolManifest, l2AdvertisementManifest, metallbValues } from "../builders/metallb.ts";
 
 export interface MetalLBArgs {
   readonly metallb: HomelabConfig["metallb"];
@@ -25,7 +25,7 @@ export class MetalLB extends pulumi.ComponentResource {
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(METALLB_NAMESPACE, "privileged"), { parent: this });
     // The release is ready when the controller answers its readiness ping, before its validating
     // webhook serves (that comes after the certificate rotation): the pools below are created at
-    // once and admitted because the chart's webhook is set to failurePolicy Ignore (lib/metallb.ts),
+    // once and admitted because the chart's webhook is set to failurePolicy Ignore (builders/metallb.ts),
     // not because anything waited for it (test/twin models both).
     const release = new Release(`${name}-release`, {
       ...chartRelease(METALLB_RELEASE, METALLB_NAMESPACE, chart),

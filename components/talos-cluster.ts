@@ -17,8 +17,8 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
 import { Command } from "@pulumi/command/local/command.js";
 import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
-import { activeNodes, controlPlanes, type TalosClusterSpec } from "../config/resolve.ts";
-import type { NodeRole } from "../config/schema.ts";
+import { activeNodes, controlPlanes, type TalosClusterSpec } from "../model/resolve.ts";
+import type { NodeRole } from "../model/schema.ts";
 import type { ClusterAccess } from "./cluster.ts";
 import {
   Bootstrap,
@@ -39,12 +39,12 @@ import {
   schematicYaml,
   talosEndpoints,
   talosNodePatches,
-} from "../lib/talos-patches.ts";
-import { kubernetesCommand, rolloutCommand } from "../lib/talos-upgrade.ts";
-import { firewallDocuments } from "../lib/talos-firewall.ts";
-import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../lib/proxmox-vm.ts";
-import { etcdBackupRolePatches } from "../lib/etcd-backup.ts";
-import { leaveCommand } from "../lib/node-lifecycle.ts";
+} from "../builders/talos-patches.ts";
+import { kubernetesCommand, rolloutCommand } from "../builders/talos-upgrade.ts";
+import { firewallDocuments } from "../builders/talos-firewall.ts";
+import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../builders/proxmox-vm.ts";
+import { etcdBackupRolePatches } from "../builders/etcd-backup.ts";
+import { leaveCommand } from "../builders/node-lifecycle.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
 const KUBECONFIG_RENEWAL = "720h";

@@ -5,11 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
 import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
-import type { ClusterSpec, HomelabConfig } from "../config/resolve.ts";
+import type { ClusterSpec, HomelabConfig } from "../model/resolve.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
 import type { GatewayApi } from "./gateway-api.ts";
-import { namespaceManifest } from "../lib/namespaces.ts";
-import { chartRelease } from "../lib/helm.ts";
+import { namespaceManifest } from "../builders/namespaces.ts";
+import { chartRelease } from "../builders/helm.ts";
 import {
   TRAEFIK_NAMESPACE,
   TRAEFIK_RELEASE,
@@ -18,7 +18,7 @@ import {
   traefikPodSecurity,
   traefikValues,
   type IngressEntrySpec,
-} from "../lib/traefik-values.ts";
+} from "../builders/traefik-values.ts";
 
 /** What routes and DNS need to know about the ingress, handed over by value. */
 export interface IngressEntry extends IngressEntrySpec {
@@ -30,7 +30,7 @@ export interface TraefikArgs {
   readonly traefik: HomelabConfig["traefik"];
   readonly cluster: ClusterSpec;
   readonly cloudflareRanges: CloudflareRanges | undefined;
-  /** Tunnel entry: the sources of cloudflared's connections, the only forwarders Traefik trusts then (lib/tunnel.ts). */
+  /** Tunnel entry: the sources of cloudflared's connections, the only forwarders Traefik trusts then (builders/tunnel.ts). */
   readonly tunnelForwarders?: readonly string[];
   /** MetalLB's pools, which the LoadBalancer Service's address comes from. */
   readonly addressPools?: readonly pulumi.Resource[];

@@ -1,13 +1,13 @@
 /**
  * The wildcard certificates of certManager.wildcardZones and Traefik's
- * default TLS store that serves them (lib/wildcard-certs.ts explains the
+ * default TLS store that serves them (builders/wildcard-certs.ts explains the
  * placement). Routes of covered apps depend on `ready`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
 import type { Issuers } from "./cert-manager.ts";
 import type { IngressEntry } from "./traefik.ts";
-import { defaultTlsStoreManifest, wildcardCertificateManifest } from "../lib/wildcard-certs.ts";
+import { defaultTlsStoreManifest, wildcardCertificateManifest } from "../builders/wildcard-certs.ts";
 
 export interface WildcardCertificatesArgs {
   readonly zones: readonly string[];

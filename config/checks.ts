@@ -4,25 +4,25 @@
  * user should edit, names the other key of a conflict, and says what to do.
  * All problems are collected; nothing throws.
  */
-import type { ParsedConfig } from "./schema.ts";
-import { DEFAULTS } from "./defaults.ts";
-import { gatewayApiEnabled, isGatewayHttpRoute, isGatewayRoute, isPassthrough, isProxied, podNetworkOf, traefikPoolName, trustsCloudflare, type HomelabConfig } from "./resolve.ts";
-import { entryAddresses } from "../lib/traefik-values.ts";
-import { originAddresses } from "../lib/dns.ts";
-import { solverZones } from "../lib/cert-manager.ts";
-import { admitsTraefik, backendSlug } from "../lib/routes.ts";
+import type { ParsedConfig } from "../model/schema.ts";
+import { DEFAULTS } from "../model/defaults.ts";
+import { gatewayApiEnabled, isGatewayHttpRoute, isGatewayRoute, isPassthrough, isProxied, podNetworkOf, traefikPoolName, trustsCloudflare, type HomelabConfig } from "../model/resolve.ts";
+import { entryAddresses } from "../builders/traefik-values.ts";
+import { originAddresses } from "../builders/dns.ts";
+import { solverZones } from "../builders/cert-manager.ts";
+import { admitsTraefik, backendSlug } from "../builders/routes.ts";
 import { checkEntry, entryWarnings } from "./entry-checks.ts";
 import { checkPrivateAndPassthrough, privateWarnings } from "./private-checks.ts";
-import { compareMinor, parseTalosRelease } from "../policies/platform/talos-versions.ts";
-import { networkPolicyEnforcer } from "../lib/network-policies.ts";
-import { hasHostFirewall } from "../lib/talos-patches.ts";
-import { TALOS_API_PORT } from "../lib/talos-firewall.ts";
+import { compareMinor, parseTalosRelease } from "../contract/talos-versions.ts";
+import { networkPolicyEnforcer } from "../builders/network-policies.ts";
+import { hasHostFirewall } from "../builders/talos-patches.ts";
+import { TALOS_API_PORT } from "../builders/talos-firewall.ts";
 import { checkKubernetesPin } from "./day2-checks.ts";
-import { gatewayHosts, gatewayListeners, MAX_LISTENERS } from "../lib/gateway.ts";
-import { GRPC_PATH, stripsOwnPrefix } from "../lib/http-routes.ts";
-import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, prefixLength, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../lib/net.ts";
-import { own } from "./own.ts";
-import { K8S_LIMITS } from "./formats.ts";
+import { gatewayHosts, gatewayListeners, MAX_LISTENERS } from "../builders/gateway.ts";
+import { GRPC_PATH, stripsOwnPrefix } from "../builders/http-routes.ts";
+import { isPublicIpv4, addressRange, cidrRange, firstHost, hasHostBits, networkOf, prefixLength, rangeContains, rangesOverlap, rangeWithin, type Ipv4Range } from "../builders/net.ts";
+import { own } from "../model/own.ts";
+import { K8S_LIMITS } from "../model/formats.ts";
 import { checkEffects, effectWarnings } from "./effect-checks.ts";
 
 export type KeyPath = readonly (string | number)[];
@@ -399,7 +399,7 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
       const earlier = seenPaths.get(b.path);
       if (earlier !== undefined) add(at("backends", i, "path"), `path ${b.path} is also apps.${name}.backends[${earlier}].path; each path of an app goes to one backend`);
       else seenPaths.set(b.path, i);
-      // Keyed like the policy pack's route-host-path-unique: an Exact and a Prefix route on one path coexist (lib/routes.ts routePriority).
+      // Keyed like the policy pack's route-host-path-unique: an Exact and a Prefix route on one path coexist (builders/routes.ts routePriority).
       for (const host of new Set(app.hosts)) {
         const key = `${host}${b.path} (${b.pathType})`;
         const owner = routes.get(key);
@@ -443,7 +443,7 @@ function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): 
 
 type AppConfigOf = ParsedConfig["apps"][string];
 
-/** Rules of the route manifests lib/routes.ts renders from an app. */
+/** Rules of the route manifests builders/routes.ts renders from an app. */
 function checkAppRoute(c: ParsedConfig, name: string, app: AppConfigOf, add: Add): void {
   const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
   if (app.sticky && app.kind === "ingress") {

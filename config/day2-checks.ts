@@ -5,9 +5,9 @@
  * today is not in the config: the rollout refuses a downgrade or a jump over a
  * minor from each node's reported release before it touches one.
  */
-import type { ParsedConfig } from "./schema.ts";
+import type { ParsedConfig } from "../model/schema.ts";
 import type { KeyPath } from "./checks.ts";
-import { KUBERNETES_MINORS_OF_TALOS, kubernetesSupportProblem, parseTalosRelease } from "../policies/platform/talos-versions.ts";
+import { KUBERNETES_MINORS_OF_TALOS, kubernetesSupportProblem, parseTalosRelease } from "../contract/talos-versions.ts";
 
 export function checkKubernetesPin(c: ParsedConfig, add: (path: KeyPath, message: string) => void): void {
   if (c.cluster.provider !== "talos") return;

@@ -3,7 +3,7 @@
  * the config): docs/config.md for people, docs/config.schema.json for editors.
  */
 import { z } from "zod";
-import { homelabSchema } from "./schema.ts";
+import { homelabSchema } from "../model/schema.ts";
 
 interface JsonSchema {
   type?: string | string[];
@@ -85,7 +85,7 @@ export function configMarkdown(): string {
   const lines = [
     "# Stack config reference",
     "",
-    "Generated from `config/schema.ts` by `npm run gen`; do not edit by hand.",
+    "Generated from `model/schema.ts` by `npm run gen`; do not edit by hand.",
     "Every key lives in the `homelab:` namespace of `Pulumi.<stack>.yaml`. Unknown keys are errors.",
     "Secrets (`proxmoxve:apiToken`, `cloudflare:apiToken`, `homelab:dns01Token`, the kubeconfig of an existing",
     "cluster, basic-auth users) are set with `pulumi config set --secret` and never appear here.",

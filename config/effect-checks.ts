@@ -6,14 +6,14 @@
  * against a manifest instead of the key. Same contract as checks.ts: report on
  * the key to edit, say what to do.
  */
-import type { ParsedConfig } from "./schema.ts";
+import type { ParsedConfig } from "../model/schema.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { isProxied, metallbEnabled } from "./resolve.ts";
-import { CERT_MANAGER_NAMESPACE } from "../lib/cert-manager.ts";
-import { ETCD_BACKUP_NAMESPACE } from "../lib/etcd-backup.ts";
-import { METALLB_NAMESPACE } from "../lib/metallb.ts";
-import { TRAEFIK_NAMESPACE } from "../lib/traefik-values.ts";
-import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../lib/net.ts";
+import { isProxied, metallbEnabled } from "../model/resolve.ts";
+import { CERT_MANAGER_NAMESPACE } from "../builders/cert-manager.ts";
+import { ETCD_BACKUP_NAMESPACE } from "../builders/etcd-backup.ts";
+import { METALLB_NAMESPACE } from "../builders/metallb.ts";
+import { TRAEFIK_NAMESPACE } from "../builders/traefik-values.ts";
+import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../builders/net.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 
@@ -67,7 +67,7 @@ export function effectWarnings(c: ParsedConfig): ConfigIssue[] {
   }
   const sources = fw.ingressSources;
   if (!fw.enabled || c.traefik.placement === "deployment" || !sources) return warnings;
-  // Unproxied hosts resolve to the nodes themselves (lib/dns.ts originAddresses): their clients are
+  // Unproxied hosts resolve to the nodes themselves (builders/dns.ts originAddresses): their clients are
   // whoever can route to those addresses, the internet for public ones, private networks otherwise.
   const publicNodes = Object.values(cl.nodes).some((n) => isPublicIpv4(n.ip));
   const admitted = publicNodes

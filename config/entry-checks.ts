@@ -3,15 +3,15 @@
  * (LAN-only) apps, wildcard certificates and what Cloudflare's edge accepts.
  * Same contract as checks.ts: report on the key to edit, say what to do.
  */
-import type { ParsedConfig } from "./schema.ts";
-import { isProxied, narrowsTunnelTrust, type HomelabConfig } from "./resolve.ts";
-import { appDnsRecords } from "../lib/dns.ts";
-import { isPublicIpv4 } from "../lib/net.ts";
-import { entryAddresses } from "../lib/traefik-values.ts";
-import { solverZones } from "../lib/cert-manager.ts";
-import { wildcardCovers } from "../lib/wildcard-certs.ts";
+import type { ParsedConfig } from "../model/schema.ts";
+import { isProxied, narrowsTunnelTrust, type HomelabConfig } from "../model/resolve.ts";
+import { appDnsRecords } from "../builders/dns.ts";
+import { isPublicIpv4 } from "../builders/net.ts";
+import { entryAddresses } from "../builders/traefik-values.ts";
+import { solverZones } from "../builders/cert-manager.ts";
+import { wildcardCovers } from "../builders/wildcard-certs.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { own } from "./own.ts";
+import { own } from "../model/own.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 

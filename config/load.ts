@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, parseStackConfig } from "./validate.ts";
-import type { HomelabConfig } from "./resolve.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
 
 /**
  * Every problem of the stack config, one line each. A RunError, so Pulumi's

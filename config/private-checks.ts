@@ -4,13 +4,13 @@
  * and a passthrough app must not ask for what needs its TLS decrypted. Same
  * contract as checks.ts: report on the key to edit, say what to do.
  */
-import type { ParsedConfig } from "./schema.ts";
-import { isPassthrough, isProxied, narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "./resolve.ts";
+import type { ParsedConfig } from "../model/schema.ts";
+import { isPassthrough, isProxied, narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../model/resolve.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { own } from "./own.ts";
-import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
-import { tunnelTrustReason } from "../lib/tunnel.ts";
-import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../lib/net.ts";
+import { own } from "../model/own.ts";
+import { coveringWildcardZone } from "../builders/wildcard-certs.ts";
+import { tunnelTrustReason } from "../builders/tunnel.ts";
+import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../builders/net.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 type App = ParsedConfig["apps"][string];

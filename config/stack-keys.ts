@@ -6,8 +6,8 @@
  * in the repository for good. Both are refused here, before anything runs.
  */
 import { closest } from "./suggest.ts";
-import { homelabSchema } from "./schema.ts";
-import { own } from "./own.ts";
+import { homelabSchema } from "../model/schema.ts";
+import { own } from "../model/own.ts";
 
 /**
  * The configuration keys of the providers the program uses, from their SDKs'

@@ -4,12 +4,12 @@
  * so the tests and the docs generator use it directly.
  */
 import type { z } from "zod";
-import { ACCEPTED_KEYS, homelabSchema } from "./schema.ts";
+import { ACCEPTED_KEYS, homelabSchema } from "../model/schema.ts";
 import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
-import { resolveConfig, type HomelabConfig } from "./resolve.ts";
+import { resolveConfig, type HomelabConfig } from "../model/resolve.ts";
 import { checkStackKeys } from "./stack-keys.ts";
 import { closest } from "./suggest.ts";
-import { controlCharacter } from "./formats.ts";
+import { controlCharacter } from "../model/formats.ts";
 import { maskCredentials } from "./mask.ts";
 import { privateAddressRecords } from "./entry-checks.ts";
 

@@ -11,7 +11,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { CLOUDFLARE_IP_RANGES_TYPE } from "./platform/cloudflare.ts";
+import { CLOUDFLARE_IP_RANGES_TYPE } from "../contract/cloudflare.ts";
 
 export type HomelabPolicy = ResourceValidationPolicy | StackValidationPolicy;
 

@@ -7,7 +7,7 @@ import {
   TYPES, chartName, dependsOn, describeObject, describeRelease, eachKnown, obj, ofType, releasesOf, stackPolicy, str, strings,
   type HomelabPolicy, type Level, type Obj,
 } from "./common.ts";
-import { EXACT_CHART_VERSION, isHttpsRepository } from "./platform/charts.ts";
+import { EXACT_CHART_VERSION, isHttpsRepository } from "../contract/charts.ts";
 
 export function helmReleasePinned(level: Level = "mandatory"): ResourceValidationPolicy {
   return {

@@ -3,7 +3,7 @@
  * ranges). The private IPv4 ranges are defined in platform/net.ts, which the
  * program's config checks import too, so the two agree on them.
  */
-import { NON_PUBLIC_IPV4 } from "./platform/net.ts";
+import { NON_PUBLIC_IPV4 } from "../contract/net.ts";
 
 interface Range {
   readonly v6: boolean;

@@ -12,10 +12,10 @@ import type {
 } from "@pulumi/policy";
 import { SECRET_MARKER, SECRET_MARKER_TAG, UNKNOWN_MARKER, isUnknownValueError, type HomelabPolicy } from "./common.ts";
 import { homelabPolicies } from "./rules.ts";
-import type { SynthDocument, RecordedResource as SynthResource } from "./platform/synth-document.ts";
+import type { SynthDocument, RecordedResource as SynthResource } from "../contract/synth-document.ts";
 
 /** The shape of `out/<stack>/resources.json`, as synth writes it. */
-export type { SynthDocument, RecordedResource as SynthResource } from "./platform/synth-document.ts";
+export type { SynthDocument, RecordedResource as SynthResource } from "../contract/synth-document.ts";
 
 export type ReportedLevel = "advisory" | "mandatory";
 

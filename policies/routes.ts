@@ -9,7 +9,7 @@ import {
 } from "./common.ts";
 import { cidrWithin, cidrsOverlap, isRange } from "./net.ts";
 import { enablesKubeNetworkPolicies, talosNodes, talosPodSubnets } from "./helpers/talos.ts";
-import { ENFORCED_BY_ANNOTATION } from "./platform/kubernetes.ts";
+import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
 import { ingressClasses, isHostNetwork, traefikNodeAddresses, traefikReleases } from "./helpers/traefik.ts";
 import { routeEntries, type RouteEntry } from "./helpers/routes.ts";
 

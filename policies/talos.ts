@@ -4,9 +4,9 @@
  * machine secrets survive, and VMs are built so Talos can boot and upgrade.
  */
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
-import { CPU_TYPES_WITHOUT_X86_64_V2, ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, KUBERNETES_API_PORT, PROVIDER_CONFIG_CONTRACT, RETIRING_TAG, TALOS_API_PORT, TRUSTD_PORT } from "./platform/talos.ts";
-import { compareMinor, parseTalosRelease } from "./platform/talos-versions.ts";
-import { isIpv4 } from "./platform/net.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, KUBERNETES_API_PORT, PROVIDER_CONFIG_CONTRACT, RETIRING_TAG, TALOS_API_PORT, TRUSTD_PORT } from "../contract/talos.ts";
+import { compareMinor, parseTalosRelease } from "../contract/talos-versions.ts";
+import { isIpv4 } from "../contract/net.ts";
 import { TYPES, arr, dependsOn, eachKnown, known, obj, ofType, stackPolicy, str, type HomelabPolicy, type Level } from "./common.ts";
 import { clusterVip, endpointOf, firewallOf, installedRelease, isWholeInternet, talosNodes, type TalosNodeView } from "./helpers/talos.ts";
 import { cidrWithin, withinAny } from "./net.ts";

@@ -7,8 +7,8 @@ import {
   POD_SECURITY_ENFORCE, TYPES, routeBackends, arr, describeRelease, eachKnown, metaOf, namespacesByName, obj, ofType, stackPolicy, str, strings, valuesOf, type HomelabPolicy, type Level,
 } from "./common.ts";
 import { reachesNonPublic, withinAny } from "./net.ts";
-import { CONTROL_PLANE_LABEL } from "./platform/kubernetes.ts";
-import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "./platform/charts.ts";
+import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
+import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
 import { clusterVip, talosNodes } from "./helpers/talos.ts";
 import {
   traefikReleases, isHostNetwork, workloadKind, chartDefaultsOf, replicasOf, portsOf, ingressClasses, bound, toleratesControlPlane, selectsControlPlane, dnsContents, traefikPodCount, lookedUpCloudflareRanges, externalNameServices,

@@ -10,7 +10,7 @@
  */
 import { connect } from "node:net";
 import { loadStack, parseCommandLine, positiveInteger } from "./cli.ts";
-import type { Endpoint } from "../lib/runner-needs.ts";
+import type { Endpoint } from "../tools/runner-needs.ts";
 
 const USAGE = `usage: node scripts/homelab-reachable.ts --stack <name> [--timeout <seconds>]
   --stack <name>       the stack whose endpoints to try (Pulumi.<name>.yaml)
@@ -22,7 +22,7 @@ if (!values.stack) {
   process.exit(2);
 }
 const timeoutMs = positiveInteger("homelab-reachable", "timeout", values.timeout) * 1000;
-const { homelabEndpoints, reachVerdict } = await import("../lib/runner-needs.ts");
+const { homelabEndpoints, reachVerdict } = await import("../tools/runner-needs.ts");
 const stack = values.stack;
 const { config, values: stackValues } = await loadStack("homelab-reachable", stack);
 

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseCommandLineWithArguments } from "./cli.ts";
 import { join } from "node:path";
-import { QUESTIONS, newStackFile, nodeNameOf, type NewStackAnswers } from "../lib/new-stack.ts";
+import { QUESTIONS, newStackFile, nodeNameOf, type NewStackAnswers } from "../tools/new-stack.ts";
 
 const USAGE = `usage: npm run new-stack -- <name> [--dir <project dir>] [--no-input] [--<question> <answer> …]
   <name>        the stack (a DNS label; also the cluster's name): writes Pulumi.<name>.yaml

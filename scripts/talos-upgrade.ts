@@ -2,8 +2,8 @@
  * Day 2 with talosctl: the Talos rollout, the Kubernetes upgrade and a retiring
  * node's departure, each one node at a time with the cluster healthy before and
  * after every step. `pulumi up` runs them as local Commands
- * (components/talos-cluster.ts, command lines from lib/talos-upgrade.ts and
- * lib/node-lifecycle.ts); an operator runs the same lines by hand:
+ * (components/talos-cluster.ts, command lines from builders/talos-upgrade.ts and
+ * builders/node-lifecycle.ts); an operator runs the same lines by hand:
  *
  *   node scripts/talos-upgrade.ts rollout --talos v1.13.10 --image factory.talos.dev/nocloud-installer/<schematic>:v1.13.10 \
  *     --kubernetes 1.36.3 --control-planes 10.0.10.11,10.0.10.12,10.0.10.13 --workers 10.0.10.21
@@ -44,7 +44,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { compareMinor, formatRelease, kubernetesSupportProblem, parseTalosRelease, upgradeStepProblem, type TalosRelease } from "../policies/platform/talos-versions.ts";
+import { compareMinor, formatRelease, kubernetesSupportProblem, parseTalosRelease, upgradeStepProblem, type TalosRelease } from "../contract/talos-versions.ts";
 
 /** How a tool runs: a child process here; the tests pass their fake tools' entry points. */
 export type Exec = (binary: string, args: readonly string[]) => Promise<{ stdout: string }>;

@@ -15,6 +15,6 @@ if (!values.stack) {
   console.error(`talosctl-version: name the stack with --stack <name>.\n${USAGE}`);
   process.exit(2);
 }
-const { talosctlRelease } = await import("../lib/runner-needs.ts");
+const { talosctlRelease } = await import("../tools/runner-needs.ts");
 const release = talosctlRelease((await loadStack("talosctl-version", values.stack)).config);
 if (release) console.log(release);

@@ -11,7 +11,7 @@ import rpc from "@pulumi/pulumi/runtime/rpc.js";
 import { PROJECT, homelabMocks } from "./mocks.ts";
 // The offline policy runner recognises secrets and unknowns in the synth document by these markers.
 import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
-import type { RecordedInvoke, RecordedResource, ResourceOptionsRecord } from "../policies/platform/synth-document.ts";
+import type { RecordedInvoke, RecordedResource, ResourceOptionsRecord } from "../contract/synth-document.ts";
 
 export type { RecordedInvoke, RecordedResource, ResourceOptionsRecord };
 

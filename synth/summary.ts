@@ -5,11 +5,11 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
-import { ENFORCED_BY_ANNOTATION } from "../lib/network-policies.ts";
-import { byAddress } from "../lib/net.ts";
+import { ENFORCED_BY_ANNOTATION } from "../builders/network-policies.ts";
+import { byAddress } from "../builders/net.ts";
 import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 import type { Violation } from "../policies/offline.ts";
-import { footprintLine, type Footprint } from "../lib/footprint.ts";
+import { footprintLine, type Footprint } from "../builders/footprint.ts";
 
 interface RouteRow {
   readonly host: string;
@@ -224,7 +224,7 @@ function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj, lan: readon
 
 /** A tunnelled host's record target, `<tunnel id>.cfargotunnel.com`. */
 const isTunnelTarget = (target: string) => target.endsWith(".cfargotunnel.com");
-/** The tunnel origin Service (lib/tunnel.ts), as the diagram names it. */
+/** The tunnel origin Service (builders/tunnel.ts), as the diagram names it. */
 const TRAEFIK_TUNNEL_ORIGIN = "traefik/traefik-tunnel-origin";
 
 interface LanRow {

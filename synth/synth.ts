@@ -9,12 +9,12 @@ import { readStackConfig, secretPlaceholder } from "./stack-file.ts";
 import { manifestsByPath, synthDocument, synthFiles, type SynthDocument } from "./write.ts";
 import { validateManifests } from "./validate-manifests.ts";
 import { summaryMarkdown } from "./summary.ts";
-import { footprint } from "../lib/footprint.ts";
+import { footprint } from "../builders/footprint.ts";
 import type { StackConfig } from "./recorder.ts";
 import { PROJECT } from "./mocks.ts";
 import { checkStack } from "../policies/offline.ts";
 import { unsetCredentials } from "../config/stack-keys.ts";
-import { lanDnsFiles, type LanDnsEntry } from "../lib/lan-dns.ts";
+import { lanDnsFiles, type LanDnsEntry } from "../builders/lan-dns.ts";
 
 export type SynthResult =
   | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string>; readonly offlineWarnings: readonly string[] }

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import type { RecordedInvoke, RecordedResource, SynthDocument } from "../policies/platform/synth-document.ts";
+import type { RecordedInvoke, RecordedResource, SynthDocument } from "../contract/synth-document.ts";
 import { TYPES } from "../policies/common.ts";
 
 export type { SynthDocument };

@@ -5,7 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { PolicyResource } from "@pulumi/policy";
-import { TALOS_DEFAULT_POD_SUBNET } from "../platform/talos.ts";
+import { TALOS_DEFAULT_POD_SUBNET } from "../../contract/talos.ts";
 import { TYPES, arr, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, str, strings, type Obj } from "../common.ts";
 
 export type Role = "controlplane" | "worker";

@@ -5,8 +5,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { TYPES, arr, metaOf, obj, ofType, releasesOf, str, strings, valuesOf, type Obj } from "../common.ts";
-import { CONTROL_PLANE_LABEL } from "../platform/kubernetes.ts";
-import { traefikChartDefaults } from "../platform/charts.ts";
+import { CONTROL_PLANE_LABEL } from "../../contract/kubernetes.ts";
+import { traefikChartDefaults } from "../../contract/charts.ts";
 import { talosNodes } from "./talos.ts";
 
 export const traefikReleases = (resources: readonly PolicyResource[]): PolicyResource[] => releasesOf(resources, "traefik");

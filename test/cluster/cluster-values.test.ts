@@ -12,11 +12,11 @@ import {
   talosNodePatches,
   talosSchematic,
   type TalosPatch,
-} from "../../lib/talos-patches.ts";
-import { imageDownload, imageHosts, talosVmArgs } from "../../lib/proxmox-vm.ts";
-import { kubeconfigServer } from "../../lib/kubeconfig.ts";
+} from "../../builders/talos-patches.ts";
+import { imageDownload, imageHosts, talosVmArgs } from "../../builders/proxmox-vm.ts";
+import { kubeconfigServer } from "../../builders/kubeconfig.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
-import type { TalosClusterSpec, TalosNode } from "../../config/resolve.ts";
+import type { TalosClusterSpec, TalosNode } from "../../model/resolve.ts";
 import { VIP, existingRaw, parsedCluster, talosCluster, talosRaw } from "../helpers/cluster.ts";
 
 const INSTALLER = "factory.talos.dev/nocloud-installer/abc123:v1.13.9";

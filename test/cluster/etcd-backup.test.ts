@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
 import { runStack } from "../../synth/run-stack.ts";
 import { GET_MACHINE_CONFIGURATION } from "../../components/talos-provider.ts";
-import { etcdBackupLifecycle } from "../../lib/etcd-backup.ts";
+import { etcdBackupLifecycle } from "../../builders/etcd-backup.ts";
 import { changedStackConfig, configFrom, exampleRaw, exampleStack, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
 
 const AGE_KEY = "age1vjlejmapfvprsdfyx7mhjmsg8yha4shm7qda3lvz9q7vfcsq36cq0sa2rc";

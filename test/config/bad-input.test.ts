@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configFrom, exampleRaw, itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
-import { PORT_NAME_ERROR, QUANTITY_ERROR } from "../../config/formats.ts";
+import { PORT_NAME_ERROR, QUANTITY_ERROR } from "../../model/formats.ts";
 
 const CORS = "apps.api-gateway.middlewares.cors";
 

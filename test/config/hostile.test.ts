@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseStackConfig } from "../../config/validate.ts";
 import { maskCredentials } from "../../config/mask.ts";
-import { cronScheduleProblem, httpUrlProblem, kubernetesReleaseProblem, re2Problem } from "../../config/formats.ts";
+import { cronScheduleProblem, httpUrlProblem, kubernetesReleaseProblem, re2Problem } from "../../model/formats.ts";
 import { MAX_ALIASES, MAX_EXPANDED_VALUES, MAX_STACK_FILE_BYTES, parseStackFile, StackFileError } from "../../synth/stack-file.ts";
 import { configFrom, exampleRaw, exampleStack, itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
 

@@ -19,7 +19,7 @@ describe("the config reference (docs/config.md)", () => {
 
   it("describes every key", () => {
     const undescribed = rows.filter((r) => r.description.trim() === "").map((r) => r.key);
-    assert.deepEqual(undescribed, [], `keys without a description in config/schema.ts:\n${undescribed.join("\n")}`);
+    assert.deepEqual(undescribed, [], `keys without a description in model/schema.ts:\n${undescribed.join("\n")}`);
   });
 
   it("gives every optional key its default: a value, or in words what leaving it out means", () => {

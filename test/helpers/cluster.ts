@@ -3,7 +3,7 @@
  * layer so defaults and resolution are the ones the program sees.
  */
 import { parseHomelabConfig } from "../../config/validate.ts";
-import type { ClusterSpec, ExistingClusterSpec, TalosClusterSpec } from "../../config/resolve.ts";
+import type { ClusterSpec, ExistingClusterSpec, TalosClusterSpec } from "../../model/resolve.ts";
 
 export const VIP = "10.0.10.10";
 

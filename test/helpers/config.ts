@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { homelabEntries, parseHomelabConfig, type ConfigResult } from "../../config/validate.ts";
 import { EXAMPLES_DIR, readStackConfig } from "../../synth/stack-file.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
-import type { HomelabConfig } from "../../config/resolve.ts";
+import type { HomelabConfig } from "../../model/resolve.ts";
 
 const EXAMPLES = new URL(`../../${EXAMPLES_DIR}`, import.meta.url).pathname;
 

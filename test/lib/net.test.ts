@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addressEntryProblem, addressRange, cidrRange, firstHost, hasHostBits, intToIp, ipToInt, networkOf, rangeContains, rangesOverlap, rangeWithin } from "../../lib/net.ts";
+import { addressEntryProblem, addressRange, cidrRange, firstHost, hasHostBits, intToIp, ipToInt, networkOf, rangeContains, rangesOverlap, rangeWithin } from "../../builders/net.ts";
 
 const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join("."));
 const cidr = fc.tuple(ip, fc.integer({ min: 8, max: 30 })).map(([a, bits]) => networkOf(`${a}/${bits}`));

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { firewallDocuments, type FirewallRule } from "../../lib/talos-firewall.ts";
-import type { TalosClusterSpec, TalosNode } from "../../config/resolve.ts";
+import { firewallDocuments, type FirewallRule } from "../../builders/talos-firewall.ts";
+import type { TalosClusterSpec, TalosNode } from "../../model/resolve.ts";
 import { validConfig } from "../helpers/config.ts";
 
 const CLOUDFLARE = ["173.245.48.0/20", "104.16.0.0/13"];

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { synthStack } from "../../synth/synth.ts";
 import { secretPlaceholder } from "../../synth/stack-file.ts";
-import { newStackFile } from "../../lib/new-stack.ts";
+import { newStackFile } from "../../tools/new-stack.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const NEW_STACK = join(ROOT, "scripts", "new-stack.ts");

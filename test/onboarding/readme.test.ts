@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { footprint } from "../../lib/footprint.ts";
+import { footprint } from "../../builders/footprint.ts";
 import { exampleStackNames } from "../../synth/stack-file.ts";
 import { validConfig } from "../helpers/config.ts";
 

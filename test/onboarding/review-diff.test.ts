@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { synthStack } from "../../synth/synth.ts";
 import { EXAMPLES_DIR } from "../../synth/stack-file.ts";
 import { changedStackConfig } from "../helpers/config.ts";
-import { COMMENT_LIMIT, keyPathChanges, previewCounts, reviewComment, shownPair, type StackFiles } from "../../lib/review-diff.ts";
+import { COMMENT_LIMIT, keyPathChanges, previewCounts, reviewComment, shownPair, type StackFiles } from "../../tools/review-diff.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const EXAMPLES = join(ROOT, EXAMPLES_DIR);

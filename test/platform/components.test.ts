@@ -13,7 +13,7 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.
 import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { validConfig } from "../helpers/config.ts";
-import type { HomelabConfig } from "../../config/resolve.ts";
+import type { HomelabConfig } from "../../model/resolve.ts";
 import { CloudflareIpRanges, needsCloudflareRanges } from "../../components/cloudflare.ts";
 import { runStack } from "../../synth/run-stack.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";

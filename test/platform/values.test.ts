@@ -6,10 +6,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configFrom, validConfig } from "../helpers/config.ts";
-import { namespaceManifest } from "../../lib/namespaces.ts";
-import { ingressEntryOf, traefikCrdUrls, traefikPodSecurity, traefikValues, TRAEFIK_CRD_FILES } from "../../lib/traefik-values.ts";
-import { ipAddressPoolManifest, l2AdvertisementManifest, metallbValues } from "../../lib/metallb.ts";
-import { certManagerValues, clusterIssuerManifests } from "../../lib/cert-manager.ts";
+import { namespaceManifest } from "../../builders/namespaces.ts";
+import { ingressEntryOf, traefikCrdUrls, traefikPodSecurity, traefikValues, TRAEFIK_CRD_FILES } from "../../builders/traefik-values.ts";
+import { ipAddressPoolManifest, l2AdvertisementManifest, metallbValues } from "../../builders/metallb.ts";
+import { certManagerValues, clusterIssuerManifests } from "../../builders/cert-manager.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 
 const CLOUDFLARE = [...MOCK_CLOUDFLARE_RANGES.ipv4Cidrs, ...MOCK_CLOUDFLARE_RANGES.ipv6Cidrs];

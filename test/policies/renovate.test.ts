@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { DEFAULTS } from "../../config/defaults.ts";
+import { DEFAULTS } from "../../model/defaults.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -24,7 +24,7 @@ const config = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as 
 
 /** Renovate's `/regex/` file patterns, applied to the repository's tracked top-level, example-stack and source files. */
 function managedFiles(manager: RegexManager): string[] {
-  const files = [...readdirSync(ROOT), ...["examples", "config", "lib", "components", "policies/platform", ".github/workflows"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
+  const files = [...readdirSync(ROOT), ...["examples", "config", "model", "builders", "tools", "components", "contract", ".github/workflows"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
   const patterns = manager.managerFilePatterns.map((p) => new RegExp(p.slice(1, -1)));
   return files.filter((f) => patterns.some((p) => p.test(f)));
 }
@@ -49,15 +49,15 @@ function extracted(): Map<string, string[]> {
 describe("renovate.json", () => {
   const deps = extracted();
 
-  it("finds every Helm chart of the defaults at its pinned version, in policies/platform/charts.ts (shared with the pack)", () => {
+  it("finds every Helm chart of the defaults at its pinned version, in contract/charts.ts (shared with the pack)", () => {
     assert.deepEqual(Object.keys(DEFAULTS.charts).sort(), ["certManager", "metallb", "traefik"]);
     for (const chart of Object.values(DEFAULTS.charts)) {
-      assert.deepEqual(deps.get(`helm:${chart.chart}`), [`policies/platform/charts.ts=${chart.version}`], chart.chart);
+      assert.deepEqual(deps.get(`helm:${chart.chart}`), [`contract/charts.ts=${chart.version}`], chart.chart);
     }
   });
 
   it("finds the Gateway API release in the defaults and the example stack that pins it", () => {
-    assert.deepEqual(deps.get("github-releases:kubernetes-sigs/gateway-api")?.sort(), ["config/defaults.ts=v1.5.1", "examples/Pulumi.gateway.yaml=v1.5.1"]);
+    assert.deepEqual(deps.get("github-releases:kubernetes-sigs/gateway-api")?.sort(), ["examples/Pulumi.gateway.yaml=v1.5.1", "model/defaults.ts=v1.5.1"]);
     assert.equal(DEFAULTS.gatewayApi.version, "v1.5.1");
   });
 
@@ -72,18 +72,18 @@ describe("renovate.json", () => {
     // gateway sets configContract before version, homelab and lab after it.
     assert.deepEqual(pinned, ["examples/Pulumi.gateway.yaml=v1.13.9", "examples/Pulumi.homelab.yaml=v1.13.9", "examples/Pulumi.lab.yaml=v1.13.9"]);
     // No workflow pins talosctl: each job installs the release its stack names (scripts/talosctl-version.ts).
-    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`config/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort());
+    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`model/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort());
   });
 
   it("finds the pinned Kubernetes in every Talos example and the new-stack default, and gates its minors", () => {
     const k8s = deps.get("github-releases:kubernetes/kubernetes")!.sort();
-    assert.deepEqual(k8s, [`config/defaults.ts=${DEFAULTS.talos.kubernetesDefault}`, ...["edge", "gateway", "homelab", "lab", "single", "tunnel"].map((s) => `examples/Pulumi.${s}.yaml=1.36.3`)]);
+    assert.deepEqual(k8s, [...["edge", "gateway", "homelab", "lab", "single", "tunnel"].map((s) => `examples/Pulumi.${s}.yaml=1.36.3`), `model/defaults.ts=${DEFAULTS.talos.kubernetesDefault}`]);
     const raw = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as { packageRules: { matchPackageNames?: string[]; matchUpdateTypes?: string[]; dependencyDashboardApproval?: boolean }[] };
     assert.ok(raw.packageRules.some((r) => r.matchPackageNames?.includes("kubernetes/kubernetes") && r.matchUpdateTypes?.includes("minor") && r.dependencyDashboardApproval));
   });
 
   it("finds the talos-backup image, whose tag starts with v", () => {
-    assert.deepEqual(deps.get("docker:ghcr.io/siderolabs/talos-backup"), [`config/defaults.ts=${DEFAULTS.backup.image.split(":")[1]}`]);
+    assert.deepEqual(deps.get("docker:ghcr.io/siderolabs/talos-backup"), [`model/defaults.ts=${DEFAULTS.backup.image.split(":")[1]}`]);
   });
 
   it("moves the workflows' Pulumi CLI with the program's SDK, in both workflows", () => {

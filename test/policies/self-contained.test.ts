@@ -1,21 +1,21 @@
 /**
  * The pack is publishable on its own (`pulumi policy publish` packages
  * policies/ alone), and what it shares with the program is defined once, in
- * policies/platform, where the program's config and lib read it too.
+ * contract, where the program's config and lib read it too.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULTS, CPU_TYPES_WITHOUT_X86_64_V2 as CONFIG_CPU_TYPES } from "../../config/defaults.ts";
-import { EXACT_CHART_VERSION as LIB_EXACT_CHART_VERSION, isHttpsRepository as libIsHttpsRepository } from "../../lib/helm.ts";
-import { NON_PUBLIC_IPV4 as LIB_NON_PUBLIC_IPV4, isIpv4 as libIsIpv4 } from "../../lib/net.ts";
-import { CONTROL_PLANE_LABEL as LIB_CONTROL_PLANE_LABEL, TRAEFIK_CRD_FILES, traefikCrdUrls } from "../../lib/traefik-values.ts";
-import { EXACT_CHART_VERSION, PINNED_CHARTS, TRAEFIK_CHART_DEFAULTS, isHttpsRepository, traefikChartDefaults } from "../../policies/platform/charts.ts";
-import { NON_PUBLIC_IPV4, isIpv4 } from "../../policies/platform/net.ts";
-import { CPU_TYPES_WITHOUT_X86_64_V2, TALOS_DEFAULT_POD_SUBNET } from "../../policies/platform/talos.ts";
-import { CONTROL_PLANE_LABEL } from "../../policies/platform/kubernetes.ts";
+import { DEFAULTS, CPU_TYPES_WITHOUT_X86_64_V2 as CONFIG_CPU_TYPES } from "../../model/defaults.ts";
+import { EXACT_CHART_VERSION as LIB_EXACT_CHART_VERSION, isHttpsRepository as libIsHttpsRepository } from "../../builders/helm.ts";
+import { NON_PUBLIC_IPV4 as LIB_NON_PUBLIC_IPV4, isIpv4 as libIsIpv4 } from "../../builders/net.ts";
+import { CONTROL_PLANE_LABEL as LIB_CONTROL_PLANE_LABEL, TRAEFIK_CRD_FILES, traefikCrdUrls } from "../../builders/traefik-values.ts";
+import { EXACT_CHART_VERSION, PINNED_CHARTS, TRAEFIK_CHART_DEFAULTS, isHttpsRepository, traefikChartDefaults } from "../../contract/charts.ts";
+import { NON_PUBLIC_IPV4, isIpv4 } from "../../contract/net.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, TALOS_DEFAULT_POD_SUBNET } from "../../contract/talos.ts";
+import { CONTROL_PLANE_LABEL } from "../../contract/kubernetes.ts";
 import { homelabPolicies } from "../../policies/rules.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -84,7 +84,7 @@ describe("the pack's layout: rules by area, helpers apart", () => {
 });
 
 describe("the program and the pack read the same definitions", () => {
-  it("chart versions, chart defaults and CRD files come from policies/platform/charts.ts", () => {
+  it("chart versions, chart defaults and CRD files come from contract/charts.ts", () => {
     assert.deepEqual(DEFAULTS.charts, PINNED_CHARTS);
     assert.ok(TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version], "the pinned Traefik chart has its defaults recorded");
     assert.equal(TRAEFIK_CRD_FILES, TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version]!.crdFiles);

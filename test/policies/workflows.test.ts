@@ -16,8 +16,8 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { ROOT } from "./synth-output.ts";
 import { projectStackNames, readStackConfig, stackNames } from "../../synth/stack-file.ts";
-import { DEFAULTS } from "../../config/defaults.ts";
-import { homelabEndpoints, reachVerdict } from "../../lib/runner-needs.ts";
+import { DEFAULTS } from "../../model/defaults.ts";
+import { homelabEndpoints, reachVerdict } from "../../tools/runner-needs.ts";
 import { validConfig } from "../helpers/config.ts";
 
 interface Step {
@@ -381,7 +381,7 @@ describe(".github/scripts/install-talosctl.sh", () => {
   });
 });
 
-describe("what a runner must reach for a stack (lib/runner-needs.ts)", () => {
+describe("what a runner must reach for a stack (tools/runner-needs.ts)", () => {
   it("a Talos stack: the Proxmox API from proxmoxve:endpoint (else PROXMOX_VE_ENDPOINT), then each control plane's Talos API", () => {
     const single = readStackConfig("single", ROOT).values;
     assert.deepEqual(homelabEndpoints(validConfig("single"), single, {}), [

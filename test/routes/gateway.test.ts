@@ -1,12 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { itRejectsEach, validConfig } from "../helpers/config.ts";
-import type { AppSpec, HomelabConfig } from "../../config/resolve.ts";
-import { ingressManifests, routeManifests, type RouteEntry } from "../../lib/routes.ts";
-import { grpcRouteManifest, httpRouteManifest, SECURITY_HEADERS } from "../../lib/http-routes.ts";
-import { gatewayApiCrdUrl, gatewayHosts, gatewayListeners, gatewayPortListeners, listenerFor, traefikGatewayValues } from "../../lib/gateway.ts";
-import { traefikValues, ingressEntryOf } from "../../lib/traefik-values.ts";
-import { certManagerValues } from "../../lib/cert-manager.ts";
+import type { AppSpec, HomelabConfig } from "../../model/resolve.ts";
+import { ingressManifests, routeManifests, type RouteEntry } from "../../builders/routes.ts";
+import { grpcRouteManifest, httpRouteManifest, SECURITY_HEADERS } from "../../builders/http-routes.ts";
+import { gatewayApiCrdUrl, gatewayHosts, gatewayListeners, gatewayPortListeners, listenerFor, traefikGatewayValues } from "../../builders/gateway.ts";
+import { traefikValues, ingressEntryOf } from "../../builders/traefik-values.ts";
+import { certManagerValues } from "../../builders/cert-manager.ts";
 
 const gateway = validConfig("gateway");
 const appOf = (config: HomelabConfig, name: string): AppSpec => {

@@ -7,12 +7,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configFrom, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
-import { ingressEntryOf, traefikOpenPorts, traefikValues } from "../../lib/traefik-values.ts";
-import { routeManifests } from "../../lib/routes.ts";
-import { gatewayPortListeners } from "../../lib/gateway.ts";
-import { tunnelEntryPolicyManifest, tunnelForwarders, tunnelOriginServiceManifest } from "../../lib/tunnel.ts";
-import { lanDnsEntries } from "../../lib/lan-dns.ts";
-import type { HomelabConfig } from "../../config/resolve.ts";
+import { ingressEntryOf, traefikOpenPorts, traefikValues } from "../../builders/traefik-values.ts";
+import { routeManifests } from "../../builders/routes.ts";
+import { gatewayPortListeners } from "../../builders/gateway.ts";
+import { tunnelEntryPolicyManifest, tunnelForwarders, tunnelOriginServiceManifest } from "../../builders/tunnel.ts";
+import { lanDnsEntries } from "../../builders/lan-dns.ts";
+import type { HomelabConfig } from "../../model/resolve.ts";
 
 const app = (c: HomelabConfig, name: string) => c.apps.find((a) => a.name === name)!;
 const entryOf = (c: HomelabConfig) => ingressEntryOf(c.traefik, c.cluster);
@@ -124,7 +124,7 @@ describe("Gateway API: private listeners on the private entry's port, TLS passth
   });
 
   it("the chart's Gateway values carry the passthrough listener as protocol TLS, mode Passthrough, and leave the shared wildcard certificate to the public listener", async () => {
-    const { traefikGatewayValues } = await import("../../lib/gateway.ts");
+    const { traefikGatewayValues } = await import("../../builders/gateway.ts");
     const gateway = traefikGatewayValues(c, undefined).gateway;
     // gateway-shim would otherwise ask for *.example.com twice in one Certificate (cert-manager v1.21.1 certificate-shim/sync.go).
     assert.equal(gateway.annotations["cert-manager.io/ignore-tls-listeners"], "lan-wildcard-example-com");

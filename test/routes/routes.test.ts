@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { configFrom, exampleRaw, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
-import type { AppSpec } from "../../config/resolve.ts";
+import type { AppSpec } from "../../model/resolve.ts";
 import {
   allowTraefikManifest,
   allowTraefikNamespaces,
@@ -13,9 +13,9 @@ import {
   routePriority,
   traefikPeers,
   type RouteEntry,
-} from "../../lib/routes.ts";
-import { dnsRecords, managedByComment } from "../../lib/dns.ts";
-import { cidrRange, rangeContains } from "../../lib/net.ts";
+} from "../../builders/routes.ts";
+import { dnsRecords, managedByComment } from "../../builders/dns.ts";
+import { cidrRange, rangeContains } from "../../builders/net.ts";
 
 // ── fixtures: the example stack's apps, and one IngressEntry per placement ──
 

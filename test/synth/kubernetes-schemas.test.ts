@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { validateManifests } from "../../synth/validate-manifests.ts";
 import { BUILTIN_KINDS, kindKey, strictKindSchemas } from "../../scripts/k8s-schemas.ts";
 import { goEnums } from "../../scripts/k8s-enums.ts";
-import { DEFAULTS } from "../../config/defaults.ts";
+import { DEFAULTS } from "../../model/defaults.ts";
 import kubernetes from "../../synth/schemas/kubernetes.json" with { type: "json" };
 
 const minor = (version: string) => version.split(".").slice(0, 2).join(".");

@@ -4,8 +4,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { adguardRewrites, dnsmasqConf, hostsFile, lanDnsEntries } from "../../lib/lan-dns.ts";
-import { appDnsRecords } from "../../lib/dns.ts";
+import { adguardRewrites, dnsmasqConf, hostsFile, lanDnsEntries } from "../../builders/lan-dns.ts";
+import { appDnsRecords } from "../../builders/dns.ts";
 
 const apps = [
   { hosts: ["nas.example.org"], private: true },

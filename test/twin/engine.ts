@@ -78,7 +78,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram, type ProgramRun, type Registration, type StackConfig } from "../../synth/recorder.ts";
-import type { ResourceOptionsRecord } from "../../policies/platform/synth-document.ts";
+import type { ResourceOptionsRecord } from "../../contract/synth-document.ts";
 
 /** The wire markers of secrets and unknowns (@pulumi/pulumi runtime/rpc.js). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";

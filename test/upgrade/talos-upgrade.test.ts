@@ -1,6 +1,6 @@
 /**
  * The day-2 script, run for real: scripts/talos-upgrade.ts with the command lines the
- * stack registers (lib/talos-upgrade.ts, lib/node-lifecycle.ts), against the fake
+ * stack registers (builders/talos-upgrade.ts, builders/node-lifecycle.ts), against the fake
  * talosctl and kubectl on PATH (test/fixtures/fake-talosctl), whose output is the real
  * tools' format and whose cluster runs Talos' own cluster checks (see cluster.ts there
  * for the upstream files each behaviour is read from).
@@ -13,10 +13,10 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { talosCluster } from "../helpers/cluster.ts";
-import { kubernetesCommand, rolloutCommand } from "../../lib/talos-upgrade.ts";
-import { leaveCommand } from "../../lib/node-lifecycle.ts";
+import { kubernetesCommand, rolloutCommand } from "../../builders/talos-upgrade.ts";
+import { leaveCommand } from "../../builders/node-lifecycle.ts";
 import { healthyCluster, loadCluster, memberId, saveCluster, type FakeCluster } from "../fixtures/fake-talosctl/cluster.ts";
-import type { TalosClusterSpec } from "../../config/resolve.ts";
+import type { TalosClusterSpec } from "../../model/resolve.ts";
 import { dayTwo, failureMessage } from "../../scripts/talos-upgrade.ts";
 import { talosctl } from "../fixtures/fake-talosctl/fake-talosctl.ts";
 import { kubectl } from "../fixtures/fake-talosctl/fake-kubectl.ts";

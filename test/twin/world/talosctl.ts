@@ -19,7 +19,7 @@ import type { Outcome } from "../../fixtures/fake-talosctl/outcome.ts";
 import type { TalosDay2, TalosNode } from "./talos.ts";
 import type { TwinWorld } from "./time.ts";
 
-/** The command lines this module runs (lib/talos-upgrade.ts quotes every word). */
+/** The command lines this module runs (builders/talos-upgrade.ts quotes every word). */
 export const DAY_TWO_PREFIX = "'node' 'scripts/talos-upgrade.ts' ";
 
 type Config = NonNullable<TalosNode["config"]>;

@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";
-import { addressEntryProblem, hostAddressProblem, isPublicIpv4 } from "../lib/net.ts";
-import { EXACT_CHART_VERSION, isHttpsRepository } from "../lib/helm.ts";
+import { addressEntryProblem, hostAddressProblem, isPublicIpv4 } from "../builders/net.ts";
+import { EXACT_CHART_VERSION, isHttpsRepository } from "../builders/helm.ts";
 import { cronScheduleProblem, httpUrlProblem, kubernetesReleaseProblem, re2Problem, BRIDGE_NAME, HTTP_TOKEN, PORT_NAME, PORT_NAME_ERROR, PROXMOX_LIMITS, PROXMOX_NODE, PROXMOX_STORAGE_ID, QUANTITY, QUANTITY_ERROR, routePathProblem } from "./formats.ts";
 
 // zod compiles an object's parser to generated code on its first parse, which
@@ -31,7 +31,7 @@ const checked = (problem: (value: string) => string | undefined) => z.string().s
   if (message) ctx.addIssue({ code: "custom", message });
 });
 const routePath = checked(routePathProblem);
-// Every address the config names is one a host, a VIP or a resolver can have (lib/net.ts hostAddressProblem).
+// Every address the config names is one a host, a VIP or a resolver can have (builders/net.ts hostAddressProblem).
 const ipv4 = (what: string) => z.ipv4({ error: `expected ${what} as an IPv4 address, e.g. 10.0.10.11` }).superRefine((ip, ctx) => {
   const problem = hostAddressProblem(ip);
   if (problem) ctx.addIssue({ code: "custom", message: `${ip} ${problem}; use ${what}` });

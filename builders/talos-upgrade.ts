@@ -1,10 +1,10 @@
 /**
  * The day-2 commands as the stack registers them: the command lines of
  * scripts/talos-upgrade.ts for the Talos rollout and the Kubernetes upgrade
- * (a retiring node's departure: lib/node-lifecycle.ts). No Pulumi here; the script does the work and the
+ * (a retiring node's departure: builders/node-lifecycle.ts). No Pulumi here; the script does the work and the
  * health gating.
  */
-import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
+import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../model/resolve.ts";
 
 /**
  * Control planes first (one etcd member down at a time), then workers; by name within each, so the

@@ -3,7 +3,7 @@
  * them instead. These are the host → entry address pairs and the files the
  * common homelab resolvers take them in. Pure: plain values in, text out.
  */
-import type { AppSpec } from "../config/resolve.ts";
+import type { AppSpec } from "../model/resolve.ts";
 import { byAddress, uniqueAddresses } from "./net.ts";
 
 export interface LanDnsEntry {

@@ -9,12 +9,12 @@
  * what is forwarded to pods (a MetalLB address reaching Traefik's pods), and
  * always admits loopback, established connections and rate-limited ICMP.
  */
-import type { TalosClusterSpec, TalosFirewallSpec, TalosNode } from "../config/resolve.ts";
-import { controlPlanes } from "../config/resolve.ts";
+import type { TalosClusterSpec, TalosFirewallSpec, TalosNode } from "../model/resolve.ts";
+import { controlPlanes } from "../model/resolve.ts";
 import { byAddress, cidrRange, networkOf, rangeWithin } from "./net.ts";
 import { KUBERNETES_API_PORT, type TalosPatch } from "./talos-patches.ts";
 
-import { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, METALLB_MEMBERLIST_PORT, TALOS_API_PORT, TRUSTD_PORT } from "../policies/platform/talos.ts";
+import { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, METALLB_MEMBERLIST_PORT, TALOS_API_PORT, TRUSTD_PORT } from "../contract/talos.ts";
 
 export { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, METALLB_MEMBERLIST_PORT, TALOS_API_PORT, TRUSTD_PORT };
 export const INGRESS_PORTS = [80, 443] as const;

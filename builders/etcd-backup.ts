@@ -5,8 +5,8 @@
  * the CronJob, and the bucket lifecycle rule that enforces retention (the tool
  * itself only uploads). No Pulumi resources here.
  */
-import type { EtcdBackupSpec, TalosClusterSpec } from "../config/resolve.ts";
-import type { NodeRole } from "../config/schema.ts";
+import type { EtcdBackupSpec, TalosClusterSpec } from "../model/resolve.ts";
+import type { NodeRole } from "../model/schema.ts";
 import type { TalosPatch } from "./talos-patches.ts";
 
 export const ETCD_BACKUP_NAMESPACE = "etcd-backup";

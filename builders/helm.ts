@@ -3,8 +3,8 @@
  * version from a named repository, installed into a namespace the stack
  * created (with its Pod Security labels) rather than one Helm creates bare.
  */
-import type { ChartRef } from "../config/resolve.ts";
-import { EXACT_CHART_VERSION, isHttpsRepository } from "../policies/platform/charts.ts";
+import type { ChartRef } from "../model/resolve.ts";
+import { EXACT_CHART_VERSION, isHttpsRepository } from "../contract/charts.ts";
 
 export { EXACT_CHART_VERSION, isHttpsRepository };
 

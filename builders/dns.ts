@@ -3,7 +3,7 @@
  * MetalLB address (deployment), every node (daemonset, round-robin) or the
  * control-plane VIP (controlplane). Plain values in, record specs out.
  */
-import type { AppSpec, HomelabConfig } from "../config/resolve.ts";
+import type { AppSpec, HomelabConfig } from "../model/resolve.ts";
 import { uniqueAddresses } from "./net.ts";
 
 export interface DnsRecordSpec<Content = string> {

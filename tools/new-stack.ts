@@ -5,9 +5,9 @@
  * answers in, the commented `Pulumi.<stack>.yaml` text out.
  */
 import { stringify } from "yaml";
-import { DEFAULTS } from "../config/defaults.ts";
-import { firstHost, networkOf } from "./net.ts";
-import { formatRelease, parseTalosRelease } from "../policies/platform/talos-versions.ts";
+import { DEFAULTS } from "../model/defaults.ts";
+import { firstHost, networkOf } from "../builders/net.ts";
+import { formatRelease, parseTalosRelease } from "../contract/talos-versions.ts";
 
 export interface NewStackAnswers {
   readonly stack: string;

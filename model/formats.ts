@@ -4,7 +4,7 @@
  * surfacing halfway through a `pulumi up`.
  */
 import { createRequire } from "node:module";
-import { KUBERNETES_MINORS_OF_TALOS } from "../policies/platform/talos-versions.ts";
+import { KUBERNETES_MINORS_OF_TALOS } from "../contract/talos-versions.ts";
 
 // Loaded on the first schedule: most stacks have none, and start-up is measured (bench/).
 let croner: typeof import("croner") | undefined;

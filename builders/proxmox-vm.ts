@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
-import type { TalosClusterSpec, TalosNode } from "../config/resolve.ts";
+import type { TalosClusterSpec, TalosNode } from "../model/resolve.ts";
 import { hasQemuGuestAgent } from "./talos-patches.ts";
 import { RETIRING_TAG } from "./node-lifecycle.ts";
 

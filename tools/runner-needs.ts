@@ -4,8 +4,8 @@
  * pull request is served by the same workflow without editing it: the
  * talosctl release, and the homelab endpoints the runner must reach.
  */
-import type { HomelabConfig } from "../config/resolve.ts";
-import { KUBERNETES_API_PORT, TALOS_API_PORT } from "../policies/platform/talos.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
+import { KUBERNETES_API_PORT, TALOS_API_PORT } from "../contract/talos.ts";
 
 /**
  * The talosctl release the stack's rolling upgrade needs: exactly the stack's

@@ -4,8 +4,8 @@
  * hosts of the stack's Gateway API routes, certificates from cert-manager's
  * gateway-shim), and which listener serves a host. Pure: config in, values out.
  */
-import { isGatewayHttpRoute, isGatewayRoute, type AppSpec, type HomelabConfig } from "../config/resolve.ts";
-import type { Placement } from "../config/schema.ts";
+import { isGatewayHttpRoute, isGatewayRoute, type AppSpec, type HomelabConfig } from "../model/resolve.ts";
+import type { Placement } from "../model/schema.ts";
 import { PRIVATE_ENTRY_PORT } from "./traefik-values.ts";
 
 type GatewayApiConfig = HomelabConfig["traefik"]["gatewayApi"];

@@ -2,7 +2,7 @@
  * IPv4 address maths for the config checks: subnets, pools and VIPs are
  * compared as integer ranges so overlaps are exact, not string guesses.
  */
-import { NON_PUBLIC_IPV4, NOT_A_HOST_IPV4, PRIVATE_IPV4, isIpv4 } from "../policies/platform/net.ts";
+import { NON_PUBLIC_IPV4, NOT_A_HOST_IPV4, PRIVATE_IPV4, isIpv4 } from "../contract/net.ts";
 
 export { NON_PUBLIC_IPV4, PRIVATE_IPV4, isIpv4 };
 

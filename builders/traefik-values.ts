@@ -7,14 +7,14 @@
  * keys; the chart's templates add checks the schema cannot express, and the
  * comments below name the one each value satisfies.
  */
-import { activeNodes, controlPlanes, type ClusterSpec, type HomelabConfig } from "../config/resolve.ts";
-import type { Placement } from "../config/schema.ts";
+import { activeNodes, controlPlanes, type ClusterSpec, type HomelabConfig } from "../model/resolve.ts";
+import type { Placement } from "../model/schema.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import type { PodSecurityLevel } from "./namespaces.ts";
-import { PINNED_CHARTS, traefikChartDefaults } from "../policies/platform/charts.ts";
-import { CONTROL_PLANE_LABEL } from "../policies/platform/kubernetes.ts";
-import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../policies/platform/charts.ts";
+import { PINNED_CHARTS, traefikChartDefaults } from "../contract/charts.ts";
+import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
+import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
 import type { GatewayRouting, TraefikGatewayValues } from "./gateway.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
@@ -37,7 +37,7 @@ const PRIVATE_SERVICE = "lan";
 /**
  * Tunnel entry with narrowed trust: the entry point cloudflared reaches Traefik
  * on, the only one that trusts X-Forwarded-*, admitted by a NetworkPolicy to
- * cloudflared's pods alone (lib/tunnel.ts). On no Service of the chart.
+ * cloudflared's pods alone (builders/tunnel.ts). On no Service of the chart.
  */
 export const TUNNEL_ENTRY_POINT = "tunnel";
 export const TUNNEL_ENTRY_PORT = 8445;
@@ -302,8 +302,8 @@ const CONTROL_PLANE_TOLERATION: IToleration = { key: CONTROL_PLANE_LABEL, operat
  * Helm values for the Traefik chart in the configured placement.
  *
  * @param trustedIPs Cloudflare's ranges from the deploy-time lookup, or undefined when Traefik trusts no forwarder.
- * @param gateway the Gateway provider and Gateway (lib/gateway.ts) when traefik.gatewayApi is enabled.
- * @param tunnelForwarders tunnel entry: cloudflared's sources (lib/tunnel.ts), trusted on the tunnel entry point alone.
+ * @param gateway the Gateway provider and Gateway (builders/gateway.ts) when traefik.gatewayApi is enabled.
+ * @param tunnelForwarders tunnel entry: cloudflared's sources (builders/tunnel.ts), trusted on the tunnel entry point alone.
  */
 export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined, gateway?: TraefikGatewayValues, tunnelForwarders?: readonly string[]): TraefikValues {
   const hostNetwork = usesHostNetwork(traefik.placement);

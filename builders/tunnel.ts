@@ -10,8 +10,8 @@ import type { apps } from "@pulumi/kubernetes/types/input.js";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import type { AppSpec, ClusterSpec, HomelabConfig, TunnelSpec } from "../config/resolve.ts";
-import { DEFAULTS } from "../config/defaults.ts";
+import type { AppSpec, ClusterSpec, HomelabConfig, TunnelSpec } from "../model/resolve.ts";
+import { DEFAULTS } from "../model/defaults.ts";
 import { TRAEFIK_NAMESPACE, TUNNEL_ENTRY_POINT, TUNNEL_ENTRY_PORT, traefikPodLabels } from "./traefik-values.ts";
 import type { NetworkPolicyManifest } from "./routes.ts";
 

@@ -5,10 +5,10 @@
  */
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
-import { addressRange, firstAddress, firstHost, intToIp, prefixLength } from "../lib/net.ts";
-import { networkPolicyEnforcer } from "../lib/network-policies.ts";
-import { coveringWildcardZone } from "../lib/wildcard-certs.ts";
-import { admitsTraefik } from "../lib/routes.ts";
+import { addressRange, firstAddress, firstHost, intToIp, prefixLength } from "../builders/net.ts";
+import { networkPolicyEnforcer } from "../builders/network-policies.ts";
+import { coveringWildcardZone } from "../builders/wildcard-certs.ts";
+import { admitsTraefik } from "../builders/routes.ts";
 import { own } from "./own.ts";
 
 export interface ClusterNode {

@@ -11,7 +11,7 @@
  * Kubernetes Secret's data is never shown, only the keys that change.
  */
 import { parse, parseAllDocuments } from "yaml";
-import { parseTalosRelease, upgradeStepProblem } from "../policies/platform/talos-versions.ts";
+import { parseTalosRelease, upgradeStepProblem } from "../contract/talos-versions.ts";
 
 /** One stack's out/<stack>/ files: path → content. */
 export type StackFiles = ReadonlyMap<string, string>;

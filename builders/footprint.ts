@@ -3,7 +3,7 @@
  * from the resolved nodes (each node's own sizing over the defaults). An
  * existing cluster creates no VM.
  */
-import type { ClusterSpec } from "../config/resolve.ts";
+import type { ClusterSpec } from "../model/resolve.ts";
 
 export interface Footprint {
   readonly vms: number;

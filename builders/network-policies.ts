@@ -4,7 +4,7 @@
  */
 import { deploysKubeNetworkPolicies } from "./talos-patches.ts";
 
-import { ENFORCED_BY_ANNOTATION } from "../policies/platform/kubernetes.ts";
+import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
 
 export { ENFORCED_BY_ANNOTATION };
 

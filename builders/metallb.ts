@@ -3,7 +3,7 @@
  * No kubernetes-models exist for MetalLB, so the two kinds are typed here with
  * exactly the fields this program sets (metallb.io/v1beta1, MetalLB 0.16).
  */
-import type { HomelabConfig } from "../config/resolve.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
 
 export const METALLB_NAMESPACE = "metallb-system";
 export const METALLB_RELEASE = "metallb";

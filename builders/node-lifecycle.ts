@@ -2,10 +2,10 @@
  * What removing a node does on the Talos side, decided by its retire setting.
  * No Pulumi resources here.
  */
-import type { TalosClusterSpec, TalosNode } from "../config/resolve.ts";
+import type { TalosClusterSpec, TalosNode } from "../model/resolve.ts";
 import { memberArgs, scriptLine, upgradeOrder } from "./talos-upgrade.ts";
 
-export { RETIRING_TAG } from "../policies/platform/talos.ts";
+export { RETIRING_TAG } from "../contract/talos.ts";
 
 /**
  * A retiring node's departure, run by the deploy that sets `retire`, before the health check:

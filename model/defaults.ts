@@ -2,10 +2,10 @@
  * Every default the stack config falls back to, in one place: chart and image
  * versions included, so a version bump is a one-line change here (or a per-stack
  * override of the same key). Chart versions, the Talos pod network and the CPU
- * types Talos refuses come from policies/platform, which the pack reads too.
+ * types Talos refuses come from contract, which the pack reads too.
  */
-import { PINNED_CHARTS } from "../policies/platform/charts.ts";
-import { CPU_TYPES_WITHOUT_X86_64_V2, PROVIDER_CONFIG_CONTRACT, TALOS_DEFAULT_POD_SUBNET } from "../policies/platform/talos.ts";
+import { PINNED_CHARTS } from "../contract/charts.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2, PROVIDER_CONFIG_CONTRACT, TALOS_DEFAULT_POD_SUBNET } from "../contract/talos.ts";
 export const DEFAULTS = {
   talos: {
     /** Newest stable Talos the pulumiverse provider (v0.8.1, Talos 1.13 machinery) supports. */

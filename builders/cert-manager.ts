@@ -3,8 +3,8 @@
  * answer ACME DNS-01 challenges through Cloudflare.
  */
 import type { IClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
-import type { HomelabConfig } from "../config/resolve.ts";
-import { LETS_ENCRYPT_SERVERS } from "../config/defaults.ts";
+import type { HomelabConfig } from "../model/resolve.ts";
+import { LETS_ENCRYPT_SERVERS } from "../model/defaults.ts";
 
 type CertManagerConfig = HomelabConfig["certManager"];
 

@@ -26,10 +26,10 @@ import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networkin
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
-import { isGatewayRoute, isPassthrough } from "../config/resolve.ts";
+import { isGatewayRoute, isPassthrough } from "../model/resolve.ts";
 import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest, tlsRouteManifest } from "./http-routes.ts";
-import type { AppSpec } from "../config/resolve.ts";
-import type { BackendConfig } from "../config/schema.ts";
+import type { AppSpec } from "../model/resolve.ts";
+import type { BackendConfig } from "../model/schema.ts";
 import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
 import { byAddress, prefixLength, uniqueAddresses } from "./net.ts";
 
@@ -284,7 +284,7 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
       metadata: { name: `${app.name}-${slug}`, namespace: app.namespace, labels: appLabels(app), annotations },
       spec: {
         ingressClassName: entry.className,
-        // Without a secretName Traefik serves the default TLS store's wildcard (lib/wildcard-certs.ts).
+        // Without a secretName Traefik serves the default TLS store's wildcard (builders/wildcard-certs.ts).
         tls: [{ hosts, ...(app.wildcardZone ? {} : { secretName: tlsSecretName(app) }) }],
         rules: hosts.map((host) => ({
           host,

@@ -1,6 +1,6 @@
 /**
  * The charts the platform pins, and what each chart version does when a value
- * is left unset. The program's defaults (config/defaults.ts) and Helm values
+ * is left unset. The program's defaults (model/defaults.ts) and Helm values
  * (lib/) and the pack's rules read the same entry, so a chart bump is one
  * edit here: add the new version's defaults beside its number. Every fact was
  * read from that version's values.yaml.

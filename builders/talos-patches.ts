@@ -5,11 +5,11 @@
  * Factory schematic and the addresses the cluster is reached on. No Pulumi here.
  */
 import { stringify } from "yaml";
-import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../config/resolve.ts";
-import type { NodeRole } from "../config/schema.ts";
-import { atLeastMinor } from "../policies/platform/talos-versions.ts";
+import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../model/resolve.ts";
+import type { NodeRole } from "../model/schema.ts";
+import { atLeastMinor } from "../contract/talos-versions.ts";
 
-import { KUBERNETES_API_PORT } from "../policies/platform/talos.ts";
+import { KUBERNETES_API_PORT } from "../contract/talos.ts";
 
 export { KUBERNETES_API_PORT };
 

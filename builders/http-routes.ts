@@ -12,7 +12,7 @@ import type { IHTTPRouteFilter } from "@kubernetes-models/gateway-api/gateway.ne
 import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
 import type { IGRPCRouteFilter } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRouteFilter";
 import type { IGRPCRouteMatch } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRouteMatch";
-import type { AppSpec } from "../config/resolve.ts";
+import type { AppSpec } from "../model/resolve.ts";
 import { gatewayParentRef, routeListeners, secureListenerPort } from "./gateway.ts";
 import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute";
 import { appLabels, middlewareKinds, middlewareName, orderedBackends, sortedHosts, sortedUnique, type Backend, type MiddlewareKind, type RouteEntry } from "./routes.ts";
@@ -84,7 +84,7 @@ function backendRefs(app: Pick<AppSpec, "name">, backend: Backend) {
   return [{ name: backend.service, port: backend.port }];
 }
 
-/** Filters in the order Traefik would run the app's middlewares (lib/routes.ts MIDDLEWARE_ORDER). */
+/** Filters in the order Traefik would run the app's middlewares (builders/routes.ts MIDDLEWARE_ORDER). */
 function httpFilters(app: AppSpec, backend: Backend): IHTTPRouteFilter[] {
   return middlewareKinds(app).flatMap((kind): IHTTPRouteFilter[] => {
     switch (kind) {
