@@ -72,70 +72,114 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
 
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const gatewayApi = config.traefik.gatewayApi.enabled ? new GatewayApi("gateway-api", { config }, k8s) : undefined;
-  const traefik = new Traefik("traefik", {
-    traefik: config.traefik,
-    cluster: cluster.spec,
-    cloudflareRanges: ranges,
-    ...(forwarders ? { tunnelForwarders: forwarders } : {}),
-    ...(metallb ? { addressPools: metallb.ready } : {}),
-    ...(gatewayApi ? { gatewayApi } : {}),
-  }, k8s);
-  const certManager = new CertManager("cert-manager", {
-    certManager: config.certManager,
-    zone: config.dns.zone,
-    cloudflareApiToken: dns01,
-    ...(gatewayApi ? { gatewayApiCrds: gatewayApi.crds } : {}),
-  }, k8s);
-  const wildcards = config.certManager.wildcardZones.length > 0
-    ? new WildcardCertificates("wildcard-certificates", { zones: config.certManager.wildcardZones, issuer: config.certManager.defaultIssuer, issuers: certManager.issuers, entry: traefik.entry }, k8s)
-    : undefined;
-  const namespaces = new AppNamespaces("namespaces", {
-    namespaces: config.namespaces,
-    apps: config.apps,
-    entry: traefik.entry,
-    networkPolicyEnforcer: networkPolicyEnforcer(config.cluster),
-  }, k8s);
+  const traefik = new Traefik(
+    "traefik",
+    {
+      traefik: config.traefik,
+      cluster: cluster.spec,
+      cloudflareRanges: ranges,
+      ...(forwarders ? { tunnelForwarders: forwarders } : {}),
+      ...(metallb ? { addressPools: metallb.ready } : {}),
+      ...(gatewayApi ? { gatewayApi } : {}),
+    },
+    k8s,
+  );
+  const certManager = new CertManager(
+    "cert-manager",
+    {
+      certManager: config.certManager,
+      zone: config.dns.zone,
+      cloudflareApiToken: dns01,
+      ...(gatewayApi ? { gatewayApiCrds: gatewayApi.crds } : {}),
+    },
+    k8s,
+  );
+  const wildcards =
+    config.certManager.wildcardZones.length > 0
+      ? new WildcardCertificates(
+          "wildcard-certificates",
+          {
+            zones: config.certManager.wildcardZones,
+            issuer: config.certManager.defaultIssuer,
+            issuers: certManager.issuers,
+            entry: traefik.entry,
+          },
+          k8s,
+        )
+      : undefined;
+  const namespaces = new AppNamespaces(
+    "namespaces",
+    {
+      namespaces: config.namespaces,
+      apps: config.apps,
+      entry: traefik.entry,
+      networkPolicyEnforcer: networkPolicyEnforcer(config.cluster),
+    },
+    k8s,
+  );
   const zone = zoneId(config.dns);
   const spec = config.cluster;
-  const etcdBackup = spec.provider === "talos" && spec.backup
-    ? new EtcdBackup("etcd-backup", {
-      backup: spec.backup,
-      clusterName: spec.name,
-      accessKeyId: secrets.homelab(spec.backup.s3.accessKeyIdSecret),
-      secretAccessKey: secrets.homelab(spec.backup.s3.secretAccessKeySecret),
-    }, k8s)
-    : undefined;
+  const etcdBackup =
+    spec.provider === "talos" && spec.backup
+      ? new EtcdBackup(
+          "etcd-backup",
+          {
+            backup: spec.backup,
+            clusterName: spec.name,
+            accessKeyId: secrets.homelab(spec.backup.s3.accessKeyIdSecret),
+            secretAccessKey: secrets.homelab(spec.backup.s3.secretAccessKeySecret),
+          },
+          k8s,
+        )
+      : undefined;
   // Loaded only by tunnel stacks: the Deployment, PDB and tunnel modules stay off every other stack's start path.
-  const tunnel = config.tunnel && forwarders
-    ? new (await import("./components/cloudflare-tunnel.ts")).CloudflareTunnel("tunnel", {
-        tunnel: config.tunnel,
-        accountId: config.tunnel.accountId ?? zoneAccountId(config.dns),
-        ingressRules: tunnelIngressRules(config),
-        forwarders,
-        entry: traefik.entry,
-        traefik: config.traefik,
-        ...(config.traefik.tunnelEntryPoint ? { entryPolicy: { enforcer: networkPolicyEnforcer(config.cluster)!, openPorts: traefikOpenPorts(config.traefik) } } : {}),
-      }, k8s)
-    : undefined;
+  const tunnel =
+    config.tunnel && forwarders
+      ? new (await import("./components/cloudflare-tunnel.ts")).CloudflareTunnel(
+          "tunnel",
+          {
+            tunnel: config.tunnel,
+            accountId: config.tunnel.accountId ?? zoneAccountId(config.dns),
+            ingressRules: tunnelIngressRules(config),
+            forwarders,
+            entry: traefik.entry,
+            traefik: config.traefik,
+            ...(config.traefik.tunnelEntryPoint
+              ? { entryPolicy: { enforcer: networkPolicyEnforcer(config.cluster)!, openPorts: traefikOpenPorts(config.traefik) } }
+              : {}),
+          },
+          k8s,
+        )
+      : undefined;
   const proxiedHosts = [...new Set(config.apps.filter((a) => a.proxied).flatMap((a) => a.hosts))].sort();
   if (proxiedHosts.length > 0) {
-    new ZoneEdge("zone-edge", { zone: config.dns.zone, sslMode: zoneSslMode(zone), entry: tunnel ? "tunnel" : "portForward", redirectToHttps: config.traefik.redirectToHttps, proxiedHosts });
+    new ZoneEdge("zone-edge", {
+      zone: config.dns.zone,
+      sslMode: zoneSslMode(zone),
+      entry: tunnel ? "tunnel" : "portForward",
+      redirectToHttps: config.traefik.redirectToHttps,
+      proxiedHosts,
+    });
   }
   const lanDns = lanDnsEntries(config.apps, traefik.entry.private?.addresses ?? []);
   if (lanDns.length > 0) new LanDns("lan-dns", { entries: lanDns });
 
   for (const [i, app] of config.apps.entries()) {
     if (i > 0 && i % APPS_PER_YIELD === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    new AppRoute(app.name, {
-      app,
-      entry: traefik.entry,
-      issuers: certManager.issuers,
-      dns: config.dns,
-      zoneId: zone,
-      cloudflareRanges: ranges,
-      ...(tunnel ? { tunnelTarget: tunnel.cnameTarget, tunnelReady: tunnel.ready } : {}),
-      ...(app.middlewares?.basicAuth ? { basicAuthUsers: secrets.homelab(app.middlewares.basicAuth.usersSecret) } : {}),
-    }, { ...k8s, dependsOn: [...namespaces.ready, ...(app.wildcardZone && wildcards ? wildcards.ready : [])] });
+    new AppRoute(
+      app.name,
+      {
+        app,
+        entry: traefik.entry,
+        issuers: certManager.issuers,
+        dns: config.dns,
+        zoneId: zone,
+        cloudflareRanges: ranges,
+        ...(tunnel ? { tunnelTarget: tunnel.cnameTarget, tunnelReady: tunnel.ready } : {}),
+        ...(app.middlewares?.basicAuth ? { basicAuthUsers: secrets.homelab(app.middlewares.basicAuth.usersSecret) } : {}),
+      },
+      { ...k8s, dependsOn: [...namespaces.ready, ...(app.wildcardZone && wildcards ? wildcards.ready : [])] },
+    );
   }
 
   return {
@@ -147,7 +191,15 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       className: traefik.entry.className,
       placement: traefik.entry.placement,
       addresses: traefik.entry.addresses,
-      ...(traefik.entry.private ? { private: { entryPoint: traefik.entry.private.entryPoint, addresses: traefik.entry.private.addresses, sources: traefik.entry.private.sources } } : {}),
+      ...(traefik.entry.private
+        ? {
+            private: {
+              entryPoint: traefik.entry.private.entryPoint,
+              addresses: traefik.entry.private.addresses,
+              sources: traefik.entry.private.sources,
+            },
+          }
+        : {}),
     },
     issuers: certManager.issuers.names,
     routes: Object.fromEntries(config.apps.map((a) => [a.name, a.hosts])),
@@ -162,5 +214,7 @@ function dns01Token(secrets: StackSecrets): pulumi.Output<string> {
     const token = secrets.optional(key);
     if (token) return token;
   }
-  throw new ConfigError([`${DNS01_TOKEN_KEYS.join(" / ")}: cert-manager needs a Cloudflare API token for DNS-01 (Zone:DNS:Edit); set it with: pulumi config set --secret ${DNS01_TOKEN_KEYS[1]} <token>`]);
+  throw new ConfigError([
+    `${DNS01_TOKEN_KEYS.join(" / ")}: cert-manager needs a Cloudflare API token for DNS-01 (Zone:DNS:Edit); set it with: pulumi config set --secret ${DNS01_TOKEN_KEYS[1]} <token>`,
+  ]);
 }

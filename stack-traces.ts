@@ -22,7 +22,8 @@ export function useV8StackTraces(): void {
 }
 
 /** How to get a trace back: the program honours a limit set on purpose. */
-export const TRACE_HINT = "(stack traces are off while the platform is declared; re-run with NODE_OPTIONS=--stack-trace-limit=50 to see this one)";
+export const TRACE_HINT =
+  "(stack traces are off while the platform is declared; re-run with NODE_OPTIONS=--stack-trace-limit=50 to see this one)";
 
 /** V8's own limit; any other value was set on purpose (--stack-trace-limit, or code). */
 const V8_DEFAULT_LIMIT = 10;

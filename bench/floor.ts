@@ -32,12 +32,13 @@ class Bare extends pulumi.CustomResource {
 
 type Make = (name: string) => unknown;
 
-const bare: Make = (name) => new Bare("kubernetes:core/v1:ConfigMap", name, {
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name, namespace: "apps", labels: { "app.kubernetes.io/name": name } },
-  data: { key: "value" },
-});
+const bare: Make = (name) =>
+  new Bare("kubernetes:core/v1:ConfigMap", name, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, namespace: "apps", labels: { "app.kubernetes.io/name": name } },
+    data: { key: "value" },
+  });
 
 type SdkClass = new (name: string, args: Record<string, unknown>) => unknown;
 const sdkClass = (module: string, exported: string): SdkClass => (require(module) as Record<string, SdkClass>)[exported]!;
@@ -52,13 +53,15 @@ function typed(type: string): Make {
   const [pkg, module, kind] = type.split(":") as [string, string, string];
   if (type === "cloudflare:index/dnsRecord:DnsRecord") {
     const DnsRecord = sdkClass("@pulumi/cloudflare/dnsRecord.js", "DnsRecord");
-    return (name) => new DnsRecord(name, { zoneId: "zone", name: `${name}.example.com`, type: "A", content: "10.0.10.240", proxied: true, ttl: 1 });
+    return (name) =>
+      new DnsRecord(name, { zoneId: "zone", name: `${name}.example.com`, type: "A", content: "10.0.10.240", proxied: true, ttl: 1 });
   }
   if (pkg === "kubernetes" && module !== "yaml/v2") {
     const metadata = (name: string) => ({ name, namespace: "apps" });
     if (type === "kubernetes:helm.sh/v3:Release") {
       const Release = sdkClass("@pulumi/kubernetes/helm/v3/release.js", "Release");
-      return (name) => new Release(name, { chart: "chart", version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com" }, namespace: "apps" });
+      return (name) =>
+        new Release(name, { chart: "chart", version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com" }, namespace: "apps" });
     }
     const [group, version] = module.split("/") as [string, string];
     const dir = group === "core" ? "core" : group.endsWith(".k8s.io") ? group.slice(0, -".k8s.io".length).split(".").pop()! : undefined;
@@ -82,7 +85,8 @@ function plan(): [Make, number][] {
     return Object.entries(types).map(([type, count]) => [typed(type), count]);
   }
   const count = Number(args[0]);
-  if (!Number.isInteger(count) || count < 1) throw new Error("usage: node bench/floor.ts [--untraced] <count> | [--untraced] --types <json>");
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error("usage: node bench/floor.ts [--untraced] <count> | [--untraced] --types <json>");
   return [[bare, count]];
 }
 

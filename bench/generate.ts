@@ -94,7 +94,11 @@ const TEMPLATES: readonly ((name: string, zone: string) => AppInput)[] = [
     hosts: [`${name}.${zone}`, `www-${name}.${zone}`],
     backends: [{ service: name, port: 80 }],
     middlewares: {
-      redirect: { regex: `^https://www-${name}\\.${zone.replaceAll(".", "\\.")}/(.*)`, replacement: `https://${name}.${zone}/\${1}`, permanent: true },
+      redirect: {
+        regex: `^https://www-${name}\\.${zone.replaceAll(".", "\\.")}/(.*)`,
+        replacement: `https://${name}.${zone}/\${1}`,
+        permanent: true,
+      },
     },
   }),
 ];

@@ -17,4 +17,10 @@ const doc = JSON.parse(readFileSync(docPath, "utf8")) as Parameters<typeof check
 const start = performance.now();
 const result = await checkStack(doc);
 const ms = performance.now() - start;
-report({ loadMs, ms, resources: doc.resources.length, violations: result.violations.length, mandatory: result.violations.filter((v) => v.level === "mandatory").length });
+report({
+  loadMs,
+  ms,
+  resources: doc.resources.length,
+  violations: result.violations.length,
+  mandatory: result.violations.filter((v) => v.level === "mandatory").length,
+});

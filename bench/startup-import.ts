@@ -17,7 +17,8 @@ const argv = process.argv.slice(2);
 const afterAt = argv.indexOf("--after");
 const after = afterAt >= 0 ? argv[afterAt + 1] : undefined;
 const groups = argv.filter((_, i) => afterAt < 0 || (i !== afterAt && i !== afterAt + 1)).map((g) => g.split(",").filter(Boolean));
-if (groups.length === 0 || groups.some((g) => g.length === 0)) throw new Error("usage: node bench/startup-import.ts [--after <spec>] <spec>[,<spec>…] …");
+if (groups.length === 0 || groups.some((g) => g.length === 0))
+  throw new Error("usage: node bench/startup-import.ts [--after <spec>] <spec>[,<spec>…] …");
 
 const afterStart = performance.now();
 if (after) await import(after);

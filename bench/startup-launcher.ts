@@ -33,7 +33,9 @@ pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
 let firstResourceMs = 0;
 let firstResource = "";
 const registered = new Promise<void>((done) => {
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: { getType(): string; getName(): string }, cb: unknown): unknown };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: { getType(): string; getName(): string }, cb: unknown): unknown;
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     if (!firstResourceMs) {

@@ -47,6 +47,14 @@ if (mode === "program") {
 } else {
   const result = await synthStack("bench", { config });
   if (!result.ok) throw new Error(`synth failed:\n${result.errors.join("\n")}`);
-  report({ apps, mode, loadMs, ms: performance.now() - start, resources: result.doc.resources.length, files: result.files.size, peakRssMb: peakRssMb() });
+  report({
+    apps,
+    mode,
+    loadMs,
+    ms: performance.now() - start,
+    resources: result.doc.resources.length,
+    files: result.files.size,
+    peakRssMb: peakRssMb(),
+  });
 }
 process.exit(0);

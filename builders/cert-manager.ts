@@ -40,7 +40,15 @@ export function certManagerValues(cm: CertManagerConfig, gatewayApi = false): Ce
     dns01RecursiveNameserversOnly: cm.recursiveNameserversOnly,
     // The gateway-shim issues the Gateway's listener certificates. It is off by
     // default and, once on, needs the Gateway API CRDs before the controller starts.
-    ...(gatewayApi ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } } } : {}),
+    ...(gatewayApi
+      ? {
+          config: {
+            apiVersion: "controller.config.cert-manager.io/v1alpha1",
+            kind: "ControllerConfiguration",
+            gatewayAPI: { enabled: true },
+          },
+        }
+      : {}),
   };
 }
 

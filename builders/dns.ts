@@ -32,7 +32,11 @@ export function managedByComment(project: string, stack: string): string {
  * forwards to the entry when one is configured; an unproxied host points at
  * the entry itself (LAN clients, or an entry with public addresses).
  */
-export function originAddresses(proxied: boolean, entryAddresses: readonly string[], dns: Pick<HomelabConfig["dns"], "publicAddress">): string[] {
+export function originAddresses(
+  proxied: boolean,
+  entryAddresses: readonly string[],
+  dns: Pick<HomelabConfig["dns"], "publicAddress">,
+): string[] {
   return uniqueAddresses(proxied && dns.publicAddress ? [dns.publicAddress] : entryAddresses);
 }
 
@@ -50,15 +54,17 @@ export function dnsRecords(
   const targets = originAddresses(app.proxied, entryAddresses, dns);
   const hosts = [...new Set(app.hosts)].sort();
   return hosts.flatMap((host) =>
-    targets.map((address): DnsRecordSpec => ({
-      key: `${host}-${address}`,
-      name: host,
-      type: "A",
-      content: address,
-      proxied: app.proxied,
-      ttl: app.proxied ? AUTOMATIC_TTL : dns.ttl,
-      comment,
-    })),
+    targets.map(
+      (address): DnsRecordSpec => ({
+        key: `${host}-${address}`,
+        name: host,
+        type: "A",
+        content: address,
+        proxied: app.proxied,
+        ttl: app.proxied ? AUTOMATIC_TTL : dns.ttl,
+        comment,
+      }),
+    ),
   );
 }
 
@@ -78,5 +84,15 @@ export function appDnsRecords<Target>(
 ): DnsRecordSpec<string | Target>[] {
   if (app.private) return app.publicRecord ? dnsRecords({ hosts: app.hosts, proxied: false }, entryAddresses, dns, comment) : [];
   if (tunnelTarget === undefined || !app.proxied) return dnsRecords(app, entryAddresses, dns, comment);
-  return [...new Set(app.hosts)].sort().map((host) => ({ key: `${host}-tunnel`, name: host, type: "CNAME", content: tunnelTarget, proxied: true, ttl: AUTOMATIC_TTL, comment }));
+  return [...new Set(app.hosts)]
+    .sort()
+    .map((host) => ({
+      key: `${host}-tunnel`,
+      name: host,
+      type: "CNAME",
+      content: tunnelTarget,
+      proxied: true,
+      ttl: AUTOMATIC_TTL,
+      comment,
+    }));
 }

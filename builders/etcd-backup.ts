@@ -18,7 +18,11 @@ const TALOS_SECRET_MOUNT = "/var/run/secrets/talos.dev";
 /** The UID the upstream sample runs as; the image is a static binary on scratch and needs no user entry. */
 const RUN_AS = 1000;
 
-export const CREDENTIALS_SECRET = { name: `${NAME}-s3`, accessKeyId: "AWS_ACCESS_KEY_ID", secretAccessKey: "AWS_SECRET_ACCESS_KEY" } as const;
+export const CREDENTIALS_SECRET = {
+  name: `${NAME}-s3`,
+  accessKeyId: "AWS_ACCESS_KEY_ID",
+  secretAccessKey: "AWS_SECRET_ACCESS_KEY",
+} as const;
 
 /**
  * Control planes only: the pod's Talos API calls reach apid on the control planes
@@ -27,13 +31,19 @@ export const CREDENTIALS_SECRET = { name: `${NAME}-s3`, accessKeyId: "AWS_ACCESS
  */
 export function etcdBackupRolePatches(cluster: TalosClusterSpec, role: NodeRole): TalosPatch[] {
   if (!cluster.backup || role !== "controlplane") return [];
-  return [{
-    machine: {
-      features: {
-        kubernetesTalosAPIAccess: { enabled: true, allowedRoles: [ETCD_BACKUP_ROLE], allowedKubernetesNamespaces: [ETCD_BACKUP_NAMESPACE] },
+  return [
+    {
+      machine: {
+        features: {
+          kubernetesTalosAPIAccess: {
+            enabled: true,
+            allowedRoles: [ETCD_BACKUP_ROLE],
+            allowedKubernetesNamespaces: [ETCD_BACKUP_NAMESPACE],
+          },
+        },
       },
     },
-  }];
+  ];
 }
 
 /** Talos answers this object with a Secret of the same name holding a talosconfig for the role. */
@@ -85,24 +95,32 @@ export function etcdBackupCronJobManifest(backup: EtcdBackupSpec, clusterName: s
               restartPolicy: "Never",
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, runAsUser: RUN_AS, runAsGroup: RUN_AS, seccompProfile: { type: "RuntimeDefault" } },
-              containers: [{
-                name: NAME,
-                image: backup.image,
-                imagePullPolicy: "IfNotPresent",
-                workingDir: "/tmp",
-                command: ["/talos-backup"],
-                env: [
-                  ...environment(backup, clusterName),
-                  { name: CREDENTIALS_SECRET.accessKeyId, valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET.name, key: CREDENTIALS_SECRET.accessKeyId } } },
-                  { name: CREDENTIALS_SECRET.secretAccessKey, valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET.name, key: CREDENTIALS_SECRET.secretAccessKey } } },
-                ],
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-                volumeMounts: [
-                  { name: "tmp", mountPath: "/tmp" },
-                  { name: "talos-secrets", mountPath: TALOS_SECRET_MOUNT, readOnly: true },
-                ],
-              }],
+              containers: [
+                {
+                  name: NAME,
+                  image: backup.image,
+                  imagePullPolicy: "IfNotPresent",
+                  workingDir: "/tmp",
+                  command: ["/talos-backup"],
+                  env: [
+                    ...environment(backup, clusterName),
+                    {
+                      name: CREDENTIALS_SECRET.accessKeyId,
+                      valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET.name, key: CREDENTIALS_SECRET.accessKeyId } },
+                    },
+                    {
+                      name: CREDENTIALS_SECRET.secretAccessKey,
+                      valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET.name, key: CREDENTIALS_SECRET.secretAccessKey } },
+                    },
+                  ],
+                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                  volumeMounts: [
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "talos-secrets", mountPath: TALOS_SECRET_MOUNT, readOnly: true },
+                  ],
+                },
+              ],
               volumes: [
                 { name: "tmp", emptyDir: {} },
                 { name: "talos-secrets", secret: { secretName: NAME } },
@@ -122,11 +140,13 @@ export function etcdBackupCronJobManifest(backup: EtcdBackupSpec, clusterName: s
  */
 export function etcdBackupLifecycle(backup: EtcdBackupSpec): string {
   return JSON.stringify({
-    Rules: [{
-      ID: `expire-etcd-snapshots-${backup.retentionDays}d`,
-      Status: "Enabled",
-      Filter: { Prefix: `${backup.s3.prefix}/` },
-      Expiration: { Days: backup.retentionDays },
-    }],
+    Rules: [
+      {
+        ID: `expire-etcd-snapshots-${backup.retentionDays}d`,
+        Status: "Enabled",
+        Filter: { Prefix: `${backup.s3.prefix}/` },
+        Expiration: { Days: backup.retentionDays },
+      },
+    ],
   });
 }

@@ -77,22 +77,48 @@ const PRIVATE_LISTENER_PREFIX = "lan-";
  * the public listeners. Passthrough hosts (kind tlsRoute) get one TLS listener
  * each (`tls-…`, mode Passthrough, no certificate), on the entry their app belongs to.
  */
-export function gatewayPortListeners(gw: Pick<GatewayApiConfig, "listeners">, zone: string, placement: Placement, apps: readonly ListenerApp[]): PortListener[] {
+export function gatewayPortListeners(
+  gw: Pick<GatewayApiConfig, "listeners">,
+  zone: string,
+  placement: Placement,
+  apps: readonly ListenerApp[],
+): PortListener[] {
   const securePort = secureListenerPort(placement);
   const ownPrivatePort = placement === "deployment";
   const https = (hosts: readonly string[], port: number, prefix: string) =>
-    gatewayListeners(gw, zone, hosts).map((l): PortListener => ({ name: `${prefix}${l.name}`, hostname: l.hostname, port, protocol: "HTTPS", secretName: l.secretName }));
+    gatewayListeners(gw, zone, hosts).map(
+      (l): PortListener => ({ name: `${prefix}${l.name}`, hostname: l.hostname, port, protocol: "HTTPS", secretName: l.secretName }),
+    );
   const http = apps.filter(isGatewayHttpRoute);
   const publicHosts = gatewayHosts(ownPrivatePort ? http.filter((a) => !a.private) : http);
   const privateHosts = ownPrivatePort ? gatewayHosts(http.filter((a) => a.private)) : [];
   const tls = apps.filter((a) => a.kind === "tlsRoute");
-  const tlsListeners = (private_: boolean) => [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))].sort()
-    .map((hostname): PortListener => ({ name: `tls-${slug(hostname)}`, hostname, port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort, protocol: "TLS" }));
-  return [...https(publicHosts, securePort, ""), ...https(privateHosts, PRIVATE_ENTRY_PORT, PRIVATE_LISTENER_PREFIX), ...tlsListeners(false), ...tlsListeners(true)];
+  const tlsListeners = (private_: boolean) =>
+    [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))]
+      .sort()
+      .map(
+        (hostname): PortListener => ({
+          name: `tls-${slug(hostname)}`,
+          hostname,
+          port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort,
+          protocol: "TLS",
+        }),
+      );
+  return [
+    ...https(publicHosts, securePort, ""),
+    ...https(privateHosts, PRIVATE_ENTRY_PORT, PRIVATE_LISTENER_PREFIX),
+    ...tlsListeners(false),
+    ...tlsListeners(true),
+  ];
 }
 
 /** The listeners a route attaches to by sectionName: those of its protocol on its entry's port that serve one of its hosts. */
-export function routeListeners(app: Pick<AppSpec, "kind" | "hosts" | "private">, listeners: readonly PortListener[], zone: string, port: number): string[] {
+export function routeListeners(
+  app: Pick<AppSpec, "kind" | "hosts" | "private">,
+  listeners: readonly PortListener[],
+  zone: string,
+  port: number,
+): string[] {
   const protocol = app.kind === "tlsRoute" ? "TLS" : "HTTPS";
   const candidates = listeners.filter((l) => l.protocol === protocol && l.port === port);
   const names = app.hosts.map((host) => {
@@ -123,7 +149,11 @@ export function gatewayListeners(gw: Pick<GatewayApiConfig, "listeners">, zone: 
 }
 
 /** The listener that serves a host: its own, else the zone's wildcard; undefined when none does. */
-export function listenerFor<L extends Pick<GatewayListener, "hostname">>(host: string, listeners: readonly L[], zone: string): L | undefined {
+export function listenerFor<L extends Pick<GatewayListener, "hostname">>(
+  host: string,
+  listeners: readonly L[],
+  zone: string,
+): L | undefined {
   return listeners.find((l) => l.hostname === host) ?? listeners.find((l) => l.hostname === `*.${zone}` && wildcardCovers(host, zone));
 }
 
@@ -142,15 +172,23 @@ export interface TraefikGatewayValues {
     readonly name: string;
     readonly annotations: Record<string, string>;
     /** null removes a listener of the chart's defaults (Helm deletes a key whose value is null). */
-    readonly listeners: Record<string, null | {
-      readonly port: number;
-      readonly protocol: "HTTPS" | "TLS";
-      readonly hostname: string;
-      readonly namespacePolicy: { readonly from: "Selector"; readonly selector: { readonly matchExpressions: readonly [{ readonly key: string; readonly operator: "In"; readonly values: readonly string[] }] } };
-      readonly certificateRefs?: readonly [{ readonly kind: "Secret"; readonly group: ""; readonly name: string }];
-      /** TLS listeners: the chart renders it as tls.mode. */
-      readonly mode?: "Passthrough";
-    }>;
+    readonly listeners: Record<
+      string,
+      null | {
+        readonly port: number;
+        readonly protocol: "HTTPS" | "TLS";
+        readonly hostname: string;
+        readonly namespacePolicy: {
+          readonly from: "Selector";
+          readonly selector: {
+            readonly matchExpressions: readonly [{ readonly key: string; readonly operator: "In"; readonly values: readonly string[] }];
+          };
+        };
+        readonly certificateRefs?: readonly [{ readonly kind: "Secret"; readonly group: ""; readonly name: string }];
+        /** TLS listeners: the chart renders it as tls.mode. */
+        readonly mode?: "Passthrough";
+      }
+    >;
   };
   readonly gatewayClass: { readonly enabled: true; readonly name: string };
 }
@@ -162,7 +200,10 @@ export interface TraefikGatewayValues {
  *
  * @param vip the controlplane placement's VIP: without a Service, the one address the Gateway's status can show.
  */
-export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager">, vip: string | undefined): TraefikGatewayValues {
+export function traefikGatewayValues(
+  config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager">,
+  vip: string | undefined,
+): TraefikGatewayValues {
   const { traefik, apps } = config;
   const namespaces = routeNamespaces(apps);
   const listeners = gatewayPortListeners(traefik.gatewayApi, config.dns.zone, traefik.placement, apps);
@@ -179,14 +220,30 @@ export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "ap
       name: GATEWAY_NAME,
       annotations: { "cert-manager.io/cluster-issuer": config.certManager.defaultIssuer, ...ignoredTwins(listeners) },
       // The chart's default plain-HTTP `web` listener goes: every route is HTTPS, and the web entry point redirects.
-      listeners: Object.fromEntries([["web", null], ...listeners.map((l) => [l.name, {
-        port: l.port,
-        protocol: l.protocol,
-        hostname: l.hostname,
-        namespacePolicy: { from: "Selector" as const, selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In" as const, values: namespaces }] as const } },
-        // Passthrough: the backend's own certificate reaches the client; the Gateway holds none (and gateway-shim issues none).
-        ...(l.secretName ? { certificateRefs: [{ kind: "Secret" as const, group: "" as const, name: l.secretName }] as const } : { mode: "Passthrough" as const }),
-      }] as const)]),
+      listeners: Object.fromEntries([
+        ["web", null],
+        ...listeners.map(
+          (l) =>
+            [
+              l.name,
+              {
+                port: l.port,
+                protocol: l.protocol,
+                hostname: l.hostname,
+                namespacePolicy: {
+                  from: "Selector" as const,
+                  selector: {
+                    matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In" as const, values: namespaces }] as const,
+                  },
+                },
+                // Passthrough: the backend's own certificate reaches the client; the Gateway holds none (and gateway-shim issues none).
+                ...(l.secretName
+                  ? { certificateRefs: [{ kind: "Secret" as const, group: "" as const, name: l.secretName }] as const }
+                  : { mode: "Passthrough" as const }),
+              },
+            ] as const,
+        ),
+      ]),
     },
     gatewayClass: { enabled: true, name: GATEWAY_CLASS },
   };
@@ -208,11 +265,19 @@ export interface GatewayRouting {
  */
 function ignoredTwins(listeners: readonly PortListener[]): Record<string, string> {
   const publicSecrets = new Set(listeners.filter((l) => !l.name.startsWith(PRIVATE_LISTENER_PREFIX)).map((l) => l.secretName));
-  const twins = listeners.filter((l) => l.name.startsWith(PRIVATE_LISTENER_PREFIX) && l.secretName && publicSecrets.has(l.secretName)).map((l) => l.name);
+  const twins = listeners
+    .filter((l) => l.name.startsWith(PRIVATE_LISTENER_PREFIX) && l.secretName && publicSecrets.has(l.secretName))
+    .map((l) => l.name);
   return twins.length ? { "cert-manager.io/ignore-tls-listeners": twins.join(",") } : {};
 }
 
 /** The parentRef every Gateway API route of the stack carries; one per listener when the route names them. */
 export function gatewayParentRef(traefikNamespace: string, sectionName?: string) {
-  return { group: GATEWAY_GROUP, kind: "Gateway", name: GATEWAY_NAME, namespace: traefikNamespace, ...(sectionName ? { sectionName } : {}) };
+  return {
+    group: GATEWAY_GROUP,
+    kind: "Gateway",
+    name: GATEWAY_NAME,
+    namespace: traefikNamespace,
+    ...(sectionName ? { sectionName } : {}),
+  };
 }

@@ -15,7 +15,17 @@ import type { IGRPCRouteMatch } from "@kubernetes-models/gateway-api/gateway.net
 import type { AppSpec } from "../model/resolve.ts";
 import { gatewayParentRef, routeListeners, secureListenerPort } from "./gateway.ts";
 import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute";
-import { appLabels, middlewareKinds, middlewareName, orderedBackends, sortedHosts, sortedUnique, type Backend, type MiddlewareKind, type RouteEntry } from "./routes.ts";
+import {
+  appLabels,
+  middlewareKinds,
+  middlewareName,
+  orderedBackends,
+  sortedHosts,
+  sortedUnique,
+  type Backend,
+  type MiddlewareKind,
+  type RouteEntry,
+} from "./routes.ts";
 
 /** The middlewares a Gateway API route reaches through ExtensionRef: Gateway API has no filter of their kind. */
 export const EXTENSION_REF_MIDDLEWARES: readonly MiddlewareKind[] = ["lan-only", "ip-allow-list", "rate-limit", "redirect", "basic-auth"];
@@ -39,7 +49,11 @@ function extensionRef(app: Pick<AppSpec, "name">, kind: MiddlewareKind) {
 
 /** A route's kind and metadata: named after the app, in its namespace. */
 function routeHead<K extends "HTTPRoute" | "GRPCRoute" | "TLSRoute">(app: AppSpec, kind: K) {
-  return { apiVersion: "gateway.networking.k8s.io/v1" as const, kind, metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) } };
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1" as const,
+    kind,
+    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+  };
 }
 
 type GatewayEntry = Pick<RouteEntry, "namespace" | "placement" | "private" | "gateway">;
@@ -51,7 +65,8 @@ type GatewayEntry = Pick<RouteEntry, "namespace" | "placement" | "private" | "ga
  * public `*.<zone>` listener too, and a public host the private entry's.
  */
 function routeAttachment(app: AppSpec, entry: GatewayEntry) {
-  if (!entry.gateway) throw new Error(`apps.${app.name}: the ingress entry carries no Gateway listeners (the GatewayApi component hands them over)`);
+  if (!entry.gateway)
+    throw new Error(`apps.${app.name}: the ingress entry carries no Gateway listeners (the GatewayApi component hands them over)`);
   const port = app.private ? entry.private!.port : secureListenerPort(entry.placement);
   const sections = routeListeners(app, entry.gateway.listeners, entry.gateway.zone, port);
   return { parentRefs: sections.map((section) => gatewayParentRef(entry.namespace, section)), hostnames: sortedHosts(app) };
@@ -80,7 +95,8 @@ export function stripsOwnPrefix(app: Pick<AppSpec, "middlewares">, backend: Pick
 
 /** A rule's one backendRef: the backend's Service by numeric port; the config checks refuse named ports on Gateway API routes. */
 function backendRefs(app: Pick<AppSpec, "name">, backend: Backend) {
-  if (typeof backend.port !== "number") throw new Error(`apps.${app.name}: Gateway API routes need numeric Service ports (the config checks require them)`);
+  if (typeof backend.port !== "number")
+    throw new Error(`apps.${app.name}: Gateway API routes need numeric Service ports (the config checks require them)`);
   return [{ name: backend.service, port: backend.port }];
 }
 
@@ -92,20 +108,24 @@ function httpFilters(app: AppSpec, backend: Backend): IHTTPRouteFilter[] {
         return [securityHeadersFilter()];
       case "cors": {
         const cors = app.middlewares!.cors!;
-        return [{
-          type: "CORS",
-          cors: {
-            allowOrigins: sortedUnique(cors.origins),
-            allowMethods: sortedUnique(cors.methods) as NonNullable<NonNullable<IHTTPRouteFilter["cors"]>["allowMethods"]>,
-            allowHeaders: sortedUnique(cors.headers),
-            maxAge: cors.maxAge,
-            allowCredentials: cors.credentials,
+        return [
+          {
+            type: "CORS",
+            cors: {
+              allowOrigins: sortedUnique(cors.origins),
+              allowMethods: sortedUnique(cors.methods) as NonNullable<NonNullable<IHTTPRouteFilter["cors"]>["allowMethods"]>,
+              allowHeaders: sortedUnique(cors.headers),
+              maxAge: cors.maxAge,
+              allowCredentials: cors.credentials,
+            },
           },
-        }];
+        ];
       }
       case "strip-prefix":
         // ReplacePrefixMatch "/" turns /api/x into /x and /api into /, as Traefik's stripPrefix does.
-        return stripsOwnPrefix(app, backend) ? [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } }] : [];
+        return stripsOwnPrefix(app, backend)
+          ? [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } }]
+          : [];
       default:
         return [extensionRef(app, kind)];
     }
@@ -149,7 +169,8 @@ function grpcMatches(app: Pick<AppSpec, "name">, backend: Backend): IGRPCRouteMa
 function grpcFilters(app: AppSpec): IGRPCRouteFilter[] {
   return middlewareKinds(app).map((kind): IGRPCRouteFilter => {
     if (kind === "security-headers") return securityHeadersFilter();
-    if (!EXTENSION_REF_MIDDLEWARES.includes(kind) || kind === "redirect") throw new Error(`apps.${app.name}: GRPCRoute has no filter for ${kind} (the config checks refuse it)`);
+    if (!EXTENSION_REF_MIDDLEWARES.includes(kind) || kind === "redirect")
+      throw new Error(`apps.${app.name}: GRPCRoute has no filter for ${kind} (the config checks refuse it)`);
     return extensionRef(app, kind);
   });
 }

@@ -24,6 +24,7 @@ export function kubeconfigServer(raw: string): string | undefined {
   if (!doc || typeof doc !== "object") return undefined;
   const clusters = doc.clusters ?? [];
   const contextCluster = doc.contexts?.find((c) => c.name === doc["current-context"])?.context?.cluster;
-  const cluster = contextCluster !== undefined ? clusters.find((c) => c.name === contextCluster) : clusters.length === 1 ? clusters[0] : undefined;
+  const cluster =
+    contextCluster !== undefined ? clusters.find((c) => c.name === contextCluster) : clusters.length === 1 ? clusters[0] : undefined;
   return cluster?.cluster?.server;
 }

@@ -23,7 +23,9 @@ const pairs = (entries: readonly LanDnsEntry[]) => entries.flatMap((e) => e.addr
 
 /** `/etc/hosts` lines; Pi-hole's Local DNS records (custom.list, or dns.hosts in Pi-hole v6) take the same lines. */
 export function hostsFile(entries: readonly LanDnsEntry[]): string {
-  return pairs(entries).map(({ host, address }) => `${address} ${host}\n`).join("");
+  return pairs(entries)
+    .map(({ host, address }) => `${address} ${host}\n`)
+    .join("");
 }
 
 /**
@@ -31,12 +33,16 @@ export function hostsFile(entries: readonly LanDnsEntry[]): string {
  * answer for every name below the host), one line per address.
  */
 export function dnsmasqConf(entries: readonly LanDnsEntry[]): string {
-  return pairs(entries).map(({ host, address }) => `host-record=${host},${address}\n`).join("");
+  return pairs(entries)
+    .map(({ host, address }) => `host-record=${host},${address}\n`)
+    .join("");
 }
 
 /** AdGuard Home DNS rewrites, in its config file's `filtering.rewrites` shape. */
 export function adguardRewrites(entries: readonly LanDnsEntry[]): string {
-  const items = pairs(entries).map(({ host, address }) => `    - domain: ${host}\n      answer: ${address}\n`).join("");
+  const items = pairs(entries)
+    .map(({ host, address }) => `    - domain: ${host}\n      answer: ${address}\n`)
+    .join("");
   return `filtering:\n  rewrites:${items ? `\n${items}` : " []\n"}`;
 }
 
@@ -45,8 +51,14 @@ export function lanDnsFiles(stack: string, entries: readonly LanDnsEntry[]): Map
   const header = (what: string) => `# LAN DNS for the private apps of stack ${stack}: ${what}\n`;
   return new Map([
     ["lan-dns/hosts", header("append to /etc/hosts") + hostsFile(entries)],
-    ["lan-dns/pihole-custom.list", header("Pi-hole Local DNS records (/etc/pihole/custom.list; Pi-hole v6: dns.hosts)") + hostsFile(entries)],
+    [
+      "lan-dns/pihole-custom.list",
+      header("Pi-hole Local DNS records (/etc/pihole/custom.list; Pi-hole v6: dns.hosts)") + hostsFile(entries),
+    ],
     ["lan-dns/dnsmasq.conf", header("a dnsmasq conf-dir file (/etc/dnsmasq.d/)") + dnsmasqConf(entries)],
-    ["lan-dns/adguard-rewrites.yaml", header("merge into AdGuardHome.yaml, or add each under Filters → DNS rewrites") + adguardRewrites(entries)],
+    [
+      "lan-dns/adguard-rewrites.yaml",
+      header("merge into AdGuardHome.yaml, or add each under Filters → DNS rewrites") + adguardRewrites(entries),
+    ],
   ]);
 }

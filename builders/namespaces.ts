@@ -11,7 +11,10 @@ export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
  * level so `kubectl` shows a violation before a pod is refused.
  * `enforce-version: latest` follows the cluster's own Pod Security Standards.
  */
-export function namespaceManifest(name: string, podSecurity: PodSecurityLevel): INamespace & { metadata: { name: string; labels: Record<string, string> } } {
+export function namespaceManifest(
+  name: string,
+  podSecurity: PodSecurityLevel,
+): INamespace & { metadata: { name: string; labels: Record<string, string> } } {
   return {
     apiVersion: "v1",
     kind: "Namespace",

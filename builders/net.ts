@@ -87,7 +87,6 @@ export function firstAddress(entry: string): string {
   return intToIp(addressRange(entry).first);
 }
 
-
 /** Validates a pool entry; returns why it is wrong, or undefined when it is fine. */
 export function addressEntryProblem(entry: string): string | undefined {
   if (entry.includes("/")) {

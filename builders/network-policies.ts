@@ -25,5 +25,8 @@ export function networkPolicyEnforcer(cluster: EnforcementInput): string | undef
 
 /** The manifest with the enforcer written on it. */
 export function withEnforcer<M extends { metadata?: { annotations?: Record<string, string> } }>(manifest: M, enforcer: string): M {
-  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata?.annotations, [ENFORCED_BY_ANNOTATION]: enforcer } } };
+  return {
+    ...manifest,
+    metadata: { ...manifest.metadata, annotations: { ...manifest.metadata?.annotations, [ENFORCED_BY_ANNOTATION]: enforcer } },
+  };
 }

@@ -19,7 +19,15 @@ export { RETIRING_TAG } from "../contract/talos.ts";
 export function leaveCommand(cluster: TalosClusterSpec, node: TalosNode): string {
   if (!node.retire) throw new Error(`node ${node.name} is not retiring`);
   return scriptLine([
-    "leave", "--node", node.ip, "--hostname", node.name, "--role", node.role, "--mode", node.retire,
+    "leave",
+    "--node",
+    node.ip,
+    "--hostname",
+    node.name,
+    "--role",
+    node.role,
+    "--mode",
+    node.retire,
     ...memberArgs(upgradeOrder(cluster)),
   ]);
 }

@@ -12,7 +12,6 @@ import { RETIRING_TAG } from "./node-lifecycle.ts";
 export const TALOS_PLATFORM = "nocloud";
 export const TALOS_ARCHITECTURE = "amd64";
 
-
 /** The Proxmox nodes that host at least one VM, sorted: one image download each. */
 export function imageHosts(cluster: TalosClusterSpec): string[] {
   return [...new Set(cluster.nodes.map((n) => n.proxmoxNode))].sort();
@@ -94,23 +93,27 @@ export function talosVmArgs(cluster: TalosClusterSpec, node: TalosNode, imageVol
     cpu: { cores: node.cores, sockets: node.sockets, type: node.cpuType },
     // Talos does not support memory hotplug or ballooning: a fixed size.
     memory: { dedicated: node.memory, floating: 0 },
-    disks: [{
-      interface: node.diskInterface,
-      datastoreId: node.diskDatastore,
-      importFrom: imageVolumeId,
-      fileFormat: "raw",
-      size: node.diskSize,
-      iothread: true,
-      discard: "on",
-      // VirtIO block devices have no SSD emulation flag.
-      ...(virtio ? {} : { ssd: true }),
-    }],
-    networkDevices: [{
-      bridge: node.bridge,
-      model: "virtio",
-      ...(node.vlan !== undefined ? { vlanId: node.vlan } : {}),
-      ...(node.macAddress ? { macAddress: node.macAddress } : {}),
-    }],
+    disks: [
+      {
+        interface: node.diskInterface,
+        datastoreId: node.diskDatastore,
+        importFrom: imageVolumeId,
+        fileFormat: "raw",
+        size: node.diskSize,
+        iothread: true,
+        discard: "on",
+        // VirtIO block devices have no SSD emulation flag.
+        ...(virtio ? {} : { ssd: true }),
+      },
+    ],
+    networkDevices: [
+      {
+        bridge: node.bridge,
+        model: "virtio",
+        ...(node.vlan !== undefined ? { vlanId: node.vlan } : {}),
+        ...(node.macAddress ? { macAddress: node.macAddress } : {}),
+      },
+    ],
     // A retiring node is halted by its reset, or dead: with the guest agent enabled, Proxmox
     // would shut it down through an agent that no longer answers, time out and leave the VM
     // locked, so its deletion stops it instead.

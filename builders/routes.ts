@@ -64,7 +64,10 @@ export function routePriority(backend: Pick<BackendConfig, "path" | "pathType">)
 
 /** `/` → `root`, `/api/v2` → `api-v2`: names an app's Ingress per backend. */
 export function backendSlug(path: string): string {
-  const slug = path.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  const slug = path
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   return slug || "root";
 }
 
@@ -91,7 +94,12 @@ export const appLabels = (app: Pick<AppSpec, "name">) => ({
 
 function basicAuthSecret(app: AppSpec): { manifest: ISecret; key: string } {
   return {
-    manifest: { apiVersion: "v1", kind: "Secret", metadata: { name: basicAuthSecretName(app), namespace: app.namespace, labels: appLabels(app) }, type: "Opaque" },
+    manifest: {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: basicAuthSecretName(app), namespace: app.namespace, labels: appLabels(app) },
+      type: "Opaque",
+    },
     key: BASIC_AUTH_USERS_KEY,
   };
 }
@@ -105,7 +113,16 @@ function basicAuthSecret(app: AppSpec): { manifest: ISecret; key: string } {
  * the ones after them; CORS before basic auth, because browsers send preflights
  * without credentials; path rewriting last, just before the service.
  */
-const MIDDLEWARE_ORDER = ["lan-only", "ip-allow-list", "rate-limit", "security-headers", "cors", "redirect", "basic-auth", "strip-prefix"] as const;
+const MIDDLEWARE_ORDER = [
+  "lan-only",
+  "ip-allow-list",
+  "rate-limit",
+  "security-headers",
+  "cors",
+  "redirect",
+  "basic-auth",
+  "strip-prefix",
+] as const;
 export type MiddlewareKind = (typeof MIDDLEWARE_ORDER)[number];
 
 export function middlewareKinds(app: Pick<AppSpec, "middlewares"> & Partial<Pick<AppSpec, "private">>): MiddlewareKind[] {
@@ -138,7 +155,9 @@ function middlewareRefs(app: Pick<AppSpec, "name" | "namespace" | "middlewares" 
 
 /** Traefik's provider-qualified names for the Ingress router-middlewares annotation. */
 function middlewareAnnotation(app: Pick<AppSpec, "name" | "namespace" | "middlewares" | "private">): string {
-  return middlewareRefs(app).map((r) => `${r.namespace}-${r.name}@kubernetescrd`).join(",");
+  return middlewareRefs(app)
+    .map((r) => `${r.namespace}-${r.name}@kubernetescrd`)
+    .join(",");
 }
 
 /**
@@ -163,7 +182,10 @@ const HSTS_ONE_YEAR = 31_536_000;
  * of placement deployment.
  */
 function lanOnlySources(app: Pick<AppSpec, "name">, entry: RouteEntry): readonly string[] {
-  if (!entry.private) throw new Error(`apps.${app.name} is private, but the ingress entry has no private entry (the config resolves one for every stack with a private app)`);
+  if (!entry.private)
+    throw new Error(
+      `apps.${app.name} is private, but the ingress entry has no private entry (the config resolves one for every stack with a private app)`,
+    );
   return entry.private.sources;
 }
 
@@ -289,7 +311,13 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
         rules: hosts.map((host) => ({
           host,
           http: {
-            paths: [{ path: backend.path, pathType: backend.pathType, backend: { service: { name: backend.service, port: servicePort(backend.port) } } }],
+            paths: [
+              {
+                path: backend.path,
+                pathType: backend.pathType,
+                backend: { service: { name: backend.service, port: servicePort(backend.port) } },
+              },
+            ],
           },
         })),
       },
@@ -305,7 +333,10 @@ export function ingressManifests(app: AppSpec, entry: RouteEntry): IngressManife
  */
 export function routeEntryPoints(app: Pick<AppSpec, "name" | "private">, entry: RouteEntry): string[] {
   if (!app.private) return [...entry.publicEntryPoints];
-  if (!entry.private) throw new Error(`apps.${app.name} is private, but the ingress entry has no private entry (the config resolves one for every stack with a private app)`);
+  if (!entry.private)
+    throw new Error(
+      `apps.${app.name} is private, but the ingress entry has no private entry (the config resolves one for every stack with a private app)`,
+    );
   return [entry.private.entryPoint];
 }
 
@@ -340,7 +371,11 @@ function certificateManifest(app: AppSpec): ICertificate {
 
 /** A Traefik router resource's kind and metadata: named after the app, in its namespace. */
 function traefikRouteHead<K extends "IngressRoute" | "IngressRouteTCP">(app: AppSpec, kind: K) {
-  return { apiVersion: "traefik.io/v1alpha1" as const, kind, metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) } };
+  return {
+    apiVersion: "traefik.io/v1alpha1" as const,
+    kind,
+    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+  };
 }
 
 function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
@@ -360,7 +395,9 @@ function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
           {
             name: backend.service,
             port: backend.port,
-            ...(sticky ? { sticky: { cookie: { name: sticky.cookie, secure: sticky.secure, httpOnly: sticky.httpOnly, sameSite: sticky.sameSite } } } : {}),
+            ...(sticky
+              ? { sticky: { cookie: { name: sticky.cookie, secure: sticky.secure, httpOnly: sticky.httpOnly, sameSite: sticky.sameSite } } }
+              : {}),
           },
         ],
       })),
@@ -373,7 +410,9 @@ function ingressRouteManifest(app: AppSpec, entry: RouteEntry): IIngressRoute {
 
 /** `HostSNI(`a`) || HostSNI(`b`)`: a passthrough router matches the TLS ClientHello's server name, never an HTTP header. */
 export function hostSniMatcher(hosts: readonly string[]): string {
-  return sortedUnique(hosts).map((h) => `HostSNI(\`${h}\`)`).join(" || ");
+  return sortedUnique(hosts)
+    .map((h) => `HostSNI(\`${h}\`)`)
+    .join(" || ");
 }
 
 /** The TCP middlewares a passthrough app has: allow-lists, the only ones that need no decryption. */
@@ -404,7 +443,13 @@ function ingressRouteTcpManifest(app: AppSpec, entry: RouteEntry): IIngressRoute
     ...traefikRouteHead(app, "IngressRouteTCP"),
     spec: {
       entryPoints: routeEntryPoints(app, entry),
-      routes: [{ match: hostSniMatcher(app.hosts), ...(middlewares.length ? { middlewares } : {}), services: [{ name: backend.service, port: backend.port }] }],
+      routes: [
+        {
+          match: hostSniMatcher(app.hosts),
+          ...(middlewares.length ? { middlewares } : {}),
+          services: [{ name: backend.service, port: backend.port }],
+        },
+      ],
       tls: { passthrough: true },
     },
   };
@@ -441,7 +486,12 @@ function externalServiceManifest(app: AppSpec): IService {
     annotations[`${ANNOTATION.sticky}.secure`] = String(app.sticky.secure);
   }
   // Traefik's Gateway provider reads how to talk to a backend from the port's appProtocol, not from annotations.
-  const port = { name: ext.scheme, port: ext.port, protocol: "TCP" as const, ...(gateway && ext.scheme !== "http" ? { appProtocol: APP_PROTOCOL[ext.scheme] } : {}) };
+  const port = {
+    name: ext.scheme,
+    port: ext.port,
+    protocol: "TCP" as const,
+    ...(gateway && ext.scheme !== "http" ? { appProtocol: APP_PROTOCOL[ext.scheme] } : {}),
+  };
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -449,7 +499,9 @@ function externalServiceManifest(app: AppSpec): IService {
       name: externalServiceName(app),
       namespace: app.namespace,
       labels: appLabels(app),
-      ...(Object.keys(annotations).length ? { annotations: Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => byString(a, b))) } : {}),
+      ...(Object.keys(annotations).length
+        ? { annotations: Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => byString(a, b))) }
+        : {}),
     },
     spec: ext.externalName
       ? { type: "ExternalName", externalName: ext.externalName, ports: [port] }
@@ -531,7 +583,9 @@ const byCidr = (a: string, b: string) => byAddress(a.split("/")[0]!, b.split("/"
 export function traefikPeers(entry: RouteEntry): INetworkPolicyPeer[] {
   if (entry.hostNetwork) {
     if (!entry.podNetwork) {
-      throw new Error("a host-network Traefik's NetworkPolicy peers need the pod network: set cluster.network.podSubnet (the config checks require it)");
+      throw new Error(
+        "a host-network Traefik's NetworkPolicy peers need the pod network: set cluster.network.podSubnet (the config checks require it)",
+      );
     }
     return sortedUnique([...entry.nodeSources.map(asCidr), entry.podNetwork])
       .sort(byCidr)
@@ -646,7 +700,9 @@ export interface MiddlewareEntry {
 function middlewareEntry(app: AppSpec, kind: MiddlewareKind, entry: RouteEntry): MiddlewareEntry {
   const manifest = middlewareManifest(app, kind, entry, []);
   const needsRanges = kind === "ip-allow-list" && app.middlewares?.ipAllowList?.cloudflare === true;
-  return needsRanges ? { kind, manifest, specWithCloudflareRanges: (cf) => middlewareManifest(app, kind, entry, cf).spec } : { kind, manifest };
+  return needsRanges
+    ? { kind, manifest, specWithCloudflareRanges: (cf) => middlewareManifest(app, kind, entry, cf).spec }
+    : { kind, manifest };
 }
 
 export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests {
@@ -669,7 +725,9 @@ export function routeManifests(app: AppSpec, entry: RouteEntry): RouteManifests 
   const kinds = middlewareKinds(app).filter((kind) => !gateway || EXTENSION_REF_MIDDLEWARES.includes(kind));
   return {
     ingresses: isRoute || gateway ? [] : ingressManifests(app, entry),
-    ...(isRoute ? { ingressRoute: ingressRouteManifest(app, entry), ...(app.wildcardZone ? {} : { certificate: certificateManifest(app) }) } : {}),
+    ...(isRoute
+      ? { ingressRoute: ingressRouteManifest(app, entry), ...(app.wildcardZone ? {} : { certificate: certificateManifest(app) }) }
+      : {}),
     ...(app.kind === "httpRoute" ? { httpRoute: httpRouteManifest(app, entry) } : {}),
     ...(app.kind === "grpcRoute" ? { grpcRoute: grpcRouteManifest(app, entry) } : {}),
     middlewares: kinds.map((kind) => middlewareEntry(app, kind, entry)),

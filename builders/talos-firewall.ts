@@ -42,7 +42,13 @@ function rule(name: string, ports: readonly (number | string)[], protocol: Proto
   // As network addresses, and without a source another one covers (a node inside an admin subnet).
   const unique = [...new Set(sources.map(networkOf))];
   const subnets = unique.filter((s) => !unique.some((o) => o !== s && rangeWithin(cidrRange(s), cidrRange(o)))).sort(bySubnet);
-  return { apiVersion: "v1alpha1", kind: "NetworkRuleConfig", name, portSelector: { ports: [...ports], protocol }, ingress: subnets.map((subnet) => ({ subnet })) };
+  return {
+    apiVersion: "v1alpha1",
+    kind: "NetworkRuleConfig",
+    name,
+    portSelector: { ports: [...ports], protocol },
+    ingress: subnets.map((subnet) => ({ subnet })),
+  };
 }
 
 /**
@@ -84,7 +90,8 @@ export function firewallDocuments(cluster: TalosClusterSpec, node: TalosNode, cl
       rule("metallb-memberlist-udp", [METALLB_MEMBERLIST_PORT], "udp", nodes),
     );
   }
-  if (fw.ingressNodes.includes(node.name)) rules.push(rule("traefik-ingress", INGRESS_PORTS, "tcp", ingressSources(fw, pods, cloudflareIpv4)));
+  if (fw.ingressNodes.includes(node.name))
+    rules.push(rule("traefik-ingress", INGRESS_PORTS, "tcp", ingressSources(fw, pods, cloudflareIpv4)));
   return [{ apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" }, ...rules];
 }
 

@@ -131,12 +131,14 @@ function legacyPatches(cluster: TalosClusterSpec, node: TalosNode, installerImag
   const vip = controlPlaneVipPatch(cluster, node);
   const network = {
     hostname: node.name,
-    interfaces: [{
-      interface: net.interface,
-      addresses: [`${node.ip}/${net.prefixLength}`],
-      routes: [{ network: "0.0.0.0/0", gateway: net.gateway }],
-      ...(vip ? { vip } : {}),
-    }],
+    interfaces: [
+      {
+        interface: net.interface,
+        addresses: [`${node.ip}/${net.prefixLength}`],
+        routes: [{ network: "0.0.0.0/0", gateway: net.gateway }],
+        ...(vip ? { vip } : {}),
+      },
+    ],
     nameservers: [...net.nameservers],
   };
   return [machineAndCluster(cluster, node, installerImage, network)];

@@ -26,7 +26,13 @@ export const scriptLine = (args: readonly string[]) => ["node", SCRIPT, ...args]
 /** The staying members, in upgrade order: `--control-planes a,b --workers c`. */
 export function memberArgs(nodes: readonly TalosNode[]): string[] {
   const workers = nodes.filter((n) => n.role === "worker").map((n) => n.ip);
-  return ["--control-planes", controlPlanes({ nodes }).map((n) => n.ip).join(","), ...(workers.length ? ["--workers", workers.join(",")] : [])];
+  return [
+    "--control-planes",
+    controlPlanes({ nodes })
+      .map((n) => n.ip)
+      .join(","),
+    ...(workers.length ? ["--workers", workers.join(",")] : []),
+  ];
 }
 
 /**
@@ -37,7 +43,16 @@ export function memberArgs(nodes: readonly TalosNode[]): string[] {
  * Kubernetes release.
  */
 export function rolloutCommand(cluster: TalosClusterSpec, installer: string): string {
-  return scriptLine(["rollout", "--talos", cluster.talos.version, "--image", installer, "--kubernetes", cluster.talos.kubernetesVersion, ...memberArgs(upgradeOrder(cluster))]);
+  return scriptLine([
+    "rollout",
+    "--talos",
+    cluster.talos.version,
+    "--image",
+    installer,
+    "--kubernetes",
+    cluster.talos.kubernetesVersion,
+    ...memberArgs(upgradeOrder(cluster)),
+  ]);
 }
 
 /**

@@ -142,7 +142,8 @@ function traefikNodes(traefik: TraefikConfig, cluster: ClusterSpec) {
 export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): string[] {
   switch (traefik.placement) {
     case "deployment":
-      if (!traefik.loadBalancerIP) throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
+      if (!traefik.loadBalancerIP)
+        throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
       return [traefik.loadBalancerIP];
     case "daemonset":
       // A retiring node is about to be wiped, or already dead: DNS stops sending clients there first.
@@ -159,7 +160,8 @@ export function privateEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): Pr
   if (usesHostNetwork(traefik.placement)) {
     return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources: p.sources };
   }
-  if (!p.loadBalancerIP) throw new Error("a private app in placement deployment needs the private entry's MetalLB address (the config checks require one)");
+  if (!p.loadBalancerIP)
+    throw new Error("a private app in placement deployment needs the private entry's MetalLB address (the config checks require one)");
   return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [p.loadBalancerIP], sources: p.sources };
 }
 
@@ -222,7 +224,9 @@ interface EntryPointValues {
   readonly expose?: { readonly default: boolean; readonly [PRIVATE_SERVICE]?: boolean };
   readonly protocol?: "TCP";
   readonly allowACMEByPass?: boolean;
-  readonly http?: { readonly redirections: { readonly entryPoint: { readonly to: string; readonly scheme: "https"; readonly permanent: boolean } } };
+  readonly http?: {
+    readonly redirections: { readonly entryPoint: { readonly to: string; readonly scheme: "https"; readonly permanent: boolean } };
+  };
   readonly forwardedHeaders?: TrustedSources;
   readonly proxyProtocol?: TrustedSources;
 }
@@ -287,7 +291,10 @@ export interface TraefikValues {
     readonly readOnlyRootFilesystem: true;
     readonly capabilities: { readonly drop: readonly ["ALL"]; readonly add?: readonly ["NET_BIND_SERVICE"] };
   };
-  readonly certificatesResolvers?: Record<string, { readonly acme: { readonly email: string; readonly storage: string; readonly httpChallenge: { readonly entryPoint: string } } }>;
+  readonly certificatesResolvers?: Record<
+    string,
+    { readonly acme: { readonly email: string; readonly storage: string; readonly httpChallenge: { readonly entryPoint: string } } }
+  >;
   readonly persistence?: { readonly enabled: true };
 }
 
@@ -305,7 +312,13 @@ const CONTROL_PLANE_TOLERATION: IToleration = { key: CONTROL_PLANE_LABEL, operat
  * @param gateway the Gateway provider and Gateway (builders/gateway.ts) when traefik.gatewayApi is enabled.
  * @param tunnelForwarders tunnel entry: cloudflared's sources (builders/tunnel.ts), trusted on the tunnel entry point alone.
  */
-export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trustedIPs: readonly string[] | undefined, gateway?: TraefikGatewayValues, tunnelForwarders?: readonly string[]): TraefikValues {
+export function traefikValues(
+  traefik: TraefikConfig,
+  cluster: ClusterSpec,
+  trustedIPs: readonly string[] | undefined,
+  gateway?: TraefikGatewayValues,
+  tunnelForwarders?: readonly string[],
+): TraefikValues {
   const hostNetwork = usesHostNetwork(traefik.placement);
   const acme = traefik.acme.enabled;
   return {
@@ -342,7 +355,9 @@ export function traefikValues(traefik: TraefikConfig, cluster: ClusterSpec, trus
     ...(acme
       ? {
           certificatesResolvers: {
-            [ACME_RESOLVER]: { acme: { email: acmeEmail(traefik), storage: "/data/acme.json", httpChallenge: { entryPoint: WEB_ENTRY_POINT } } },
+            [ACME_RESOLVER]: {
+              acme: { email: acmeEmail(traefik), storage: "/data/acme.json", httpChallenge: { entryPoint: WEB_ENTRY_POINT } },
+            },
           },
           // Certificates survive restarts, so Let's Encrypt's rate limits are not spent on every rollout.
           persistence: { enabled: true },
@@ -367,7 +382,12 @@ const HOST_NETWORK_DAEMONSET = {
   tolerations: [CONTROL_PLANE_TOLERATION],
 } as const satisfies Pick<TraefikValues, "deployment" | "updateStrategy" | "podDisruptionBudget" | "tolerations">;
 
-function workload(traefik: TraefikConfig): Pick<TraefikValues, "deployment" | "updateStrategy" | "podDisruptionBudget" | "topologySpreadConstraints" | "tolerations" | "nodeSelector"> {
+function workload(
+  traefik: TraefikConfig,
+): Pick<
+  TraefikValues,
+  "deployment" | "updateStrategy" | "podDisruptionBudget" | "topologySpreadConstraints" | "tolerations" | "nodeSelector"
+> {
   switch (traefik.placement) {
     case "deployment":
       return {
@@ -402,7 +422,6 @@ function workload(traefik: TraefikConfig): Pick<TraefikValues, "deployment" | "u
   }
 }
 
-
 /**
  * Local keeps the client's address (Cloudflare's edge when proxied, the LAN
  * client on the private entry): Cluster would SNAT it to a node address that
@@ -427,7 +446,11 @@ function exposure(traefik: TraefikConfig, cluster: ClusterSpec): Pick<TraefikVal
   };
 }
 
-function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined, tunnelForwarders: readonly string[] | undefined): TraefikValues["ports"] {
+function ports(
+  traefik: TraefikConfig,
+  trustedIPs: readonly string[] | undefined,
+  tunnelForwarders: readonly string[] | undefined,
+): TraefikValues["ports"] {
   const trusted: TrustedSources = { trustedIPs: [...(trustedIPs ?? [])].sort(), insecure: false };
   const proxyProtocol = traefik.proxyProtocol ? { proxyProtocol: trusted } : {};
   const redirect = traefik.redirectToHttps
@@ -446,9 +469,25 @@ function ports(traefik: TraefikConfig, trustedIPs: readonly string[] | undefined
       web: lan ? { ...web, expose: { default: true, [PRIVATE_SERVICE]: true } } : web,
       websecure,
       // LAN clients connect directly: no forwarder is trusted here.
-      ...(lan ? { [PRIVATE_ENTRY_POINT]: { port: PRIVATE_ENTRY_PORT, exposedPort: 443, expose: { default: false, [PRIVATE_SERVICE]: true }, protocol: "TCP" as const } } : {}),
+      ...(lan
+        ? {
+            [PRIVATE_ENTRY_POINT]: {
+              port: PRIVATE_ENTRY_PORT,
+              exposedPort: 443,
+              expose: { default: false, [PRIVATE_SERVICE]: true },
+              protocol: "TCP" as const,
+            },
+          }
+        : {}),
       ...(traefik.tunnelEntryPoint
-        ? { [TUNNEL_ENTRY_POINT]: { port: TUNNEL_ENTRY_PORT, expose: { default: false }, protocol: "TCP" as const, forwardedHeaders: { trustedIPs: [...(tunnelForwarders ?? [])].sort(), insecure: false } } }
+        ? {
+            [TUNNEL_ENTRY_POINT]: {
+              port: TUNNEL_ENTRY_PORT,
+              expose: { default: false },
+              protocol: "TCP" as const,
+              forwardedHeaders: { trustedIPs: [...(tunnelForwarders ?? [])].sort(), insecure: false },
+            },
+          }
         : {}),
     };
   }

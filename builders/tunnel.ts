@@ -61,7 +61,11 @@ export interface TunnelIngressRule {
  * staging-issued ones.
  */
 export function tunnelIngressRules(config: Pick<HomelabConfig, "apps" | "certManager" | "tunnel">): TunnelIngressRule[] {
-  const staging = new Set(Object.entries(config.certManager.issuers).filter(([, i]) => i.environment === "staging").map(([name]) => name));
+  const staging = new Set(
+    Object.entries(config.certManager.issuers)
+      .filter(([, i]) => i.environment === "staging")
+      .map(([name]) => name),
+  );
   const byHost = new Map<string, boolean>();
   for (const app of config.apps.filter((a) => isTunnelled(a, config.tunnel))) {
     for (const host of app.hosts) byHost.set(host, staging.has(app.issuer));
@@ -94,7 +98,8 @@ export function tunnelIngressRules(config: Pick<HomelabConfig, "apps" | "certMan
 export function tunnelForwarders(traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint">, cluster: ClusterSpec): string[] {
   if (!traefik.tunnelEntryPoint) return [];
   const podNetwork = cluster.network.podSubnet;
-  if (!podNetwork) throw new Error("the tunnel entry needs the cluster's pod network (the config checks require cluster.network.podSubnet)");
+  if (!podNetwork)
+    throw new Error("the tunnel entry needs the cluster's pod network (the config checks require cluster.network.podSubnet)");
   return [podNetwork];
 }
 
@@ -121,13 +126,22 @@ export function tunnelEntryPolicyManifest(tunnel: Pick<TunnelSpec, "namespace">,
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
-    metadata: { name: TUNNEL_ENTRY_POLICY, namespace: TRAEFIK_NAMESPACE, labels: { "app.kubernetes.io/component": TUNNEL_ENTRY_POLICY, "app.kubernetes.io/managed-by": "pulumi" } },
+    metadata: {
+      name: TUNNEL_ENTRY_POLICY,
+      namespace: TRAEFIK_NAMESPACE,
+      labels: { "app.kubernetes.io/component": TUNNEL_ENTRY_POLICY, "app.kubernetes.io/managed-by": "pulumi" },
+    },
     spec: {
       podSelector: { matchLabels: traefikPodLabels() },
       policyTypes: ["Ingress"],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": tunnel.namespace } }, podSelector: { matchLabels: cloudflaredSelector() } }],
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": tunnel.namespace } },
+              podSelector: { matchLabels: cloudflaredSelector() },
+            },
+          ],
           ports: [{ port: TUNNEL_ENTRY_PORT, protocol: "TCP" }],
         },
         { ports: [...openPorts].sort((a, b) => a - b).map((port) => ({ port, protocol: "TCP" })) },
@@ -140,11 +154,17 @@ const cloudflaredLabels = () => ({ "app.kubernetes.io/name": CLOUDFLARED, "app.k
 const cloudflaredSelector = () => ({ "app.kubernetes.io/name": CLOUDFLARED });
 
 /** The Service the tunnel's rules point at: Traefik's pods, port 443 → the tunnel entry point when it has one, else websecure. */
-export function tunnelOriginServiceManifest(traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint">): IService & { metadata: { name: string; namespace: string } } {
+export function tunnelOriginServiceManifest(
+  traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint">,
+): IService & { metadata: { name: string; namespace: string } } {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: TUNNEL_ORIGIN_SERVICE, namespace: TRAEFIK_NAMESPACE, labels: { "app.kubernetes.io/name": TUNNEL_ORIGIN_SERVICE, "app.kubernetes.io/managed-by": "pulumi" } },
+    metadata: {
+      name: TUNNEL_ORIGIN_SERVICE,
+      namespace: TRAEFIK_NAMESPACE,
+      labels: { "app.kubernetes.io/name": TUNNEL_ORIGIN_SERVICE, "app.kubernetes.io/managed-by": "pulumi" },
+    },
     spec: {
       type: "ClusterIP",
       selector: traefikPodLabels(),
@@ -154,7 +174,9 @@ export function tunnelOriginServiceManifest(traefik: Pick<HomelabConfig["traefik
 }
 
 /** The token Secret without its data; the component adds the token as a Pulumi secret. */
-export function tunnelTokenSecretManifest(tunnel: Pick<TunnelSpec, "namespace">): ISecret & { metadata: { name: string; namespace: string } } {
+export function tunnelTokenSecretManifest(
+  tunnel: Pick<TunnelSpec, "namespace">,
+): ISecret & { metadata: { name: string; namespace: string } } {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -187,20 +209,35 @@ export function cloudflaredDeploymentManifest(tunnel: TunnelSpec): apps.v1.Deplo
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
           // Honor: tainted control planes are not counted as empty domains (as for Traefik's replicas).
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", nodeTaintsPolicy: "Honor", labelSelector: { matchLabels: cloudflaredSelector() } }],
-          containers: [{
-            name: CLOUDFLARED,
-            image: tunnel.image,
-            // The token carries the tunnel's id and credentials; the ingress rules live in Cloudflare (configSrc cloudflare).
-            args: ["tunnel", "--no-autoupdate", "--metrics", `0.0.0.0:${port}`, "run"],
-            env: [{ name: TUNNEL_TOKEN_KEY, valueFrom: { secretKeyRef: { name: TUNNEL_TOKEN_SECRET, key: TUNNEL_TOKEN_KEY } } }],
-            ports: [{ name: "metrics", containerPort: port, protocol: "TCP" }],
-            // /ready answers 200 only while the connector holds a connection to Cloudflare's edge.
-            readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
-            livenessProbe: { ...probe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
-            resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
-          }],
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "DoNotSchedule",
+              nodeTaintsPolicy: "Honor",
+              labelSelector: { matchLabels: cloudflaredSelector() },
+            },
+          ],
+          containers: [
+            {
+              name: CLOUDFLARED,
+              image: tunnel.image,
+              // The token carries the tunnel's id and credentials; the ingress rules live in Cloudflare (configSrc cloudflare).
+              args: ["tunnel", "--no-autoupdate", "--metrics", `0.0.0.0:${port}`, "run"],
+              env: [{ name: TUNNEL_TOKEN_KEY, valueFrom: { secretKeyRef: { name: TUNNEL_TOKEN_SECRET, key: TUNNEL_TOKEN_KEY } } }],
+              ports: [{ name: "metrics", containerPort: port, protocol: "TCP" }],
+              // /ready answers 200 only while the connector holds a connection to Cloudflare's edge.
+              readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
+              livenessProbe: { ...probe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
+              resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+              },
+            },
+          ],
         },
       },
     },
@@ -208,7 +245,9 @@ export function cloudflaredDeploymentManifest(tunnel: TunnelSpec): apps.v1.Deplo
 }
 
 /** At most one connector down at a time by eviction (drains, upgrades). */
-export function cloudflaredPdbManifest(tunnel: Pick<TunnelSpec, "namespace">): IPodDisruptionBudget & { metadata: { name: string; namespace: string } } {
+export function cloudflaredPdbManifest(
+  tunnel: Pick<TunnelSpec, "namespace">,
+): IPodDisruptionBudget & { metadata: { name: string; namespace: string } } {
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",

@@ -36,7 +36,10 @@ export function wildcardSecretName(zone: string): string {
 
 const labels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/component": "wildcard-certificate" };
 
-export function wildcardCertificateManifest(zone: string, issuer: string): ICertificate & { metadata: { name: string; namespace: string } } {
+export function wildcardCertificateManifest(
+  zone: string,
+  issuer: string,
+): ICertificate & { metadata: { name: string; namespace: string } } {
   return {
     apiVersion: "cert-manager.io/v1",
     kind: "Certificate",

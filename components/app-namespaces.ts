@@ -28,23 +28,38 @@ export class AppNamespaces extends pulumi.ComponentResource {
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: AppNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:routes:AppNamespaces", name, {}, opts);
-    const created = new Map(args.namespaces.map((ns) => [
-      ns.name,
-      new Namespace(`${name}-${ns.name}`, namespaceManifest(ns.name, ns.podSecurity), { parent: this }),
-    ]));
+    const created = new Map(
+      args.namespaces.map((ns) => [
+        ns.name,
+        new Namespace(`${name}-${ns.name}`, namespaceManifest(ns.name, ns.podSecurity), { parent: this }),
+      ]),
+    );
     // A namespace the stack does not create (an app's own, deployed elsewhere)
     // still gets its policy: the app's pods are there all the same.
     const enforcer = args.networkPolicyEnforcer;
     const policed = enforcer ? allowTraefikNamespaces(args.apps) : [];
-    const allowTraefik = new Map(policed.map((ns) => {
-      const namespace = created.get(ns);
-      return [ns, new NetworkPolicy(`${name}-${ns}-allow-traefik`, withEnforcer(allowTraefikManifest(ns, args.entry), enforcer!), { parent: this, ...(namespace ? { dependsOn: [namespace] } : {}) })];
-    }));
+    const allowTraefik = new Map(
+      policed.map((ns) => {
+        const namespace = created.get(ns);
+        return [
+          ns,
+          new NetworkPolicy(`${name}-${ns}-allow-traefik`, withEnforcer(allowTraefikManifest(ns, args.entry), enforcer!), {
+            parent: this,
+            ...(namespace ? { dependsOn: [namespace] } : {}),
+          }),
+        ];
+      }),
+    );
     const ready: pulumi.Resource[] = [...created.values(), ...allowTraefik.values()];
     for (const ns of enforcer ? args.namespaces.filter((n) => n.defaultDeny) : []) {
       // Deny goes live after the allow, so Traefik is never locked out in between.
       const allow = allowTraefik.get(ns.name);
-      ready.push(new NetworkPolicy(`${name}-${ns.name}-default-deny`, withEnforcer(defaultDenyManifest(ns.name), enforcer!), { parent: this, dependsOn: [created.get(ns.name)!, ...(allow ? [allow] : [])] }));
+      ready.push(
+        new NetworkPolicy(`${name}-${ns.name}-default-deny`, withEnforcer(defaultDenyManifest(ns.name), enforcer!), {
+          parent: this,
+          dependsOn: [created.get(ns.name)!, ...(allow ? [allow] : [])],
+        }),
+      );
     }
     this.ready = ready;
     this.registerOutputs({ namespaces: args.namespaces.map((ns) => ns.name), allowTraefik: [...allowTraefik.keys()] });

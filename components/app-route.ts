@@ -38,7 +38,10 @@ export class AppRoute extends pulumi.ComponentResource {
     super("homelab:routes:AppRoute", name, {}, opts);
     const { app, entry, issuers } = args;
     if (!issuers.names.includes(app.issuer)) {
-      throw new pulumi.ResourceError(`apps.${app.name}.issuer ${app.issuer} is not one of the ClusterIssuers (${issuers.names.join(", ")})`, this);
+      throw new pulumi.ResourceError(
+        `apps.${app.name}.issuer ${app.issuer} is not one of the ClusterIssuers (${issuers.names.join(", ")})`,
+        this,
+      );
     }
     const m = routeManifests(app, entry);
     const child = { parent: this };
@@ -46,12 +49,16 @@ export class AppRoute extends pulumi.ComponentResource {
 
     const basicAuthSecret = m.basicAuthSecret && this.basicAuthSecret(name, app, m.basicAuthSecret, args.basicAuthUsers);
     const middlewares = m.middlewares.map(({ kind, manifest, specWithCloudflareRanges }) => {
-      const spec = specWithCloudflareRanges ? this.cloudflareRanges(app, args.cloudflareRanges).apply(specWithCloudflareRanges) : manifest.spec;
+      const spec = specWithCloudflareRanges
+        ? this.cloudflareRanges(app, args.cloudflareRanges).apply(specWithCloudflareRanges)
+        : manifest.spec;
       const dependsOn = kind === "basic-auth" && basicAuthSecret ? [...crds, basicAuthSecret] : crds;
       return new CustomResource(`${name}-middleware-${kind}`, { ...manifest, spec }, { ...child, dependsOn });
     });
 
-    const tcpMiddlewares = m.tcpMiddlewares.map(({ kind, manifest }) => new CustomResource(`${name}-middlewaretcp-${kind}`, manifest, { ...child, dependsOn: crds }));
+    const tcpMiddlewares = m.tcpMiddlewares.map(
+      ({ kind, manifest }) => new CustomResource(`${name}-middlewaretcp-${kind}`, manifest, { ...child, dependsOn: crds }),
+    );
 
     const backends: pulumi.Resource[] = [];
     if (m.serversTransport) {
@@ -66,47 +73,78 @@ export class AppRoute extends pulumi.ComponentResource {
     // pulumi-kubernetes waits for each Ingress until `.status.loadBalancer.ingress` is set, which
     // Traefik writes from its published LoadBalancer Service or its ingressEndpoint (builders/traefik-values.ts),
     // so the records below go live only once the route is served.
-    const routes: pulumi.Resource[] = m.ingresses.map(({ slug, manifest }) =>
-      new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }));
+    const routes: pulumi.Resource[] = m.ingresses.map(
+      ({ slug, manifest }) => new Ingress(`${name}-ingress-${slug}`, manifest, { ...child, dependsOn: routeDeps }),
+    );
     if (m.ingressRoute) {
-      const certificate = m.certificate && new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
-      routes.push(new CustomResource(`${name}-ingressroute`, m.ingressRoute, { ...child, dependsOn: [...routeDeps, ...(certificate ? [certificate] : [])] }));
+      const certificate =
+        m.certificate && new CustomResource(`${name}-certificate`, m.certificate, { ...child, dependsOn: [...issuers.ready] });
+      routes.push(
+        new CustomResource(`${name}-ingressroute`, m.ingressRoute, {
+          ...child,
+          dependsOn: [...routeDeps, ...(certificate ? [certificate] : [])],
+        }),
+      );
     }
     // The Gateway's listener certificates come from cert-manager's gateway-shim, so these routes wait for the issuers like an annotated Ingress.
     if (m.httpRoute) routes.push(new CustomResource(`${name}-httproute`, m.httpRoute, { ...child, dependsOn: routeDeps }));
     if (m.grpcRoute) routes.push(new CustomResource(`${name}-grpcroute`, m.grpcRoute, { ...child, dependsOn: routeDeps }));
     // Passthrough routes carry no certificate: the backend terminates TLS.
-    if (m.ingressRouteTcp) routes.push(new CustomResource(`${name}-ingressroutetcp`, m.ingressRouteTcp, { ...child, dependsOn: routeDeps }));
+    if (m.ingressRouteTcp)
+      routes.push(new CustomResource(`${name}-ingressroutetcp`, m.ingressRouteTcp, { ...child, dependsOn: routeDeps }));
     if (m.tlsRoute) routes.push(new CustomResource(`${name}-tlsroute`, m.tlsRoute, { ...child, dependsOn: routeDeps }));
 
     // Records go live last, so a proxied host never points at a route that does
     // not exist yet. They are Cloudflare resources: no Kubernetes provider.
     const comment = managedByComment(pulumi.getProject(), pulumi.getStack());
     // A private app's opted-in public record carries the private entry's address, where the app is served.
-    const records = appDnsRecords(app, app.private ? (entry.private?.addresses ?? []) : entry.addresses, args.dns, comment, args.tunnelTarget).map((r) =>
-      new DnsRecord(`${name}-dns-${r.key}`, {
-        zoneId: args.zoneId,
-        name: r.name,
-        type: r.type,
-        content: r.content,
-        proxied: r.proxied,
-        ttl: r.ttl,
-        comment: r.comment,
-      }, { ...child, dependsOn: [...routes, ...(args.tunnelReady ?? [])] }));
+    const records = appDnsRecords(
+      app,
+      app.private ? (entry.private?.addresses ?? []) : entry.addresses,
+      args.dns,
+      comment,
+      args.tunnelTarget,
+    ).map(
+      (r) =>
+        new DnsRecord(
+          `${name}-dns-${r.key}`,
+          {
+            zoneId: args.zoneId,
+            name: r.name,
+            type: r.type,
+            content: r.content,
+            proxied: r.proxied,
+            ttl: r.ttl,
+            comment: r.comment,
+          },
+          { ...child, dependsOn: [...routes, ...(args.tunnelReady ?? [])] },
+        ),
+    );
 
     this.registerOutputs({ hosts: [...app.hosts].sort(), records: records.map((r) => r.id) });
   }
 
-  private basicAuthSecret(name: string, app: AppSpec, target: NonNullable<RouteManifests["basicAuthSecret"]>, users: pulumi.Output<string> | undefined): Secret {
+  private basicAuthSecret(
+    name: string,
+    app: AppSpec,
+    target: NonNullable<RouteManifests["basicAuthSecret"]>,
+    users: pulumi.Output<string> | undefined,
+  ): Secret {
     if (!users) {
-      throw new pulumi.ResourceError(`apps.${app.name}.middlewares.basicAuth needs the htpasswd lines of homelab:${app.middlewares?.basicAuth?.usersSecret} (basicAuthUsers)`, this);
+      throw new pulumi.ResourceError(
+        `apps.${app.name}.middlewares.basicAuth needs the htpasswd lines of homelab:${app.middlewares?.basicAuth?.usersSecret} (basicAuthUsers)`,
+        this,
+      );
     }
     return new Secret(`${name}-basic-auth`, { ...target.manifest, stringData: { [target.key]: pulumi.secret(users) } }, { parent: this });
   }
 
   private cloudflareRanges(app: AppSpec, ranges: CloudflareRanges | undefined): pulumi.Output<string[]> {
     if (!ranges) {
-      throw new pulumi.ResourceError(`apps.${app.name}.middlewares.ipAllowList.cloudflare needs Cloudflare's ranges; pass cloudflareRanges to AppRoute`, this);
+      throw new pulumi.ResourceError(
+        `apps.${app.name}.middlewares.ipAllowList.cloudflare needs Cloudflare's ranges; pass cloudflareRanges to AppRoute`,
+        this,
+      );
     }
     return ranges.ipv4;
   }

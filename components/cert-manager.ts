@@ -9,7 +9,13 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.
 import type { HomelabConfig } from "../model/resolve.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
 import { chartRelease } from "../builders/helm.ts";
-import { CERT_MANAGER_NAMESPACE, CERT_MANAGER_RELEASE, CLOUDFLARE_TOKEN_SECRET, certManagerValues, clusterIssuerManifests } from "../builders/cert-manager.ts";
+import {
+  CERT_MANAGER_NAMESPACE,
+  CERT_MANAGER_RELEASE,
+  CLOUDFLARE_TOKEN_SECRET,
+  certManagerValues,
+  clusterIssuerManifests,
+} from "../builders/cert-manager.ts";
 
 /** The ClusterIssuers routes may name. */
 export interface Issuers {
@@ -37,21 +43,29 @@ export class CertManager extends pulumi.ComponentResource {
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(CERT_MANAGER_NAMESPACE, "restricted"), { parent: this });
     // Waits for the webhook (and the chart's startupapicheck hook): a
     // ClusterIssuer sent before the webhook answers is refused.
-    const release = new Release(`${name}-release`, {
-      ...chartRelease(CERT_MANAGER_RELEASE, CERT_MANAGER_NAMESPACE, cm.chart),
-      values: certManagerValues(cm, Boolean(args.gatewayApiCrds)),
-    }, { parent: this, dependsOn: [namespace, ...(args.gatewayApiCrds ? [args.gatewayApiCrds] : [])] });
+    const release = new Release(
+      `${name}-release`,
+      {
+        ...chartRelease(CERT_MANAGER_RELEASE, CERT_MANAGER_NAMESPACE, cm.chart),
+        values: certManagerValues(cm, Boolean(args.gatewayApiCrds)),
+      },
+      { parent: this, dependsOn: [namespace, ...(args.gatewayApiCrds ? [args.gatewayApiCrds] : [])] },
+    );
 
     // The token stays a Pulumi secret; the issuers only name the Secret, never its value.
-    const token = new Secret(`${name}-cloudflare-token`, {
-      metadata: { name: CLOUDFLARE_TOKEN_SECRET.name, namespace: CERT_MANAGER_NAMESPACE },
-      type: "Opaque",
-      stringData: { [CLOUDFLARE_TOKEN_SECRET.key]: pulumi.secret(args.cloudflareApiToken) },
-    }, { parent: this, dependsOn: [namespace] });
+    const token = new Secret(
+      `${name}-cloudflare-token`,
+      {
+        metadata: { name: CLOUDFLARE_TOKEN_SECRET.name, namespace: CERT_MANAGER_NAMESPACE },
+        type: "Opaque",
+        stringData: { [CLOUDFLARE_TOKEN_SECRET.key]: pulumi.secret(args.cloudflareApiToken) },
+      },
+      { parent: this, dependsOn: [namespace] },
+    );
 
     const manifests = clusterIssuerManifests(cm, args.zone);
-    const issuers = manifests.map((manifest) =>
-      new CustomResource(`${name}-issuer-${manifest.metadata.name}`, manifest, { parent: this, dependsOn: [release, token] }),
+    const issuers = manifests.map(
+      (manifest) => new CustomResource(`${name}-issuer-${manifest.metadata.name}`, manifest, { parent: this, dependsOn: [release, token] }),
     );
 
     this.issuers = {

@@ -19,8 +19,15 @@ import { withEnforcer } from "../builders/network-policies.ts";
 import type { IngressEntry } from "./traefik.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
 import {
-  TUNNEL_TOKEN_KEY, cloudflaredDeploymentManifest, cloudflaredPdbManifest, tunnelCnameTarget,
-  tunnelEntryPolicyManifest, tunnelOriginServiceManifest, tunnelTokenSecretManifest, tunnelTrustReason, type TunnelIngressRule,
+  TUNNEL_TOKEN_KEY,
+  cloudflaredDeploymentManifest,
+  cloudflaredPdbManifest,
+  tunnelCnameTarget,
+  tunnelEntryPolicyManifest,
+  tunnelOriginServiceManifest,
+  tunnelTokenSecretManifest,
+  tunnelTrustReason,
+  type TunnelIngressRule,
 } from "../builders/tunnel.ts";
 
 export interface CloudflareTunnelArgs {
@@ -45,30 +52,61 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
   constructor(name: string, args: CloudflareTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
     // Stack policies (traefik-forwarded-headers-cloudflare-only, the tunnel rules) read these from the
     // component's outputs, which are exactly what it registers below.
-    const facts = { name: args.tunnel.name, ingressRules: args.ingressRules, forwarders: args.forwarders, trustReason: tunnelTrustReason(args.traefik) };
+    const facts = {
+      name: args.tunnel.name,
+      ingressRules: args.ingressRules,
+      forwarders: args.forwarders,
+      trustReason: tunnelTrustReason(args.traefik),
+    };
     super("homelab:tunnel:CloudflareTunnel", name, facts, opts);
     const { tunnel } = args;
     // A component's provider applies to its children of that provider's package only: these stay Cloudflare's.
     const cloudflare = { parent: this };
     // Tunnel names are unique in an account: a replacement (another account, say) must delete the old tunnel first.
-    const created = new ZeroTrustTunnelCloudflared(`${name}`, { accountId: args.accountId, name: tunnel.name, configSrc: "cloudflare" }, { ...cloudflare, deleteBeforeReplace: true });
-    const config = new ZeroTrustTunnelCloudflaredConfig(`${name}-config`, {
-      accountId: args.accountId,
-      tunnelId: created.id,
-      config: { ingresses: args.ingressRules.map((r) => ({ ...r, ...(r.originRequest ? { originRequest: { ...r.originRequest } } : {}) })) },
-    }, cloudflare);
+    const created = new ZeroTrustTunnelCloudflared(
+      `${name}`,
+      { accountId: args.accountId, name: tunnel.name, configSrc: "cloudflare" },
+      { ...cloudflare, deleteBeforeReplace: true },
+    );
+    const config = new ZeroTrustTunnelCloudflaredConfig(
+      `${name}-config`,
+      {
+        accountId: args.accountId,
+        tunnelId: created.id,
+        config: {
+          ingresses: args.ingressRules.map((r) => ({ ...r, ...(r.originRequest ? { originRequest: { ...r.originRequest } } : {}) })),
+        },
+      },
+      cloudflare,
+    );
     // The token is the tunnel's credential: a Pulumi secret, and in the cluster a Kubernetes Secret, nowhere else.
     const token = pulumi.secret(getZeroTrustTunnelCloudflaredTokenOutput({ accountId: args.accountId, tunnelId: created.id }).token);
 
     const child = { parent: this };
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(tunnel.namespace, "restricted"), child);
-    const secret = new Secret(`${name}-token`, { ...tunnelTokenSecretManifest(tunnel), stringData: { [TUNNEL_TOKEN_KEY]: token } }, { ...child, dependsOn: [namespace] });
+    const secret = new Secret(
+      `${name}-token`,
+      { ...tunnelTokenSecretManifest(tunnel), stringData: { [TUNNEL_TOKEN_KEY]: token } },
+      { ...child, dependsOn: [namespace] },
+    );
     // The entry point that trusts cloudflared's forwarded headers is closed to every other pod before the origin Service leads to it.
     const entryPolicy = args.entryPolicy
-      ? [new NetworkPolicy(`${name}-entry-policy`, withEnforcer(tunnelEntryPolicyManifest(tunnel, args.entryPolicy.openPorts), args.entryPolicy.enforcer), { ...child, dependsOn: [...args.entry.ready] })]
+      ? [
+          new NetworkPolicy(
+            `${name}-entry-policy`,
+            withEnforcer(tunnelEntryPolicyManifest(tunnel, args.entryPolicy.openPorts), args.entryPolicy.enforcer),
+            { ...child, dependsOn: [...args.entry.ready] },
+          ),
+        ]
       : [];
-    const origin = new Service(`${name}-origin`, tunnelOriginServiceManifest(args.traefik), { ...child, dependsOn: [...args.entry.ready, ...entryPolicy] });
-    const deployment = new Deployment(`${name}-cloudflared`, cloudflaredDeploymentManifest(tunnel), { ...child, dependsOn: [namespace, secret, origin, config] });
+    const origin = new Service(`${name}-origin`, tunnelOriginServiceManifest(args.traefik), {
+      ...child,
+      dependsOn: [...args.entry.ready, ...entryPolicy],
+    });
+    const deployment = new Deployment(`${name}-cloudflared`, cloudflaredDeploymentManifest(tunnel), {
+      ...child,
+      dependsOn: [namespace, secret, origin, config],
+    });
     new PodDisruptionBudget(`${name}-cloudflared`, cloudflaredPdbManifest(tunnel), { ...child, dependsOn: [namespace] });
 
     this.cnameTarget = created.id.apply(tunnelCnameTarget);

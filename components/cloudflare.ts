@@ -27,7 +27,10 @@ export class CloudflareIpRanges extends pulumi.ComponentResource implements Clou
     const ranges = getIpRangesOutput();
     const ipv4 = ranges.ipv4Cidrs.apply((c) => [...c].sort());
     const ipv6 = ranges.ipv6Cidrs.apply((c) => [...c].sort());
-    const props: pulumi.Inputs = { ipv4Cidrs: ipv4, ipv6Cidrs: ipv6 } satisfies Record<keyof CloudflareIpRangesProps, pulumi.Input<string[]>>;
+    const props: pulumi.Inputs = { ipv4Cidrs: ipv4, ipv6Cidrs: ipv6 } satisfies Record<
+      keyof CloudflareIpRangesProps,
+      pulumi.Input<string[]>
+    >;
     super(CLOUDFLARE_IP_RANGES_TYPE, name, props, opts);
     this.ipv4 = ipv4;
     this.ipv6 = ipv6;
@@ -38,9 +41,11 @@ export class CloudflareIpRanges extends pulumi.ComponentResource implements Clou
 /** Whether anything in this config needs Cloudflare's ranges (skips the lookup otherwise). */
 export function needsCloudflareRanges(config: HomelabConfig): boolean {
   const firewall = config.cluster.provider === "talos" ? config.cluster.firewall : undefined;
-  return config.traefik.trustCloudflare
-    || config.apps.some((a) => a.middlewares?.ipAllowList?.cloudflare)
-    || Boolean(firewall?.ingressFromCloudflare && firewall.ingressNodes.length > 0);
+  return (
+    config.traefik.trustCloudflare ||
+    config.apps.some((a) => a.middlewares?.ipAllowList?.cloudflare) ||
+    Boolean(firewall?.ingressFromCloudflare && firewall.ingressNodes.length > 0)
+  );
 }
 
 /** The zone id: configured, or looked up by the zone's name. */

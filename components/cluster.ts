@@ -23,7 +23,12 @@ export interface ClusterAccess {
  * Talos VMs on Proxmox, or a running cluster reached with the kubeconfig from `homelab:<cluster.kubeconfigSecret>`.
  * `cloudflareIpv4`: Cloudflare's deploy-time ranges, for a Talos host firewall that admits proxied apps' traffic.
  */
-export function createCluster(name: string, spec: ClusterSpec, secrets: StackSecrets, cloudflareIpv4?: pulumi.Output<string[]>): ClusterAccess {
+export function createCluster(
+  name: string,
+  spec: ClusterSpec,
+  secrets: StackSecrets,
+  cloudflareIpv4?: pulumi.Output<string[]>,
+): ClusterAccess {
   if (spec.provider === "talos") return new TalosCluster(name, { cluster: spec, ...(cloudflareIpv4 ? { cloudflareIpv4 } : {}) });
   return new ExistingCluster(name, { cluster: spec, kubeconfig: secrets.homelab(spec.kubeconfigSecret) });
 }

@@ -10,7 +10,13 @@ import { CronJob } from "@pulumi/kubernetes/batch/v1/cronJob.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
 import type { EtcdBackupSpec } from "../model/resolve.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
-import { CREDENTIALS_SECRET, ETCD_BACKUP_NAMESPACE, etcdBackupCronJobManifest, etcdBackupLifecycle, talosServiceAccountManifest } from "../builders/etcd-backup.ts";
+import {
+  CREDENTIALS_SECRET,
+  ETCD_BACKUP_NAMESPACE,
+  etcdBackupCronJobManifest,
+  etcdBackupLifecycle,
+  talosServiceAccountManifest,
+} from "../builders/etcd-backup.ts";
 
 export interface EtcdBackupArgs {
   readonly backup: EtcdBackupSpec;
@@ -27,16 +33,23 @@ export class EtcdBackup extends pulumi.ComponentResource {
     super("homelab:platform:EtcdBackup", name, {}, opts);
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(ETCD_BACKUP_NAMESPACE, "restricted"), { parent: this });
     const inNamespace = { parent: this, dependsOn: [namespace] };
-    const credentials = new Secret(`${name}-s3`, {
-      metadata: { name: CREDENTIALS_SECRET.name, namespace: ETCD_BACKUP_NAMESPACE },
-      type: "Opaque",
-      stringData: {
-        [CREDENTIALS_SECRET.accessKeyId]: pulumi.secret(args.accessKeyId),
-        [CREDENTIALS_SECRET.secretAccessKey]: pulumi.secret(args.secretAccessKey),
+    const credentials = new Secret(
+      `${name}-s3`,
+      {
+        metadata: { name: CREDENTIALS_SECRET.name, namespace: ETCD_BACKUP_NAMESPACE },
+        type: "Opaque",
+        stringData: {
+          [CREDENTIALS_SECRET.accessKeyId]: pulumi.secret(args.accessKeyId),
+          [CREDENTIALS_SECRET.secretAccessKey]: pulumi.secret(args.secretAccessKey),
+        },
       },
-    }, inNamespace);
+      inNamespace,
+    );
     const serviceAccount = new CustomResource(`${name}-talos-serviceaccount`, talosServiceAccountManifest(), inNamespace);
-    new CronJob(`${name}-cronjob`, etcdBackupCronJobManifest(args.backup, args.clusterName), { parent: this, dependsOn: [credentials, serviceAccount] });
+    new CronJob(`${name}-cronjob`, etcdBackupCronJobManifest(args.backup, args.clusterName), {
+      parent: this,
+      dependsOn: [credentials, serviceAccount],
+    });
 
     this.lifecycle = etcdBackupLifecycle(args.backup);
     this.registerOutputs({ lifecycle: this.lifecycle });

@@ -6,7 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import type { HomelabConfig } from "../model/resolve.ts";
-import { gatewayApiCrdUrl, gatewayPortListeners, traefikGatewayValues, type GatewayRouting, type TraefikGatewayValues } from "../builders/gateway.ts";
+import {
+  gatewayApiCrdUrl,
+  gatewayPortListeners,
+  traefikGatewayValues,
+  type GatewayRouting,
+  type TraefikGatewayValues,
+} from "../builders/gateway.ts";
 
 export interface GatewayApiArgs {
   readonly config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager" | "cluster">;
@@ -24,7 +30,15 @@ export class GatewayApi extends pulumi.ComponentResource {
     this.crds = new ConfigGroup(`${name}-crds`, { files: [gatewayApiCrdUrl(config.traefik.gatewayApi)] }, { parent: this });
     const vip = config.traefik.placement === "controlplane" ? config.cluster.network.vip : undefined;
     this.traefikValues = traefikGatewayValues(config, vip);
-    this.routing = { zone: config.dns.zone, listeners: gatewayPortListeners(config.traefik.gatewayApi, config.dns.zone, config.traefik.placement, config.apps) };
-    this.registerOutputs({ version: config.traefik.gatewayApi.version, listeners: Object.entries(this.traefikValues.gateway.listeners).filter(([, l]) => l).map(([name]) => name) });
+    this.routing = {
+      zone: config.dns.zone,
+      listeners: gatewayPortListeners(config.traefik.gatewayApi, config.dns.zone, config.traefik.placement, config.apps),
+    };
+    this.registerOutputs({
+      version: config.traefik.gatewayApi.version,
+      listeners: Object.entries(this.traefikValues.gateway.listeners)
+        .filter(([, l]) => l)
+        .map(([name]) => name),
+    });
   }
 }

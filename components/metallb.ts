@@ -27,10 +27,14 @@ export class MetalLB extends pulumi.ComponentResource {
     // webhook serves (that comes after the certificate rotation): the pools below are created at
     // once and admitted because the chart's webhook is set to failurePolicy Ignore (builders/metallb.ts),
     // not because anything waited for it (test/twin models both).
-    const release = new Release(`${name}-release`, {
-      ...chartRelease(METALLB_RELEASE, METALLB_NAMESPACE, chart),
-      values: metallbValues(),
-    }, { parent: this, dependsOn: [namespace] });
+    const release = new Release(
+      `${name}-release`,
+      {
+        ...chartRelease(METALLB_RELEASE, METALLB_NAMESPACE, chart),
+        values: metallbValues(),
+      },
+      { parent: this, dependsOn: [namespace] },
+    );
 
     const afterRelease = { parent: this, dependsOn: [release] };
     const poolResources = pools.map((pool) => new CustomResource(`${name}-pool-${pool.name}`, ipAddressPoolManifest(pool), afterRelease));

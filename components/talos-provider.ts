@@ -99,11 +99,16 @@ export class Secrets extends pulumi.CustomResource {
   declare readonly talosVersion: pulumi.Output<string>;
 
   constructor(name: string, args: SecretsArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(Secrets.__pulumiType, name, {
-      talosVersion: args.talosVersion,
-      clientConfiguration: undefined,
-      machineSecrets: undefined,
-    }, resourceOptions(opts, ["clientConfiguration", "machineSecrets"]));
+    super(
+      Secrets.__pulumiType,
+      name,
+      {
+        talosVersion: args.talosVersion,
+        clientConfiguration: undefined,
+        machineSecrets: undefined,
+      },
+      resourceOptions(opts, ["clientConfiguration", "machineSecrets"]),
+    );
   }
 }
 
@@ -131,19 +136,24 @@ export class ConfigurationApply extends pulumi.CustomResource {
   declare readonly resolvedApplyMode: pulumi.Output<string>;
 
   constructor(name: string, args: ConfigurationApplyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(ConfigurationApply.__pulumiType, name, {
-      applyMode: args.applyMode,
-      clientConfiguration: args.clientConfiguration,
-      configPatches: args.configPatches,
-      endpoint: args.endpoint,
-      machineConfigurationInput: args.machineConfigurationInput ? pulumi.secret(args.machineConfigurationInput) : undefined,
-      node: args.node,
-      onDestroy: args.onDestroy,
-      timeouts: args.timeouts,
-      machineConfiguration: undefined,
-      machineConfigurationHash: undefined,
-      resolvedApplyMode: undefined,
-    }, resourceOptions(opts, ["clientConfigurationWo", "machineConfiguration", "machineConfigurationInput", "machineConfigurationInputWo"]));
+    super(
+      ConfigurationApply.__pulumiType,
+      name,
+      {
+        applyMode: args.applyMode,
+        clientConfiguration: args.clientConfiguration,
+        configPatches: args.configPatches,
+        endpoint: args.endpoint,
+        machineConfigurationInput: args.machineConfigurationInput ? pulumi.secret(args.machineConfigurationInput) : undefined,
+        node: args.node,
+        onDestroy: args.onDestroy,
+        timeouts: args.timeouts,
+        machineConfiguration: undefined,
+        machineConfigurationHash: undefined,
+        resolvedApplyMode: undefined,
+      },
+      resourceOptions(opts, ["clientConfigurationWo", "machineConfiguration", "machineConfigurationInput", "machineConfigurationInputWo"]),
+    );
   }
 }
 
@@ -161,12 +171,17 @@ export class Bootstrap extends pulumi.CustomResource {
   declare readonly endpoint: pulumi.Output<string>;
 
   constructor(name: string, args: BootstrapArgs, opts?: pulumi.CustomResourceOptions) {
-    super(Bootstrap.__pulumiType, name, {
-      clientConfiguration: args.clientConfiguration,
-      endpoint: args.endpoint,
-      node: args.node,
-      timeouts: args.timeouts,
-    }, resourceOptions(opts, ["clientConfigurationWo"]));
+    super(
+      Bootstrap.__pulumiType,
+      name,
+      {
+        clientConfiguration: args.clientConfiguration,
+        endpoint: args.endpoint,
+        node: args.node,
+        timeouts: args.timeouts,
+      },
+      resourceOptions(opts, ["clientConfigurationWo"]),
+    );
   }
 }
 
@@ -198,15 +213,20 @@ export class Kubeconfig extends pulumi.CustomResource {
   declare readonly kubernetesClientConfiguration: pulumi.Output<KubernetesClientConfiguration>;
 
   constructor(name: string, args: KubeconfigArgs, opts?: pulumi.CustomResourceOptions) {
-    super(Kubeconfig.__pulumiType, name, {
-      certificateRenewalDuration: args.certificateRenewalDuration,
-      clientConfiguration: args.clientConfiguration,
-      endpoint: args.endpoint,
-      node: args.node,
-      timeouts: args.timeouts,
-      kubeconfigRaw: undefined,
-      kubernetesClientConfiguration: undefined,
-    }, resourceOptions(opts, ["kubeconfigRaw", "kubernetesClientConfiguration"]));
+    super(
+      Kubeconfig.__pulumiType,
+      name,
+      {
+        certificateRenewalDuration: args.certificateRenewalDuration,
+        clientConfiguration: args.clientConfiguration,
+        endpoint: args.endpoint,
+        node: args.node,
+        timeouts: args.timeouts,
+        kubeconfigRaw: undefined,
+        kubernetesClientConfiguration: undefined,
+      },
+      resourceOptions(opts, ["kubeconfigRaw", "kubernetesClientConfiguration"]),
+    );
   }
 }
 
@@ -250,8 +270,13 @@ export interface GetMachineConfigurationResult {
 export const GET_MACHINE_CONFIGURATION = "talos:machine/getConfiguration:getConfiguration";
 
 /** A role's generated machine configuration (secret: it embeds the cluster's keys). */
-export function getMachineConfigurationOutput(args: GetMachineConfigurationArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetMachineConfigurationResult> {
-  return pulumi.secret(pulumi.runtime.invokeOutput<GetMachineConfigurationResult>(GET_MACHINE_CONFIGURATION, { ...args }, invokeOptions(opts)));
+export function getMachineConfigurationOutput(
+  args: GetMachineConfigurationArgs,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetMachineConfigurationResult> {
+  return pulumi.secret(
+    pulumi.runtime.invokeOutput<GetMachineConfigurationResult>(GET_MACHINE_CONFIGURATION, { ...args }, invokeOptions(opts)),
+  );
 }
 
 export interface GetClientConfigurationArgs {
@@ -270,8 +295,13 @@ export interface GetClientConfigurationResult {
 export const GET_CLIENT_CONFIGURATION = "talos:client/getConfiguration:getConfiguration";
 
 /** The talosconfig for talosctl (secret: it holds the admin client key). */
-export function getClientConfigurationOutput(args: GetClientConfigurationArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetClientConfigurationResult> {
-  return pulumi.secret(pulumi.runtime.invokeOutput<GetClientConfigurationResult>(GET_CLIENT_CONFIGURATION, { ...args }, invokeOptions(opts)));
+export function getClientConfigurationOutput(
+  args: GetClientConfigurationArgs,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetClientConfigurationResult> {
+  return pulumi.secret(
+    pulumi.runtime.invokeOutput<GetClientConfigurationResult>(GET_CLIENT_CONFIGURATION, { ...args }, invokeOptions(opts)),
+  );
 }
 
 export interface GetImageFactoryUrlsArgs {
@@ -308,7 +338,10 @@ export interface GetImageFactoryUrlsResult {
 export const GET_IMAGE_FACTORY_URLS = "talos:imageFactory/getUrls:getUrls";
 
 /** The Image Factory URLs (disk image, installer, ISO, …) of a schematic and Talos version. */
-export function getImageFactoryUrlsOutput(args: GetImageFactoryUrlsArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetImageFactoryUrlsResult> {
+export function getImageFactoryUrlsOutput(
+  args: GetImageFactoryUrlsArgs,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetImageFactoryUrlsResult> {
   return pulumi.runtime.invokeOutput<GetImageFactoryUrlsResult>(GET_IMAGE_FACTORY_URLS, { ...args }, invokeOptions(opts));
 }
 
@@ -342,6 +375,9 @@ export const GET_CLUSTER_HEALTH = "talos:cluster/getHealth:getHealth";
  * and (unless skipped) the Kubernetes control plane answering. Secret: the
  * result echoes the client key.
  */
-export function getClusterHealthOutput(args: GetClusterHealthArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetClusterHealthResult> {
+export function getClusterHealthOutput(
+  args: GetClusterHealthArgs,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetClusterHealthResult> {
   return pulumi.secret(pulumi.runtime.invokeOutput<GetClusterHealthResult>(GET_CLUSTER_HEALTH, { ...args }, invokeOptions(opts)));
 }

@@ -44,10 +44,15 @@ export class Traefik extends pulumi.ComponentResource {
     super("homelab:platform:Traefik", name, {}, opts);
     const { traefik, cluster } = args;
     if (traefik.trustCloudflare && !args.cloudflareRanges) {
-      throw new pulumi.ResourceError("traefik.trustCloudflare needs Cloudflare's IP ranges; pass cloudflareRanges from the deploy-time lookup", this);
+      throw new pulumi.ResourceError(
+        "traefik.trustCloudflare needs Cloudflare's IP ranges; pass cloudflareRanges from the deploy-time lookup",
+        this,
+      );
     }
 
-    const namespace = new Namespace(`${name}-namespace`, namespaceManifest(TRAEFIK_NAMESPACE, traefikPodSecurity(traefik.placement)), { parent: this });
+    const namespace = new Namespace(`${name}-namespace`, namespaceManifest(TRAEFIK_NAMESPACE, traefikPodSecurity(traefik.placement)), {
+      parent: this,
+    });
     // Applied by Pulumi (server-side) rather than from the chart's crds/ folder,
     // which Helm installs once and never upgrades.
     const crdFiles = traefikCrdUrls(traefik.crdsSource, traefik.chart.version);
@@ -63,13 +68,21 @@ export class Traefik extends pulumi.ComponentResource {
         : traefikValues(traefik, cluster, undefined, gateway);
     // Waits (no skipAwait): with a LoadBalancer Service Helm waits for its
     // address, which MetalLB hands out only once the pools exist.
-    const release = new Release(`${name}-release`, {
-      ...chartRelease(TRAEFIK_RELEASE, TRAEFIK_NAMESPACE, traefik.chart),
-      skipCrds: true,
-      values,
-    }, { parent: this, dependsOn: [namespace, crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), ...(args.addressPools ?? [])] });
+    const release = new Release(
+      `${name}-release`,
+      {
+        ...chartRelease(TRAEFIK_RELEASE, TRAEFIK_NAMESPACE, traefik.chart),
+        skipCrds: true,
+        values,
+      },
+      { parent: this, dependsOn: [namespace, crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), ...(args.addressPools ?? [])] },
+    );
 
-    this.entry = { ...ingressEntryOf(traefik, cluster), ...(args.gatewayApi ? { gateway: args.gatewayApi.routing } : {}), ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release] };
+    this.entry = {
+      ...ingressEntryOf(traefik, cluster),
+      ...(args.gatewayApi ? { gateway: args.gatewayApi.routing } : {}),
+      ready: [crds, ...(args.gatewayApi ? [args.gatewayApi.crds] : []), release],
+    };
     // Stack policies see outputs only, and a yaml/v2 ConfigGroup's outputs are what the provider's
     // Construct returns (`resources`, pulumi-kubernetes provider/pkg/provider/yaml/v2/configgroup.go),
     // not the files it applied: the CRD files are registered here, on the ConfigGroup's parent.

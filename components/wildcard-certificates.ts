@@ -22,9 +22,17 @@ export class WildcardCertificates extends pulumi.ComponentResource {
   constructor(name: string, args: WildcardCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:tls:WildcardCertificates", name, {}, opts);
     const child = { parent: this };
-    const certificates = args.zones.map((zone) =>
-      new CustomResource(`${name}-${zone}`, wildcardCertificateManifest(zone, args.issuer), { ...child, dependsOn: [...args.issuers.ready, ...args.entry.ready] }));
-    const store = new CustomResource(`${name}-default-tls-store`, defaultTlsStoreManifest(args.zones), { ...child, dependsOn: [...args.entry.ready, ...certificates] });
+    const certificates = args.zones.map(
+      (zone) =>
+        new CustomResource(`${name}-${zone}`, wildcardCertificateManifest(zone, args.issuer), {
+          ...child,
+          dependsOn: [...args.issuers.ready, ...args.entry.ready],
+        }),
+    );
+    const store = new CustomResource(`${name}-default-tls-store`, defaultTlsStoreManifest(args.zones), {
+      ...child,
+      dependsOn: [...args.entry.ready, ...certificates],
+    });
     this.ready = [...certificates, store];
     this.registerOutputs({ zones: [...args.zones] });
   }

@@ -16,5 +16,8 @@ export function checkKubernetesPin(c: ParsedConfig, add: (path: KeyPath, message
   const problem = release && kubernetesSupportProblem(release, talos.kubernetesVersion);
   if (!problem) return;
   const [low, high] = KUBERNETES_MINORS_OF_TALOS[`${release.major}.${release.minor}`]!;
-  add(["cluster", "talos", "kubernetesVersion"], `${problem} (siderolabs/talos compatibility table); keep Kubernetes at 1.${low}-1.${high} on this Talos, or upgrade cluster.talos.version first (one deploy), then Kubernetes (the next)`);
+  add(
+    ["cluster", "talos", "kubernetesVersion"],
+    `${problem} (siderolabs/talos compatibility table); keep Kubernetes at 1.${low}-1.${high} on this Talos, or upgrade cluster.talos.version first (one deploy), then Kubernetes (the next)`,
+  );
 }

@@ -94,7 +94,14 @@ export function configMarkdown(): string {
   for (const [section, s] of Object.entries(schema.properties ?? {})) {
     const out: Row[] = [];
     rows(s, section, schema.required?.includes(section) ?? false, out);
-    lines.push(`## \`homelab:${section}\``, "", s.description ?? "", "", "| key | type | required | default | description |", "| --- | --- | --- | --- | --- |");
+    lines.push(
+      `## \`homelab:${section}\``,
+      "",
+      s.description ?? "",
+      "",
+      "| key | type | required | default | description |",
+      "| --- | --- | --- | --- | --- |",
+    );
     for (const r of out) lines.push(`| \`${r.key}\` | ${r.type} | ${r.required ? "yes" : ""} | ${r.default} | ${r.description} |`);
     lines.push("");
   }

@@ -30,7 +30,10 @@ export function checkEffects(c: ParsedConfig, add: Add): void {
   checkNamespaceClaims(c, add);
   const cl = c.cluster;
   if (cl.provider === "talos" && cl.firewall.enabled && c.traefik.placement === "deployment" && cl.firewall.ingressSources) {
-    add(["cluster", "firewall", "ingressSources"], "placement deployment: Traefik answers on a MetalLB address whose traffic is forwarded to its pods, which the host firewall does not filter, so this list restricts nothing; remove it (restrict clients per app with middlewares.ipAllowList), or use placement daemonset or controlplane");
+    add(
+      ["cluster", "firewall", "ingressSources"],
+      "placement deployment: Traefik answers on a MetalLB address whose traffic is forwarded to its pods, which the host firewall does not filter, so this list restricts nothing; remove it (restrict clients per app with middlewares.ipAllowList), or use placement daemonset or controlplane",
+    );
   }
 }
 
@@ -40,19 +43,30 @@ function checkNamespaceClaims(c: ParsedConfig, add: Add): void {
     { name: TRAEFIK_NAMESPACE, path: ["traefik"], what: "Traefik's namespace" },
     { name: CERT_MANAGER_NAMESPACE, path: ["certManager"], what: "cert-manager's namespace" },
     ...(metallbEnabled(c) ? [{ name: METALLB_NAMESPACE, path: ["metallb"], what: "MetalLB's namespace" }] : []),
-    ...(c.cluster.provider === "talos" && c.cluster.backup ? [{ name: ETCD_BACKUP_NAMESPACE, path: ["cluster", "backup"], what: "the etcd backup's namespace" }] : []),
+    ...(c.cluster.provider === "talos" && c.cluster.backup
+      ? [{ name: ETCD_BACKUP_NAMESPACE, path: ["cluster", "backup"], what: "the etcd backup's namespace" }]
+      : []),
     ...(c.tunnel.enabled ? [{ name: c.tunnel.namespace, path: ["tunnel", "namespace"], what: "cloudflared's namespace" }] : []),
-    ...Object.keys(c.namespaces).sort().map((name) => ({ name, path: ["namespaces", name], what: "an app namespace" })),
+    ...Object.keys(c.namespaces)
+      .sort()
+      .map((name) => ({ name, path: ["namespaces", name], what: "an app namespace" })),
   ];
   const owners = new Map<string, (typeof claims)[number]>();
   for (const claim of claims) {
     if (isSystemNamespace(claim.name)) {
-      add(claim.path, `Kubernetes creates namespace ${claim.name} itself, so creating it again fails at deploy time${claim.path[0] === "tunnel" ? " (and the stack would relabel it Pod Security restricted)" : ""}; ${claim.path[0] === "namespaces" ? "remove it from namespaces (apps may still use it)" : "choose a namespace of its own"}`);
+      add(
+        claim.path,
+        `Kubernetes creates namespace ${claim.name} itself, so creating it again fails at deploy time${claim.path[0] === "tunnel" ? " (and the stack would relabel it Pod Security restricted)" : ""}; ${claim.path[0] === "namespaces" ? "remove it from namespaces (apps may still use it)" : "choose a namespace of its own"}`,
+      );
       continue;
     }
     const owner = owners.get(claim.name);
     if (!owner) owners.set(claim.name, claim);
-    else add(claim.path, `namespace ${claim.name} is already ${owner.what} (${owner.path.join(".")}), and one namespace is created by one component; choose another name`);
+    else
+      add(
+        claim.path,
+        `namespace ${claim.name} is already ${owner.what} (${owner.path.join(".")}), and one namespace is created by one component; choose another name`,
+      );
   }
 }
 
@@ -63,7 +77,11 @@ export function effectWarnings(c: ParsedConfig): ConfigIssue[] {
   if (cl.provider !== "talos") return warnings;
   const fw = cl.firewall;
   if (!fw.enabled && (fw.adminSubnets || fw.ingressSources)) {
-    warnings.push({ path: ["cluster", "firewall", "enabled"], message: "the host firewall is off, so adminSubnets and ingressSources change nothing yet; set enabled: true once adminSubnets names where you administer the cluster from (README, Host firewall)" });
+    warnings.push({
+      path: ["cluster", "firewall", "enabled"],
+      message:
+        "the host firewall is off, so adminSubnets and ingressSources change nothing yet; set enabled: true once adminSubnets names where you administer the cluster from (README, Host firewall)",
+    });
   }
   const sources = fw.ingressSources;
   if (!fw.enabled || c.traefik.placement === "deployment" || !sources) return warnings;
@@ -73,7 +91,10 @@ export function effectWarnings(c: ParsedConfig): ConfigIssue[] {
   const admitted = publicNodes
     ? sources.some((s) => prefixLength(s) === 0)
     : sources.some((s) => PRIVATE_IPV4.some((lan) => rangesOverlap(cidrRange(s), cidrRange(lan))));
-  const unproxied = Object.entries(c.apps).filter(([, a]) => !isProxied(a, c.dns)).map(([name]) => name).sort();
+  const unproxied = Object.entries(c.apps)
+    .filter(([, a]) => !isProxied(a, c.dns))
+    .map(([name]) => name)
+    .sort();
   if (!admitted && unproxied.length > 0) {
     warnings.push({
       path: ["cluster", "firewall", "ingressSources"],

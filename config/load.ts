@@ -15,7 +15,9 @@ import type { HomelabConfig } from "../model/resolve.ts";
 export class ConfigError extends pulumi.RunError {
   readonly errors: readonly string[];
   constructor(errors: readonly string[]) {
-    super(`Invalid stack config (${errors.length} problem${errors.length === 1 ? "" : "s"}); nothing was deployed:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
+    super(
+      `Invalid stack config (${errors.length} problem${errors.length === 1 ? "" : "s"}); nothing was deployed:\n${errors.map((e) => `  - ${e}`).join("\n")}`,
+    );
     this.name = "ConfigError";
     this.errors = errors;
   }

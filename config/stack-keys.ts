@@ -15,7 +15,22 @@ import { own } from "../model/own.ts";
  */
 export const PROVIDER_KEYS: Readonly<Record<string, readonly string[]>> = {
   cloudflare: ["apiKey", "apiToken", "apiUserServiceKey", "baseUrl", "email", "userAgentOperatorSuffix"],
-  proxmoxve: ["apiToken", "authTicket", "csrfPreventionToken", "endpoint", "insecure", "minTls", "otp", "password", "randomVmIdEnd", "randomVmIdStart", "randomVmIds", "ssh", "tmpDir", "username"],
+  proxmoxve: [
+    "apiToken",
+    "authTicket",
+    "csrfPreventionToken",
+    "endpoint",
+    "insecure",
+    "minTls",
+    "otp",
+    "password",
+    "randomVmIdEnd",
+    "randomVmIdStart",
+    "randomVmIds",
+    "ssh",
+    "tmpDir",
+    "username",
+  ],
 };
 
 /** The top-level keys of the `homelab:` config, for keys set in a namespace of that name by mistake (`traefik:replicas`, `website:apps`). */
@@ -25,7 +40,14 @@ const HOMELAB_SECTIONS: readonly string[] = Object.keys(homelabSchema.shape);
 const OTHER_NAMESPACES = ["homelab", "pulumi", "kubernetes", "talos"];
 
 /** Provider keys that are credentials, whoever reads the stack file must not learn them. */
-const PROVIDER_SECRETS = ["cloudflare:apiKey", "cloudflare:apiToken", "cloudflare:apiUserServiceKey", "proxmoxve:apiToken", "proxmoxve:authTicket", "proxmoxve:password"];
+const PROVIDER_SECRETS = [
+  "cloudflare:apiKey",
+  "cloudflare:apiToken",
+  "cloudflare:apiUserServiceKey",
+  "proxmoxve:apiToken",
+  "proxmoxve:authTicket",
+  "proxmoxve:password",
+];
 
 /** The `homelab:` key cert-manager's DNS-01 token may come from instead of cloudflare:apiToken (platform.ts). */
 export const DNS01_TOKEN_KEY = "homelab:dns01Token";
@@ -84,7 +106,8 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
-const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const record = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /** The `homelab:` keys the config names as holding credentials (read tolerantly: the schema has not run yet). */
 function namedHomelabSecrets(raw: Readonly<Record<string, unknown>>): string[] {
@@ -94,7 +117,8 @@ function namedHomelabSecrets(raw: Readonly<Record<string, unknown>>): string[] {
     if (typeof users === "string" && users) names.push(`homelab:${users}`);
   }
   const cluster = record(raw.cluster);
-  if (cluster.provider === "existing") names.push(`homelab:${typeof cluster.kubeconfigSecret === "string" ? cluster.kubeconfigSecret : "kubeconfig"}`);
+  if (cluster.provider === "existing")
+    names.push(`homelab:${typeof cluster.kubeconfigSecret === "string" ? cluster.kubeconfigSecret : "kubeconfig"}`);
   return names;
 }
 
@@ -127,13 +151,21 @@ export function checkStackKeys(
     if (accepted) {
       if (accepted.includes(key)) continue;
       const guess = closest(key, accepted);
-      errors.push(`${fullKey}: unknown key (the ${ns} provider ignores it)${guess ? `; did you mean ${ns}:${guess}?` : ""}; ${ns} accepts: ${accepted.join(", ")}`);
+      errors.push(
+        `${fullKey}: unknown key (the ${ns} provider ignores it)${guess ? `; did you mean ${ns}:${guess}?` : ""}; ${ns} accepts: ${accepted.join(", ")}`,
+      );
     } else if (!namespaces.includes(ns)) {
       const guess = closest(ns, namespaces);
       const section = [ns, key.split(".")[0]!].find((name) => HOMELAB_SECTIONS.includes(name));
       if (guess) errors.push(`${fullKey}: unknown namespace ${ns} (no provider reads it); did you mean ${guess}:${key}?`);
-      else if (section) errors.push(`${fullKey}: unknown namespace ${ns}, so nothing reads this key, while ${section} is a section of this project's config; set it as homelab:${section}${section === ns ? ` (a mapping holding ${key})` : ""}`);
-      else warnings.push(`${fullKey}: no provider this stack uses and not this project reads namespace ${ns}, so the key has no effect; remove it, or move it to homelab: if it was meant for this project`);
+      else if (section)
+        errors.push(
+          `${fullKey}: unknown namespace ${ns}, so nothing reads this key, while ${section} is a section of this project's config; set it as homelab:${section}${section === ns ? ` (a mapping holding ${key})` : ""}`,
+        );
+      else
+        warnings.push(
+          `${fullKey}: no provider this stack uses and not this project reads namespace ${ns}, so the key has no effect; remove it, or move it to homelab: if it was meant for this project`,
+        );
     }
   }
   const homelabSecrets = namedHomelabSecrets(raw);
@@ -145,7 +177,9 @@ export function checkStackKeys(
   }
   const endpoint = all["proxmoxve:endpoint"];
   if (endpoint !== undefined && !isHttpsUrl(endpoint)) {
-    errors.push(`proxmoxve:endpoint: expected the Proxmox VE API's https URL, e.g. https://pve1.lan:8006/ (got ${JSON.stringify(endpoint)}); set it with: ${PROXMOX_ENDPOINT.set}`);
+    errors.push(
+      `proxmoxve:endpoint: expected the Proxmox VE API's https URL, e.g. https://pve1.lan:8006/ (got ${JSON.stringify(endpoint)}); set it with: ${PROXMOX_ENDPOINT.set}`,
+    );
   }
   const needed = [CLOUDFLARE_TOKEN, ...(record(raw.cluster).provider === "talos" ? [PROXMOX_ENDPOINT, PROXMOX_CREDENTIALS] : [])];
   for (const need of needed) {
@@ -161,7 +195,10 @@ export function checkStackKeys(
  * (which needs the Pulumi CLI): the real program refuses it (checkStackKeys); the offline synth,
  * where every secret is a placeholder anyway, stands one in and says so.
  */
-export function unsetCredentials(all: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): { readonly key: string; readonly set: string }[] {
+export function unsetCredentials(
+  all: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly key: string; readonly set: string }[] {
   let cluster: unknown;
   try {
     cluster = JSON.parse(all["homelab:cluster"] ?? "{}");

@@ -19,7 +19,10 @@ export const CONFIG_NAMESPACE = "homelab";
  * Splits a runtime config map (`ns:key` → string) into the `homelab:` values
  * (JSON-decoded) and the names of the secret ones, whose values are left out.
  */
-export function homelabEntries(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean): { raw: Record<string, unknown>; secretKeys: Set<string> } {
+export function homelabEntries(
+  all: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean,
+): { raw: Record<string, unknown>; secretKeys: Set<string> } {
   const prefix = `${CONFIG_NAMESPACE}:`;
   const entries: [string, unknown][] = [];
   const secretKeys = new Set<string>();
@@ -53,16 +56,26 @@ export type ConfigResult =
  *
  * @param env the environment, where providers also find their settings
  */
-export function parseStackConfig(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, env: Readonly<Record<string, string | undefined>> = {}): ConfigResult {
+export function parseStackConfig(
+  all: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean,
+  env: Readonly<Record<string, string | undefined>> = {},
+): ConfigResult {
   return masked(checkStackConfig(all, isSecret, env));
 }
 
 /** Every line that leaves the config layer, with credentials masked (config/mask.ts). */
 function masked(result: ConfigResult): ConfigResult {
-  return result.ok ? { ...result, warnings: result.warnings.map(maskCredentials) } : { ok: false, errors: result.errors.map(maskCredentials) };
+  return result.ok
+    ? { ...result, warnings: result.warnings.map(maskCredentials) }
+    : { ok: false, errors: result.errors.map(maskCredentials) };
 }
 
-function checkStackConfig(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, env: Readonly<Record<string, string | undefined>>): ConfigResult {
+function checkStackConfig(
+  all: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigResult {
   const { raw, secretKeys } = homelabEntries(all, isSecret);
   const keys = checkStackKeys(all, isSecret, raw, env);
   for (const key of keys.plainHomelabSecrets) {
@@ -112,13 +125,16 @@ const RESERVED_NAME = "is reserved";
 function unsafeValueLines(value: unknown, path: KeyPath): string[] {
   if (typeof value === "string") {
     const c = controlCharacter(value);
-    return c ? [`homelab:${formatPath(path)}: contains the control character ${c}; remove it (no name, host, path or header value may carry one)`] : [];
+    return c
+      ? [`homelab:${formatPath(path)}: contains the control character ${c}; remove it (no name, host, path or header value may carry one)`]
+      : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => unsafeValueLines(v, [...path, i]));
   if (!value || typeof value !== "object") return [];
   return Object.keys(value).flatMap((key) => {
     const at = [...path, key];
-    if (key === "__proto__") return [`homelab:${formatPath(at)}: the name __proto__ ${RESERVED_NAME} (JavaScript would drop the entry silently); rename it`];
+    if (key === "__proto__")
+      return [`homelab:${formatPath(at)}: the name __proto__ ${RESERVED_NAME} (JavaScript would drop the entry silently); rename it`];
     return [...unsafeValueLines((value as Record<string, unknown>)[key], at)];
   });
 }
@@ -128,11 +144,18 @@ function unsafeValueLines(value: unknown, path: KeyPath): string[] {
  * of the file. When unknown keys are the only schema errors, the rest is checked
  * as if they were absent.
  */
-function crossFieldLinesDespite(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): string[] {
+function crossFieldLinesDespite(
+  issues: readonly z.core.$ZodIssue[],
+  raw: Record<string, unknown>,
+  secretKeys: ReadonlySet<string>,
+): string[] {
   if (!issues.every((i) => i.code === "unrecognized_keys")) return [];
   const pruned = structuredClone(raw);
   for (const issue of issues) {
-    const parent = valueAt(pruned, issue.path.filter((k): k is string | number => typeof k !== "symbol")) as Record<string, unknown>;
+    const parent = valueAt(
+      pruned,
+      issue.path.filter((k): k is string | number => typeof k !== "symbol"),
+    ) as Record<string, unknown>;
     if (issue.code === "unrecognized_keys") for (const key of issue.keys) delete parent[key];
   }
   const reparsed = homelabSchema.safeParse(pruned);
@@ -170,7 +193,9 @@ function schemaIssueLines(issue: z.core.$ZodIssue, raw: unknown): string[] {
     });
   }
   if (issue.code === "invalid_key") {
-    return [`homelab:${formatPath(path)}: the name ${path[path.length - 1]} is not a DNS label (lower-case letters, digits and '-', at most 63 characters, which Kubernetes and DNS names require); rename it`];
+    return [
+      `homelab:${formatPath(path)}: the name ${path[path.length - 1]} is not a DNS label (lower-case letters, digits and '-', at most 63 characters, which Kubernetes and DNS names require); rename it`,
+    ];
   }
   const value = valueAt(raw, path);
   if (value === undefined && issue.code === "invalid_type") {

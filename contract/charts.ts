@@ -72,7 +72,10 @@ const major = (version: string): string => version.replace(/^v/, "").split(".")[
 export function traefikChartDefaults(version: string): TraefikChartDefaults {
   const exact = TRAEFIK_CHART_DEFAULTS[version.replace(/^v/, "")];
   if (exact) return exact;
-  const sameMajor = Object.keys(TRAEFIK_CHART_DEFAULTS).filter((v) => major(v) === major(version)).sort().pop();
+  const sameMajor = Object.keys(TRAEFIK_CHART_DEFAULTS)
+    .filter((v) => major(v) === major(version))
+    .sort()
+    .pop();
   return TRAEFIK_CHART_DEFAULTS[sameMajor ?? PINNED_CHARTS.traefik.version]!;
 }
 

@@ -8,7 +8,7 @@
  * EndpointSlice too (apis/discovery validation).
  */
 export const NOT_A_HOST_IPV4 = [
-  { range: "0.0.0.0/8", what: "in 0.0.0.0/8 (\"this network\", never a host's address)" },
+  { range: "0.0.0.0/8", what: 'in 0.0.0.0/8 ("this network", never a host\'s address)' },
   { range: "127.0.0.0/8", what: "a loopback address (each machine's own)" },
   { range: "169.254.0.0/16", what: "a link-local address (never routed)" },
   { range: "224.0.0.0/4", what: "a multicast address" },
@@ -24,7 +24,13 @@ export const PRIVATE_IPV4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as
  * that is no host address at all. The documentation ranges (TEST-NET) stay
  * reachable here: the example stacks use them for a public address.
  */
-export const NON_PUBLIC_IPV4 = [...PRIVATE_IPV4, "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", ...NOT_A_HOST_IPV4.map((r) => r.range)] as const;
+export const NON_PUBLIC_IPV4 = [
+  ...PRIVATE_IPV4,
+  "100.64.0.0/10",
+  "192.0.0.0/24",
+  "198.18.0.0/15",
+  ...NOT_A_HOST_IPV4.map((r) => r.range),
+] as const;
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 

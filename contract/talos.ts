@@ -8,7 +8,23 @@
 export const TALOS_DEFAULT_POD_SUBNET = "10.244.0.0/16";
 
 /** Proxmox CPU models without x86-64-v2 (SSE4.2, POPCNT), which Talos requires to boot. */
-export const CPU_TYPES_WITHOUT_X86_64_V2: readonly string[] = ["qemu64", "qemu32", "kvm64", "kvm32", "486", "pentium", "pentium2", "pentium3", "athlon", "phenom", "coreduo", "core2duo", "conroe", "penryn", "x86-64-v2-AES-disabled"];
+export const CPU_TYPES_WITHOUT_X86_64_V2: readonly string[] = [
+  "qemu64",
+  "qemu32",
+  "kvm64",
+  "kvm32",
+  "486",
+  "pentium",
+  "pentium2",
+  "pentium3",
+  "athlon",
+  "phenom",
+  "coreduo",
+  "core2duo",
+  "conroe",
+  "penryn",
+  "x86-64-v2-AES-disabled",
+];
 
 /**
  * The Proxmox tag of a retiring node's VM: shows it in the Proxmox UI, and tells

@@ -26,13 +26,15 @@ export function routePathProblem(path: string): string | undefined {
   if (sequence) return `Kubernetes refuses an Ingress path containing '${sequence}'; normalise the path`;
   const suffix = REFUSED_PATH_SUFFIXES.find((s) => path.endsWith(s));
   if (suffix) return `Kubernetes refuses an Ingress path ending in '${suffix}'; normalise the path`;
-  if (/[\s`]/.test(path)) return "a path cannot contain whitespace or '`' (Traefik's rule syntax quotes paths with backticks); percent-encode the character";
+  if (/[\s`]/.test(path))
+    return "a path cannot contain whitespace or '`' (Traefik's rule syntax quotes paths with backticks); percent-encode the character";
   return undefined;
 }
 
 /** An IANA service name, what a container port name must be (RFC 6335, Kubernetes IsValidPortName). */
 export const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$/;
-export const PORT_NAME_ERROR = "expected a port number (1-65535) or a port name: at most 15 lower-case letters, digits and '-', with a letter, no leading, trailing or double '-'";
+export const PORT_NAME_ERROR =
+  "expected a port number (1-65535) or a port name: at most 15 lower-case letters, digits and '-', with a letter, no leading, trailing or double '-'";
 
 /** A Kubernetes resource quantity (apimachinery resource.ParseQuantity): 100m, 128Mi, 1.5, 2e3. */
 export const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?$/;
@@ -75,11 +77,15 @@ export function controlCharacter(s: string): string | undefined {
  * (`*\/61` in the minutes is once an hour, surely not what was meant).
  */
 export function cronScheduleProblem(schedule: string): string | undefined {
-  const fix = "use five fields (minute hour day-of-month month day-of-week), e.g. 30 */6 * * *, or @hourly, @daily, @weekly, @monthly, @yearly";
-  if (schedule.includes("TZ")) return "Kubernetes refuses TZ= or CRON_TZ= in a CronJob schedule; schedules run in the cluster's time zone (UTC on Talos)";
+  const fix =
+    "use five fields (minute hour day-of-month month day-of-week), e.g. 30 */6 * * *, or @hourly, @daily, @weekly, @monthly, @yearly";
+  if (schedule.includes("TZ"))
+    return "Kubernetes refuses TZ= or CRON_TZ= in a CronJob schedule; schedules run in the cluster's time zone (UTC on Talos)";
   const trimmed = schedule.trim();
   if (trimmed.startsWith("@")) {
-    return ROBFIG_DESCRIPTORS.includes(trimmed) || GO_EVERY.test(trimmed) ? undefined : `${trimmed} is not a descriptor Kubernetes' cron parser knows; ${fix}`;
+    return ROBFIG_DESCRIPTORS.includes(trimmed) || GO_EVERY.test(trimmed)
+      ? undefined
+      : `${trimmed} is not a descriptor Kubernetes' cron parser knows; ${fix}`;
   }
   const fields = trimmed.split(/\s+/);
   if (fields.length !== 5) return `Kubernetes' cron parser takes exactly five fields, not ${fields.length}; ${fix}`;
@@ -87,10 +93,13 @@ export function cronScheduleProblem(schedule: string): string | undefined {
     const names = i === 3 ? MONTH_NAMES : i === 4 ? DAY_NAMES : [];
     for (const part of field.split(",")) {
       const [range = "", ...step] = part.split("/");
-      if (step.length > 1 || !step.every((s) => /^\d+$/.test(s))) return `${CRON_FIELDS[i]} ${part}: a step is one number (*/15, 0-30/5); ${fix}`;
+      if (step.length > 1 || !step.every((s) => /^\d+$/.test(s)))
+        return `${CRON_FIELDS[i]} ${part}: a step is one number (*/15, 0-30/5); ${fix}`;
       for (const end of range === "*" || range === "?" ? [] : range.split("-")) {
-        if (!/^\d+$/.test(end) && !names.includes(end.toLowerCase())) return `${CRON_FIELDS[i]} ${end} is not a number${names.length ? ` or a name (${names.join(", ")})` : ""} (Kubernetes' parser has no L, W or #); ${fix}`;
-        if (i === 4 && /^\d+$/.test(end) && Number(end) > 6) return `day-of-week ${end}: Kubernetes' parser counts 0 (Sunday) to 6 (Saturday); use 0 for Sunday`;
+        if (!/^\d+$/.test(end) && !names.includes(end.toLowerCase()))
+          return `${CRON_FIELDS[i]} ${end} is not a number${names.length ? ` or a name (${names.join(", ")})` : ""} (Kubernetes' parser has no L, W or #); ${fix}`;
+        if (i === 4 && /^\d+$/.test(end) && Number(end) > 6)
+          return `day-of-week ${end}: Kubernetes' parser counts 0 (Sunday) to 6 (Saturday); use 0 for Sunday`;
       }
     }
   }
@@ -137,7 +146,8 @@ export function httpUrlProblem(url: string): string | undefined {
   } catch {
     return "is not a URL; write it with its scheme, e.g. https://minio.example.com:9000";
   }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return `has the scheme ${parsed.protocol.slice(0, -1)}, not http or https (a host:port without a scheme reads as one); write it as https://${url.replace(/^[a-z+.-]+:\/*/i, "")}`;
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    return `has the scheme ${parsed.protocol.slice(0, -1)}, not http or https (a host:port without a scheme reads as one); write it as https://${url.replace(/^[a-z+.-]+:\/*/i, "")}`;
   if (!parsed.hostname) return "has no host; e.g. https://minio.example.com:9000";
   return undefined;
 }

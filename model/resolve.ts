@@ -129,7 +129,10 @@ export interface HomelabConfig {
     readonly pools: readonly { readonly name: string; readonly addresses: readonly string[]; readonly autoAssign: boolean }[];
     readonly chart: ChartRef;
   };
-  readonly traefik: Omit<ParsedConfig["traefik"], "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool" | "gatewayApi" | "privateEntry"> & {
+  readonly traefik: Omit<
+    ParsedConfig["traefik"],
+    "replicas" | "trustCloudflare" | "chart" | "placement" | "loadBalancerIP" | "pool" | "gatewayApi" | "privateEntry"
+  > & {
     readonly placement: Placement;
     /** Deployment placement only: the host-network placements run one pod per node they select. */
     readonly replicas?: number;
@@ -185,7 +188,11 @@ export function declaresNetworkPolicies(p: Pick<ParsedConfig, "apps" | "namespac
 function traefikHostNodes(p: ParsedConfig): string[] {
   const nodes = Object.entries(p.cluster.nodes);
   if (p.traefik.placement === "daemonset") return nodes.map(([name]) => name).sort();
-  if (p.traefik.placement === "controlplane") return nodes.filter(([, n]) => n.role === "controlplane").map(([name]) => name).sort();
+  if (p.traefik.placement === "controlplane")
+    return nodes
+      .filter(([, n]) => n.role === "controlplane")
+      .map(([name]) => name)
+      .sort();
   return [];
 }
 
@@ -197,7 +204,9 @@ function resolveFirewall(p: ParsedConfig): TalosFirewallSpec | undefined {
     adminSubnets: c.firewall.adminSubnets ?? [c.network.subnet],
     ingressNodes: traefikHostNodes(p),
     // Private apps' clients are the LAN's: they open nothing to the internet.
-    ingressSources: c.firewall.ingressSources ?? (apps.some((a) => !a.private && !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : apps.some((a) => a.private) ? privateSources(p) : []),
+    ingressSources:
+      c.firewall.ingressSources ??
+      (apps.some((a) => !a.private && !isProxied(a, p.dns)) ? ["0.0.0.0/0"] : apps.some((a) => a.private) ? privateSources(p) : []),
     ingressFromCloudflare: apps.some((a) => isProxied(a, p.dns)),
     metallb: metallbEnabled(p),
   };
@@ -210,7 +219,9 @@ function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean, fi
       name: c.name,
       kubeconfigSecret: c.kubeconfigSecret,
       network: c.network,
-      nodes: Object.entries(c.nodes).map(([name, n]) => ({ name, role: n.role, ip: n.ip })).sort(byName),
+      nodes: Object.entries(c.nodes)
+        .map(([name, n]) => ({ name, role: n.role, ip: n.ip }))
+        .sort(byName),
       enforcesNetworkPolicies: c.enforcesNetworkPolicies,
     };
   }
@@ -285,7 +296,10 @@ export function controlPlanes<N extends { readonly role: NodeRole }>(cluster: { 
 }
 
 /** Whether an app's records go through Cloudflare's proxy: its own setting, else dns.proxied (a private app never, unless it says so). */
-export function isProxied(app: Pick<AppConfig, "proxied"> & Partial<Pick<AppConfig, "private" | "kind">>, dns: Pick<ParsedConfig["dns"], "proxied">): boolean {
+export function isProxied(
+  app: Pick<AppConfig, "proxied"> & Partial<Pick<AppConfig, "private" | "kind">>,
+  dns: Pick<ParsedConfig["dns"], "proxied">,
+): boolean {
   // Cloudflare's proxy ends TLS at its edge, which a passthrough app exists to avoid: never proxied unless it says so (and the checks refuse that).
   return app.proxied ?? (app.private || isPassthrough(app) ? false : dns.proxied);
 }
@@ -341,14 +355,24 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const placement = p.traefik.placement;
   const poolName = placement === "deployment" ? traefikPoolName(p) : undefined;
   const loadBalancerIP = traefikLoadBalancerIP(p);
-  const { chart: traefikChart, replicas, trustCloudflare: _trust, loadBalancerIP: _lb, pool: _pool, privateEntry: _private, ...traefikRest } = p.traefik;
+  const {
+    chart: traefikChart,
+    replicas,
+    trustCloudflare: _trust,
+    loadBalancerIP: _lb,
+    pool: _pool,
+    privateEntry: _private,
+    ...traefikRest
+  } = p.traefik;
   const privateEntry = resolvePrivateEntry(p, loadBalancerIP);
 
   const config: HomelabConfig = {
     cluster: resolveCluster(p.cluster, declaresNetworkPolicies(p), resolveFirewall(p)),
     metallb: {
       enabled: metallbEnabled(p),
-      pools: Object.entries(p.metallb.pools).map(([name, pl]) => ({ name, addresses: pl.addresses, autoAssign: pl.autoAssign })).sort(byName),
+      pools: Object.entries(p.metallb.pools)
+        .map(([name, pl]) => ({ name, addresses: pl.addresses, autoAssign: pl.autoAssign }))
+        .sort(byName),
       chart: { chart: DEFAULTS.charts.metallb.chart, ...p.metallb.chart },
     },
     traefik: {
@@ -370,11 +394,16 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
       .map(([name, a]) => {
         const issuer = a.issuer ?? p.certManager.defaultIssuer;
         // The wildcard comes from the default issuer: an app naming another issuer keeps its own certificate.
-        const wildcardZone = issuer === p.certManager.defaultIssuer && !isPassthrough(a) ? coveringWildcardZone(p.certManager.wildcardZones, a.hosts) : undefined;
+        const wildcardZone =
+          issuer === p.certManager.defaultIssuer && !isPassthrough(a)
+            ? coveringWildcardZone(p.certManager.wildcardZones, a.hosts)
+            : undefined;
         return { ...a, name, issuer, proxied: isProxied(a, p.dns), ...(wildcardZone ? { wildcardZone } : {}) };
       })
       .sort(byName),
-    namespaces: Object.entries(p.namespaces).map(([name, n]) => ({ name, ...n })).sort(byName),
+    namespaces: Object.entries(p.namespaces)
+      .map(([name, n]) => ({ name, ...n }))
+      .sort(byName),
     ...(p.tunnel.enabled ? { tunnel: resolveTunnel(p) } : {}),
   };
   return deepFreeze(config);
@@ -419,7 +448,13 @@ export function narrowsTunnelTrust(p: ParsedConfig): boolean {
 
 function resolveTunnel(p: ParsedConfig): TunnelSpec {
   const t = p.tunnel;
-  return { name: t.name ?? p.cluster.name, ...(t.accountId ? { accountId: t.accountId } : {}), replicas: t.replicas, image: t.image, namespace: t.namespace };
+  return {
+    name: t.name ?? p.cluster.name,
+    ...(t.accountId ? { accountId: t.accountId } : {}),
+    replicas: t.replicas,
+    image: t.image,
+    namespace: t.namespace,
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -68,24 +68,34 @@ export const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
 /** The addresses a Service asks MetalLB for (MetalLB 0.14+ annotation, comma-separated). */
 export const METALLB_IPS = "metallb.io/loadBalancerIPs";
 export const requestedLoadBalancerIps = (annotations: Readonly<Record<string, unknown>>): string[] =>
-  str(annotations[METALLB_IPS]).split(",").map((s) => s.trim()).filter(Boolean);
+  str(annotations[METALLB_IPS])
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Whether a Kubernetes label selector (matchLabels and matchExpressions) selects these labels. */
 export function labelsMatch(selector: Obj, labels: Readonly<Record<string, string>>): boolean {
   const matchLabels = obj(selector.matchLabels);
   const expressions = arr(selector.matchExpressions).map(obj);
-  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v) &&
+  return (
+    Object.entries(matchLabels).every(([k, v]) => labels[k] === v) &&
     expressions.every((e) => {
       const key = str(e.key);
       const values = strings(e.values);
       switch (str(e.operator)) {
-        case "In": return values.includes(labels[key] ?? "\u0000");
-        case "NotIn": return !values.includes(labels[key] ?? "\u0000");
-        case "Exists": return key in labels;
-        case "DoesNotExist": return !(key in labels);
-        default: return false;
+        case "In":
+          return values.includes(labels[key] ?? "\u0000");
+        case "NotIn":
+          return !values.includes(labels[key] ?? "\u0000");
+        case "Exists":
+          return key in labels;
+        case "DoesNotExist":
+          return !(key in labels);
+        default:
+          return false;
       }
-    });
+    })
+  );
 }
 
 // ── secrets ──────────────────────────────────────────────────────────────────
@@ -102,7 +112,8 @@ export const UNKNOWN_MARKER = "[unknown]";
 export const SECRET_MARKER_TAG = "homelab:secretMarker";
 
 export const isSecretMarker = (v: unknown): boolean => v === SECRET_MARKER;
-export const secretsVisible = (args: { stackTags: ReadonlyMap<string, string> }): boolean => args.stackTags.get(SECRET_MARKER_TAG) === SECRET_MARKER;
+export const secretsVisible = (args: { stackTags: ReadonlyMap<string, string> }): boolean =>
+  args.stackTags.get(SECRET_MARKER_TAG) === SECRET_MARKER;
 
 /** True when any value nested in `v` is a secret marker. */
 export function containsSecretMarker(v: unknown): boolean {
@@ -157,7 +168,8 @@ export function known<T>(read: () => T): T | undefined {
 
 // ── resources ─────────────────────────────────────────────────────────────────
 
-export const ofType = (resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] => resources.filter((r) => types.includes(r.type));
+export const ofType = (resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] =>
+  resources.filter((r) => types.includes(r.type));
 
 export interface Meta {
   readonly name: string;
@@ -186,17 +198,22 @@ export function routeBackends(route: PolicyResource): string[] {
   const spec = obj(route.props.spec);
   if (route.type === TYPES.ingress) {
     const paths = arr(spec.rules).flatMap((rule) => arr(obj(obj(rule).http).paths));
-    const services = [...paths.map((p) => str(obj(obj(obj(p).backend).service).name)), str(obj(obj(spec.defaultBackend).service).name)].filter(Boolean);
+    const services = [
+      ...paths.map((p) => str(obj(obj(obj(p).backend).service).name)),
+      str(obj(obj(spec.defaultBackend).service).name),
+    ].filter(Boolean);
     return services.map((s) => `${ns}/${s}`);
   }
-  if (route.type === TYPES.httpRoute || route.type === TYPES.grpcRoute) return gatewayRouteBackends(route).map((b) => `${b.namespace}/${b.name}`);
+  if (route.type === TYPES.httpRoute || route.type === TYPES.grpcRoute)
+    return gatewayRouteBackends(route).map((b) => `${b.namespace}/${b.name}`);
   return arr(spec.routes).flatMap((r) => arr(obj(r).services).map((s) => `${str(obj(s).namespace) || ns}/${str(obj(s).name)}`));
 }
 
 /** The Services an HTTPRoute's or GRPCRoute's rules send traffic to, in the namespace they name, else the route's. */
 export function gatewayRouteBackends(route: PolicyResource): { namespace: string; name: string; kind: string }[] {
   const ns = metaOf(route.props).namespace;
-  return arr(obj(route.props.spec).rules).flatMap((rule) => arr(obj(rule).backendRefs).map(obj))
+  return arr(obj(route.props.spec).rules)
+    .flatMap((rule) => arr(obj(rule).backendRefs).map(obj))
     .map((b) => ({ namespace: str(b.namespace) || ns, name: str(b.name), kind: str(b.kind) || "Service" }));
 }
 
@@ -208,9 +225,19 @@ export function describeObject(props: Obj): string {
 }
 
 /** A validateStack body gets the resources and a report bound to the offending resource. */
-export type StackCheck = (resources: readonly PolicyResource[], report: (r: PolicyResource | undefined, message: string) => void, args: StackValidationArgs) => void;
+export type StackCheck = (
+  resources: readonly PolicyResource[],
+  report: (r: PolicyResource | undefined, message: string) => void,
+  args: StackValidationArgs,
+) => void;
 
-export function stackPolicy(def: { name: string; description: string; level: Level; configSchema?: StackValidationPolicy["configSchema"]; check: StackCheck }): StackValidationPolicy {
+export function stackPolicy(def: {
+  name: string;
+  description: string;
+  level: Level;
+  configSchema?: StackValidationPolicy["configSchema"];
+  check: StackCheck;
+}): StackValidationPolicy {
   return {
     name: def.name,
     description: def.description,

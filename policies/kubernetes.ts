@@ -5,8 +5,25 @@
  */
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import {
-  requestedLoadBalancerIps, METALLB_IPS, POD_SECURITY_ENFORCE, TYPES, arr, labelsMatch, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
-  type HomelabPolicy, type Level,
+  requestedLoadBalancerIps,
+  METALLB_IPS,
+  POD_SECURITY_ENFORCE,
+  TYPES,
+  arr,
+  labelsMatch,
+  describeObject,
+  describeRelease,
+  eachKnown,
+  metaOf,
+  obj,
+  ofType,
+  releasesOf,
+  stackPolicy,
+  str,
+  strings,
+  valuesOf,
+  type HomelabPolicy,
+  type Level,
 } from "./common.ts";
 import { addressInPoolEntry } from "./net.ts";
 import { isHostNetwork, traefikReleases } from "./helpers/traefik.ts";
@@ -16,15 +33,18 @@ const LEVELS = ["privileged", "baseline", "restricted"];
 /** Namespaces whose workloads need host access: a hostNetwork Traefik, MetalLB's speaker (host network, NET_RAW). */
 function hostAccessNamespaces(resources: readonly PolicyResource[]): Map<string, string> {
   const reasons = new Map<string, string>();
-  for (const r of traefikReleases(resources).filter((t) => isHostNetwork(valuesOf(t)))) reasons.set(str(r.props.namespace) || "default", `${describeRelease(r)} uses the host network`);
-  for (const r of releasesOf(resources, "metallb")) reasons.set(str(r.props.namespace) || "default", `MetalLB's speaker (${describeRelease(r)}) uses the host network`);
+  for (const r of traefikReleases(resources).filter((t) => isHostNetwork(valuesOf(t))))
+    reasons.set(str(r.props.namespace) || "default", `${describeRelease(r)} uses the host network`);
+  for (const r of releasesOf(resources, "metallb"))
+    reasons.set(str(r.props.namespace) || "default", `MetalLB's speaker (${describeRelease(r)}) uses the host network`);
   return reasons;
 }
 
 export function namespacePodSecurityEnforced(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "namespace-pod-security-enforced",
-    description: "Checks that every namespace the stack creates is a Namespace resource that enforces Pod Security `restricted` or `baseline`, and `privileged` only where a host-network workload (hostNetwork Traefik, MetalLB's speaker) runs; label each namespace with pod-security.kubernetes.io/enforce instead of letting Helm create it.",
+    description:
+      "Checks that every namespace the stack creates is a Namespace resource that enforces Pod Security `restricted` or `baseline`, and `privileged` only where a host-network workload (hostNetwork Traefik, MetalLB's speaker) runs; label each namespace with pod-security.kubernetes.io/enforce instead of letting Helm create it.",
     level,
     check: (resources, report) => {
       const hostAccess = hostAccessNamespaces(resources);
@@ -32,16 +52,25 @@ export function namespacePodSecurityEnforced(level: Level = "mandatory"): Homela
         const meta = metaOf(ns.props);
         const enforce = meta.labels[POD_SECURITY_ENFORCE];
         if (!enforce || !LEVELS.includes(enforce)) {
-          report(ns, `Namespace ${meta.name} ${enforce ? `sets ${POD_SECURITY_ENFORCE} to "${enforce}", not a Pod Security level` : `has no ${POD_SECURITY_ENFORCE} label`}: its pods get whatever the cluster default is, so a pod that works today is refused (or a privileged one admitted) elsewhere; label it restricted (or baseline).`);
+          report(
+            ns,
+            `Namespace ${meta.name} ${enforce ? `sets ${POD_SECURITY_ENFORCE} to "${enforce}", not a Pod Security level` : `has no ${POD_SECURITY_ENFORCE} label`}: its pods get whatever the cluster default is, so a pod that works today is refused (or a privileged one admitted) elsewhere; label it restricted (or baseline).`,
+          );
           return;
         }
         if (enforce === "privileged" && !hostAccess.has(meta.name)) {
-          report(ns, `Namespace ${meta.name} enforces Pod Security privileged, but nothing the stack installs there needs host access: any pod in it may use host namespaces and privileged containers; label it restricted (or baseline for apps that need it).`);
+          report(
+            ns,
+            `Namespace ${meta.name} enforces Pod Security privileged, but nothing the stack installs there needs host access: any pod in it may use host namespaces and privileged containers; label it restricted (or baseline for apps that need it).`,
+          );
         }
       });
       eachKnown(ofType(resources, TYPES.release), (r) => {
         if (r.props.createNamespace === true) {
-          report(r, `${describeRelease(r)} sets createNamespace: true: Helm creates namespace ${str(r.props.namespace)} without Pod Security labels (and deletes nothing on uninstall); declare a Namespace resource with ${POD_SECURITY_ENFORCE} and make the release depend on it.`);
+          report(
+            r,
+            `${describeRelease(r)} sets createNamespace: true: Helm creates namespace ${str(r.props.namespace)} without Pod Security labels (and deletes nothing on uninstall); declare a Namespace resource with ${POD_SECURITY_ENFORCE} and make the release depend on it.`,
+          );
         }
       });
     },
@@ -53,7 +82,8 @@ const isDefaultProvider = (name: string): boolean => name === "default" || name.
 export function kubernetesExplicitProvider(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
     name: "kubernetes-explicit-provider",
-    description: "Checks that every Kubernetes resource uses the stack's own cluster provider, not the default provider, which deploys to whatever cluster the ambient kubeconfig points at; pass the cluster's provider to the component (children inherit it).",
+    description:
+      "Checks that every Kubernetes resource uses the stack's own cluster provider, not the default provider, which deploys to whatever cluster the ambient kubeconfig points at; pass the cluster's provider to the component (children inherit it).",
     enforcementLevel: level,
     validateResource: (args, report) => {
       // Components (a yaml/v2 ConfigGroup, say) carry no provider of their own in the
@@ -61,7 +91,9 @@ export function kubernetesExplicitProvider(level: Level = "mandatory"): Resource
       const provider = args.provider;
       if (!args.type.startsWith("kubernetes:") || !provider) return;
       if (isDefaultProvider(provider.name)) {
-        report(`${str(args.props.kind) || args.type} ${args.name} uses the default Kubernetes provider: it deploys to whichever cluster the deploying machine's kubeconfig/KUBECONFIG selects, not the one this stack builds; pass { provider } from the cluster component.`);
+        report(
+          `${str(args.props.kind) || args.type} ${args.name} uses the default Kubernetes provider: it deploys to whichever cluster the deploying machine's kubeconfig/KUBECONFIG selects, not the one this stack builds; pass { provider } from the cluster component.`,
+        );
       }
     },
   };
@@ -82,7 +114,12 @@ function loadBalancers(resources: readonly PolicyResource[]): LoadBalancerView[]
   for (const s of ofType(resources, TYPES.service)) {
     const spec = obj(s.props.spec);
     if (str(spec.type) !== "LoadBalancer") continue;
-    views.push({ resource: s, what: describeObject(s.props), annotations: metaOf(s.props).annotations, specLoadBalancerIP: str(spec.loadBalancerIP) });
+    views.push({
+      resource: s,
+      what: describeObject(s.props),
+      annotations: metaOf(s.props).annotations,
+      specLoadBalancerIP: str(spec.loadBalancerIP),
+    });
   }
   for (const r of traefikReleases(resources)) {
     const service = obj(valuesOf(r).service);
@@ -90,35 +127,54 @@ function loadBalancers(resources: readonly PolicyResource[]): LoadBalancerView[]
     // The chart's Service is a LoadBalancer unless service.spec.type says otherwise.
     const type = str(obj(service.spec).type) || "LoadBalancer";
     if (type !== "LoadBalancer") continue;
-    views.push({ resource: r, what: `the Service of ${describeRelease(r)}`, annotations: obj(service.annotations) as Record<string, string>, specLoadBalancerIP: str(obj(service.spec).loadBalancerIP) });
+    views.push({
+      resource: r,
+      what: `the Service of ${describeRelease(r)}`,
+      annotations: obj(service.annotations) as Record<string, string>,
+      specLoadBalancerIP: str(obj(service.spec).loadBalancerIP),
+    });
   }
   return views;
 }
 
-const poolEntries = (resources: readonly PolicyResource[]): string[] => ofType(resources, TYPES.ipAddressPool).flatMap((p) => strings(obj(p.props.spec).addresses));
+const poolEntries = (resources: readonly PolicyResource[]): string[] =>
+  ofType(resources, TYPES.ipAddressPool).flatMap((p) => strings(obj(p.props.spec).addresses));
 
 export function loadBalancerIpPinned(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "loadbalancer-ip-pinned",
-    description: "Checks that every LoadBalancer Service requests a fixed address inside one of the stack's MetalLB pools with the metallb.io/loadBalancerIPs annotation, because DNS points at that address; set the annotation (not spec.loadBalancerIP or the deprecated metallb.universe.tf prefix).",
+    description:
+      "Checks that every LoadBalancer Service requests a fixed address inside one of the stack's MetalLB pools with the metallb.io/loadBalancerIPs annotation, because DNS points at that address; set the annotation (not spec.loadBalancerIP or the deprecated metallb.universe.tf prefix).",
     level,
     check: (resources, report) => {
       const entries = poolEntries(resources);
       eachKnown(loadBalancers(resources), (lb) => {
         if (lb.annotations[DEPRECATED_METALLB_IPS] !== undefined) {
-          report(lb.resource, `${lb.what} uses the deprecated ${DEPRECATED_METALLB_IPS} annotation: MetalLB 0.14+ reads ${METALLB_IPS}; rename the annotation.`);
+          report(
+            lb.resource,
+            `${lb.what} uses the deprecated ${DEPRECATED_METALLB_IPS} annotation: MetalLB 0.14+ reads ${METALLB_IPS}; rename the annotation.`,
+          );
         }
         if (lb.specLoadBalancerIP) {
-          report(lb.resource, `${lb.what} sets spec.loadBalancerIP (deprecated since Kubernetes 1.24 and ignored by MetalLB's newer releases); request the address with the ${METALLB_IPS} annotation instead.`);
+          report(
+            lb.resource,
+            `${lb.what} sets spec.loadBalancerIP (deprecated since Kubernetes 1.24 and ignored by MetalLB's newer releases); request the address with the ${METALLB_IPS} annotation instead.`,
+          );
         }
         const ips = requestedLoadBalancerIps(lb.annotations);
         if (ips.length === 0) {
-          report(lb.resource, `${lb.what} is a LoadBalancer without a requested address: MetalLB hands it any free address, which can change when the Service is recreated while DNS still points at the old one; set the ${METALLB_IPS} annotation to an address from a MetalLB pool.`);
+          report(
+            lb.resource,
+            `${lb.what} is a LoadBalancer without a requested address: MetalLB hands it any free address, which can change when the Service is recreated while DNS still points at the old one; set the ${METALLB_IPS} annotation to an address from a MetalLB pool.`,
+          );
           return;
         }
         if (entries.length === 0) return;
         for (const ip of ips.filter((a) => !entries.some((e) => addressInPoolEntry(a, e)))) {
-          report(lb.resource, `${lb.what} requests ${ip}, which no MetalLB IPAddressPool of the stack contains (${entries.join(", ")}): the Service stays <pending> forever; pick an address inside a pool or add it to one.`);
+          report(
+            lb.resource,
+            `${lb.what} requests ${ip}, which no MetalLB IPAddressPool of the stack contains (${entries.join(", ")}): the Service stays <pending> forever; pick an address inside a pool or add it to one.`,
+          );
         }
       });
     },
@@ -128,7 +184,8 @@ export function loadBalancerIpPinned(level: Level = "mandatory"): HomelabPolicy 
 export function metallbPoolAdvertised(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "metallb-pool-advertised",
-    description: "Checks that every MetalLB IPAddressPool is announced by an L2Advertisement (or BGPAdvertisement), because MetalLB assigns addresses from an unannounced pool that no one on the LAN can reach; list the pool in an advertisement's ipAddressPools.",
+    description:
+      "Checks that every MetalLB IPAddressPool is announced by an L2Advertisement (or BGPAdvertisement), because MetalLB assigns addresses from an unannounced pool that no one on the LAN can reach; list the pool in an advertisement's ipAddressPools.",
     level,
     check: (resources, report) => {
       const ads = resources.filter((r) => r.type === TYPES.l2Advertisement || r.type === "kubernetes:metallb.io/v1beta1:BGPAdvertisement");
@@ -143,7 +200,10 @@ export function metallbPoolAdvertised(level: Level = "mandatory"): HomelabPolicy
           return names.includes(meta.name) || selectors.some((s) => labelsMatch(s, meta.labels));
         });
         if (!announced) {
-          report(pool, `IPAddressPool ${meta.namespace}/${meta.name} is not announced by any L2Advertisement or BGPAdvertisement: Services get addresses from it that nothing announces, so they are unreachable; add the pool to an advertisement's spec.ipAddressPools (or match its labels with ipAddressPoolSelectors).`);
+          report(
+            pool,
+            `IPAddressPool ${meta.namespace}/${meta.name} is not announced by any L2Advertisement or BGPAdvertisement: Services get addresses from it that nothing announces, so they are unreachable; add the pool to an advertisement's spec.ipAddressPools (or match its labels with ipAddressPoolSelectors).`,
+          );
         }
       });
     },

@@ -7,8 +7,15 @@
  * notApplicable() recorded rather than reported.
  */
 import type {
-  EnforcementLevel, PolicyPackConfig, PolicyProviderResource, PolicyResource, PolicyResourceOptions,
-  ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+  EnforcementLevel,
+  PolicyPackConfig,
+  PolicyProviderResource,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { SECRET_MARKER, SECRET_MARKER_TAG, UNKNOWN_MARKER, isUnknownValueError, type HomelabPolicy } from "./common.ts";
 import { homelabPolicies } from "./rules.ts";
@@ -97,11 +104,14 @@ export function normalizeConfig(config: PolicyPackConfig | undefined, policies: 
       return undefined;
     }
     const { enforcementLevel, ...properties } = raw as Record<string, unknown>;
-    if (enforcementLevel !== undefined && !LEVELS.includes(enforcementLevel as EnforcementLevel)) problems.push(`${key}.enforcementLevel: "${String(enforcementLevel)}" is not an enforcement level (${LEVELS.join(", ")})`);
+    if (enforcementLevel !== undefined && !LEVELS.includes(enforcementLevel as EnforcementLevel))
+      problems.push(`${key}.enforcementLevel: "${String(enforcementLevel)}" is not an enforcement level (${LEVELS.join(", ")})`);
     const policy = policies.find((p) => p.name === key);
     const allowed = Object.keys(policy?.configSchema?.properties ?? {});
     for (const prop of Object.keys(properties).filter((k) => !allowed.includes(k))) {
-      problems.push(`${key}.${prop}: unknown property; ${allowed.length ? `this rule accepts: ${allowed.join(", ")}` : "this rule takes no properties"}`);
+      problems.push(
+        `${key}.${prop}: unknown property; ${allowed.length ? `this rule accepts: ${allowed.join(", ")}` : "this rule takes no properties"}`,
+      );
     }
     return { level: enforcementLevel as EnforcementLevel | undefined, properties };
   };
@@ -110,7 +120,11 @@ export function normalizeConfig(config: PolicyPackConfig | undefined, policies: 
   const allLevel = all ? parse("all", all[1])?.level : undefined;
   const out = new Map<string, NormalizedConfig>();
   for (const p of policies) {
-    const defaults = Object.fromEntries(Object.entries(p.configSchema?.properties ?? {}).filter(([, s]) => (s as { default?: unknown }).default !== undefined).map(([k, s]) => [k, (s as { default?: unknown }).default]));
+    const defaults = Object.fromEntries(
+      Object.entries(p.configSchema?.properties ?? {})
+        .filter(([, s]) => (s as { default?: unknown }).default !== undefined)
+        .map(([k, s]) => [k, (s as { default?: unknown }).default]),
+    );
     out.set(p.name, { level: allLevel, properties: defaults });
   }
   for (const [key, raw] of entries.filter(([k]) => k !== "all")) {
@@ -185,7 +199,8 @@ function policyResources(doc: SynthDocument, view: "inputs" | "outputs", inputsV
   const resources = doc.resources.map((r, i) => {
     // A custom resource's props are the same in both views: the inputs view's (read-only) copy serves.
     const shared = view === "outputs" && r.custom ? inputsView?.[i]?.props : undefined;
-    const props = shared ?? unknownChecking(structuredClone(view === "outputs" && !r.custom ? (r.outputs ?? {}) : r.inputs) as Record<string, unknown>);
+    const props =
+      shared ?? unknownChecking(structuredClone(view === "outputs" && !r.custom ? (r.outputs ?? {}) : r.inputs) as Record<string, unknown>);
     const isType = ((cls: unknown) => typeMatches(r.type, cls)) as PolicyResource["isType"];
     const provider = providerOf(r);
     const resource: PolicyResource = {
@@ -221,7 +236,11 @@ const isStackPolicy = (p: HomelabPolicy): p is StackValidationPolicy => "validat
  * output with the pack's config, exactly as `pulumi preview --policy-pack`
  * would on that plan.
  */
-export async function checkStack(doc: SynthDocument, config?: PolicyPackConfig, policies: readonly HomelabPolicy[] = homelabPolicies()): Promise<PolicyResult> {
+export async function checkStack(
+  doc: SynthDocument,
+  config?: PolicyPackConfig,
+  policies: readonly HomelabPolicy[] = homelabPolicies(),
+): Promise<PolicyResult> {
   const settings = normalizeConfig(config, policies);
   const resources = policyResources(doc, "inputs");
   const outputs = policies.some(isStackPolicy) ? policyResources(doc, "outputs", resources) : [];
@@ -247,25 +266,41 @@ export async function checkStack(doc: SynthDocument, config?: PolicyPackConfig, 
       try {
         await fn();
       } catch (e) {
-        if (isUnknownValueError(e)) violations.push({ policy: policy.name, level: "advisory", resource, message: `can't run policy '${policy.name}' during preview: ${(e as Error).message}` });
+        if (isUnknownValueError(e))
+          violations.push({
+            policy: policy.name,
+            level: "advisory",
+            resource,
+            message: `can't run policy '${policy.name}' during preview: ${(e as Error).message}`,
+          });
         else if (e instanceof NotApplicableError) notApplicableList.push({ policy: policy.name, reason: e.reason });
         else throw new Error(`policy ${policy.name} failed on ${resource}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
     };
     if (isStackPolicy(policy)) {
       const args: StackValidationArgs = { resources: outputs, stackTags, getConfig, notApplicable };
-      await run(() => policy.validateStack(args, (message, urn) => {
-        violations.push({ policy: policy.name, level, resource: (urn && refByUrn.get(urn)) ?? stackRef, message });
-      }), stackRef);
+      await run(
+        () =>
+          policy.validateStack(args, (message, urn) => {
+            violations.push({ policy: policy.name, level, resource: (urn && refByUrn.get(urn)) ?? stackRef, message });
+          }),
+        stackRef,
+      );
     } else {
       const validations = [(policy as ResourceValidationPolicy).validateResource ?? []].flat();
       for (const r of resources) {
         const args: ResourceValidationArgs = {
-          type: r.type, props: r.props, urn: r.urn, name: r.name, opts: r.opts, stackTags,
+          type: r.type,
+          props: r.props,
+          urn: r.urn,
+          name: r.name,
+          opts: r.opts,
+          stackTags,
           ...(r.provider ? { provider: r.provider } : {}),
           isType: r.isType,
           asType: ((cls: unknown) => (typeMatches(r.type, cls) ? r.props : undefined)) as ResourceValidationArgs["asType"],
-          getConfig, notApplicable,
+          getConfig,
+          notApplicable,
         };
         for (const validate of validations) {
           await run(() => validate(args, (message) => violations.push({ policy: policy.name, level, resource: ref(r), message })), ref(r));
@@ -291,16 +326,21 @@ export function parsePolicyConfig(text: string, source: string): PolicyPackConfi
   } catch (e) {
     throw new Error(`${source}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${source}: expected a JSON object of rule name → level or settings`);
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Error(`${source}: expected a JSON object of rule name → level or settings`);
   return parsed as PolicyPackConfig;
 }
 
 /** One line per violation and a summary line, as `npm run policy` prints them. */
 export function formatResult(stack: string, result: PolicyResult): string {
-  const lines = result.violations.map((v) => `${v.level === "mandatory" ? "✖" : "⚠"} [${v.level}] ${v.policy}  ${v.resource}\n    ${v.message}`);
+  const lines = result.violations.map(
+    (v) => `${v.level === "mandatory" ? "✖" : "⚠"} [${v.level}] ${v.policy}  ${v.resource}\n    ${v.message}`,
+  );
   const mandatory = result.violations.filter((v) => v.level === "mandatory").length;
   const advisory = result.violations.length - mandatory;
   const off = result.disabled.length ? `, ${result.disabled.length} disabled` : "";
-  lines.push(`policy ${stack}: ${result.rules} rules checked${off}, ${result.passed.length} passed; ${mandatory} mandatory and ${advisory} advisory violation${advisory === 1 ? "" : "s"}${mandatory ? " (a deploy would be blocked)" : ""}`);
+  lines.push(
+    `policy ${stack}: ${result.rules} rules checked${off}, ${result.passed.length} passed; ${mandatory} mandatory and ${advisory} advisory violation${advisory === 1 ? "" : "s"}${mandatory ? " (a deploy would be blocked)" : ""}`,
+  );
   return lines.join("\n");
 }

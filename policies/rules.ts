@@ -7,20 +7,52 @@
  */
 import type { HomelabPolicy } from "./common.ts";
 import {
-  proxmoxVmCpuType, proxmoxVmIgnoresImageChanges, talosApiNotThroughVip, talosEndpointUsesVip, talosImageNocloud,
-  talosKubeconfigRenewal, statefulResourcesProtected, talosSingleBootstrap, talosVipControlPlanesOnly,
-  talosConfigContract, talosConfigChangesRebootOneControlPlane,
-  talosFirewallAdminAccess, talosFirewallClusterPorts,
+  proxmoxVmCpuType,
+  proxmoxVmIgnoresImageChanges,
+  talosApiNotThroughVip,
+  talosEndpointUsesVip,
+  talosImageNocloud,
+  talosKubeconfigRenewal,
+  statefulResourcesProtected,
+  talosSingleBootstrap,
+  talosVipControlPlanesOnly,
+  talosConfigContract,
+  talosConfigChangesRebootOneControlPlane,
+  talosFirewallAdminAccess,
+  talosFirewallClusterPorts,
 } from "./talos.ts";
 import {
-  ingressClassUnique, traefikAcmeSingleReplica, traefikCapabilities, traefikControlPlanePlacement, traefikDashboardNotExposed,
-  traefikDeploymentAvailability, traefikForwardedHeadersCloudflareOnly, traefikHostNetworkPorts, traefikHostNetworkPrivilegedNamespace, traefikInternalEntryPointsLoopback,
-  traefikHostNetworkRollingUpdate, traefikProvidersMatchRoutes, traefikResourcesSet, traefikSecurityContext,
+  ingressClassUnique,
+  traefikAcmeSingleReplica,
+  traefikCapabilities,
+  traefikControlPlanePlacement,
+  traefikDashboardNotExposed,
+  traefikDeploymentAvailability,
+  traefikForwardedHeadersCloudflareOnly,
+  traefikHostNetworkPorts,
+  traefikHostNetworkPrivilegedNamespace,
+  traefikInternalEntryPointsLoopback,
+  traefikHostNetworkRollingUpdate,
+  traefikProvidersMatchRoutes,
+  traefikResourcesSet,
+  traefikSecurityContext,
 } from "./traefik.ts";
 import { kubernetesExplicitProvider, loadBalancerIpPinned, metallbPoolAdvertised, namespacePodSecurityEnforced } from "./kubernetes.ts";
 import { customResourcesWaitForCrds, helmImageTagPinned, helmReleasePinned, helmValuesCurrentShapes, traefikCrdsUpgraded } from "./helm.ts";
-import { ingressClassServed, middlewareReferencesExist, networkPoliciesEnforced, networkPolicyMatchesTraefikPlacement, routeHostPathUnique } from "./routes.ts";
-import { certManagerDns01RecursiveNameservers, ingressRouteTlsFromCertificate, ingressTlsIssued, tlsHostInIssuerZone, tlsIssuerExists } from "./tls.ts";
+import {
+  ingressClassServed,
+  middlewareReferencesExist,
+  networkPoliciesEnforced,
+  networkPolicyMatchesTraefikPlacement,
+  routeHostPathUnique,
+} from "./routes.ts";
+import {
+  certManagerDns01RecursiveNameservers,
+  ingressRouteTlsFromCertificate,
+  ingressTlsIssued,
+  tlsHostInIssuerZone,
+  tlsIssuerExists,
+} from "./tls.ts";
 import { dnsProxiedPublicTarget, dnsTargetsIngressEntry, routeHostHasDnsRecord } from "./dns.ts";
 import { credentialsInKubernetesSecrets, noSecretsInHelmValues } from "./secrets.ts";
 import { cloudflareZoneSslMode, tunnelHostNoARecord, tunnelIngressTargetsTraefik } from "./tunnel.ts";

@@ -5,8 +5,24 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs } from "@pulumi/policy";
 import {
-  SECRET_MARKER, TYPES, arr, containsSecretMarker, describeObject, describeRelease, eachKnown, isSecretMarker, metaOf, obj, ofType, releasesOf, secretsVisible, stackPolicy, str,
-  type HomelabPolicy, type Level, type Obj,
+  SECRET_MARKER,
+  TYPES,
+  arr,
+  containsSecretMarker,
+  describeObject,
+  describeRelease,
+  eachKnown,
+  isSecretMarker,
+  metaOf,
+  obj,
+  ofType,
+  releasesOf,
+  secretsVisible,
+  stackPolicy,
+  str,
+  type HomelabPolicy,
+  type Level,
+  type Obj,
 } from "./common.ts";
 
 interface SecretUse {
@@ -35,7 +51,8 @@ function secretValue(secret: PolicyResource, key: string): { present: boolean; v
 export function credentialsInKubernetesSecrets(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "credentials-in-kubernetes-secrets",
-    description: "Checks that the Cloudflare API token (cert-manager's DNS-01 solver) and basic-auth users reach the cluster only as Kubernetes Secrets the stack creates from secret config, referenced by name and key, never inline in a custom resource; create the Secret from a `pulumi config set --secret` value and reference it.",
+    description:
+      "Checks that the Cloudflare API token (cert-manager's DNS-01 solver) and basic-auth users reach the cluster only as Kubernetes Secrets the stack creates from secret config, referenced by name and key, never inline in a custom resource; create the Secret from a `pulumi config set --secret` value and reference it.",
     level,
     check: (resources, report, args: StackValidationArgs) => {
       const uses: SecretUse[] = [];
@@ -47,11 +64,18 @@ export function credentialsInKubernetesSecrets(level: Level = "mandatory"): Home
           const cf = obj(obj(solver.dns01).cloudflare);
           if (!Object.keys(cf).length) continue;
           if (cf.apiKeySecretRef !== undefined) {
-            report(issuer, `${what} authenticates its Cloudflare DNS-01 solver with the global API key (apiKeySecretRef): that key controls the whole Cloudflare account; use a zone-scoped API token through apiTokenSecretRef.`);
+            report(
+              issuer,
+              `${what} authenticates its Cloudflare DNS-01 solver with the global API key (apiKeySecretRef): that key controls the whole Cloudflare account; use a zone-scoped API token through apiTokenSecretRef.`,
+            );
           }
           const ref = obj(cf.apiTokenSecretRef);
           if (!str(ref.name) || !str(ref.key)) {
-            if (cf.apiKeySecretRef === undefined) report(issuer, `${what} has a Cloudflare DNS-01 solver without apiTokenSecretRef {name, key}: cert-manager cannot authenticate and no certificate is issued; reference the token Secret the stack creates.`);
+            if (cf.apiKeySecretRef === undefined)
+              report(
+                issuer,
+                `${what} has a Cloudflare DNS-01 solver without apiTokenSecretRef {name, key}: cert-manager cannot authenticate and no certificate is issued; reference the token Secret the stack creates.`,
+              );
             continue;
           }
           uses.push({ by: issuer, what, namespace: ns, name: str(ref.name), key: str(ref.key) });
@@ -62,10 +86,18 @@ export function credentialsInKubernetesSecrets(level: Level = "mandatory"): Home
         if (!Object.keys(basicAuth).length) return;
         const what = describeObject(mw.props);
         if (basicAuth.users !== undefined) {
-          report(mw, `${what} lists basic-auth users inline (spec.basicAuth.users): the hashes are stored in plain text in the custom resource, the stack state and every diff; put them in a Secret built from secret config and set spec.basicAuth.secret.`);
+          report(
+            mw,
+            `${what} lists basic-auth users inline (spec.basicAuth.users): the hashes are stored in plain text in the custom resource, the stack state and every diff; put them in a Secret built from secret config and set spec.basicAuth.secret.`,
+          );
         }
-        if (str(basicAuth.secret)) uses.push({ by: mw, what, namespace: metaOf(mw.props).namespace, name: str(basicAuth.secret), key: "users" });
-        else if (basicAuth.users === undefined) report(mw, `${what} enables basic auth without spec.basicAuth.secret: Traefik has no users and refuses every request; reference the users Secret the stack creates.`);
+        if (str(basicAuth.secret))
+          uses.push({ by: mw, what, namespace: metaOf(mw.props).namespace, name: str(basicAuth.secret), key: "users" });
+        else if (basicAuth.users === undefined)
+          report(
+            mw,
+            `${what} enables basic auth without spec.basicAuth.secret: Traefik has no users and refuses every request; reference the users Secret the stack creates.`,
+          );
       });
 
       const secrets = ofType(resources, TYPES.secret);
@@ -76,14 +108,23 @@ export function credentialsInKubernetesSecrets(level: Level = "mandatory"): Home
         const readers = group.map((u) => u.what).join(", ");
         const secret = secrets.find((s) => metaOf(s.props).namespace === namespace && metaOf(s.props).name === name);
         if (!secret) {
-          report(group[0]!.by, `${readers} read${group.length === 1 ? "s" : ""} Secret ${namespace}/${name}, which the stack does not create: the credential must then be placed by hand, outside the stack's secret config, and nothing works until it is; create the Secret in the stack from a secret config value.`);
+          report(
+            group[0]!.by,
+            `${readers} read${group.length === 1 ? "s" : ""} Secret ${namespace}/${name}, which the stack does not create: the credential must then be placed by hand, outside the stack's secret config, and nothing works until it is; create the Secret in the stack from a secret config value.`,
+          );
           continue;
         }
         const { present, value } = secretValue(secret, key);
         if (!present) {
-          report(secret, `Secret ${namespace}/${name} has no key ${key}, which ${readers} read${group.length === 1 ? "s" : ""}: the credential is missing at run time; put the value under stringData.${key}.`);
+          report(
+            secret,
+            `Secret ${namespace}/${name} has no key ${key}, which ${readers} read${group.length === 1 ? "s" : ""}: the credential is missing at run time; put the value under stringData.${key}.`,
+          );
         } else if (checkValues && !isSecretMarker(value)) {
-          report(secret, `Secret ${namespace}/${name} holds ${key} (read by ${readers}) as a plain value: it comes from non-secret config, so it sits unencrypted in the stack file and state; set it with pulumi config set --secret and pass the secret Output.`);
+          report(
+            secret,
+            `Secret ${namespace}/${name} holds ${key} (read by ${readers}) as a plain value: it comes from non-secret config, so it sits unencrypted in the stack file and state; set it with pulumi config set --secret and pass the secret Output.`,
+          );
         }
       }
     },
@@ -96,14 +137,17 @@ const CREDENTIAL_NAME = /(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|PRIVATE_?KEY)/i;
 export function noSecretsInHelmValues(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
     name: "no-secrets-in-helm-values",
-    description: "Checks that Helm values carry no credentials: no secret value inside `values` (one secret makes Pulumi hide the whole values from every diff) and no credential in a literal env value; reference a Kubernetes Secret from the values (existingSecret, env valueFrom.secretKeyRef) instead.",
+    description:
+      "Checks that Helm values carry no credentials: no secret value inside `values` (one secret makes Pulumi hide the whole values from every diff) and no credential in a literal env value; reference a Kubernetes Secret from the values (existingSecret, env valueFrom.secretKeyRef) instead.",
     enforcementLevel: level,
     validateResource: (args, report) => {
       if (args.type !== TYPES.release) return;
       const what = describeRelease(args);
       const values: unknown = args.props.values;
       if (containsSecretMarker(values)) {
-        report(`${what} has a secret inside its values: Pulumi then treats all values as secret, every preview shows them as [secret] so no change can be reviewed, and the credential lands in the chart's ConfigMaps/Secrets under Helm's control; create a Kubernetes Secret and reference it from the values.`);
+        report(
+          `${what} has a secret inside its values: Pulumi then treats all values as secret, every preview shows them as [secret] so no change can be reviewed, and the credential lands in the chart's ConfigMaps/Secrets under Helm's control; create a Kubernetes Secret and reference it from the values.`,
+        );
       }
       const walk = (v: unknown, path: string): void => {
         if (Array.isArray(v)) {
@@ -112,8 +156,16 @@ export function noSecretsInHelmValues(level: Level = "mandatory"): ResourceValid
         }
         if (!v || typeof v !== "object") return;
         const o = v as Obj;
-        if (typeof o.name === "string" && CREDENTIAL_NAME.test(o.name) && typeof o.value === "string" && o.value !== "" && !isSecretMarker(o.value)) {
-          report(`${what} sets ${path} (${o.name}) to a literal value: the credential is stored in plain text in the stack state and the release history; use valueFrom.secretKeyRef to a Kubernetes Secret.`);
+        if (
+          typeof o.name === "string" &&
+          CREDENTIAL_NAME.test(o.name) &&
+          typeof o.value === "string" &&
+          o.value !== "" &&
+          !isSecretMarker(o.value)
+        ) {
+          report(
+            `${what} sets ${path} (${o.name}) to a literal value: the credential is stored in plain text in the stack state and the release history; use valueFrom.secretKeyRef to a Kubernetes Secret.`,
+          );
         }
         for (const [k, x] of Object.entries(o)) walk(x, path ? `${path}.${k}` : k);
       };

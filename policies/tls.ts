@@ -6,8 +6,23 @@
 import { solverAdmits } from "./helpers/tls.ts";
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  HOST_MATCH, TYPES, arr, describeObject, describeRelease, eachKnown, metaOf, obj, ofType, releasesOf, stackPolicy, str, strings, valuesOf,
-  type HomelabPolicy, type Level, type Obj,
+  HOST_MATCH,
+  TYPES,
+  arr,
+  describeObject,
+  describeRelease,
+  eachKnown,
+  metaOf,
+  obj,
+  ofType,
+  releasesOf,
+  stackPolicy,
+  str,
+  strings,
+  valuesOf,
+  type HomelabPolicy,
+  type Level,
+  type Obj,
 } from "./common.ts";
 
 const CLUSTER_ISSUER = "cert-manager.io/cluster-issuer";
@@ -65,7 +80,14 @@ function tlsSources(resources: readonly PolicyResource[]): TlsSource[] {
     const issuer = ingressIssuer(ing);
     if (!issuer) return;
     for (const tls of tlsEntries(ing)) {
-      if (str(tls.secretName)) sources.push({ resource: ing, namespace: metaOf(ing.props).namespace, secretName: str(tls.secretName), hosts: strings(tls.hosts), issuer });
+      if (str(tls.secretName))
+        sources.push({
+          resource: ing,
+          namespace: metaOf(ing.props).namespace,
+          secretName: str(tls.secretName),
+          hosts: strings(tls.hosts),
+          issuer,
+        });
     }
   });
   eachKnown(ofType(resources, TYPES.certificate), (cert) => {
@@ -86,36 +108,53 @@ function tlsSources(resources: readonly PolicyResource[]): TlsSource[] {
 export function ingressTlsIssued(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "ingress-tls-issued",
-    description: "Checks that every Ingress carries TLS for each of its hosts and that each TLS secret is issued by exactly one cert-manager source in the stack (one Ingress with the cluster-issuer annotation, or one Certificate) covering those hosts; annotate the first Ingress of an app and let its siblings share the secret.",
+    description:
+      "Checks that every Ingress carries TLS for each of its hosts and that each TLS secret is issued by exactly one cert-manager source in the stack (one Ingress with the cluster-issuer annotation, or one Certificate) covering those hosts; annotate the first Ingress of an app and let its siblings share the secret.",
     level,
     check: (resources, report) => {
       const sources = tlsSources(resources);
       const bySecret = Map.groupBy(sources, (s) => `${s.namespace}/${s.secretName}`);
       for (const [secret, issuing] of bySecret) {
         if (issuing.length < 2) continue;
-        report(issuing[1]!.resource, `TLS secret ${secret} is issued by ${issuing.length} sources (${issuing.map((s) => describeObject(s.resource.props)).join(", ")}): cert-manager names the Certificate after the secret and refuses to update one another object owns, so only the first wins; annotate one Ingress (or create one Certificate) per secret.`);
+        report(
+          issuing[1]!.resource,
+          `TLS secret ${secret} is issued by ${issuing.length} sources (${issuing.map((s) => describeObject(s.resource.props)).join(", ")}): cert-manager names the Certificate after the secret and refuses to update one another object owns, so only the first wins; annotate one Ingress (or create one Certificate) per secret.`,
+        );
       }
       const storeNames = defaultStoreNames(resources);
       eachKnown(ofType(resources, TYPES.ingress), (ing) => {
         const what = describeObject(ing.props);
         const ns = metaOf(ing.props).namespace;
-        const hosts = arr(obj(ing.props.spec).rules).map((r) => str(obj(r).host)).filter(Boolean);
+        const hosts = arr(obj(ing.props.spec).rules)
+          .map((r) => str(obj(r).host))
+          .filter(Boolean);
         const tls = tlsEntries(ing);
-        const uncovered = hosts.filter((h) => !tls.some((t) => hostCovered(h, strings(t.hosts)) && (str(t.secretName) || hostCovered(h, storeNames))));
+        const uncovered = hosts.filter(
+          (h) => !tls.some((t) => hostCovered(h, strings(t.hosts)) && (str(t.secretName) || hostCovered(h, storeNames))),
+        );
         if (uncovered.length) {
-          report(ing, `${what} serves ${uncovered.join(", ")} without a TLS entry (spec.tls with hosts and secretName, or hosts a wildcard of Traefik's default TLS store covers): Traefik answers with its self-signed default certificate and browsers refuse the site; add spec.tls for every host.`);
+          report(
+            ing,
+            `${what} serves ${uncovered.join(", ")} without a TLS entry (spec.tls with hosts and secretName, or hosts a wildcard of Traefik's default TLS store covers): Traefik answers with its self-signed default certificate and browsers refuse the site; add spec.tls for every host.`,
+          );
         }
         for (const t of tls.filter((x) => str(x.secretName))) {
           const secret = str(t.secretName);
           const issuing = bySecret.get(`${ns}/${secret}`) ?? [];
           if (issuing.length === 0) {
-            report(ing, `${what} uses TLS secret ${ns}/${secret}, but nothing in the stack issues it (no Ingress with ${CLUSTER_ISSUER} lists it and no Certificate writes it): the secret never exists and Traefik serves its default certificate; add the cert-manager annotation or a Certificate.`);
+            report(
+              ing,
+              `${what} uses TLS secret ${ns}/${secret}, but nothing in the stack issues it (no Ingress with ${CLUSTER_ISSUER} lists it and no Certificate writes it): the secret never exists and Traefik serves its default certificate; add the cert-manager annotation or a Certificate.`,
+            );
             continue;
           }
           const covered = issuing.flatMap((s) => s.hosts);
           const missing = strings(t.hosts).filter((h) => !hostCovered(h, covered));
           if (missing.length) {
-            report(ing, `${what} expects TLS secret ${ns}/${secret} to cover ${missing.join(", ")}, but its issuer requests only ${covered.join(", ") || "no hosts"}: browsers get a certificate for another name; list every host in the issuing Ingress's tls.hosts or the Certificate's dnsNames.`);
+            report(
+              ing,
+              `${what} expects TLS secret ${ns}/${secret} to cover ${missing.join(", ")}, but its issuer requests only ${covered.join(", ") || "no hosts"}: browsers get a certificate for another name; list every host in the issuing Ingress's tls.hosts or the Certificate's dnsNames.`,
+            );
           }
         }
       });
@@ -126,18 +165,23 @@ export function ingressTlsIssued(level: Level = "mandatory"): HomelabPolicy {
 export function tlsIssuerExists(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "tls-issuer-exists",
-    description: "Checks that every cert-manager issuer a route names (the Ingress cluster-issuer/issuer annotation, a Certificate's issuerRef) is a ClusterIssuer or Issuer the stack creates, so certificates are actually issued; name one of the stack's issuers (see certManager.issuers).",
+    description:
+      "Checks that every cert-manager issuer a route names (the Ingress cluster-issuer/issuer annotation, a Certificate's issuerRef) is a ClusterIssuer or Issuer the stack creates, so certificates are actually issued; name one of the stack's issuers (see certManager.issuers).",
     level,
     check: (resources, report) => {
       const clusterIssuers = new Set(ofType(resources, TYPES.clusterIssuer).map((r) => metaOf(r.props).name));
       const issuers = new Set(ofType(resources, TYPES.issuer).map((r) => `${metaOf(r.props).namespace}/${metaOf(r.props).name}`));
       const reported = new Set<string>();
       for (const s of tlsSources(resources)) {
-        const exists = s.issuer.kind === "ClusterIssuer" ? clusterIssuers.has(s.issuer.name) : issuers.has(`${s.issuer.namespace}/${s.issuer.name}`);
+        const exists =
+          s.issuer.kind === "ClusterIssuer" ? clusterIssuers.has(s.issuer.name) : issuers.has(`${s.issuer.namespace}/${s.issuer.name}`);
         const key = `${s.resource.urn}|${s.issuer.kind}|${s.issuer.name}`;
         if (exists || reported.has(key)) continue;
         reported.add(key);
-        report(s.resource, `${describeObject(s.resource.props)} asks ${s.issuer.kind} ${s.issuer.name || "(unnamed)"} for its certificate, which the stack does not create (ClusterIssuers: ${[...clusterIssuers].sort().join(", ") || "none"}): the Certificate stays not ready and the route serves Traefik's default certificate; name one of the stack's issuers.`);
+        report(
+          s.resource,
+          `${describeObject(s.resource.props)} asks ${s.issuer.kind} ${s.issuer.name || "(unnamed)"} for its certificate, which the stack does not create (ClusterIssuers: ${[...clusterIssuers].sort().join(", ") || "none"}): the Certificate stays not ready and the route serves Traefik's default certificate; name one of the stack's issuers.`,
+        );
       }
     },
   });
@@ -146,7 +190,8 @@ export function tlsIssuerExists(level: Level = "mandatory"): HomelabPolicy {
 export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "ingressroute-tls-from-certificate",
-    description: "Checks that every IngressRoute serves TLS from a secret written by a cert-manager Certificate in its namespace whose dnsNames cover the route's hosts (cert-manager does not watch IngressRoutes, and Traefik's own certResolver cannot be shared by replicas); create a Certificate and set spec.tls.secretName to its secret.",
+    description:
+      "Checks that every IngressRoute serves TLS from a secret written by a cert-manager Certificate in its namespace whose dnsNames cover the route's hosts (cert-manager does not watch IngressRoutes, and Traefik's own certResolver cannot be shared by replicas); create a Certificate and set spec.tls.secretName to its secret.",
     level,
     check: (resources, report) => {
       // The first Certificate writing each secret (ingress-tls-issued reports a second one).
@@ -163,24 +208,36 @@ export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): Home
         const tls = spec.tls === undefined ? undefined : obj(spec.tls);
         const hosts = [...new Set(arr(spec.routes).flatMap((r) => [...str(obj(r).match).matchAll(HOST_MATCH)].map((m) => m[1]!)))];
         if (!tls) {
-          report(ir, `${what} has no spec.tls: on the websecure entry point Traefik answers with its self-signed default certificate; set spec.tls.secretName to the secret of a Certificate for ${hosts.join(", ")}.`);
+          report(
+            ir,
+            `${what} has no spec.tls: on the websecure entry point Traefik answers with its self-signed default certificate; set spec.tls.secretName to the secret of a Certificate for ${hosts.join(", ")}.`,
+          );
           return;
         }
         if (str(tls.certResolver)) {
-          report(ir, `${what} gets its certificate from Traefik's resolver ${str(tls.certResolver)}: it cannot be shared by several replicas and bypasses the stack's issuers; create a cert-manager Certificate and set spec.tls.secretName.`);
+          report(
+            ir,
+            `${what} gets its certificate from Traefik's resolver ${str(tls.certResolver)}: it cannot be shared by several replicas and bypasses the stack's issuers; create a cert-manager Certificate and set spec.tls.secretName.`,
+          );
           return;
         }
         const secret = str(tls.secretName);
         if (!secret && hosts.length > 0 && hosts.every((h) => hostCovered(h, storeNames))) return;
         const cert = certificateOf.get(`${ns}/${secret}`);
         if (!cert) {
-          report(ir, `${what} serves TLS from secret ${ns}/${secret || "(none)"}, which no Certificate in the stack writes: cert-manager ignores IngressRoutes, so the secret never appears and Traefik serves its default certificate; create a Certificate with secretName ${secret || "<name>"} in ${ns}.`);
+          report(
+            ir,
+            `${what} serves TLS from secret ${ns}/${secret || "(none)"}, which no Certificate in the stack writes: cert-manager ignores IngressRoutes, so the secret never appears and Traefik serves its default certificate; create a Certificate with secretName ${secret || "<name>"} in ${ns}.`,
+          );
           return;
         }
         const names = strings(obj(cert.props.spec).dnsNames);
         const missing = hosts.filter((h) => !hostCovered(h, names));
         if (missing.length) {
-          report(ir, `${what} serves ${missing.join(", ")}, but Certificate ${ns}/${metaOf(cert.props).name} covers only ${names.join(", ") || "no names"}: browsers reject the certificate for those hosts; add them to the Certificate's dnsNames.`);
+          report(
+            ir,
+            `${what} serves ${missing.join(", ")}, but Certificate ${ns}/${metaOf(cert.props).name} covers only ${names.join(", ") || "no names"}: browsers reject the certificate for those hosts; add them to the Certificate's dnsNames.`,
+          );
         }
       });
     },
@@ -190,10 +247,16 @@ export function ingressRouteTlsFromCertificate(level: Level = "mandatory"): Home
 export function tlsHostInIssuerZone(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
     name: "tls-host-in-issuer-zone",
-    description: "Checks that every host a certificate is requested for is admitted by one of its ACME issuer's solvers (selector dnsZones/dnsNames), because cert-manager otherwise finds no solver and the order never completes; keep hosts inside the issuer's dnsZones or widen the selector.",
+    description:
+      "Checks that every host a certificate is requested for is admitted by one of its ACME issuer's solvers (selector dnsZones/dnsNames), because cert-manager otherwise finds no solver and the order never completes; keep hosts inside the issuer's dnsZones or widen the selector.",
     level,
     check: (resources, report) => {
-      const issuers = new Map([...ofType(resources, TYPES.clusterIssuer), ...ofType(resources, TYPES.issuer)].map((r) => [`${r.type === TYPES.clusterIssuer ? "ClusterIssuer" : `Issuer/${metaOf(r.props).namespace}`}/${metaOf(r.props).name}`, r]));
+      const issuers = new Map(
+        [...ofType(resources, TYPES.clusterIssuer), ...ofType(resources, TYPES.issuer)].map((r) => [
+          `${r.type === TYPES.clusterIssuer ? "ClusterIssuer" : `Issuer/${metaOf(r.props).namespace}`}/${metaOf(r.props).name}`,
+          r,
+        ]),
+      );
       for (const s of tlsSources(resources)) {
         const key = s.issuer.kind === "ClusterIssuer" ? `ClusterIssuer/${s.issuer.name}` : `Issuer/${s.issuer.namespace}/${s.issuer.name}`;
         const issuer = issuers.get(key);
@@ -202,7 +265,10 @@ export function tlsHostInIssuerZone(level: Level = "mandatory"): HomelabPolicy {
         const unsolvable = s.hosts.filter((h) => !solvers.some((solver) => solverAdmits(solver, h.replace(/^\*\./, ""))));
         if (unsolvable.length) {
           const zones = solvers.flatMap((x) => strings(obj(x.selector).dnsZones));
-          report(s.resource, `${describeObject(s.resource.props)} requests ${unsolvable.join(", ")} from ${s.issuer.kind} ${s.issuer.name}, whose solvers only answer for ${zones.join(", ") || "other names"}: cert-manager finds no solver for the challenge and the certificate is never issued; use a host inside those zones or add the zone to the issuer's selector.`);
+          report(
+            s.resource,
+            `${describeObject(s.resource.props)} requests ${unsolvable.join(", ")} from ${s.issuer.kind} ${s.issuer.name}, whose solvers only answer for ${zones.join(", ") || "other names"}: cert-manager finds no solver for the challenge and the certificate is never issued; use a host inside those zones or add the zone to the issuer's selector.`,
+          );
         }
       }
     },
@@ -212,18 +278,25 @@ export function tlsHostInIssuerZone(level: Level = "mandatory"): HomelabPolicy {
 export function certManagerDns01RecursiveNameservers(level: Level = "advisory"): HomelabPolicy {
   return stackPolicy({
     name: "cert-manager-dns01-recursive-nameservers",
-    description: "Checks that cert-manager checks DNS-01 propagation only through public recursive resolvers when an issuer uses DNS-01, because homelab DNS often answers the zone differently inside the LAN and the self-check never passes; set the chart's dns01RecursiveNameserversOnly: true and dns01RecursiveNameservers (e.g. 1.1.1.1:53,9.9.9.9:53).",
+    description:
+      "Checks that cert-manager checks DNS-01 propagation only through public recursive resolvers when an issuer uses DNS-01, because homelab DNS often answers the zone differently inside the LAN and the self-check never passes; set the chart's dns01RecursiveNameserversOnly: true and dns01RecursiveNameservers (e.g. 1.1.1.1:53,9.9.9.9:53).",
     level,
     check: (resources, report) => {
-      const dns01 = [...ofType(resources, TYPES.clusterIssuer), ...ofType(resources, TYPES.issuer)].some((i) => arr(obj(obj(i.props.spec).acme).solvers).some((s) => obj(s).dns01 !== undefined));
+      const dns01 = [...ofType(resources, TYPES.clusterIssuer), ...ofType(resources, TYPES.issuer)].some((i) =>
+        arr(obj(obj(i.props.spec).acme).solvers).some((s) => obj(s).dns01 !== undefined),
+      );
       if (!dns01) return;
       eachKnown(releasesOf(resources, "cert-manager"), (r) => {
         const values = valuesOf(r);
         const args = strings(values.extraArgs);
-        const only = values.dns01RecursiveNameserversOnly === true || args.some((a) => /^--dns01-recursive-nameservers-only(=true)?$/.test(a));
+        const only =
+          values.dns01RecursiveNameserversOnly === true || args.some((a) => /^--dns01-recursive-nameservers-only(=true)?$/.test(a));
         const servers = str(values.dns01RecursiveNameservers) !== "" || args.some((a) => /^--dns01-recursive-nameservers=\S+/.test(a));
         if (!only || !servers) {
-          report(r, `${describeRelease(r)} lets DNS-01 self-checks use ${only ? "recursive-only checks without naming public resolvers" : "the cluster's resolvers"}: a split-horizon homelab DNS never shows the challenge record, so certificates hang in "propagation check failed"; set dns01RecursiveNameserversOnly: true and dns01RecursiveNameservers: "1.1.1.1:53,9.9.9.9:53".`);
+          report(
+            r,
+            `${describeRelease(r)} lets DNS-01 self-checks use ${only ? "recursive-only checks without naming public resolvers" : "the cluster's resolvers"}: a split-horizon homelab DNS never shows the challenge record, so certificates hang in "propagation check failed"; set dns01RecursiveNameserversOnly: true and dns01RecursiveNameservers: "1.1.1.1:53,9.9.9.9:53".`,
+          );
         }
       });
     },

@@ -7,12 +7,23 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-export function parseCommandLine<O extends Options>(script: string, usage: string, options: O, argv: readonly string[] = process.argv.slice(2)) {
+export function parseCommandLine<O extends Options>(
+  script: string,
+  usage: string,
+  options: O,
+  argv: readonly string[] = process.argv.slice(2),
+) {
   return parseCommandLineWithArguments(script, usage, options, argv, false).values;
 }
 
 /** The same, for a script that also takes arguments (`new-stack <name>`): the options and the arguments. */
-export function parseCommandLineWithArguments<O extends Options>(script: string, usage: string, options: O, argv: readonly string[] = process.argv.slice(2), allowPositionals = true) {
+export function parseCommandLineWithArguments<O extends Options>(
+  script: string,
+  usage: string,
+  options: O,
+  argv: readonly string[] = process.argv.slice(2),
+  allowPositionals = true,
+) {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(usage);
     process.exit(0);
@@ -51,7 +62,9 @@ export async function loadStack(script: string, stack: string) {
     const { raw, secretKeys: homelabSecrets } = homelabEntries(values, (k) => secretKeys.includes(k));
     const result = parseHomelabConfig(raw, homelabSecrets);
     if (result.ok) return { config: result.config, values };
-    console.error(`${script} ${stack}: the stack's config is invalid (npm run synth -- --stack ${stack} lists the same):\n  - ${result.errors.join("\n  - ")}`);
+    console.error(
+      `${script} ${stack}: the stack's config is invalid (npm run synth -- --stack ${stack} lists the same):\n  - ${result.errors.join("\n  - ")}`,
+    );
   } catch (err) {
     if (!(err instanceof StackFileError)) throw err;
     console.error(`${script} ${stack}: ${err.message}`);

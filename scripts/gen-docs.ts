@@ -5,7 +5,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { configJsonSchema, configMarkdown } from "../config/docs.ts";
 import { parseCommandLine } from "./cli.ts";
 
-parseCommandLine("gen", "usage: npm run gen   (rewrites docs/config.md and docs/config.schema.json from model/schema.ts; takes no options)", {});
+parseCommandLine(
+  "gen",
+  "usage: npm run gen   (rewrites docs/config.md and docs/config.schema.json from model/schema.ts; takes no options)",
+  {},
+);
 
 mkdirSync("docs", { recursive: true });
 writeFileSync("docs/config.md", configMarkdown());

@@ -6,8 +6,12 @@
  */
 import { parseCommandLine } from "./cli.ts";
 
-parseCommandLine("golden", `usage: npm run golden
-Rewrites test/golden/<stack>/ (summary.md, helm/, talos/) from a fresh synth of every example stack; takes no options.`, {});
+parseCommandLine(
+  "golden",
+  `usage: npm run golden
+Rewrites test/golden/<stack>/ (summary.md, helm/, talos/) from a fresh synth of every example stack; takes no options.`,
+  {},
+);
 // Loaded after the command line is read, so --help and a typo write nothing.
 const { writeFiles } = await import("../synth/write.ts");
 const { rmSync } = await import("node:fs");

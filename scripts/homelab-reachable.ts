@@ -45,7 +45,9 @@ function tryConnect(host: string, port: number): Promise<string | undefined> {
 const endpoints = homelabEndpoints(config, stackValues, process.env);
 const annotate = process.env.GITHUB_ACTIONS === "true";
 if (endpoints.length === 0) {
-  console.log(`homelab-reachable ${stack}: the config names no endpoint to try (an existing cluster without cluster.nodes or cluster.network.vip); the preview will tell.`);
+  console.log(
+    `homelab-reachable ${stack}: the config names no endpoint to try (an existing cluster without cluster.nodes or cluster.network.vip); the preview will tell.`,
+  );
   process.exit(0);
 }
 // The endpoints a job needs first: when one of them fails the job stops, and the Talos APIs are not tried at all.

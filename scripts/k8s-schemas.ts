@@ -74,7 +74,9 @@ function strictSchema(schema: Schema, name?: string, enums?: Readonly<Record<str
   if (Array.isArray(schema.required)) out.required = schema.required;
   if (schema.items) out.items = strictSchema(schema.items as Schema);
   if (schema.properties) {
-    out.properties = Object.fromEntries(Object.entries(schema.properties as Record<string, Schema>).map(([k, v]) => [k, withEnum(strictSchema(v), enums?.[k])]));
+    out.properties = Object.fromEntries(
+      Object.entries(schema.properties as Record<string, Schema>).map(([k, v]) => [k, withEnum(strictSchema(v), enums?.[k])]),
+    );
     out.additionalProperties = false;
   } else if (schema.additionalProperties && typeof schema.additionalProperties === "object") {
     out.additionalProperties = strictSchema(schema.additionalProperties as Schema);
@@ -85,7 +87,8 @@ function strictSchema(schema: Schema, name?: string, enums?: Readonly<Record<str
 function withEnum(schema: Schema, values: string[] | undefined): Schema {
   if (!values) return schema;
   if (schema.type === "string") return { ...schema, enum: values };
-  if (schema.type === "array" && (schema.items as Schema | undefined)?.type === "string") return { ...schema, items: { ...(schema.items as Schema), enum: values } };
+  if (schema.type === "array" && (schema.items as Schema | undefined)?.type === "string")
+    return { ...schema, items: { ...(schema.items as Schema), enum: values } };
   throw new Error(`an enum on a ${String(schema.type)} property`);
 }
 
@@ -101,7 +104,13 @@ function references(schema: unknown, into: Set<string>): void {
 }
 
 /** The strict schemas of `kinds` and of every definition they reach, nothing else. */
-export function strictKindSchemas(swagger: Swagger, kinds: readonly BuiltinKind[], enums: Enums, kubernetesVersion: string, source: string): KubernetesSchemas {
+export function strictKindSchemas(
+  swagger: Swagger,
+  kinds: readonly BuiltinKind[],
+  enums: Enums,
+  kubernetesVersion: string,
+  source: string,
+): KubernetesSchemas {
   const kindDefinitions: Record<string, string> = {};
   for (const k of kinds) kindDefinitions[kindKey(k.apiVersion, k.kind)] = definitionOf(swagger, k);
   const definitions: Record<string, Schema> = {};

@@ -31,7 +31,8 @@ const { values, positionals } = parseCommandLineWithArguments("new-stack", USAGE
 const answered = values as Record<string, string | boolean | undefined>;
 const stack = positionals[0];
 if (!stack || positionals.length > 1) fail("name the stack once: npm run new-stack -- <name> (lower-case letters, digits and '-')");
-if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(stack)) fail(`stack name ${stack} must be a DNS label (lower-case letters, digits and '-'): it is also the cluster's name`);
+if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(stack))
+  fail(`stack name ${stack} must be a DNS label (lower-case letters, digits and '-'): it is also the cluster's name`);
 const file = join(values.dir as string, `Pulumi.${stack}.yaml`);
 if (existsSync(file)) fail(`${file} exists; pick another name or edit that file`);
 
@@ -83,5 +84,9 @@ const { synthStack } = await import("../synth/synth.ts");
 const result = await synthStack(stack, { config: parseStackFile(text, file), env: process.env });
 if (!result.ok) fail(`these answers do not make a deployable stack (nothing written):\n  - ${result.errors.join("\n  - ")}`);
 writeFileSync(file, text);
-console.log(`wrote ${file}. Next: npm run synth -- --stack ${stack}, then pulumi stack init ${stack} and set its two secrets (see the file's header).`);
-console.log(`More nodes: copy cluster.nodes.${nodeNameOf(stack)} in the file under a new name with its own ip, vmId and proxmoxNode (role worker, or three control planes in all).`);
+console.log(
+  `wrote ${file}. Next: npm run synth -- --stack ${stack}, then pulumi stack init ${stack} and set its two secrets (see the file's header).`,
+);
+console.log(
+  `More nodes: copy cluster.nodes.${nodeNameOf(stack)} in the file under a new name with its own ip, vmId and proxmoxNode (role worker, or three control planes in all).`,
+);

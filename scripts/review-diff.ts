@@ -30,7 +30,11 @@ function filesUnder(dir: string): Map<string, string> {
 /** out/<stack>/…; a missing out/ (the base did not synthesize) is an empty tree. */
 function outTree(dir: string): OutTree {
   if (!existsSync(dir)) return new Map();
-  return new Map(readdirSync(dir).filter((s) => statSync(join(dir, s)).isDirectory()).map((s) => [s, filesUnder(join(dir, s))]));
+  return new Map(
+    readdirSync(dir)
+      .filter((s) => statSync(join(dir, s)).isDirectory())
+      .map((s) => [s, filesUnder(join(dir, s))]),
+  );
 }
 
 const { values, positionals } = parseCommandLineWithArguments("review-diff", USAGE, { previews: { type: "string" } });
@@ -38,7 +42,14 @@ if (positionals.length !== 2) {
   console.error(`review-diff: give the base and the head out/ directories.\n${USAGE}`);
   process.exit(2);
 }
-const previews = values.previews && existsSync(values.previews)
-  ? new Map(readdirSync(values.previews).filter((f) => f.endsWith(".txt")).map((f) => [f.slice(0, -4), readFileSync(join(values.previews!, f), "utf8")]))
-  : undefined;
-process.stdout.write(`${reviewComment({ base: outTree(positionals[0]!), head: outTree(positionals[1]!), ...(previews ? { previews } : {}) })}\n`);
+const previews =
+  values.previews && existsSync(values.previews)
+    ? new Map(
+        readdirSync(values.previews)
+          .filter((f) => f.endsWith(".txt"))
+          .map((f) => [f.slice(0, -4), readFileSync(join(values.previews!, f), "utf8")]),
+      )
+    : undefined;
+process.stdout.write(
+  `${reviewComment({ base: outTree(positionals[0]!), head: outTree(positionals[1]!), ...(previews ? { previews } : {}) })}\n`,
+);

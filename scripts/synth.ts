@@ -37,7 +37,9 @@ for (const stack of stacks) {
   }
   if (!result.ok) {
     failed = true;
-    console.error(`synth ${stack}: the stack cannot be deployed as configured (${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}):`);
+    console.error(
+      `synth ${stack}: the stack cannot be deployed as configured (${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}):`,
+    );
     for (const e of result.errors) console.error(`  - ${e}`);
     continue;
   }

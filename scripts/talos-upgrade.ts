@@ -44,7 +44,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { compareMinor, formatRelease, kubernetesSupportProblem, parseTalosRelease, upgradeStepProblem, type TalosRelease } from "../contract/talos-versions.ts";
+import {
+  compareMinor,
+  formatRelease,
+  kubernetesSupportProblem,
+  parseTalosRelease,
+  upgradeStepProblem,
+  type TalosRelease,
+} from "../contract/talos-versions.ts";
 
 /** How a tool runs: a child process here; the tests pass their fake tools' entry points. */
 export type Exec = (binary: string, args: readonly string[]) => Promise<{ stdout: string }>;
@@ -78,7 +85,11 @@ function tool(exec: Exec, binary: string, prefix: readonly string[], missing: st
 }
 
 /** A tab-aligned talosctl table (padding 3, cells never hold three spaces): header and rows as cells. */
-const cells = (out: string): string[][] => out.split("\n").filter((l) => l.trim()).map((l) => l.trim().split(/\s{3,}/));
+const cells = (out: string): string[][] =>
+  out
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => l.trim().split(/\s{3,}/));
 
 /** The same table as one record per row, for tables whose column names are unique. */
 function table(out: string): Record<string, string>[] {
@@ -122,7 +133,9 @@ class Cluster {
   async checkClient(target: TalosRelease | undefined): Promise<void> {
     const client = await this.clientRelease();
     if (target && compareMinor(client, target) < 0) {
-      throw new RolloutError(`talosctl ${formatRelease(client)} is older than the target ${formatRelease(target)}; install talosctl ${formatRelease(target)} or newer and re-run`);
+      throw new RolloutError(
+        `talosctl ${formatRelease(client)} is older than the target ${formatRelease(target)}; install talosctl ${formatRelease(target)} or newer and re-run`,
+      );
     }
   }
 
@@ -141,7 +154,10 @@ class Cluster {
 
   async mustRelease(node: string): Promise<TalosRelease> {
     const release = await this.release(node);
-    if (!release) throw new RolloutError(`node ${node} does not answer on its Talos API (talosctl -n ${node} version); check the VM is running (talosctl -n ${node} dmesg), or retire it (README, Operations), then re-run`);
+    if (!release)
+      throw new RolloutError(
+        `node ${node} does not answer on its Talos API (talosctl -n ${node} version); check the VM is running (talosctl -n ${node} dmesg), or retire it (README, Operations), then re-run`,
+      );
     return release;
   }
 
@@ -152,7 +168,10 @@ class Cluster {
    */
   async schematic(node: string): Promise<string | undefined> {
     // Columns NODE NAMESPACE TYPE ID VERSION NAME VERSION: the name and the extension's version come last.
-    return cells(await this.at(node, ["get", "extensions"])).slice(1).find((row) => row.at(-2) === "schematic")?.at(-1);
+    return cells(await this.at(node, ["get", "extensions"]))
+      .slice(1)
+      .find((row) => row.at(-2) === "schematic")
+      ?.at(-1);
   }
 
   async etcdMembers(via: string): Promise<EtcdMember[]> {
@@ -172,9 +191,15 @@ class Cluster {
   async etcdHealthy(controlPlanes: readonly string[]): Promise<EtcdMember[]> {
     const members = await this.etcdMembers(controlPlanes[0]!);
     const strangers = members.filter((m) => !controlPlanes.includes(m.ip));
-    if (strangers.length) throw new RolloutError(`etcd member${strangers.length > 1 ? "s" : ""} ${strangers.map((m) => `${m.hostname} (${m.id}, ${m.ip})`).join(", ")} ${strangers.length > 1 ? "are" : "is"} not among the control planes ${controlPlanes.join(", ")}`);
+    if (strangers.length)
+      throw new RolloutError(
+        `etcd member${strangers.length > 1 ? "s" : ""} ${strangers.map((m) => `${m.hostname} (${m.id}, ${m.ip})`).join(", ")} ${strangers.length > 1 ? "are" : "is"} not among the control planes ${controlPlanes.join(", ")}`,
+      );
     const missing = controlPlanes.filter((ip) => !members.some((m) => m.ip === ip));
-    if (missing.length) throw new RolloutError(`control plane${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not an etcd member`);
+    if (missing.length)
+      throw new RolloutError(
+        `control plane${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not an etcd member`,
+      );
     const learners = members.filter((m) => m.learner);
     if (learners.length) throw new RolloutError(`etcd member ${learners.map((m) => m.hostname).join(", ")} is still a learner`);
     await this.etcdStatus(members);
@@ -206,9 +231,11 @@ class Cluster {
   async health(members: Members): Promise<void> {
     await this.at(members.controlPlanes[0]!, [
       "health",
-      "--control-plane-nodes", members.controlPlanes.join(","),
+      "--control-plane-nodes",
+      members.controlPlanes.join(","),
       ...(members.workers.length ? ["--worker-nodes", members.workers.join(",")] : []),
-      "--wait-timeout", HEALTH_TIMEOUT,
+      "--wait-timeout",
+      HEALTH_TIMEOUT,
     ]);
   }
 
@@ -219,7 +246,9 @@ class Cluster {
       return await this.etcdHealthy(members.controlPlanes);
     } catch (e) {
       const cp = members.controlPlanes[0];
-      throw new RolloutError(`cluster not healthy ${when}: ${(e as Error).message}. Nothing further was changed; inspect with talosctl -n ${cp} health, talosctl -n ${cp} etcd members and kubectl get nodes, fix it, then re-run (steps already done are skipped)`);
+      throw new RolloutError(
+        `cluster not healthy ${when}: ${(e as Error).message}. Nothing further was changed; inspect with talosctl -n ${cp} health, talosctl -n ${cp} etcd members and kubectl get nodes, fix it, then re-run (steps already done are skipped)`,
+      );
     }
   }
 
@@ -247,9 +276,13 @@ async function guardControlPlaneStep(cluster: Cluster, node: string, members: re
 async function rollout(cluster: Cluster, to: string, image: string, kubernetes: string): Promise<void> {
   const target = parseTalosRelease(to);
   if (!target || target.patch === undefined) throw new RolloutError(`--talos ${to}: expected an exact Talos release like v1.13.10`);
-  if (!image.endsWith(`:${formatRelease(target)}`)) throw new RolloutError(`--image ${image} is not the installer of ${formatRelease(target)}`);
+  if (!image.endsWith(`:${formatRelease(target)}`))
+    throw new RolloutError(`--image ${image} is not the installer of ${formatRelease(target)}`);
   const unsupported = kubernetesSupportProblem(target, kubernetes);
-  if (unsupported) throw new RolloutError(`refusing the rollout before touching any node: ${unsupported}; set cluster.talos.kubernetesVersion to a release it runs and re-run`);
+  if (unsupported)
+    throw new RolloutError(
+      `refusing the rollout before touching any node: ${unsupported}; set cluster.talos.kubernetesVersion to a release it runs and re-run`,
+    );
   await cluster.checkClient(target);
 
   const nodes = all(cluster.members);
@@ -259,7 +292,10 @@ async function rollout(cluster: Cluster, to: string, image: string, kubernetes: 
     const problem = upgradeStepProblem(reported.get(node)!, target);
     return problem ? [`node ${node}: ${problem}`] : [];
   });
-  if (refused.length) throw new RolloutError(`refusing the upgrade to ${formatRelease(target)} before touching any node:\n  ${refused.join("\n  ")}\nset cluster.talos.version to a release one minor step from every node's (or back to the installed one) and re-run`);
+  if (refused.length)
+    throw new RolloutError(
+      `refusing the upgrade to ${formatRelease(target)} before touching any node:\n  ${refused.join("\n  ")}\nset cluster.talos.version to a release one minor step from every node's (or back to the installed one) and re-run`,
+    );
 
   let members = await cluster.gate(cluster.members, "before the rollout");
   const schematic = installerSchematic(image);
@@ -271,19 +307,27 @@ async function rollout(cluster: Cluster, to: string, image: string, kubernetes: 
       continue;
     }
     await guardControlPlaneStep(cluster, node, members, "upgrade");
-    cluster.log(`${node}: upgrading ${formatRelease(before)} → ${formatRelease(target)} with ${image}${booted !== schematic ? ` (schematic ${booted?.slice(0, 12) ?? "none"} → ${schematic?.slice(0, 12)})` : ""}`);
+    cluster.log(
+      `${node}: upgrading ${formatRelease(before)} → ${formatRelease(target)} with ${image}${booted !== schematic ? ` (schematic ${booted?.slice(0, 12) ?? "none"} → ${schematic?.slice(0, 12)})` : ""}`,
+    );
     try {
       await cluster.at(node, ["upgrade", "--image", image, "--wait", "--timeout", UPGRADE_TIMEOUT]);
     } catch (e) {
-      throw new RolloutError(`node ${node}: upgrade to ${formatRelease(target)} failed: ${(e as Error).message}. The rollout stopped here; see README "Upgrading" (talosctl -n ${node} dmesg, talosctl -n ${node} rollback if it booted badly), then re-run`);
+      throw new RolloutError(
+        `node ${node}: upgrade to ${formatRelease(target)} failed: ${(e as Error).message}. The rollout stopped here; see README "Upgrading" (talosctl -n ${node} dmesg, talosctl -n ${node} rollback if it booted badly), then re-run`,
+      );
     }
     const after = await cluster.mustRelease(node);
     if (formatRelease(after) !== formatRelease(target)) {
-      throw new RolloutError(`node ${node}: still reports ${formatRelease(after)} after the upgrade to ${formatRelease(target)} (Talos may have rolled back); check talosctl -n ${node} dmesg, then re-run`);
+      throw new RolloutError(
+        `node ${node}: still reports ${formatRelease(after)} after the upgrade to ${formatRelease(target)} (Talos may have rolled back); check talosctl -n ${node} dmesg, then re-run`,
+      );
     }
     const bootedAfter = await cluster.schematic(node);
     if (bootedAfter !== schematic) {
-      throw new RolloutError(`node ${node}: booted schematic ${bootedAfter ?? "none"} after the upgrade, not ${schematic}; check talosctl -n ${node} get extensions, then re-run`);
+      throw new RolloutError(
+        `node ${node}: booted schematic ${bootedAfter ?? "none"} after the upgrade, not ${schematic}; check talosctl -n ${node} get extensions, then re-run`,
+      );
     }
     members = await cluster.gate(cluster.members, `after upgrading ${node}`);
     cluster.log(`${node}: ${formatRelease(target)}, cluster healthy`);
@@ -294,7 +338,10 @@ async function rollout(cluster: Cluster, to: string, image: string, kubernetes: 
     await guardControlPlaneStep(cluster, node, members, "reboot");
     cluster.log(`${node}: rebooting into its staged config`);
     await cluster.at(node, ["reboot", "--wait", "--timeout", UPGRADE_TIMEOUT]);
-    if (await cluster.staged(node)) throw new RolloutError(`node ${node}: its staged config is still not running after the reboot; check talosctl -n ${node} dmesg, then re-run`);
+    if (await cluster.staged(node))
+      throw new RolloutError(
+        `node ${node}: its staged config is still not running after the reboot; check talosctl -n ${node} dmesg, then re-run`,
+      );
     members = await cluster.gate(cluster.members, `after rebooting ${node}`);
     cluster.log(`${node}: staged config running, cluster healthy`);
   }
@@ -312,7 +359,9 @@ async function upgradeKubernetes(cluster: Cluster, to: string, why: string): Pro
   try {
     await cluster.at(cp, ["upgrade-k8s", "--to", to, "--with-docs=false", "--with-examples=false"]);
   } catch (e) {
-    throw new RolloutError(`kubernetes: upgrade-k8s --to ${to} failed: ${(e as Error).message}. It is safe to re-run: upgrade-k8s skips what is already at ${to}`);
+    throw new RolloutError(
+      `kubernetes: upgrade-k8s --to ${to} failed: ${(e as Error).message}. It is safe to re-run: upgrade-k8s skips what is already at ${to}`,
+    );
   }
 }
 
@@ -336,8 +385,14 @@ async function kubernetesUpgrade(cluster: Cluster, to: string): Promise<void> {
     const problem = kubernetesSupportProblem(release, to);
     if (problem) refused.push(`node ${node}: ${problem}`);
   }
-  if (joined.controlPlanes.length === 0) throw new RolloutError(`no control plane of ${cluster.members.controlPlanes.join(", ")} answers on its Talos API; bring one back (talosctl -n <ip> dmesg) and re-run`);
-  if (refused.length) throw new RolloutError(`refusing Kubernetes ${to} before touching any node:\n  ${refused.join("\n  ")}\nupgrade Talos first (cluster.talos.version, one deploy), then Kubernetes`);
+  if (joined.controlPlanes.length === 0)
+    throw new RolloutError(
+      `no control plane of ${cluster.members.controlPlanes.join(", ")} answers on its Talos API; bring one back (talosctl -n <ip> dmesg) and re-run`,
+    );
+  if (refused.length)
+    throw new RolloutError(
+      `refusing Kubernetes ${to} before touching any node:\n  ${refused.join("\n  ")}\nupgrade Talos first (cluster.talos.version, one deploy), then Kubernetes`,
+    );
   const scoped = new Cluster(cluster.ctl, joined, cluster.log);
   await scoped.gate(joined, `before the Kubernetes upgrade to ${to}`);
   await upgradeKubernetes(scoped, to, "the pinned release");
@@ -360,15 +415,27 @@ interface Departure {
 async function leave(cluster: Cluster, kubectl: Tool, d: Departure): Promise<void> {
   await cluster.checkClient(undefined);
   const staying = cluster.members;
-  const withNode: Members = d.role === "controlplane"
-    ? { controlPlanes: [...staying.controlPlanes, d.node], workers: staying.workers }
-    : { controlPlanes: staying.controlPlanes, workers: [...staying.workers, d.node] };
+  const withNode: Members =
+    d.role === "controlplane"
+      ? { controlPlanes: [...staying.controlPlanes, d.node], workers: staying.workers }
+      : { controlPlanes: staying.controlPlanes, workers: [...staying.workers, d.node] };
 
   if (d.mode === "reset" && (await cluster.release(d.node))) {
     // A member that leaves gracefully shrinks etcd with it (quorum follows), so the gate suffices.
     await cluster.gate(withNode, `before ${d.hostname} leaves`);
     cluster.log(`${d.node}: graceful reset (cordon, drain${d.role === "controlplane" ? ", leave etcd" : ""}, wipe, power off)`);
-    await cluster.ctl(["--endpoints", d.node, "--nodes", d.node, "reset", "--graceful=true", "--reboot=false", "--wait", "--timeout", UPGRADE_TIMEOUT]);
+    await cluster.ctl([
+      "--endpoints",
+      d.node,
+      "--nodes",
+      d.node,
+      "reset",
+      "--graceful=true",
+      "--reboot=false",
+      "--wait",
+      "--timeout",
+      UPGRADE_TIMEOUT,
+    ]);
   } else if (d.mode === "reset") {
     cluster.log(`${d.node}: does not answer on its Talos API: already reset`);
   }
@@ -378,10 +445,15 @@ async function leave(cluster: Cluster, kubectl: Tool, d: Departure): Promise<voi
     const member = members.find((m) => m.ip === d.node);
     if (member) {
       const others = members.filter((m) => m !== member);
-      const healthy = await cluster.etcdStatus(others).then(() => true, () => false);
+      const healthy = await cluster.etcdStatus(others).then(
+        () => true,
+        () => false,
+      );
       const quorum = Math.floor(members.length / 2) + 1;
       if (!healthy || others.length < quorum) {
-        throw new RolloutError(`refusing to remove etcd member ${member.hostname} (${member.id}): the other ${members.length - 1} of ${members.length} members must all be healthy to keep quorum (${quorum}); check talosctl -n ${staying.controlPlanes[0]} etcd status, or recover the cluster (README, Operations: recover a lost control plane)`);
+        throw new RolloutError(
+          `refusing to remove etcd member ${member.hostname} (${member.id}): the other ${members.length - 1} of ${members.length} members must all be healthy to keep quorum (${quorum}); check talosctl -n ${staying.controlPlanes[0]} etcd status, or recover the cluster (README, Operations: recover a lost control plane)`,
+        );
       }
       cluster.log(`${d.node}: removing etcd member ${member.hostname} (${member.id})`);
       await cluster.at(staying.controlPlanes[0]!, ["etcd", "remove-member", member.id]);
@@ -397,7 +469,11 @@ async function leave(cluster: Cluster, kubectl: Tool, d: Departure): Promise<voi
   cluster.log(`${d.hostname}: left the cluster; the staying nodes are healthy`);
 }
 
-const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A credential from `<NAME>_CONTENT` (what Pulumi passes) written to a private temporary file, else the `<NAME>` path. */
 function credential(env: NodeJS.ProcessEnv, name: "TALOSCONFIG" | "KUBECONFIG", dir: string): string | undefined {
@@ -408,10 +484,16 @@ function credential(env: NodeJS.ProcessEnv, name: "TALOSCONFIG" | "KUBECONFIG", 
   return file;
 }
 
-const USAGE = "usage: talos-upgrade.ts rollout --talos <release> --image <installer> --kubernetes <release> | kubernetes --to <release> | leave --node <ip> --hostname <name> --role controlplane|worker --mode reset|forget; each with --control-planes <ips> [--workers <ips>]";
+const USAGE =
+  "usage: talos-upgrade.ts rollout --talos <release> --image <installer> --kubernetes <release> | kubernetes --to <release> | leave --node <ip> --hostname <name> --role controlplane|worker --mode reset|forget; each with --control-planes <ips> [--workers <ips>]";
 
 /** The command line's work; `exec` runs talosctl and kubectl, `env` holds the credentials. */
-export async function dayTwo(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, exec: Exec = execTool, log: Log = console.log): Promise<void> {
+export async function dayTwo(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  exec: Exec = execTool,
+  log: Log = console.log,
+): Promise<void> {
   if (argv.includes("--help") || argv.includes("-h")) {
     log(USAGE);
     return;
@@ -442,10 +524,21 @@ export async function dayTwo(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const dir = mkdtempSync(join(tmpdir(), "talos-upgrade-"));
   try {
     const talosconfig = credential(env, "TALOSCONFIG", dir);
-    if (!talosconfig) throw new RolloutError("no talosconfig: set TALOSCONFIG to its path (pulumi stack output --show-secrets talosconfig > talosconfig)");
-    const cluster = new Cluster(tool(exec, "talosctl", ["--talosconfig", talosconfig], "talosctl is not on PATH; install the release the cluster runs or newer (README, Upgrading: what the workstation needs) and re-run"), members, log);
+    if (!talosconfig)
+      throw new RolloutError("no talosconfig: set TALOSCONFIG to its path (pulumi stack output --show-secrets talosconfig > talosconfig)");
+    const cluster = new Cluster(
+      tool(
+        exec,
+        "talosctl",
+        ["--talosconfig", talosconfig],
+        "talosctl is not on PATH; install the release the cluster runs or newer (README, Upgrading: what the workstation needs) and re-run",
+      ),
+      members,
+      log,
+    );
     if (command === "rollout") {
-      if (!values.talos || !values.image || !values.kubernetes) throw new RolloutError("rollout needs --talos, --image (the schematic's installer, never the vanilla one) and --kubernetes");
+      if (!values.talos || !values.image || !values.kubernetes)
+        throw new RolloutError("rollout needs --talos, --image (the schematic's installer, never the vanilla one) and --kubernetes");
       await rollout(cluster, values.talos, values.image, values.kubernetes);
     } else if (command === "kubernetes") {
       if (!values.to) throw new RolloutError("kubernetes needs --to");
@@ -456,8 +549,14 @@ export async function dayTwo(argv: readonly string[], env: NodeJS.ProcessEnv = p
         throw new RolloutError("leave needs --node, --hostname, --role controlplane|worker and --mode reset|forget");
       }
       const kubeconfig = credential(env, "KUBECONFIG", dir);
-      if (!kubeconfig) throw new RolloutError("no kubeconfig: set KUBECONFIG to its path (pulumi stack output --show-secrets kubeconfig > kubeconfig)");
-      const kubectl = tool(exec, "kubectl", ["--kubeconfig", kubeconfig], "kubectl is not on PATH; install it (https://kubernetes.io/docs/tasks/tools/) and re-run");
+      if (!kubeconfig)
+        throw new RolloutError("no kubeconfig: set KUBECONFIG to its path (pulumi stack output --show-secrets kubeconfig > kubeconfig)");
+      const kubectl = tool(
+        exec,
+        "kubectl",
+        ["--kubeconfig", kubeconfig],
+        "kubectl is not on PATH; install it (https://kubernetes.io/docs/tasks/tools/) and re-run",
+      );
       await leave(cluster, kubectl, { node, hostname, role, mode });
     }
   } finally {

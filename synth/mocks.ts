@@ -22,7 +22,9 @@ const MOCK_ACCOUNT_ID = "fedcba9876543210fedcba9876543210";
 /** Cloudflare names a tunnel by a UUID, which its CNAME target `<id>.cfargotunnel.com` carries. */
 export const MOCK_TUNNEL_ID = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 /** A stand-in tunnel token (base64 JSON of account, tunnel and secret, like the real one); it must never appear in synth output. */
-export const MOCK_TUNNEL_TOKEN = Buffer.from(JSON.stringify({ a: MOCK_ACCOUNT_ID, t: MOCK_TUNNEL_ID, s: "bW9jay10dW5uZWwtc2VjcmV0" })).toString("base64");
+export const MOCK_TUNNEL_TOKEN = Buffer.from(
+  JSON.stringify({ a: MOCK_ACCOUNT_ID, t: MOCK_TUNNEL_ID, s: "bW9jay10dW5uZWwtc2VjcmV0" }),
+).toString("base64");
 /** The zone's SSL/TLS mode the mock lookup answers: Full (strict), the setting the stack expects. */
 export const MOCK_ZONE_SSL_MODE = "strict";
 
@@ -82,7 +84,12 @@ export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
       const host = `https://${String(inputs.endpoint ?? inputs.node)}:6443`;
       return {
         kubeconfigRaw: mockKubeconfig(host),
-        kubernetesClientConfiguration: { host, caCertificate: mockCert("k8s-ca"), clientCertificate: mockCert("k8s-admin"), clientKey: "mock-key" },
+        kubernetesClientConfiguration: {
+          host,
+          caCertificate: mockCert("k8s-ca"),
+          clientCertificate: mockCert("k8s-admin"),
+          clientKey: "mock-key",
+        },
       };
     }
     case "talos:imageFactory/schematic:Schematic":
@@ -91,7 +98,14 @@ export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
     case "proxmoxve:download/file:File":
       return { id: `${String(inputs.datastoreId)}:${String(inputs.contentType)}/${String(inputs.fileName)}` };
     case "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared":
-      return { id: MOCK_TUNNEL_ID, accountTag: inputs.accountId, status: "inactive", tunType: "cfd_tunnel", remoteConfig: inputs.configSrc === "cloudflare", createdAt: "2026-12-03T00:00:00Z" };
+      return {
+        id: MOCK_TUNNEL_ID,
+        accountTag: inputs.accountId,
+        status: "inactive",
+        tunType: "cfd_tunnel",
+        remoteConfig: inputs.configSrc === "cloudflare",
+        createdAt: "2026-12-03T00:00:00Z",
+      };
     case "kubernetes:helm.sh/v3:Release":
       return { status: { status: "deployed", namespace: inputs.namespace, name: inputs.name, version: inputs.version } };
     default:
@@ -106,14 +120,31 @@ export function mockInvokeResult(token: string, args: Outputs): Outputs {
       return { ...MOCK_CLOUDFLARE_RANGES, id: "cloudflare-ip-ranges", chinaIpv4Cidrs: [], chinaIpv6Cidrs: [] };
     case "cloudflare:index/getZone:getZone": {
       const filter = args.filter as { name?: string } | undefined;
-      return { id: MOCK_ZONE_ID, zoneId: MOCK_ZONE_ID, name: filter?.name ?? "example.com", account: { id: MOCK_ACCOUNT_ID, name: "homelab" } };
+      return {
+        id: MOCK_ZONE_ID,
+        zoneId: MOCK_ZONE_ID,
+        name: filter?.name ?? "example.com",
+        account: { id: MOCK_ACCOUNT_ID, name: "homelab" },
+      };
     }
     case "cloudflare:index/getZoneSetting:getZoneSetting":
-      return { id: String(args.settingId), settingId: args.settingId, zoneId: args.zoneId, value: args.settingId === "ssl" ? MOCK_ZONE_SSL_MODE : "on", editable: true, enabled: true, modifiedOn: "2026-12-03T00:00:00Z", timeRemaining: 0 };
+      return {
+        id: String(args.settingId),
+        settingId: args.settingId,
+        zoneId: args.zoneId,
+        value: args.settingId === "ssl" ? MOCK_ZONE_SSL_MODE : "on",
+        editable: true,
+        enabled: true,
+        modifiedOn: "2026-12-03T00:00:00Z",
+        timeRemaining: 0,
+      };
     case "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken":
       return { accountId: args.accountId, tunnelId: args.tunnelId, token: MOCK_TUNNEL_TOKEN };
     case "talos:machine/getConfiguration:getConfiguration":
-      return { ...args, machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${String(args.machineType)}\n  token: mock.machinetoken\ncluster:\n  clusterName: ${String(args.clusterName)}\n  controlPlane:\n    endpoint: ${String(args.clusterEndpoint)}\n` };
+      return {
+        ...args,
+        machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${String(args.machineType)}\n  token: mock.machinetoken\ncluster:\n  clusterName: ${String(args.clusterName)}\n  controlPlane:\n    endpoint: ${String(args.clusterEndpoint)}\n`,
+      };
     case "talos:client/getConfiguration:getConfiguration":
       return {
         ...args,

@@ -20,7 +20,6 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-
 /**
  * What a state-aware mocks object (the deployment twin, test/twin/engine.ts)
  * learns of each registration besides what Pulumi's mocks hand `newResource`:
@@ -208,8 +207,14 @@ export async function recordProgram<T>(
   const byUrn = new Map<string, Mutable<RecordedResource>>();
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: unknown): unknown;
-    invoke(req: { getTok(): string; getArgs(): { toJavaScript(): Record<string, unknown> } | undefined; getDependsonList?(): string[] }, cb: unknown): unknown;
-    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): unknown;
+    invoke(
+      req: { getTok(): string; getArgs(): { toJavaScript(): Record<string, unknown> } | undefined; getDependsonList?(): string[] },
+      cb: unknown,
+    ): unknown;
+    registerResourceOutputs(
+      req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined },
+      cb: unknown,
+    ): unknown;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
@@ -233,7 +238,10 @@ export async function recordProgram<T>(
   };
   const invoke = monitor.invoke.bind(monitor);
   monitor.invoke = (req, cb) => {
-    invokes.push({ token: req.getTok(), args: maskStrings(sanitize(req.getArgs()?.toJavaScript() ?? {}), invokeSecrets) as Record<string, unknown> });
+    invokes.push({
+      token: req.getTok(),
+      args: maskStrings(sanitize(req.getArgs()?.toJavaScript() ?? {}), invokeSecrets) as Record<string, unknown>,
+    });
     if (opts.hooks?.invoking?.({ token: req.getTok(), dependsOn: req.getDependsonList?.() ?? [] }) === "unknown") {
       const response = new resproto.ResourceInvokeResponse();
       response.setUnknown(true);
@@ -282,7 +290,8 @@ export async function recordProgram<T>(
     }
     // The engine steps on after the program returned (and may fail then): registrations waiting on a
     // failed resource never complete, so waiting for every RPC would never end.
-    if (!opts.stop?.stopped()) await (opts.stop ? Promise.race([pulumi.runtime.disconnect(), opts.stop.signal]) : pulumi.runtime.disconnect());
+    if (!opts.stop?.stopped())
+      await (opts.stop ? Promise.race([pulumi.runtime.disconnect(), opts.stop.signal]) : pulumi.runtime.disconnect());
     if (opts.stop?.stopped()) {
       pulumi.runtime.disconnectSync();
       return { resources, invokes, outputs: undefined, result: result as T };

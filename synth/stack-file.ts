@@ -20,7 +20,11 @@ export const EXAMPLES_DIR = "examples";
 
 /** The stacks directly in `dir`: one per `Pulumi.<stack>.yaml`, sorted. */
 function stacksIn(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).flatMap((f) => STACK_FILE.exec(f)?.[1] ?? []).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .flatMap((f) => STACK_FILE.exec(f)?.[1] ?? [])
+        .sort()
+    : [];
 }
 
 /** The operator's own stacks: the `Pulumi.<stack>.yaml` files beside Pulumi.yaml. */
@@ -53,7 +57,9 @@ export class StackFileError extends Error {
 
 function missingStackFile(stack: string, dir: string): StackFileError {
   const there = stackNames(dir);
-  return new StackFileError(`no Pulumi.${stack}.yaml in ${dir === "." ? "this directory" : dir} or its ${EXAMPLES_DIR}/ (${there.length ? `the stacks there: ${there.join(", ")}` : "no stacks there"}); create it with \`npm run new-stack -- ${stack}\``);
+  return new StackFileError(
+    `no Pulumi.${stack}.yaml in ${dir === "." ? "this directory" : dir} or its ${EXAMPLES_DIR}/ (${there.length ? `the stacks there: ${there.join(", ")}` : "no stacks there"}); create it with \`npm run new-stack -- ${stack}\``,
+  );
 }
 
 export function secretPlaceholder(key: string): string {
@@ -116,7 +122,9 @@ export const MAX_ALIASES = 10_000;
 /** A stack file's text as the runtime's config map; `file` names it (and the line) in the error. */
 export function parseStackFile(text: string, file: string): StackConfig {
   if (text.length > MAX_STACK_FILE_BYTES) {
-    throw new StackFileError(`${file}: ${(text.length / 1024 / 1024).toFixed(1)} MB is more than a stack file holds (at most ${MAX_STACK_FILE_BYTES / 1024 / 1024} MB; a 2,000-app config is under 1 MB); check that the right file was written`);
+    throw new StackFileError(
+      `${file}: ${(text.length / 1024 / 1024).toFixed(1)} MB is more than a stack file holds (at most ${MAX_STACK_FILE_BYTES / 1024 / 1024} MB; a 2,000-app config is under 1 MB); check that the right file was written`,
+    );
   }
   const lines = new LineCounter();
   // uniqueKeys: the package's own check compares every key with every other (quadratic); structureProblem below is one pass.
@@ -137,8 +145,16 @@ export function parseStackFile(text: string, file: string): StackConfig {
   // Expansion is bounded above, so the package's own alias limit (100 uses of one anchor) is not needed.
   const content = doc.toJS({ maxAliasCount: -1 }) as unknown;
   const config = content && typeof content === "object" ? (content as { config?: unknown }).config : undefined;
-  if (content !== null && content !== undefined && (typeof content !== "object" || Array.isArray(content) || (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))))) {
-    throw new StackFileError(`${file}: expected a mapping with a config: mapping of keys (e.g. config: { homelab:cluster: … }); see the example stacks`);
+  if (
+    content !== null &&
+    content !== undefined &&
+    (typeof content !== "object" ||
+      Array.isArray(content) ||
+      (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))))
+  ) {
+    throw new StackFileError(
+      `${file}: expected a mapping with a config: mapping of keys (e.g. config: { homelab:cluster: … }); see the example stacks`,
+    );
   }
   return stackConfigFrom((config as Record<string, unknown> | null | undefined) ?? {});
 }
@@ -162,12 +178,20 @@ function structureProblem(root: Node | null): { offset: number; message: string 
   const size = (node: unknown): number => {
     if (problem || !node || typeof node !== "object") return 1;
     if (isAlias(node)) {
-      if (++aliases > MAX_ALIASES) report(node, `more than ${MAX_ALIASES.toLocaleString("en")} aliases; a stack file needs far fewer (merge a shared block once per app)`);
+      if (++aliases > MAX_ALIASES)
+        report(
+          node,
+          `more than ${MAX_ALIASES.toLocaleString("en")} aliases; a stack file needs far fewer (merge a shared block once per app)`,
+        );
       const target = anchors.get(node.source);
       if (!target) return 1;
       const n = sizes.get(target);
       // Not counted yet: the alias lies inside its own anchor, a loop that has no JSON value.
-      if (n === undefined) report(node, `the alias *${node.source} lies inside the node it names (&${node.source}), a loop no config value can hold; copy the value instead`);
+      if (n === undefined)
+        report(
+          node,
+          `the alias *${node.source} lies inside the node it names (&${node.source}), a loop no config value can hold; copy the value instead`,
+        );
       return n ?? 1;
     }
     const anchor = (node as Node).anchor;
@@ -175,14 +199,22 @@ function structureProblem(root: Node | null): { offset: number; message: string 
     let n = 1;
     const add = (child: unknown) => {
       n += size(child);
-      if (n > MAX_EXPANDED_VALUES) report(child, `with its aliases expanded the file stands for more than ${MAX_EXPANDED_VALUES.toLocaleString("en")} values (each level of aliases of aliases multiplies them); use fewer levels of anchors`);
+      if (n > MAX_EXPANDED_VALUES)
+        report(
+          child,
+          `with its aliases expanded the file stands for more than ${MAX_EXPANDED_VALUES.toLocaleString("en")} values (each level of aliases of aliases multiplies them); use fewer levels of anchors`,
+        );
     };
     if (isMap(node)) {
       const keys = new Set<string>();
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         if (key !== undefined && key !== "<<") {
-          if (keys.has(key)) report(pair.key, `the key ${key} appears twice in one mapping, which YAML forbids (which one counts would depend on the reader); keep one`);
+          if (keys.has(key))
+            report(
+              pair.key,
+              `the key ${key} appears twice in one mapping, which YAML forbids (which one counts would depend on the reader); keep one`,
+            );
           keys.add(key);
         }
         add(pair.key);

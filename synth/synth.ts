@@ -17,16 +17,27 @@ import { unsetCredentials } from "../config/stack-keys.ts";
 import { lanDnsFiles, type LanDnsEntry } from "../builders/lan-dns.ts";
 
 export type SynthResult =
-  | { readonly ok: true; readonly doc: SynthDocument; readonly files: ReadonlyMap<string, string>; readonly offlineWarnings: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly doc: SynthDocument;
+      readonly files: ReadonlyMap<string, string>;
+      readonly offlineWarnings: readonly string[];
+    }
   | { readonly ok: false; readonly errors: readonly string[] };
 
 /** @param opts.env where the providers would also find their settings (the synth script passes its own environment) */
-export async function synthStack(stack: string, opts: { config?: StackConfig; dir?: string; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<SynthResult> {
+export async function synthStack(
+  stack: string,
+  opts: { config?: StackConfig; dir?: string; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<SynthResult> {
   // A missing or unreadable stack file throws StackFileError: it is no config problem to list by key path, and the synth script prints its message as the one line.
   let config = opts.config ?? readStackConfig(stack, opts.dir);
   const unset = unsetCredentials(config.values, opts.env ?? {});
-  for (const { key } of unset) config = { values: { ...config.values, [key]: secretPlaceholder(key) }, secretKeys: [...config.secretKeys, key] };
-  const offlineWarnings = unset.map(({ key, set }) => `${key} is not set for this stack yet; synth used a placeholder. Before pulumi preview: ${set}`);
+  for (const { key } of unset)
+    config = { values: { ...config.values, [key]: secretPlaceholder(key) }, secretKeys: [...config.secretKeys, key] };
+  const offlineWarnings = unset.map(
+    ({ key, set }) => `${key} is not set for this stack yet; synth used a placeholder. Before pulumi preview: ${set}`,
+  );
   const parsed = parseStackConfig(config.values, (k) => config.secretKeys.includes(k), opts.env);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const warnings = [...parsed.warnings, ...offlineWarnings];
@@ -47,7 +58,14 @@ export async function synthStack(stack: string, opts: { config?: StackConfig; di
 
   // The summary carries the policy pack's verdict, run offline on this very document.
   const policy = await checkStack(doc);
-  const summary = summaryMarkdown({ stack, resources: doc.resources, outputs, warnings, policy, footprint: footprint(parsed.config.cluster) });
+  const summary = summaryMarkdown({
+    stack,
+    resources: doc.resources,
+    outputs,
+    warnings,
+    policy,
+    footprint: footprint(parsed.config.cluster),
+  });
   const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name: string; ip: string }[]) : [];
   const files = synthFiles(doc, manifests, new Map(nodes.map((n) => [n.ip, n.name])), summary);
   const lanDns = Array.isArray(outputs.lanDns) ? (outputs.lanDns as LanDnsEntry[]) : [];

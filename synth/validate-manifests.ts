@@ -32,7 +32,10 @@ const builtinValidators = new Map<string, ValidateFunction>();
 function builtinValidator(definition: string): ValidateFunction {
   let validate = builtinValidators.get(definition);
   if (!validate) {
-    builtinAjv ??= new Ajv({ allErrors: true, allowUnionTypes: true }).addSchema({ $id: "kubernetes", definitions: kubernetes.definitions });
+    builtinAjv ??= new Ajv({ allErrors: true, allowUnionTypes: true }).addSchema({
+      $id: "kubernetes",
+      definitions: kubernetes.definitions,
+    });
     validate = builtinAjv.compile({ $ref: `kubernetes#/definitions/${definition}` });
     builtinValidators.set(definition, validate);
   }
@@ -41,7 +44,8 @@ function builtinValidator(definition: string): ValidateFunction {
 
 function builtinProblem(e: ErrorObject): string {
   const at = e.instancePath.slice(1).replaceAll("/", ".") || "(object)";
-  if (e.keyword === "additionalProperties") return `${at}: unknown field "${e.params.additionalProperty}" (Kubernetes ${KUBERNETES_MINOR} has no such field)`;
+  if (e.keyword === "additionalProperties")
+    return `${at}: unknown field "${e.params.additionalProperty}" (Kubernetes ${KUBERNETES_MINOR} has no such field)`;
   if (e.keyword === "required") return `${at}: missing required field "${e.params.missingProperty}"`;
   if (e.keyword === "enum") return `${at}: must be one of ${(e.params.allowedValues as string[]).map((v) => JSON.stringify(v)).join(", ")}`;
   if (e.keyword === "type") return `${at}: must be ${[e.params.type].flat().join(" or ")}`;
@@ -52,13 +56,20 @@ function builtinProblem(e: ErrorObject): string {
 function builtinProblems(apiVersion: string, kind: string, data: Record<string, unknown>): string[] {
   const definition = KIND_DEFINITIONS[`${apiVersion} ${kind}`];
   if (!definition) {
-    return [`no Kubernetes ${KUBERNETES_MINOR} schema for ${apiVersion} ${kind}; add the kind to BUILTIN_KINDS in scripts/k8s-schemas.ts and rerun npm run gen:k8s-schemas`];
+    return [
+      `no Kubernetes ${KUBERNETES_MINOR} schema for ${apiVersion} ${kind}; add the kind to BUILTIN_KINDS in scripts/k8s-schemas.ts and rerun npm run gen:k8s-schemas`,
+    ];
   }
   const validate = builtinValidator(definition);
   return validate(data) ? [] : (validate.errors ?? []).map(builtinProblem);
 }
 
-const crdMeta = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() });
+const crdMeta = z.strictObject({
+  name: z.string().min(1),
+  namespace: z.string().min(1),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
 const METALLB_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   IPAddressPool: z.strictObject({
     apiVersion: z.literal("metallb.io/v1beta1"),
@@ -107,7 +118,11 @@ const PLACEHOLDERS: ReadonlySet<unknown> = new Set([UNKNOWN, SECRET]);
 function withoutPlaceholders(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => !PLACEHOLDERS.has(v)).map(withoutPlaceholders);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => !PLACEHOLDERS.has(v)).map(([k, v]) => [k, withoutPlaceholders(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => !PLACEHOLDERS.has(v))
+        .map(([k, v]) => [k, withoutPlaceholders(v)]),
+    );
   }
   return value;
 }

@@ -31,8 +31,16 @@ function sortKeys(value: unknown): unknown {
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** @param invokes the run's invokes (the health gate, the machine-config requests, the zone lookups), recorded like resources */
-export function synthDocument(stack: string, project: string, resources: readonly RecordedResource[], outputs: unknown, invokes: readonly RecordedInvoke[] = []): SynthDocument {
-  const sorted = [...resources].sort((a, b) => compare(a.type, b.type) || compare(a.name, b.name) || compare(a.parent ?? "", b.parent ?? ""));
+export function synthDocument(
+  stack: string,
+  project: string,
+  resources: readonly RecordedResource[],
+  outputs: unknown,
+  invokes: readonly RecordedInvoke[] = [],
+): SynthDocument {
+  const sorted = [...resources].sort(
+    (a, b) => compare(a.type, b.type) || compare(a.name, b.name) || compare(a.parent ?? "", b.parent ?? ""),
+  );
   const keyed = invokes.map((i) => ({ i, key: JSON.stringify(sortKeys(i.args)) }));
   const calls = keyed.sort((a, b) => compare(a.i.token, b.i.token) || compare(a.key, b.key)).map(({ i }) => i);
   return { stack, project, resources: sorted, ...(calls.length ? { invokes: calls } : {}), outputs };
@@ -51,14 +59,20 @@ const MANIFEST_HEAD = ["apiVersion", "kind", "metadata"];
 function manifestOf(r: RecordedResource): Manifest {
   const sorted = sortKeys(r.inputs) as Manifest;
   const head = MANIFEST_HEAD.filter((k) => k in sorted).map((k) => [k, sorted[k]]);
-  const rest = Object.keys(sorted).filter((k) => !MANIFEST_HEAD.includes(k)).map((k) => [k, sorted[k]]);
+  const rest = Object.keys(sorted)
+    .filter((k) => !MANIFEST_HEAD.includes(k))
+    .map((k) => [k, sorted[k]]);
   return Object.fromEntries([...head, ...rest]);
 }
 
 function manifestPath(m: Manifest, fallbackName: string): string {
   const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
   const kind = String(m.kind ?? "Unknown").toLowerCase();
-  const group = String(m.apiVersion ?? "").split("/").slice(0, -1).join("") || "core";
+  const group =
+    String(m.apiVersion ?? "")
+      .split("/")
+      .slice(0, -1)
+      .join("") || "core";
   const scope = meta.namespace ?? "_cluster";
   return `manifests/${scope}/${kind}.${group}.${meta.name ?? fallbackName}.yaml`;
 }
@@ -67,13 +81,17 @@ function manifestPath(m: Manifest, fallbackName: string): string {
  * Every Kubernetes object of a run by its path under out/<stack>/, or the
  * objects that would overwrite each other's file.
  */
-export function manifestsByPath(resources: readonly RecordedResource[]): { readonly manifests: ReadonlyMap<string, Manifest>; readonly clashes: readonly string[] } {
+export function manifestsByPath(resources: readonly RecordedResource[]): {
+  readonly manifests: ReadonlyMap<string, Manifest>;
+  readonly clashes: readonly string[];
+} {
   const manifests = new Map<string, Manifest>();
   const clashes: string[] = [];
   for (const r of resources.filter(isManifest)) {
     const m = manifestOf(r);
     const path = manifestPath(m, r.name);
-    if (manifests.has(path)) clashes.push(`two Kubernetes objects would be written to ${path} (resource ${r.type}::${r.name}); give them distinct metadata.name`);
+    if (manifests.has(path))
+      clashes.push(`two Kubernetes objects would be written to ${path} (resource ${r.type}::${r.name}); give them distinct metadata.name`);
     else manifests.set(path, m);
   }
   return { manifests, clashes };
@@ -107,7 +125,12 @@ function helmValueFiles(resources: readonly RecordedResource[]): Map<string, str
 }
 
 /** Every output file of one stack, path → content; `manifests` as manifestsByPath returned them. */
-export function synthFiles(doc: SynthDocument, manifests: ReadonlyMap<string, Manifest>, nodeNameByIp: ReadonlyMap<string, string>, summary: string): Map<string, string> {
+export function synthFiles(
+  doc: SynthDocument,
+  manifests: ReadonlyMap<string, Manifest>,
+  nodeNameByIp: ReadonlyMap<string, string>,
+  summary: string,
+): Map<string, string> {
   const files = new Map<string, string>();
   files.set(RESOURCES_FILE, `${JSON.stringify(sortKeys(doc), null, 2)}\n`);
   for (const [path, m] of manifests) files.set(path, yamlOf(m));

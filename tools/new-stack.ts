@@ -50,7 +50,12 @@ export const QUESTIONS: readonly Question[] = [
   { flag: "host", key: "host", ask: "Its host name", default: (a) => (a.app && a.zone ? `${a.app}.${a.zone}` : undefined) },
   { flag: "service", key: "service", ask: "Kubernetes Service it is served by (namespace default)", default: (a) => a.app },
   { flag: "port", key: "port", ask: "Service port", numeric: true, default: () => "80" },
-  { flag: "public-address", key: "publicAddress", ask: "Public (WAN) IPv4 your router forwards :80/:443 from (empty: the app stays on your LAN, with no public DNS record)", default: () => "" },
+  {
+    flag: "public-address",
+    key: "publicAddress",
+    ask: "Public (WAN) IPv4 your router forwards :80/:443 from (empty: the app stays on your LAN, with no public DNS record)",
+    default: () => "",
+  },
 ];
 
 /** A YAML scalar, quoted only when YAML needs it. */
@@ -117,19 +122,34 @@ export function newStackFile(a: NewStackAnswers): string {
     "",
     "  homelab:certManager:",
     `    email: ${scalar(a.email)}`,
-    ...(proxied ? [] : ["    # One *.<zone> certificate for the private app: a certificate of its own would publish its name in", "    # Certificate Transparency logs, where scanners find private hosts.", `    wildcardZones: [${scalar(a.zone)}]`]),
+    ...(proxied
+      ? []
+      : [
+          "    # One *.<zone> certificate for the private app: a certificate of its own would publish its name in",
+          "    # Certificate Transparency logs, where scanners find private hosts.",
+          `    wildcardZones: [${scalar(a.zone)}]`,
+        ]),
     "",
     "  homelab:dns:",
     `    zone: ${scalar(a.zone)}`,
     ...(proxied
-      ? ["    # Cloudflare cannot reach the node's private address: proxied records point at the WAN address.", "    proxied: true", `    publicAddress: ${scalar(a.publicAddress!)}`]
+      ? [
+          "    # Cloudflare cannot reach the node's private address: proxied records point at the WAN address.",
+          "    proxied: true",
+          `    publicAddress: ${scalar(a.publicAddress!)}`,
+        ]
       : ["    # No public address: nothing is proxied (Cloudflare could not reach the node).", "    proxied: false"]),
     "",
     "  # Keyed by app name: the key is the app's identity. Add more apps beside it.",
     "  homelab:apps:",
     `    ${a.app}:`,
     `      hosts: [${scalar(a.host)}]`,
-    ...(proxied ? [] : ["      # LAN only: a public record would hold the node's private address; dns.publicAddress and proxied: true publish the app.", "      private: true"]),
+    ...(proxied
+      ? []
+      : [
+          "      # LAN only: a public record would hold the node's private address; dns.publicAddress and proxied: true publish the app.",
+          "      private: true",
+        ]),
     "      backends:",
     `        - { service: ${scalar(a.service)}, port: ${a.port} }`,
   ];

@@ -44,7 +44,13 @@ export function keyPathChanges(before: Json, after: Json, path = ""): Change[] {
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    return keys.flatMap((k) => (k in before ? (k in after ? keyPathChanges(before[k], after[k], join(path, k)) : [{ path: join(path, k), before: before[k] }]) : [{ path: join(path, k), after: after[k] }]));
+    return keys.flatMap((k) =>
+      k in before
+        ? k in after
+          ? keyPathChanges(before[k], after[k], join(path, k))
+          : [{ path: join(path, k), before: before[k] }]
+        : [{ path: join(path, k), after: after[k] }],
+    );
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     const b = keyedByName(before);
@@ -53,17 +59,29 @@ export function keyPathChanges(before: Json, after: Json, path = ""): Change[] {
       const names = [...new Set([...b.keys(), ...a.keys()])];
       return names.flatMap((n) => {
         const p = `${path}[name=${n}]`;
-        return b.has(n) ? (a.has(n) ? keyPathChanges(b.get(n), a.get(n), p) : [{ path: p, before: b.get(n) }]) : [{ path: p, after: a.get(n) }];
+        return b.has(n)
+          ? a.has(n)
+            ? keyPathChanges(b.get(n), a.get(n), p)
+            : [{ path: p, before: b.get(n) }]
+          : [{ path: p, after: a.get(n) }];
       });
     }
-    if (before.every((x) => !isObject(x) && !Array.isArray(x)) && after.every((x) => !isObject(x) && !Array.isArray(x))) return [{ path: path || ".", before, after }];
+    if (before.every((x) => !isObject(x) && !Array.isArray(x)) && after.every((x) => !isObject(x) && !Array.isArray(x)))
+      return [{ path: path || ".", before, after }];
     const n = Math.max(before.length, after.length);
-    return Array.from({ length: n }, (_, i) => i).flatMap((i) => (i >= before.length ? [{ path: `${path}[${i}]`, after: after[i] }] : i >= after.length ? [{ path: `${path}[${i}]`, before: before[i] }] : keyPathChanges(before[i], after[i], `${path}[${i}]`)));
+    return Array.from({ length: n }, (_, i) => i).flatMap((i) =>
+      i >= before.length
+        ? [{ path: `${path}[${i}]`, after: after[i] }]
+        : i >= after.length
+          ? [{ path: `${path}[${i}]`, before: before[i] }]
+          : keyPathChanges(before[i], after[i], `${path}[${i}]`),
+    );
   }
   return [{ path: path || ".", before, after }];
 }
 
-const join = (path: string, key: string) => (path ? `${path}.${/^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key)}` : /^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key));
+const join = (path: string, key: string) =>
+  path ? `${path}.${/^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key)}` : /^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key);
 
 const oneLine = (v: Json): string => (typeof v === "string" ? v : JSON.stringify(v)).replace(/\s+/g, " ");
 const code = (text: string) => `\`${text.replaceAll("`", "'").replaceAll("|", "\\|")}\``;
@@ -114,7 +132,12 @@ function documents(text: string): Map<string, Json> {
   const docs = new Map<string, Json>();
   parseAllDocuments(text).forEach((d, i) => {
     const v = d.toJS() as Json;
-    const id = isObject(v) && typeof v.kind === "string" ? `${v.kind}${typeof v.name === "string" ? ` ${v.name}` : ""}` : i === 0 ? "machine config" : `document ${i + 1}`;
+    const id =
+      isObject(v) && typeof v.kind === "string"
+        ? `${v.kind}${typeof v.name === "string" ? ` ${v.name}` : ""}`
+        : i === 0
+          ? "machine config"
+          : `document ${i + 1}`;
     docs.set(docs.has(id) ? `${id} (${i + 1})` : id, v);
   });
   return docs;
@@ -126,7 +149,12 @@ interface FileDiff {
   readonly lines: readonly string[];
 }
 
-function fileDiffs(base: StackFiles, head: StackFiles, prefix: string, diff: (before: string, after: string, file: string) => string[]): FileDiff[] {
+function fileDiffs(
+  base: StackFiles,
+  head: StackFiles,
+  prefix: string,
+  diff: (before: string, after: string, file: string) => string[],
+): FileDiff[] {
   const files = [...new Set([...base.keys(), ...head.keys()])].filter((f) => f.startsWith(prefix)).sort();
   const out: FileDiff[] = [];
   for (const f of files) {
@@ -174,7 +202,9 @@ function summarySection(summary: string, title: string): string[] {
 /** The Routes table's rows keyed by host and path. */
 function routeRows(summary: string | undefined): Map<string, string> {
   const rows = new Map<string, string>();
-  for (const line of summarySection(summary ?? "", "Routes").filter((l) => l.startsWith("| ")).slice(2)) {
+  for (const line of summarySection(summary ?? "", "Routes")
+    .filter((l) => l.startsWith("| "))
+    .slice(2)) {
     const cells = line.split(" | ");
     rows.set(`${cells[0]!.slice(2)} ${cells[1]}`, line);
   }
@@ -193,7 +223,9 @@ function routeChanges(base: StackFiles, head: StackFiles): string[] {
     else rows.push(before ? `| removed | ${before.slice(2)}` : `| added | ${after!.slice(2)}`);
   }
   if (!rows.length) return [];
-  const header = summarySection(head.get("summary.md") ?? base.get("summary.md") ?? "", "Routes").filter((l) => l.startsWith("| ")).slice(0, 2);
+  const header = summarySection(head.get("summary.md") ?? base.get("summary.md") ?? "", "Routes")
+    .filter((l) => l.startsWith("| "))
+    .slice(0, 2);
   return [`| change | ${header[0]!.slice(2)}`, `| --- | ${header[1]!.slice(2)}`, ...rows];
 }
 
@@ -212,7 +244,8 @@ function resources(files: StackFiles): Map<string, Resource> {
 }
 
 const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
-const record = (r: Resource) => `\`${String(r.inputs.name)}\` ${String(r.inputs.type)} ${String(r.inputs.content)}${r.inputs.proxied === true ? " (proxied)" : ""}`;
+const record = (r: Resource) =>
+  `\`${String(r.inputs.name)}\` ${String(r.inputs.type)} ${String(r.inputs.content)}${r.inputs.proxied === true ? " (proxied)" : ""}`;
 
 function dnsChanges(b: Map<string, Resource>, a: Map<string, Resource>): string[] {
   const lines: string[] = [];
@@ -220,7 +253,8 @@ function dnsChanges(b: Map<string, Resource>, a: Map<string, Resource>): string[
     const before = b.get(key);
     const after = a.get(key);
     if (before && after) {
-      if (record(before) !== record(after) || JSON.stringify(before.inputs) !== JSON.stringify(after.inputs)) lines.push(`- ${record(before)} → ${record(after)}`);
+      if (record(before) !== record(after) || JSON.stringify(before.inputs) !== JSON.stringify(after.inputs))
+        lines.push(`- ${record(before)} → ${record(after)}`);
     } else lines.push(before ? `- removed ${record(before)}` : `- added ${record(after!)}`);
   }
   return lines;
@@ -232,7 +266,9 @@ function dnsChanges(b: Map<string, Resource>, a: Map<string, Resource>): string[
  * disk image, which an upgrade changes in place instead).
  */
 function ignoredInputs(r: Resource): (path: string) => boolean {
-  const ignore = Array.isArray(r.options.ignoreChanges) ? r.options.ignoreChanges.filter((p): p is string => typeof p === "string").map((p) => `inputs.${p}`) : [];
+  const ignore = Array.isArray(r.options.ignoreChanges)
+    ? r.options.ignoreChanges.filter((p): p is string => typeof p === "string").map((p) => `inputs.${p}`)
+    : [];
   return (path) => ignore.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
 }
 
@@ -249,7 +285,14 @@ function resourceChanges(b: Map<string, Resource>, a: Map<string, Resource>): { 
     const changes = keyPathChanges({ inputs: before.inputs, options: before.options }, { inputs: after.inputs, options: after.options })
       .filter((c) => !shownElsewhere || c.path.startsWith("options"))
       .filter((c) => !c.path.startsWith("inputs.values") && !c.path.startsWith("inputs.configPatches"));
-    if (changes.length) changed.push(`- \`${key}\``, ...changes.map((c) => `  ${ignored(c.path) ? `- \`${c.path}\` changed, ignored (ignoreChanges): the deployed value stays` : changeLine(c, false)}`));
+    if (changes.length)
+      changed.push(
+        `- \`${key}\``,
+        ...changes.map(
+          (c) =>
+            `  ${ignored(c.path) ? `- \`${c.path}\` changed, ignored (ignoreChanges): the deployed value stays` : changeLine(c, false)}`,
+        ),
+      );
   }
   return { added, removed, changed };
 }
@@ -266,12 +309,16 @@ export function previewCounts(preview: string): Map<string, number> | undefined 
   const at = preview.lastIndexOf("Resources:");
   if (at < 0) return undefined;
   const counts = new Map<string, number>();
-  for (const m of preview.slice(at).matchAll(/^\s*(?:\+-|\+\+|--|[+~-] ?)(\d+) to (create|update|replace|delete|create-replacement|delete-replaced)\s*$/gm)) counts.set(m[2]!, Number(m[1]));
+  for (const m of preview
+    .slice(at)
+    .matchAll(/^\s*(?:\+-|\+\+|--|[+~-] ?)(\d+) to (create|update|replace|delete|create-replacement|delete-replaced)\s*$/gm))
+    counts.set(m[2]!, Number(m[1]));
   return counts;
 }
 
 const patternPath = (p: string) => `inputs.${p.replace(/(\[\*\]|\.\*)+$/, "")}`;
-const under = (path: string, prefix: string) => prefix === "inputs." || prefix === "inputs.*" || path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+const under = (path: string, prefix: string) =>
+  prefix === "inputs." || prefix === "inputs.*" || path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 
 /**
  * What synth can tell will be replaced: a resource whose changed inputs fall
@@ -285,21 +332,28 @@ function replacements(b: Map<string, Resource>, a: Map<string, Resource>): strin
   for (const [key, after] of a) {
     const before = b.get(key);
     if (!before) continue;
-    const roc = Array.isArray(after.options.replaceOnChanges) ? after.options.replaceOnChanges.filter((p): p is string => typeof p === "string").map(patternPath) : [];
+    const roc = Array.isArray(after.options.replaceOnChanges)
+      ? after.options.replaceOnChanges.filter((p): p is string => typeof p === "string").map(patternPath)
+      : [];
     if (roc.length === 0) continue;
     const ignored = ignoredInputs(after);
-    const changed = keyPathChanges({ inputs: before.inputs }, { inputs: after.inputs }).map((c) => c.path).filter((p) => !ignored(p));
+    const changed = keyPathChanges({ inputs: before.inputs }, { inputs: after.inputs })
+      .map((c) => c.path)
+      .filter((p) => !ignored(p));
     if (changed.some((p) => roc.some((r) => under(p, r)))) out.push(key);
   }
   return out.sort();
 }
 
-const deletions = (b: Map<string, Resource>, a: Map<string, Resource>) => [...b.keys()].filter((k) => !a.has(k) && b.get(k)!.custom !== false).sort();
+const deletions = (b: Map<string, Resource>, a: Map<string, Resource>) =>
+  [...b.keys()].filter((k) => !a.has(k) && b.get(k)!.custom !== false).sort();
 const resourceName = (key: string) => `\`${key.slice(key.indexOf("::") + 2)}\``;
 const protectedOnes = (keys: readonly string[], r: Map<string, Resource>) => keys.filter((k) => r.get(k)?.options.protect === true);
 
 function listed(keys: readonly string[], max = 8): string {
-  return keys.length <= max ? keys.map(resourceName).join(", ") : `${keys.slice(0, max).map(resourceName).join(", ")} and ${keys.length - max} more`;
+  return keys.length <= max
+    ? keys.map(resourceName).join(", ")
+    : `${keys.slice(0, max).map(resourceName).join(", ")} and ${keys.length - max} more`;
 }
 
 interface Rollout {
@@ -313,7 +367,9 @@ interface Rollout {
 function rollout(summary: string): Rollout | undefined {
   const section = summarySection(summary, "Talos upgrades and config changes");
   // "Rolling upgrade to" is how summaries before the single rollout Command put it: a base branch may still say so.
-  const head = section.map((l) => /^(?:Rolling upgrade|Rollout \([^)]*\)) to `([^`]+)` with the schematic's installer `([^`]+)`/.exec(l)).find(Boolean);
+  const head = section
+    .map((l) => /^(?:Rolling upgrade|Rollout \([^)]*\)) to `([^`]+)` with the schematic's installer `([^`]+)`/.exec(l))
+    .find(Boolean);
   if (!head) return undefined;
   // The step table's last column is the node's address (`| step | address |`).
   const addresses = section.filter((l) => /^\| \d+ \|/.test(l)).map((l) => l.slice(2, -2).split(" | ").at(-1)!.trim());
@@ -324,7 +380,15 @@ const kubernetesTarget = (summary: string) => /^(?:Then )?Kubernetes `([^`]+)`/m
 
 /** The Nodes table of summary.md: address → "name (Proxmox host)". */
 function nodeNames(summary: string): Map<string, string> {
-  const rows = summarySection(summary, "Nodes").filter((l) => l.startsWith("| ")).slice(2).map((l) => l.slice(2, -2).split(" | ").map((c) => c.trim()));
+  const rows = summarySection(summary, "Nodes")
+    .filter((l) => l.startsWith("| "))
+    .slice(2)
+    .map((l) =>
+      l
+        .slice(2, -2)
+        .split(" | ")
+        .map((c) => c.trim()),
+    );
   return new Map(rows.map((c) => [c[2]!, c[3] ? `${c[0]} (${c[3]})` : c[0]!]));
 }
 
@@ -343,18 +407,31 @@ function versionDecisions(base: StackFiles, head: StackFiles): string[] {
     // the rollout refuses these before touching a node, after the deploy's other steps ran.
     const [from, to] = [parseTalosRelease(was.release), parseTalosRelease(now.release)];
     const refused = from && to ? upgradeStepProblem(from, to) : undefined;
-    lines.push(refused
-      ? `- **${what} will be refused** by the rollout before it touches a node: ${refused}.`
-      : `- **${what}**: every node reboots once, one at a time, each after a healthy cluster: ${order}.`);
+    lines.push(
+      refused
+        ? `- **${what} will be refused** by the rollout before it touches a node: ${refused}.`
+        : `- **${what}**: every node reboots once, one at a time, each after a healthy cluster: ${order}.`,
+    );
   }
   const kb = kubernetesTarget(bs);
   const kh = kubernetesTarget(hs);
-  if (kh !== kb && kh) lines.push(`- **Kubernetes ${kb ? `\`${kb}\` → ` : ""}\`${kh}\`** (talosctl upgrade-k8s, before any config apply and the Talos rollout): control-plane components and kubelets restart; no node reboots for it.`);
+  if (kh !== kb && kh)
+    lines.push(
+      `- **Kubernetes ${kb ? `\`${kb}\` → ` : ""}\`${kh}\`** (talosctl upgrade-k8s, before any config apply and the Talos rollout): control-plane components and kubelets restart; no node reboots for it.`,
+    );
   return lines;
 }
 
 /** The lines a reviewer decides on, before any detail. */
-function decisions(b: StackFiles, h: StackFiles, rb: Map<string, Resource>, rh: Map<string, Resource>, routeLines: readonly string[], dns: readonly string[], preview: string | undefined): string[] {
+function decisions(
+  b: StackFiles,
+  h: StackFiles,
+  rb: Map<string, Resource>,
+  rh: Map<string, Resource>,
+  routeLines: readonly string[],
+  dns: readonly string[],
+  preview: string | undefined,
+): string[] {
   const lines: string[] = [];
   const counts = preview === undefined ? undefined : previewCounts(preview);
   if (counts) {
@@ -365,15 +442,21 @@ function decisions(b: StackFiles, h: StackFiles, rb: Map<string, Resource>, rh: 
   const replaced = replacements(rb, rh);
   const deleted = deletions(rb, rh);
   const by = counts ? "synth names" : "from synth";
-  if (replaced.length) lines.push(`- **Replaces** ${replaced.length} (${by}; their triggers or replaceOnChanges inputs change): ${listed(replaced)}.`);
+  if (replaced.length)
+    lines.push(`- **Replaces** ${replaced.length} (${by}; their triggers or replaceOnChanges inputs change): ${listed(replaced)}.`);
   if (deleted.length) lines.push(`- **Deletes** ${deleted.length} (${by}): ${listed(deleted)}.`);
   const refused = [...protectedOnes(replaced, rh), ...protectedOnes(deleted, rb)];
-  if (refused.length) lines.push(`- **Refused**: ${listed(refused)} ${refused.length === 1 ? "is" : "are"} protected; the preview fails until the change is undone or the runbook followed.`);
+  if (refused.length)
+    lines.push(
+      `- **Refused**: ${listed(refused)} ${refused.length === 1 ? "is" : "are"} protected; the preview fails until the change is undone or the runbook followed.`,
+    );
   lines.push(...versionDecisions(b, h));
-  const routes = routeLines.filter((l) => /^\| (added|removed|now) \|/.test(l)).map((l) => {
-    const cells = l.split(" | ");
-    return `${cells[0] === "| now" ? "changed" : cells[0]!.slice(2)} \`${cells[1]}${cells[2] === "/" ? "" : cells[2]}\``;
-  });
+  const routes = routeLines
+    .filter((l) => /^\| (added|removed|now) \|/.test(l))
+    .map((l) => {
+      const cells = l.split(" | ");
+      return `${cells[0] === "| now" ? "changed" : cells[0]!.slice(2)} \`${cells[1]}${cells[2] === "/" ? "" : cells[2]}\``;
+    });
   if (routes.length) lines.push(`- **Routes**: ${routes.join(", ")}.`);
   if (dns.length) lines.push(`- **DNS**: ${dns.map((l) => l.slice(2)).join("; ")}.`);
   return lines.length ? lines : ["- Nothing replaced or deleted; no Talos, Kubernetes, route or DNS change."];
@@ -404,7 +487,9 @@ function fileSection(title: string, diffs: readonly FileDiff[], detail: boolean)
   if (!diffs.length) return [];
   const out = [`#### ${title}`, ""];
   for (const d of diffs) {
-    out.push(d.status === "changed" ? `**${d.file}**${detail ? "" : ` (${counted(d.lines.length, "change")})`}` : `**${d.file}** ${d.status}`);
+    out.push(
+      d.status === "changed" ? `**${d.file}**${detail ? "" : ` (${counted(d.lines.length, "change")})`}` : `**${d.file}** ${d.status}`,
+    );
     if (detail && d.lines.length) out.push(...d.lines);
     out.push("");
   }
@@ -419,7 +504,12 @@ function stackReport(stack: string, base: StackFiles | undefined, head: StackFil
   const nodes = summarySection(summary, "Nodes").filter((l) => l.startsWith("| ")).length - 2;
   const routes = routeRows(summary).size;
   const policy = summarySection(summary, "Policy").find((l) => l.trim() !== "" && !l.startsWith("| ---")) ?? "";
-  if (head) facts.push(counted(Math.max(nodes, 0), "node"), counted(routes, "route"), policy.startsWith("All ") ? `policy: ${policy.replace(/\.$/, "").toLowerCase()}` : "policy: violations (see below)");
+  if (head)
+    facts.push(
+      counted(Math.max(nodes, 0), "node"),
+      counted(routes, "route"),
+      policy.startsWith("All ") ? `policy: ${policy.replace(/\.$/, "").toLowerCase()}` : "policy: violations (see below)",
+    );
 
   const routeLines = routeChanges(b, h);
   const rb = resources(b);
@@ -431,12 +521,21 @@ function stackReport(stack: string, base: StackFiles | undefined, head: StackFil
   const res = resourceChanges(rb, rh);
 
   const verdicts = (["Nodes", "Policy"] as const).flatMap((t) => {
-    const pick = (files: StackFiles) => summarySection(files.get("summary.md") ?? "", t).filter((l) => (t === "Nodes" ? l.startsWith("Creates ") : l !== ""));
+    const pick = (files: StackFiles) =>
+      summarySection(files.get("summary.md") ?? "", t).filter((l) => (t === "Nodes" ? l.startsWith("Creates ") : l !== ""));
     const was = pick(b);
     const now = pick(h);
-    return JSON.stringify(was) === JSON.stringify(now) ? [] : [`**${t === "Nodes" ? "Proxmox footprint" : "Policy"}** was:`, "", ...was, "", "now:", "", ...now, ""];
+    return JSON.stringify(was) === JSON.stringify(now)
+      ? []
+      : [`**${t === "Nodes" ? "Proxmox footprint" : "Policy"}** was:`, "", ...was, "", "now:", "", ...now, ""];
   });
-  const status = !base ? "new stack" : !head ? "removed" : [verdicts, routeLines, dns, helm, talos, manifests, res.added, res.removed, res.changed].every((x) => x.length === 0) ? "no change" : "changed";
+  const status = !base
+    ? "new stack"
+    : !head
+      ? "removed"
+      : [verdicts, routeLines, dns, helm, talos, manifests, res.added, res.removed, res.changed].every((x) => x.length === 0)
+        ? "no change"
+        : "changed";
   const tally = [
     routeLines.length ? counted(routeLines.filter((l) => /^\| (added|removed|was) \|/.test(l)).length, "route") : "",
     dns.length ? counted(dns.length, "DNS record") : "",
@@ -450,21 +549,61 @@ function stackReport(stack: string, base: StackFiles | undefined, head: StackFil
   const decide = base && head ? [...decisions(b, h, rb, rh, routeLines, dns, preview), ""] : [];
   const top = [headline, "", ...decide, facts.length ? facts.join(" · ") : "", ""];
   const summaryBlock = head
-    ? ["<details><summary>Synth summary of the head</summary>", "", ...["Nodes", "Routes", "Policy"].flatMap((t) => [`**${t}**`, "", ...summarySection(summary, t), ""]), "</details>", ""]
+    ? [
+        "<details><summary>Synth summary of the head</summary>",
+        "",
+        ...["Nodes", "Routes", "Policy"].flatMap((t) => [`**${t}**`, "", ...summarySection(summary, t), ""]),
+        "</details>",
+        "",
+      ]
     : [];
-  const previewBlock = preview === undefined ? [] : ["<details><summary>Pulumi preview</summary>", "", "```text", preview.length > PREVIEW_WIDTH ? `${preview.slice(0, PREVIEW_WIDTH)}\n… (cut; the full output is in the preview job's log)` : preview.trimEnd(), "```", "", "</details>", ""];
+  const previewBlock =
+    preview === undefined
+      ? []
+      : [
+          "<details><summary>Pulumi preview</summary>",
+          "",
+          "```text",
+          preview.length > PREVIEW_WIDTH
+            ? `${preview.slice(0, PREVIEW_WIDTH)}\n… (cut; the full output is in the preview job's log)`
+            : preview.trimEnd(),
+          "```",
+          "",
+          "</details>",
+          "",
+        ];
   const changeBlock = (detail: boolean): string[] => {
     if (!base || !head) return [];
     const lines: string[] = [...verdicts];
     if (routeLines.length) lines.push("#### Routes", "", ...routeLines, "");
     if (dns.length) lines.push("#### DNS records", "", ...dns, "");
-    lines.push(...fileSection("Helm values", helm, detail), ...fileSection("Talos patches", talos, detail), ...fileSection("Kubernetes objects", manifests, detail));
+    lines.push(
+      ...fileSection("Helm values", helm, detail),
+      ...fileSection("Talos patches", talos, detail),
+      ...fileSection("Kubernetes objects", manifests, detail),
+    );
     if (res.added.length || res.removed.length || res.changed.length) {
-      lines.push("#### Resources", "", ...res.added.map((k) => `- added \`${k}\``), ...res.removed.map((k) => `- removed \`${k}\``), ...(detail ? res.changed : res.changed.filter((l) => l.startsWith("- ")).map((l) => `${l} changed`)), "");
+      lines.push(
+        "#### Resources",
+        "",
+        ...res.added.map((k) => `- added \`${k}\``),
+        ...res.removed.map((k) => `- removed \`${k}\``),
+        ...(detail ? res.changed : res.changed.filter((l) => l.startsWith("- ")).map((l) => `${l} changed`)),
+        "",
+      );
     }
     return lines;
   };
-  return { stack, headline, full: [...top, ...changeBlock(true), ...summaryBlock, ...previewBlock], compact: [...top, ...changeBlock(false), ...previewBlock.length ? ["Pulumi preview: in the preview job's log (left out for size).", ""] : []] };
+  return {
+    stack,
+    headline,
+    full: [...top, ...changeBlock(true), ...summaryBlock, ...previewBlock],
+    compact: [
+      ...top,
+      ...changeBlock(false),
+      ...(previewBlock.length ? ["Pulumi preview: in the preview job's log (left out for size).", ""] : []),
+    ],
+  };
 }
 
 /** The whole comment; cut to `limit` characters with a note where even the compact form is too long. */
@@ -472,10 +611,16 @@ export function reviewComment(input: ReviewInput): string {
   const limit = input.limit ?? COMMENT_LIMIT;
   const stacks = [...new Set([...input.base.keys(), ...input.head.keys()])].sort();
   const reports = stacks.map((s) => stackReport(s, input.base.get(s), input.head.get(s), input.previews?.get(s)));
-  const head = ["## Synth review", "", "What changes in `out/` between the base and this head, per stack (`npm run synth -- --all` on each; secrets are never shown).", ""];
+  const head = [
+    "## Synth review",
+    "",
+    "What changes in `out/` between the base and this head, per stack (`npm run synth -- --all` on each; secrets are never shown).",
+    "",
+  ];
   const full = [...head, ...reports.flatMap((r) => r.full)].join("\n");
   if (full.length <= limit) return full;
-  const note = "Details were left out to stay under GitHub's comment size limit: run `npm run synth -- --all` on both commits and `npm run review-diff` locally for the full diff.";
+  const note =
+    "Details were left out to stay under GitHub's comment size limit: run `npm run synth -- --all` on both commits and `npm run review-diff` locally for the full diff.";
   const compact = [...head, `> ${note}`, "", ...reports.flatMap((r) => r.compact)].join("\n");
   if (compact.length <= limit) return compact;
   const cutNote = `\n\n> … cut at ${limit} characters. ${note}\n`;

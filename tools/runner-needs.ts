@@ -50,16 +50,45 @@ function urlEndpoint(what: string, url: string): Endpoint | undefined {
  * the control planes the config lists (its kubeconfig is a secret the runner
  * cannot read before Pulumi decrypts it).
  */
-export function homelabEndpoints(config: HomelabConfig, stackValues: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): Endpoint[] {
+export function homelabEndpoints(
+  config: HomelabConfig,
+  stackValues: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>>,
+): Endpoint[] {
   const cluster = config.cluster;
   if (cluster.provider === "talos") {
     const endpoint = stackValues["proxmoxve:endpoint"] ?? env.PROXMOX_VE_ENDPOINT;
     const proxmox = endpoint ? urlEndpoint("Proxmox VE API (proxmoxve:endpoint)", endpoint) : undefined;
-    const talos = cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Talos API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: TALOS_API_PORT, kind: "talos" }));
+    const talos = cluster.nodes
+      .filter((n) => n.role === "controlplane")
+      .map(
+        (n): Endpoint => ({ what: `Talos API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: TALOS_API_PORT, kind: "talos" }),
+      );
     return [...(proxmox ? [proxmox] : []), ...talos];
   }
-  const vip: Endpoint[] = cluster.network.vip ? [{ what: "Kubernetes API on the VIP (cluster.network.vip)", host: cluster.network.vip, port: KUBERNETES_API_PORT, kind: "kubernetes" }] : [];
-  return [...vip, ...cluster.nodes.filter((n) => n.role === "controlplane").map((n): Endpoint => ({ what: `Kubernetes API of ${n.name} (cluster.nodes.${n.name}.ip)`, host: n.ip, port: KUBERNETES_API_PORT, kind: "kubernetes" }))];
+  const vip: Endpoint[] = cluster.network.vip
+    ? [
+        {
+          what: "Kubernetes API on the VIP (cluster.network.vip)",
+          host: cluster.network.vip,
+          port: KUBERNETES_API_PORT,
+          kind: "kubernetes",
+        },
+      ]
+    : [];
+  return [
+    ...vip,
+    ...cluster.nodes
+      .filter((n) => n.role === "controlplane")
+      .map(
+        (n): Endpoint => ({
+          what: `Kubernetes API of ${n.name} (cluster.nodes.${n.name}.ip)`,
+          host: n.ip,
+          port: KUBERNETES_API_PORT,
+          kind: "kubernetes",
+        }),
+      ),
+  ];
 }
 
 /** One endpoint as tried: `failure` is why no TCP connection opened (the socket error's code), undefined when one did. */
@@ -76,9 +105,14 @@ export interface ReachVerdict {
 
 /** What the preview and up jobs' first check says of the endpoints it tried (scripts/homelab-reachable.ts). */
 export function reachVerdict(stack: string, tried: readonly Tried[]): ReachVerdict {
-  const lines = tried.map((r) => `${r.failure ? "unreachable" : "reachable"}: ${r.what} ${r.host}:${r.port}${r.failure ? ` (${r.failure})` : ""}`);
+  const lines = tried.map(
+    (r) => `${r.failure ? "unreachable" : "reachable"}: ${r.what} ${r.host}:${r.port}${r.failure ? ` (${r.failure})` : ""}`,
+  );
   const kubernetes = tried.filter((r) => r.kind === "kubernetes");
-  const missing = [...tried.filter((r) => r.failure && r.kind === "proxmox"), ...(kubernetes.length > 0 && kubernetes.every((r) => r.failure) ? kubernetes : [])];
+  const missing = [
+    ...tried.filter((r) => r.failure && r.kind === "proxmox"),
+    ...(kubernetes.length > 0 && kubernetes.every((r) => r.failure) ? kubernetes : []),
+  ];
   if (missing.length > 0) {
     return {
       lines,

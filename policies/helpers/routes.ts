@@ -31,7 +31,13 @@ export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[]
       const match = str(route.match);
       const path = PATH_MATCH.exec(match);
       for (const [, host] of match.matchAll(HOST_MATCH)) {
-        entries.push({ resource: ir, namespace: ns, host: host!, path: path?.[2] ?? "/", pathType: path?.[1] === "Path" ? "Exact" : "Prefix" });
+        entries.push({
+          resource: ir,
+          namespace: ns,
+          host: host!,
+          path: path?.[2] ?? "/",
+          pathType: path?.[1] === "Path" ? "Exact" : "Prefix",
+        });
       }
     }
   });
@@ -39,11 +45,13 @@ export function routeEntries(resources: readonly PolicyResource[]): RouteEntry[]
   eachKnown(ofType(resources, TYPES.ingressRouteTcp), (route) => {
     const ns = metaOf(route.props).namespace;
     for (const r of arr(obj(route.props.spec).routes).map(obj)) {
-      for (const [, host] of str(r.match).matchAll(HOST_SNI_MATCH)) entries.push({ resource: route, namespace: ns, host: host!, path: "/", pathType: "Prefix" });
+      for (const [, host] of str(r.match).matchAll(HOST_SNI_MATCH))
+        entries.push({ resource: route, namespace: ns, host: host!, path: "/", pathType: "Prefix" });
     }
   });
   eachKnown(ofType(resources, TYPES.tlsRoute), (route) => {
-    for (const host of strings(obj(route.props.spec).hostnames)) entries.push({ resource: route, namespace: metaOf(route.props).namespace, host, path: "/", pathType: "Prefix" });
+    for (const host of strings(obj(route.props.spec).hostnames))
+      entries.push({ resource: route, namespace: metaOf(route.props).namespace, host, path: "/", pathType: "Prefix" });
   });
   eachKnown(ofType(resources, TYPES.httpRoute, TYPES.grpcRoute), (route) => {
     const ns = metaOf(route.props).namespace;
@@ -64,8 +72,11 @@ function gatewayMatchPath(match: Obj): { path: string; pathType: string } {
   if (match.path !== undefined) return { path: str(path.value) || "/", pathType: str(path.type) === "Exact" ? "Exact" : "Prefix" };
   const method = obj(match.method);
   if (!method.service) return { path: "/", pathType: "Prefix" };
-  return method.method ? { path: `/${str(method.service)}/${str(method.method)}`, pathType: "Exact" } : { path: `/${str(method.service)}`, pathType: "Prefix" };
+  return method.method
+    ? { path: `/${str(method.service)}/${str(method.method)}`, pathType: "Exact" }
+    : { path: `/${str(method.service)}`, pathType: "Prefix" };
 }
 
 /** The hosts a route resource serves. */
-export const routeHosts = (resources: readonly PolicyResource[]): Map<string, PolicyResource> => new Map(routeEntries(resources).map((e) => [e.host, e.resource]));
+export const routeHosts = (resources: readonly PolicyResource[]): Map<string, PolicyResource> =>
+  new Map(routeEntries(resources).map((e) => [e.host, e.resource]));

@@ -73,7 +73,9 @@ function visibleMachineConfig(apply: PolicyResource): Obj[] {
 
 /** The address of the Proxmox VM's cloud-init config, `10.0.10.11/24` → `10.0.10.11`. */
 function vmAddresses(vm: PolicyResource): string[] {
-  return arr(obj(vm.props.initialization).ipConfigs).map((c) => str(obj(obj(c).ipv4).address).split("/")[0] ?? "").filter(Boolean);
+  return arr(obj(vm.props.initialization).ipConfigs)
+    .map((c) => str(obj(obj(c).ipv4).address).split("/")[0] ?? "")
+    .filter(Boolean);
 }
 
 /**
@@ -128,7 +130,6 @@ export function talosNodes(resources: readonly PolicyResource[]): TalosNodeView[
   return nodes;
 }
 
-
 /**
  * The pod network of a Talos cluster the stack builds: `cluster.network.podSubnets`
  * of the generated machine config or a patch, else Talos' default; undefined
@@ -148,7 +149,9 @@ export function talosPodSubnets(resources: readonly PolicyResource[]): readonly 
 
 /** The VIP the control planes share, when they declare one. */
 export function clusterVip(resources: readonly PolicyResource[]): string | undefined {
-  return talosNodes(resources).filter((n) => n.role === "controlplane").flatMap((n) => n.vips)[0];
+  return talosNodes(resources)
+    .filter((n) => n.role === "controlplane")
+    .flatMap((n) => n.vips)[0];
 }
 
 /** The Talos release of a node's installer reference (`…/installer/<schematic>:v1.13.9`), from its patches. */
@@ -167,8 +170,9 @@ export function installedRelease(apply: PolicyResource): string | undefined {
  * or the generated machine config the engine shows.
  */
 export function enablesKubeNetworkPolicies(apply: PolicyResource): boolean {
-  return [...patchDocuments(apply), ...visibleMachineConfig(apply)]
-    .some((doc) => obj(obj(obj(obj(doc.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true);
+  return [...patchDocuments(apply), ...visibleMachineConfig(apply)].some(
+    (doc) => obj(obj(obj(obj(doc.cluster).network).cni).flannel).kubeNetworkPoliciesEnabled === true,
+  );
 }
 
 // ── host firewall ─────────────────────────────────────────────────────────────
@@ -195,7 +199,9 @@ export function firewallOf(apply: PolicyResource): FirewallView {
   return {
     blocks,
     sourcesOf: (port, protocol) => {
-      const matching = rules.filter((r) => str(obj(r.portSelector).protocol) === protocol && arr(obj(r.portSelector).ports).some((e) => portMatches(e, port)));
+      const matching = rules.filter(
+        (r) => str(obj(r.portSelector).protocol) === protocol && arr(obj(r.portSelector).ports).some((e) => portMatches(e, port)),
+      );
       return matching.length ? matching.flatMap((r) => arr(r.ingress).map((i) => str(obj(i).subnet))) : undefined;
     },
   };

@@ -16,7 +16,8 @@ export const workloadKind = (values: Obj): string => str(obj(values.deployment).
 /** What the release's chart version does with a value left unset. */
 export const chartDefaultsOf = (release: PolicyResource) => traefikChartDefaults(str(release.props.version));
 /** The Deployment's replicas, the chart's default underneath. */
-export const replicasOf = (release: PolicyResource): number => Number(obj(valuesOf(release).deployment).replicas ?? chartDefaultsOf(release).replicas);
+export const replicasOf = (release: PolicyResource): number =>
+  Number(obj(valuesOf(release).deployment).replicas ?? chartDefaultsOf(release).replicas);
 
 /** The release's entry points, with its chart version's defaults underneath the overrides. */
 export function portsOf(release: PolicyResource): [string, Obj][] {
@@ -85,22 +86,34 @@ export function bound(v: unknown): { n: number; percent: boolean } | undefined {
 
 const tolerationsOf = (values: Obj): Obj[] => arr(values.tolerations).map(obj);
 export const toleratesControlPlane = (values: Obj): boolean =>
-  tolerationsOf(values).some((t) => (str(t.key) === CONTROL_PLANE_LABEL && (str(t.operator) || "Equal") === "Exists" && (!t.effect || t.effect === "NoSchedule")) || (!t.key && t.operator === "Exists"));
+  tolerationsOf(values).some(
+    (t) =>
+      (str(t.key) === CONTROL_PLANE_LABEL && (str(t.operator) || "Equal") === "Exists" && (!t.effect || t.effect === "NoSchedule")) ||
+      (!t.key && t.operator === "Exists"),
+  );
 
 export function selectsControlPlane(values: Obj): boolean {
   if (CONTROL_PLANE_LABEL in obj(values.nodeSelector)) return true;
   const terms = arr(obj(obj(obj(obj(values.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution)).nodeSelectorTerms);
-  return terms.length > 0 && terms.every((t) => arr(obj(t).matchExpressions).some((e) => str(obj(e).key) === CONTROL_PLANE_LABEL && ["Exists", "In"].includes(str(obj(e).operator))));
+  return (
+    terms.length > 0 &&
+    terms.every((t) =>
+      arr(obj(t).matchExpressions).some((e) => str(obj(e).key) === CONTROL_PLANE_LABEL && ["Exists", "In"].includes(str(obj(e).operator))),
+    )
+  );
 }
 
 /** The addresses of the Talos nodes a host-network Traefik runs on: the control planes when it is pinned there, else every node. */
 export function traefikNodeAddresses(resources: readonly PolicyResource[], values: Obj): string[] {
   const onControlPlanes = selectsControlPlane(values);
-  return talosNodes(resources).filter((n) => !onControlPlanes || n.role === "controlplane").map((n) => n.address);
+  return talosNodes(resources)
+    .filter((n) => !onControlPlanes || n.role === "controlplane")
+    .map((n) => n.address);
 }
 
 /** Every A record's content, for the placement a stack's DNS implies. */
-export const dnsContents = (resources: readonly PolicyResource[]): string[] => ofType(resources, TYPES.dnsRecord).map((d) => str(d.props.content));
+export const dnsContents = (resources: readonly PolicyResource[]): string[] =>
+  ofType(resources, TYPES.dnsRecord).map((d) => str(d.props.content));
 
 /**
  * How many Traefik pods the values run, when the plan says: a Deployment's
@@ -120,7 +133,9 @@ export function traefikPodCount(release: PolicyResource, controlPlanes: number):
 }
 
 /** What the plan looked up from Cloudflare: every range of every lookup component, or undefined when it made none. */
-export function lookedUpCloudflareRanges(resources: readonly PolicyResource[]): { readonly ranges: string[]; readonly lookups: PolicyResource[] } | undefined {
+export function lookedUpCloudflareRanges(
+  resources: readonly PolicyResource[],
+): { readonly ranges: string[]; readonly lookups: PolicyResource[] } | undefined {
   const lookups = ofType(resources, TYPES.cloudflareIpRanges);
   if (lookups.length === 0) return undefined;
   return { lookups, ranges: lookups.flatMap((l) => [...strings(l.props.ipv4Cidrs), ...strings(l.props.ipv6Cidrs)]) };
@@ -128,5 +143,9 @@ export function lookedUpCloudflareRanges(resources: readonly PolicyResource[]): 
 
 /** `<namespace>/<name>` of every Service of type ExternalName the stack creates. */
 export function externalNameServices(resources: readonly PolicyResource[]): Set<string> {
-  return new Set(ofType(resources, TYPES.service).filter((s) => str(obj(s.props.spec).type) === "ExternalName").map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`));
+  return new Set(
+    ofType(resources, TYPES.service)
+      .filter((s) => str(obj(s.props.spec).type) === "ExternalName")
+      .map((s) => `${metaOf(s.props).namespace}/${metaOf(s.props).name}`),
+  );
 }

@@ -28,7 +28,10 @@ describe("benchmark app generator", () => {
     const { "homelab:apps": _, ...baseRest } = base.values;
     assert.deepEqual(rest, baseRest);
     assert.deepEqual(generated.secretKeys, base.secretKeys);
-    assert.deepEqual(Object.keys(JSON.parse(apps!) as object), Array.from({ length: 10 }, (_, i) => appKey(i + 1)));
+    assert.deepEqual(
+      Object.keys(JSON.parse(apps!) as object),
+      Array.from({ length: 10 }, (_, i) => appKey(i + 1)),
+    );
   });
 
   it("makes each app depend only on its key, so a larger fleet only adds apps", () => {
@@ -41,12 +44,40 @@ describe("benchmark app generator", () => {
   it("mixes every kind and middleware of the example stack, one of each per ten apps", () => {
     const apps = Object.values(generateApps(10, "example.com"));
     const kinds = apps.map((a) => a.kind ?? "ingress").sort();
-    assert.deepEqual(kinds, ["external", "external", "ingress", "ingress", "ingress", "ingress", "ingress", "ingressRoute", "ingressRoute", "ingressRoute"]);
+    assert.deepEqual(kinds, [
+      "external",
+      "external",
+      "ingress",
+      "ingress",
+      "ingress",
+      "ingress",
+      "ingress",
+      "ingressRoute",
+      "ingressRoute",
+      "ingressRoute",
+    ]);
     const middlewares = new Set(apps.flatMap((a) => Object.keys(a.middlewares ?? {})));
-    assert.deepEqual([...middlewares].sort(), ["basicAuth", "cors", "ipAllowList", "rateLimit", "redirect", "securityHeaders", "stripPrefix"]);
-    assert.ok(apps.some((a) => a.sticky), "no sticky-session app");
-    assert.ok(apps.some((a) => a.issuer === "letsencrypt-staging"), "no app with its own issuer");
-    assert.ok(apps.some((a) => a.proxied === false), "no unproxied app");
+    assert.deepEqual([...middlewares].sort(), [
+      "basicAuth",
+      "cors",
+      "ipAllowList",
+      "rateLimit",
+      "redirect",
+      "securityHeaders",
+      "stripPrefix",
+    ]);
+    assert.ok(
+      apps.some((a) => a.sticky),
+      "no sticky-session app",
+    );
+    assert.ok(
+      apps.some((a) => a.issuer === "letsencrypt-staging"),
+      "no app with its own issuer",
+    );
+    assert.ok(
+      apps.some((a) => a.proxied === false),
+      "no unproxied app",
+    );
   });
 
   it("gives every app its own hosts inside the zone", () => {

@@ -42,22 +42,26 @@ function vipsIn(patches: readonly TalosPatch[]): string[] {
 describe("Talos node patches", () => {
   it("GIVEN Talos v1.11 WHEN a control plane is patched THEN one v1alpha1 document carries hostname, address, route, nameservers and the VIP on the interface", () => {
     const cluster = talosCluster({ talos: { version: "v1.11.6" } });
-    assert.deepEqual(talosNodePatches(cluster, node(cluster, "cp1"), INSTALLER), [{
-      machine: {
-        network: {
-          hostname: "cp1",
-          interfaces: [{
-            interface: "eth0",
-            addresses: ["10.0.10.11/24"],
-            routes: [{ network: "0.0.0.0/0", gateway: "10.0.10.1" }],
-            vip: { ip: VIP },
-          }],
-          nameservers: ["10.0.10.1", "1.1.1.1"],
+    assert.deepEqual(talosNodePatches(cluster, node(cluster, "cp1"), INSTALLER), [
+      {
+        machine: {
+          network: {
+            hostname: "cp1",
+            interfaces: [
+              {
+                interface: "eth0",
+                addresses: ["10.0.10.11/24"],
+                routes: [{ network: "0.0.0.0/0", gateway: "10.0.10.1" }],
+                vip: { ip: VIP },
+              },
+            ],
+            nameservers: ["10.0.10.1", "1.1.1.1"],
+          },
+          install: { disk: "/dev/vda", image: INSTALLER },
         },
-        install: { disk: "/dev/vda", image: INSTALLER },
+        cluster: { controlPlane: { endpoint: `https://${VIP}:6443` } },
       },
-      cluster: { controlPlane: { endpoint: `https://${VIP}:6443` } },
-    }]);
+    ]);
   });
 
   it("GIVEN Talos v1.11 WHEN a worker is patched THEN its interface has no VIP", () => {
@@ -74,7 +78,14 @@ describe("Talos node patches", () => {
       assert.deepEqual(talosNodePatches(cluster, node(cluster, "cp2"), installer), [
         { machine: { install: { disk: "/dev/vda", image: installer } }, cluster: { controlPlane: { endpoint: `https://${VIP}:6443` } } },
         { apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "off", hostname: "cp2" },
-        { apiVersion: "v1alpha1", kind: "LinkConfig", name: "eth0", up: true, addresses: [{ address: "10.0.10.12/24" }], routes: [{ gateway: "10.0.10.1" }] },
+        {
+          apiVersion: "v1alpha1",
+          kind: "LinkConfig",
+          name: "eth0",
+          up: true,
+          addresses: [{ address: "10.0.10.12/24" }],
+          routes: [{ gateway: "10.0.10.1" }],
+        },
         { apiVersion: "v1alpha1", kind: "ResolverConfig", nameservers: [{ address: "10.0.10.1" }, { address: "1.1.1.1" }] },
         { apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: VIP, link: "eth0" },
       ]);
@@ -83,7 +94,10 @@ describe("Talos node patches", () => {
     it(`GIVEN Talos ${version} WHEN a worker is patched THEN it gets no Layer2VIPConfig and no legacy machine.network`, () => {
       const cluster = talosCluster({ talos: { version } });
       const patches = talosNodePatches(cluster, node(cluster, "worker2"), INSTALLER);
-      assert.deepEqual(patches.map((p) => p.kind ?? "v1alpha1"), ["v1alpha1", "HostnameConfig", "LinkConfig", "ResolverConfig"]);
+      assert.deepEqual(
+        patches.map((p) => p.kind ?? "v1alpha1"),
+        ["v1alpha1", "HostnameConfig", "LinkConfig", "ResolverConfig"],
+      );
       assert.equal((patches[0]!.machine as Record<string, unknown>).network, undefined);
     });
   }
@@ -110,7 +124,9 @@ describe("Talos node patches", () => {
     const clusterDoc = (n: string) => talosNodePatches(cluster, node(cluster, n), INSTALLER)[0]!.cluster;
     assert.deepEqual(clusterDoc("cp1"), { controlPlane: { endpoint: `https://${VIP}:6443` }, allowSchedulingOnControlPlanes: true });
     assert.deepEqual(clusterDoc("worker1"), { controlPlane: { endpoint: `https://${VIP}:6443` } });
-    assert.deepEqual(rolePatches(cluster, "controlplane"), [{ machine: { nodeLabels: { [EXCLUDE_FROM_LB_LABEL]: { $patch: "delete" } } } }]);
+    assert.deepEqual(rolePatches(cluster, "controlplane"), [
+      { machine: { nodeLabels: { [EXCLUDE_FROM_LB_LABEL]: { $patch: "delete" } } } },
+    ]);
     assert.deepEqual(rolePatches(cluster, "worker"), []);
   });
 
@@ -134,7 +150,10 @@ describe("Talos node patches", () => {
     const patches = talosNodePatches(cluster, node(cluster, "cp1"), INSTALLER);
     const yaml = patchesYaml(patches);
     assert.equal(yaml.length, patches.length);
-    assert.deepEqual(yaml.map((y) => parse(y)), patches);
+    assert.deepEqual(
+      yaml.map((y) => parse(y)),
+      patches,
+    );
     assert.deepEqual(patchesYaml(patches), yaml);
     assert.match(yaml[1]!, /^auto: "off"$/m);
   });
@@ -167,7 +186,9 @@ describe("Talos image", () => {
 
   it("keeps predictable interface names when the config names one (ens18)", () => {
     const cluster = talosCluster({ network: { subnet: "10.0.10.0/24", vip: VIP, interface: "ens18" } });
-    assert.deepEqual(talosSchematic(cluster), { customization: { systemExtensions: { officialExtensions: ["siderolabs/qemu-guest-agent"] } } });
+    assert.deepEqual(talosSchematic(cluster), {
+      customization: { systemExtensions: { officialExtensions: ["siderolabs/qemu-guest-agent"] } },
+    });
   });
 
   it("downloads the factory's uncompressed qcow2 (Proxmox decompresses no import content), named by version and schematic with an extension import content accepts", () => {
@@ -178,13 +199,19 @@ describe("Talos image", () => {
     for (const diskImage of ["nocloud-amd64.raw.zst", "nocloud-amd64.raw.xz", "nocloud-amd64.raw"]) {
       assert.deepEqual(imageDownload(owner, `${base}/${diskImage}`, "v1.13.9", schematic), expected, diskImage);
     }
-    assert.throws(() => imageDownload(owner, "https://factory.talos.dev/image/x/v1.13.9/nocloud-amd64.iso", "v1.13.9", "x"), /unexpected Talos disk image URL/);
+    assert.throws(
+      () => imageDownload(owner, "https://factory.talos.dev/image/x/v1.13.9/nocloud-amd64.iso", "v1.13.9", "x"),
+      /unexpected Talos disk image URL/,
+    );
   });
 
   it("names the image after its stack and cluster, so two stacks sharing a datastore never claim (or delete) one file", () => {
     const url = "https://factory.talos.dev/image/abc/v1.13.9/nocloud-amd64.raw.zst";
-    const names = [{ stack: "homelab", cluster: "lab" }, { stack: "edge", cluster: "lab" }, { stack: "homelab", cluster: "lab2" }]
-      .map((owner) => imageDownload(owner, url, "v1.13.9", "abc").fileName);
+    const names = [
+      { stack: "homelab", cluster: "lab" },
+      { stack: "edge", cluster: "lab" },
+      { stack: "homelab", cluster: "lab2" },
+    ].map((owner) => imageDownload(owner, url, "v1.13.9", "abc").fileName);
     assert.deepEqual(names, [
       "talos-homelab-lab-v1.13.9-abc-nocloud-amd64.qcow2",
       "talos-edge-lab-v1.13.9-abc-nocloud-amd64.qcow2",
@@ -217,7 +244,18 @@ describe("Talos VM", () => {
       cdrom: { fileId: "none", interface: "ide0" },
       cpu: { cores: 2, sockets: 1, type: "host" },
       memory: { dedicated: 4096, floating: 0 },
-      disks: [{ interface: "scsi0", datastoreId: "local-lvm", importFrom: "local:import/talos.qcow2", fileFormat: "raw", size: 32, iothread: true, discard: "on", ssd: true }],
+      disks: [
+        {
+          interface: "scsi0",
+          datastoreId: "local-lvm",
+          importFrom: "local:import/talos.qcow2",
+          fileFormat: "raw",
+          size: 32,
+          iothread: true,
+          discard: "on",
+          ssd: true,
+        },
+      ],
       networkDevices: [{ bridge: "vmbr0", model: "virtio", vlanId: 20, macAddress: "BC:24:11:00:00:22" }],
       initialization: {
         interface: "ide2",
@@ -231,22 +269,42 @@ describe("Talos VM", () => {
   it("applies per-node sizing overrides and leaves SSD emulation off VirtIO block disks", () => {
     const cluster = talosCluster();
     const vm = talosVmArgs(cluster, node(cluster, "worker1"), "img");
-    assert.deepEqual([vm.cpu, vm.memory], [{ cores: 4, sockets: 1, type: "host" }, { dedicated: 8192, floating: 0 }]);
-    assert.deepEqual(vm.disks, [{ interface: "virtio0", datastoreId: "local-lvm", importFrom: "img", fileFormat: "raw", size: 64, iothread: true, discard: "on" }]);
+    assert.deepEqual(
+      [vm.cpu, vm.memory],
+      [
+        { cores: 4, sockets: 1, type: "host" },
+        { dedicated: 8192, floating: 0 },
+      ],
+    );
+    assert.deepEqual(vm.disks, [
+      { interface: "virtio0", datastoreId: "local-lvm", importFrom: "img", fileFormat: "raw", size: 64, iothread: true, discard: "on" },
+    ]);
   });
 
   it("disables the QEMU agent when the image lacks the guest agent extension (Proxmox would wait for it forever)", () => {
     const cluster = talosCluster({ talos: { extensions: [] } });
-    assert.deepEqual(talosVmArgs(cluster, node(cluster, "cp1"), "img").agent, { enabled: false, trim: true, waitForIp: { disabled: true } });
+    assert.deepEqual(talosVmArgs(cluster, node(cluster, "cp1"), "img").agent, {
+      enabled: false,
+      trim: true,
+      waitForIp: { disabled: true },
+    });
   });
 });
 
 describe("existing cluster kubeconfig", () => {
   it("reads the API server of the current context", () => {
     const kubeconfig = [
-      "apiVersion: v1", "kind: Config", "current-context: k3s",
-      "clusters:", "- name: other", "  cluster: { server: https://10.9.9.9:6443 }", "- name: k3s", "  cluster: { server: https://192.168.1.20:6443 }",
-      "contexts:", "- name: k3s", "  context: { cluster: k3s, user: admin }",
+      "apiVersion: v1",
+      "kind: Config",
+      "current-context: k3s",
+      "clusters:",
+      "- name: other",
+      "  cluster: { server: https://10.9.9.9:6443 }",
+      "- name: k3s",
+      "  cluster: { server: https://192.168.1.20:6443 }",
+      "contexts:",
+      "- name: k3s",
+      "  context: { cluster: k3s, user: admin }",
     ].join("\n");
     assert.equal(kubeconfigServer(kubeconfig), "https://192.168.1.20:6443");
   });
@@ -283,16 +341,32 @@ describe("cluster config checks", () => {
 describe("NetworkPolicy enforcement on Talos", () => {
   /** The test cluster with one routed app, whose namespace gets the allow-traefik NetworkPolicy. */
   const withRoutedApp = (version: string, networkPolicy = true): TalosClusterSpec => {
-    const spec = parsedCluster({ ...talosRaw({ talos: { version } }), apps: { whoami: { namespace: "apps", hosts: ["whoami.example.com"], backends: [{ service: "whoami", port: 80 }], proxied: false, networkPolicy } } });
+    const spec = parsedCluster({
+      ...talosRaw({ talos: { version } }),
+      apps: {
+        whoami: {
+          namespace: "apps",
+          hosts: ["whoami.example.com"],
+          backends: [{ service: "whoami", port: 80 }],
+          proxied: false,
+          networkPolicy,
+        },
+      },
+    });
     if (spec.provider !== "talos") throw new Error("expected a Talos cluster");
     return spec;
   };
-  const cniOf = (patches: readonly Record<string, unknown>[]) => ((patches[0]!.cluster as Record<string, unknown>).network as Record<string, unknown> | undefined)?.cni;
+  const cniOf = (patches: readonly Record<string, unknown>[]) =>
+    ((patches[0]!.cluster as Record<string, unknown>).network as Record<string, unknown> | undefined)?.cni;
 
   it("GIVEN Talos v1.13 and an app's NetworkPolicy WHEN any node is patched THEN kube-network-policies runs beside Flannel", () => {
     const cluster = withRoutedApp("v1.13.9");
     for (const n of cluster.nodes) {
-      assert.deepEqual(cniOf(talosNodePatches(cluster, n, INSTALLER)), { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } }, n.name);
+      assert.deepEqual(
+        cniOf(talosNodePatches(cluster, n, INSTALLER)),
+        { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } },
+        n.name,
+      );
     }
   });
 

@@ -70,19 +70,22 @@ interface Captured {
 
 /** Runs createCluster under the mocks, also recording the options each invoke carries. */
 function runCluster(build: () => ClusterAccess): Promise<ProgramRun<Captured>> {
-  return recordProgram(() => {
-    const monitor = pulumi.runtime.getMonitor() as unknown as {
-      invoke(req: { getTok(): string; getVersion(): string; getPlugindownloadurl(): string }, cb: unknown): unknown;
-    };
-    const invoke = monitor.invoke.bind(monitor);
-    const invokes: InvokeRecord[] = [];
-    monitor.invoke = (req, cb) => {
-      invokes.push({ token: req.getTok(), version: req.getVersion(), pluginDownloadURL: req.getPlugindownloadurl() });
-      return invoke(req, cb);
-    };
-    const cluster = build();
-    return { cluster, invokes, kubeconfig: cluster.kubeconfig, talosconfig: cluster.talosconfig, apiEndpoint: cluster.apiEndpoint };
-  }, { values: {}, secretKeys: [] });
+  return recordProgram(
+    () => {
+      const monitor = pulumi.runtime.getMonitor() as unknown as {
+        invoke(req: { getTok(): string; getVersion(): string; getPlugindownloadurl(): string }, cb: unknown): unknown;
+      };
+      const invoke = monitor.invoke.bind(monitor);
+      const invokes: InvokeRecord[] = [];
+      monitor.invoke = (req, cb) => {
+        invokes.push({ token: req.getTok(), version: req.getVersion(), pluginDownloadURL: req.getPlugindownloadurl() });
+        return invoke(req, cb);
+      };
+      const cluster = build();
+      return { cluster, invokes, kubeconfig: cluster.kubeconfig, talosconfig: cluster.talosconfig, apiEndpoint: cluster.apiEndpoint };
+    },
+    { values: {}, secretKeys: [] },
+  );
 }
 
 /** The recorded dependencies of one type: the engine sees explicit `dependsOn` and input dependencies alike. */
@@ -110,16 +113,31 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   it("is one homelab:cluster:TalosCluster component that parents every resource it creates", () => {
     const component = findResource(run, "homelab:cluster:TalosCluster", "cluster");
     assert.equal(component.parent, undefined);
-    for (const r of run.resources.filter((x) => x !== component)) assert.equal(r.parent, "homelab:cluster:TalosCluster::cluster", `${r.type} ${r.name}`);
+    for (const r of run.resources.filter((x) => x !== component))
+      assert.equal(r.parent, "homelab:cluster:TalosCluster::cluster", `${r.type} ${r.name}`);
   });
 
   it("creates one VM per node, keyed by node name, with the configured sizes and placement", () => {
     const vms = ofType(run, TOKENS.vm);
-    assert.deepEqual(vms.map((v) => v.name).sort(), ["cluster-cp1-vm", "cluster-cp2-vm", "cluster-cp3-vm", "cluster-worker1-vm", "cluster-worker2-vm"]);
-    const summary = Object.fromEntries(vms.map((v) => {
-      const i = v.inputs as { nodeName: string; vmId: number; cpu: { cores: number; type: string }; memory: { dedicated: number }; disks: { size: number; interface: string }[] };
-      return [v.name, [i.nodeName, i.vmId, i.cpu.cores, i.cpu.type, i.memory.dedicated, i.disks[0]!.interface, i.disks[0]!.size]];
-    }));
+    assert.deepEqual(vms.map((v) => v.name).sort(), [
+      "cluster-cp1-vm",
+      "cluster-cp2-vm",
+      "cluster-cp3-vm",
+      "cluster-worker1-vm",
+      "cluster-worker2-vm",
+    ]);
+    const summary = Object.fromEntries(
+      vms.map((v) => {
+        const i = v.inputs as {
+          nodeName: string;
+          vmId: number;
+          cpu: { cores: number; type: string };
+          memory: { dedicated: number };
+          disks: { size: number; interface: string }[];
+        };
+        return [v.name, [i.nodeName, i.vmId, i.cpu.cores, i.cpu.type, i.memory.dedicated, i.disks[0]!.interface, i.disks[0]!.size]];
+      }),
+    );
     assert.deepEqual(summary, {
       "cluster-cp1-vm": ["pve1", 1011, 2, "host", 4096, "virtio0", 32],
       "cluster-cp2-vm": ["pve2", 1012, 2, "host", 4096, "virtio0", 32],
@@ -139,7 +157,8 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("never lets the provider wait for the guest agent to report an address the program does not read", () => {
-    for (const vm of ofType(run, TOKENS.vm)) assert.deepEqual(vm.inputs.agent, { enabled: true, trim: true, waitForIp: { disabled: true } }, vm.name);
+    for (const vm of ofType(run, TOKENS.vm))
+      assert.deepEqual(vm.inputs.agent, { enabled: true, trim: true, waitForIp: { disabled: true } }, vm.name);
   });
 
   it("gives every VM an empty CD-ROM slot instead of the host's physical drive, which Proxmox refuses to migrate, on ide0: a q35 machine has IDE units on ide0 and ide2 only, and ide2 holds the cloud-init drive", () => {
@@ -161,7 +180,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       "cluster-worker2-vm": IMAGE_VOLUME,
     });
     const imageOf = (vm: string) => dependenciesOn(findResource(run, TOKENS.vm, vm), TOKENS.image);
-    assert.deepEqual([imageOf("cluster-cp1-vm"), imageOf("cluster-worker2-vm")], [[`${TOKENS.image}::cluster-image-pve1`], [`${TOKENS.image}::cluster-image-pve2`]]);
+    assert.deepEqual(
+      [imageOf("cluster-cp1-vm"), imageOf("cluster-worker2-vm")],
+      [[`${TOKENS.image}::cluster-image-pve1`], [`${TOKENS.image}::cluster-image-pve2`]],
+    );
   });
 
   it("protects every VM and ignores image changes (and only those), so a Talos or schematic bump never replaces one while a CD-ROM fix still applies", () => {
@@ -195,19 +217,28 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("protects the Talos machine secrets, generated once for the cluster's pinned config contract, and refuses a contract change", () => {
     const secrets = ofType(run, TOKENS.secrets);
-    assert.deepEqual(secrets.map((s) => [s.name, s.inputs, s.options.protect, s.options.replaceOnChanges]), [["cluster-secrets", { talosVersion: "v1.13" }, true, ["talosVersion"]]]);
+    assert.deepEqual(
+      secrets.map((s) => [s.name, s.inputs, s.options.protect, s.options.replaceOnChanges]),
+      [["cluster-secrets", { talosVersion: "v1.13" }, true, ["talosVersion"]]],
+    );
   });
 
   it("generates one machine configuration per role, removing the load-balancer exclusion label from schedulable control planes", () => {
-    const generated = run.invokes.filter((i) => i.token === GET_MACHINE_CONFIGURATION).map((i) => ({ ...i.args }))
+    const generated = run.invokes
+      .filter((i) => i.token === GET_MACHINE_CONFIGURATION)
+      .map((i) => ({ ...i.args }))
       .sort((a, b) => String(a.machineType).localeCompare(String(b.machineType)));
-    assert.deepEqual(generated.map((g) => [g.machineType, g.clusterName, g.clusterEndpoint, g.talosVersion, g.docs, g.examples]), [
-      ["controlplane", "lab", `https://${VIP}:6443`, "v1.13", false, false],
-      ["worker", "lab", `https://${VIP}:6443`, "v1.13", false, false],
-    ]);
-    assert.deepEqual((generated[0]!.configPatches as string[]).map((p) => parse(p)), [
-      { machine: { nodeLabels: { "node.kubernetes.io/exclude-from-external-load-balancers": { $patch: "delete" } } } },
-    ]);
+    assert.deepEqual(
+      generated.map((g) => [g.machineType, g.clusterName, g.clusterEndpoint, g.talosVersion, g.docs, g.examples]),
+      [
+        ["controlplane", "lab", `https://${VIP}:6443`, "v1.13", false, false],
+        ["worker", "lab", `https://${VIP}:6443`, "v1.13", false, false],
+      ],
+    );
+    assert.deepEqual(
+      (generated[0]!.configPatches as string[]).map((p) => parse(p)),
+      [{ machine: { nodeLabels: { "node.kubernetes.io/exclude-from-external-load-balancers": { $patch: "delete" } } } }],
+    );
     assert.deepEqual(generated[1]!.configPatches, []);
   });
 
@@ -223,7 +254,11 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     for (const apply of applies) {
       assert.equal(apply.inputs.machineConfigurationInput, "[secret]", apply.name);
       // A secret object keeps its keys, each leaf masked.
-      assert.deepEqual(apply.inputs.clientConfiguration, { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" }, apply.name);
+      assert.deepEqual(
+        apply.inputs.clientConfiguration,
+        { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" },
+        apply.name,
+      );
     }
   });
 
@@ -232,7 +267,11 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       const docs = (apply.inputs.configPatches as string[]).map((p) => parse(p) as Record<string, unknown>);
       const vips = docs.filter((d) => d.kind === "Layer2VIPConfig");
       const isControlPlane = apply.name.startsWith("cluster-cp");
-      assert.deepEqual(vips, isControlPlane ? [{ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: VIP, link: "eth0" }] : [], apply.name);
+      assert.deepEqual(
+        vips,
+        isControlPlane ? [{ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: VIP, link: "eth0" }] : [],
+        apply.name,
+      );
       const installer = (docs[0]!.machine as { install: { image: string } }).install.image;
       assert.equal(installer, `factory.talos.dev/nocloud-installer/${SCHEMATIC_ID}:v1.13.9`);
     }
@@ -240,9 +279,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("bootstraps etcd exactly once, on the first control plane, after its configuration is applied", () => {
     const bootstraps = ofType(run, TOKENS.bootstrap);
-    assert.deepEqual(bootstraps.map((b) => [b.name, b.inputs.node, b.inputs.endpoint, dependenciesOn(b, TOKENS.apply)]), [
-      ["cluster-bootstrap", "10.0.10.11", "10.0.10.11", [`${TOKENS.apply}::cluster-cp1-config`]],
-    ]);
+    assert.deepEqual(
+      bootstraps.map((b) => [b.name, b.inputs.node, b.inputs.endpoint, dependenciesOn(b, TOKENS.apply)]),
+      [["cluster-bootstrap", "10.0.10.11", "10.0.10.11", [`${TOKENS.apply}::cluster-cp1-config`]]],
+    );
   });
 
   it("gives the first-boot stages longer than the provider's 10-minute defaults (a slow host's install and health gate, test/twin)", () => {
@@ -253,7 +293,13 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   it("fetches the kubeconfig after the bootstrap, renewing its client certificate within 30 days of expiry", () => {
     const kubeconfig = findResource(run, TOKENS.kubeconfig, "cluster-kubeconfig");
     assert.deepEqual(dependenciesOn(kubeconfig, TOKENS.bootstrap), [`${TOKENS.bootstrap}::cluster-bootstrap`]);
-    assert.deepEqual(kubeconfig.inputs, { node: "10.0.10.11", endpoint: "10.0.10.11", clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" }, certificateRenewalDuration: "720h", timeouts: { create: "20m", update: "20m" } });
+    assert.deepEqual(kubeconfig.inputs, {
+      node: "10.0.10.11",
+      endpoint: "10.0.10.11",
+      clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" },
+      certificateRenewalDuration: "720h",
+      timeouts: { create: "20m", update: "20m" },
+    });
   });
 
   it("builds the talosconfig with the control planes' addresses as endpoints (never the VIP) and every node", () => {
@@ -287,9 +333,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       // A first boot (installs pulling images, nodes turning Ready) outlasts the provider's 10-minute default.
       timeouts: { read: "30m" },
     });
-    assert.deepEqual(run.result.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH), [
-      { token: GET_CLUSTER_HEALTH, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL },
-    ]);
+    assert.deepEqual(
+      run.result.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH),
+      [{ token: GET_CLUSTER_HEALTH, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL }],
+    );
   });
 
   it("builds the Kubernetes provider from the secret kubeconfig gated on the health check, which waits for the bootstrap and every node's configuration", () => {
@@ -300,18 +347,24 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     assert.equal(provider.inputs.clusterIdentifier, "lab");
     // The provider names none of these itself: they reach it through the health result's
     // dependencies (its explicit dependsOn, and the secrets its client configuration comes from).
-    assert.deepEqual(provider.options.dependsOn, [
-      "command:local:Command::cluster-rollout",
-      `${TOKENS.kubeconfig}::cluster-kubeconfig`,
-      `${TOKENS.bootstrap}::cluster-bootstrap`,
-      ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`),
-      `${TOKENS.secrets}::cluster-secrets`,
-    ].sort());
+    assert.deepEqual(
+      provider.options.dependsOn,
+      [
+        "command:local:Command::cluster-rollout",
+        `${TOKENS.kubeconfig}::cluster-kubeconfig`,
+        `${TOKENS.bootstrap}::cluster-bootstrap`,
+        ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`),
+        `${TOKENS.secrets}::cluster-secrets`,
+      ].sort(),
+    );
   });
 
   it("registers every Talos resource with the provider SDK's defaults, so the engine fetches the real plugin", () => {
     const talos = talosResources(run);
-    assert.deepEqual([...new Set(talos.map((r) => r.type))].sort(), [TOKENS.kubeconfig, TOKENS.schematic, TOKENS.apply, TOKENS.bootstrap, TOKENS.secrets].sort());
+    assert.deepEqual(
+      [...new Set(talos.map((r) => r.type))].sort(),
+      [TOKENS.kubeconfig, TOKENS.schematic, TOKENS.apply, TOKENS.bootstrap, TOKENS.secrets].sort(),
+    );
     for (const r of talos) {
       assert.equal(r.options.version, TALOS_PROVIDER_VERSION, r.name);
       assert.equal(r.options.pluginDownloadURL, TALOS_PLUGIN_DOWNLOAD_URL, r.name);
@@ -321,7 +374,12 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("marks the provider's secret outputs secret, as its SDK does", () => {
     const secretOutputs = (type: string) => talosResources(run).find((r) => r.type === type)?.options.additionalSecretOutputs;
-    assert.deepEqual(secretOutputs(TOKENS.apply), ["clientConfigurationWo", "machineConfiguration", "machineConfigurationInput", "machineConfigurationInputWo"]);
+    assert.deepEqual(secretOutputs(TOKENS.apply), [
+      "clientConfigurationWo",
+      "machineConfiguration",
+      "machineConfigurationInput",
+      "machineConfigurationInputWo",
+    ]);
     assert.deepEqual(secretOutputs(TOKENS.bootstrap), ["clientConfigurationWo"]);
     assert.deepEqual(secretOutputs(TOKENS.kubeconfig), ["kubeconfigRaw", "kubernetesClientConfiguration"]);
     assert.deepEqual(secretOutputs(TOKENS.secrets), ["clientConfiguration", "machineSecrets"]);
@@ -335,7 +393,8 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       "talos:imageFactory/getUrls:getUrls",
       "talos:machine/getConfiguration:getConfiguration",
     ]);
-    for (const i of talosInvokes) assert.deepEqual([i.version, i.pluginDownloadURL], [TALOS_PROVIDER_VERSION, TALOS_PLUGIN_DOWNLOAD_URL], i.token);
+    for (const i of talosInvokes)
+      assert.deepEqual([i.version, i.pluginDownloadURL], [TALOS_PROVIDER_VERSION, TALOS_PLUGIN_DOWNLOAD_URL], i.token);
   });
 });
 
@@ -343,7 +402,9 @@ describe("TalosCluster on Talos 1.11", () => {
   it("patches the VIP onto the control planes' interface, the shape 1.11 accepts", async () => {
     const run = await runCluster(() => createCluster("cluster", talosCluster({ talos: { version: "v1.11.6" } }), stubSecrets({})));
     for (const apply of ofType(run, TOKENS.apply)) {
-      const [doc, ...rest] = (apply.inputs.configPatches as string[]).map((p) => parse(p) as { machine: { network: { interfaces: { vip?: unknown }[] } } });
+      const [doc, ...rest] = (apply.inputs.configPatches as string[]).map(
+        (p) => parse(p) as { machine: { network: { interfaces: { vip?: unknown }[] } } },
+      );
       assert.deepEqual(rest, [], apply.name);
       const vip = doc!.machine.network.interfaces[0]!.vip;
       assert.deepEqual(vip, apply.name.startsWith("cluster-cp") ? { ip: VIP } : undefined, apply.name);
@@ -358,15 +419,21 @@ describe("ExistingCluster", () => {
   });
 
   it("registers no Proxmox or Talos resource and calls no Talos invoke", () => {
-    assert.deepEqual(run.resources.filter((r) => r.type.startsWith("proxmoxve:") || r.type.startsWith("talos:")), []);
+    assert.deepEqual(
+      run.resources.filter((r) => r.type.startsWith("proxmoxve:") || r.type.startsWith("talos:")),
+      [],
+    );
     assert.deepEqual(run.invokes, []);
   });
 
   it("is a component holding only the Kubernetes provider, built from the secret kubeconfig", () => {
-    assert.deepEqual(run.resources.map((r) => [r.type, r.name, r.parent]), [
-      ["homelab:cluster:ExistingCluster", "cluster", undefined],
-      [TOKENS.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
-    ]);
+    assert.deepEqual(
+      run.resources.map((r) => [r.type, r.name, r.parent]),
+      [
+        ["homelab:cluster:ExistingCluster", "cluster", undefined],
+        [TOKENS.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
+      ],
+    );
     assert.deepEqual(findResource(run, TOKENS.k8sProvider, "cluster-k8s").inputs, { kubeconfig: "[secret]", clusterIdentifier: "k3s" });
   });
 

@@ -20,17 +20,26 @@ import { talosCluster, talosRaw } from "../helpers/cluster.ts";
 import { itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
 import { engineDiff } from "../helpers/engine-diff.ts";
 
-const noSecrets: StackSecrets = { homelab: (key) => { throw new Error(`no secret homelab:${key}`); }, optional: () => undefined };
+const noSecrets: StackSecrets = {
+  homelab: (key) => {
+    throw new Error(`no secret homelab:${key}`);
+  },
+  optional: () => undefined,
+};
 
 type Nodes = Record<string, Record<string, unknown>>;
 const baseNodes = (): Nodes => structuredClone((talosRaw().cluster as { nodes: Nodes }).nodes);
 
 function run(cluster: Record<string, unknown>, stack = "homelab"): Promise<ProgramRun<unknown>> {
   const spec = talosCluster(cluster);
-  return recordProgram(() => {
-    const c = createCluster("cluster", spec, noSecrets);
-    return { kubeconfig: c.kubeconfig };
-  }, { values: {}, secretKeys: [] }, { stack });
+  return recordProgram(
+    () => {
+      const c = createCluster("cluster", spec, noSecrets);
+      return { kubeconfig: c.kubeconfig };
+    },
+    { values: {}, secretKeys: [] },
+    { stack },
+  );
 }
 
 const COMMAND = "command:local:Command";
@@ -64,7 +73,10 @@ describe("node lifecycle, as the engine would diff it", () => {
       replaced: [],
     });
     // The new control plane comes after the others, before any worker; the new worker last.
-    assert.match(line(grown, "cluster-rollout"), /'--control-planes' '10\.0\.10\.11,10\.0\.10\.12,10\.0\.10\.13,10\.0\.10\.14' '--workers' '10\.0\.10\.21,10\.0\.10\.22,10\.0\.10\.23'$/);
+    assert.match(
+      line(grown, "cluster-rollout"),
+      /'--control-planes' '10\.0\.10\.11,10\.0\.10\.12,10\.0\.10\.13,10\.0\.10\.14' '--workers' '10\.0\.10\.21,10\.0\.10\.22,10\.0\.10\.23'$/,
+    );
     const bootstrap = grown.resources.find((r) => r.name === "cluster-bootstrap")!;
     assert.equal(bootstrap.inputs.node, "10.0.10.11");
     assert.deepEqual(invokeArgs(grown, GET_CLUSTER_HEALTH).controlPlaneNodes, ["10.0.10.11", "10.0.10.12", "10.0.10.13", "10.0.10.14"]);
@@ -74,7 +86,12 @@ describe("node lifecycle, as the engine would diff it", () => {
     const nodes = baseNodes();
     nodes.cp0 = { role: "controlplane", ip: "10.0.10.15", vmId: 1015, proxmoxNode: "pve2" };
     const grown = await run({ nodes, bootstrapNode: "cp1" });
-    assert.deepEqual(engineDiff(today, grown), { added: ["cluster-cp0-config", "cluster-cp0-vm"], deleted: [], changed: { "cluster-kubernetes": ["inputs.update"], "cluster-rollout": ["inputs.update"] }, replaced: [] });
+    assert.deepEqual(engineDiff(today, grown), {
+      added: ["cluster-cp0-config", "cluster-cp0-vm"],
+      deleted: [],
+      changed: { "cluster-kubernetes": ["inputs.update"], "cluster-rollout": ["inputs.update"] },
+      replaced: [],
+    });
   });
 
   it("never bootstraps etcd again when the bootstrap node moves: the Bootstrap ignores its node, only the kubeconfig's source changes", async () => {
@@ -103,7 +120,10 @@ describe("node lifecycle, as the engine would diff it", () => {
         changed: { "cluster-cp3-vm": ["inputs.stopOnDestroy", "inputs.tags", "options.protect"], "cluster-rollout": ["inputs.update"] },
         replaced: [],
       });
-      assert.equal(line(retiring, "cluster-cp3-leave"), "'node' 'scripts/talos-upgrade.ts' 'leave' '--node' '10.0.10.13' '--hostname' 'cp3' '--role' 'controlplane' '--mode' 'reset' '--control-planes' '10.0.10.11,10.0.10.12' '--workers' '10.0.10.21,10.0.10.22'");
+      assert.equal(
+        line(retiring, "cluster-cp3-leave"),
+        "'node' 'scripts/talos-upgrade.ts' 'leave' '--node' '10.0.10.13' '--hostname' 'cp3' '--role' 'controlplane' '--mode' 'reset' '--control-planes' '10.0.10.11,10.0.10.12' '--workers' '10.0.10.21,10.0.10.22'",
+      );
       const leave = retiring.resources.find((r) => r.name === "cluster-cp3-leave")!;
       assert.deepEqual(Object.keys(leave.inputs.environment as object).sort(), ["KUBECONFIG_CONTENT", "TALOSCONFIG_CONTENT"]);
       assert.match(line(retiring, "cluster-rollout"), /'--control-planes' '10\.0\.10\.11,10\.0\.10\.12' '--workers'/);
@@ -111,19 +131,33 @@ describe("node lifecycle, as the engine would diff it", () => {
       assert.equal(retiring.resources.find((r) => r.name === "cluster-cp3-config")!.inputs.onDestroy, undefined);
       const vm = retiring.resources.find((r) => r.name === "cluster-cp3-vm")!;
       // Unprotected so the next deploy can delete it; stopped, not shut down through a guest agent that is gone.
-      assert.deepEqual([vm.options.protect, vm.inputs.stopOnDestroy, vm.inputs.tags], [undefined, true, ["controlplane", "lab", "retiring", "talos"]]);
+      assert.deepEqual(
+        [vm.options.protect, vm.inputs.stopOnDestroy, vm.inputs.tags],
+        [undefined, true, ["controlplane", "lab", "retiring", "talos"]],
+      );
     });
 
     it("first deploy: the health check waits for the departure and checks the staying nodes; the talosconfig leaves the node out", () => {
       assert.deepEqual(invokeArgs(retiring, GET_CLUSTER_HEALTH).controlPlaneNodes, ["10.0.10.11", "10.0.10.12"]);
       assert.deepEqual(invokeArgs(retiring, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21", "10.0.10.22"]);
       const talosconfig = retiring.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION && i.args.nodes)!.args;
-      assert.deepEqual([talosconfig.endpoints, talosconfig.nodes], [["10.0.10.11", "10.0.10.12"], ["10.0.10.11", "10.0.10.12", "10.0.10.21", "10.0.10.22"]]);
+      assert.deepEqual(
+        [talosconfig.endpoints, talosconfig.nodes],
+        [
+          ["10.0.10.11", "10.0.10.12"],
+          ["10.0.10.11", "10.0.10.12", "10.0.10.21", "10.0.10.22"],
+        ],
+      );
     });
 
     it("second deploy: deletes its departure command, config and unprotected VM, and changes nothing else", () => {
       // The node is gone from the cluster: the Kubernetes command's new list runs it once more (checks only).
-      assert.deepEqual(engineDiff(retiring, removed), { added: [], deleted: ["cluster-cp3-config", "cluster-cp3-leave", "cluster-cp3-vm"], changed: { "cluster-kubernetes": ["inputs.update"] }, replaced: [] });
+      assert.deepEqual(engineDiff(retiring, removed), {
+        added: [],
+        deleted: ["cluster-cp3-config", "cluster-cp3-leave", "cluster-cp3-vm"],
+        changed: { "cluster-kubernetes": ["inputs.update"] },
+        replaced: [],
+      });
       // A local Command without a delete step runs nothing when it goes.
       assert.equal(retiring.resources.find((r) => r.name === "cluster-cp3-leave")!.inputs.delete, undefined);
     });
@@ -147,7 +181,12 @@ describe("node lifecycle, as the engine would diff it", () => {
     const result = parseHomelabConfig(talosRaw({ nodes: { ...baseNodes(), worker2: { ...baseNodes().worker2, retire: "forget" } } }));
     assert.ok(result.ok);
     if (!result.ok) return;
-    assert.deepEqual(entryAddresses(result.config.traefik, result.config.cluster), ["10.0.10.11", "10.0.10.12", "10.0.10.13", "10.0.10.21"]);
+    assert.deepEqual(entryAddresses(result.config.traefik, result.config.cluster), [
+      "10.0.10.11",
+      "10.0.10.12",
+      "10.0.10.13",
+      "10.0.10.21",
+    ]);
   });
 
   it("moves a node to another configured Proxmox host: its VM changes host in place (migrate) and the new host gets the image", async () => {
@@ -156,7 +195,12 @@ describe("node lifecycle, as the engine would diff it", () => {
     const nodes = baseNodes();
     nodes.worker1 = { ...nodes.worker1, proxmoxNode: "pve3" };
     const moved = await run({ nodes, ...hosts });
-    assert.deepEqual(engineDiff(before, moved), { added: ["cluster-image-pve3"], deleted: [], changed: { "cluster-worker1-vm": ["inputs.nodeName"] }, replaced: [] });
+    assert.deepEqual(engineDiff(before, moved), {
+      added: ["cluster-image-pve3"],
+      deleted: [],
+      changed: { "cluster-worker1-vm": ["inputs.nodeName"] },
+      replaced: [],
+    });
     const vm = moved.resources.find((r) => r.name === "cluster-worker1-vm")!;
     assert.deepEqual([vm.inputs.migrate, vm.inputs.cdrom], [true, { fileId: "none", interface: "ide0" }]);
   });
@@ -197,7 +241,10 @@ describe("node lifecycle config rules", () => {
   };
 
   it("accepts retiring one control plane that is not the bootstrap node, and any number of workers", () => {
-    assert.deepEqual(errorsOf({ nodes: nodes({ cp3: { retire: "reset" }, worker1: { retire: "reset" }, worker2: { retire: "forget" } }) }), []);
+    assert.deepEqual(
+      errorsOf({ nodes: nodes({ cp3: { retire: "reset" }, worker1: { retire: "reset" }, worker2: { retire: "forget" } }) }),
+      [],
+    );
   });
 
   it("accepts retiring the bootstrap node once cluster.bootstrapNode names a control plane that stays", () => {
@@ -215,18 +262,62 @@ describe("node lifecycle config rules", () => {
 
 const retire = (name: string, how = "reset") => ({ [`cluster.nodes.${name}.retire`]: how });
 const BAD_LIFECYCLE: readonly BadConfigCase[] = [
-  ["going from three control planes to one in one deploy", { ...retire("cp2"), ...retire("cp3") }, "homelab:cluster.nodes.cp3.retire", "retire one control plane per deploy: remove cp2 first"],
-  ["retiring every control plane", { "cluster.nodes": { cp1: { role: "controlplane", ip: "10.0.10.11", vmId: 1011, proxmoxNode: "pve1", retire: "reset" }, worker1: { role: "worker", ip: "10.0.10.21", vmId: 1021, proxmoxNode: "pve1" } } }, "homelab:cluster.nodes", "add a control plane (and deploy it) before retiring the last one"],
-  ["retiring the bootstrap node without moving the bootstrap", retire("cp1"), "homelab:cluster.nodes.cp1.retire", "set cluster.bootstrapNode to a control plane that stays (cp2)"],
-  ["retiring the bootstrap node named by cluster.bootstrapNode", { ...retire("cp2"), "cluster.bootstrapNode": "cp2" }, "homelab:cluster.nodes.cp2.retire", "set cluster.bootstrapNode to a control plane that stays (cp1)"],
-  ["retiring the node that is the Kubernetes endpoint of a cluster without a VIP", { ...retire("cp1"), "cluster.network.vip": undefined, "traefik.placement": "daemonset", "metallb.enabled": false }, "homelab:cluster.nodes.cp1.retire", "without cluster.network.vip the Kubernetes endpoint is this node's address (10.0.10.11)"],
-  ["forgetting a dead control plane of two (etcd has lost quorum)", { "cluster.nodes.cp3": undefined, ...retire("cp2", "forget"), "cluster.bootstrapNode": "cp1" }, "homelab:cluster.nodes.cp2.retire", "recover the control plane from an etcd snapshot"],
-  ["a bootstrapNode that is not a control plane", { "cluster.bootstrapNode": "worker1" }, "homelab:cluster.bootstrapNode", "use one of cp1, cp2, cp3"],
+  [
+    "going from three control planes to one in one deploy",
+    { ...retire("cp2"), ...retire("cp3") },
+    "homelab:cluster.nodes.cp3.retire",
+    "retire one control plane per deploy: remove cp2 first",
+  ],
+  [
+    "retiring every control plane",
+    {
+      "cluster.nodes": {
+        cp1: { role: "controlplane", ip: "10.0.10.11", vmId: 1011, proxmoxNode: "pve1", retire: "reset" },
+        worker1: { role: "worker", ip: "10.0.10.21", vmId: 1021, proxmoxNode: "pve1" },
+      },
+    },
+    "homelab:cluster.nodes",
+    "add a control plane (and deploy it) before retiring the last one",
+  ],
+  [
+    "retiring the bootstrap node without moving the bootstrap",
+    retire("cp1"),
+    "homelab:cluster.nodes.cp1.retire",
+    "set cluster.bootstrapNode to a control plane that stays (cp2)",
+  ],
+  [
+    "retiring the bootstrap node named by cluster.bootstrapNode",
+    { ...retire("cp2"), "cluster.bootstrapNode": "cp2" },
+    "homelab:cluster.nodes.cp2.retire",
+    "set cluster.bootstrapNode to a control plane that stays (cp1)",
+  ],
+  [
+    "retiring the node that is the Kubernetes endpoint of a cluster without a VIP",
+    { ...retire("cp1"), "cluster.network.vip": undefined, "traefik.placement": "daemonset", "metallb.enabled": false },
+    "homelab:cluster.nodes.cp1.retire",
+    "without cluster.network.vip the Kubernetes endpoint is this node's address (10.0.10.11)",
+  ],
+  [
+    "forgetting a dead control plane of two (etcd has lost quorum)",
+    { "cluster.nodes.cp3": undefined, ...retire("cp2", "forget"), "cluster.bootstrapNode": "cp1" },
+    "homelab:cluster.nodes.cp2.retire",
+    "recover the control plane from an etcd snapshot",
+  ],
+  [
+    "a bootstrapNode that is not a control plane",
+    { "cluster.bootstrapNode": "worker1" },
+    "homelab:cluster.bootstrapNode",
+    "use one of cp1, cp2, cp3",
+  ],
   ["an unknown retire mode", retire("worker1", "yes"), "homelab:cluster.nodes.worker1.retire", "expected retire reset"],
-  ["moving a node to a Proxmox host that is not configured", { "cluster.proxmox.hosts": ["pve1", "pve2"], "cluster.nodes.worker1.proxmoxNode": "pve3" }, "homelab:cluster.nodes.worker1.proxmoxNode", "pve3 is not in cluster.proxmox.hosts (pve1, pve2)"],
+  [
+    "moving a node to a Proxmox host that is not configured",
+    { "cluster.proxmox.hosts": ["pve1", "pve2"], "cluster.nodes.worker1.proxmoxNode": "pve3" },
+    "homelab:cluster.nodes.worker1.proxmoxNode",
+    "pve3 is not in cluster.proxmox.hosts (pve1, pve2)",
+  ],
 ];
 
 describe("node lifecycle: bad input is refused before anything registers, naming the key and the fix", () => {
   itRejectsEach(BAD_LIFECYCLE);
 });
-

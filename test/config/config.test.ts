@@ -9,44 +9,189 @@ const BAD_CONFIGS: readonly BadConfigCase[] = [
   ["misspelt top-level key", { tarefik: { placement: "daemonset" } }, "homelab:tarefik", "did you mean traefik?"],
   ["misspelt nested key", { "traefik.replica": 3 }, "homelab:traefik.replica", "did you mean replicas?"],
   ["node address not an IPv4", { "cluster.nodes.cp2.ip": "10.0.10.300" }, "homelab:cluster.nodes.cp2.ip", "IPv4 address"],
-  ["node outside the subnet", { "cluster.nodes.worker1.ip": "10.0.20.21" }, "homelab:cluster.nodes.worker1.ip", "outside cluster.network.subnet 10.0.10.0/24"],
-  ["two nodes share an address", { "cluster.nodes.cp2.ip": "10.0.10.11" }, "homelab:cluster.nodes.cp2.ip", "is also cluster.nodes.cp1.ip 10.0.10.11"],
-  ["VIP equals a node address", { "cluster.network.vip": "10.0.10.21" }, "homelab:cluster.nodes.worker1.ip", "is also cluster.network.vip 10.0.10.21"],
+  [
+    "node outside the subnet",
+    { "cluster.nodes.worker1.ip": "10.0.20.21" },
+    "homelab:cluster.nodes.worker1.ip",
+    "outside cluster.network.subnet 10.0.10.0/24",
+  ],
+  [
+    "two nodes share an address",
+    { "cluster.nodes.cp2.ip": "10.0.10.11" },
+    "homelab:cluster.nodes.cp2.ip",
+    "is also cluster.nodes.cp1.ip 10.0.10.11",
+  ],
+  [
+    "VIP equals a node address",
+    { "cluster.network.vip": "10.0.10.21" },
+    "homelab:cluster.nodes.worker1.ip",
+    "is also cluster.network.vip 10.0.10.21",
+  ],
   ["VIP outside the subnet", { "cluster.network.vip": "192.168.1.10" }, "homelab:cluster.network.vip", "outside cluster.network.subnet"],
-  ["duplicate VM id", { "cluster.nodes.worker2.vmId": 1021 }, "homelab:cluster.nodes.worker2.vmId", "also used by cluster.nodes.worker1.vmId"],
-  ["no control plane", { "cluster.nodes.cp1.role": "worker", "cluster.nodes.cp2.role": "worker", "cluster.nodes.cp3.role": "worker" }, "homelab:cluster.nodes", "at least one node with role controlplane"],
-  ["control planes only, scheduling off", { "cluster.nodes.worker1": undefined, "cluster.nodes.worker2": undefined }, "homelab:cluster.allowSchedulingOnControlPlanes", "set it to true"],
+  [
+    "duplicate VM id",
+    { "cluster.nodes.worker2.vmId": 1021 },
+    "homelab:cluster.nodes.worker2.vmId",
+    "also used by cluster.nodes.worker1.vmId",
+  ],
+  [
+    "no control plane",
+    { "cluster.nodes.cp1.role": "worker", "cluster.nodes.cp2.role": "worker", "cluster.nodes.cp3.role": "worker" },
+    "homelab:cluster.nodes",
+    "at least one node with role controlplane",
+  ],
+  [
+    "control planes only, scheduling off",
+    { "cluster.nodes.worker1": undefined, "cluster.nodes.worker2": undefined },
+    "homelab:cluster.allowSchedulingOnControlPlanes",
+    "set it to true",
+  ],
   ["subnet with host bits", { "cluster.network.subnet": "10.0.10.5/24" }, "homelab:cluster.network.subnet", "did you mean 10.0.10.0/24?"],
-  ["pool overlaps a node", { "metallb.pools.services.addresses": ["10.0.10.20-10.0.10.30"], "traefik.loadBalancerIP": "10.0.10.25" }, "homelab:metallb.pools.services.addresses[0]", "overlaps cluster.nodes.worker1.ip 10.0.10.21"],
-  ["pool outside the subnet", { "metallb.pools.services.addresses": ["10.0.99.240/28"], "traefik.loadBalancerIP": undefined }, "homelab:metallb.pools.services.addresses[0]", "not inside cluster.network.subnet 10.0.10.0/24"],
-  ["Traefik address outside its pool", { "traefik.loadBalancerIP": "10.0.10.200" }, "homelab:traefik.loadBalancerIP", "not in metallb.pools.services"],
-  ["controlplane placement without a VIP", { "traefik.placement": "controlplane", "traefik.replicas": undefined, "traefik.loadBalancerIP": undefined, "cluster.network.vip": undefined }, "homelab:cluster.network.vip", "placement controlplane sends traffic to the Talos VIP"],
-  ["daemonset placement with replicas", { "traefik.placement": "daemonset", "traefik.loadBalancerIP": undefined }, "homelab:traefik.replicas", "placement daemonset runs one Traefik per node"],
-  ["controlplane placement with 2 replicas", { "traefik.placement": "controlplane", "traefik.loadBalancerIP": undefined }, "homelab:traefik.replicas", "runs one Traefik on each control plane"],
+  [
+    "pool overlaps a node",
+    { "metallb.pools.services.addresses": ["10.0.10.20-10.0.10.30"], "traefik.loadBalancerIP": "10.0.10.25" },
+    "homelab:metallb.pools.services.addresses[0]",
+    "overlaps cluster.nodes.worker1.ip 10.0.10.21",
+  ],
+  [
+    "pool outside the subnet",
+    { "metallb.pools.services.addresses": ["10.0.99.240/28"], "traefik.loadBalancerIP": undefined },
+    "homelab:metallb.pools.services.addresses[0]",
+    "not inside cluster.network.subnet 10.0.10.0/24",
+  ],
+  [
+    "Traefik address outside its pool",
+    { "traefik.loadBalancerIP": "10.0.10.200" },
+    "homelab:traefik.loadBalancerIP",
+    "not in metallb.pools.services",
+  ],
+  [
+    "controlplane placement without a VIP",
+    {
+      "traefik.placement": "controlplane",
+      "traefik.replicas": undefined,
+      "traefik.loadBalancerIP": undefined,
+      "cluster.network.vip": undefined,
+    },
+    "homelab:cluster.network.vip",
+    "placement controlplane sends traffic to the Talos VIP",
+  ],
+  [
+    "daemonset placement with replicas",
+    { "traefik.placement": "daemonset", "traefik.loadBalancerIP": undefined },
+    "homelab:traefik.replicas",
+    "placement daemonset runs one Traefik per node",
+  ],
+  [
+    "controlplane placement with 2 replicas",
+    { "traefik.placement": "controlplane", "traefik.loadBalancerIP": undefined },
+    "homelab:traefik.replicas",
+    "runs one Traefik on each control plane",
+  ],
   ["deployment with one replica", { "traefik.replicas": 1 }, "homelab:traefik.replicas", "at least 2"],
-  ["ACME with two replicas", { "traefik.acme": { enabled: true, email: "a@example.com" } }, "homelab:traefik.acme.enabled", "cannot be shared between 2 replicas"],
-  ["app host outside the zone", { "apps.grafana.hosts": ["grafana.example.org"] }, "homelab:apps.grafana.hosts[0]", "outside dns.zone example.com"],
-  ["two apps claim one host and path", { "apps.chat.hosts": ["grafana.example.com"] }, "homelab:apps.grafana.backends[0].path", "also claimed by apps.chat"],
+  [
+    "ACME with two replicas",
+    { "traefik.acme": { enabled: true, email: "a@example.com" } },
+    "homelab:traefik.acme.enabled",
+    "cannot be shared between 2 replicas",
+  ],
+  [
+    "app host outside the zone",
+    { "apps.grafana.hosts": ["grafana.example.org"] },
+    "homelab:apps.grafana.hosts[0]",
+    "outside dns.zone example.com",
+  ],
+  [
+    "two apps claim one host and path",
+    { "apps.chat.hosts": ["grafana.example.com"] },
+    "homelab:apps.grafana.backends[0].path",
+    "also claimed by apps.chat",
+  ],
   ["app names an undefined issuer", { "apps.jellyfin.issuer": "zerossl" }, "homelab:apps.jellyfin.issuer", "issuer zerossl is not defined"],
-  ["default issuer undefined", { "certManager.defaultIssuer": "letsencrypt" }, "homelab:certManager.defaultIssuer", "use one of: letsencrypt-staging, letsencrypt-production"],
-  ["basic auth from a missing secret", { "apps.traefik-admin.middlewares.basicAuth.usersSecret": "nobody" }, "homelab:apps.traefik-admin.middlewares.basicAuth.usersSecret", "pulumi config set --secret homelab:nobody"],
-  ["Cloudflare-only app that is not proxied", { "apps.home-assistant.proxied": false }, "homelab:apps.home-assistant.middlewares.ipAllowList.cloudflare", "blocks every visitor"],
+  [
+    "default issuer undefined",
+    { "certManager.defaultIssuer": "letsencrypt" },
+    "homelab:certManager.defaultIssuer",
+    "use one of: letsencrypt-staging, letsencrypt-production",
+  ],
+  [
+    "basic auth from a missing secret",
+    { "apps.traefik-admin.middlewares.basicAuth.usersSecret": "nobody" },
+    "homelab:apps.traefik-admin.middlewares.basicAuth.usersSecret",
+    "pulumi config set --secret homelab:nobody",
+  ],
+  [
+    "Cloudflare-only app that is not proxied",
+    { "apps.home-assistant.proxied": false },
+    "homelab:apps.home-assistant.middlewares.ipAllowList.cloudflare",
+    "blocks every visitor",
+  ],
   ["external app without a target", { "apps.nas.external": undefined }, "homelab:apps.nas.external", "kind external needs"],
-  ["unknown placement", { "traefik.placement": "hostport" }, "homelab:traefik.placement", "expected placement deployment, daemonset or controlplane"],
+  [
+    "unknown placement",
+    { "traefik.placement": "hostport" },
+    "homelab:traefik.placement",
+    "expected placement deployment, daemonset or controlplane",
+  ],
   ["missing ACME e-mail", { "certManager.email": undefined }, "homelab:certManager.email", "is required"],
-  ["MetalLB disabled under the deployment placement", { "metallb.enabled": false }, "homelab:metallb.enabled", "placement deployment needs MetalLB"],
-  ["proxied apps behind a private entry, no public address", { "dns.publicAddress": undefined }, "homelab:dns.publicAddress", "would point Cloudflare at the private entry address 10.0.10.240"],
+  [
+    "MetalLB disabled under the deployment placement",
+    { "metallb.enabled": false },
+    "homelab:metallb.enabled",
+    "placement deployment needs MetalLB",
+  ],
+  [
+    "proxied apps behind a private entry, no public address",
+    { "dns.publicAddress": undefined },
+    "homelab:dns.publicAddress",
+    "would point Cloudflare at the private entry address 10.0.10.240",
+  ],
   ["a private public address", { "dns.publicAddress": "192.168.1.1" }, "homelab:dns.publicAddress", "192.168.1.1 is a private address"],
   ["Talos version malformed", { "cluster.talos.version": "1.13" }, "homelab:cluster.talos.version", "like v1.13.9"],
-  ["a firewall that admits nobody to the Talos API", { "cluster.firewall.adminSubnets": [] }, "homelab:cluster.firewall.adminSubnets", "an empty list admits nobody to the Talos API (50000): the apply that installs the firewall would be the last that reaches the nodes; list the subnet pulumi up and talosctl run from"],
-  ["a firewall that opens the Talos API to the internet", { "cluster.firewall.adminSubnets": ["10.0.10.0/24", "0.0.0.0/0"] }, "homelab:cluster.firewall.adminSubnets[1]", "0.0.0.0/0 opens the Talos API (50000) and the Kubernetes API to the whole internet"],
+  [
+    "a firewall that admits nobody to the Talos API",
+    { "cluster.firewall.adminSubnets": [] },
+    "homelab:cluster.firewall.adminSubnets",
+    "an empty list admits nobody to the Talos API (50000): the apply that installs the firewall would be the last that reaches the nodes; list the subnet pulumi up and talosctl run from",
+  ],
+  [
+    "a firewall that opens the Talos API to the internet",
+    { "cluster.firewall.adminSubnets": ["10.0.10.0/24", "0.0.0.0/0"] },
+    "homelab:cluster.firewall.adminSubnets[1]",
+    "0.0.0.0/0 opens the Talos API (50000) and the Kubernetes API to the whole internet",
+  ],
   // The config contract, not the installed release (v1.13.9 here), decides the patch shapes and so what exists.
-  ["a firewall on a Talos config contract that has none", { "cluster.talos.configContract": "v1.5", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false }, "homelab:cluster.firewall.enabled", "cluster.talos.configContract v1.5 has no host firewall (NetworkRuleConfig arrived in contract v1.6); turn the firewall off, or raise cluster.talos.configContract to v1.6 or newer"],
-  ["default deny on a Talos config contract without a NetworkPolicy enforcer", { "cluster.talos.configContract": "v1.12" }, "homelab:namespaces.apps.defaultDeny", "cluster.talos.configContract v1.12 runs Flannel without kube-network-policies (contract v1.13 deploys it beside Flannel on request), so no NetworkPolicy is enforced: default deny would deny nothing; remove defaultDeny, or raise cluster.talos.configContract to v1.13"],
+  [
+    "a firewall on a Talos config contract that has none",
+    { "cluster.talos.configContract": "v1.5", "namespaces.apps.defaultDeny": false, "namespaces.media.defaultDeny": false },
+    "homelab:cluster.firewall.enabled",
+    "cluster.talos.configContract v1.5 has no host firewall (NetworkRuleConfig arrived in contract v1.6); turn the firewall off, or raise cluster.talos.configContract to v1.6 or newer",
+  ],
+  [
+    "default deny on a Talos config contract without a NetworkPolicy enforcer",
+    { "cluster.talos.configContract": "v1.12" },
+    "homelab:namespaces.apps.defaultDeny",
+    "cluster.talos.configContract v1.12 runs Flannel without kube-network-policies (contract v1.13 deploys it beside Flannel on request), so no NetworkPolicy is enforced: default deny would deny nothing; remove defaultDeny, or raise cluster.talos.configContract to v1.13",
+  ],
   // The rules below are also the policy pack's (helm-release-pinned, proxmox-vm-cpu-type): one definition, checked before deploy.
-  ["a chart version range", { "metallb.chart.version": "^0.16.0" }, "homelab:metallb.chart.version", "expected an exact chart version, e.g. 41.3.0"],
-  ["a chart repository over plain http", { "certManager.chart.repository": "http://charts.jetstack.io" }, "homelab:certManager.chart.repository", "expected the chart repository's https:// URL"],
-  ["a CPU type without x86-64-v2", { "cluster.nodeDefaults.cpuType": "kvm64" }, "homelab:cluster.nodeDefaults.cpuType", "lacks x86-64-v2, so Talos halts at boot"],
+  [
+    "a chart version range",
+    { "metallb.chart.version": "^0.16.0" },
+    "homelab:metallb.chart.version",
+    "expected an exact chart version, e.g. 41.3.0",
+  ],
+  [
+    "a chart repository over plain http",
+    { "certManager.chart.repository": "http://charts.jetstack.io" },
+    "homelab:certManager.chart.repository",
+    "expected the chart repository's https:// URL",
+  ],
+  [
+    "a CPU type without x86-64-v2",
+    { "cluster.nodeDefaults.cpuType": "kvm64" },
+    "homelab:cluster.nodeDefaults.cpuType",
+    "lacks x86-64-v2, so Talos halts at boot",
+  ],
 ];
 
 /** The warnings beside the one about public records to a private address (test/config/private-address-records.test.ts), which the examples' LAN apps draw. */
@@ -63,16 +208,22 @@ describe("stack config", () => {
     });
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.deepEqual(result.errors.map((e) => e.split(":")[1]), ["cluster.nodes.cp2.ip", "apps.grafana.hosts[0]", "apps.jellyfin.issuer"]);
+    assert.deepEqual(
+      result.errors.map((e) => e.split(":")[1]),
+      ["cluster.nodes.cp2.ip", "apps.grafana.hosts[0]", "apps.jellyfin.issuer"],
+    );
   });
 
   it("names both keys of an address conflict and the offending values", () => {
     const result = configFrom("homelab", { "metallb.pools.services.addresses": ["10.0.10.0/28"], "traefik.loadBalancerIP": undefined });
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.ok(result.errors.includes(
-      "homelab:metallb.pools.services.addresses[0]: metallb.pools.services 10.0.10.0/28 overlaps cluster.nodes.cp1.ip 10.0.10.11; move the pool or the address",
-    ), result.errors.join("\n"));
+    assert.ok(
+      result.errors.includes(
+        "homelab:metallb.pools.services.addresses[0]: metallb.pools.services 10.0.10.0/28 overlaps cluster.nodes.cp1.ip 10.0.10.11; move the pool or the address",
+      ),
+      result.errors.join("\n"),
+    );
   });
 
   it("accepts every committed example stack", () => {
@@ -100,14 +251,22 @@ describe("stack config", () => {
   it("applies app defaults: issuer, proxying, kind and namespace", () => {
     const config = validConfig("homelab");
     const grafana = config.apps.find((a) => a.name === "grafana")!;
-    assert.deepEqual([grafana.kind, grafana.issuer, grafana.proxied, grafana.backends[0]!.path], ["ingress", "letsencrypt-production", true, "/"]);
+    assert.deepEqual(
+      [grafana.kind, grafana.issuer, grafana.proxied, grafana.backends[0]!.path],
+      ["ingress", "letsencrypt-production", true, "/"],
+    );
     // The lab's default issuer is staging: an app without its own takes that one, not production.
     const registry = validConfig("lab", { "apps.registry.namespace": undefined }).apps.find((a) => a.name === "registry")!;
     assert.deepEqual([registry.issuer, registry.proxied, registry.namespace], ["letsencrypt-staging", false, "default"]);
   });
 
   it("installs MetalLB only when the placement needs a LoadBalancer IP, unless asked", () => {
-    const dsChanges = { "traefik.placement": "daemonset", "traefik.replicas": undefined, "traefik.loadBalancerIP": undefined, "traefik.privateEntry.loadBalancerIP": undefined };
+    const dsChanges = {
+      "traefik.placement": "daemonset",
+      "traefik.replicas": undefined,
+      "traefik.loadBalancerIP": undefined,
+      "traefik.privateEntry.loadBalancerIP": undefined,
+    };
     assert.equal(validConfig("homelab").metallb.enabled, true);
     assert.equal(validConfig("homelab", dsChanges).metallb.enabled, false);
     assert.equal(validConfig("homelab", { ...dsChanges, "metallb.enabled": true }).metallb.enabled, true);
@@ -132,7 +291,9 @@ describe("stack config", () => {
   it("warns about an even number of control planes without failing", () => {
     const result = configFrom("homelab", { "cluster.nodes.cp3": undefined });
     assert.ok(result.ok);
-    assert.deepEqual(besidesPrivateRecords(result.warnings), ["homelab:cluster.nodes: 2 control planes: etcd quorum tolerates no more failures than 1 would; an odd number is recommended"]);
+    assert.deepEqual(besidesPrivateRecords(result.warnings), [
+      "homelab:cluster.nodes: 2 control planes: etcd quorum tolerates no more failures than 1 would; an odd number is recommended",
+    ]);
   });
 });
 
@@ -145,9 +306,24 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
       "homelab:cluster.network.podSubnet",
       "which the allow-traefik NetworkPolicies (for apps notes, whoami) must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s",
     ],
-    ["a pod network that is not a CIDR", { "cluster.network.podSubnet": "10.42.0.0" }, "homelab:cluster.network.podSubnet", "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16"],
-    ["a pod network with host bits", { "cluster.network.podSubnet": "10.42.0.1/16" }, "homelab:cluster.network.podSubnet", "did you mean 10.42.0.0/16?"],
-    ["a pod network overlapping the node subnet", { "cluster.network.podSubnet": "192.168.0.0/16" }, "homelab:cluster.network.podSubnet", "192.168.0.0/16 overlaps cluster.network.subnet 192.168.1.0/24: pods and the node network cannot share addresses"],
+    [
+      "a pod network that is not a CIDR",
+      { "cluster.network.podSubnet": "10.42.0.0" },
+      "homelab:cluster.network.podSubnet",
+      "expected the pod network as an IPv4 CIDR, e.g. 10.42.0.0/16",
+    ],
+    [
+      "a pod network with host bits",
+      { "cluster.network.podSubnet": "10.42.0.1/16" },
+      "homelab:cluster.network.podSubnet",
+      "did you mean 10.42.0.0/16?",
+    ],
+    [
+      "a pod network overlapping the node subnet",
+      { "cluster.network.podSubnet": "192.168.0.0/16" },
+      "homelab:cluster.network.podSubnet",
+      "192.168.0.0/16 overlaps cluster.network.subnet 192.168.1.0/24: pods and the node network cannot share addresses",
+    ],
     [
       "a pod network holding node addresses when no node subnet is given",
       { "cluster.network.subnet": undefined, "cluster.network.podSubnet": "192.168.1.16/28" },
@@ -156,7 +332,12 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
     ],
     [
       "a pod network holding the VIP and a MetalLB pool",
-      { "cluster.network.subnet": undefined, "cluster.network.podSubnet": "10.42.0.0/16", "cluster.network.vip": "10.42.0.5", "metallb.pools.lan.addresses": ["10.42.9.0/28"] },
+      {
+        "cluster.network.subnet": undefined,
+        "cluster.network.podSubnet": "10.42.0.0/16",
+        "cluster.network.vip": "10.42.0.5",
+        "metallb.pools.lan.addresses": ["10.42.9.0/28"],
+      },
       "homelab:cluster.network.podSubnet",
       "10.42.0.0/16 overlaps cluster.network.vip 10.42.0.5, metallb.pools.lan.addresses[0] 10.42.9.0/28",
     ],
@@ -175,20 +356,37 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
   ];
   itRejectsEach(BAD_K3S, "k3s");
 
-  itRejectsEach([
-    // tls-host-in-issuer-zone's rule, through the same solverZones the ClusterIssuers are built from.
-    ["a host its issuer cannot solve DNS-01 for", { "apps.grafana.hosts": ["grafana.example.org"] }, "homelab:apps.grafana.hosts[0]", "grafana.example.org is outside the zones issuer letsencrypt-production solves DNS-01 for (lab.example.org)"],
-  ], "lab");
+  itRejectsEach(
+    [
+      // tls-host-in-issuer-zone's rule, through the same solverZones the ClusterIssuers are built from.
+      [
+        "a host its issuer cannot solve DNS-01 for",
+        { "apps.grafana.hosts": ["grafana.example.org"] },
+        "homelab:apps.grafana.hosts[0]",
+        "grafana.example.org is outside the zones issuer letsencrypt-production solves DNS-01 for (lab.example.org)",
+      ],
+    ],
+    "lab",
+  );
 
   it("lets an Exact and a Prefix route share a host and path, as the policy pack and Traefik's priorities do", () => {
     const result = configFrom("homelab", {
-      "apps.status": { namespace: "apps", hosts: ["grafana.example.com"], backends: [{ path: "/", pathType: "Exact", service: "status", port: 80 }] },
+      "apps.status": {
+        namespace: "apps",
+        hosts: ["grafana.example.com"],
+        backends: [{ path: "/", pathType: "Exact", service: "status", port: 80 }],
+      },
     });
     assert.deepEqual(result.ok ? [] : result.errors, []);
   });
 
   itRejectsEach([
-    ["a Talos node subnet inside Talos' pod network", { "cluster.network.subnet": "10.244.10.0/24" }, "homelab:cluster.network.subnet", "10.244.10.0/24 overlaps 10.244.0.0/16, the pod network Talos gives pods"],
+    [
+      "a Talos node subnet inside Talos' pod network",
+      { "cluster.network.subnet": "10.244.10.0/24" },
+      "homelab:cluster.network.subnet",
+      "10.244.10.0/24 overlaps 10.244.0.0/16, the pod network Talos gives pods",
+    ],
   ]);
 
   it("resolves the pod network: Talos' default for a Talos cluster, the configured one for an existing cluster", () => {
@@ -231,7 +429,11 @@ describe("opting an app out of the shared allow-traefik policy", () => {
   });
 
   it("stays quiet when every in-cluster app of the namespace opts out, or the app is alone in its namespace", () => {
-    const allOut = configFrom("k3s", { "namespaces.apps.defaultDeny": false, "apps.whoami.networkPolicy": false, "apps.notes.networkPolicy": false });
+    const allOut = configFrom("k3s", {
+      "namespaces.apps.defaultDeny": false,
+      "apps.whoami.networkPolicy": false,
+      "apps.notes.networkPolicy": false,
+    });
     assert.ok(allOut.ok, allOut.ok ? "" : allOut.errors.join("\n"));
     assert.deepEqual(besidesPrivateRecords(allOut.warnings), []);
     const alone = configFrom("homelab", { "apps.grafana.networkPolicy": false });
@@ -258,6 +460,9 @@ describe("config reference", () => {
 
   it("documents every key with its default", () => {
     const md = configMarkdown();
-    assert.ok(md.includes("| `traefik.placement` | `deployment` \\| `daemonset` \\| `controlplane` |  | `\"deployment\"` |"), md.slice(0, 200));
+    assert.ok(
+      md.includes('| `traefik.placement` | `deployment` \\| `daemonset` \\| `controlplane` |  | `"deployment"` |'),
+      md.slice(0, 200),
+    );
   });
 });

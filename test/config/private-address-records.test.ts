@@ -9,8 +9,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configFrom } from "../helpers/config.ts";
 
-const NAS_WARNING = "homelab:apps.nas.private: its public DNS record nas.example.com A 10.0.10.240 names a private address: only your LAN can use it, resolvers with DNS-rebinding protection drop it, and it shows your LAN's layout to anyone; set private: true to keep it off public DNS (lan-dns/ has the LAN resolver's lines; publicRecord: true publishes the record on purpose), or proxied: true with dns.publicAddress to publish the app";
-const privateWarnings = (warnings: readonly string[]) => warnings.filter((w) => w.includes("names a private address") || w.includes("name a private address"));
+const NAS_WARNING =
+  "homelab:apps.nas.private: its public DNS record nas.example.com A 10.0.10.240 names a private address: only your LAN can use it, resolvers with DNS-rebinding protection drop it, and it shows your LAN's layout to anyone; set private: true to keep it off public DNS (lan-dns/ has the LAN resolver's lines; publicRecord: true publishes the record on purpose), or proxied: true with dns.publicAddress to publish the app";
+const privateWarnings = (warnings: readonly string[]) =>
+  warnings.filter((w) => w.includes("names a private address") || w.includes("name a private address"));
 
 describe("public DNS records that would name a private address", () => {
   it("refuses, in a tunnel stack, an app neither proxied nor private, naming the key and both ways out", () => {
@@ -30,14 +32,24 @@ describe("public DNS records that would name a private address", () => {
   it("warns elsewhere, by the app's private key, with the records it would publish", () => {
     const result = configFrom("homelab");
     assert.ok(result.ok);
-    assert.deepEqual(privateWarnings(result.warnings), [NAS_WARNING, NAS_WARNING.replaceAll("apps.nas", "apps.proxmox").replace("nas.example.com", "pve.example.com")]);
+    assert.deepEqual(privateWarnings(result.warnings), [
+      NAS_WARNING,
+      NAS_WARNING.replaceAll("apps.nas", "apps.proxmox").replace("nas.example.com", "pve.example.com"),
+    ]);
     const k3s = configFrom("k3s");
     assert.ok(k3s.ok);
-    assert.match(privateWarnings(k3s.warnings).join("\n"), /^homelab:apps\.nas\.private: its public DNS records nas\.example\.com A 192\.168\.1\.20, nas\.example\.com A 192\.168\.1\.21, nas\.example\.com A 192\.168\.1\.22 name a private address:/m);
+    assert.match(
+      privateWarnings(k3s.warnings).join("\n"),
+      /^homelab:apps\.nas\.private: its public DNS records nas\.example\.com A 192\.168\.1\.20, nas\.example\.com A 192\.168\.1\.21, nas\.example\.com A 192\.168\.1\.22 name a private address:/m,
+    );
   });
 
   it("says nothing once the app is private, opts into the record, or is proxied through a public address", () => {
-    for (const changes of [{ "apps.nas.private": true }, { "apps.nas.private": true, "apps.nas.publicRecord": true }, { "apps.nas.proxied": true }]) {
+    for (const changes of [
+      { "apps.nas.private": true },
+      { "apps.nas.private": true, "apps.nas.publicRecord": true },
+      { "apps.nas.proxied": true },
+    ]) {
       // A wildcard certificate keeps the private hosts' names out of CT logs, as private apps require.
       const result = configFrom("homelab", { ...changes, "apps.proxmox.private": true, "certManager.wildcardZones": ["example.com"] });
       assert.ok(result.ok, JSON.stringify(changes));

@@ -23,7 +23,13 @@ describe("the config reference (docs/config.md)", () => {
   });
 
   it("gives every optional key its default: a value, or in words what leaving it out means", () => {
-    const silent = rows.filter((r) => !r.required && !isEntry(r.key) && r.default === "" && !/\bDefault\b/.test(r.description)).map((r) => r.key);
-    assert.deepEqual(silent, [], `optional keys that say nothing of their default (add .default() or "Default: …" to the description):\n${silent.join("\n")}`);
+    const silent = rows
+      .filter((r) => !r.required && !isEntry(r.key) && r.default === "" && !/\bDefault\b/.test(r.description))
+      .map((r) => r.key);
+    assert.deepEqual(
+      silent,
+      [],
+      `optional keys that say nothing of their default (add .default() or "Default: …" to the description):\n${silent.join("\n")}`,
+    );
   });
 });

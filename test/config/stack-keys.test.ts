@@ -13,7 +13,10 @@ import { PROVIDER_KEYS } from "../../config/stack-keys.ts";
 import { exampleStack } from "../helpers/config.ts";
 
 /** An example stack's whole config map with keys set (a string), made plain (`plain`) or removed (`undefined`). */
-function stackWith(stack: string, edits: Record<string, string | undefined | { plain: string }>): { values: Record<string, string>; secret: (k: string) => boolean } {
+function stackWith(
+  stack: string,
+  edits: Record<string, string | undefined | { plain: string }>,
+): { values: Record<string, string>; secret: (k: string) => boolean } {
   const base = exampleStack(stack);
   const values = { ...base.values };
   const secretKeys = new Set(base.secretKeys);
@@ -62,11 +65,14 @@ describe("credentials typed in plain text are refused with the command that encr
 
 describe("the provider settings the program needs", () => {
   it("a Talos stack needs the Proxmox endpoint and credentials, and every stack a Cloudflare token", () => {
-    assert.deepEqual(errorsOf("homelab", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined, "cloudflare:apiToken": undefined }), [
-      "cloudflare:apiToken: is required (the Cloudflare provider manages the DNS records and needs an API token); set it with: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read> (or export CLOUDFLARE_API_TOKEN)",
-      "proxmoxve:endpoint: is required (cluster.provider talos creates its VMs through the Proxmox VE API); set it with: pulumi config set proxmoxve:endpoint https://<proxmox host>:8006/ (or export PROXMOX_VE_ENDPOINT)",
-      "proxmoxve:apiToken: is required (cluster.provider talos needs credentials for the Proxmox VE API); set it with: pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<uuid>' (or export PROXMOX_VE_API_TOKEN)",
-    ]);
+    assert.deepEqual(
+      errorsOf("homelab", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined, "cloudflare:apiToken": undefined }),
+      [
+        "cloudflare:apiToken: is required (the Cloudflare provider manages the DNS records and needs an API token); set it with: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read> (or export CLOUDFLARE_API_TOKEN)",
+        "proxmoxve:endpoint: is required (cluster.provider talos creates its VMs through the Proxmox VE API); set it with: pulumi config set proxmoxve:endpoint https://<proxmox host>:8006/ (or export PROXMOX_VE_ENDPOINT)",
+        "proxmoxve:apiToken: is required (cluster.provider talos needs credentials for the Proxmox VE API); set it with: pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<uuid>' (or export PROXMOX_VE_API_TOKEN)",
+      ],
+    );
   });
 
   it("a Proxmox endpoint that is not an https URL is refused before the provider tries it", () => {
@@ -80,16 +86,28 @@ describe("the provider settings the program needs", () => {
   });
 
   it("the providers' environment variables stand in for the keys", () => {
-    assert.deepEqual(errorsOf("homelab", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined, "cloudflare:apiToken": undefined }, {
-      PROXMOX_VE_ENDPOINT: "https://pve:8006/", PROXMOX_VE_API_TOKEN: "x", CLOUDFLARE_API_TOKEN: "y",
-    }), []);
+    assert.deepEqual(
+      errorsOf(
+        "homelab",
+        { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined, "cloudflare:apiToken": undefined },
+        {
+          PROXMOX_VE_ENDPOINT: "https://pve:8006/",
+          PROXMOX_VE_API_TOKEN: "x",
+          CLOUDFLARE_API_TOKEN: "y",
+        },
+      ),
+      [],
+    );
   });
 });
 
 describe("misspelt provider keys are reported like misspelt homelab keys", () => {
   it("a key in a provider namespace the provider does not know", () => {
     const errors = errorsOf("homelab", { "cloudflare:apiToken": undefined, "cloudflare:apitoken": { plain: TOKEN } });
-    assert.equal(errors[0], `cloudflare:apitoken: unknown key (the cloudflare provider ignores it); did you mean cloudflare:apiToken?; cloudflare accepts: ${PROVIDER_KEYS.cloudflare!.join(", ")}`);
+    assert.equal(
+      errors[0],
+      `cloudflare:apitoken: unknown key (the cloudflare provider ignores it); did you mean cloudflare:apiToken?; cloudflare accepts: ${PROVIDER_KEYS.cloudflare!.join(", ")}`,
+    );
     assert.match(errors[1]!, /^cloudflare:apiToken: is required/);
     assert.ok(!errors.join("\n").includes(TOKEN));
   });
@@ -102,7 +120,10 @@ describe("misspelt provider keys are reported like misspelt homelab keys", () =>
 
   it("the lists of provider keys are the installed SDKs' own", () => {
     const require = createRequire(import.meta.url);
-    for (const [ns, pkg] of [["cloudflare", "@pulumi/cloudflare"], ["proxmoxve", "@muhlba91/pulumi-proxmoxve"]] as const) {
+    for (const [ns, pkg] of [
+      ["cloudflare", "@pulumi/cloudflare"],
+      ["proxmoxve", "@muhlba91/pulumi-proxmoxve"],
+    ] as const) {
       const vars = readFileSync(join(dirname(require.resolve(`${pkg}/package.json`)), "config", "vars.d.ts"), "utf8");
       const declared = [...vars.matchAll(/export declare const (\w+)/g)].map((m) => m[1]!).sort();
       assert.deepEqual([...PROVIDER_KEYS[ns]!].sort(), declared, ns);

@@ -50,7 +50,9 @@ export function engineDiff(from: ProgramRun<unknown>, to: ProgramRun<unknown>): 
     const inputs = [...new Set([...Object.keys(oldInputs), ...Object.keys(newInputs)])].filter((k) => differs(oldInputs[k], newInputs[k]));
     const { dependsOn: _a, ...oldOptions }: Record<string, unknown> = { ...old.options };
     const { dependsOn: _b, ...newOptions }: Record<string, unknown> = { ...r.options };
-    const options = [...new Set([...Object.keys(oldOptions), ...Object.keys(newOptions)])].filter((k) => differs(oldOptions[k], newOptions[k]));
+    const options = [...new Set([...Object.keys(oldOptions), ...Object.keys(newOptions)])].filter((k) =>
+      differs(oldOptions[k], newOptions[k]),
+    );
     const fields = [...inputs.map((k) => `inputs.${k}`), ...options.map((k) => `options.${k}`)].sort();
     if (fields.length) changed[name] = fields;
     if (inputs.some((k) => (r.options.replaceOnChanges ?? []).some((p) => p === "*" || topLevel(p) === k))) replaced.push(name);

@@ -18,7 +18,9 @@ function load(): Promise<(text: string) => Promise<unknown>> {
 /** Parses a diagram; rejects with Mermaid's own error (line and expected tokens) when it does not parse. */
 export async function parseMermaid(text: string): Promise<{ diagramType: string }> {
   parser ??= load();
-  return (await (await parser)(text)) as { diagramType: string };
+  return (await (
+    await parser
+  )(text)) as { diagramType: string };
 }
 
 /** The ```mermaid blocks of a Markdown document. */

@@ -1,7 +1,19 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addressEntryProblem, addressRange, cidrRange, firstHost, hasHostBits, intToIp, ipToInt, networkOf, rangeContains, rangesOverlap, rangeWithin } from "../../builders/net.ts";
+import {
+  addressEntryProblem,
+  addressRange,
+  cidrRange,
+  firstHost,
+  hasHostBits,
+  intToIp,
+  ipToInt,
+  networkOf,
+  rangeContains,
+  rangesOverlap,
+  rangeWithin,
+} from "../../builders/net.ts";
 
 const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join("."));
 const cidr = fc.tuple(ip, fc.integer({ min: 8, max: 30 })).map(([a, bits]) => networkOf(`${a}/${bits}`));
@@ -12,23 +24,31 @@ describe("IPv4 maths", () => {
   });
 
   it("puts a subnet's first host inside the subnet, right after the network address", () => {
-    fc.assert(fc.property(cidr, (c) => {
-      const range = cidrRange(c);
-      return rangeContains(range, firstHost(c)) && ipToInt(firstHost(c)) === range.first + 1;
-    }));
+    fc.assert(
+      fc.property(cidr, (c) => {
+        const range = cidrRange(c);
+        return rangeContains(range, firstHost(c)) && ipToInt(firstHost(c)) === range.first + 1;
+      }),
+    );
   });
 
   it("finds overlap symmetric, and a range always overlaps what contains it", () => {
-    fc.assert(fc.property(cidr, cidr, (a, b) => {
-      const [ra, rb] = [cidrRange(a), cidrRange(b)];
-      return rangesOverlap(ra, rb) === rangesOverlap(rb, ra) && (!rangeWithin(ra, rb) || rangesOverlap(ra, rb));
-    }));
+    fc.assert(
+      fc.property(cidr, cidr, (a, b) => {
+        const [ra, rb] = [cidrRange(a), cidrRange(b)];
+        return rangesOverlap(ra, rb) === rangesOverlap(rb, ra) && (!rangeWithin(ra, rb) || rangesOverlap(ra, rb));
+      }),
+    );
   });
 
   it("sees a /28 pool inside its /24 and apart from a node below it", () => {
     assert.deepEqual(cidrRange("10.0.10.240/28"), { first: ipToInt("10.0.10.240"), last: ipToInt("10.0.10.255") });
     assert.equal(rangeWithin(addressRange("10.0.10.240/28"), cidrRange("10.0.10.0/24")), true);
-    assert.equal(rangeWithin(cidrRange("10.0.10.0/28"), cidrRange("10.0.10.0/24")), true, "a pool at the subnet's first address is inside it");
+    assert.equal(
+      rangeWithin(cidrRange("10.0.10.0/28"), cidrRange("10.0.10.0/24")),
+      true,
+      "a pool at the subnet's first address is inside it",
+    );
     assert.equal(rangeWithin(cidrRange("10.0.10.0/24"), cidrRange("10.0.10.0/24")), true, "a range is within itself");
     assert.equal(rangeWithin(cidrRange("10.0.9.240/28"), cidrRange("10.0.10.0/24")), false);
     assert.equal(rangesOverlap(addressRange("10.0.10.240-10.0.10.250"), addressRange("10.0.10.21")), false);

@@ -15,10 +15,19 @@ function talosOf(stack: string, changes: Record<string, unknown> = {}): TalosClu
 const nodeOf = (cluster: TalosClusterSpec, name: string): TalosNode => cluster.nodes.find((n) => n.name === name)!;
 
 /** Rule name → [ports/protocol, sources]. */
-function rulesOf(cluster: TalosClusterSpec, node: string, cloudflare: readonly string[] | undefined = CLOUDFLARE): Record<string, [string, string[]]> {
+function rulesOf(
+  cluster: TalosClusterSpec,
+  node: string,
+  cloudflare: readonly string[] | undefined = CLOUDFLARE,
+): Record<string, [string, string[]]> {
   const [defaultAction, ...rules] = firewallDocuments(cluster, nodeOf(cluster, node), cloudflare);
   assert.deepEqual(defaultAction, { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" });
-  return Object.fromEntries((rules as FirewallRule[]).map((r) => [r.name, [`${r.portSelector.ports.join(",")}/${r.portSelector.protocol}`, r.ingress.map((i) => i.subnet)]]));
+  return Object.fromEntries(
+    (rules as FirewallRule[]).map((r) => [
+      r.name,
+      [`${r.portSelector.ports.join(",")}/${r.portSelector.protocol}`, r.ingress.map((i) => i.subnet)],
+    ]),
+  );
 }
 
 describe("Talos host firewall documents", () => {
@@ -32,7 +41,10 @@ describe("Talos host firewall documents", () => {
     const nodes = ["10.0.10.0/24"]; // every node lies inside the first admin subnet, so that subnet stands for them
     assert.deepEqual(rulesOf(talosOf("homelab"), "cp1"), {
       "apid-ingress": ["50000/tcp", [...nodes, "10.99.0.0/24"]],
-      "kubelet-ingress": ["10250/tcp", ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32", "10.244.0.0/16"]],
+      "kubelet-ingress": [
+        "10250/tcp",
+        ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32", "10.244.0.0/16"],
+      ],
       "cni-vxlan": ["4789/udp", ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32"]],
       "kubernetes-api-ingress": ["6443/tcp", [...nodes, "10.99.0.0/24", "10.244.0.0/16"]],
       "trustd-ingress": ["50001/tcp", ["10.0.10.11/32", "10.0.10.12/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.22/32"]],
@@ -45,7 +57,13 @@ describe("Talos host firewall documents", () => {
   });
 
   it("gives a worker no Kubernetes API, trustd or etcd rule: it runs none of them", () => {
-    assert.deepEqual(Object.keys(rulesOf(talosOf("homelab"), "worker1")), ["apid-ingress", "kubelet-ingress", "cni-vxlan", "metallb-memberlist-tcp", "metallb-memberlist-udp"]);
+    assert.deepEqual(Object.keys(rulesOf(talosOf("homelab"), "worker1")), [
+      "apid-ingress",
+      "kubelet-ingress",
+      "cni-vxlan",
+      "metallb-memberlist-tcp",
+      "metallb-memberlist-udp",
+    ]);
   });
 
   it("GIVEN the edge stack (host-network Traefik, proxied apps) THEN every node takes :80/:443 only from Cloudflare's ranges, ingressSources and the pod network", () => {

@@ -17,7 +17,18 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const NEW_STACK = join(ROOT, "scripts", "new-stack.ts");
 const SYNTH = join(ROOT, "scripts", "synth.ts");
 
-const FLAGS = ["--proxmox-endpoint", "https://pve.lan:8006/", "--proxmox-node", "pve", "--node-ip", "192.168.1.50", "--zone", "example.com", "--email", "admin@example.com"];
+const FLAGS = [
+  "--proxmox-endpoint",
+  "https://pve.lan:8006/",
+  "--proxmox-node",
+  "pve",
+  "--node-ip",
+  "192.168.1.50",
+  "--zone",
+  "example.com",
+  "--email",
+  "admin@example.com",
+];
 
 function newStack(args: readonly string[], input?: string) {
   const dir = mkdtempSync(join(tmpdir(), "homelab-new-stack-"));
@@ -64,13 +75,35 @@ describe("npm run new-stack", () => {
 
   it("asks for what no flag answered, line by line, an empty answer taking the default", async () => {
     // endpoint, node, ip, subnet (default), gateway (default), vm id, zone, email, app, host (default), service (default), port, public address
-    const answers = ["https://pve1.home.arpa:8006/", "pve1", "10.1.2.30", "", "", "2001", "home.example.org", "ops@example.org", "wiki", "", "", "3000", "203.0.113.7"];
+    const answers = [
+      "https://pve1.home.arpa:8006/",
+      "pve1",
+      "10.1.2.30",
+      "",
+      "",
+      "2001",
+      "home.example.org",
+      "ops@example.org",
+      "wiki",
+      "",
+      "",
+      "3000",
+      "203.0.113.7",
+    ];
     const { dir, run } = newStack(["home"], `${answers.join("\n")}\n`);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /Node subnet \(CIDR\) \[10\.1\.2\.0\/24\]: Default gateway \[10\.1\.2\.1\]: /);
     const config = (parse(readFileSync(join(dir, "Pulumi.home.yaml"), "utf8")) as { config: Record<string, any> }).config;
     assert.deepEqual(config["homelab:cluster"].network, { subnet: "10.1.2.0/24", gateway: "10.1.2.1" });
-    assert.deepEqual(config["homelab:cluster"].nodes["home-cp1"], { role: "controlplane", ip: "10.1.2.30", vmId: 2001, proxmoxNode: "pve1", cores: 2, memory: 4096, diskSize: 32 });
+    assert.deepEqual(config["homelab:cluster"].nodes["home-cp1"], {
+      role: "controlplane",
+      ip: "10.1.2.30",
+      vmId: 2001,
+      proxmoxNode: "pve1",
+      cores: 2,
+      memory: 4096,
+      diskSize: 32,
+    });
     assert.deepEqual(config["homelab:dns"], { zone: "home.example.org", proxied: true, publicAddress: "203.0.113.7" });
     assert.deepEqual(config["homelab:apps"], { wiki: { hosts: ["wiki.home.example.org"], backends: [{ service: "wiki", port: 3000 }] } });
     const result = await synthOk("home", dir);
@@ -79,9 +112,30 @@ describe("npm run new-stack", () => {
 
   it("exits once the file is written on a terminal, while the terminal's input stays open", async () => {
     const dir = mkdtempSync(join(tmpdir(), "homelab-new-stack-tty-"));
-    const answers = ["--subnet", "192.168.1.0/24", "--gateway", "192.168.1.1", "--vm-id", "1001", "--app", "whoami", "--host", "whoami.example.com", "--service", "whoami", "--port", "80", "--public-address", "''"];
+    const answers = [
+      "--subnet",
+      "192.168.1.0/24",
+      "--gateway",
+      "192.168.1.1",
+      "--vm-id",
+      "1001",
+      "--app",
+      "whoami",
+      "--host",
+      "whoami.example.com",
+      "--service",
+      "whoami",
+      "--port",
+      "80",
+      "--public-address",
+      "''",
+    ];
     // util-linux script(1) runs it on a pseudo-terminal; its stdin (ours) is never closed.
-    const child = spawn("script", ["-qec", [process.execPath, NEW_STACK, "mine", ...FLAGS, ...answers, "--dir", dir].join(" "), "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(
+      "script",
+      ["-qec", [process.execPath, NEW_STACK, "mine", ...FLAGS, ...answers, "--dir", dir].join(" "), "/dev/null"],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     const exit = await new Promise<number | string | null>((resolve) => {
@@ -103,7 +157,10 @@ describe("npm run new-stack", () => {
   it("checks the answers as synth will, provider keys too: an endpoint synth refuses is refused before anything is written", () => {
     const { dir, run } = newStack(["mine", ...FLAGS.map((f) => (f === "https://pve.lan:8006/" ? "pve1.home.arpa" : f)), "--no-input"]);
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /nothing written\):\n  - proxmoxve:endpoint: expected the Proxmox VE API's https URL, e\.g\. https:\/\/pve1\.lan:8006\/ \(got "pve1\.home\.arpa"\)/);
+    assert.match(
+      run.stderr,
+      /nothing written\):\n  - proxmoxve:endpoint: expected the Proxmox VE API's https URL, e\.g\. https:\/\/pve1\.lan:8006\/ \(got "pve1\.home\.arpa"\)/,
+    );
     assert.equal(existsSync(join(dir, "Pulumi.mine.yaml")), false);
   });
 
@@ -126,7 +183,10 @@ describe("npm run new-stack", () => {
   it("refuses answers the config rules reject, by key path, and writes nothing", () => {
     const { dir, run } = newStack(["mine", ...FLAGS, "--subnet", "10.0.0.0/24", "--no-input"]);
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /nothing written\):\n  - homelab:cluster\.nodes\.mine-cp1\.ip: node address 192\.168\.1\.50 is outside cluster\.network\.subnet 10\.0\.0\.0\/24/);
+    assert.match(
+      run.stderr,
+      /nothing written\):\n  - homelab:cluster\.nodes\.mine-cp1\.ip: node address 192\.168\.1\.50 is outside cluster\.network\.subnet 10\.0\.0\.0\/24/,
+    );
     assert.equal(existsSync(join(dir, "Pulumi.mine.yaml")), false);
   });
 
@@ -143,7 +203,22 @@ describe("npm run new-stack", () => {
   });
 
   it("is what examples/Pulumi.single.yaml holds (the minimal example is the generator's output)", () => {
-    const expected = newStackFile({ stack: "single", proxmoxEndpoint: "https://pve.lan:8006/", proxmoxNode: "pve", nodeIp: "192.168.1.50", subnet: "192.168.1.0/24", gateway: "192.168.1.1", vmId: 1001, zone: "example.com", email: "admin@example.com", app: "whoami", host: "whoami.example.com", service: "whoami", port: 80, publicAddress: "" });
+    const expected = newStackFile({
+      stack: "single",
+      proxmoxEndpoint: "https://pve.lan:8006/",
+      proxmoxNode: "pve",
+      nodeIp: "192.168.1.50",
+      subnet: "192.168.1.0/24",
+      gateway: "192.168.1.1",
+      vmId: 1001,
+      zone: "example.com",
+      email: "admin@example.com",
+      app: "whoami",
+      host: "whoami.example.com",
+      service: "whoami",
+      port: 80,
+      publicAddress: "",
+    });
     assert.equal(readFileSync(join(ROOT, "examples", "Pulumi.single.yaml"), "utf8"), expected);
   });
 });
@@ -153,7 +228,10 @@ describe("npm run synth finds stacks", () => {
     const dir = mkdtempSync(join(tmpdir(), "homelab-find-"));
     const missing = spawnSync(process.execPath, [SYNTH, "--stack", "nope"], { cwd: dir, encoding: "utf8" });
     assert.equal(missing.status, 1);
-    assert.equal(missing.stderr, "synth nope: no Pulumi.nope.yaml in this directory or its examples/ (no stacks there); create it with `npm run new-stack -- nope`\n");
+    assert.equal(
+      missing.stderr,
+      "synth nope: no Pulumi.nope.yaml in this directory or its examples/ (no stacks there); create it with `npm run new-stack -- nope`\n",
+    );
     // A stack in examples/ is found, and one beside Pulumi.yaml of the same name shadows it.
     mkdirSync(join(dir, "examples"));
     writeFileSync(join(dir, "examples", "Pulumi.bad.yaml"), readFileSync(join(ROOT, "examples", "Pulumi.single.yaml"), "utf8"));
@@ -163,17 +241,28 @@ describe("npm run synth finds stacks", () => {
     writeFileSync(join(dir, "Pulumi.bad.yaml"), "config:\n  homelab:dns: [unclosed\n");
     const bad = spawnSync(process.execPath, [SYNTH, "--stack", "bad"], { cwd: dir, encoding: "utf8" });
     assert.equal(bad.status, 1);
-    assert.equal(bad.stderr, "synth bad: ./Pulumi.bad.yaml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the file at that line\n");
+    assert.equal(
+      bad.stderr,
+      "synth bad: ./Pulumi.bad.yaml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the file at that line\n",
+    );
   });
 });
 
 describe("the pulumi new template (Pulumi.yaml template:)", () => {
-  const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { template: { description: string; config: Record<string, { description: string; default?: string; secret?: boolean }> } };
+  const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
+    template: { description: string; config: Record<string, { description: string; default?: string; secret?: boolean }> };
+  };
 
   it("describes every value it prompts for and asks for both API tokens as secrets without a default", () => {
-    for (const [key, entry] of Object.entries(project.template.config)) assert.ok(entry.description.length > 20, `${key} needs a description`);
-    const secrets = Object.entries(project.template.config).filter(([, e]) => e.secret).map(([k, e]) => [k, e.default]);
-    assert.deepEqual(secrets, [["proxmoxve:apiToken", undefined], ["cloudflare:apiToken", undefined]]);
+    for (const [key, entry] of Object.entries(project.template.config))
+      assert.ok(entry.description.length > 20, `${key} needs a description`);
+    const secrets = Object.entries(project.template.config)
+      .filter(([, e]) => e.secret)
+      .map(([k, e]) => [k, e.default]);
+    assert.deepEqual(secrets, [
+      ["proxmoxve:apiToken", undefined],
+      ["cloudflare:apiToken", undefined],
+    ]);
   });
 
   it("with its defaults (and the endpoint answered) is a one-node stack that synthesizes and passes every policy", async () => {

@@ -41,7 +41,10 @@ describe("the Node version check", () => {
     for (const [name, command] of Object.entries(scripts)) {
       // `npm test` begins with `npm run typecheck`, which checks.
       const delegated = /^npm run (\S+)/.exec(command)?.[1];
-      const checked = command.startsWith(`node -r ./${CHECK} `) || command.startsWith(`node ${CHECK}`) || (delegated !== undefined && scripts[delegated]?.includes(CHECK) === true);
+      const checked =
+        command.startsWith(`node -r ./${CHECK} `) ||
+        command.startsWith(`node ${CHECK}`) ||
+        (delegated !== undefined && scripts[delegated]?.includes(CHECK) === true);
       assert.ok(checked, `npm run ${name} does not check the Node version first: ${command}`);
     }
   });

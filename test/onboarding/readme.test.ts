@@ -13,7 +13,12 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 
 describe("README, Before you start: what a stack creates", () => {
   const readme = readFileSync(`${ROOT}README.md`, "utf8");
-  const rows = new Map([...readme.matchAll(/^\| `examples\/Pulumi\.([a-z0-9-]+)\.yaml` \| ([^|]+) \| ([^|]*) \| ([^|]*) \| ([^|]*) \|$/gm)].map((m) => [m[1]!, m.slice(2, 6).map((c) => c.trim())]));
+  const rows = new Map(
+    [...readme.matchAll(/^\| `examples\/Pulumi\.([a-z0-9-]+)\.yaml` \| ([^|]+) \| ([^|]*) \| ([^|]*) \| ([^|]*) \|$/gm)].map((m) => [
+      m[1]!,
+      m.slice(2, 6).map((c) => c.trim()),
+    ]),
+  );
 
   it("has a row for every example stack", () => {
     assert.deepEqual([...rows.keys()].sort(), exampleStackNames(ROOT));
@@ -22,7 +27,10 @@ describe("README, Before you start: what a stack creates", () => {
   for (const stack of exampleStackNames(ROOT)) {
     it(`states ${stack}'s VMs, vCPU, memory and disk as the resolved config adds them up`, () => {
       const f = footprint(validConfig(stack).cluster);
-      const expected = f.vms === 0 ? ["none (an existing cluster)", "–", "–", "–"] : [String(f.vms), String(f.vcpu), `${f.memoryMb / 1024} GiB`, `${f.diskGb} GB`];
+      const expected =
+        f.vms === 0
+          ? ["none (an existing cluster)", "–", "–", "–"]
+          : [String(f.vms), String(f.vcpu), `${f.memoryMb / 1024} GiB`, `${f.diskGb} GB`];
       assert.deepEqual(rows.get(stack), expected);
     });
   }

@@ -44,12 +44,25 @@ describe("review-diff: the pull request comment", () => {
   before(async () => {
     base = await synthFiles("homelab");
     head = await synthFiles("homelab", HEAD_CHANGES);
-    comment = reviewComment({ base: new Map([["homelab", base], ["single", await synthFiles("single")]]), head: new Map([["homelab", head], ["lab", await synthFiles("lab")]]), previews: new Map([["homelab", "Previewing update (homelab)\n  ~ 3 to update\n"]]) });
+    comment = reviewComment({
+      base: new Map([
+        ["homelab", base],
+        ["single", await synthFiles("single")],
+      ]),
+      head: new Map([
+        ["homelab", head],
+        ["lab", await synthFiles("lab")],
+      ]),
+      previews: new Map([["homelab", "Previewing update (homelab)\n  ~ 3 to update\n"]]),
+    });
   });
 
   it("heads each stack with what changed, and what synth says of the head", () => {
     // worker2's new address is in every node's host firewall (kubelet, VXLAN, memberlist rules), so all 5 patch files change.
-    assert.match(comment, /^### `homelab`: changed \(2 routes, 1 DNS record, 1 Helm values file, 5 Talos patch files, 1 Kubernetes object, resources \+1 −0\)$/m);
+    assert.match(
+      comment,
+      /^### `homelab`: changed \(2 routes, 1 DNS record, 1 Helm values file, 5 Talos patch files, 1 Kubernetes object, resources \+1 −0\)$/m,
+    );
     assert.match(comment, /^5 nodes · 17 routes · policy: all \d+ rules pass$/m);
     assert.match(comment, /^### `lab`: new stack$/m);
     assert.match(comment, /^### `single`: removed$/m);
@@ -65,11 +78,17 @@ describe("review-diff: the pull request comment", () => {
     const homelab = section(comment, "homelab");
     assert.match(homelab, /^- added `metrics\.example\.com` A 203\.0\.113\.10 \(proxied\)$/m);
     assert.match(homelab, /^\*\*traefik\.values\.yaml\*\*\n- `deployment\.replicas`: `2` → `3`$/m);
-    assert.match(homelab, /^\*\*worker2\.yaml\*\*\n- `LinkConfig eth0: addresses\[0\]\.address`: `10\.0\.10\.22\/24` → `10\.0\.10\.23\/24`$/m);
+    assert.match(
+      homelab,
+      /^\*\*worker2\.yaml\*\*\n- `LinkConfig eth0: addresses\[0\]\.address`: `10\.0\.10\.22\/24` → `10\.0\.10\.23\/24`$/m,
+    );
     assert.match(homelab, /^- `spec\.rules\[0\]\.http\.paths\[0\]\.backend\.service\.port\.number`: `80` → `3000`$/m);
     assert.match(homelab, /^- added `cloudflare:index\/dnsRecord:DnsRecord::grafana-dns-metrics\.example\.com-203\.0\.113\.10`$/m);
     assert.match(homelab, /^  - `inputs\.node`: `10\.0\.10\.22` → `10\.0\.10\.23`$/m);
-    assert.match(homelab, /^\*\*cp1\.yaml\*\*\n- `NetworkRuleConfig kubelet-ingress: ingress\[4\]\.subnet`: `10\.0\.10\.22\/32` → `10\.0\.10\.23\/32`$/m);
+    assert.match(
+      homelab,
+      /^\*\*cp1\.yaml\*\*\n- `NetworkRuleConfig kubelet-ingress: ingress\[4\]\.subnet`: `10\.0\.10\.22\/32` → `10\.0\.10\.23\/32`$/m,
+    );
     // The rollout names the nodes: its new line runs (and checks the cluster with the new member list).
     assert.match(homelab, /^- `command:local:Command::cluster-rollout`\n  - `inputs\.update`: /m);
     // Kubernetes objects are shown once, as manifests, not again as resource inputs.
@@ -77,7 +96,10 @@ describe("review-diff: the pull request comment", () => {
   });
 
   it("puts Pulumi's preview beside the synth diff, in the same comment", () => {
-    assert.match(section(comment, "homelab"), /<details><summary>Pulumi preview<\/summary>\n\n```text\nPreviewing update \(homelab\)\n  ~ 3 to update\n```/);
+    assert.match(
+      section(comment, "homelab"),
+      /<details><summary>Pulumi preview<\/summary>\n\n```text\nPreviewing update \(homelab\)\n  ~ 3 to update\n```/,
+    );
   });
 
   it("never shows a Secret's data, only that it changed", () => {
@@ -85,7 +107,10 @@ describe("review-diff: the pull request comment", () => {
     // Synth masks each leaf but keeps the keys; a head whose file carried real values must still not show them.
     assert.match(head.get(secretFile)!, /^stringData:\n  api-token: "\[secret\]"$/m);
     const leaked = new Map(head);
-    leaked.set(secretFile, head.get(secretFile)!.replace('api-token: "[secret]"', "api-token: hunter2-token\n  backup-token: hunter3-token"));
+    leaked.set(
+      secretFile,
+      head.get(secretFile)!.replace('api-token: "[secret]"', "api-token: hunter2-token\n  backup-token: hunter3-token"),
+    );
     const text = reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", leaked]]) });
     assert.doesNotMatch(text, /hunter/);
     assert.match(text, /^- changed `stringData\.api-token` \(value not shown\)$/m);
@@ -111,15 +136,29 @@ describe("review-diff: the pull request comment", () => {
   });
 
   it("compares lists of named items by name, so an insertion is one change", () => {
-    assert.deepEqual(keyPathChanges({ ports: [{ name: "web", port: 80 }] }, { ports: [{ name: "metrics", port: 9100 }, { name: "web", port: 8080 }] }), [
-      { path: "ports[name=web].port", before: 80, after: 8080 },
-      { path: "ports[name=metrics]", after: { name: "metrics", port: 9100 } },
-    ]);
+    assert.deepEqual(
+      keyPathChanges(
+        { ports: [{ name: "web", port: 80 }] },
+        {
+          ports: [
+            { name: "metrics", port: 9100 },
+            { name: "web", port: 8080 },
+          ],
+        },
+      ),
+      [
+        { path: "ports[name=web].port", before: 80, after: 8080 },
+        { path: "ports[name=metrics]", after: { name: "metrics", port: 9100 } },
+      ],
+    );
   });
 
   it("runs as `npm run review-diff -- <base-out> <head-out> --previews <dir>` on out/ directories", () => {
     const dir = mkdtempSync(join(tmpdir(), "homelab-review-"));
-    for (const [side, files] of [["base", base], ["head", head]] as const) {
+    for (const [side, files] of [
+      ["base", base],
+      ["head", head],
+    ] as const) {
       for (const [path, content] of files) {
         mkdirSync(dirname(join(dir, side, "homelab", path)), { recursive: true });
         writeFileSync(join(dir, side, "homelab", path), content);
@@ -127,10 +166,19 @@ describe("review-diff: the pull request comment", () => {
     }
     mkdirSync(join(dir, "previews"));
     writeFileSync(join(dir, "previews", "homelab.txt"), "Previewing update (homelab)\n");
-    const run = spawnSync(process.execPath, [join(ROOT, "scripts", "review-diff.ts"), join(dir, "base"), join(dir, "head"), "--previews", join(dir, "previews")], { encoding: "utf8" });
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, "scripts", "review-diff.ts"), join(dir, "base"), join(dir, "head"), "--previews", join(dir, "previews")],
+      { encoding: "utf8" },
+    );
     assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stdout, `${reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map([["homelab", "Previewing update (homelab)\n"]]) })}\n`);
-    const missing = spawnSync(process.execPath, [join(ROOT, "scripts", "review-diff.ts"), join(dir, "no-base"), join(dir, "head")], { encoding: "utf8" });
+    assert.equal(
+      run.stdout,
+      `${reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map([["homelab", "Previewing update (homelab)\n"]]) })}\n`,
+    );
+    const missing = spawnSync(process.execPath, [join(ROOT, "scripts", "review-diff.ts"), join(dir, "no-base"), join(dir, "head")], {
+      encoding: "utf8",
+    });
     assert.equal(missing.status, 0, missing.stderr);
     assert.match(missing.stdout, /^### `homelab`: new stack$/m);
   });
@@ -151,7 +199,11 @@ describe("review-diff: a Talos and Kubernetes bump, from two real synth runs", (
   before(async () => {
     const base = await synthFiles("homelab", { "cluster.talos.kubernetesVersion": "1.36.0" });
     const head = await synthFiles("homelab", { "cluster.talos.version": "v1.14.1", "cluster.talos.kubernetesVersion": "1.36.3" });
-    comment = reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map([["homelab", PREVIEW_OF_A_BUMP]]) });
+    comment = reviewComment({
+      base: new Map([["homelab", base]]),
+      head: new Map([["homelab", head]]),
+      previews: new Map([["homelab", PREVIEW_OF_A_BUMP]]),
+    });
   });
 
   it("shows Pulumi's counts, the versions, the rollout order and which nodes reboot in its first lines", () => {
@@ -166,7 +218,10 @@ describe("review-diff: a Talos and Kubernetes bump, from two real synth runs", (
   });
 
   it("shows the installer image around where it changes, never two identical cuts", () => {
-    assert.match(section(comment, "homelab"), /^- `machine config: machine\.install\.image`: `…[0-9a-f]+:v1\.13\.9` → `…[0-9a-f]+:v1\.14\.1`$/m);
+    assert.match(
+      section(comment, "homelab"),
+      /^- `machine config: machine\.install\.image`: `…[0-9a-f]+:v1\.13\.9` → `…[0-9a-f]+:v1\.14\.1`$/m,
+    );
     for (const line of comment.split("\n").filter((l) => l.includes(" → "))) {
       const [before, after] = line.split(" → ");
       assert.notEqual(before!.slice(before!.lastIndexOf(": ") + 2), after, line);
@@ -189,8 +244,16 @@ describe("review-diff: a Talos jump the rollout will refuse", () => {
   it("says so in the lead, where the reviewer decides, since the config alone cannot know what the nodes run", async () => {
     const base = await synthFiles("homelab");
     const head = await synthFiles("homelab", { "cluster.talos.version": "v1.15.2", "cluster.talos.kubernetesVersion": "1.36.3" });
-    const lines = section(reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map() }), "homelab").split("\n");
-    assert.ok(lines.includes("- **Talos `v1.13.9` → `v1.15.2` will be refused** by the rollout before it touches a node: v1.13.9 → v1.15.2 skips a minor release: Talos upgrades one minor at a time (go to v1.14.x first)."), lines.join("\n"));
+    const lines = section(
+      reviewComment({ base: new Map([["homelab", base]]), head: new Map([["homelab", head]]), previews: new Map() }),
+      "homelab",
+    ).split("\n");
+    assert.ok(
+      lines.includes(
+        "- **Talos `v1.13.9` → `v1.15.2` will be refused** by the rollout before it touches a node: v1.13.9 → v1.15.2 skips a minor release: Talos upgrades one minor at a time (go to v1.14.x first).",
+      ),
+      lines.join("\n"),
+    );
   });
 });
 
@@ -209,8 +272,15 @@ describe("review-diff: values and counts", () => {
 
   it("reads Pulumi's summary counts, and none from a preview that stopped early", () => {
     assert.deepEqual(Object.fromEntries(previewCounts(PREVIEW_OF_A_BUMP)!), { update: 9 });
-    assert.deepEqual(Object.fromEntries(previewCounts("Resources:\n    ~ 2 to update\n    +-5 to replace\n    7 changes. 104 unchanged\n")!), { update: 2, replace: 5 });
-    assert.deepEqual(Object.fromEntries(previewCounts("Resources:\n    + 3 to create\n    - 1 to delete\n    --1 to delete-replaced\n")!), { create: 3, delete: 1, "delete-replaced": 1 });
+    assert.deepEqual(
+      Object.fromEntries(previewCounts("Resources:\n    ~ 2 to update\n    +-5 to replace\n    7 changes. 104 unchanged\n")!),
+      { update: 2, replace: 5 },
+    );
+    assert.deepEqual(Object.fromEntries(previewCounts("Resources:\n    + 3 to create\n    - 1 to delete\n    --1 to delete-replaced\n")!), {
+      create: 3,
+      delete: 1,
+      "delete-replaced": 1,
+    });
     assert.equal(previewCounts("error: could not reach 10.0.10.10:50000"), undefined);
   });
 });

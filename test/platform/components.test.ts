@@ -38,13 +38,21 @@ function platform(config: HomelabConfig) {
   return () => {
     const k8s = { provider: new Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" }) };
     const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
-    const traefik = new Traefik("traefik", {
-      traefik: config.traefik,
-      cluster: config.cluster,
-      cloudflareRanges: needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined,
-      ...(metallb ? { addressPools: metallb.ready } : {}),
-    }, k8s);
-    const certManager = new CertManager("cert-manager", { certManager: config.certManager, zone: config.dns.zone, cloudflareApiToken: pulumi.secret(TOKEN) }, k8s);
+    const traefik = new Traefik(
+      "traefik",
+      {
+        traefik: config.traefik,
+        cluster: config.cluster,
+        cloudflareRanges: needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined,
+        ...(metallb ? { addressPools: metallb.ready } : {}),
+      },
+      k8s,
+    );
+    const certManager = new CertManager(
+      "cert-manager",
+      { certManager: config.certManager, zone: config.dns.zone, cloudflareApiToken: pulumi.secret(TOKEN) },
+      k8s,
+    );
     return { entry: traefik.entry, issuers: certManager.issuers };
   };
 }
@@ -60,37 +68,71 @@ describe("platform components, placement deployment (homelab stack)", () => {
   const find = (type: string, name: string) => findResource(run, type, name);
 
   it("installs each chart as a pinned Helm release in its own namespace, through the cluster's provider", () => {
-    const releases = ofType(run, T.release).sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({
-      resource: r.name,
-      name: r.inputs.name,
-      chart: r.inputs.chart,
-      version: r.inputs.version,
-      repo: (r.inputs.repositoryOpts as { repo: string }).repo,
-      namespace: r.inputs.namespace,
-      createNamespace: r.inputs.createNamespace,
-      provider: r.options.provider,
-    }));
+    const releases = ofType(run, T.release)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((r) => ({
+        resource: r.name,
+        name: r.inputs.name,
+        chart: r.inputs.chart,
+        version: r.inputs.version,
+        repo: (r.inputs.repositoryOpts as { repo: string }).repo,
+        namespace: r.inputs.namespace,
+        createNamespace: r.inputs.createNamespace,
+        provider: r.options.provider,
+      }));
     // Helm's 300 s default is too short for a first install on fresh nodes, and without atomic a
     // failed upgrade leaves the release failed with the half-applied chart running.
     for (const r of ofType(run, T.release)) {
       assert.deepStrictEqual([r.inputs.timeout, r.inputs.atomic, r.inputs.cleanupOnFail], [600, true, true], r.name);
     }
     assert.deepStrictEqual(releases, [
-      { resource: "cert-manager-release", name: "cert-manager", chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io", namespace: "cert-manager", createNamespace: false, provider: "pulumi:providers:kubernetes::k8s" },
-      { resource: "metallb-release", name: "metallb", chart: "metallb", version: "0.16.1", repo: "https://metallb.github.io/metallb", namespace: "metallb-system", createNamespace: false, provider: "pulumi:providers:kubernetes::k8s" },
-      { resource: "traefik-release", name: "traefik", chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts", namespace: "traefik", createNamespace: false, provider: "pulumi:providers:kubernetes::k8s" },
+      {
+        resource: "cert-manager-release",
+        name: "cert-manager",
+        chart: "cert-manager",
+        version: "v1.21.1",
+        repo: "https://charts.jetstack.io",
+        namespace: "cert-manager",
+        createNamespace: false,
+        provider: "pulumi:providers:kubernetes::k8s",
+      },
+      {
+        resource: "metallb-release",
+        name: "metallb",
+        chart: "metallb",
+        version: "0.16.1",
+        repo: "https://metallb.github.io/metallb",
+        namespace: "metallb-system",
+        createNamespace: false,
+        provider: "pulumi:providers:kubernetes::k8s",
+      },
+      {
+        resource: "traefik-release",
+        name: "traefik",
+        chart: "traefik",
+        version: "41.3.0",
+        repo: "https://traefik.github.io/charts",
+        namespace: "traefik",
+        createNamespace: false,
+        provider: "pulumi:providers:kubernetes::k8s",
+      },
     ]);
     for (const r of ofType(run, T.release)) {
-      assert.deepStrictEqual(r.options.dependsOn?.filter((d) => d.startsWith(T.namespace)), [`${T.namespace}::${r.name.replace(/-release$/, "")}-namespace`]);
+      assert.deepStrictEqual(
+        r.options.dependsOn?.filter((d) => d.startsWith(T.namespace)),
+        [`${T.namespace}::${r.name.replace(/-release$/, "")}-namespace`],
+      );
       assert.notEqual(r.inputs.skipAwait, true, `${r.name} must wait: others need its CRDs and webhook`);
     }
   });
 
   it("labels each namespace for Pod Security: MetalLB privileged, Traefik (behind a Service) and cert-manager restricted", () => {
-    const enforce = Object.fromEntries(ofType(run, T.namespace).map((r) => {
-      const metadata = r.inputs.metadata as { name: string; labels: Record<string, string> };
-      return [metadata.name, metadata.labels["pod-security.kubernetes.io/enforce"]];
-    }));
+    const enforce = Object.fromEntries(
+      ofType(run, T.namespace).map((r) => {
+        const metadata = r.inputs.metadata as { name: string; labels: Record<string, string> };
+        return [metadata.name, metadata.labels["pod-security.kubernetes.io/enforce"]];
+      }),
+    );
     assert.deepStrictEqual(enforce, { "metallb-system": "privileged", traefik: "restricted", "cert-manager": "restricted" });
   });
 
@@ -101,26 +143,32 @@ describe("platform components, placement deployment (homelab stack)", () => {
 
   it("applies Traefik's CRDs at the chart's tag, and installs the chart without its crds/ folder after them and MetalLB's pools", () => {
     const crds = find(T.configGroup, "traefik-crds");
-    assert.deepStrictEqual((crds.inputs.files as string[]).map((u) => u.replace(/.*\/traefik-helm-chart\//, "")), [
-      "v41.3.0/traefik/crds/traefik.io_ingressroutes.yaml",
-      "v41.3.0/traefik/crds/traefik.io_ingressroutetcps.yaml",
-      "v41.3.0/traefik/crds/traefik.io_ingressrouteudps.yaml",
-      "v41.3.0/traefik/crds/traefik.io_middlewares.yaml",
-      "v41.3.0/traefik/crds/traefik.io_middlewaretcps.yaml",
-      "v41.3.0/traefik/crds/traefik.io_serverstransports.yaml",
-      "v41.3.0/traefik/crds/traefik.io_serverstransporttcps.yaml",
-      "v41.3.0/traefik/crds/traefik.io_tlsoptions.yaml",
-      "v41.3.0/traefik/crds/traefik.io_tlsstores.yaml",
-      "v41.3.0/traefik/crds/traefik.io_traefikservices.yaml",
-    ]);
+    assert.deepStrictEqual(
+      (crds.inputs.files as string[]).map((u) => u.replace(/.*\/traefik-helm-chart\//, "")),
+      [
+        "v41.3.0/traefik/crds/traefik.io_ingressroutes.yaml",
+        "v41.3.0/traefik/crds/traefik.io_ingressroutetcps.yaml",
+        "v41.3.0/traefik/crds/traefik.io_ingressrouteudps.yaml",
+        "v41.3.0/traefik/crds/traefik.io_middlewares.yaml",
+        "v41.3.0/traefik/crds/traefik.io_middlewaretcps.yaml",
+        "v41.3.0/traefik/crds/traefik.io_serverstransports.yaml",
+        "v41.3.0/traefik/crds/traefik.io_serverstransporttcps.yaml",
+        "v41.3.0/traefik/crds/traefik.io_tlsoptions.yaml",
+        "v41.3.0/traefik/crds/traefik.io_tlsstores.yaml",
+        "v41.3.0/traefik/crds/traefik.io_traefikservices.yaml",
+      ],
+    );
     const release = find(T.release, "traefik-release");
     assert.equal(release.inputs.skipCrds, true);
-    assert.deepStrictEqual(release.options.dependsOn, [
-      `${T.namespace}::traefik-namespace`,
-      `${T.l2}::metallb-l2`,
-      `${T.pool}::metallb-pool-services`,
-      `${T.configGroup}::traefik-crds`,
-    ].sort());
+    assert.deepStrictEqual(
+      release.options.dependsOn,
+      [
+        `${T.namespace}::traefik-namespace`,
+        `${T.l2}::metallb-l2`,
+        `${T.pool}::metallb-pool-services`,
+        `${T.configGroup}::traefik-crds`,
+      ].sort(),
+    );
   });
 
   it("trusts forwarded headers from the ranges the Cloudflare IP-ranges invoke returned", () => {
@@ -131,8 +179,15 @@ describe("platform components, placement deployment (homelab stack)", () => {
   });
 
   it("asks MetalLB for the configured addresses on Traefik's LoadBalancer Services, the public one and the private entry's", () => {
-    const lb = (ip: string) => ({ annotations: { "metallb.io/loadBalancerIPs": ip }, spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" } });
-    assert.deepStrictEqual(helmValues(find(T.release, "traefik-release")).service, { enabled: true, ...lb("10.0.10.240"), additionalServices: { lan: lb("10.0.10.241") } });
+    const lb = (ip: string) => ({
+      annotations: { "metallb.io/loadBalancerIPs": ip },
+      spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
+    });
+    assert.deepStrictEqual(helmValues(find(T.release, "traefik-release")).service, {
+      enabled: true,
+      ...lb("10.0.10.240"),
+      additionalServices: { lan: lb("10.0.10.241") },
+    });
   });
 
   it("keeps the Cloudflare token in a secret Secret, and every secret out of Helm values", () => {
@@ -176,7 +231,11 @@ describe("platform components, placement deployment (homelab stack)", () => {
         private: { entryPoint: "lan", port: 8444, addresses: ["10.0.10.241"], sources: ["10.0.10.0/24", "10.99.0.0/24"] },
         ready: [undefined, undefined],
       },
-      issuers: { names: ["letsencrypt-production", "letsencrypt-staging"], defaultIssuer: "letsencrypt-production", ready: [undefined, undefined] },
+      issuers: {
+        names: ["letsencrypt-production", "letsencrypt-staging"],
+        defaultIssuer: "letsencrypt-production",
+        ready: [undefined, undefined],
+      },
     });
   });
 
@@ -197,10 +256,18 @@ describe("platform components, host-network placements", () => {
   });
 
   it("daemonset: installs no MetalLB, labels Traefik's namespace privileged and waits only for the CRDs", () => {
-    assert.deepStrictEqual(ofType(edge, T.release).map((r) => r.name).sort(), ["cert-manager-release", "traefik-release"]);
+    assert.deepStrictEqual(
+      ofType(edge, T.release)
+        .map((r) => r.name)
+        .sort(),
+      ["cert-manager-release", "traefik-release"],
+    );
     const ns = findResource(edge, T.namespace, "traefik-namespace").inputs.metadata as { labels: Record<string, string> };
     assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "privileged");
-    assert.deepStrictEqual(findResource(edge, T.release, "traefik-release").options.dependsOn, [`${T.namespace}::traefik-namespace`, `${T.configGroup}::traefik-crds`]);
+    assert.deepStrictEqual(findResource(edge, T.release, "traefik-release").options.dependsOn, [
+      `${T.namespace}::traefik-namespace`,
+      `${T.configGroup}::traefik-crds`,
+    ]);
     assert.equal(helmValues(findResource(edge, T.release, "traefik-release")).deployment.kind, "DaemonSet");
   });
 
@@ -211,16 +278,36 @@ describe("platform components, host-network placements", () => {
 
   it("the program skips the Cloudflare lookup when nothing trusts Cloudflare, and Traefik trusts no forwarder", async () => {
     const program = await runStack(readStackConfig("lab"), "lab");
-    assert.deepStrictEqual(program.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"), []);
-    assert.deepStrictEqual(helmValues(findResource(program, T.release, "traefik-release")).ports.web.forwardedHeaders, { trustedIPs: [], insecure: false });
+    assert.deepStrictEqual(
+      program.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"),
+      [],
+    );
+    assert.deepStrictEqual(helmValues(findResource(program, T.release, "traefik-release")).ports.web.forwardedHeaders, {
+      trustedIPs: [],
+      insecure: false,
+    });
   });
 
   it("Traefik ignores Cloudflare's ranges it is handed while traefik.trustCloudflare is off", async () => {
     const config = validConfig("lab");
-    const run = await recordProgram(() => new Traefik("traefik", { traefik: config.traefik, cluster: config.cluster, cloudflareRanges: new CloudflareIpRanges("cloudflare-ip-ranges") }, {
-      provider: new Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" }),
-    }), { values: {}, secretKeys: [] });
+    const run = await recordProgram(
+      () =>
+        new Traefik(
+          "traefik",
+          { traefik: config.traefik, cluster: config.cluster, cloudflareRanges: new CloudflareIpRanges("cloudflare-ip-ranges") },
+          {
+            provider: new Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" }),
+          },
+        ),
+      { values: {}, secretKeys: [] },
+    );
     const values = helmValues(findResource(run, T.release, "traefik-release"));
-    assert.deepStrictEqual([values.ports.web.forwardedHeaders, values.ports.websecure.forwardedHeaders], [{ trustedIPs: [], insecure: false }, { trustedIPs: [], insecure: false }]);
+    assert.deepStrictEqual(
+      [values.ports.web.forwardedHeaders, values.ports.websecure.forwardedHeaders],
+      [
+        { trustedIPs: [], insecure: false },
+        { trustedIPs: [], insecure: false },
+      ],
+    );
   });
 });

@@ -45,9 +45,11 @@ describe("declaring the platform", () => {
   });
 
   it("restores the limit when the declaration fails", async () => {
-    await assert.rejects(declareWithoutStackTraces(async () => {
-      throw new TypeError("boom");
-    }));
+    await assert.rejects(
+      declareWithoutStackTraces(async () => {
+        throw new TypeError("boom");
+      }),
+    );
     assert.equal(Error.stackTraceLimit, DEFAULT_LIMIT);
   });
 
@@ -83,18 +85,26 @@ describe("declaring the platform", () => {
 
   it("keeps each resource's source position: the SDK reads it with a limit of its own", async () => {
     const positions: string[] = [];
-    await recordProgram(async () => {
-      const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: { getSourceposition(): SourcePosition | undefined }, cb: unknown): unknown };
-      const register = monitor.registerResource.bind(monitor);
-      monitor.registerResource = (req, cb) => {
-        const at = req.getSourceposition();
-        positions.push(at ? `${at.getUri()}:${at.getLine()}` : "none");
-        return register(req, cb);
-      };
-      declareThing("traced");
-      await declareWithoutStackTraces(async () => declareThing("untraced"));
-    }, { values: {}, secretKeys: [] });
-    const line = readFileSync(new URL(import.meta.url), "utf8").split("\n").findIndex((l) => l.includes("return new Thing(name)")) + 1;
+    await recordProgram(
+      async () => {
+        const monitor = pulumi.runtime.getMonitor() as unknown as {
+          registerResource(req: { getSourceposition(): SourcePosition | undefined }, cb: unknown): unknown;
+        };
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req, cb) => {
+          const at = req.getSourceposition();
+          positions.push(at ? `${at.getUri()}:${at.getLine()}` : "none");
+          return register(req, cb);
+        };
+        declareThing("traced");
+        await declareWithoutStackTraces(async () => declareThing("untraced"));
+      },
+      { values: {}, secretKeys: [] },
+    );
+    const line =
+      readFileSync(new URL(import.meta.url), "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes("return new Thing(name)")) + 1;
     assert.equal(positions.length, 2);
     assert.equal(positions[1], positions[0]);
     assert.ok(positions[0]!.endsWith(`/test/platform/runtime.test.ts:${line}`), positions[0]);

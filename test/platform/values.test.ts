@@ -64,13 +64,22 @@ describe("traefikValues, placement deployment (homelab stack)", () => {
   });
 
   it("requests the MetalLB addresses on LoadBalancer Services that keep the client address: the public entry's and the private entry's", () => {
-    const lb = (ip: string) => ({ annotations: { "metallb.io/loadBalancerIPs": ip }, spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" } });
+    const lb = (ip: string) => ({
+      annotations: { "metallb.io/loadBalancerIPs": ip },
+      spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
+    });
     assert.deepStrictEqual(values.service, { enabled: true, ...lb("10.0.10.240"), additionalServices: { lan: lb("10.0.10.241") } });
   });
 
   it("spreads the replicas over nodes and keeps one through a drain", () => {
     assert.deepStrictEqual(values.topologySpreadConstraints, [
-      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", nodeTaintsPolicy: "Honor", labelSelector: { matchLabels: POD_LABELS } },
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "DoNotSchedule",
+        nodeTaintsPolicy: "Honor",
+        labelSelector: { matchLabels: POD_LABELS },
+      },
     ]);
     assert.deepStrictEqual(values.podDisruptionBudget, { enabled: true, maxUnavailable: 1 });
     assert.equal(values.tolerations, undefined);
@@ -80,8 +89,17 @@ describe("traefikValues, placement deployment (homelab stack)", () => {
   it("listens on the chart's unprivileged ports, so the restricted profile holds: non-root 65532, no capabilities", () => {
     assert.equal(values.ports.web.port, undefined);
     assert.equal(values.ports.web.hostPort, undefined);
-    assert.deepStrictEqual(values.podSecurityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
-    assert.deepStrictEqual(values.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    assert.deepStrictEqual(values.podSecurityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    assert.deepStrictEqual(values.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
   });
 
   it("hands routes the LoadBalancer IP as the public entry address and the private entry beside it", () => {
@@ -132,8 +150,17 @@ describe("traefikValues, placement daemonset (edge stack)", () => {
   });
 
   it("adds NET_BIND_SERVICE and nothing else, as root because a non-root process never gets the capability", () => {
-    assert.deepStrictEqual(values.podSecurityContext, { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } });
-    assert.deepStrictEqual(values.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } });
+    assert.deepStrictEqual(values.podSecurityContext, {
+      runAsNonRoot: false,
+      runAsUser: 0,
+      runAsGroup: 0,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    assert.deepStrictEqual(values.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+    });
   });
 
   it("hands routes every node's address, in node-name order, and the nodes and Talos' pod network as traffic sources", () => {
@@ -189,7 +216,11 @@ describe("traefikValues, placement controlplane (lab stack)", () => {
 });
 
 describe("traefikValues, common to every placement", () => {
-  for (const [stack, config] of [["homelab", homelab], ["edge", edge], ["lab", lab]] as const) {
+  for (const [stack, config] of [
+    ["homelab", homelab],
+    ["edge", edge],
+    ["lab", lab],
+  ] as const) {
     const values = valuesOf(config);
 
     it(`${stack}: serves one default IngressClass with the Ingress and CRD providers, no cross-namespace references`, () => {
@@ -213,7 +244,9 @@ describe("traefikValues, common to every placement", () => {
   }
 
   it("redirects web to websecure permanently, unless redirectToHttps is off", () => {
-    assert.deepStrictEqual(valuesOf(homelab).ports.web.http, { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } });
+    assert.deepStrictEqual(valuesOf(homelab).ports.web.http, {
+      redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } },
+    });
     const off = validConfig("homelab", { "traefik.redirectToHttps": false });
     assert.equal(valuesOf(off).ports.web.http, undefined);
   });
@@ -236,9 +269,15 @@ describe("traefikValues, common to every placement", () => {
   });
 
   it("allows ExternalName Services, in both providers, only when an app routes to one", () => {
-    for (const [config, allowed] of [[homelab, true], [edge, false]] as const) {
+    for (const [config, allowed] of [
+      [homelab, true],
+      [edge, false],
+    ] as const) {
       const providers = valuesOf(config).providers;
-      assert.deepStrictEqual([providers.kubernetesIngress.allowExternalNameServices, providers.kubernetesCRD.allowExternalNameServices], [allowed, allowed]);
+      assert.deepStrictEqual(
+        [providers.kubernetesIngress.allowExternalNameServices, providers.kubernetesCRD.allowExternalNameServices],
+        [allowed, allowed],
+      );
     }
   });
 
@@ -280,7 +319,10 @@ describe("traefikCrdUrls", () => {
   it("points every traefik.io CRD at the chart's release tag, so a chart bump upgrades them", () => {
     const urls = traefikCrdUrls(homelab.traefik.crdsSource, "41.3.0");
     assert.equal(urls.length, TRAEFIK_CRD_FILES.length);
-    assert.equal(urls[0], "https://raw.githubusercontent.com/traefik/traefik-helm-chart/v41.3.0/traefik/crds/traefik.io_ingressroutes.yaml");
+    assert.equal(
+      urls[0],
+      "https://raw.githubusercontent.com/traefik/traefik-helm-chart/v41.3.0/traefik/crds/traefik.io_ingressroutes.yaml",
+    );
     assert.ok(urls.every((u) => u.includes("/v41.3.0/traefik/crds/traefik.io_")));
   });
 });
@@ -332,7 +374,12 @@ describe("cert-manager", () => {
             server: "https://acme-v02.api.letsencrypt.org/directory",
             email: "admin@example.com",
             privateKeySecretRef: { name: "letsencrypt-production-account-key" },
-            solvers: [{ selector: { dnsZones: ["example.com"] }, dns01: { cloudflare: { apiTokenSecretRef: { name: "cloudflare-api-token", key: "api-token" } } } }],
+            solvers: [
+              {
+                selector: { dnsZones: ["example.com"] },
+                dns01: { cloudflare: { apiTokenSecretRef: { name: "cloudflare-api-token", key: "api-token" } } },
+              },
+            ],
           },
         },
       },
@@ -345,7 +392,12 @@ describe("cert-manager", () => {
             server: "https://acme-staging-v02.api.letsencrypt.org/directory",
             email: "admin@example.com",
             privateKeySecretRef: { name: "letsencrypt-staging-account-key" },
-            solvers: [{ selector: { dnsZones: ["example.com"] }, dns01: { cloudflare: { apiTokenSecretRef: { name: "cloudflare-api-token", key: "api-token" } } } }],
+            solvers: [
+              {
+                selector: { dnsZones: ["example.com"] },
+                dns01: { cloudflare: { apiTokenSecretRef: { name: "cloudflare-api-token", key: "api-token" } } },
+              },
+            ],
           },
         },
       },

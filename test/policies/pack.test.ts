@@ -45,7 +45,9 @@ describe("the pack's entry point", () => {
     const stub = `data:text/javascript,${encodeURIComponent("export class PolicyPack { constructor(name, args) { (globalThis.homelabPacks ??= []).push({ name, args }); } }")}`;
     const hooks = registerHooks({
       resolve: (specifier, context, next) =>
-        specifier === "@pulumi/policy" && context.parentURL?.endsWith("/policies/index.js") ? { url: stub, shortCircuit: true } : next(specifier, context),
+        specifier === "@pulumi/policy" && context.parentURL?.endsWith("/policies/index.js")
+          ? { url: stub, shortCircuit: true }
+          : next(specifier, context),
     });
     try {
       // WHEN the entry point is loaded
@@ -57,7 +59,10 @@ describe("the pack's entry point", () => {
     const packs = (globalThis as { homelabPacks?: { name: string; args: { policies: { name: string }[] } }[] }).homelabPacks ?? [];
     assert.equal(packs.length, 1);
     assert.equal(packs[0]!.name, "homelab");
-    assert.deepEqual(packs[0]!.args.policies.map((p) => p.name), NAMES);
+    assert.deepEqual(
+      packs[0]!.args.policies.map((p) => p.name),
+      NAMES,
+    );
   });
 
   it("is served by Pulumi's own policy-pack launcher (ts-node registered, as `pulumi preview --policy-pack policies` runs it)", async () => {
@@ -89,7 +94,12 @@ describe("the pack's entry point", () => {
   });
 
   it("is a package the CLI can load: versioned, PulumiPolicy.yaml naming the entry point, installed by the root's npm ci", () => {
-    const pkg = JSON.parse(readFileSync(join(PACK, "package.json"), "utf8")) as { name: string; version: string; main: string; dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(PACK, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+      main: string;
+      dependencies: Record<string, string>;
+    };
     const manifest = parse(readFileSync(join(PACK, "PulumiPolicy.yaml"), "utf8")) as { runtime: { name: string }; main: string };
     const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { workspaces: string[]; scripts: Record<string, string> };
     assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
@@ -104,7 +114,7 @@ describe("the pack's entry point", () => {
 });
 
 describe("the rules' conventions", () => {
-  it("names are unique kebab-case, descriptions start \"Checks that\", default levels are advisory or mandatory", () => {
+  it('names are unique kebab-case, descriptions start "Checks that", default levels are advisory or mandatory', () => {
     assert.equal(new Set(NAMES).size, NAMES.length);
     for (const p of RULES) {
       assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)+$/, p.name);
@@ -115,23 +125,38 @@ describe("the rules' conventions", () => {
 
   it("policies/README.md lists every rule with its default level and its description", () => {
     const readme = readFileSync(join(PACK, "README.md"), "utf8");
-    const rows = [...readme.matchAll(/^\| `([a-z0-9-]+)` \| (advisory|mandatory) \| (.*) \|$/gm)].map((m) => [m[1], m[2], m[3]!.replaceAll("\\|", "|")]);
-    assert.deepEqual(rows, RULES.map((p) => [p.name, p.enforcementLevel, p.description]));
+    const rows = [...readme.matchAll(/^\| `([a-z0-9-]+)` \| (advisory|mandatory) \| (.*) \|$/gm)].map((m) => [
+      m[1],
+      m[2],
+      m[3]!.replaceAll("\\|", "|"),
+    ]);
+    assert.deepEqual(
+      rows,
+      RULES.map((p) => [p.name, p.enforcementLevel, p.description]),
+    );
   });
 });
 
 describe("the pack's config (--policy-pack-config), honoured offline as by the CLI", () => {
   let dashboardExposed: SynthDocument;
   before(async () => {
-    dashboardExposed = change(await synthDoc("homelab"), TYPES.release, "traefik-release", (r) => (r.inputs.values.ingressRoute.dashboard.enabled = true));
+    dashboardExposed = change(
+      await synthDoc("homelab"),
+      TYPES.release,
+      "traefik-release",
+      (r) => (r.inputs.values.ingressRoute.dashboard.enabled = true),
+    );
   });
 
-  it("a rule set to \"advisory\" reports its violation as advisory", async () => {
+  it('a rule set to "advisory" reports its violation as advisory', async () => {
     const found = await violationsOf(dashboardExposed, "traefik-dashboard-not-exposed", { "traefik-dashboard-not-exposed": "advisory" });
-    assert.deepEqual(found.map((v) => v.level), ["advisory"]);
+    assert.deepEqual(
+      found.map((v) => v.level),
+      ["advisory"],
+    );
   });
 
-  it("a rule set to { enforcementLevel: \"disabled\" } does not run", async () => {
+  it('a rule set to { enforcementLevel: "disabled" } does not run', async () => {
     const result = await checkStack(dashboardExposed, { "traefik-dashboard-not-exposed": { enforcementLevel: "disabled" } });
     assert.deepEqual(result.violations, []);
     assert.deepEqual(result.disabled, ["traefik-dashboard-not-exposed"]);
@@ -140,26 +165,50 @@ describe("the pack's config (--policy-pack-config), honoured offline as by the C
 
   it("\"all\" sets every rule's level and a rule's own entry overrides it", async () => {
     const advisory = await checkStack(dashboardExposed, { all: "advisory" });
-    assert.deepEqual(advisory.violations.map((v) => [v.policy, v.level]), [["traefik-dashboard-not-exposed", "advisory"]]);
+    assert.deepEqual(
+      advisory.violations.map((v) => [v.policy, v.level]),
+      [["traefik-dashboard-not-exposed", "advisory"]],
+    );
     const mandatory = await checkStack(dashboardExposed, { all: "advisory", "traefik-dashboard-not-exposed": "mandatory" });
-    assert.deepEqual(mandatory.violations.map((v) => [v.policy, v.level]), [["traefik-dashboard-not-exposed", "mandatory"]]);
+    assert.deepEqual(
+      mandatory.violations.map((v) => [v.policy, v.level]),
+      [["traefik-dashboard-not-exposed", "mandatory"]],
+    );
   });
 
   it("a rule's properties change what it accepts (cloudflareRanges)", async () => {
-    const lan = change(await synthDoc("homelab"), TYPES.release, "traefik-release", (r) => r.inputs.values.ports.web.forwardedHeaders.trustedIPs.push("198.51.100.0/24"));
-    assert.deepEqual((await violationsOf(lan, "traefik-forwarded-headers-cloudflare-only")).map((v) => v.message.match(/from (\S+), outside the Cloudflare ranges/)?.[1]), ["198.51.100.0/24"]);
-    const config = { "traefik-forwarded-headers-cloudflare-only": { cloudflareRanges: ["198.51.100.0/24", "103.21.244.0/22", "104.16.0.0/13", "173.245.48.0/20", "2400:cb00::/32", "2606:4700::/32"] } };
+    const lan = change(await synthDoc("homelab"), TYPES.release, "traefik-release", (r) =>
+      r.inputs.values.ports.web.forwardedHeaders.trustedIPs.push("198.51.100.0/24"),
+    );
+    assert.deepEqual(
+      (await violationsOf(lan, "traefik-forwarded-headers-cloudflare-only")).map(
+        (v) => v.message.match(/from (\S+), outside the Cloudflare ranges/)?.[1],
+      ),
+      ["198.51.100.0/24"],
+    );
+    const config = {
+      "traefik-forwarded-headers-cloudflare-only": {
+        cloudflareRanges: ["198.51.100.0/24", "103.21.244.0/22", "104.16.0.0/13", "173.245.48.0/20", "2400:cb00::/32", "2606:4700::/32"],
+      },
+    };
     assert.deepEqual(await violationsOf(lan, "traefik-forwarded-headers-cloudflare-only", config), []);
   });
 
   it("refuses unknown rules, levels and properties, listing each", () => {
-    assert.throws(() => normalizeConfig({ "traefik-dashboard": "advisory", "helm-release-pinned": "warn" as never, "traefik-resources-set": { limit: 1 } }, RULES), (e: Error) => {
-      assert.match(e.message, /^Invalid policy pack config:/);
-      assert.match(e.message, /traefik-dashboard: no such rule in the pack/);
-      assert.match(e.message, /helm-release-pinned: "warn" is not an enforcement level \(advisory, mandatory, remediate, disabled\)/);
-      assert.match(e.message, /traefik-resources-set\.limit: unknown property; this rule takes no properties/);
-      return true;
-    });
+    assert.throws(
+      () =>
+        normalizeConfig(
+          { "traefik-dashboard": "advisory", "helm-release-pinned": "warn" as never, "traefik-resources-set": { limit: 1 } },
+          RULES,
+        ),
+      (e: Error) => {
+        assert.match(e.message, /^Invalid policy pack config:/);
+        assert.match(e.message, /traefik-dashboard: no such rule in the pack/);
+        assert.match(e.message, /helm-release-pinned: "warn" is not an enforcement level \(advisory, mandatory, remediate, disabled\)/);
+        assert.match(e.message, /traefik-resources-set\.limit: unknown property; this rule takes no properties/);
+        return true;
+      },
+    );
   });
 });
 
@@ -174,7 +223,11 @@ describe("what the rules see, as the engine hands it over", () => {
       delete r.outputs!.forwarders;
     });
     const violations = await violationsOf(unregistered, "traefik-forwarded-headers-cloudflare-only");
-    assert.equal(violations.length > 0, true, "with the forwarders only among its inputs, the rule finds Traefik trusting more than the tunnel");
+    assert.equal(
+      violations.length > 0,
+      true,
+      "with the forwarders only among its inputs, the rule finds Traefik trusting more than the tunnel",
+    );
     const zone = change(doc, "homelab:cloudflare:ZoneEdge", "zone-edge", (r) => (r.inputs.sslMode = "flexible"));
     assert.deepEqual(await violationsOf(zone, "cloudflare-zone-ssl-mode"), [], "an input alone changes nothing a stack rule sees");
   });
@@ -184,13 +237,33 @@ describe("what the rules see, as the engine hands it over", () => {
     const traefik = doc.resources.find((r) => r.type === "homelab:platform:Traefik")!;
     assert.deepEqual(Object.keys(traefik.outputs ?? {}).sort(), ["addresses", "className", "crdFiles", "placement"]);
     const health = doc.invokes!.filter((i) => i.token === "talos:cluster/getHealth:getHealth");
-    assert.deepEqual(health.map((i) => i.args), [{
-      clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" },
-      controlPlaneNodes: ["192.168.1.50"], endpoints: ["192.168.1.50"], workerNodes: [], timeouts: { read: "30m" },
-    }]);
+    assert.deepEqual(
+      health.map((i) => i.args),
+      [
+        {
+          clientConfiguration: { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" },
+          controlPlaneNodes: ["192.168.1.50"],
+          endpoints: ["192.168.1.50"],
+          workerNodes: [],
+          timeouts: { read: "30m" },
+        },
+      ],
+    );
     const requests = doc.invokes!.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration");
     assert.deepEqual(requests.map((i) => i.args.machineType).sort(), ["controlplane", "worker"]);
-    for (const r of requests) assert.deepEqual(r.args.machineSecrets, { certs: { etcd: { cert: "[secret]", key: "[secret]" }, k8s: { cert: "[secret]", key: "[secret]" }, k8sAggregator: { cert: "[secret]", key: "[secret]" }, k8sServiceaccount: { key: "[secret]" }, os: { cert: "[secret]", key: "[secret]" } }, cluster: { id: "[secret]", secret: "[secret]" }, secrets: { bootstrapToken: "[secret]", secretboxEncryptionSecret: "[secret]" }, trustdinfo: { token: "[secret]" } });
+    for (const r of requests)
+      assert.deepEqual(r.args.machineSecrets, {
+        certs: {
+          etcd: { cert: "[secret]", key: "[secret]" },
+          k8s: { cert: "[secret]", key: "[secret]" },
+          k8sAggregator: { cert: "[secret]", key: "[secret]" },
+          k8sServiceaccount: { key: "[secret]" },
+          os: { cert: "[secret]", key: "[secret]" },
+        },
+        cluster: { id: "[secret]", secret: "[secret]" },
+        secrets: { bootstrapToken: "[secret]", secretboxEncryptionSecret: "[secret]" },
+        trustdinfo: { token: "[secret]" },
+      });
     assert.equal(JSON.stringify(doc).includes("mock-"), false, "no secret value anywhere");
   });
 });
@@ -209,7 +282,13 @@ describe("npm run policy", () => {
     const runs = await Promise.all(STACKS.map((stack) => run(["scripts/policy.ts", "--stack", stack, "--out", out])));
     runs.forEach((r, i) => {
       assert.equal(r.code, 0, `${STACKS[i]!}:\n${r.stdout}${r.stderr}`);
-      assert.match(r.stdout, new RegExp(`^policy ${STACKS[i]!}: ${NAMES.length} rules checked, ${NAMES.length} passed; 0 mandatory and 0 advisory violations$`, "m"));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^policy ${STACKS[i]!}: ${NAMES.length} rules checked, ${NAMES.length} passed; 0 mandatory and 0 advisory violations$`,
+          "m",
+        ),
+      );
     });
   });
 
@@ -218,12 +297,18 @@ describe("npm run policy", () => {
     const dir = join(out, "edited");
     mkdirSync(join(dir, "homelab"), { recursive: true });
     const doc = JSON.parse(readFileSync(join(out, "homelab", "resources.json"), "utf8")) as SynthDocument;
-    writeFileSync(join(dir, "homelab", "resources.json"), JSON.stringify(change(doc, TYPES.talosSecrets, "cluster-secrets", (r) => delete r.options.protect)));
+    writeFileSync(
+      join(dir, "homelab", "resources.json"),
+      JSON.stringify(change(doc, TYPES.talosSecrets, "cluster-secrets", (r) => delete r.options.protect)),
+    );
     // WHEN npm run policy checks it
     const r = await run(["scripts/policy.ts", "--stack", "homelab", "--out", dir]);
     // THEN the violation is listed and the exit code blocks the pipeline
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^✖ \[mandatory\] stateful-resources-protected {2}talos:machine\/secrets:Secrets::cluster-secrets\n {4}Talos machine secrets cluster-secrets is not protected: /m);
+    assert.match(
+      r.stdout,
+      /^✖ \[mandatory\] stateful-resources-protected {2}talos:machine\/secrets:Secrets::cluster-secrets\n {4}Talos machine secrets cluster-secrets is not protected: /m,
+    );
     assert.match(r.stdout, /; 1 mandatory and 0 advisory violations \(a deploy would be blocked\)$/m);
 
     // AND with the rule made advisory through the pack's config file, the same plan passes

@@ -24,7 +24,12 @@ const config = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as 
 
 /** Renovate's `/regex/` file patterns, applied to the repository's tracked top-level, example-stack and source files. */
 function managedFiles(manager: RegexManager): string[] {
-  const files = [...readdirSync(ROOT), ...["examples", "config", "model", "builders", "tools", "components", "contract", ".github/workflows"].flatMap((d) => readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`))];
+  const files = [
+    ...readdirSync(ROOT),
+    ...["examples", "config", "model", "builders", "tools", "components", "contract", ".github/workflows"].flatMap((d) =>
+      readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`),
+    ),
+  ];
   const patterns = manager.managerFilePatterns.map((p) => new RegExp(p.slice(1, -1)));
   return files.filter((f) => patterns.some((p) => p.test(f)));
 }
@@ -38,7 +43,10 @@ function extracted(): Map<string, string[]> {
       for (const source of manager.matchStrings) {
         for (const m of text.matchAll(new RegExp(source, "g"))) {
           const name = m.groups?.depName ?? manager.depNameTemplate!;
-          deps.set(`${manager.datasourceTemplate}:${name}`, [...(deps.get(`${manager.datasourceTemplate}:${name}`) ?? []), `${file}=${m.groups!.currentValue}`]);
+          deps.set(`${manager.datasourceTemplate}:${name}`, [
+            ...(deps.get(`${manager.datasourceTemplate}:${name}`) ?? []),
+            `${file}=${m.groups!.currentValue}`,
+          ]);
         }
       }
     }
@@ -57,7 +65,10 @@ describe("renovate.json", () => {
   });
 
   it("finds the Gateway API release in the defaults and the example stack that pins it", () => {
-    assert.deepEqual(deps.get("github-releases:kubernetes-sigs/gateway-api")?.sort(), ["examples/Pulumi.gateway.yaml=v1.5.1", "model/defaults.ts=v1.5.1"]);
+    assert.deepEqual(deps.get("github-releases:kubernetes-sigs/gateway-api")?.sort(), [
+      "examples/Pulumi.gateway.yaml=v1.5.1",
+      "model/defaults.ts=v1.5.1",
+    ]);
     assert.equal(DEFAULTS.gatewayApi.version, "v1.5.1");
   });
 
@@ -66,20 +77,39 @@ describe("renovate.json", () => {
     const pinned = readdirSync(join(ROOT, "examples"))
       .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
       .flatMap((f) => {
-        const version = (parse(readFileSync(join(ROOT, "examples", f), "utf8")) as { config: Record<string, { talos?: { version?: string } } | undefined> }).config["homelab:cluster"]?.talos?.version;
+        const version = (
+          parse(readFileSync(join(ROOT, "examples", f), "utf8")) as { config: Record<string, { talos?: { version?: string } } | undefined> }
+        ).config["homelab:cluster"]?.talos?.version;
         return version ? [`examples/${f}=${version}`] : [];
       });
     // gateway sets configContract before version, homelab and lab after it.
-    assert.deepEqual(pinned, ["examples/Pulumi.gateway.yaml=v1.13.9", "examples/Pulumi.homelab.yaml=v1.13.9", "examples/Pulumi.lab.yaml=v1.13.9"]);
+    assert.deepEqual(pinned, [
+      "examples/Pulumi.gateway.yaml=v1.13.9",
+      "examples/Pulumi.homelab.yaml=v1.13.9",
+      "examples/Pulumi.lab.yaml=v1.13.9",
+    ]);
     // No workflow pins talosctl: each job installs the release its stack names (scripts/talosctl-version.ts).
-    assert.deepEqual(deps.get("github-releases:siderolabs/talos")?.sort(), [`model/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort());
+    assert.deepEqual(
+      deps.get("github-releases:siderolabs/talos")?.sort(),
+      [`model/defaults.ts=${DEFAULTS.talos.version}`, ...pinned].sort(),
+    );
   });
 
   it("finds the pinned Kubernetes in every Talos example and the new-stack default, and gates its minors", () => {
     const k8s = deps.get("github-releases:kubernetes/kubernetes")!.sort();
-    assert.deepEqual(k8s, [...["edge", "gateway", "homelab", "lab", "single", "tunnel"].map((s) => `examples/Pulumi.${s}.yaml=1.36.3`), `model/defaults.ts=${DEFAULTS.talos.kubernetesDefault}`]);
-    const raw = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as { packageRules: { matchPackageNames?: string[]; matchUpdateTypes?: string[]; dependencyDashboardApproval?: boolean }[] };
-    assert.ok(raw.packageRules.some((r) => r.matchPackageNames?.includes("kubernetes/kubernetes") && r.matchUpdateTypes?.includes("minor") && r.dependencyDashboardApproval));
+    assert.deepEqual(k8s, [
+      ...["edge", "gateway", "homelab", "lab", "single", "tunnel"].map((s) => `examples/Pulumi.${s}.yaml=1.36.3`),
+      `model/defaults.ts=${DEFAULTS.talos.kubernetesDefault}`,
+    ]);
+    const raw = JSON.parse(readFileSync(join(ROOT, "renovate.json"), "utf8")) as {
+      packageRules: { matchPackageNames?: string[]; matchUpdateTypes?: string[]; dependencyDashboardApproval?: boolean }[];
+    };
+    assert.ok(
+      raw.packageRules.some(
+        (r) =>
+          r.matchPackageNames?.includes("kubernetes/kubernetes") && r.matchUpdateTypes?.includes("minor") && r.dependencyDashboardApproval,
+      ),
+    );
   });
 
   it("finds the talos-backup image, whose tag starts with v", () => {
@@ -87,7 +117,9 @@ describe("renovate.json", () => {
   });
 
   it("moves the workflows' Pulumi CLI with the program's SDK, in both workflows", () => {
-    const sdk = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+    const sdk = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies[
+      "@pulumi/pulumi"
+    ];
     assert.deepEqual(deps.get("npm:@pulumi/pulumi"), [`.github/workflows/preview.yml=${sdk}`, `.github/workflows/up.yml=${sdk}`]);
   });
 

@@ -37,7 +37,8 @@ export interface RuleCase {
 }
 
 /** The legacy Talos VIP shape (≤ 1.11): on the interface. */
-export const legacyVipPatch = (vip: string) => `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        vip:\n          ip: ${vip}\n`;
+export const legacyVipPatch = (vip: string) =>
+  `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        vip:\n          ip: ${vip}\n`;
 export const vipDocument = (vip: string) => `apiVersion: v1alpha1\nkind: Layer2VIPConfig\nname: ${vip}\nlink: eth0\n`;
 
 /** The allow-Traefik policy of namespace apps, which every app there shares (edge: git, status, wiki; k3s: notes, whoami). */
@@ -47,7 +48,10 @@ export const APPS_POLICY = "namespaces-apps-allow-traefik";
 export const withoutPeer = (doc: SynthDocument, policy: string, cidr: string): SynthDocument =>
   change(doc, T.networkPolicy, policy, (r) => {
     const from = r.inputs.spec.ingress[0].from as { ipBlock?: { cidr: string } }[];
-    assert.ok(from.some((p) => p.ipBlock?.cidr === cidr), `${policy} has no ipBlock ${cidr}`);
+    assert.ok(
+      from.some((p) => p.ipBlock?.cidr === cidr),
+      `${policy} has no ipBlock ${cidr}`,
+    );
     r.inputs.spec.ingress[0].from = from.filter((p) => p.ipBlock?.cidr !== cidr);
   });
 

@@ -12,7 +12,13 @@ import { DEFAULTS, CPU_TYPES_WITHOUT_X86_64_V2 as CONFIG_CPU_TYPES } from "../..
 import { EXACT_CHART_VERSION as LIB_EXACT_CHART_VERSION, isHttpsRepository as libIsHttpsRepository } from "../../builders/helm.ts";
 import { NON_PUBLIC_IPV4 as LIB_NON_PUBLIC_IPV4, isIpv4 as libIsIpv4 } from "../../builders/net.ts";
 import { CONTROL_PLANE_LABEL as LIB_CONTROL_PLANE_LABEL, TRAEFIK_CRD_FILES, traefikCrdUrls } from "../../builders/traefik-values.ts";
-import { EXACT_CHART_VERSION, PINNED_CHARTS, TRAEFIK_CHART_DEFAULTS, isHttpsRepository, traefikChartDefaults } from "../../contract/charts.ts";
+import {
+  EXACT_CHART_VERSION,
+  PINNED_CHARTS,
+  TRAEFIK_CHART_DEFAULTS,
+  isHttpsRepository,
+  traefikChartDefaults,
+} from "../../contract/charts.ts";
 import { NON_PUBLIC_IPV4, isIpv4 } from "../../contract/net.ts";
 import { CPU_TYPES_WITHOUT_X86_64_V2, TALOS_DEFAULT_POD_SUBNET } from "../../contract/talos.ts";
 import { CONTROL_PLANE_LABEL } from "../../contract/kubernetes.ts";
@@ -31,13 +37,19 @@ function sourceFiles(dir: string): string[] {
 
 /** Every module specifier a file imports or re-exports (static and dynamic). */
 function specifiers(source: string): string[] {
-  const found = [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;'"]*?from\s*["']([^"']+)["']/g), ...source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g), ...source.matchAll(/(?:^|\n)\s*import\s*["']([^"']+)["']/g)];
+  const found = [
+    ...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;'"]*?from\s*["']([^"']+)["']/g),
+    ...source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+    ...source.matchAll(/(?:^|\n)\s*import\s*["']([^"']+)["']/g),
+  ];
   return found.map((m) => m[1]!);
 }
 
 describe("the policy pack is self-contained", () => {
   it("no file under policies/ imports from outside the folder, and every package it imports is its own dependency", () => {
-    const deps = Object.keys((JSON.parse(readFileSync(join(pack, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies);
+    const deps = Object.keys(
+      (JSON.parse(readFileSync(join(pack, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies,
+    );
     const escapes: string[] = [];
     for (const file of sourceFiles(pack)) {
       for (const spec of specifiers(readFileSync(file, "utf8"))) {
@@ -69,13 +81,22 @@ describe("the pack's layout: rules by area, helpers apart", () => {
     for (const area of AREAS) {
       const mod = (await import(`../../policies/${area}.ts`)) as Record<string, unknown>;
       for (const [name, factory] of Object.entries(mod)) {
-        assert.equal(typeof factory, "function", `policies/${area}.ts exports ${name}, not a rule factory (helpers belong in policies/helpers/)`);
+        assert.equal(
+          typeof factory,
+          "function",
+          `policies/${area}.ts exports ${name}, not a rule factory (helpers belong in policies/helpers/)`,
+        );
         const policy = (factory as () => { name?: unknown; enforcementLevel?: unknown })();
         assert.ok(typeof policy.name === "string" && policy.enforcementLevel, `policies/${area}.ts: ${name}() is not a rule`);
         names.push(policy.name);
       }
     }
-    assert.deepEqual(names.sort(), homelabPolicies().map((p) => p.name).sort());
+    assert.deepEqual(
+      names.sort(),
+      homelabPolicies()
+        .map((p) => p.name)
+        .sort(),
+    );
   });
 
   it("every rule area has its own test file", () => {
@@ -88,7 +109,10 @@ describe("the program and the pack read the same definitions", () => {
     assert.deepEqual(DEFAULTS.charts, PINNED_CHARTS);
     assert.ok(TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version], "the pinned Traefik chart has its defaults recorded");
     assert.equal(TRAEFIK_CRD_FILES, TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version]!.crdFiles);
-    assert.deepEqual(traefikCrdUrls("https://example.test/charts", "41.3.0").map((u) => u.split("/").pop()), [...traefikChartDefaults("41.3.0").crdFiles]);
+    assert.deepEqual(
+      traefikCrdUrls("https://example.test/charts", "41.3.0").map((u) => u.split("/").pop()),
+      [...traefikChartDefaults("41.3.0").crdFiles],
+    );
     assert.equal(LIB_EXACT_CHART_VERSION, EXACT_CHART_VERSION);
     assert.equal(libIsHttpsRepository, isHttpsRepository);
   });

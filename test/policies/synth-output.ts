@@ -35,7 +35,13 @@ export interface EditableResource {
 /** One resource, by type and name; fails with the names of that type when absent. */
 export function find(doc: SynthDocument, type: string, name: string): SynthResource {
   const r = doc.resources.find((x) => x.type === type && x.name === name);
-  if (!r) throw new Error(`no ${type} named ${name}; have: ${doc.resources.filter((x) => x.type === type).map((x) => x.name).join(", ")}`);
+  if (!r)
+    throw new Error(
+      `no ${type} named ${name}; have: ${doc.resources
+        .filter((x) => x.type === type)
+        .map((x) => x.name)
+        .join(", ")}`,
+    );
   return r;
 }
 
@@ -61,7 +67,13 @@ export function remove(doc: SynthDocument, drop: (r: SynthResource) => boolean):
 }
 
 /** A copy of an existing resource under a new name, edited. */
-export function cloneAs(doc: SynthDocument, type: string, name: string, newName: string, edit: (r: EditableResource) => void = () => {}): SynthResource {
+export function cloneAs(
+  doc: SynthDocument,
+  type: string,
+  name: string,
+  newName: string,
+  edit: (r: EditableResource) => void = () => {},
+): SynthResource {
   const r = structuredClone(find(doc, type, name)) as unknown as EditableResource;
   r.name = newName;
   edit(r);
@@ -69,7 +81,11 @@ export function cloneAs(doc: SynthDocument, type: string, name: string, newName:
 }
 
 /** The messages one rule reports on a document (with the pack's default levels unless `config` says otherwise). */
-export async function violationsOf(doc: SynthDocument, rule: string, config?: Parameters<typeof checkStack>[1]): Promise<PolicyResult["violations"]> {
+export async function violationsOf(
+  doc: SynthDocument,
+  rule: string,
+  config?: Parameters<typeof checkStack>[1],
+): Promise<PolicyResult["violations"]> {
   const result = await checkStack(doc, config);
   return result.violations.filter((v) => v.policy === rule);
 }

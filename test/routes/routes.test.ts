@@ -28,10 +28,24 @@ const appNamed = (name: string, apps: readonly AppSpec[] = config.apps): AppSpec
 
 const TRAEFIK_PODS = { "app.kubernetes.io/instance": "traefik-traefik", "app.kubernetes.io/name": "traefik" };
 const LAN_SOURCES = ["10.0.10.0/24", "10.99.0.0/24"];
-const base = { className: "traefik", namespace: "traefik", podLabels: TRAEFIK_PODS, trustsCloudflare: true, secureEntryPoint: "websecure", publicEntryPoints: ["websecure"] };
+const base = {
+  className: "traefik",
+  namespace: "traefik",
+  podLabels: TRAEFIK_PODS,
+  trustsCloudflare: true,
+  secureEntryPoint: "websecure",
+  publicEntryPoints: ["websecure"],
+};
 
 /** MetalLB gives the Traefik Service one address, and the private entry (unifi's) another; Traefik pods live on the pod network. */
-const deployment: RouteEntry = { ...base, placement: "deployment", addresses: ["10.0.10.240"], hostNetwork: false, nodeSources: [], private: { entryPoint: "lan", port: 8444, addresses: ["10.0.10.241"], sources: LAN_SOURCES } };
+const deployment: RouteEntry = {
+  ...base,
+  placement: "deployment",
+  addresses: ["10.0.10.240"],
+  hostNetwork: false,
+  nodeSources: [],
+  private: { entryPoint: "lan", port: 8444, addresses: ["10.0.10.241"], sources: LAN_SOURCES },
+};
 /** Traefik on every node's host network; DNS round-robins over the nodes. Pods live in Talos' default pod network. */
 const daemonset: RouteEntry = {
   ...base,
@@ -40,7 +54,12 @@ const daemonset: RouteEntry = {
   hostNetwork: true,
   nodeSources: ["10.0.10.22/32", "10.0.10.11/32", "10.0.10.13/32", "10.0.10.21/32", "10.0.10.12/32"],
   podNetwork: "10.244.0.0/16",
-  private: { entryPoint: "websecure", port: 443, addresses: ["10.0.10.22", "10.0.10.11", "10.0.10.13", "10.0.10.21", "10.0.10.12"], sources: LAN_SOURCES },
+  private: {
+    entryPoint: "websecure",
+    port: 443,
+    addresses: ["10.0.10.22", "10.0.10.11", "10.0.10.13", "10.0.10.21", "10.0.10.12"],
+    sources: LAN_SOURCES,
+  },
 };
 /** One hostNetwork Traefik on whichever control plane holds the VIP. */
 const controlplane: RouteEntry = {
@@ -66,10 +85,15 @@ describe("router priorities", () => {
 
   it("always lets the more specific of two overlapping paths win", () => {
     const path = fc.stringMatching(/^\/[a-z0-9/_-]{0,20}$/);
-    fc.assert(fc.property(path, fc.stringMatching(/^[a-z0-9/_-]{1,10}$/), fc.constantFrom("Prefix", "Exact"), (prefix, rest, type) => {
-      const longer = routePriority({ path: prefix + rest, pathType: type as "Prefix" | "Exact" });
-      return longer > routePriority({ path: prefix, pathType: "Prefix" }) && routePriority({ path: prefix, pathType: "Exact" }) > routePriority({ path: prefix, pathType: "Prefix" });
-    }));
+    fc.assert(
+      fc.property(path, fc.stringMatching(/^[a-z0-9/_-]{1,10}$/), fc.constantFrom("Prefix", "Exact"), (prefix, rest, type) => {
+        const longer = routePriority({ path: prefix + rest, pathType: type as "Prefix" | "Exact" });
+        return (
+          longer > routePriority({ path: prefix, pathType: "Prefix" }) &&
+          routePriority({ path: prefix, pathType: "Exact" }) > routePriority({ path: prefix, pathType: "Prefix" })
+        );
+      }),
+    );
   });
 
   it("names each backend's Ingress after its path, not its position", () => {
@@ -98,32 +122,58 @@ describe("Ingress routes", () => {
         spec: {
           ingressClassName: "traefik",
           tls: [{ hosts: ["photos.example.com"], secretName: "immich-tls" }],
-          rules: [{ host: "photos.example.com", http: { paths: [{ path, pathType: "Prefix", backend: { service: { name: service, port: { number: port } } } }] } }],
+          rules: [
+            {
+              host: "photos.example.com",
+              http: { paths: [{ path, pathType: "Prefix", backend: { service: { name: service, port: { number: port } } } }] },
+            },
+          ],
         },
       },
     });
     assert.deepStrictEqual(ingresses, [
-      ingress("root", "/", "immich-web", 3000, { "cert-manager.io/cluster-issuer": "letsencrypt-production", ...common, "traefik.ingress.kubernetes.io/router.priority": "2" }),
+      ingress("root", "/", "immich-web", 3000, {
+        "cert-manager.io/cluster-issuer": "letsencrypt-production",
+        ...common,
+        "traefik.ingress.kubernetes.io/router.priority": "2",
+      }),
       ingress("api", "/api", "immich-server", 2283, { ...common, "traefik.ingress.kubernetes.io/router.priority": "8" }),
     ]);
   });
 
   it("gives every backend of a three-path app its own computed priority", () => {
-    const priorities = Object.fromEntries(ingressManifests(appNamed("paperless"), deployment).map((i) => [i.manifest.metadata!.name, i.manifest.metadata!.annotations!["traefik.ingress.kubernetes.io/router.priority"]]));
+    const priorities = Object.fromEntries(
+      ingressManifests(appNamed("paperless"), deployment).map((i) => [
+        i.manifest.metadata!.name,
+        i.manifest.metadata!.annotations!["traefik.ingress.kubernetes.io/router.priority"],
+      ]),
+    );
     assert.deepStrictEqual(priorities, { "paperless-root": "2", "paperless-api": "8", "paperless-graphql": "16" });
   });
 
   it("covers every host of an app with one TLS block and one rule per host, hosts sorted", () => {
     const [blog] = ingressManifests(appNamed("legacy-blog"), deployment);
     assert.deepStrictEqual(blog!.manifest.spec!.tls, [{ hosts: ["blog.example.com", "www.example.com"], secretName: "legacy-blog-tls" }]);
-    assert.deepStrictEqual(blog!.manifest.spec!.rules!.map((r) => r.host), ["blog.example.com", "www.example.com"]);
-    assert.equal(blog!.manifest.metadata!.annotations!["traefik.ingress.kubernetes.io/router.middlewares"], "apps-legacy-blog-redirect@kubernetescrd");
+    assert.deepStrictEqual(
+      blog!.manifest.spec!.rules!.map((r) => r.host),
+      ["blog.example.com", "www.example.com"],
+    );
+    assert.equal(
+      blog!.manifest.metadata!.annotations!["traefik.ingress.kubernetes.io/router.middlewares"],
+      "apps-legacy-blog-redirect@kubernetescrd",
+    );
   });
 
   it("attaches middlewares in the order Traefik should run them, by provider-qualified name", () => {
     const app: AppSpec = {
       ...appNamed("grafana"),
-      middlewares: { stripPrefix: ["/x"], basicAuth: { usersSecret: "adminUsers" }, ipAllowList: { cloudflare: false, ranges: ["10.0.0.0/8"] }, rateLimit: { average: 1, burst: 2 }, securityHeaders: true },
+      middlewares: {
+        stripPrefix: ["/x"],
+        basicAuth: { usersSecret: "adminUsers" },
+        ipAllowList: { cloudflare: false, ranges: ["10.0.0.0/8"] },
+        rateLimit: { average: 1, burst: 2 },
+        securityHeaders: true,
+      },
     };
     const [ingress] = ingressManifests(app, deployment);
     assert.equal(
@@ -148,17 +198,19 @@ describe("IngressRoutes", () => {
       metadata: { name: "api-gateway", namespace: "apps", labels: LABELS("api-gateway") },
       spec: {
         entryPoints: ["websecure"],
-        routes: [{
-          kind: "Rule",
-          match: "Host(`api.example.com`) && PathPrefix(`/v1`)",
-          priority: 6,
-          middlewares: [
-            { name: "api-gateway-rate-limit", namespace: "apps" },
-            { name: "api-gateway-cors", namespace: "apps" },
-            { name: "api-gateway-strip-prefix", namespace: "apps" },
-          ],
-          services: [{ name: "api-v1", port: 8080 }],
-        }],
+        routes: [
+          {
+            kind: "Rule",
+            match: "Host(`api.example.com`) && PathPrefix(`/v1`)",
+            priority: 6,
+            middlewares: [
+              { name: "api-gateway-rate-limit", namespace: "apps" },
+              { name: "api-gateway-cors", namespace: "apps" },
+              { name: "api-gateway-strip-prefix", namespace: "apps" },
+            ],
+            services: [{ name: "api-v1", port: 8080 }],
+          },
+        ],
         tls: { secretName: "api-gateway-tls" },
       },
     });
@@ -166,7 +218,11 @@ describe("IngressRoutes", () => {
       apiVersion: "cert-manager.io/v1",
       kind: "Certificate",
       metadata: { name: "api-gateway-tls", namespace: "apps", labels: LABELS("api-gateway") },
-      spec: { secretName: "api-gateway-tls", dnsNames: ["api.example.com"], issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt-production" } },
+      spec: {
+        secretName: "api-gateway-tls",
+        dnsNames: ["api.example.com"],
+        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt-production" },
+      },
     });
     assert.deepStrictEqual(m.ingresses, []);
   });
@@ -201,11 +257,14 @@ describe("IngressRoutes", () => {
       middlewares: undefined,
     };
     const routes = routeManifests(app, deployment).ingressRoute!.spec.routes;
-    assert.deepStrictEqual(routes.map((r) => [r.match, r.priority]), [
-      ["(Host(`a.example.com`) || Host(`b.example.com`)) && Path(`/api/health`)", 23],
-      ["(Host(`a.example.com`) || Host(`b.example.com`)) && PathPrefix(`/api`)", 8],
-      ["(Host(`a.example.com`) || Host(`b.example.com`)) && PathPrefix(`/`)", 2],
-    ]);
+    assert.deepStrictEqual(
+      routes.map((r) => [r.match, r.priority]),
+      [
+        ["(Host(`a.example.com`) || Host(`b.example.com`)) && Path(`/api/health`)", 23],
+        ["(Host(`a.example.com`) || Host(`b.example.com`)) && PathPrefix(`/api`)", 8],
+        ["(Host(`a.example.com`) || Host(`b.example.com`)) && PathPrefix(`/`)", 2],
+      ],
+    );
     assert.equal(routes[0]!.middlewares, undefined);
     assert.equal(hostMatcher(["one.example.com"]), "Host(`one.example.com`)");
   });
@@ -220,13 +279,32 @@ describe("IngressRoutes", () => {
   it("protects the admin app with basic auth from an Opaque Secret's users key, dropping the header before the app", () => {
     const m = routeManifests(appNamed("traefik-admin"), deployment);
     assert.deepStrictEqual(m.basicAuthSecret, {
-      manifest: { apiVersion: "v1", kind: "Secret", metadata: { name: "traefik-admin-basic-auth-users", namespace: "apps", labels: LABELS("traefik-admin") }, type: "Opaque" },
+      manifest: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "traefik-admin-basic-auth-users", namespace: "apps", labels: LABELS("traefik-admin") },
+        type: "Opaque",
+      },
       key: "users",
     });
-    assert.deepStrictEqual(m.middlewares.map((x) => [x.kind, x.manifest.spec]), [
-      ["security-headers", { headers: { stsSeconds: 31_536_000, stsIncludeSubdomains: true, frameDeny: true, contentTypeNosniff: true, referrerPolicy: "strict-origin-when-cross-origin" } }],
-      ["basic-auth", { basicAuth: { secret: "traefik-admin-basic-auth-users", removeHeader: true } }],
-    ]);
+    assert.deepStrictEqual(
+      m.middlewares.map((x) => [x.kind, x.manifest.spec]),
+      [
+        [
+          "security-headers",
+          {
+            headers: {
+              stsSeconds: 31_536_000,
+              stsIncludeSubdomains: true,
+              frameDeny: true,
+              contentTypeNosniff: true,
+              referrerPolicy: "strict-origin-when-cross-origin",
+            },
+          },
+        ],
+        ["basic-auth", { basicAuth: { secret: "traefik-admin-basic-auth-users", removeHeader: true } }],
+      ],
+    );
   });
 });
 
@@ -250,7 +328,10 @@ describe("TLS pairing", () => {
         assert.ok(m.ingresses.length > 0);
         for (const { manifest } of m.ingresses) {
           assert.deepStrictEqual(manifest.spec!.tls, [{ hosts, secretName: `${app.name}-tls` }]);
-          assert.deepStrictEqual(manifest.spec!.rules!.map((r) => r.host), hosts);
+          assert.deepStrictEqual(
+            manifest.spec!.rules!.map((r) => r.host),
+            hosts,
+          );
         }
         const issuers = m.ingresses.map((i) => i.manifest.metadata!.annotations!["cert-manager.io/cluster-issuer"]).filter(Boolean);
         assert.deepStrictEqual(issuers, [app.issuer]);
@@ -262,26 +343,37 @@ describe("TLS pairing", () => {
 /** Every manifest of an app's route, with the deploy-time Cloudflare lookup answered by `cf`. */
 function withRanges(app: AppSpec, entry: RouteEntry, cf: readonly string[]) {
   const m = routeManifests(app, entry);
-  return { ...m, middlewares: m.middlewares.map(({ specWithCloudflareRanges, ...x }) => ({ ...x, spec: specWithCloudflareRanges?.(cf) ?? x.manifest.spec })) };
+  return {
+    ...m,
+    middlewares: m.middlewares.map(({ specWithCloudflareRanges, ...x }) => ({
+      ...x,
+      spec: specWithCloudflareRanges?.(cf) ?? x.manifest.spec,
+    })),
+  };
 }
 
 describe("IP allow-lists", () => {
   it("admits only Cloudflare's ranges, from the deploy-time lookup, matched against the connecting address", () => {
     const m = routeManifests(appNamed("home-assistant"), deployment);
-    assert.deepStrictEqual(m.middlewares.map((x) => x.specWithCloudflareRanges?.(CLOUDFLARE_V4)), [
-      { ipAllowList: { sourceRange: ["103.21.244.0/22", "104.16.0.0/13", "173.245.48.0/20"] } },
-    ]);
+    assert.deepStrictEqual(
+      m.middlewares.map((x) => x.specWithCloudflareRanges?.(CLOUDFLARE_V4)),
+      [{ ipAllowList: { sourceRange: ["103.21.244.0/22", "104.16.0.0/13", "173.245.48.0/20"] } }],
+    );
   });
 
   it("admits configured ranges for an unproxied external app", () => {
     const m = routeManifests(appNamed("proxmox"), deployment);
-    assert.deepStrictEqual(m.middlewares.map((x) => x.manifest.spec), [{ ipAllowList: { sourceRange: ["10.0.10.0/24"] } }]);
+    assert.deepStrictEqual(
+      m.middlewares.map((x) => x.manifest.spec),
+      [{ ipAllowList: { sourceRange: ["10.0.10.0/24"] } }],
+    );
     assert.equal(m.middlewares[0]!.specWithCloudflareRanges, undefined, "no deploy-time lookup for an allow-list without cloudflare");
   });
 
   it("limits rates per visitor: X-Forwarded-For behind a trusted Cloudflare, the peer otherwise", () => {
     const rateLimited = (proxied: boolean, entry: RouteEntry) =>
-      routeManifests({ ...appNamed("api-gateway"), proxied }, entry).middlewares.find((x) => x.kind === "rate-limit")!.manifest.spec.rateLimit;
+      routeManifests({ ...appNamed("api-gateway"), proxied }, entry).middlewares.find((x) => x.kind === "rate-limit")!.manifest.spec
+        .rateLimit;
     assert.deepStrictEqual(rateLimited(true, deployment), { average: 50, burst: 100, sourceCriterion: { ipStrategy: { depth: 1 } } });
     assert.deepStrictEqual(rateLimited(false, deployment), { average: 50, burst: 100 });
     assert.deepStrictEqual(rateLimited(true, { ...deployment, trustsCloudflare: false }), { average: 50, burst: 100 });
@@ -362,7 +454,16 @@ describe("network policies", () => {
       spec: {
         podSelector: {},
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: TRAEFIK_PODS } }] }],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } },
+                podSelector: { matchLabels: TRAEFIK_PODS },
+              },
+            ],
+          },
+        ],
       },
     });
   });
@@ -407,7 +508,10 @@ describe("network policies", () => {
 
   it("puts none where every app is external: their backends are no pods", () => {
     const externalOnly = config.apps.filter((a) => a.kind === "external").map((a) => ({ ...a, namespace: "lan" }));
-    assert.deepStrictEqual(externalOnly.map((a) => a.name), ["nas", "proxmox"]);
+    assert.deepStrictEqual(
+      externalOnly.map((a) => a.name),
+      ["nas", "proxmox"],
+    );
     assert.deepStrictEqual(allowTraefikNamespaces(externalOnly), []);
   });
 
@@ -441,25 +545,39 @@ describe("DNS records", () => {
   const comment = managedByComment("homelab", "homelab");
   // Entry addresses as DNS targets: a zone whose entry is reachable as it is (no port-forwarding public address).
   const direct = { ...config.dns, publicAddress: undefined };
-  const targets = (entry: RouteEntry, app = appNamed("grafana")) => dnsRecords(app, entry.addresses, direct, comment).map((r) => [r.key, r.content]);
+  const targets = (entry: RouteEntry, app = appNamed("grafana")) =>
+    dnsRecords(app, entry.addresses, direct, comment).map((r) => [r.key, r.content]);
 
   it("points a proxied host at the public address that forwards to the entry, an unproxied one at the entry", () => {
-    assert.deepStrictEqual(dnsRecords(appNamed("grafana"), daemonset.addresses, config.dns, comment).map((r) => [r.key, r.content, r.proxied]), [
-      ["grafana.example.com-203.0.113.10", "203.0.113.10", true],
-    ]);
-    assert.deepStrictEqual(dnsRecords(appNamed("nas"), deployment.addresses, config.dns, comment).map((r) => [r.key, r.content, r.proxied]), [
-      ["nas.example.com-10.0.10.240", "10.0.10.240", false],
-    ]);
+    assert.deepStrictEqual(
+      dnsRecords(appNamed("grafana"), daemonset.addresses, config.dns, comment).map((r) => [r.key, r.content, r.proxied]),
+      [["grafana.example.com-203.0.113.10", "203.0.113.10", true]],
+    );
+    assert.deepStrictEqual(
+      dnsRecords(appNamed("nas"), deployment.addresses, config.dns, comment).map((r) => [r.key, r.content, r.proxied]),
+      [["nas.example.com-10.0.10.240", "10.0.10.240", false]],
+    );
   });
 
   it("points a host at the MetalLB address (deployment)", () => {
     assert.deepStrictEqual(dnsRecords(appNamed("grafana"), deployment.addresses, direct, comment), [
-      { key: "grafana.example.com-10.0.10.240", name: "grafana.example.com", type: "A", content: "10.0.10.240", proxied: true, ttl: 1, comment: "managed by pulumi homelab/homelab" },
+      {
+        key: "grafana.example.com-10.0.10.240",
+        name: "grafana.example.com",
+        type: "A",
+        content: "10.0.10.240",
+        proxied: true,
+        ttl: 1,
+        comment: "managed by pulumi homelab/homelab",
+      },
     ]);
   });
 
   it("points a host at every node, in address order, for round-robin (daemonset)", () => {
-    assert.deepStrictEqual(targets(daemonset), ["10.0.10.11", "10.0.10.12", "10.0.10.13", "10.0.10.21", "10.0.10.22"].map((ip) => [`grafana.example.com-${ip}`, ip]));
+    assert.deepStrictEqual(
+      targets(daemonset),
+      ["10.0.10.11", "10.0.10.12", "10.0.10.13", "10.0.10.21", "10.0.10.22"].map((ip) => [`grafana.example.com-${ip}`, ip]),
+    );
   });
 
   it("points a host at the control-plane VIP (controlplane)", () => {
@@ -468,7 +586,10 @@ describe("DNS records", () => {
 
   it("uses the zone's TTL for unproxied hosts and one record per host of a multi-host app", () => {
     const nas = dnsRecords(appNamed("nas"), deployment.addresses, direct, comment);
-    assert.deepStrictEqual(nas.map((r) => [r.proxied, r.ttl]), [[false, 300]]);
+    assert.deepStrictEqual(
+      nas.map((r) => [r.proxied, r.ttl]),
+      [[false, 300]],
+    );
     assert.deepStrictEqual(targets(deployment, appNamed("legacy-blog")), [
       ["blog.example.com-10.0.10.240", "10.0.10.240"],
       ["www.example.com-10.0.10.240", "10.0.10.240"],
@@ -477,15 +598,25 @@ describe("DNS records", () => {
 });
 
 describe("deterministic output", () => {
-  const shuffled = validConfig("homelab").apps.map((a): AppSpec => ({ ...a, hosts: [...a.hosts].reverse(), backends: [...a.backends].reverse() }));
+  const shuffled = validConfig("homelab").apps.map(
+    (a): AppSpec => ({ ...a, hosts: [...a.hosts].reverse(), backends: [...a.backends].reverse() }),
+  );
 
   it("renders identical manifests, records and summaries whatever the order of hosts and backends", () => {
     for (const entry of [deployment, daemonset, controlplane]) {
       const shuffledEntry = { ...entry, addresses: [...entry.addresses].reverse(), nodeSources: [...entry.nodeSources].reverse() };
       for (const app of config.apps) {
         const other = appNamed(app.name, shuffled);
-        assert.deepStrictEqual(withRanges(other, shuffledEntry, [...CLOUDFLARE_V4].reverse()), withRanges(app, entry, CLOUDFLARE_V4), app.name);
-        assert.deepStrictEqual(dnsRecords(other, shuffledEntry.addresses, config.dns, "c"), dnsRecords(app, entry.addresses, config.dns, "c"), app.name);
+        assert.deepStrictEqual(
+          withRanges(other, shuffledEntry, [...CLOUDFLARE_V4].reverse()),
+          withRanges(app, entry, CLOUDFLARE_V4),
+          app.name,
+        );
+        assert.deepStrictEqual(
+          dnsRecords(other, shuffledEntry.addresses, config.dns, "c"),
+          dnsRecords(app, entry.addresses, config.dns, "c"),
+          app.name,
+        );
       }
       assert.deepStrictEqual(allowTraefikManifest("apps", shuffledEntry), allowTraefikManifest("apps", entry), entry.placement);
     }
@@ -494,7 +625,10 @@ describe("deterministic output", () => {
   it("renders identical manifests whatever the order of apps in the stack file", () => {
     const apps = exampleRaw().raw.apps as Record<string, unknown>;
     const reversed = validConfig("homelab", { apps: Object.fromEntries(Object.entries(apps).reverse()) });
-    assert.deepStrictEqual(reversed.apps.map((a) => withRanges(a, deployment, CLOUDFLARE_V4)), config.apps.map((a) => withRanges(a, deployment, CLOUDFLARE_V4)));
+    assert.deepStrictEqual(
+      reversed.apps.map((a) => withRanges(a, deployment, CLOUDFLARE_V4)),
+      config.apps.map((a) => withRanges(a, deployment, CLOUDFLARE_V4)),
+    );
   });
 });
 
@@ -502,19 +636,69 @@ describe("route config checks", () => {
   /** [scenario, changes to the example stack, key path the error must name, what the message must say] */
   const BAD: readonly BadConfigCase[] = [
     ["sticky sessions on a plain Ingress", { "apps.chat.kind": "ingress" }, "homelab:apps.chat.sticky", "set kind: ingressRoute"],
-    ["an external app's backend on another port", { "apps.nas.backends": [{ service: "nas", port: 80 }] }, "homelab:apps.nas.backends[0].port", "use port 5000"],
-    ["an external app naming two Services", { "apps.nas.backends": [{ service: "nas", port: 5000 }, { path: "/photo", service: "photos", port: 5000 }] }, "homelab:apps.nas.backends[1].service", "use nas here too"],
-    ["skipping verification of a plain-http backend", { "apps.nas.external.insecureSkipVerify": true }, "homelab:apps.nas.external.insecureSkipVerify", "set scheme: https"],
-    ["credentialed CORS for any origin", { "apps.api-gateway.middlewares.cors": { origins: ["*"], credentials: true } }, "homelab:apps.api-gateway.middlewares.cors.origins", "list the allowed origins"],
-    ["no policy in a default-deny namespace", { "apps.paperless.networkPolicy": false }, "homelab:apps.paperless.networkPolicy", "blocks Traefik"],
-    ["a namespace Kubernetes already has", { "namespaces.default": { podSecurity: "baseline" } }, "homelab:namespaces.default", "remove it from namespaces"],
-    ["two paths with one Ingress name", { "apps.grafana.backends": [{ path: "/api", service: "grafana", port: 80 }, { path: "/api/", service: "grafana", port: 80 }] }, "homelab:apps.grafana.backends[1].path", "would be named grafana-api"],
+    [
+      "an external app's backend on another port",
+      { "apps.nas.backends": [{ service: "nas", port: 80 }] },
+      "homelab:apps.nas.backends[0].port",
+      "use port 5000",
+    ],
+    [
+      "an external app naming two Services",
+      {
+        "apps.nas.backends": [
+          { service: "nas", port: 5000 },
+          { path: "/photo", service: "photos", port: 5000 },
+        ],
+      },
+      "homelab:apps.nas.backends[1].service",
+      "use nas here too",
+    ],
+    [
+      "skipping verification of a plain-http backend",
+      { "apps.nas.external.insecureSkipVerify": true },
+      "homelab:apps.nas.external.insecureSkipVerify",
+      "set scheme: https",
+    ],
+    [
+      "credentialed CORS for any origin",
+      { "apps.api-gateway.middlewares.cors": { origins: ["*"], credentials: true } },
+      "homelab:apps.api-gateway.middlewares.cors.origins",
+      "list the allowed origins",
+    ],
+    [
+      "no policy in a default-deny namespace",
+      { "apps.paperless.networkPolicy": false },
+      "homelab:apps.paperless.networkPolicy",
+      "blocks Traefik",
+    ],
+    [
+      "a namespace Kubernetes already has",
+      { "namespaces.default": { podSecurity: "baseline" } },
+      "homelab:namespaces.default",
+      "remove it from namespaces",
+    ],
+    [
+      "two paths with one Ingress name",
+      {
+        "apps.grafana.backends": [
+          { path: "/api", service: "grafana", port: 80 },
+          { path: "/api/", service: "grafana", port: 80 },
+        ],
+      },
+      "homelab:apps.grafana.backends[1].path",
+      "would be named grafana-api",
+    ],
   ];
   itRejectsEach(BAD);
 
   it("warns, without failing, when a proxied host's allow-list names no Cloudflare range", () => {
     const result = configFrom("homelab", { "apps.home-assistant.middlewares.ipAllowList": { ranges: ["10.0.10.0/24"] } });
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
-    assert.ok(result.warnings.some((w) => w.startsWith("homelab:apps.home-assistant.middlewares.ipAllowList.ranges: ") && w.includes("add cloudflare: true")), result.warnings.join("\n"));
+    assert.ok(
+      result.warnings.some(
+        (w) => w.startsWith("homelab:apps.home-assistant.middlewares.ipAllowList.ranges: ") && w.includes("add cloudflare: true"),
+      ),
+      result.warnings.join("\n"),
+    );
   });
 });

@@ -35,10 +35,20 @@ describe("golden files (test/golden/, refreshed by npm run golden)", () => {
     it(`${stack}: summary.md, helm/ and talos/ are what synth writes now`, () => {
       const dir = join(ROOT, GOLDEN_DIR, stack);
       const files = fresh.get(stack)!;
-      const pinned = filesUnder(dir).map((f) => relative(dir, f)).sort();
-      assert.deepEqual(pinned, [...files.keys()].sort(), `the golden files of ${stack} differ in name; run npm run golden and review the diff`);
+      const pinned = filesUnder(dir)
+        .map((f) => relative(dir, f))
+        .sort();
+      assert.deepEqual(
+        pinned,
+        [...files.keys()].sort(),
+        `the golden files of ${stack} differ in name; run npm run golden and review the diff`,
+      );
       for (const [path, content] of files) {
-        assert.equal(readFileSync(join(dir, path), "utf8"), content, `${GOLDEN_DIR}/${stack}/${path} is stale; run npm run golden and review the diff`);
+        assert.equal(
+          readFileSync(join(dir, path), "utf8"),
+          content,
+          `${GOLDEN_DIR}/${stack}/${path} is stale; run npm run golden and review the diff`,
+        );
       }
     });
   }
@@ -46,12 +56,15 @@ describe("golden files (test/golden/, refreshed by npm run golden)", () => {
 
 describe("Mermaid diagrams, checked with the real Mermaid parser", () => {
   it("rejects a broken flowchart (the parser is really checking)", async () => {
-    await assert.rejects(parseMermaid("flowchart LR\n  a[\"unclosed] --> b"), /Parse error on line \d+:/);
+    await assert.rejects(parseMermaid('flowchart LR\n  a["unclosed] --> b'), /Parse error on line \d+:/);
   });
 
   it("parses the README's three diagrams (architecture, Traefik placements, the tunnel's request path) as flowcharts", async () => {
     const blocks = mermaidBlocks(readFileSync(join(ROOT, "README.md"), "utf8"));
-    assert.deepEqual(blocks.map((b) => b.split("\n")[0]), ["flowchart TD", "flowchart LR", "flowchart LR"]);
+    assert.deepEqual(
+      blocks.map((b) => b.split("\n")[0]),
+      ["flowchart TD", "flowchart LR", "flowchart LR"],
+    );
     for (const b of blocks) assert.equal((await parseMermaid(b)).diagramType, "flowchart-v2");
   });
 

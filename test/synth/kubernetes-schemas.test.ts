@@ -12,7 +12,12 @@ async function problems(manifest: Record<string, unknown>): Promise<string[]> {
   return validateManifests(new Map([["m.yaml", manifest]]));
 }
 
-const service = (spec: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "apps" }, spec });
+const service = (spec: Record<string, unknown>) => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name: "web", namespace: "apps" },
+  spec,
+});
 
 describe("built-in kinds are validated against the Kubernetes release the stacks run", () => {
   it("holds the schemas of the Kubernetes minor Talos installs by default", () => {
@@ -22,12 +27,20 @@ describe("built-in kinds are validated against the Kubernetes release the stacks
   });
 
   it("holds exactly the kinds the generator is told synth emits (regenerated after BUILTIN_KINDS changed)", () => {
-    assert.deepEqual(Object.keys(kubernetes.kinds), BUILTIN_KINDS.map((k) => kindKey(k.apiVersion, k.kind)));
+    assert.deepEqual(
+      Object.keys(kubernetes.kinds),
+      BUILTIN_KINDS.map((k) => kindKey(k.apiVersion, k.kind)),
+    );
   });
 
   it("refuses a field Kubernetes 1.36 does not have, as the API server's strict field validation does", async () => {
     // networking.k8s.io/v1beta1's spec.backend is spec.defaultBackend in v1.
-    const ingress = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "x", namespace: "apps" }, spec: { backend: { service: { name: "s", port: { number: 80 } } } } };
+    const ingress = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "x", namespace: "apps" },
+      spec: { backend: { service: { name: "s", port: { number: 80 } } } },
+    };
     assert.deepEqual(await problems(ingress), ['m.yaml: spec: unknown field "backend" (Kubernetes 1.36 has no such field)']);
     const typo = service({ ports: [{ port: 80, targetPot: 8080 }] });
     assert.deepEqual(await problems(typo), ['m.yaml: spec.ports.0: unknown field "targetPot" (Kubernetes 1.36 has no such field)']);
@@ -35,21 +48,40 @@ describe("built-in kinds are validated against the Kubernetes release the stacks
 
   it("refuses a wrong type, and takes a number or a name where Kubernetes takes either", async () => {
     assert.deepEqual(await problems(service({ ports: [{ port: "80" }] })), ["m.yaml: spec.ports.0.port: must be integer"]);
-    assert.deepEqual(await problems(service({ ports: [{ port: 80, targetPort: "http" }, { name: "b", port: 81, targetPort: 8081 }] })), []);
-    assert.deepEqual(await problems(service({ ports: [{ port: 80, targetPort: true }] })), ["m.yaml: spec.ports.0.targetPort: must be integer or string"]);
+    assert.deepEqual(
+      await problems(
+        service({
+          ports: [
+            { port: 80, targetPort: "http" },
+            { name: "b", port: 81, targetPort: 8081 },
+          ],
+        }),
+      ),
+      [],
+    );
+    assert.deepEqual(await problems(service({ ports: [{ port: 80, targetPort: true }] })), [
+      "m.yaml: spec.ports.0.targetPort: must be integer or string",
+    ]);
   });
 
   it("refuses a value outside the field's enum, which the OpenAPI v2 spec alone would let through", async () => {
     assert.deepEqual(await problems(service({ type: "Loadbalancer", ports: [{ port: 80 }] })), [
       'm.yaml: spec.type: must be one of "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
     ]);
-    const policy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "p", namespace: "apps" }, spec: { podSelector: {}, policyTypes: ["Ingress", "egress"] } };
+    const policy = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "p", namespace: "apps" },
+      spec: { podSelector: {}, policyTypes: ["Ingress", "egress"] },
+    };
     assert.deepEqual(await problems(policy), ['m.yaml: spec.policyTypes.1: must be one of "Egress", "Ingress"']);
   });
 
   it("closes metadata too: a bare Namespace passes, a misspelt metadata key does not", async () => {
     assert.deepEqual(await problems({ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } }), []);
-    assert.deepEqual(await problems({ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps", labelz: {} } }), ['m.yaml: metadata: unknown field "labelz" (Kubernetes 1.36 has no such field)']);
+    assert.deepEqual(await problems({ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps", labelz: {} } }), [
+      'm.yaml: metadata: unknown field "labelz" (Kubernetes 1.36 has no such field)',
+    ]);
   });
 
   it("names the generator when synth emits a built-in kind the data file lacks", async () => {
@@ -66,7 +98,11 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
         "x-kubernetes-group-version-kind": [{ group: "", version: "v1", kind: "Widget" }],
         description: "dropped",
         required: ["spec"],
-        properties: { apiVersion: { type: "string" }, kind: { type: "string" }, spec: { $ref: "#/definitions/io.k8s.api.core.v1.WidgetSpec" } },
+        properties: {
+          apiVersion: { type: "string" },
+          kind: { type: "string" },
+          spec: { $ref: "#/definitions/io.k8s.api.core.v1.WidgetSpec" },
+        },
         type: "object",
       },
       "io.k8s.api.core.v1.WidgetSpec": {
@@ -84,7 +120,13 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
   };
 
   it("keeps exactly the kinds' reachable definitions, closes every object, fixes apiVersion and kind and adds the enums", () => {
-    const out = strictKindSchemas(swagger, [{ apiVersion: "v1", kind: "Widget" }], { "io.k8s.api.core.v1.WidgetSpec": { mode: ["Fast", "Slow"] } }, "1.36.2", "fixture");
+    const out = strictKindSchemas(
+      swagger,
+      [{ apiVersion: "v1", kind: "Widget" }],
+      { "io.k8s.api.core.v1.WidgetSpec": { mode: ["Fast", "Slow"] } },
+      "1.36.2",
+      "fixture",
+    );
     assert.deepEqual(out, {
       kubernetesVersion: "1.36.2",
       source: "fixture",
@@ -93,7 +135,11 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
         "io.k8s.api.core.v1.Widget": {
           type: "object",
           required: ["apiVersion", "kind", "spec"],
-          properties: { apiVersion: { const: "v1" }, kind: { const: "Widget" }, spec: { $ref: "#/definitions/io.k8s.api.core.v1.WidgetSpec" } },
+          properties: {
+            apiVersion: { const: "v1" },
+            kind: { const: "Widget" },
+            spec: { $ref: "#/definitions/io.k8s.api.core.v1.WidgetSpec" },
+          },
           additionalProperties: false,
         },
         "io.k8s.api.core.v1.WidgetSpec": {
@@ -112,7 +158,10 @@ describe("generating strict schemas from a Kubernetes OpenAPI v2 spec", () => {
   });
 
   it("fails on a kind the spec does not define", () => {
-    assert.throws(() => strictKindSchemas(swagger, [{ apiVersion: "apps/v1", kind: "Widget" }], {}, "1.36.2", "fixture"), /the spec has no definition for apps\/v1 Widget/);
+    assert.throws(
+      () => strictKindSchemas(swagger, [{ apiVersion: "apps/v1", kind: "Widget" }], {}, "1.36.2", "fixture"),
+      /the spec has no definition for apps\/v1 Widget/,
+    );
   });
 });
 

@@ -31,7 +31,22 @@ function pathsOf(value: unknown, at: (string | number)[] = []): (string | number
 
 const NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "prototype", "a", "x-y", "UPPER", ""];
 const weirdString = fc.oneof(
-  fc.constantFrom(...NAMES, "/a//b", "/a/..", "http--x", "100 m", "1e999", "10.0.10.300", "::1", "0.0.0.0/0", "GET\r\nX: 1", "\u0000", "*", "-1", "latest"),
+  fc.constantFrom(
+    ...NAMES,
+    "/a//b",
+    "/a/..",
+    "http--x",
+    "100 m",
+    "1e999",
+    "10.0.10.300",
+    "::1",
+    "0.0.0.0/0",
+    "GET\r\nX: 1",
+    "\u0000",
+    "*",
+    "-1",
+    "latest",
+  ),
   fc.string({ maxLength: 12 }),
 );
 const anyValue: fc.Arbitrary<Json> = fc.oneof(

@@ -23,28 +23,60 @@ describe("offline synth of the homelab stack, file by file", () => {
   });
 
   it("writes one values file per Helm release and one patch file per Talos node, named after it", () => {
-    assert.deepEqual([...out.keys()].filter((p) => /^(helm|talos)\//.test(p)), [
-      "helm/cert-manager.values.yaml", "helm/metallb.values.yaml", "helm/traefik.values.yaml",
-      "talos/cp1.yaml", "talos/cp2.yaml", "talos/cp3.yaml", "talos/worker1.yaml", "talos/worker2.yaml",
-    ]);
+    assert.deepEqual(
+      [...out.keys()].filter((p) => /^(helm|talos)\//.test(p)),
+      [
+        "helm/cert-manager.values.yaml",
+        "helm/metallb.values.yaml",
+        "helm/traefik.values.yaml",
+        "talos/cp1.yaml",
+        "talos/cp2.yaml",
+        "talos/cp3.yaml",
+        "talos/worker1.yaml",
+        "talos/worker2.yaml",
+      ],
+    );
     assert.equal([...out.keys()].filter((p) => p.startsWith("manifests/")).length, 54);
-    assert.deepEqual([...out.keys()].filter((p) => p.startsWith("manifests/etcd-backup/")), [
-      "manifests/etcd-backup/cronjob.batch.talos-backup.yaml",
-      "manifests/etcd-backup/secret.core.talos-backup-s3.yaml",
-      "manifests/etcd-backup/serviceaccount.talos.dev.talos-backup.yaml",
-    ]);
+    assert.deepEqual(
+      [...out.keys()].filter((p) => p.startsWith("manifests/etcd-backup/")),
+      [
+        "manifests/etcd-backup/cronjob.batch.talos-backup.yaml",
+        "manifests/etcd-backup/secret.core.talos-backup-s3.yaml",
+        "manifests/etcd-backup/serviceaccount.talos.dev.talos-backup.yaml",
+      ],
+    );
   });
 
   it("writes each node's patches in order, the VIP document on control planes only, the host firewall last", () => {
-    const docs = (node: string) => parseAllDocuments(out.get(`talos/${node}.yaml`)!).map((d) => d.toJS() as { kind?: string; name?: string });
-    const kinds = (node: string) => docs(node).map((d) => (d.kind === "NetworkRuleConfig" ? `rule ${d.name}` : d.kind ?? "(machine config)"));
+    const docs = (node: string) =>
+      parseAllDocuments(out.get(`talos/${node}.yaml`)!).map((d) => d.toJS() as { kind?: string; name?: string });
+    const kinds = (node: string) =>
+      docs(node).map((d) => (d.kind === "NetworkRuleConfig" ? `rule ${d.name}` : (d.kind ?? "(machine config)")));
     const nodeRules = ["rule apid-ingress", "rule kubelet-ingress", "rule cni-vxlan"];
     const metallbRules = ["rule metallb-memberlist-tcp", "rule metallb-memberlist-udp"];
     assert.deepEqual(kinds("cp1"), [
-      "(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "Layer2VIPConfig", "NetworkDefaultActionConfig",
-      ...nodeRules, "rule kubernetes-api-ingress", "rule trustd-ingress", "rule etcd-ingress", "rule apid-ingress-etcd-backup", ...metallbRules,
+      "(machine config)",
+      "HostnameConfig",
+      "LinkConfig",
+      "ResolverConfig",
+      "Layer2VIPConfig",
+      "NetworkDefaultActionConfig",
+      ...nodeRules,
+      "rule kubernetes-api-ingress",
+      "rule trustd-ingress",
+      "rule etcd-ingress",
+      "rule apid-ingress-etcd-backup",
+      ...metallbRules,
     ]);
-    assert.deepEqual(kinds("worker1"), ["(machine config)", "HostnameConfig", "LinkConfig", "ResolverConfig", "NetworkDefaultActionConfig", ...nodeRules, ...metallbRules]);
+    assert.deepEqual(kinds("worker1"), [
+      "(machine config)",
+      "HostnameConfig",
+      "LinkConfig",
+      "ResolverConfig",
+      "NetworkDefaultActionConfig",
+      ...nodeRules,
+      ...metallbRules,
+    ]);
   });
 
   it("writes a Secret with its keys and each value masked, a manifest Kubernetes accepts", async () => {
@@ -52,13 +84,25 @@ describe("offline synth of the homelab stack, file by file", () => {
     assert.deepEqual(token.stringData, { "api-token": "[secret]" });
     const users = parse(out.get("manifests/apps/secret.core.traefik-admin-basic-auth-users.yaml")!) as Record<string, unknown>;
     assert.deepEqual(users.stringData, { users: "[secret]" });
-    assert.deepEqual(await validateManifests(new Map([["token", token], ["users", users]])), []);
+    assert.deepEqual(
+      await validateManifests(
+        new Map([
+          ["token", token],
+          ["users", users],
+        ]),
+      ),
+      [],
+    );
   });
 
   it("keeps the shape of secret objects in resources.json: keys visible, leaves masked", () => {
     const doc = JSON.parse(out.get("resources.json")!) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[] };
     const kubeconfig = doc.resources.find((r) => r.type === "talos:cluster/kubeconfig:Kubeconfig")!;
-    assert.deepEqual(kubeconfig.inputs.clientConfiguration, { caCertificate: "[secret]", clientCertificate: "[secret]", clientKey: "[secret]" });
+    assert.deepEqual(kubeconfig.inputs.clientConfiguration, {
+      caCertificate: "[secret]",
+      clientCertificate: "[secret]",
+      clientKey: "[secret]",
+    });
   });
 
   it("writes the Helm values the release is installed with", () => {
@@ -67,7 +111,14 @@ describe("offline synth of the homelab stack, file by file", () => {
   });
 
   it("rejects an object the Kubernetes 1.36 schema refuses, naming the file and the field", async () => {
-    const ingress = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "x", namespace: "apps" }, spec: { rules: [{ host: "a.example.com", http: { paths: [{ path: "/", backend: { service: { name: "s", port: { number: 80 } } } }] } }] } };
+    const ingress = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "x", namespace: "apps" },
+      spec: {
+        rules: [{ host: "a.example.com", http: { paths: [{ path: "/", backend: { service: { name: "s", port: { number: 80 } } } }] } }],
+      },
+    };
     assert.deepEqual(await validateManifests(new Map([["manifests/apps/ingress.networking.k8s.io.x.yaml", ingress]])), [
       'manifests/apps/ingress.networking.k8s.io.x.yaml: spec.rules.0.http.paths.0: missing required field "pathType"',
     ]);
@@ -91,8 +142,14 @@ describe("offline synth of the example stacks", () => {
       const out = first.get(stack)!;
       const paths = [...out.keys()];
       assert.ok(out.has("resources.json") && out.has("summary.md"));
-      assert.ok(paths.some((p) => p.startsWith("manifests/")), "no manifests");
-      assert.ok(paths.some((p) => p.startsWith("helm/") && p.endsWith(".values.yaml")), "no Helm values");
+      assert.ok(
+        paths.some((p) => p.startsWith("manifests/")),
+        "no manifests",
+      );
+      assert.ok(
+        paths.some((p) => p.startsWith("helm/") && p.endsWith(".values.yaml")),
+        "no Helm values",
+      );
       const doc = JSON.parse(out.get("resources.json")!) as { resources: { type: string }[] };
       const talosNodes = doc.resources.filter((r) => r.type === "talos:machine/configurationApply:ConfigurationApply").length;
       assert.equal(paths.filter((p) => p.startsWith("talos/")).length, talosNodes);
@@ -100,7 +157,9 @@ describe("offline synth of the example stacks", () => {
 
     it(`${stack}: validates every Kubernetes object it writes`, async () => {
       const out = first.get(stack)!;
-      const manifests = new Map([...out].filter(([p]) => p.startsWith("manifests/")).map(([p, c]) => [p, parse(c) as Record<string, unknown>]));
+      const manifests = new Map(
+        [...out].filter(([p]) => p.startsWith("manifests/")).map(([p, c]) => [p, parse(c) as Record<string, unknown>]),
+      );
       assert.deepEqual(await validateManifests(manifests), []);
     });
 
@@ -122,9 +181,18 @@ describe("offline synth of the example stacks", () => {
 
   it("summary: a reviewer sees each route's DNS target, Service, issuer and middlewares", () => {
     const summary = first.get("homelab")!.get("summary.md")!;
-    assert.ok(summary.includes("| photos.example.com | /api | 203.0.113.10 | yes | media/immich-server:2283 | Ingress | letsencrypt-production | media-immich-security-headers |"), summary);
+    assert.ok(
+      summary.includes(
+        "| photos.example.com | /api | 203.0.113.10 | yes | media/immich-server:2283 | Ingress | letsencrypt-production | media-immich-security-headers |",
+      ),
+      summary,
+    );
     assert.ok(summary.includes("| nas.example.com | / | 10.0.10.240 | no | apps/nas:5000 | Ingress | letsencrypt-production |  |"));
-    assert.ok(summary.includes("| api.example.com | /v1 | 203.0.113.10 | yes | apps/api-v1:8080 | IngressRoute | letsencrypt-production | apps-api-gateway-rate-limit, apps-api-gateway-cors, apps-api-gateway-strip-prefix |"));
+    assert.ok(
+      summary.includes(
+        "| api.example.com | /v1 | 203.0.113.10 | yes | apps/api-v1:8080 | IngressRoute | letsencrypt-production | apps-api-gateway-rate-limit, apps-api-gateway-cors, apps-api-gateway-strip-prefix |",
+      ),
+    );
   });
 
   it("summary: the request-path diagram follows each stack's placement", () => {
@@ -137,9 +205,25 @@ describe("offline synth of the example stacks", () => {
   });
 
   it("summary: a failing plan lists each violation with its rule, level and resource", () => {
-    const violation = { policy: "talos-vip-control-planes-only", level: "mandatory" as const, resource: "talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config", message: "worker1 declares the shared VIP" };
-    const summary = summaryMarkdown({ stack: "homelab", resources: [], outputs: {}, warnings: [], policy: { violations: [violation], rules: 45 } });
-    assert.ok(summary.includes("| talos-vip-control-planes-only | mandatory | talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config | worker1 declares the shared VIP |"), summary);
+    const violation = {
+      policy: "talos-vip-control-planes-only",
+      level: "mandatory" as const,
+      resource: "talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config",
+      message: "worker1 declares the shared VIP",
+    };
+    const summary = summaryMarkdown({
+      stack: "homelab",
+      resources: [],
+      outputs: {},
+      warnings: [],
+      policy: { violations: [violation], rules: 45 },
+    });
+    assert.ok(
+      summary.includes(
+        "| talos-vip-control-planes-only | mandatory | talos:machine/configurationApply:ConfigurationApply::cluster-worker1-config | worker1 declares the shared VIP |",
+      ),
+      summary,
+    );
     assert.ok(!summary.includes("rules pass"));
   });
 });

@@ -33,8 +33,16 @@ const CNAME = `${MOCK_TUNNEL_ID}.cfargotunnel.com`;
 
 /** What web, websecure and the tunnel entry point (when there is one) trust forwarded headers from. */
 const trustedIPs = (run: ProgramRun<unknown>) => {
-  const ports = (findResource(run, T.release, "traefik-release").inputs.values as { ports: Record<string, { forwardedHeaders: { trustedIPs: string[] } }> }).ports;
-  return [ports.web!.forwardedHeaders.trustedIPs, ports.websecure!.forwardedHeaders.trustedIPs, ...(ports.tunnel ? [ports.tunnel.forwardedHeaders.trustedIPs] : [])];
+  const ports = (
+    findResource(run, T.release, "traefik-release").inputs.values as {
+      ports: Record<string, { forwardedHeaders: { trustedIPs: string[] } }>;
+    }
+  ).ports;
+  return [
+    ports.web!.forwardedHeaders.trustedIPs,
+    ports.websecure!.forwardedHeaders.trustedIPs,
+    ...(ports.tunnel ? [ports.tunnel.forwardedHeaders.trustedIPs] : []),
+  ];
 };
 
 describe("the tunnel stack, run under the mocks", () => {
@@ -53,17 +61,32 @@ describe("the tunnel stack, run under the mocks", () => {
     const config = findResource(run, T.tunnelConfig, "tunnel-config");
     assert.equal(config.inputs.tunnelId, MOCK_TUNNEL_ID);
     const rule = (hostname: string) => ({ hostname, service: ORIGIN, originRequest: { originServerName: hostname, http2Origin: true } });
-    assert.deepEqual((config.inputs.config as { ingresses: unknown[] }).ingresses, [rule("blog.example.org"), rule("status.example.org"), rule("www.example.org"), { service: "http_status:404" }]);
+    assert.deepEqual((config.inputs.config as { ingresses: unknown[] }).ingresses, [
+      rule("blog.example.org"),
+      rule("status.example.org"),
+      rule("www.example.org"),
+      { service: "http_status:404" },
+    ]);
   });
 
   it("skips TLS verification only for a host whose certificate comes from Let's Encrypt staging", async () => {
     const staging = await runStack(changedStackConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" }), "tunnel");
-    const rules = (findResource(staging, T.tunnelConfig, "tunnel-config").inputs.config as { ingresses: { hostname?: string; originRequest?: { noTlsVerify?: boolean } }[] }).ingresses;
-    assert.deepEqual(rules.filter((r) => r.originRequest?.noTlsVerify).map((r) => r.hostname), ["status.example.org"]);
+    const rules = (
+      findResource(staging, T.tunnelConfig, "tunnel-config").inputs.config as {
+        ingresses: { hostname?: string; originRequest?: { noTlsVerify?: boolean } }[];
+      }
+    ).ingresses;
+    assert.deepEqual(
+      rules.filter((r) => r.originRequest?.noTlsVerify).map((r) => r.hostname),
+      ["status.example.org"],
+    );
   });
 
   it("points the Service the rules name at Traefik's pods and their tunnel entry point", () => {
-    const origin = findResource(run, T.service, "tunnel-origin").inputs as { metadata: { namespace: string; name: string }; spec: Record<string, unknown> };
+    const origin = findResource(run, T.service, "tunnel-origin").inputs as {
+      metadata: { namespace: string; name: string };
+      spec: Record<string, unknown>;
+    };
     assert.deepEqual([origin.metadata.namespace, origin.metadata.name], ["traefik", "traefik-tunnel-origin"]);
     assert.deepEqual(origin.spec, {
       type: "ClusterIP",
@@ -75,7 +98,12 @@ describe("the tunnel stack, run under the mocks", () => {
   it("closes the tunnel entry point to every pod but cloudflared's, before the origin Service leads to it", () => {
     const policy = findResource(run, T.networkPolicy, "tunnel-entry-policy");
     assert.deepEqual((policy.inputs.spec as { ingress: unknown[] }).ingress[0], {
-      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cloudflared" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cloudflared" } },
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } },
+        },
+      ],
       ports: [{ port: 8445, protocol: "TCP" }],
     });
     assert.ok(findResource(run, T.service, "tunnel-origin").options.dependsOn?.includes(`${T.networkPolicy}::tunnel-entry-policy`));
@@ -93,8 +121,16 @@ describe("the tunnel stack, run under the mocks", () => {
     assert.equal(d.spec.replicas, 2);
     assert.deepEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     const pod = d.spec.template.spec;
-    assert.deepEqual(pod.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable]), [["kubernetes.io/hostname", "DoNotSchedule"]]);
-    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+    assert.deepEqual(
+      pod.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable]),
+      [["kubernetes.io/hostname", "DoNotSchedule"]],
+    );
+    assert.deepEqual(pod.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     assert.equal(pod.automountServiceAccountToken, false);
     const [c] = pod.containers;
     assert.equal(c.image, "cloudflare/cloudflared:2026.5.0");
@@ -102,9 +138,20 @@ describe("the tunnel stack, run under the mocks", () => {
     assert.deepEqual(c.env, [{ name: "TUNNEL_TOKEN", valueFrom: { secretKeyRef: { name: "cloudflared-token", key: "TUNNEL_TOKEN" } } }]);
     assert.deepEqual(c.ports, [{ name: "metrics", containerPort: 2000, protocol: "TCP" }]);
     assert.deepEqual(c.readinessProbe.httpGet, { path: "/ready", port: "metrics" });
-    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
-    assert.deepEqual((findResource(run, T.pdb, "tunnel-cloudflared").inputs as any).spec, { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } } });
-    assert.equal((findResource(run, T.namespace, "tunnel-namespace").inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    assert.deepEqual(c.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    assert.deepEqual((findResource(run, T.pdb, "tunnel-cloudflared").inputs as any).spec, {
+      maxUnavailable: 1,
+      selector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } },
+    });
+    assert.equal(
+      (findResource(run, T.namespace, "tunnel-namespace").inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"],
+      "restricted",
+    );
   });
 
   it("starts cloudflared only once its token, namespace, origin Service and ingress rules exist", () => {
@@ -125,29 +172,54 @@ describe("the tunnel stack, run under the mocks", () => {
       ["www.example.org", "CNAME", CNAME, true],
     ]);
     const deps = findResource(run, T.dnsRecord, "status-dns-status.example.org-tunnel").options.dependsOn!;
-    assert.ok(deps.includes("kubernetes:apps/v1:Deployment::tunnel-cloudflared") && deps.includes("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig::tunnel-config"), deps.join("\n"));
+    assert.ok(
+      deps.includes("kubernetes:apps/v1:Deployment::tunnel-cloudflared") &&
+        deps.includes("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig::tunnel-config"),
+      deps.join("\n"),
+    );
   });
 
   it("gives the private app without publicRecord no public record, and exports its LAN DNS entry", () => {
     assert.ok(!ofType(run, T.dnsRecord).some((r) => r.inputs.name === "ha.example.org"));
-    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [{ host: "ha.example.org", addresses: ["10.30.0.241"] }, { host: "nas.example.org", addresses: ["10.30.0.241"] }]);
+    assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [
+      { host: "ha.example.org", addresses: ["10.30.0.241"] },
+      { host: "nas.example.org", addresses: ["10.30.0.241"] },
+    ]);
     assert.deepEqual((run.outputs as Record<string, unknown>).tunnel, { name: "cgnat-homelab", cnameTarget: CNAME });
   });
 
   it("makes Traefik trust forwarded headers on the tunnel entry point alone, from the pod network (cloudflared's pods), never Cloudflare's ranges", () => {
     assert.deepEqual(trustedIPs(run), [[], [], ["10.244.0.0/16"]]);
-    assert.deepEqual(run.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"), []);
+    assert.deepEqual(
+      run.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"),
+      [],
+    );
   });
 
   it("records the zone's SSL/TLS mode, read at deploy time, for the policy pack", () => {
-    assert.deepEqual(run.invokes.filter((i) => i.token === "cloudflare:index/getZoneSetting:getZoneSetting").map((i) => i.args), [{ zoneId: "0123456789abcdef0123456789abcdef", settingId: "ssl" }]);
-    assert.deepEqual(findResource(run, T.zoneEdge, "zone-edge").inputs, { zone: "example.org", sslMode: "strict", entry: "tunnel", redirectToHttps: true, proxiedHosts: ["blog.example.org", "status.example.org", "www.example.org"] });
+    assert.deepEqual(
+      run.invokes.filter((i) => i.token === "cloudflare:index/getZoneSetting:getZoneSetting").map((i) => i.args),
+      [{ zoneId: "0123456789abcdef0123456789abcdef", settingId: "ssl" }],
+    );
+    assert.deepEqual(findResource(run, T.zoneEdge, "zone-edge").inputs, {
+      zone: "example.org",
+      sslMode: "strict",
+      entry: "tunnel",
+      redirectToHttps: true,
+      proxiedHosts: ["blog.example.org", "status.example.org", "www.example.org"],
+    });
   });
 
   it("issues one *.example.org certificate into Traefik's default TLS store and no certificate per host", () => {
     const cert = findResource(run, T.certificate, "wildcard-certificates-example.org").inputs as any;
-    assert.deepEqual([cert.metadata.namespace, cert.spec.secretName, cert.spec.dnsNames, cert.spec.issuerRef.name], ["traefik", "wildcard-example-org", ["*.example.org", "example.org"], "letsencrypt-production"]);
-    assert.deepEqual((findResource(run, T.tlsStore, "wildcard-certificates-default-tls-store").inputs as any).spec, { certificates: [{ secretName: "wildcard-example-org" }], defaultCertificate: { secretName: "wildcard-example-org" } });
+    assert.deepEqual(
+      [cert.metadata.namespace, cert.spec.secretName, cert.spec.dnsNames, cert.spec.issuerRef.name],
+      ["traefik", "wildcard-example-org", ["*.example.org", "example.org"], "letsencrypt-production"],
+    );
+    assert.deepEqual((findResource(run, T.tlsStore, "wildcard-certificates-default-tls-store").inputs as any).spec, {
+      certificates: [{ secretName: "wildcard-example-org" }],
+      defaultCertificate: { secretName: "wildcard-example-org" },
+    });
     assert.equal(ofType(run, T.certificate).length, 1);
     const ingress = findResource(run, T.ingress, "blog-ingress-root").inputs as any;
     assert.deepEqual(ingress.spec.tls, [{ hosts: ["blog.example.org", "www.example.org"] }]);
@@ -158,10 +230,21 @@ describe("the tunnel stack, run under the mocks", () => {
 describe("the tunnel with host-network Traefik placements", () => {
   for (const placement of ["daemonset", "controlplane"] as const) {
     it(`${placement}: the origin Service to websecure, and Traefik trusts no forwarder (nothing tells cloudflared from other pods or host processes there)`, async () => {
-      const run = await runStack(changedStackConfig("tunnel", { "traefik.placement": placement, "traefik.replicas": undefined, metallb: undefined, "apps.nas.publicRecord": undefined }), "tunnel");
+      const run = await runStack(
+        changedStackConfig("tunnel", {
+          "traefik.placement": placement,
+          "traefik.replicas": undefined,
+          metallb: undefined,
+          "apps.nas.publicRecord": undefined,
+        }),
+        "tunnel",
+      );
       assert.equal((findResource(run, T.service, "tunnel-origin").inputs as any).spec.ports[0].targetPort, "websecure");
       assert.deepEqual(trustedIPs(run), [[], []]);
-      assert.deepEqual(ofType(run, T.networkPolicy).filter((p) => p.name === "tunnel-entry-policy"), []);
+      assert.deepEqual(
+        ofType(run, T.networkPolicy).filter((p) => p.name === "tunnel-entry-policy"),
+        [],
+      );
     });
   }
 });
@@ -180,17 +263,30 @@ describe("the tunnel stack's synth files", () => {
   it("writes the LAN resolver files for the private apps", async () => {
     const result = await synthStack("tunnel", { dir: new URL("../..", import.meta.url).pathname });
     assert.ok(result.ok);
-    const body = (path: string) => result.files.get(path)!.split("\n").filter((l) => l && !l.startsWith("#")).join("\n");
+    const body = (path: string) =>
+      result.files
+        .get(path)!
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"))
+        .join("\n");
     assert.equal(body("lan-dns/hosts"), "10.30.0.241 ha.example.org\n10.30.0.241 nas.example.org");
     assert.equal(body("lan-dns/pihole-custom.list"), "10.30.0.241 ha.example.org\n10.30.0.241 nas.example.org");
     assert.equal(body("lan-dns/dnsmasq.conf"), "host-record=ha.example.org,10.30.0.241\nhost-record=nas.example.org,10.30.0.241");
-    assert.equal(body("lan-dns/adguard-rewrites.yaml"), "filtering:\n  rewrites:\n    - domain: ha.example.org\n      answer: 10.30.0.241\n    - domain: nas.example.org\n      answer: 10.30.0.241");
+    assert.equal(
+      body("lan-dns/adguard-rewrites.yaml"),
+      "filtering:\n  rewrites:\n    - domain: ha.example.org\n      answer: 10.30.0.241\n    - domain: nas.example.org\n      answer: 10.30.0.241",
+    );
     for (const [path, content] of result.files) assert.ok(!content.includes(MOCK_TUNNEL_TOKEN), `${path} holds the tunnel token`);
     const summary = result.files.get("summary.md")!;
     assert.ok(summary.includes("| ha.example.org | 10.30.0.241 |"), summary);
     assert.ok(summary.includes('  cf -- "tunnel" --> cloudflared\n'), summary);
     assert.ok(summary.includes("  cloudflared --> origin\n  origin --> traefik\n"), summary);
-    assert.ok(!summary.includes("port-forward\"]"), "the tunnel stack draws no port-forward");
-    assert.ok(summary.includes("| blog.example.org | / | 6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.cfargotunnel.com | yes | apps/ghost:2368 | Ingress | wildcard (default TLS store) |"), summary);
+    assert.ok(!summary.includes('port-forward"]'), "the tunnel stack draws no port-forward");
+    assert.ok(
+      summary.includes(
+        "| blog.example.org | / | 6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.cfargotunnel.com | yes | apps/ghost:2368 | Ingress | wildcard (default TLS store) |",
+      ),
+      summary,
+    );
   });
 });

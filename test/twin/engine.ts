@@ -313,8 +313,17 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     const prior = old.get(urn);
     const protect = record.options.protect === true;
     const entry = (id: string, ins: Props, outs: Props): StateEntry => ({
-      urn, type: record.type, name: record.name, ...(reg.parentUrn ? { parent: reg.parentUrn } : {}),
-      custom: record.custom, id, inputs: ins, outputs: outs, protect, dependencies: [...reg.dependencies], options: record.options,
+      urn,
+      type: record.type,
+      name: record.name,
+      ...(reg.parentUrn ? { parent: reg.parentUrn } : {}),
+      custom: record.custom,
+      id,
+      inputs: ins,
+      outputs: outs,
+      protect,
+      dependencies: [...reg.dependencies],
+      options: record.options,
     });
     if (bailed) throw cancelled(`${urn}: not run, the deployment stopped at an earlier failure`);
 
@@ -330,7 +339,11 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     const model = modelOf(record.type);
     const processed = prior ? processIgnoreChanges(inputs, prior.inputs, record.options.ignoreChanges) : inputs;
     const ctx = (o?: StateEntry): StepContext<W> => ({
-      urn, name: record.name, type: record.type, inputs: reveal(processed) as Props, world,
+      urn,
+      name: record.name,
+      type: record.type,
+      inputs: reveal(processed) as Props,
+      world,
       ...(o ? { old: { inputs: reveal(o.inputs) as Props, outputs: reveal(o.outputs) as Props, id: o.id } } : {}),
     });
     const run = async (op: StepOp, changes: string[], fn: () => Promise<{ id: string; outputs: Props }>) => {
@@ -372,7 +385,9 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     const keys = [...new Set([...Object.keys(prior.inputs), ...Object.keys(processed)])];
     const changes = keys.filter((k) => containsUnknown(processed[k]) || !same(prior.inputs[k], processed[k])).sort();
     if (prior.initErrors && changes.length === 0) changes.push("(init errors)");
-    const replaces = changes.some((k) => (model.replaceKeys ?? []).includes(k) || (record.options.replaceOnChanges ?? []).some((p) => covers(p, k)));
+    const replaces = changes.some(
+      (k) => (model.replaceKeys ?? []).includes(k) || (record.options.replaceOnChanges ?? []).some((p) => covers(p, k)),
+    );
     if (changes.length === 0) {
       steps.push({ op: "same", urn, status: preview ? "planned" : "done" });
       next.set(urn, entry(prior.id, processed, prior.outputs));
@@ -446,12 +461,19 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     outputsRegistered: (urn: string, outputs: Props) => {
       componentOutputs.set(urn, outputs);
     },
-    invoking: (invoke: { readonly dependsOn: readonly string[] }) => (preview && invoke.dependsOn.some((u) => pending.has(u)) ? "unknown" as const : undefined),
+    invoking: (invoke: { readonly dependsOn: readonly string[] }) =>
+      preview && invoke.dependsOn.some((u) => pending.has(u)) ? ("unknown" as const) : undefined,
   };
 
   let run: ProgramRun<unknown> | undefined;
   try {
-    run = await recordProgram(opts.program, opts.config, { stack: opts.stack, mocks, preview, hooks, stop: { signal: stopped, stopped: () => bailed } });
+    run = await recordProgram(opts.program, opts.config, {
+      stack: opts.stack,
+      mocks,
+      preview,
+      hooks,
+      stop: { signal: stopped, stopped: () => bailed },
+    });
   } catch (err) {
     failure ??= `program: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -478,7 +500,15 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
         continue;
       }
       try {
-        if (r.custom || opts.models.resources[r.type]) await modelOf(r.type).delete?.({ urn: r.urn, name: r.name, type: r.type, inputs: reveal(r.inputs) as Props, old: { inputs: reveal(r.inputs) as Props, outputs: reveal(r.outputs) as Props, id: r.id }, world });
+        if (r.custom || opts.models.resources[r.type])
+          await modelOf(r.type).delete?.({
+            urn: r.urn,
+            name: r.name,
+            type: r.type,
+            inputs: reveal(r.inputs) as Props,
+            old: { inputs: reveal(r.inputs) as Props, outputs: reveal(r.outputs) as Props, id: r.id },
+            world,
+          });
         steps.push({ op: "delete", urn: r.urn, status: "done" });
         if (!replacing) old.delete(r.urn);
       } catch (err) {
@@ -493,7 +523,9 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   // The next state: what this run registered, in registration order, then what it did not delete.
   const resources = [...next.values(), ...[...old.values()].filter((r) => !next.has(r.urn))];
   const done = failure === undefined;
-  const state: StackState = preview ? (opts.state ?? EMPTY_STATE) : { resources, outputs: done && run ? (run.outputs as Props) : (opts.state ?? EMPTY_STATE).outputs };
+  const state: StackState = preview
+    ? (opts.state ?? EMPTY_STATE)
+    : { resources, outputs: done && run ? (run.outputs as Props) : (opts.state ?? EMPTY_STATE).outputs };
   if (done && opts.analyze) {
     const violations = await opts.analyze(preview ? { resources, outputs: (run?.outputs as Props | undefined) ?? {} } : state);
     if (violations.length) failure = `policy violations:\n${violations.join("\n")}`;
@@ -506,7 +538,7 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     changes: steps.filter((s) => s.op !== "same" && s.op !== "invoke"),
     state,
     world: preview ? opts.world : world,
-    outputs: run ? (run.outputs as Props) ?? {} : {},
+    outputs: run ? ((run.outputs as Props) ?? {}) : {},
     ...(run ? { run } : {}),
   };
 }

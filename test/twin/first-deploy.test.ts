@@ -28,7 +28,11 @@ function firstUp(stack: string): Promise<RunResult<TwinWorld>> {
   return firstUps.get(stack)!;
 }
 
-const failures = (r: RunResult<TwinWorld>) => r.steps.filter((s) => s.status === "failed").map((s) => `${s.urn}: ${s.error}`).join("\n");
+const failures = (r: RunResult<TwinWorld>) =>
+  r.steps
+    .filter((s) => s.status === "failed")
+    .map((s) => `${s.urn}: ${s.error}`)
+    .join("\n");
 
 test("every example stack is covered", () => {
   assert.deepEqual(STACKS, ["edge", "gateway", "homelab", "k3s", "lab", "single", "tunnel"]);
@@ -42,16 +46,25 @@ for (const stack of STACKS) {
     assert.ok(first.state.resources.length > 10);
     const again = await deploy(stack, twinConfig(stack), first.world, first.state, true);
     assert.equal(again.ok, true, again.error);
-    assert.deepEqual(again.changes.map((s) => `${s.op} ${s.urn} ${s.changes?.join(",") ?? ""}`), []);
+    assert.deepEqual(
+      again.changes.map((s) => `${s.op} ${s.urn} ${s.changes?.join(",") ?? ""}`),
+      [],
+    );
   });
 }
 
 test("host-network placements: Traefik writes each Ingress's status from ingressEndpoint, so the awaited Ingresses and their DNS records complete", async () => {
-  for (const [stack, ip] of [["single", "192.168.1.50"], ["edge", "192.168.50.11"], ["k3s", "192.168.1.21"], ["lab", "10.20.0.10"]] as const) {
+  for (const [stack, ip] of [
+    ["single", "192.168.1.50"],
+    ["edge", "192.168.50.11"],
+    ["k3s", "192.168.1.21"],
+    ["lab", "10.20.0.10"],
+  ] as const) {
     const { world, state } = await firstUp(stack);
     const ingresses = Object.values(world.kubernetes.objects).filter((o) => o.kind === "Ingress");
     assert.ok(ingresses.length > 0, stack);
-    for (const ingress of ingresses) assert.deepEqual(ingress.status, { loadBalancer: { ingress: [{ ip }] } }, `${stack} ${ingress.metadata.name}`);
+    for (const ingress of ingresses)
+      assert.deepEqual(ingress.status, { loadBalancer: { ingress: [{ ip }] } }, `${stack} ${ingress.metadata.name}`);
     // Every record the stack declares was created (single's one app is LAN-only: it declares none).
     const declared = state.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord").length;
     assert.equal(Object.values(world.cloudflare.records).length, declared, `${stack}: DNS records created`);
@@ -64,7 +77,10 @@ test("MetalLB stacks: the pools are admitted while the webhook does not serve ye
     const { world } = await firstUp(stack);
     const hook = world.kubernetes.webhooks.find((w) => w.name === "metallb-webhook-configuration")!;
     assert.deepEqual([hook.failurePolicy, hook.serving], ["Ignore", false], stack);
-    assert.ok(Object.values(world.kubernetes.objects).some((o) => o.kind === "IPAddressPool"), stack);
+    assert.ok(
+      Object.values(world.kubernetes.objects).some((o) => o.kind === "IPAddressPool"),
+      stack,
+    );
     assert.match(world.kubernetes.loadBalancerIPs["traefik/traefik"] ?? "", /^\d+\.\d+\.\d+\.\d+$/, stack);
   }
 });
@@ -89,7 +105,16 @@ test("Proxmox: every q35 VM keeps its IDE drives on ide0/ide2, which Proxmox rel
     assert.equal(world.proxmox.remapsIde, false);
     const vms = Object.values(world.proxmox.hosts).flatMap((h) => Object.values(h.vms));
     assert.ok(vms.length > 0);
-    for (const vm of vms) assert.deepEqual(Object.entries(vm.devices).filter(([slot]) => slot.startsWith("ide")).sort(), [["ide0", "cdrom"], ["ide2", "cloud-init drive"]]);
+    for (const vm of vms)
+      assert.deepEqual(
+        Object.entries(vm.devices)
+          .filter(([slot]) => slot.startsWith("ide"))
+          .sort(),
+        [
+          ["ide0", "cdrom"],
+          ["ide2", "cloud-init drive"],
+        ],
+      );
   }
 });
 
@@ -100,8 +125,14 @@ test("a slow first boot (15-minute installs) completes within the stack's timeou
   assert.equal(run.ok, true, failures(run));
   const waited = (stage: string) => run.world.stages[stage]!.end - run.world.stages[stage]!.start;
   // The bootstrap waits for the install, the health gate for the API server and the node: both beyond 10 minutes.
-  assert.ok(waited("bootstrap") > 600 && waited("bootstrap") <= goDuration(FIRST_BOOT_TIMEOUTS.bootstrap.create, 0), `bootstrap waited ${waited("bootstrap")} s`);
-  assert.ok(waited("health") > 600 && waited("health") <= goDuration(FIRST_BOOT_TIMEOUTS.health.read, 0), `health waited ${waited("health")} s`);
+  assert.ok(
+    waited("bootstrap") > 600 && waited("bootstrap") <= goDuration(FIRST_BOOT_TIMEOUTS.bootstrap.create, 0),
+    `bootstrap waited ${waited("bootstrap")} s`,
+  );
+  assert.ok(
+    waited("health") > 600 && waited("health") <= goDuration(FIRST_BOOT_TIMEOUTS.health.read, 0),
+    `health waited ${waited("health")} s`,
+  );
 });
 
 test("a node that never boots fails the first up at the apply, naming the node, and nothing after it runs", async () => {
@@ -109,9 +140,15 @@ test("a node that never boots fails the first up at the apply, naming the node, 
   const dead = { bootToMaintenance: 24 * 3600, install: 150, apiServer: 90, nodeReady: 60 };
   const run = await deploy("single", config, twinWorld(config, { timings: dead }));
   assert.equal(run.ok, false);
-  assert.match(run.error!, /ConfigurationApply::cluster-single-cp1-config: failed to apply configuration: rpc error: code = Unavailable .*dial tcp 192\.168\.1\.50:50000: connect: connection refused/);
+  assert.match(
+    run.error!,
+    /ConfigurationApply::cluster-single-cp1-config: failed to apply configuration: rpc error: code = Unavailable .*dial tcp 192\.168\.1\.50:50000: connect: connection refused/,
+  );
   assert.equal(run.world.clock, goDuration(FIRST_BOOT_TIMEOUTS.apply.create, 0), "it gave up at the apply's timeout");
-  assert.equal(run.state.resources.some((r) => r.type === "talos:machine/bootstrap:Bootstrap"), false);
+  assert.equal(
+    run.state.resources.some((r) => r.type === "talos:machine/bootstrap:Bootstrap"),
+    false,
+  );
   assert.equal(findObject(run.world.kubernetes, "", "Namespace", undefined, "traefik"), undefined);
 });
 
@@ -120,7 +157,11 @@ test("bad input is refused before anything registers, naming the key and the fix
   const cluster = JSON.parse(config.values["homelab:cluster"]!) as { nodes: Record<string, { ip: string }> };
   const first = Object.keys(cluster.nodes)[0]!;
   cluster.nodes[first]!.ip = "192.168.1.500";
-  const run = await deploy("single", { ...config, values: { ...config.values, "homelab:cluster": JSON.stringify(cluster) } }, twinWorld(config));
+  const run = await deploy(
+    "single",
+    { ...config, values: { ...config.values, "homelab:cluster": JSON.stringify(cluster) } },
+    twinWorld(config),
+  );
   assert.equal(run.ok, false);
   assert.match(run.error!, new RegExp(`cluster\\.nodes\\.${first}\\.ip`));
   assert.deepEqual(run.run?.resources ?? [], []);

@@ -31,10 +31,13 @@ function homelab(changes: Record<string, unknown>): StackConfig {
 const PRIVATE_GRAFANA = { "apps.grafana.private": true, "apps.grafana.publicCertificate": true };
 
 /** `<op> <type>::<name> (changed inputs)` of every step that changes something, sorted. */
-const changed = (r: RunResult<TwinWorld>) => r.changes.map((s) => {
-  const [, , types, name] = s.urn.split("::");
-  return `${s.op} ${types!.split("$").pop()}::${name}${s.changes ? ` (${[...s.changes].sort().join(", ")})` : ""}`;
-}).sort();
+const changed = (r: RunResult<TwinWorld>) =>
+  r.changes
+    .map((s) => {
+      const [, , types, name] = s.urn.split("::");
+      return `${s.op} ${types!.split("$").pop()}::${name}${s.changes ? ` (${[...s.changes].sort().join(", ")})` : ""}`;
+    })
+    .sort();
 
 describe("the twin: an app made private, then public again, changes only what privacy changes", () => {
   let first: RunResult<TwinWorld>;
@@ -59,12 +62,18 @@ describe("the twin: an app made private, then public again, changes only what pr
       "update kubernetes:networking.k8s.io/v1:Ingress::grafana-ingress-root (metadata)",
     ]);
     const ingress = madePrivate.state.resources.find((r) => r.urn.endsWith("::grafana-ingress-root"))!;
-    assert.equal((ingress.inputs.metadata as { annotations: Record<string, string> }).annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "lan");
+    assert.equal(
+      (ingress.inputs.metadata as { annotations: Record<string, string> }).annotations["traefik.ingress.kubernetes.io/router.entrypoints"],
+      "lan",
+    );
     assert.deepEqual(madePrivate.outputs.lanDns, [
       { host: "grafana.example.com", addresses: ["10.0.10.241"] },
       { host: "unifi.example.com", addresses: ["10.0.10.241"] },
     ]);
-    assert.deepEqual(Object.values(madePrivate.world.cloudflare.records).filter((r) => r.name === "grafana.example.com"), []);
+    assert.deepEqual(
+      Object.values(madePrivate.world.cloudflare.records).filter((r) => r.name === "grafana.example.com"),
+      [],
+    );
   });
 
   it("making it public again restores the record and the public entry point and drops the allow-list, nothing else", () => {

@@ -42,7 +42,8 @@ export const twinModels: Models<TwinWorld> = {
 /** The stack file's config with every credential the program needs set (as `pulumi config set --secret` would). */
 export function twinConfig(stack: string): StackConfig {
   let config = readStackConfig(stack, ROOT);
-  for (const { key } of unsetCredentials(config.values, {})) config = { values: { ...config.values, [key]: secretPlaceholder(key) }, secretKeys: [...config.secretKeys, key] };
+  for (const { key } of unsetCredentials(config.values, {}))
+    config = { values: { ...config.values, [key]: secretPlaceholder(key) }, secretKeys: [...config.secretKeys, key] };
   return config;
 }
 
@@ -102,6 +103,21 @@ async function analyze(stack: string, state: StackState): Promise<string[]> {
   return result.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy} (${v.resource}): ${v.message}`);
 }
 
-export function deploy(stack: string, config: StackConfig, world: TwinWorld, state?: StackState, preview = false): Promise<RunResult<TwinWorld>> {
-  return up({ program: indexProgram(), config, stack, world, models: twinModels, ...(state ? { state } : {}), preview, analyze: (s) => analyze(stack, s) });
+export function deploy(
+  stack: string,
+  config: StackConfig,
+  world: TwinWorld,
+  state?: StackState,
+  preview = false,
+): Promise<RunResult<TwinWorld>> {
+  return up({
+    program: indexProgram(),
+    config,
+    stack,
+    world,
+    models: twinModels,
+    ...(state ? { state } : {}),
+    preview,
+    analyze: (s) => analyze(stack, s),
+  });
 }

@@ -34,11 +34,18 @@ const CP = ["10.0.10.11", "10.0.10.12", "10.0.10.13"];
 const WORKERS = ["10.0.10.21", "10.0.10.22"];
 
 const spec = (talos: Record<string, unknown> = {}, nodes?: Record<string, unknown>, more: Record<string, unknown> = {}): TalosClusterSpec =>
-  talosCluster({ talos: { version: "v1.13.10", configContract: "v1.13", kubernetesVersion: "1.36.3", ...talos }, ...(nodes ? { nodes } : {}), ...more });
+  talosCluster({
+    talos: { version: "v1.13.10", configContract: "v1.13", kubernetesVersion: "1.36.3", ...talos },
+    ...(nodes ? { nodes } : {}),
+    ...more,
+  });
 
 function fakeCluster(change: (c: FakeCluster) => void = () => {}, o: { release?: string; client?: string } = {}): string {
   const c = spec();
-  const state = healthyCluster(c.nodes.map((n) => ({ ip: n.ip, hostname: n.name, role: n.role })), { release: o.release ?? "v1.13.9", schematic: SCHEMATIC, kubernetes: "1.36.3", client: o.client ?? "v1.13.10" });
+  const state = healthyCluster(
+    c.nodes.map((n) => ({ ip: n.ip, hostname: n.name, role: n.role })),
+    { release: o.release ?? "v1.13.9", schematic: SCHEMATIC, kubernetes: "1.36.3", client: o.client ?? "v1.13.10" },
+  );
   change(state);
   const file = join(mkdtempSync(join(tmpdir(), "fake-talos-")), "cluster.json");
   saveCluster(file, state);
@@ -50,7 +57,11 @@ const patch = (file: string, change: (c: FakeCluster) => void) => {
   saveCluster(file, state);
 };
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** The words of a command line the stack registers (every word single-quoted). */
 const words = (line: string): string[] => [...line.matchAll(/'((?:[^']|'\\'')*)'/g)].map((m) => m[1]!.replace(/'\\''/g, "'"));
@@ -65,7 +76,9 @@ async function sh(line: string, stateFile: string): Promise<Result> {
   const out: string[] = [];
   const state = loadCluster(stateFile);
   try {
-    await dayTwo(argv, { TALOSCONFIG_CONTENT: TALOSCONFIG, KUBECONFIG_CONTENT: KUBECONFIG }, inProcess({ talosctl, kubectl }, state), (l) => out.push(l));
+    await dayTwo(argv, { TALOSCONFIG_CONTENT: TALOSCONFIG, KUBECONFIG_CONTENT: KUBECONFIG }, inProcess({ talosctl, kubectl }, state), (l) =>
+      out.push(l),
+    );
     return { code: 0, stdout: out.join("\n"), stderr: "" };
   } catch (e) {
     const message = failureMessage(e);
@@ -81,7 +94,16 @@ async function process_(line: string, stateFile: string, env: Record<string, str
   try {
     const { stdout, stderr } = await run("sh", ["-c", line], {
       cwd: ROOT,
-      env: { ...process.env, PATH: `${FAKE_BIN}${delimiter}${process.env.PATH}`, FAKE_TALOS_STATE: stateFile, TALOSCONFIG_CONTENT: TALOSCONFIG, KUBECONFIG_CONTENT: KUBECONFIG, TALOSCONFIG: undefined, KUBECONFIG: undefined, ...env },
+      env: {
+        ...process.env,
+        PATH: `${FAKE_BIN}${delimiter}${process.env.PATH}`,
+        FAKE_TALOS_STATE: stateFile,
+        TALOSCONFIG_CONTENT: TALOSCONFIG,
+        KUBECONFIG_CONTENT: KUBECONFIG,
+        TALOSCONFIG: undefined,
+        KUBECONFIG: undefined,
+        ...env,
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -124,20 +146,29 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
   });
 
   it("refuses to start while an etcd member is unhealthy: Talos' LifecycleService upgrade has no etcd guard, and the first control plane would take etcd below quorum", async () => {
-    const file = fakeCluster((c) => { c.nodes["10.0.10.13"]!.etcdHealthy = false; });
+    const file = fakeCluster((c) => {
+      c.nodes["10.0.10.13"]!.etcdHealthy = false;
+    });
     const result = await rollout(file);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /cluster not healthy before the rollout: .*health .*failed: healthcheck error: .*10\.0\.10\.13: service "etcd" not in expected state "Running"\. Nothing further was changed/);
+    assert.match(
+      result.stderr,
+      /cluster not healthy before the rollout: .*health .*failed: healthcheck error: .*10\.0\.10\.13: service "etcd" not in expected state "Running"\. Nothing further was changed/,
+    );
     assert.deepEqual(changes(file), []);
     assert.equal(loadCluster(file).quorumLost, undefined);
   });
 
   it("refuses a control-plane step on a two-member etcd, as Talos' legacy guard does, before touching it", async () => {
     const file = fakeCluster();
-    const two = spec({}, {
-      cp1: { role: "controlplane", ip: CP[0], vmId: 1011, proxmoxNode: "pve1" },
-      cp2: { role: "controlplane", ip: CP[1], vmId: 1012, proxmoxNode: "pve1" },
-    }, { allowSchedulingOnControlPlanes: true });
+    const two = spec(
+      {},
+      {
+        cp1: { role: "controlplane", ip: CP[0], vmId: 1011, proxmoxNode: "pve1" },
+        cp2: { role: "controlplane", ip: CP[1], vmId: 1012, proxmoxNode: "pve1" },
+      },
+      { allowSchedulingOnControlPlanes: true },
+    );
     patch(file, (c) => {
       delete c.nodes[CP[2]!];
       for (const ip of WORKERS) delete c.nodes[ip];
@@ -146,24 +177,43 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
     });
     const result = await rollout(file, two);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /refusing to upgrade control plane 10\.0\.10\.11: etcd has 2 members and keeps quorum \(2\) only while all of them run/);
+    assert.match(
+      result.stderr,
+      /refusing to upgrade control plane 10\.0\.10\.11: etcd has 2 members and keeps quorum \(2\) only while all of them run/,
+    );
     assert.deepEqual(changes(file), []);
   });
 
   it("stops at a node whose upgrade fails, naming it and what to do; the re-run checks the cluster and continues there", async () => {
-    const file = fakeCluster((c) => { c.faults.failUpgrade = "10.0.10.12"; });
+    const file = fakeCluster((c) => {
+      c.faults.failUpgrade = "10.0.10.12";
+    });
     const first = await rollout(file);
     assert.equal(first.code, 1);
-    assert.match(first.stderr, /node 10\.0\.10\.12: upgrade to v1\.13\.10 failed: .*install image pull failed.*The rollout stopped here; see README "Upgrading"/s);
+    assert.match(
+      first.stderr,
+      /node 10\.0\.10\.12: upgrade to v1\.13\.10 failed: .*install image pull failed.*The rollout stopped here; see README "Upgrading"/s,
+    );
     assert.deepEqual(changes(file), ["upgrade 10.0.10.11 v1.13.10"]);
-    patch(file, (c) => { c.faults = {}; c.events = []; });
+    patch(file, (c) => {
+      c.faults = {};
+      c.events = [];
+    });
     const second = await rollout(file);
     assert.equal(second.code, 0, second.stderr);
-    assert.deepEqual(changes(file), ["upgrade 10.0.10.12 v1.13.10", "upgrade 10.0.10.13 v1.13.10", "upgrade 10.0.10.21 v1.13.10", "upgrade 10.0.10.22 v1.13.10", "upgrade-k8s 1.36.3"]);
+    assert.deepEqual(changes(file), [
+      "upgrade 10.0.10.12 v1.13.10",
+      "upgrade 10.0.10.13 v1.13.10",
+      "upgrade 10.0.10.21 v1.13.10",
+      "upgrade 10.0.10.22 v1.13.10",
+      "upgrade-k8s 1.36.3",
+    ]);
   });
 
   it("does not start the next node while the cluster is unhealthy after one", async () => {
-    const file = fakeCluster((c) => { c.faults.unhealthyAfterUpgrade = "10.0.10.11"; });
+    const file = fakeCluster((c) => {
+      c.faults.unhealthyAfterUpgrade = "10.0.10.11";
+    });
     const result = await rollout(file);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /cluster not healthy after upgrading 10\.0\.10\.11: .*some nodes are not ready: \[cp1\]/);
@@ -171,7 +221,9 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
   });
 
   it("fails a node that boots back into its old release before any other is touched", async () => {
-    const file = fakeCluster((c) => { c.faults.stuckAt = "10.0.10.11"; });
+    const file = fakeCluster((c) => {
+      c.faults.stuckAt = "10.0.10.11";
+    });
     const result = await rollout(file);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /node 10\.0\.10\.11: still reports v1\.13\.9 after the upgrade to v1\.13\.10/);
@@ -205,15 +257,20 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
     const result = await rollout(file);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /talosctl v1\.12\.6 is older than the target v1\.13\.10; install talosctl v1\.13\.10 or newer/);
-    const missing = await process_(rolloutCommand(spec(), INSTALLER("v1.13.10")), file, { PATH: [dirname(process.execPath), "/usr/bin", "/bin"].join(delimiter) });
+    const missing = await process_(rolloutCommand(spec(), INSTALLER("v1.13.10")), file, {
+      PATH: [dirname(process.execPath), "/usr/bin", "/bin"].join(delimiter),
+    });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /talosctl is not on PATH/);
   });
 
   it("reboots the nodes whose config change was staged, one at a time with the cluster healthy between", async () => {
-    const file = fakeCluster((c) => {
-      for (const n of Object.values(c.nodes)) n.persistent = "r2";
-    }, { release: "v1.13.10" });
+    const file = fakeCluster(
+      (c) => {
+        for (const n of Object.values(c.nodes)) n.persistent = "r2";
+      },
+      { release: "v1.13.10" },
+    );
     const result = await rollout(file);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(loadCluster(file).events, [
@@ -226,7 +283,12 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
   });
 
   it("deploys kube-network-policies in a running cluster whose configs turned it on: the manifests follow only through upgrade-k8s", async () => {
-    const file = fakeCluster((c) => { for (const n of Object.values(c.nodes)) n.kubeNetworkPolicies = true; }, { release: "v1.13.10" });
+    const file = fakeCluster(
+      (c) => {
+        for (const n of Object.values(c.nodes)) n.kubeNetworkPolicies = true;
+      },
+      { release: "v1.13.10" },
+    );
     assert.equal(loadCluster(file).manifests.kubeNetworkPolicies, false);
     const result = await rollout(file);
     assert.equal(result.code, 0, result.stderr);
@@ -236,11 +298,24 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
 
 describe("the command lines as the Commands run them (sh -c, talosctl and kubectl from PATH)", () => {
   it("a rollout and a departure complete through the fake binaries", async () => {
-    const file = fakeCluster((c) => { c.nodes["10.0.10.22"]!.release = "v1.13.9"; }, { release: "v1.13.10" });
+    const file = fakeCluster(
+      (c) => {
+        c.nodes["10.0.10.22"]!.release = "v1.13.9";
+      },
+      { release: "v1.13.10" },
+    );
     const result = await process_(rolloutCommand(spec(), INSTALLER("v1.13.10")), file);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(changes(file), ["upgrade 10.0.10.22 v1.13.10", "upgrade-k8s 1.36.3"]);
-    const c = spec({}, Object.fromEntries(spec().nodes.map((n) => [n.name, { role: n.role, ip: n.ip, vmId: n.vmId, proxmoxNode: n.proxmoxNode, ...(n.name === "worker1" ? { retire: "reset" } : {}) }])));
+    const c = spec(
+      {},
+      Object.fromEntries(
+        spec().nodes.map((n) => [
+          n.name,
+          { role: n.role, ip: n.ip, vmId: n.vmId, proxmoxNode: n.proxmoxNode, ...(n.name === "worker1" ? { retire: "reset" } : {}) },
+        ]),
+      ),
+    );
     const leave = await process_(leaveCommand(c, c.nodes.find((n) => n.name === "worker1")!), file);
     assert.equal(leave.code, 0, leave.stderr);
     assert.ok(loadCluster(file).calls.includes("kubectl get node worker1 --ignore-not-found -o name"));
@@ -249,10 +324,13 @@ describe("the command lines as the Commands run them (sh -c, talosctl and kubect
 
 describe("the Kubernetes upgrade (scripts/talos-upgrade.ts kubernetes)", () => {
   it("runs upgrade-k8s between two health gates on the nodes that answer, leaving out a node that joins in the same deploy", async () => {
-    const c = spec({ kubernetesVersion: "1.36.4" }, {
-      ...Object.fromEntries(spec().nodes.map((n) => [n.name, { role: n.role, ip: n.ip, vmId: n.vmId, proxmoxNode: n.proxmoxNode }])),
-      worker3: { role: "worker", ip: "10.0.10.23", vmId: 1023, proxmoxNode: "pve1" },
-    });
+    const c = spec(
+      { kubernetesVersion: "1.36.4" },
+      {
+        ...Object.fromEntries(spec().nodes.map((n) => [n.name, { role: n.role, ip: n.ip, vmId: n.vmId, proxmoxNode: n.proxmoxNode }])),
+        worker3: { role: "worker", ip: "10.0.10.23", vmId: 1023, proxmoxNode: "pve1" },
+      },
+    );
     const file = fakeCluster(() => {}, { release: "v1.13.10" });
     const result = await sh(kubernetesCommand(c), file);
     assert.equal(result.code, 0, result.stderr);
@@ -266,8 +344,16 @@ describe("the Kubernetes upgrade (scripts/talos-upgrade.ts kubernetes)", () => {
     // The config says Talos v1.14.7 (which runs 1.37) while the nodes still report v1.13.10.
     const tooNew = await sh(kubernetesCommand(spec({ version: "v1.14.7", kubernetesVersion: "1.37.2" })), file);
     assert.equal(tooNew.code, 1);
-    assert.match(tooNew.stderr, /refusing Kubernetes 1\.37\.2 before touching any node:\n  node 10\.0\.10\.11: Talos v1\.13\.10 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2\n(  node .*\n)*upgrade Talos first/);
-    patch(file, (c) => { for (const n of Object.values(c.nodes)) { n.release = "v1.14.7"; n.kubelet = "1.35.2"; } });
+    assert.match(
+      tooNew.stderr,
+      /refusing Kubernetes 1\.37\.2 before touching any node:\n  node 10\.0\.10\.11: Talos v1\.13\.10 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2\n(  node .*\n)*upgrade Talos first/,
+    );
+    patch(file, (c) => {
+      for (const n of Object.values(c.nodes)) {
+        n.release = "v1.14.7";
+        n.kubelet = "1.35.2";
+      }
+    });
     const skew = await sh(kubernetesCommand(spec({ version: "v1.14.7", kubernetesVersion: "1.37.2" })), file);
     assert.equal(skew.code, 1);
     assert.match(skew.stderr, /unsupported upgrade path 1\.35\.2->1\.37\.2/);
@@ -276,7 +362,16 @@ describe("the Kubernetes upgrade (scripts/talos-upgrade.ts kubernetes)", () => {
 });
 
 describe("a retiring node leaves (scripts/talos-upgrade.ts leave)", () => {
-  const retiring = (name: string, retire: "reset" | "forget") => spec({}, Object.fromEntries(spec().nodes.map((n) => [n.name, { role: n.role, ip: n.ip, vmId: n.vmId, proxmoxNode: n.proxmoxNode, ...(n.name === name ? { retire } : {}) }])));
+  const retiring = (name: string, retire: "reset" | "forget") =>
+    spec(
+      {},
+      Object.fromEntries(
+        spec().nodes.map((n) => [
+          n.name,
+          { role: n.role, ip: n.ip, vmId: n.vmId, proxmoxNode: n.proxmoxNode, ...(n.name === name ? { retire } : {}) },
+        ]),
+      ),
+    );
 
   it("reset: drains and wipes the node, deletes its Node, and the staying nodes pass Talos' checks; a re-run changes nothing", async () => {
     const c = retiring("worker2", "reset");
@@ -285,7 +380,9 @@ describe("a retiring node leaves (scripts/talos-upgrade.ts leave)", () => {
     const result = await sh(line, file);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(loadCluster(file).events, ["health ok", "reset 10.0.10.22", "kubectl delete node worker2", "health ok"]);
-    patch(file, (s) => { s.events = []; });
+    patch(file, (s) => {
+      s.events = [];
+    });
     const again = await sh(line, file);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(loadCluster(file).events, ["health ok"]);
@@ -297,16 +394,25 @@ describe("a retiring node leaves (scripts/talos-upgrade.ts leave)", () => {
     const result = await sh(leaveCommand(c, c.nodes.find((n) => n.name === "cp3")!), file);
     assert.equal(result.code, 0, result.stderr);
     const state = loadCluster(file);
-    assert.deepEqual(state.etcd.map((m) => m.hostname), ["cp1", "cp2"]);
-    assert.deepEqual(state.k8sNodes.map((k) => k.name), ["cp1", "cp2", "worker1", "worker2"]);
+    assert.deepEqual(
+      state.etcd.map((m) => m.hostname),
+      ["cp1", "cp2"],
+    );
+    assert.deepEqual(
+      state.k8sNodes.map((k) => k.name),
+      ["cp1", "cp2", "worker1", "worker2"],
+    );
   });
 
   it("forget on a dead control plane: removes its etcd member by its hex ID and its Node", async () => {
     const c = retiring("cp3", "forget");
-    const file = fakeCluster((s) => {
-      s.nodes["10.0.10.13"]!.up = false;
-      s.k8sNodes.find((k) => k.name === "cp3")!.ready = false;
-    }, { release: "v1.13.10" });
+    const file = fakeCluster(
+      (s) => {
+        s.nodes["10.0.10.13"]!.up = false;
+        s.k8sNodes.find((k) => k.name === "cp3")!.ready = false;
+      },
+      { release: "v1.13.10" },
+    );
     const result = await sh(leaveCommand(c, c.nodes.find((n) => n.name === "cp3")!), file);
     assert.equal(result.code, 0, result.stderr);
     const state = loadCluster(file);

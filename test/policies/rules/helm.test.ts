@@ -14,7 +14,8 @@ const CASES: readonly RuleCase[] = [
         when: "a chart version is a range",
         edit: (d) => change(d, RELEASE, "metallb-release", (r) => (r.inputs.version = "^0.16.0")),
         resource: `${RELEASE}::metallb-release`,
-        message: /Helm release metallb-system\/metallb \(chart metallb\) has chart version "\^0\.16\.0": an unpinned chart changes under the stack/,
+        message:
+          /Helm release metallb-system\/metallb \(chart metallb\) has chart version "\^0\.16\.0": an unpinned chart changes under the stack/,
       },
       {
         when: "a release names no repository",
@@ -27,12 +28,14 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "helm-image-tag-pinned",
     stack: "edge",
-    fails: [{
-      when: "Traefik's image tag is latest",
-      edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).image = { tag: "latest" })),
-      resource: `${RELEASE}::traefik-release`,
-      message: /sets values\.image to tag "latest": a moving tag deploys different code on every pod restart/,
-    }],
+    fails: [
+      {
+        when: "Traefik's image tag is latest",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).image = { tag: "latest" })),
+        resource: `${RELEASE}::traefik-release`,
+        message: /sets values\.image to tag "latest": a moving tag deploys different code on every pod restart/,
+      },
+    ],
   },
   {
     rule: "helm-values-current-shapes",
@@ -42,7 +45,8 @@ const CASES: readonly RuleCase[] = [
         when: "the web entry point uses the old redirectTo shape",
         edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).ports.web.redirectTo = { port: "websecure" })),
         resource: `${RELEASE}::traefik-release`,
-        message: /sets values\.ports\.web\.redirectTo, a shape older traefik charts used: chart 41\.3\.0 rejects or ignores it.*use ports\.<name>\.http\.redirections\.entryPoint/,
+        message:
+          /sets values\.ports\.web\.redirectTo, a shape older traefik charts used: chart 41\.3\.0 rejects or ignores it.*use ports\.<name>\.http\.redirections\.entryPoint/,
       },
       {
         when: "cert-manager installs CRDs with the deprecated installCRDs",
@@ -65,7 +69,13 @@ const CASES: readonly RuleCase[] = [
       {
         when: "the CRD manifests come from another chart version",
         // A stack rule sees the ConfigGroup's files where the engine keeps them: its parent's registered outputs.
-        edit: (d) => change(d, "homelab:platform:Traefik", "traefik", (r) => (r.outputs!.crdFiles = r.outputs!.crdFiles.map((f: string) => f.replace("/v41.3.0/", "/v39.0.0/")))),
+        edit: (d) =>
+          change(
+            d,
+            "homelab:platform:Traefik",
+            "traefik",
+            (r) => (r.outputs!.crdFiles = r.outputs!.crdFiles.map((f: string) => f.replace("/v41.3.0/", "/v39.0.0/"))),
+          ),
         resource: `${CONFIG_GROUP}::traefik-crds`,
         message: /ConfigGroup traefik-crds applies Traefik CRDs from another chart version than Helm release traefik\/traefik/,
       },
@@ -77,7 +87,16 @@ const CASES: readonly RuleCase[] = [
     fails: [
       {
         when: "an IngressRoute no longer depends on the CRDs",
-        edit: (d) => change(d, T.ingressRoute, "chat-ingressroute", (r) => (r.options.dependsOn = r.options.dependsOn.filter((x: string) => !x.includes("ConfigGroup") && !x.endsWith("::traefik-release")))),
+        edit: (d) =>
+          change(
+            d,
+            T.ingressRoute,
+            "chat-ingressroute",
+            (r) =>
+              (r.options.dependsOn = r.options.dependsOn.filter(
+                (x: string) => !x.includes("ConfigGroup") && !x.endsWith("::traefik-release"),
+              )),
+          ),
         resource: `${T.ingressRoute}::chat-ingressroute`,
         message: /IngressRoute apps\/chat does not depend on ConfigGroup traefik-crds: Pulumi may create it before its CRD exists/,
       },
@@ -85,7 +104,8 @@ const CASES: readonly RuleCase[] = [
         when: "the cert-manager release the issuers wait for skips awaiting",
         edit: (d) => change(d, RELEASE, "cert-manager-release", (r) => (r.inputs.skipAwait = true)),
         resource: `${RELEASE}::cert-manager-release`,
-        message: /Helm release cert-manager\/cert-manager \(chart cert-manager\) sets skipAwait: true, yet ClusterIssuer letsencrypt-production, ClusterIssuer letsencrypt-staging are created right after it/,
+        message:
+          /Helm release cert-manager\/cert-manager \(chart cert-manager\) sets skipAwait: true, yet ClusterIssuer letsencrypt-production, ClusterIssuer letsencrypt-staging are created right after it/,
       },
     ],
   },

@@ -14,13 +14,15 @@ const CASES: readonly RuleCase[] = [
     fails: [
       {
         when: "an app namespace enforces privileged",
-        edit: (d) => change(d, T.namespace, "namespaces-apps", (r) => (r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged")),
+        edit: (d) =>
+          change(d, T.namespace, "namespaces-apps", (r) => (r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged")),
         resource: `${T.namespace}::namespaces-apps`,
         message: /Namespace apps enforces Pod Security privileged, but nothing the stack installs there needs host access/,
       },
       {
         when: "a namespace has no enforce label",
-        edit: (d) => change(d, T.namespace, "namespaces-media", (r) => delete r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]),
+        edit: (d) =>
+          change(d, T.namespace, "namespaces-media", (r) => delete r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]),
         resource: `${T.namespace}::namespaces-media`,
         message: /Namespace media has no pod-security\.kubernetes\.io\/enforce label/,
       },
@@ -35,12 +37,14 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "kubernetes-explicit-provider",
     stack: "k3s",
-    fails: [{
-      when: "an Ingress falls back to the default Kubernetes provider",
-      edit: (d) => change(d, T.ingress, "whoami-ingress-root", (r) => delete r.options.provider),
-      resource: `${T.ingress}::whoami-ingress-root`,
-      message: /^Ingress whoami-ingress-root uses the default Kubernetes provider: it deploys to whichever cluster/,
-    }],
+    fails: [
+      {
+        when: "an Ingress falls back to the default Kubernetes provider",
+        edit: (d) => change(d, T.ingress, "whoami-ingress-root", (r) => delete r.options.provider),
+        resource: `${T.ingress}::whoami-ingress-root`,
+        message: /^Ingress whoami-ingress-root uses the default Kubernetes provider: it deploys to whichever cluster/,
+      },
+    ],
   },
   {
     rule: "loadbalancer-ip-pinned",
@@ -54,21 +58,25 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "the requested address is outside every MetalLB pool",
-        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).service.annotations["metallb.io/loadBalancerIPs"] = "10.0.10.200")),
+        edit: (d) =>
+          change(d, RELEASE, "traefik-release", (r) => (values(r).service.annotations["metallb.io/loadBalancerIPs"] = "10.0.10.200")),
         resource: `${RELEASE}::traefik-release`,
-        message: /requests 10\.0\.10\.200, which no MetalLB IPAddressPool of the stack contains \(10\.0\.10\.240\/28\): the Service stays <pending> forever/,
+        message:
+          /requests 10\.0\.10\.200, which no MetalLB IPAddressPool of the stack contains \(10\.0\.10\.240\/28\): the Service stays <pending> forever/,
       },
     ],
   },
   {
     rule: "metallb-pool-advertised",
     stack: "homelab",
-    fails: [{
-      when: "the L2Advertisement names another pool",
-      edit: (d) => change(d, T.l2Advertisement, "metallb-l2", (r) => (r.inputs.spec.ipAddressPools = ["other"])),
-      resource: `${T.ipAddressPool}::metallb-pool-services`,
-      message: /IPAddressPool metallb-system\/services is not announced by any L2Advertisement/,
-    }],
+    fails: [
+      {
+        when: "the L2Advertisement names another pool",
+        edit: (d) => change(d, T.l2Advertisement, "metallb-l2", (r) => (r.inputs.spec.ipAddressPools = ["other"])),
+        resource: `${T.ipAddressPool}::metallb-pool-services`,
+        message: /IPAddressPool metallb-system\/services is not announced by any L2Advertisement/,
+      },
+    ],
   },
 ];
 
@@ -85,20 +93,38 @@ describe("components", () => {
 
 describe("selectors, read the way Kubernetes and MetalLB read them", () => {
   it("metallb-pool-advertised: a pool an advertisement selects by label is announced; one it does not select is not", async () => {
-    const selected = change(change(await synthDoc("homelab"), T.ipAddressPool, "metallb-pool-services", (r) => (r.inputs.metadata.labels = { pool: "services" })),
-      T.l2Advertisement, "metallb-l2", (r) => {
+    const selected = change(
+      change(await synthDoc("homelab"), T.ipAddressPool, "metallb-pool-services", (r) => (r.inputs.metadata.labels = { pool: "services" })),
+      T.l2Advertisement,
+      "metallb-l2",
+      (r) => {
         delete r.inputs.spec.ipAddressPools;
         r.inputs.spec.ipAddressPoolSelectors = [{ matchLabels: { pool: "services" } }];
-      });
+      },
+    );
     assert.deepEqual(await violationsOf(selected, "metallb-pool-advertised"), []);
-    const other = change(selected, T.l2Advertisement, "metallb-l2", (r) => (r.inputs.spec.ipAddressPoolSelectors = [{ matchLabels: { pool: "other" } }]));
-    assert.deepEqual((await violationsOf(other, "metallb-pool-advertised")).map((v) => v.resource), [`${T.ipAddressPool}::metallb-pool-services`]);
+    const other = change(
+      selected,
+      T.l2Advertisement,
+      "metallb-l2",
+      (r) => (r.inputs.spec.ipAddressPoolSelectors = [{ matchLabels: { pool: "other" } }]),
+    );
+    assert.deepEqual(
+      (await violationsOf(other, "metallb-pool-advertised")).map((v) => v.resource),
+      [`${T.ipAddressPool}::metallb-pool-services`],
+    );
   });
 
   it("a Traefik pinned to the control planes by node affinity is placed like one pinned by nodeSelector", async () => {
     const affinity = change(await synthDoc("lab"), RELEASE, "traefik-release", (r) => {
       delete values(r).nodeSelector;
-      values(r).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] }] } } };
+      values(r).affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] }],
+          },
+        },
+      };
     });
     for (const rule of ["traefik-controlplane-placement", "dns-targets-ingress-entry", "network-policy-matches-traefik-placement"]) {
       assert.deepEqual(await violationsOf(affinity, rule), [], rule);

@@ -12,21 +12,31 @@ const CASES: readonly RuleCase[] = [
     fails: [
       {
         when: "basic-auth users are inline in the Middleware",
-        edit: (d) => change(d, T.middleware, "traefik-admin-middleware-basic-auth", (r) => (r.inputs.spec.basicAuth = { users: ["admin:$apr1$hash"] })),
+        edit: (d) =>
+          change(
+            d,
+            T.middleware,
+            "traefik-admin-middleware-basic-auth",
+            (r) => (r.inputs.spec.basicAuth = { users: ["admin:$apr1$hash"] }),
+          ),
         resource: `${T.middleware}::traefik-admin-middleware-basic-auth`,
-        message: /Middleware apps\/traefik-admin-basic-auth lists basic-auth users inline \(spec\.basicAuth\.users\): the hashes are stored in plain text/,
+        message:
+          /Middleware apps\/traefik-admin-basic-auth lists basic-auth users inline \(spec\.basicAuth\.users\): the hashes are stored in plain text/,
       },
       {
         when: "the Cloudflare token Secret is not created by the stack",
         edit: (d) => remove(d, (r) => r.type === T.secret && r.name === "cert-manager-cloudflare-token"),
         resource: `${T.clusterIssuer}::cert-manager-issuer-letsencrypt-production`,
-        message: /ClusterIssuer letsencrypt-production, ClusterIssuer letsencrypt-staging read Secret cert-manager\/cloudflare-api-token, which the stack does not create/,
+        message:
+          /ClusterIssuer letsencrypt-production, ClusterIssuer letsencrypt-staging read Secret cert-manager\/cloudflare-api-token, which the stack does not create/,
       },
       {
         when: "the token Secret holds a plain (non-secret) value",
-        edit: (d) => change(d, T.secret, "cert-manager-cloudflare-token", (r) => (r.inputs.stringData = { "api-token": "cf-token-in-plain-config" })),
+        edit: (d) =>
+          change(d, T.secret, "cert-manager-cloudflare-token", (r) => (r.inputs.stringData = { "api-token": "cf-token-in-plain-config" })),
         resource: `${T.secret}::cert-manager-cloudflare-token`,
-        message: /Secret cert-manager\/cloudflare-api-token holds api-token \(read by ClusterIssuer letsencrypt-production, ClusterIssuer letsencrypt-staging\) as a plain value/,
+        message:
+          /Secret cert-manager\/cloudflare-api-token holds api-token \(read by ClusterIssuer letsencrypt-production, ClusterIssuer letsencrypt-staging\) as a plain value/,
       },
     ],
   },

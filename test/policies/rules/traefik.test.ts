@@ -16,7 +16,8 @@ const CASES: readonly RuleCase[] = [
         when: "the hostNetwork DaemonSet keeps the chart's maxUnavailable 0",
         edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).updateStrategy.rollingUpdate.maxUnavailable),
         resource: `${RELEASE}::traefik-release`,
-        message: /maxUnavailable 0 \(the chart's default\): Kubernetes rejects it \("maxUnavailable should be greater than 0 when using hostNetwork"\)/,
+        message:
+          /maxUnavailable 0 \(the chart's default\): Kubernetes rejects it \("maxUnavailable should be greater than 0 when using hostNetwork"\)/,
       },
       {
         when: "the hostNetwork DaemonSet surges",
@@ -56,7 +57,8 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "a pod-network Traefik runs as root",
-        edit: (d) => change(d, RELEASE, "traefik-release", (r) => Object.assign(values(r).podSecurityContext, { runAsNonRoot: false, runAsUser: 0 })),
+        edit: (d) =>
+          change(d, RELEASE, "traefik-release", (r) => Object.assign(values(r).podSecurityContext, { runAsNonRoot: false, runAsUser: 0 })),
         resource: `${RELEASE}::traefik-release`,
         message: /the pod runs as root off the host network/,
       },
@@ -65,12 +67,16 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "traefik-hostnetwork-privileged-namespace",
     stack: "edge",
-    fails: [{
-      when: "the hostNetwork Traefik's namespace enforces baseline",
-      edit: (d) => change(d, T.namespace, "traefik-namespace", (r) => (r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline")),
-      resource: `${RELEASE}::traefik-release`,
-      message: /uses hostNetwork in namespace traefik, which enforces Pod Security baseline: its pods are refused \(violates PodSecurity "baseline": host namespaces \(hostNetwork=true\)\)/,
-    }],
+    fails: [
+      {
+        when: "the hostNetwork Traefik's namespace enforces baseline",
+        edit: (d) =>
+          change(d, T.namespace, "traefik-namespace", (r) => (r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline")),
+        resource: `${RELEASE}::traefik-release`,
+        message:
+          /uses hostNetwork in namespace traefik, which enforces Pod Security baseline: its pods are refused \(violates PodSecurity "baseline": host namespaces \(hostNetwork=true\)\)/,
+      },
+    ],
   },
   {
     rule: "traefik-hostnetwork-ports",
@@ -98,7 +104,8 @@ const CASES: readonly RuleCase[] = [
         when: "the hostNetwork Traefik's ping/API entry point has no host address",
         edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).ports.traefik),
         resource: `${RELEASE}::traefik-release`,
-        message: /uses hostNetwork and binds its traefik entry point \(:8080\) on every node address: it answers from wherever the node is reachable/,
+        message:
+          /uses hostNetwork and binds its traefik entry point \(:8080\) on every node address: it answers from wherever the node is reachable/,
       },
       {
         when: "the metrics entry point listens on all addresses",
@@ -116,7 +123,8 @@ const CASES: readonly RuleCase[] = [
         when: "the control-plane Traefik does not tolerate the control-plane taint",
         edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).tolerations),
         resource: `${RELEASE}::traefik-release`,
-        message: /DNS points at the control-plane VIP 10\.20\.0\.10, but Traefik does not tolerate the node-role\.kubernetes\.io\/control-plane:NoSchedule taint/,
+        message:
+          /DNS points at the control-plane VIP 10\.20\.0\.10, but Traefik does not tolerate the node-role\.kubernetes\.io\/control-plane:NoSchedule taint/,
       },
       {
         when: "DNS points at the VIP but nothing pins Traefik to the control planes",
@@ -126,7 +134,13 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "a single replica covers three control planes",
-        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).deployment = { kind: "Deployment", replicas: 1, dnsPolicy: "ClusterFirstWithHostNet" })),
+        edit: (d) =>
+          change(
+            d,
+            RELEASE,
+            "traefik-release",
+            (r) => (values(r).deployment = { kind: "Deployment", replicas: 1, dnsPolicy: "ClusterFirstWithHostNet" }),
+          ),
         resource: `${RELEASE}::traefik-release`,
         message: /1 Traefik replica\(s\) cover 3 control planes: whenever Talos moves the VIP to a control plane without Traefik/,
       },
@@ -135,27 +149,43 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "traefik-acme-single-replica",
     stack: "homelab",
-    fails: [{
-      when: "Traefik's ACME resolver runs in two replicas",
-      edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).certificatesResolvers = { letsencrypt: { acme: { email: "admin@example.com", storage: "/data/acme.json", httpChallenge: { entryPoint: "web" } } } })),
-      resource: `${RELEASE}::traefik-release`,
-      message: /uses Traefik's ACME resolver letsencrypt with 2 replicas: each pod keeps its own acme\.json/,
-    }],
+    fails: [
+      {
+        when: "Traefik's ACME resolver runs in two replicas",
+        edit: (d) =>
+          change(
+            d,
+            RELEASE,
+            "traefik-release",
+            (r) =>
+              (values(r).certificatesResolvers = {
+                letsencrypt: { acme: { email: "admin@example.com", storage: "/data/acme.json", httpChallenge: { entryPoint: "web" } } },
+              }),
+          ),
+        resource: `${RELEASE}::traefik-release`,
+        message: /uses Traefik's ACME resolver letsencrypt with 2 replicas: each pod keeps its own acme\.json/,
+      },
+    ],
   },
   {
     // The config accepts ACME on the only control plane (one pod): the pack agrees.
     rule: "traefik-acme-single-replica",
     stack: "lab",
     config: {
-      "cluster.nodes": { "lab-cp1": { role: "controlplane", ip: "10.20.0.11", vmId: 3011, proxmoxNode: "pve1" }, "lab-w1": { role: "worker", ip: "10.20.0.21", vmId: 3021, proxmoxNode: "pve1" } },
+      "cluster.nodes": {
+        "lab-cp1": { role: "controlplane", ip: "10.20.0.11", vmId: 3011, proxmoxNode: "pve1" },
+        "lab-w1": { role: "worker", ip: "10.20.0.21", vmId: 3021, proxmoxNode: "pve1" },
+      },
       "traefik.acme": { enabled: true, email: "acme@example.org" },
     },
-    fails: [{
-      when: "a second control plane joins the DaemonSet that runs the resolver",
-      edit: (d) => change(d, T.vm, "cluster-lab-w1-vm", (r) => (r.inputs.tags = ["controlplane", "lab", "talos"])),
-      resource: `${RELEASE}::traefik-release`,
-      message: /uses Traefik's ACME resolver letsencrypt with a DaemonSet on 2 control plane\(s\): each pod keeps its own acme\.json/,
-    }],
+    fails: [
+      {
+        when: "a second control plane joins the DaemonSet that runs the resolver",
+        edit: (d) => change(d, T.vm, "cluster-lab-w1-vm", (r) => (r.inputs.tags = ["controlplane", "lab", "talos"])),
+        resource: `${RELEASE}::traefik-release`,
+        message: /uses Traefik's ACME resolver letsencrypt with a DaemonSet on 2 control plane\(s\): each pod keeps its own acme\.json/,
+      },
+    ],
   },
   {
     rule: "traefik-dashboard-not-exposed",
@@ -169,7 +199,13 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "an IngressRoute routes to api@internal",
-        edit: (d) => change(d, T.ingressRoute, "chat-ingressroute", (r) => (r.inputs.spec.routes[0].services = [{ name: "api@internal", kind: "TraefikService" }])),
+        edit: (d) =>
+          change(
+            d,
+            T.ingressRoute,
+            "chat-ingressroute",
+            (r) => (r.inputs.spec.routes[0].services = [{ name: "api@internal", kind: "TraefikService" }]),
+          ),
         resource: `${T.ingressRoute}::chat-ingressroute`,
         message: /IngressRoute apps\/chat routes to api@internal, publishing Traefik's dashboard and API/,
       },
@@ -207,7 +243,8 @@ const CASES: readonly RuleCase[] = [
         when: "a LAN range is trusted beside Cloudflare's",
         edit: (d) => change(d, RELEASE, "traefik-release", (r) => values(r).ports.web.forwardedHeaders.trustedIPs.push("10.0.0.0/8")),
         resource: `${RELEASE}::traefik-release`,
-        message: /trusts forwardedHeaders on web from 10\.0\.0\.0\/8, which reach private, loopback or catch-all addresses no Cloudflare edge has/,
+        message:
+          /trusts forwardedHeaders on web from 10\.0\.0\.0\/8, which reach private, loopback or catch-all addresses no Cloudflare edge has/,
       },
       {
         when: "everyone is trusted (0.0.0.0/0)",
@@ -223,7 +260,16 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "the trusted list misses a range the lookup returned",
-        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).ports.web.forwardedHeaders.trustedIPs = values(r).ports.web.forwardedHeaders.trustedIPs.filter((c: string) => c !== "104.16.0.0/13"))),
+        edit: (d) =>
+          change(
+            d,
+            RELEASE,
+            "traefik-release",
+            (r) =>
+              (values(r).ports.web.forwardedHeaders.trustedIPs = values(r).ports.web.forwardedHeaders.trustedIPs.filter(
+                (c: string) => c !== "104.16.0.0/13",
+              )),
+          ),
         resource: `${RELEASE}::traefik-release`,
         message: /trusts forwardedHeaders on web from only part of the Cloudflare ranges the plan looked up \(missing 104\.16\.0\.0\/13\)/,
       },
@@ -235,8 +281,15 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "the lookup returned nothing (and so Traefik trusts no one)",
-        edit: (d) => change(change(d, T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => (r.outputs!.ipv4Cidrs = r.outputs!.ipv6Cidrs = [])),
-          RELEASE, "traefik-release", (r) => { for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs = []; }),
+        edit: (d) =>
+          change(
+            change(d, T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => (r.outputs!.ipv4Cidrs = r.outputs!.ipv6Cidrs = [])),
+            RELEASE,
+            "traefik-release",
+            (r) => {
+              for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs = [];
+            },
+          ),
         resource: `${T.cloudflareIpRanges}::cloudflare-ip-ranges`,
         message: /The Cloudflare IP-ranges lookup cloudflare-ip-ranges returned no ranges/,
       },
@@ -248,7 +301,13 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "an argument trusts forwarded headers from anyone",
-        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).additionalArguments = ["--entryPoints.websecure.forwardedHeaders.insecure"])),
+        edit: (d) =>
+          change(
+            d,
+            RELEASE,
+            "traefik-release",
+            (r) => (values(r).additionalArguments = ["--entryPoints.websecure.forwardedHeaders.insecure"]),
+          ),
         resource: `${RELEASE}::traefik-release`,
         message: /passes --entryPoints\.websecure\.forwardedHeaders\.insecure: any client can forge its address/,
       },
@@ -266,7 +325,8 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "an Ingress routes to an ExternalName Service the provider refuses",
-        edit: (d) => change(d, RELEASE, "traefik-release", (r) => (values(r).providers.kubernetesIngress.allowExternalNameServices = false)),
+        edit: (d) =>
+          change(d, RELEASE, "traefik-release", (r) => (values(r).providers.kubernetesIngress.allowExternalNameServices = false)),
         resource: `${RELEASE}::traefik-release`,
         message: /an Ingress routes to an ExternalName Service, but providers\.kubernetesIngress\.allowExternalNameServices is not true/,
       },
@@ -275,26 +335,38 @@ const CASES: readonly RuleCase[] = [
   {
     rule: "ingress-class-unique",
     stack: "homelab",
-    fails: [{
-      when: "the stack adds an IngressClass the chart already creates",
-      edit: (d) => add(d, {
-        type: T.ingressClass, name: "extra-traefik-class", custom: true,
-        inputs: { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "traefik" }, spec: { controller: "traefik.io/ingress-controller" } },
-        options: { provider: "pulumi:providers:kubernetes::cluster-k8s" },
-      }),
-      resource: `${T.ingressClass}::extra-traefik-class`,
-      message: /IngressClass traefik is created 2 times \(Helm release traefik\/traefik \(chart traefik\), IngressClass traefik\)/,
-    }],
+    fails: [
+      {
+        when: "the stack adds an IngressClass the chart already creates",
+        edit: (d) =>
+          add(d, {
+            type: T.ingressClass,
+            name: "extra-traefik-class",
+            custom: true,
+            inputs: {
+              apiVersion: "networking.k8s.io/v1",
+              kind: "IngressClass",
+              metadata: { name: "traefik" },
+              spec: { controller: "traefik.io/ingress-controller" },
+            },
+            options: { provider: "pulumi:providers:kubernetes::cluster-k8s" },
+          }),
+        resource: `${T.ingressClass}::extra-traefik-class`,
+        message: /IngressClass traefik is created 2 times \(Helm release traefik\/traefik \(chart traefik\), IngressClass traefik\)/,
+      },
+    ],
   },
   {
     rule: "traefik-resources-set",
     stack: "lab",
-    fails: [{
-      when: "Traefik has no memory limit",
-      edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).resources.limits),
-      resource: `${RELEASE}::traefik-release`,
-      message: /does not set resources\.limits\.memory: without requests the ingress is the first pod evicted/,
-    }],
+    fails: [
+      {
+        when: "Traefik has no memory limit",
+        edit: (d) => change(d, RELEASE, "traefik-release", (r) => delete values(r).resources.limits),
+        resource: `${RELEASE}::traefik-release`,
+        message: /does not set resources\.limits\.memory: without requests the ingress is the first pod evicted/,
+      },
+    ],
   },
   {
     rule: "traefik-deployment-availability",
@@ -322,8 +394,14 @@ describe("Cloudflare's ranges, as the plan looked them up", () => {
   it("a range Cloudflare starts publishing is trusted as soon as the deploy-time lookup returns it, with no pack change", async () => {
     // GIVEN a lookup that returns a range no earlier list had, and Traefik trusting exactly what was looked up
     const added = "198.41.200.0/21";
-    const doc = change(change(await synthDoc("homelab"), T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => r.outputs!.ipv4Cidrs.push(added)),
-      RELEASE, "traefik-release", (r) => { for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs.push(added); });
+    const doc = change(
+      change(await synthDoc("homelab"), T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => r.outputs!.ipv4Cidrs.push(added)),
+      RELEASE,
+      "traefik-release",
+      (r) => {
+        for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs.push(added);
+      },
+    );
     // WHEN the rule runs THEN it accepts the new range
     assert.deepEqual(await violationsOf(doc, "traefik-forwarded-headers-cloudflare-only"), []);
   });

@@ -16,9 +16,16 @@ const CASES: readonly RuleCase[] = [
     fails: [
       {
         when: "a tunnel rule sends a host straight to an app's Service, bypassing Traefik",
-        edit: (d) => change(d, TUNNEL_CONFIG, "tunnel-config", (r) => (r.inputs.config.ingresses[0].service = "http://ghost.apps.svc.cluster.local:2368")),
+        edit: (d) =>
+          change(
+            d,
+            TUNNEL_CONFIG,
+            "tunnel-config",
+            (r) => (r.inputs.config.ingresses[0].service = "http://ghost.apps.svc.cluster.local:2368"),
+          ),
         resource: `${TUNNEL_CONFIG}::tunnel-config`,
-        message: /blog\.example\.org sends traffic to http:\/\/ghost\.apps\.svc\.cluster\.local:2368, which is not a Service of the stack selecting Traefik's pods/,
+        message:
+          /blog\.example\.org sends traffic to http:\/\/ghost\.apps\.svc\.cluster\.local:2368, which is not a Service of the stack selecting Traefik's pods/,
       },
       {
         when: "the final catch-all 404 is missing",
@@ -34,7 +41,13 @@ const CASES: readonly RuleCase[] = [
     fails: [
       {
         when: "a tunnelled host also has an A record",
-        edit: (d) => add(d, cloneAs(d, T.dnsRecord, "nas-dns-nas.example.org-10.30.0.241", "blog-dns-blog.example.org-203.0.113.5", (r) => Object.assign(r.inputs, { name: "blog.example.org", content: "203.0.113.5", proxied: true }))),
+        edit: (d) =>
+          add(
+            d,
+            cloneAs(d, T.dnsRecord, "nas-dns-nas.example.org-10.30.0.241", "blog-dns-blog.example.org-203.0.113.5", (r) =>
+              Object.assign(r.inputs, { name: "blog.example.org", content: "203.0.113.5", proxied: true }),
+            ),
+          ),
         resource: `${T.dnsRecord}::blog-dns-blog.example.org-203.0.113.5`,
         message: /blog\.example\.org is served by the Cloudflare Tunnel, but this A record points it at 203\.0\.113\.5/,
       },

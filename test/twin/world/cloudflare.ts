@@ -36,7 +36,8 @@ const ADDRESS = new Set(["A", "AAAA", "CNAME"]);
 function checkRecord(world: TwinWorld, id: string | undefined, r: DnsRecordState): void {
   for (const [otherId, other] of Object.entries(world.cloudflare.records)) {
     if (otherId === id || other.zoneId !== r.zoneId || other.name !== r.name) continue;
-    if (other.type === r.type && other.content === r.content) throw new StepError("failed to make http request: An identical record already exists. (81058)");
+    if (other.type === r.type && other.content === r.content)
+      throw new StepError("failed to make http request: An identical record already exists. (81058)");
     if ((r.type === "CNAME" || other.type === "CNAME") && ADDRESS.has(r.type) && ADDRESS.has(other.type)) {
       throw new StepError("failed to make http request: An A, AAAA, or CNAME record with that host already exists. (81053)");
     }
@@ -73,7 +74,13 @@ const tunnel: ResourceModel<TwinWorld> = {
     if (Object.values(c.world.cloudflare.tunnels).some((t) => t.name === name && t.accountId === accountId)) {
       throw new StepError("failed to make http request: You already have a tunnel with that name. (1013)");
     }
-    const id = Object.keys(c.world.cloudflare.tunnels).length === 0 ? MOCK_TUNNEL_ID : createHash("md5").update(name).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+    const id =
+      Object.keys(c.world.cloudflare.tunnels).length === 0
+        ? MOCK_TUNNEL_ID
+        : createHash("md5")
+            .update(name)
+            .digest("hex")
+            .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
     c.world.cloudflare.tunnels[id] = { name, accountId };
     return { ...mockResourceOutputs(c.type, c.inputs), id };
   },

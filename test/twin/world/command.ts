@@ -34,7 +34,12 @@ function run(c: StepContext<TwinWorld>, command: string): { stdout: string; stde
   if (command.startsWith(DAY_TWO_PREFIX)) return runDayTwo(c, command);
   const env = { ...c.world.command.env, ...((c.inputs.environment as Record<string, string> | undefined) ?? {}) };
   c.world.command.ran.push(command);
-  const result = spawnSync("/bin/sh", ["-c", command], { cwd: String(c.inputs.dir ?? c.world.command.cwd), env, encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync("/bin/sh", ["-c", command], {
+    cwd: String(c.inputs.dir ?? c.world.command.cwd),
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (result.status !== 0) {
     throw new StepError(`exit status ${result.status ?? "signal"}: running ${JSON.stringify(command)}:\n${result.stdout}${result.stderr}`);
   }

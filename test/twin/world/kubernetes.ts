@@ -40,7 +40,12 @@ import { advanceTo, type TwinWorld } from "./time.ts";
 export interface KubeObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly annotations?: Record<string, string>; readonly labels?: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly annotations?: Record<string, string>;
+    readonly labels?: Record<string, string>;
+  };
   readonly spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   readonly [key: string]: unknown;
@@ -81,19 +86,39 @@ export function emptyKubeWorld(external: boolean): KubeWorld {
 }
 
 /** API groups every API server serves (the kinds the program uses from them). */
-const BUILT_IN_GROUPS = new Set(["", "apps", "batch", "policy", "networking.k8s.io", "discovery.k8s.io", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io"]);
+const BUILT_IN_GROUPS = new Set([
+  "",
+  "apps",
+  "batch",
+  "policy",
+  "networking.k8s.io",
+  "discovery.k8s.io",
+  "rbac.authorization.k8s.io",
+  "apiextensions.k8s.io",
+  "admissionregistration.k8s.io",
+]);
 /** The namespaces every cluster starts with. */
 const BUILT_IN_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterIssuer", "CustomResourceDefinition", "GatewayClass", "IngressClass", "ClusterRole", "ClusterRoleBinding"]);
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "ClusterIssuer",
+  "CustomResourceDefinition",
+  "GatewayClass",
+  "IngressClass",
+  "ClusterRole",
+  "ClusterRoleBinding",
+]);
 
 const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.split("/")[0]! : "");
-const keyOf = (o: Pick<KubeObject, "kind" | "metadata"> & { apiVersion: string }) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+const keyOf = (o: Pick<KubeObject, "kind" | "metadata"> & { apiVersion: string }) =>
+  `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 
 export function findObject(k: KubeWorld, group: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
   return k.objects[`${group}/${kind}/${namespace ?? ""}/${name}`];
 }
 
-const API_UNREACHABLE = "configured Kubernetes cluster is unreachable: unable to load schema information from the API server: Get \"https://…/openapi/v2\": dial tcp: connect: connection refused";
+const API_UNREACHABLE =
+  'configured Kubernetes cluster is unreachable: unable to load schema information from the API server: Get "https://…/openapi/v2": dial tcp: connect: connection refused';
 
 function apiServerUp(world: TwinWorld): boolean {
   if (world.kubernetes.external) return true;
@@ -106,7 +131,9 @@ function admit(world: TwinWorld, o: KubeObject): void {
   const k = world.kubernetes;
   const group = groupOf(o.apiVersion);
   if (!BUILT_IN_GROUPS.has(group) && !k.crds.includes(`${group}/${o.kind}`)) {
-    throw new StepError(`creation of resource ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name} failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. Verify that any required CRDs have been created: no matches for kind "${o.kind}" in version "${o.apiVersion}"`);
+    throw new StepError(
+      `creation of resource ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name} failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. Verify that any required CRDs have been created: no matches for kind "${o.kind}" in version "${o.apiVersion}"`,
+    );
   }
   const ns = o.metadata.namespace;
   if (ns && !CLUSTER_SCOPED.has(o.kind) && !BUILT_IN_NAMESPACES.has(ns) && !findObject(k, "", "Namespace", undefined, ns)) {
@@ -115,7 +142,9 @@ function admit(world: TwinWorld, o: KubeObject): void {
   for (const hook of k.webhooks) {
     if (!hook.kinds.includes(`${group}/${o.kind}`) || hook.serving || hook.failurePolicy === "Ignore") continue;
     const path = `validate-${group.replaceAll(".", "-")}-${o.apiVersion.split("/")[1]}-${o.kind.toLowerCase()}`;
-    throw new StepError(`Internal error occurred: failed calling webhook "${o.kind.toLowerCase()}validationwebhook.${group}": failed to call webhook: Post "https://${hook.service}:443/${path}?timeout=10s": dial tcp 10.96.0.10:443: connect: connection refused`);
+    throw new StepError(
+      `Internal error occurred: failed calling webhook "${o.kind.toLowerCase()}validationwebhook.${group}": failed to call webhook: Post "https://${hook.service}:443/${path}?timeout=10s": dial tcp 10.96.0.10:443: connect: connection refused`,
+    );
   }
 }
 
@@ -180,9 +209,12 @@ function awaitReady(world: TwinWorld, o: KubeObject, urn: string): void {
 function podsMatch(world: TwinWorld, namespace: string, selector: Record<string, string>): boolean {
   const k = world.kubernetes;
   const candidates = [
-    ...Object.values(k.releases).filter((r) => r.namespace === namespace).flatMap((r) => r.podLabels),
-    ...Object.values(k.objects).filter((o) => o.kind === "Deployment" && o.metadata.namespace === namespace)
-      .map((o) => ((o.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata?.labels ?? {})),
+    ...Object.values(k.releases)
+      .filter((r) => r.namespace === namespace)
+      .flatMap((r) => r.podLabels),
+    ...Object.values(k.objects)
+      .filter((o) => o.kind === "Deployment" && o.metadata.namespace === namespace)
+      .map((o) => (o.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata?.labels ?? {}),
   ];
   return candidates.some((labels) => Object.entries(selector).every(([key, value]) => labels[key] === value));
 }
@@ -200,7 +232,13 @@ function objectModel(): ResourceModel<TwinWorld> {
     return { ...(o.status ? { status: o.status } : {}) };
   };
   return {
-    create: (c) => ({ id: `${(c.inputs.metadata as { namespace?: string }).namespace ?? ""}/${(c.inputs.metadata as { name: string }).name}`.replace(/^\//, ""), ...apply(c) }),
+    create: (c) => ({
+      id: `${(c.inputs.metadata as { namespace?: string }).namespace ?? ""}/${(c.inputs.metadata as { name: string }).name}`.replace(
+        /^\//,
+        "",
+      ),
+      ...apply(c),
+    }),
     update: (c) => {
       const old = c.old!.inputs as unknown as KubeObject;
       delete c.world.kubernetes.objects[keyOf(old)];
@@ -215,21 +253,55 @@ function objectModel(): ResourceModel<TwinWorld> {
 // ── Helm ────────────────────────────────────────────────────────────────────
 
 const TRAEFIK_CRD_KINDS: Record<string, string> = {
-  ingressroutes: "IngressRoute", ingressroutetcps: "IngressRouteTCP", ingressrouteudps: "IngressRouteUDP",
-  middlewares: "Middleware", middlewaretcps: "MiddlewareTCP", serverstransports: "ServersTransport",
-  serverstransporttcps: "ServersTransportTCP", tlsoptions: "TLSOption", tlsstores: "TLSStore", traefikservices: "TraefikService",
+  ingressroutes: "IngressRoute",
+  ingressroutetcps: "IngressRouteTCP",
+  ingressrouteudps: "IngressRouteUDP",
+  middlewares: "Middleware",
+  middlewaretcps: "MiddlewareTCP",
+  serverstransports: "ServersTransport",
+  serverstransporttcps: "ServersTransportTCP",
+  tlsoptions: "TLSOption",
+  tlsstores: "TLSStore",
+  traefikservices: "TraefikService",
 };
 /** What Gateway API's standard-install.yaml defines (kubernetes-sigs/gateway-api, config/crd/standard). */
-const GATEWAY_API_KINDS = ["GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "ReferenceGrant", "BackendTLSPolicy", "ListenerSet", "TLSRoute"];
-const CERT_MANAGER_KINDS = ["cert-manager.io/Certificate", "cert-manager.io/CertificateRequest", "cert-manager.io/Issuer", "cert-manager.io/ClusterIssuer", "acme.cert-manager.io/Order", "acme.cert-manager.io/Challenge"];
-const METALLB_KINDS = ["IPAddressPool", "L2Advertisement", "BGPPeer", "BGPAdvertisement", "BFDProfile", "Community", "ServiceL2Status", "ServiceBGPStatus", "ConfigurationState"].map((k) => `metallb.io/${k}`);
+const GATEWAY_API_KINDS = [
+  "GatewayClass",
+  "Gateway",
+  "HTTPRoute",
+  "GRPCRoute",
+  "ReferenceGrant",
+  "BackendTLSPolicy",
+  "ListenerSet",
+  "TLSRoute",
+];
+const CERT_MANAGER_KINDS = [
+  "cert-manager.io/Certificate",
+  "cert-manager.io/CertificateRequest",
+  "cert-manager.io/Issuer",
+  "cert-manager.io/ClusterIssuer",
+  "acme.cert-manager.io/Order",
+  "acme.cert-manager.io/Challenge",
+];
+const METALLB_KINDS = [
+  "IPAddressPool",
+  "L2Advertisement",
+  "BGPPeer",
+  "BGPAdvertisement",
+  "BFDProfile",
+  "Community",
+  "ServiceL2Status",
+  "ServiceBGPStatus",
+  "ConfigurationState",
+].map((k) => `metallb.io/${k}`);
 
 /** The CRDs a ConfigGroup's files define, by their upstream URLs. */
 function crdKindsOfFiles(files: readonly string[]): string[] {
   return files.flatMap((url) => {
     const traefik = /\/(traefik\.io|hub\.traefik\.io)_([a-z]+)\.yaml$/.exec(url);
     if (traefik) return TRAEFIK_CRD_KINDS[traefik[2]!] ? [`${traefik[1]}/${TRAEFIK_CRD_KINDS[traefik[2]!]}`] : [];
-    if (/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/standard-install\.yaml$/.test(url)) return GATEWAY_API_KINDS.map((k) => `gateway.networking.k8s.io/${k}`);
+    if (/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/standard-install\.yaml$/.test(url))
+      return GATEWAY_API_KINDS.map((k) => `gateway.networking.k8s.io/${k}`);
     throw new Error(`the twin does not know which kinds ${url} defines`);
   });
 }
@@ -254,10 +326,14 @@ function metallbAddressFor(world: TwinWorld, requested: string | undefined): str
   const k = world.kubernetes;
   if (!Object.values(k.releases).some((r) => r.chart === "metallb")) return undefined;
   const pools = Object.values(k.objects).filter((o) => o.kind === "IPAddressPool");
-  const advertised = new Set(Object.values(k.objects).filter((o) => o.kind === "L2Advertisement").flatMap((o) => ((o.spec as { ipAddressPools?: string[] }).ipAddressPools ?? [])));
+  const advertised = new Set(
+    Object.values(k.objects)
+      .filter((o) => o.kind === "L2Advertisement")
+      .flatMap((o) => (o.spec as { ipAddressPools?: string[] }).ipAddressPools ?? []),
+  );
   for (const pool of pools) {
     if (!advertised.has(pool.metadata.name)) continue;
-    const ranges = ((pool.spec as { addresses?: string[] }).addresses ?? []);
+    const ranges = (pool.spec as { addresses?: string[] }).addresses ?? [];
     if (requested && ranges.some((r) => inRange(requested, r))) return requested;
   }
   return undefined;
@@ -271,7 +347,7 @@ function inRange(ip: string, range: string): boolean {
   }
   const [base, bits = "32"] = range.split("/");
   const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
-  return ((ipNum(ip) & mask) >>> 0) === ((ipNum(base!) & mask) >>> 0);
+  return (ipNum(ip) & mask) >>> 0 === (ipNum(base!) & mask) >>> 0;
 }
 
 function releaseModel(): ResourceModel<TwinWorld> {
@@ -280,7 +356,8 @@ function releaseModel(): ResourceModel<TwinWorld> {
     const world = c.world;
     if (!apiServerUp(world)) throw new StepError(API_UNREACHABLE);
     const k = world.kubernetes;
-    if (!findObject(k, "", "Namespace", undefined, r.namespace)) throw new StepError(`create: failed to create: namespaces "${r.namespace}" not found`);
+    if (!findObject(k, "", "Namespace", undefined, r.namespace))
+      throw new StepError(`create: failed to create: namespaces "${r.namespace}" not found`);
     const values = (r.values ?? {}) as Record<string, unknown>;
     const timeout = r.timeout ?? 300;
     const fail = (why: string) => {
@@ -293,20 +370,44 @@ function releaseModel(): ResourceModel<TwinWorld> {
       case "cert-manager":
         if ((values.crds as { enabled?: boolean } | undefined)?.enabled) addCrds(k, CERT_MANAGER_KINDS);
         // startupapicheck (a post-install hook) waits until the webhook answers, so the release ends with it serving.
-        k.webhooks = [...k.webhooks.filter((w) => w.name !== "cert-manager-webhook"), { name: "cert-manager-webhook", kinds: CERT_MANAGER_KINDS, failurePolicy: "Fail", service: "cert-manager-webhook.cert-manager.svc", serving: true }];
+        k.webhooks = [
+          ...k.webhooks.filter((w) => w.name !== "cert-manager-webhook"),
+          {
+            name: "cert-manager-webhook",
+            kinds: CERT_MANAGER_KINDS,
+            failurePolicy: "Fail",
+            service: "cert-manager-webhook.cert-manager.svc",
+            serving: true,
+          },
+        ];
         podLabels = [{ "app.kubernetes.io/name": "cert-manager" }];
         break;
       case "metallb": {
         if ((values.crds as { enabled?: boolean } | undefined)?.enabled !== false) addCrds(k, METALLB_KINDS);
         const policy = (values.crds as { validationFailurePolicy?: "Fail" | "Ignore" } | undefined)?.validationFailurePolicy ?? "Fail";
         // Ready on a plain ping: the webhook starts serving after its certificate rotation, later.
-        k.webhooks = [...k.webhooks.filter((w) => w.name !== "metallb-webhook-configuration"), { name: "metallb-webhook-configuration", kinds: METALLB_KINDS, failurePolicy: policy, service: "metallb-webhook-service.metallb-system.svc", serving: false }];
+        k.webhooks = [
+          ...k.webhooks.filter((w) => w.name !== "metallb-webhook-configuration"),
+          {
+            name: "metallb-webhook-configuration",
+            kinds: METALLB_KINDS,
+            failurePolicy: policy,
+            service: "metallb-webhook-service.metallb-system.svc",
+            serving: false,
+          },
+        ];
         podLabels = [{ "app.kubernetes.io/name": "metallb", "app.kubernetes.io/component": "controller" }];
         break;
       }
       case "traefik": {
         const v = values as TraefikValuesView;
-        podLabels = [{ "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${r.name}-${r.namespace}`, ...(v.deployment?.podLabels ?? {}) }];
+        podLabels = [
+          {
+            "app.kubernetes.io/name": "traefik",
+            "app.kubernetes.io/instance": `${r.name}-${r.namespace}`,
+            ...(v.deployment?.podLabels ?? {}),
+          },
+        ];
         const service = v.service ?? {};
         if (service.enabled !== false && (service.spec?.type ?? "LoadBalancer") === "LoadBalancer") {
           const requested = service.annotations?.["metallb.io/loadBalancerIPs"] ?? service.spec?.loadBalancerIP;
@@ -357,9 +458,17 @@ export function kubernetesBetweenRuns(world: TwinWorld): void {
 }
 
 const KUBERNETES_TYPES = [
-  "kubernetes:core/v1:Namespace", "kubernetes:core/v1:Secret", "kubernetes:core/v1:Service", "kubernetes:core/v1:ServiceAccount",
-  "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", "kubernetes:batch/v1:Job", "kubernetes:policy/v1:PodDisruptionBudget",
-  "kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:discovery.k8s.io/v1:EndpointSlice",
+  "kubernetes:core/v1:Namespace",
+  "kubernetes:core/v1:Secret",
+  "kubernetes:core/v1:Service",
+  "kubernetes:core/v1:ServiceAccount",
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:batch/v1:CronJob",
+  "kubernetes:batch/v1:Job",
+  "kubernetes:policy/v1:PodDisruptionBudget",
+  "kubernetes:networking.k8s.io/v1:Ingress",
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  "kubernetes:discovery.k8s.io/v1:EndpointSlice",
 ];
 
 /** Models for the Kubernetes types: Helm releases, yaml/v2 ConfigGroups and every object kind (built-in or custom). */

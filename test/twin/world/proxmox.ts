@@ -43,7 +43,10 @@ interface VmInputs {
 
 function hostOf(world: TwinWorld, name: string): ProxmoxHost {
   const host = world.proxmox.hosts[name];
-  if (!host) throw new StepError(`received an HTTP 500 response - Reason: hostname lookup '${name}' failed - failed to get address info for: ${name}: Name or service not known`);
+  if (!host)
+    throw new StepError(
+      `received an HTTP 500 response - Reason: hostname lookup '${name}' failed - failed to get address info for: ${name}: Name or service not known`,
+    );
   return host;
 }
 
@@ -59,7 +62,10 @@ function devicesOf(world: TwinWorld, vm: VmInputs): Record<string, string> {
   if (vm.cdrom) put(vm.cdrom.interface ?? "ide3", "cdrom");
   if (vm.machine === "q35" && !world.proxmox.remapsIde) {
     const bad = Object.keys(devices).find((slot) => /^ide[13]$/.test(slot));
-    if (bad) throw new StepError(`error waiting for VM start: task failed: kvm: -drive file=…,if=none,id=drive-${bad},media=cdrom: -device ide-cd,bus=ide.${bad === "ide1" ? 0 : 1},unit=1,drive=drive-${bad},id=${bad}: Can't create IDE unit 1, bus supports only 1 units`);
+    if (bad)
+      throw new StepError(
+        `error waiting for VM start: task failed: kvm: -drive file=…,if=none,id=drive-${bad},media=cdrom: -device ide-cd,bus=ide.${bad === "ide1" ? 0 : 1},unit=1,drive=drive-${bad},id=${bad}: Can't create IDE unit 1, bus supports only 1 units`,
+      );
   }
   return devices;
 }

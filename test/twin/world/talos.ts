@@ -116,7 +116,8 @@ export function settleTalos(world: TwinWorld): void {
   for (const node of Object.values(t.nodes)) {
     if (node.phase !== "running" || node.role !== "controlplane" || t.etcd.some((m) => m.ip === node.ip)) continue;
     // A control plane joins etcd once a member runs (the bootstrap node's).
-    if (t.etcd.length > 0 || node.ip === t.bootstrapNode) t.etcd.push({ id: memberId(node.ip), hostname: node.hostname ?? node.ip, ip: node.ip, healthy: true });
+    if (t.etcd.length > 0 || node.ip === t.bootstrapNode)
+      t.etcd.push({ id: memberId(node.ip), hostname: node.hostname ?? node.ip, ip: node.ip, healthy: true });
   }
   if (t.apiServerAt === undefined || t.apiServerAt > world.clock) return;
   for (const node of Object.values(t.nodes)) {
@@ -125,7 +126,8 @@ export function settleTalos(world: TwinWorld): void {
   }
 }
 
-const timeoutOf = (inputs: Props, op: "create" | "update" | "read") => goDuration((inputs.timeouts as Record<string, string> | undefined)?.[op], 600);
+const timeoutOf = (inputs: Props, op: "create" | "update" | "read") =>
+  goDuration((inputs.timeouts as Record<string, string> | undefined)?.[op], 600);
 
 const unreachable = (ip: string) =>
   `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp ${ip}:50000: connect: connection refused"`;
@@ -143,17 +145,26 @@ function identityOf(inputs: Props): { machineType: string; hostname?: string } {
 }
 
 function appliedConfig(inputs: Props, machineType: string): NonNullable<TalosNode["config"]> {
-  return { machineType, machineConfiguration: String(inputs.machineConfigurationInput ?? ""), patches: [...((inputs.configPatches as string[] | undefined) ?? [])] };
+  return {
+    machineType,
+    machineConfiguration: String(inputs.machineConfigurationInput ?? ""),
+    patches: [...((inputs.configPatches as string[] | undefined) ?? [])],
+  };
 }
 
 const configurationApply: ResourceModel<TwinWorld> = {
   create: (c) => {
     const ip = String(c.inputs.node);
     const started = c.world.clock;
-    waitFor(c.world, timeoutOf(c.inputs, "create"), () => {
-      const n = nodeAt(c.world, ip);
-      return n && (n.phase === "maintenance" || n.phase === "running") ? undefined : unreachable(ip);
-    }, (reason) => new StepError(`failed to apply configuration: ${reason}`));
+    waitFor(
+      c.world,
+      timeoutOf(c.inputs, "create"),
+      () => {
+        const n = nodeAt(c.world, ip);
+        return n && (n.phase === "maintenance" || n.phase === "running") ? undefined : unreachable(ip);
+      },
+      (reason) => new StepError(`failed to apply configuration: ${reason}`),
+    );
     const node = nodeAt(c.world, ip)!;
     const { machineType, hostname } = identityOf(c.inputs);
     const resolved = node.phase === "maintenance" ? "auto" : "no_reboot";
@@ -169,7 +180,12 @@ const configurationApply: ResourceModel<TwinWorld> = {
   },
   update: (c) => {
     const ip = String(c.inputs.node);
-    waitFor(c.world, timeoutOf(c.inputs, "update"), () => (nodeAt(c.world, ip)?.phase === "running" ? undefined : unreachable(ip)), (reason) => new StepError(`failed to apply configuration: ${reason}`));
+    waitFor(
+      c.world,
+      timeoutOf(c.inputs, "update"),
+      () => (nodeAt(c.world, ip)?.phase === "running" ? undefined : unreachable(ip)),
+      (reason) => new StepError(`failed to apply configuration: ${reason}`),
+    );
     const node = nodeAt(c.world, ip)!;
     const { machineType, hostname } = identityOf(c.inputs);
     if (hostname) node.hostname = hostname;
@@ -177,7 +193,8 @@ const configurationApply: ResourceModel<TwinWorld> = {
     // `.machine.kubelet` (and `.cluster`) apply immediately (siderolabs/talos v1.13.9
     // internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_runtime.go CanApplyImmediate): an apply
     // that carries another kubelet image moves that node's Kubernetes at once, outside upgrade-k8s.
-    const kubelet = (config: TalosNode["config"]) => /kubelet:v(\d+\.\d+\.\d+)/.exec([config?.machineConfiguration ?? "", ...(config?.patches ?? [])].join("\n"))?.[1];
+    const kubelet = (config: TalosNode["config"]) =>
+      /kubelet:v(\d+\.\d+\.\d+)/.exec([config?.machineConfiguration ?? "", ...(config?.patches ?? [])].join("\n"))?.[1];
     if (kubelet(node.config) !== kubelet(next)) {
       c.world.talos!.day2 ??= { faults: {}, calls: [], events: [] };
       c.world.talos!.day2.events.push(`config apply moved the kubelet of ${ip} from ${kubelet(node.config)} to ${kubelet(next)}`);
@@ -192,7 +209,12 @@ const bootstrap: ResourceModel<TwinWorld> = {
     const ip = String(c.inputs.node);
     const t = c.world.talos!;
     const started = c.world.clock;
-    waitFor(c.world, timeoutOf(c.inputs, "create"), () => (nodeAt(c.world, ip)?.phase === "running" ? undefined : unreachable(ip)), (reason) => new StepError(`bootstrap failed: ${reason}`));
+    waitFor(
+      c.world,
+      timeoutOf(c.inputs, "create"),
+      () => (nodeAt(c.world, ip)?.phase === "running" ? undefined : unreachable(ip)),
+      (reason) => new StepError(`bootstrap failed: ${reason}`),
+    );
     if (t.bootstrappedAt !== undefined) throw new StepError("rpc error: code = AlreadyExists desc = etcd data directory is not empty");
     t.bootstrappedAt = c.world.clock;
     t.bootstrapNode = ip;
@@ -200,10 +222,20 @@ const bootstrap: ResourceModel<TwinWorld> = {
     const applied = nodeAt(c.world, ip)!;
     const text = [applied.config?.machineConfiguration ?? "", ...(applied.config?.patches ?? [])].join("\n");
     t.day2 ??= { faults: {}, calls: [], events: [] };
-    t.day2.manifests = { talos: applied.release, kubernetes: /kubelet:v(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? "", kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(text) };
+    t.day2.manifests = {
+      talos: applied.release,
+      kubernetes: /kubelet:v(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? "",
+      kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(text),
+    };
     t.apiServerAt = c.world.clock + t.timings.apiServer;
     // Talos serves its talos.dev ServiceAccount CRD when a configuration enables Kubernetes access to its API.
-    if (Object.values(t.nodes).some((n) => n.config && /kubernetesTalosAPIAccess:\s*\n\s*enabled: true/.test([n.config.machineConfiguration, ...n.config.patches].join("\n")))) {
+    if (
+      Object.values(t.nodes).some(
+        (n) =>
+          n.config &&
+          /kubernetesTalosAPIAccess:\s*\n\s*enabled: true/.test([n.config.machineConfiguration, ...n.config.patches].join("\n")),
+      )
+    ) {
       c.world.kubernetes.crds = [...new Set([...c.world.kubernetes.crds, "talos.dev/ServiceAccount"])].sort();
     }
     advanceTo(c.world, c.world.clock);
@@ -217,7 +249,12 @@ const kubeconfig: ResourceModel<TwinWorld> = {
     const ip = String(c.inputs.node);
     const t = c.world.talos!;
     const started = c.world.clock;
-    waitFor(c.world, timeoutOf(c.inputs, "create"), () => (t.bootstrappedAt !== undefined && nodeAt(c.world, ip)?.phase === "running" ? undefined : unreachable(ip)), (reason) => new StepError(`failed to retrieve kubeconfig: ${reason}`));
+    waitFor(
+      c.world,
+      timeoutOf(c.inputs, "create"),
+      () => (t.bootstrappedAt !== undefined && nodeAt(c.world, ip)?.phase === "running" ? undefined : unreachable(ip)),
+      (reason) => new StepError(`failed to retrieve kubeconfig: ${reason}`),
+    );
     stage(c.world, "kubeconfig", started);
     return mockResourceOutputs(c.type, c.inputs);
   },
@@ -228,13 +265,25 @@ export function clusterHealth(world: TwinWorld, controlPlanes: readonly string[]
   const t = world.talos!;
   const running = (ip: string) => nodeAt(world, ip)?.phase === "running";
   const apiServerUp = t.apiServerAt !== undefined && t.apiServerAt <= world.clock;
-  return defaultClusterChecks({
-    unreachable: (ip) => (running(ip) ? undefined : unreachable(ip)),
-    etcdHealthy: (ip) => t.etcd.some((m) => m.ip === ip && m.healthy),
-    etcdMembers: t.etcd.map((m) => m.ip),
-    ...(apiServerUp ? {} : { apiServerError: `Get "https://${controlPlanes[0]}:6443/api/v1/nodes": dial tcp ${controlPlanes[0]}:6443: connect: connection refused` }),
-    kubernetesNodes: t.kubernetesNodes.map((n) => ({ name: n.name, ip: n.ip, ready: n.registeredAt + t.timings.nodeReady <= world.clock })),
-  }, controlPlanes, workers);
+  return defaultClusterChecks(
+    {
+      unreachable: (ip) => (running(ip) ? undefined : unreachable(ip)),
+      etcdHealthy: (ip) => t.etcd.some((m) => m.ip === ip && m.healthy),
+      etcdMembers: t.etcd.map((m) => m.ip),
+      ...(apiServerUp
+        ? {}
+        : {
+            apiServerError: `Get "https://${controlPlanes[0]}:6443/api/v1/nodes": dial tcp ${controlPlanes[0]}:6443: connect: connection refused`,
+          }),
+      kubernetesNodes: t.kubernetesNodes.map((n) => ({
+        name: n.name,
+        ip: n.ip,
+        ready: n.registeredAt + t.timings.nodeReady <= world.clock,
+      })),
+    },
+    controlPlanes,
+    workers,
+  );
 }
 
 const getHealth: InvokeModel<TwinWorld> = (args, { world }) => {
@@ -242,18 +291,31 @@ const getHealth: InvokeModel<TwinWorld> = (args, { world }) => {
   const workers = (args.workerNodes as string[] | undefined) ?? [];
   const started = world.clock;
   let last: { check: string; error: string } | undefined;
-  waitFor(world, goDuration((args.timeouts as { read?: string } | undefined)?.read, 600), () => {
-    last = clusterHealth(world, controlPlanes, workers);
-    return last?.error;
-  }, () => new StepError(`health check failed: waiting for ${last!.check}: ${last!.error}: context deadline exceeded`));
+  waitFor(
+    world,
+    goDuration((args.timeouts as { read?: string } | undefined)?.read, 600),
+    () => {
+      last = clusterHealth(world, controlPlanes, workers);
+      return last?.error;
+    },
+    () => new StepError(`health check failed: waiting for ${last!.check}: ${last!.error}: context deadline exceeded`),
+  );
   stage(world, "health", started);
   return { ...args, id: "cluster_health" };
 };
 
 /** The Image Factory names a schematic by the hash of its content. */
 const schematic: ResourceModel<TwinWorld> = {
-  create: (c) => ({ id: createHash("sha256").update(String(c.inputs.schematic ?? "")).digest("hex") }),
-  update: (c) => ({ id: createHash("sha256").update(String(c.inputs.schematic ?? "")).digest("hex") }),
+  create: (c) => ({
+    id: createHash("sha256")
+      .update(String(c.inputs.schematic ?? ""))
+      .digest("hex"),
+  }),
+  update: (c) => ({
+    id: createHash("sha256")
+      .update(String(c.inputs.schematic ?? ""))
+      .digest("hex"),
+  }),
 };
 
 const secrets: ResourceModel<TwinWorld> = {
@@ -269,7 +331,10 @@ export const talosModels: Record<string, ResourceModel<TwinWorld>> = {
   "talos:cluster/kubeconfig:Kubeconfig": kubeconfig,
 };
 
-const echo = (token: string): InvokeModel<TwinWorld> => (args) => mockInvokeResult(token, args);
+const echo =
+  (token: string): InvokeModel<TwinWorld> =>
+  (args) =>
+    mockInvokeResult(token, args);
 
 /** The generated configuration with the role's patches applied (as the provider's data source does), secrets left out. */
 const machineConfiguration: InvokeModel<TwinWorld> = (args) => {
@@ -285,7 +350,9 @@ const clientConfiguration: InvokeModel<TwinWorld> = (args) => {
   const generated = mockInvokeResult("talos:client/getConfiguration:getConfiguration", args);
   const client = args.clientConfiguration as { clientCertificate?: string } | undefined;
   const mocked = /crt: (\S+)/.exec(String(generated.talosConfig))?.[1];
-  return client?.clientCertificate && mocked ? { ...generated, talosConfig: String(generated.talosConfig).replace(mocked, client.clientCertificate) } : generated;
+  return client?.clientCertificate && mocked
+    ? { ...generated, talosConfig: String(generated.talosConfig).replace(mocked, client.clientCertificate) }
+    : generated;
 };
 
 export const talosInvokes: Record<string, InvokeModel<TwinWorld>> = {

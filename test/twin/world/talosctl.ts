@@ -28,7 +28,10 @@ const textOf = (config: Config | undefined) => [config?.machineConfiguration ?? 
 const revision = (config: Config | undefined) => createHash("sha256").update(textOf(config)).digest("hex").slice(0, 12);
 /** The kubelet image's release in a configuration (`ghcr.io/siderolabs/kubelet:v1.36.3`). */
 export const kubeletOf = (config: Config | undefined) => /kubelet:v(\d+\.\d+\.\d+)/.exec(textOf(config))?.[1] ?? "";
-const withKubelet = (config: Config, release: string): Config => ({ ...config, machineConfiguration: config.machineConfiguration.replace(/kubelet:v\d+\.\d+\.\d+/g, `kubelet:v${release}`) });
+const withKubelet = (config: Config, release: string): Config => ({
+  ...config,
+  machineConfiguration: config.machineConfiguration.replace(/kubelet:v\d+\.\d+\.\d+/g, `kubelet:v${release}`),
+});
 
 export function day2Of(world: TwinWorld): TalosDay2 {
   world.talos!.day2 ??= { faults: {}, calls: [], events: [] };
@@ -41,19 +44,26 @@ export function toFake(world: TwinWorld): FakeCluster {
   const day2 = day2Of(world);
   return {
     client: day2.talosctl ?? "",
-    nodes: Object.fromEntries(Object.values(t.nodes).filter((n) => n.role && n.hostname).map((n) => [n.ip, {
-      hostname: n.hostname!,
-      role: n.role!,
-      release: n.release,
-      schematic: n.schematic,
-      up: n.phase === "running",
-      configured: !!n.config,
-      ...(n.role === "controlplane" ? { etcdHealthy: t.etcd.some((m) => m.ip === n.ip && m.healthy) } : {}),
-      running: revision(n.config),
-      persistent: revision(n.staged ?? n.config),
-      kubelet: kubeletOf(n.config),
-      kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(textOf(n.config)),
-    }])),
+    nodes: Object.fromEntries(
+      Object.values(t.nodes)
+        .filter((n) => n.role && n.hostname)
+        .map((n) => [
+          n.ip,
+          {
+            hostname: n.hostname!,
+            role: n.role!,
+            release: n.release,
+            schematic: n.schematic,
+            up: n.phase === "running",
+            configured: !!n.config,
+            ...(n.role === "controlplane" ? { etcdHealthy: t.etcd.some((m) => m.ip === n.ip && m.healthy) } : {}),
+            running: revision(n.config),
+            persistent: revision(n.staged ?? n.config),
+            kubelet: kubeletOf(n.config),
+            kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(textOf(n.config)),
+          },
+        ]),
+    ),
     etcd: t.etcd.map((m) => ({ id: m.id, hostname: m.hostname, ip: m.ip })),
     k8sNodes: t.kubernetesNodes.map((k) => ({ name: k.name, ip: k.ip, ready: k.registeredAt + t.timings.nodeReady <= world.clock })),
     manifests: day2.manifests ?? { talos: "", kubernetes: "", kubeNetworkPolicies: false },
@@ -100,16 +110,23 @@ export async function runDayTwo(c: StepContext<TwinWorld>, line: string): Promis
   const env = { ...c.world.command.env, ...((c.inputs.environment as Record<string, string> | undefined) ?? {}) };
   c.world.command.ran.push(line);
   const fake = toFake(c.world);
-  const tools: Record<string, (args: readonly string[]) => Outcome> = c.world.talos?.day2?.talosctl ? { talosctl: (a) => talosctl(a, fake), kubectl: (a) => kubectl(a, fake) } : {};
+  const tools: Record<string, (args: readonly string[]) => Outcome> = c.world.talos?.day2?.talosctl
+    ? { talosctl: (a) => talosctl(a, fake), kubectl: (a) => kubectl(a, fake) }
+    : {};
   const out: string[] = [];
   try {
-    await dayTwo(argv, env, async (binary, args) => {
-      const tool = tools[binary];
-      if (!tool) throw Object.assign(new Error(`spawn ${binary} ENOENT`), { code: "ENOENT" });
-      const { code, stdout, stderr } = tool(args);
-      if (code !== 0) throw Object.assign(new Error(`Command failed: ${binary}`), { code, stdout, stderr });
-      return { stdout };
-    }, (l) => out.push(l));
+    await dayTwo(
+      argv,
+      env,
+      async (binary, args) => {
+        const tool = tools[binary];
+        if (!tool) throw Object.assign(new Error(`spawn ${binary} ENOENT`), { code: "ENOENT" });
+        const { code, stdout, stderr } = tool(args);
+        if (code !== 0) throw Object.assign(new Error(`Command failed: ${binary}`), { code, stdout, stderr });
+        return { stdout };
+      },
+      (l) => out.push(l),
+    );
   } catch (e) {
     const message = failureMessage(e);
     if (!message) throw e;
