@@ -5,7 +5,7 @@
 import type { ParsedConfig } from "../../model/schema.ts";
 import { podNetworkOf } from "../../model/resolve.ts";
 import { own } from "../../model/own.ts";
-import { admitsTraefik } from "../../builders/routes.ts";
+import { admitsTraefik } from "../../builders/network-policies.ts";
 import { networkPolicyEnforcer } from "../../builders/network-policies.ts";
 import type { Add, ConfigIssue } from "./issue.ts";
 
