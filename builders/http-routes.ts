@@ -17,7 +17,7 @@ import { gatewayParentRef, routeListeners, secureListenerPort } from "./gateway.
 import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute";
 import { appLabels, orderedBackends, sortedHosts, sortedUnique, type Backend } from "./route-naming.ts";
 import { middlewareKinds, middlewareName, type MiddlewareKind } from "./middlewares.ts";
-import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 
 /** The middlewares a Gateway API route reaches through ExtensionRef: Gateway API has no filter of their kind. */
 export const EXTENSION_REF_MIDDLEWARES: readonly MiddlewareKind[] = ["lan-only", "ip-allow-list", "rate-limit", "redirect", "basic-auth"];

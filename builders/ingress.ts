@@ -6,7 +6,7 @@ import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { IIngressRoute } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute";
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { AppSpec } from "../model/resolve.ts";
-import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 import {
   appLabels,
   backendSlug,

@@ -5,7 +5,7 @@
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IMiddleware } from "@kubernetes-models/traefik/traefik.io/v1alpha1/Middleware";
 import type { AppSpec } from "../model/resolve.ts";
-import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 import { appLabels, basicAuthSecretName, byString, sortedUnique } from "./route-naming.ts";
 
 /** The key Traefik's basicAuth reads htpasswd lines from in an Opaque Secret. */

@@ -8,7 +8,7 @@ import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { AppSpec } from "../model/resolve.ts";
 import { deploysKubeNetworkPolicies } from "./talos-patches.ts";
-import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 import { byAddress, prefixLength } from "./net.ts";
 import { byString, sortedUnique } from "./route-naming.ts";
 

@@ -2,7 +2,7 @@
 import type { IIngressRouteTCP } from "@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRouteTCP";
 import type { IMiddlewareTCP } from "@kubernetes-models/traefik/traefik.io/v1alpha1/MiddlewareTCP";
 import type { AppSpec } from "../model/resolve.ts";
-import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 import { appLabels, traefikRouteHead } from "./route-naming.ts";
 import { hostSniMatcher, routeEntryPoints } from "./route-matching.ts";
 import { allowListRanges, lanOnlySources, middlewareKinds, middlewareName, type MiddlewareKind } from "./middlewares.ts";

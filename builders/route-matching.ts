@@ -1,7 +1,7 @@
 /** What an app's Traefik routers listen on and match: entry points, Host and HostSNI matchers. */
 import type { BackendConfig } from "../model/schema.ts";
 import type { AppSpec } from "../model/resolve.ts";
-import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 import { sortedUnique } from "./route-naming.ts";
 
 /**

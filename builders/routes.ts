@@ -19,7 +19,7 @@ import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networki
 import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
 import { isGatewayRoute, isPassthrough, type AppSpec } from "../model/resolve.ts";
 import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest, tlsRouteManifest } from "./http-routes.ts";
-import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 import { basicAuthSecret, middlewareEntry, middlewareKinds, type MiddlewareEntry, type MiddlewareKind } from "./middlewares.ts";
 import { certificateManifest, ingressManifests, ingressRouteManifest, type IngressManifest } from "./ingress.ts";
 import { ingressRouteTcpManifest, middlewareTcpManifest, tcpMiddlewareKinds } from "./passthrough.ts";

@@ -12,7 +12,7 @@ import { isProxied, metallbEnabled } from "../../model/resolve.ts";
 import { CERT_MANAGER_NAMESPACE } from "../../builders/cert-manager.ts";
 import { ETCD_BACKUP_NAMESPACE } from "../../builders/etcd-backup.ts";
 import { METALLB_NAMESPACE } from "../../builders/metallb.ts";
-import { TRAEFIK_NAMESPACE } from "../../builders/traefik-values.ts";
+import { TRAEFIK_NAMESPACE } from "../../builders/traefik-names.ts";
 import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../../builders/net.ts";
 
 /**

@@ -7,7 +7,7 @@ import type { ParsedConfig } from "../../model/schema.ts";
 import { isProxied, narrowsTunnelTrust, type HomelabConfig } from "../../model/resolve.ts";
 import { appDnsRecords, originAddresses } from "../../builders/dns.ts";
 import { isPublicIpv4 } from "../../builders/net.ts";
-import { entryAddresses } from "../../builders/traefik-values.ts";
+import { entryAddresses } from "../../builders/traefik-entry.ts";
 import { solverZones } from "../../builders/cert-manager.ts";
 import { wildcardCovers } from "../../builders/wildcard-certs.ts";
 import type { Add, ConfigIssue } from "./issue.ts";

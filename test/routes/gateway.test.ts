@@ -13,7 +13,8 @@ import {
   listenerFor,
   traefikGatewayValues,
 } from "../../builders/gateway.ts";
-import { traefikValues, ingressEntryOf } from "../../builders/traefik-values.ts";
+import { traefikValues } from "../../builders/traefik-values.ts";
+import { ingressEntryOf } from "../../builders/traefik-entry.ts";
 import { certManagerValues } from "../../builders/cert-manager.ts";
 
 const gateway = validConfig("gateway");
