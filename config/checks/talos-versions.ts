@@ -1,7 +1,7 @@
 /**
- * Version rules a config alone can decide (the contract against the release in
- * checkTalosVersions). Day 2: the pinned Kubernetes must be one the
- * Talos release runs (`upgrade-k8s` refuses it on the nodes otherwise, after the
+ * Version rules a config alone can decide: the pinned config contract against
+ * the Talos release and the provider's machinery, and on day 2 a pinned
+ * Kubernetes the Talos release runs (`upgrade-k8s` refuses it on the nodes otherwise, after the
  * image downloads and config applies of the same deploy). What the nodes run
  * today is not in the config: the rollout refuses a downgrade or a jump over a
  * minor from each node's reported release before it touches one.
