@@ -6,7 +6,7 @@
  */
 import { isGatewayHttpRoute, isGatewayRoute, type AppSpec, type HomelabConfig } from "../model/resolve.ts";
 import type { Placement } from "../model/schema.ts";
-import { PRIVATE_ENTRY_PORT } from "./traefik-values.ts";
+import { PRIVATE_ENTRY_PORT } from "./traefik-names.ts";
 
 type GatewayApiConfig = HomelabConfig["traefik"]["gatewayApi"];
 

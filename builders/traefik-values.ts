@@ -1,48 +1,34 @@
 /**
  * Traefik (chart 41.x, Traefik v3.7) in one of three placements: the Helm
- * values, the CRD manifests that go with the chart version, and the ingress
- * entry routes and DNS point at. Pure: plain config in, plain objects out.
+ * values, the CRD manifests that go with the chart version, and the ports a
+ * NetworkPolicy leaves open (the ingress entry routes and DNS point at is
+ * traefik-entry.ts). Pure: plain config in, plain objects out.
  *
  * Value shapes follow the chart's values.schema.json, which rejects unknown
  * keys; the chart's templates add checks the schema cannot express, and the
  * comments below name the one each value satisfies.
  */
-import { activeNodes, controlPlanes, type ClusterSpec, type HomelabConfig } from "../model/resolve.ts";
-import type { Placement } from "../model/schema.ts";
+import type { ClusterSpec, HomelabConfig } from "../model/resolve.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
-import type { PodSecurityLevel } from "./namespaces.ts";
 import { PINNED_CHARTS, traefikChartDefaults } from "../contract/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
 import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
-import type { GatewayRouting, TraefikGatewayValues } from "./gateway.ts";
+import type { TraefikGatewayValues } from "./gateway.ts";
+import {
+  ACME_RESOLVER,
+  PRIVATE_ENTRY_POINT,
+  PRIVATE_ENTRY_PORT,
+  PRIVATE_SERVICE,
+  SECURE_ENTRY_POINT,
+  TRAEFIK_INGRESS_CLASS,
+  TUNNEL_ENTRY_POINT,
+  TUNNEL_ENTRY_PORT,
+  WEB_ENTRY_POINT,
+} from "./traefik-names.ts";
+import { entryAddresses, privateEntryOf, traefikPodLabels, usesHostNetwork } from "./traefik-entry.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
-
-export const TRAEFIK_NAMESPACE = "traefik";
-export const TRAEFIK_RELEASE = "traefik";
-/** The IngressClass the chart creates (and marks as the cluster default). */
-const TRAEFIK_INGRESS_CLASS = "traefik";
-const WEB_ENTRY_POINT = "web";
-const SECURE_ENTRY_POINT = "websecure";
-/**
- * Placement deployment: the private apps' own entry point, served by a second
- * LoadBalancer Service (`traefik-lan`) on its own MetalLB address, which the
- * router never forwards. Public routes are not on it; private routes on nothing else.
- */
-export const PRIVATE_ENTRY_POINT = "lan";
-export const PRIVATE_ENTRY_PORT = 8444;
-/** The chart's additionalServices key of the private entry's Service (named `traefik-lan` by the chart). */
-const PRIVATE_SERVICE = "lan";
-/**
- * Tunnel entry with narrowed trust: the entry point cloudflared reaches Traefik
- * on, the only one that trusts X-Forwarded-*, admitted by a NetworkPolicy to
- * cloudflared's pods alone (builders/tunnel.ts). On no Service of the chart.
- */
-export const TUNNEL_ENTRY_POINT = "tunnel";
-export const TUNNEL_ENTRY_PORT = 8445;
-/** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
-const ACME_RESOLVER = "letsencrypt";
 
 export { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS };
 
@@ -63,128 +49,6 @@ export function traefikCrdUrls(source: string, chartVersion: string): string[] {
   return traefikChartDefaults(chartVersion).crdFiles.map((file) => `${source.replace(/\/+$/, "")}/${tag}/traefik/crds/${file}`);
 }
 
-// ── the ingress entry ───────────────────────────────────────────────────────
-
-/** What routes and DNS need to know about the ingress (the pure part of IngressEntry). */
-export interface IngressEntrySpec {
-  /** The IngressClass the Traefik chart creates; every Ingress names it. */
-  readonly className: string;
-  readonly placement: Placement;
-  /** Where DNS points: the LoadBalancer IP (deployment), every node IP (daemonset) or the VIP (controlplane). */
-  readonly addresses: readonly string[];
-  readonly namespace: string;
-  /** Labels of the Traefik pods, for NetworkPolicy peers. */
-  readonly podLabels: Readonly<Record<string, string>>;
-  /** hostNetwork placements reach app pods from host addresses, never from a pod IP of their own. */
-  readonly hostNetwork: boolean;
-  /** hostNetwork placements: the addresses (CIDR /32s) of the nodes Traefik runs on, which it connects from over an unencapsulated route. */
-  readonly nodeSources: readonly string[];
-  /**
-   * hostNetwork placements: the cluster's pod network, where the CNI's tunnel
-   * and bridge addresses lie that Traefik's connections to pods come from.
-   * Absent when the config does not know it (provider existing without
-   * cluster.network.podSubnet, which the checks allow only while no app gets a
-   * NetworkPolicy).
-   */
-  readonly podNetwork?: string;
-  /** Traefik trusts X-Forwarded-* from Cloudflare only. */
-  readonly trustsCloudflare: boolean;
-  /** The entry point TLS routes attach to. */
-  readonly secureEntryPoint: string;
-  /** The entry points public routes attach to: websecure, and the tunnel's own when its trust is narrowed. */
-  readonly publicEntryPoints: readonly string[];
-  /** Present when an app is private. */
-  readonly private?: PrivateEntry;
-  /** Present with Gateway API: the listeners private and passthrough routes attach to by name. */
-  readonly gateway?: GatewayRouting;
-}
-
-/** Where private apps are served and who may reach them. */
-export interface PrivateEntry {
-  /** The entry point private routes attach to: `lan` (placement deployment), else websecure, shared with public routes. */
-  readonly entryPoint: string;
-  /** The Gateway listener port of that entry point. */
-  readonly port: number;
-  /** Where a LAN resolver points private hosts: the private MetalLB address, or the shared entry addresses. */
-  readonly addresses: readonly string[];
-  /** The ranges each private route's ipAllowList admits. */
-  readonly sources: readonly string[];
-}
-
-function usesHostNetwork(placement: Placement): boolean {
-  return placement !== "deployment";
-}
-
-/** Host networking is a host namespace: Pod Security `baseline` and `restricted` refuse it. */
-export function traefikPodSecurity(placement: Placement): PodSecurityLevel {
-  return usesHostNetwork(placement) ? "privileged" : "restricted";
-}
-
-/** The chart's selector labels for a release (`traefik.labelselector`). */
-export function traefikPodLabels(): Record<string, string> {
-  return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${TRAEFIK_RELEASE}-${TRAEFIK_NAMESPACE}` };
-}
-
-function vipOf(cluster: ClusterSpec): string {
-  const vip = cluster.network.vip;
-  if (!vip) throw new Error("placement controlplane needs cluster.network.vip (the config checks require it)");
-  return vip;
-}
-
-/** The nodes Traefik runs on in a host-network placement. */
-function traefikNodes(traefik: TraefikConfig, cluster: ClusterSpec) {
-  if (traefik.placement === "daemonset") return cluster.nodes;
-  if (traefik.placement === "controlplane") return controlPlanes(cluster);
-  return [];
-}
-
-/** Where DNS points for this placement. */
-export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): string[] {
-  switch (traefik.placement) {
-    case "deployment":
-      if (!traefik.loadBalancerIP)
-        throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
-      return [traefik.loadBalancerIP];
-    case "daemonset":
-      // A retiring node is about to be wiped, or already dead: DNS stops sending clients there first.
-      return activeNodes(cluster.nodes).map((n) => n.ip);
-    case "controlplane":
-      return [vipOf(cluster)];
-  }
-}
-
-/** The private entry of a config with private apps (see PrivateEntry). */
-export function privateEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): PrivateEntry | undefined {
-  const p = traefik.privateEntry;
-  if (!p) return undefined;
-  if (usesHostNetwork(traefik.placement)) {
-    return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources: p.sources };
-  }
-  if (!p.loadBalancerIP)
-    throw new Error("a private app in placement deployment needs the private entry's MetalLB address (the config checks require one)");
-  return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [p.loadBalancerIP], sources: p.sources };
-}
-
-export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
-  const hostNetwork = usesHostNetwork(traefik.placement);
-  const podNetwork = hostNetwork ? cluster.network.podSubnet : undefined;
-  const privateEntry = privateEntryOf(traefik, cluster);
-  return {
-    className: TRAEFIK_INGRESS_CLASS,
-    placement: traefik.placement,
-    addresses: entryAddresses(traefik, cluster),
-    namespace: TRAEFIK_NAMESPACE,
-    podLabels: traefikPodLabels(),
-    hostNetwork,
-    nodeSources: traefikNodes(traefik, cluster).map((n) => `${n.ip}/32`),
-    ...(podNetwork ? { podNetwork } : {}),
-    trustsCloudflare: traefik.trustCloudflare,
-    secureEntryPoint: SECURE_ENTRY_POINT,
-    publicEntryPoints: traefik.tunnelEntryPoint ? [SECURE_ENTRY_POINT, TUNNEL_ENTRY_POINT] : [SECURE_ENTRY_POINT],
-    ...(privateEntry ? { private: privateEntry } : {}),
-  };
-}
-
 /**
  * The container ports of a pod-network Traefik that every client may open
  * while a NetworkPolicy guards the tunnel entry point: web, websecure, the
@@ -195,8 +59,6 @@ export function traefikOpenPorts(traefik: Pick<TraefikConfig, "privateEntry" | "
   const ports = ["web", "websecure", "traefik", "metrics"].map((name) => chart[name]).filter((p): p is number => p !== undefined);
   return [...ports, ...(traefik.privateEntry ? [PRIVATE_ENTRY_PORT] : [])].sort((a, b) => a - b);
 }
-
-// ── Helm values ─────────────────────────────────────────────────────────────
 
 interface TrustedSources {
   readonly trustedIPs: readonly string[];

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import type { ExistingClusterSpec } from "../model/resolve.ts";
-import type { ClusterAccess } from "./cluster.ts";
+import type { ClusterAccess } from "./cluster-access.ts";
 import { kubeconfigServer } from "../builders/kubeconfig.ts";
 
 export interface ExistingClusterArgs {

@@ -19,7 +19,7 @@ import { Command } from "@pulumi/command/local/command.js";
 import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
 import { activeNodes, controlPlanes, type TalosClusterSpec } from "../model/resolve.ts";
 import type { NodeRole } from "../model/schema.ts";
-import type { ClusterAccess } from "./cluster.ts";
+import type { ClusterAccess } from "./cluster-access.ts";
 import {
   Bootstrap,
   ConfigurationApply,

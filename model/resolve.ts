@@ -8,7 +8,7 @@ import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } f
 import { addressRange, firstAddress, firstHost, intToIp, prefixLength } from "../builders/net.ts";
 import { networkPolicyEnforcer } from "../builders/network-policies.ts";
 import { coveringWildcardZone } from "../builders/wildcard-certs.ts";
-import { admitsTraefik } from "../builders/routes.ts";
+import { admitsTraefik } from "../builders/network-policies.ts";
 import { own } from "./own.ts";
 
 export interface ClusterNode {

@@ -1,7 +1,7 @@
 /**
  * The stack config, defined once. Types, defaults, descriptions (for the
  * generated docs/config.md) and the unknown-key rules all come from here; the
- * cross-field rules live in checks.ts and run on the parsed value.
+ * cross-field rules live in config/checks/ and run on the parsed value.
  */
 import { z } from "zod";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";

@@ -14,7 +14,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { readStackConfig } from "../synth/stack-file.ts";
 import { REPORT_TAG } from "../bench/report.ts";
-import { markdownTable as table } from "../synth/summary.ts";
+import { markdownTable as table } from "../synth/markdown.ts";
 import { parseCommandLine, positiveInteger } from "./cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
-import { createCluster, type ClusterAccess } from "../../components/cluster.ts";
+import { createCluster } from "../../components/cluster.ts";
+import type { ClusterAccess } from "../../components/cluster-access.ts";
 import type { StackSecrets } from "../../config/load.ts";
 import {
   GET_CLIENT_CONFIGURATION,

@@ -3,19 +3,17 @@
  * features would both claim. A setting the program silently ignores reads as
  * if it were in force (an ingress restriction that restricts nothing); a
  * namespace two components create fails halfway through a deploy, reported
- * against a manifest instead of the key. Same contract as checks.ts: report on
+ * against a manifest instead of the key. Same contract as index.ts: report on
  * the key to edit, say what to do.
  */
-import type { ParsedConfig } from "../model/schema.ts";
-import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { isProxied, metallbEnabled } from "../model/resolve.ts";
-import { CERT_MANAGER_NAMESPACE } from "../builders/cert-manager.ts";
-import { ETCD_BACKUP_NAMESPACE } from "../builders/etcd-backup.ts";
-import { METALLB_NAMESPACE } from "../builders/metallb.ts";
-import { TRAEFIK_NAMESPACE } from "../builders/traefik-values.ts";
-import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../builders/net.ts";
-
-type Add = (path: KeyPath, message: string) => void;
+import type { ParsedConfig } from "../../model/schema.ts";
+import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
+import { isProxied, metallbEnabled } from "../../model/resolve.ts";
+import { CERT_MANAGER_NAMESPACE } from "../../builders/cert-manager.ts";
+import { ETCD_BACKUP_NAMESPACE } from "../../builders/etcd-backup.ts";
+import { METALLB_NAMESPACE } from "../../builders/metallb.ts";
+import { TRAEFIK_NAMESPACE } from "../../builders/traefik-names.ts";
+import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../../builders/net.ts";
 
 /**
  * Namespaces Kubernetes creates itself: creating one again fails, and the

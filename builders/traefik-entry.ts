@@ -1,0 +1,140 @@
+/**
+ * The ingress entry of Traefik's placement: where DNS points, which entry
+ * points routes attach to, and whom NetworkPolicies must admit. Pure: plain
+ * config in, plain objects out.
+ */
+import { activeNodes, controlPlanes, type ClusterSpec, type HomelabConfig } from "../model/resolve.ts";
+import type { Placement } from "../model/schema.ts";
+import type { PodSecurityLevel } from "./namespaces.ts";
+import type { GatewayRouting } from "./gateway.ts";
+import {
+  PRIVATE_ENTRY_POINT,
+  PRIVATE_ENTRY_PORT,
+  SECURE_ENTRY_POINT,
+  TRAEFIK_INGRESS_CLASS,
+  TRAEFIK_NAMESPACE,
+  TRAEFIK_RELEASE,
+  TUNNEL_ENTRY_POINT,
+} from "./traefik-names.ts";
+
+type TraefikConfig = HomelabConfig["traefik"];
+
+/** What routes and DNS need to know about the ingress (the pure part of IngressEntry). */
+export interface IngressEntrySpec {
+  /** The IngressClass the Traefik chart creates; every Ingress names it. */
+  readonly className: string;
+  readonly placement: Placement;
+  /** Where DNS points: the LoadBalancer IP (deployment), every node IP (daemonset) or the VIP (controlplane). */
+  readonly addresses: readonly string[];
+  readonly namespace: string;
+  /** Labels of the Traefik pods, for NetworkPolicy peers. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** hostNetwork placements reach app pods from host addresses, never from a pod IP of their own. */
+  readonly hostNetwork: boolean;
+  /** hostNetwork placements: the addresses (CIDR /32s) of the nodes Traefik runs on, which it connects from over an unencapsulated route. */
+  readonly nodeSources: readonly string[];
+  /**
+   * hostNetwork placements: the cluster's pod network, where the CNI's tunnel
+   * and bridge addresses lie that Traefik's connections to pods come from.
+   * Absent when the config does not know it (provider existing without
+   * cluster.network.podSubnet, which the checks allow only while no app gets a
+   * NetworkPolicy).
+   */
+  readonly podNetwork?: string;
+  /** Traefik trusts X-Forwarded-* from Cloudflare only. */
+  readonly trustsCloudflare: boolean;
+  /** The entry point TLS routes attach to. */
+  readonly secureEntryPoint: string;
+  /** The entry points public routes attach to: websecure, and the tunnel's own when its trust is narrowed. */
+  readonly publicEntryPoints: readonly string[];
+  /** Present when an app is private. */
+  readonly private?: PrivateEntry;
+  /** Present with Gateway API: the listeners private and passthrough routes attach to by name. */
+  readonly gateway?: GatewayRouting;
+}
+
+/** Where private apps are served and who may reach them. */
+export interface PrivateEntry {
+  /** The entry point private routes attach to: `lan` (placement deployment), else websecure, shared with public routes. */
+  readonly entryPoint: string;
+  /** The Gateway listener port of that entry point. */
+  readonly port: number;
+  /** Where a LAN resolver points private hosts: the private MetalLB address, or the shared entry addresses. */
+  readonly addresses: readonly string[];
+  /** The ranges each private route's ipAllowList admits. */
+  readonly sources: readonly string[];
+}
+
+export function usesHostNetwork(placement: Placement): boolean {
+  return placement !== "deployment";
+}
+
+/** Host networking is a host namespace: Pod Security `baseline` and `restricted` refuse it. */
+export function traefikPodSecurity(placement: Placement): PodSecurityLevel {
+  return usesHostNetwork(placement) ? "privileged" : "restricted";
+}
+
+/** The chart's selector labels for a release (`traefik.labelselector`). */
+export function traefikPodLabels(): Record<string, string> {
+  return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${TRAEFIK_RELEASE}-${TRAEFIK_NAMESPACE}` };
+}
+
+function vipOf(cluster: ClusterSpec): string {
+  const vip = cluster.network.vip;
+  if (!vip) throw new Error("placement controlplane needs cluster.network.vip (the config checks require it)");
+  return vip;
+}
+
+/** The nodes Traefik runs on in a host-network placement. */
+function traefikNodes(traefik: TraefikConfig, cluster: ClusterSpec) {
+  if (traefik.placement === "daemonset") return cluster.nodes;
+  if (traefik.placement === "controlplane") return controlPlanes(cluster);
+  return [];
+}
+
+/** Where DNS points for this placement. */
+export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): string[] {
+  switch (traefik.placement) {
+    case "deployment":
+      if (!traefik.loadBalancerIP)
+        throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
+      return [traefik.loadBalancerIP];
+    case "daemonset":
+      // A retiring node is about to be wiped, or already dead: DNS stops sending clients there first.
+      return activeNodes(cluster.nodes).map((n) => n.ip);
+    case "controlplane":
+      return [vipOf(cluster)];
+  }
+}
+
+/** The private entry of a config with private apps (see PrivateEntry). */
+export function privateEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): PrivateEntry | undefined {
+  const p = traefik.privateEntry;
+  if (!p) return undefined;
+  if (usesHostNetwork(traefik.placement)) {
+    return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources: p.sources };
+  }
+  if (!p.loadBalancerIP)
+    throw new Error("a private app in placement deployment needs the private entry's MetalLB address (the config checks require one)");
+  return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [p.loadBalancerIP], sources: p.sources };
+}
+
+export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
+  const hostNetwork = usesHostNetwork(traefik.placement);
+  const podNetwork = hostNetwork ? cluster.network.podSubnet : undefined;
+  const privateEntry = privateEntryOf(traefik, cluster);
+  return {
+    className: TRAEFIK_INGRESS_CLASS,
+    placement: traefik.placement,
+    addresses: entryAddresses(traefik, cluster),
+    namespace: TRAEFIK_NAMESPACE,
+    podLabels: traefikPodLabels(),
+    hostNetwork,
+    nodeSources: traefikNodes(traefik, cluster).map((n) => `${n.ip}/32`),
+    ...(podNetwork ? { podNetwork } : {}),
+    trustsCloudflare: traefik.trustCloudflare,
+    secureEntryPoint: SECURE_ENTRY_POINT,
+    publicEntryPoints: traefik.tunnelEntryPoint ? [SECURE_ENTRY_POINT, TUNNEL_ENTRY_POINT] : [SECURE_ENTRY_POINT],
+    ...(privateEntry ? { private: privateEntry } : {}),
+  };
+}
