@@ -1,0 +1,12 @@
+/** Which of a cluster's nodes play which part: facts of the node list, read by the checks, resolve and the builders. */
+import type { NodeRole } from "./schema.ts";
+
+/** The nodes that stay: every node not being retired (cluster.nodes.<name>.retire). */
+export function activeNodes<N extends { readonly retire?: string }>(nodes: readonly N[]): N[] {
+  return nodes.filter((n) => !n.retire);
+}
+
+/** A cluster's control-plane nodes, in the cluster's (name) order: the first bootstraps etcd. */
+export function controlPlanes<N extends { readonly role: NodeRole }>(cluster: { readonly nodes: readonly N[] }): N[] {
+  return cluster.nodes.filter((n) => n.role === "controlplane");
+}
