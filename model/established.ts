@@ -4,6 +4,7 @@
  * itself instead of an optional they would have to doubt.
  */
 export function established<T>(value: T | undefined, key: string): T {
-  if (value === undefined) throw new Error(`${key} is unset, which the config checks refuse: resolve a config only after checkConfig passes`);
+  if (value === undefined)
+    throw new Error(`${key} is unset, which the config checks refuse: resolve a config only after checkConfig passes`);
   return value;
 }

@@ -151,8 +151,6 @@ export interface TunnelSpec {
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-
-
 function resolveFirewall(p: ParsedConfig): TalosFirewallSpec | undefined {
   const c = p.cluster;
   if (c.provider !== "talos" || !c.firewall.enabled) return undefined;
@@ -242,18 +240,6 @@ function resolveBackup(b: EtcdBackupConfig, clusterName: string): EtcdBackupSpec
   };
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
 export function resolveConfig(p: ParsedConfig): HomelabConfig {
   const config: HomelabConfig = {
     cluster: resolveCluster(p.cluster, declaresNetworkPolicies(p), resolveFirewall(p)),
@@ -285,8 +271,6 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
   };
   return deepFreeze(config);
 }
-
-
 
 function resolveTunnel(p: ParsedConfig): TunnelSpec {
   const t = p.tunnel;

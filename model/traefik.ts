@@ -4,7 +4,15 @@
  * established it, so no builder asks whether an address is there.
  */
 import { DEFAULTS } from "./defaults.ts";
-import { gatewayApiEnabled, narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName, trustsCloudflare } from "./entry.ts";
+import {
+  gatewayApiEnabled,
+  narrowsTunnelTrust,
+  privateEntryAddress,
+  privateSources,
+  traefikLoadBalancerIP,
+  traefikPoolName,
+  trustsCloudflare,
+} from "./entry.ts";
 import { established } from "./established.ts";
 import type { ChartRef } from "./resolve.ts";
 import type { ParsedConfig } from "./schema.ts";
@@ -71,8 +79,18 @@ export interface ControlplaneTraefik extends TraefikCommon {
 export type TraefikSpec = DeploymentTraefik | DaemonsetTraefik | ControlplaneTraefik;
 
 export function resolveTraefik(p: ParsedConfig): TraefikSpec {
-  const { placement, replicas, pool: _pool, loadBalancerIP: _lb, trustCloudflare: _trust, chart, gatewayApi, privateEntry: _private, acme, ...rest } =
-    p.traefik;
+  const {
+    placement,
+    replicas,
+    pool: _pool,
+    loadBalancerIP: _lb,
+    trustCloudflare: _trust,
+    chart,
+    gatewayApi,
+    privateEntry: _private,
+    acme,
+    ...rest
+  } = p.traefik;
   const common: TraefikCommon = {
     ...rest,
     trustCloudflare: trustsCloudflare(p),

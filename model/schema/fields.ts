@@ -63,4 +63,3 @@ export const chart = (defaults: { readonly version: string; readonly repository:
       .default(defaults.repository)
       .describe("Helm repository URL (https)."),
   }).prefault({});
-
