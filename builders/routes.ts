@@ -26,12 +26,12 @@ import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networkin
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
-import { isGatewayRoute, isPassthrough } from "../model/resolve.ts";
 import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest, tlsRouteManifest } from "./http-routes.ts";
 import type { AppSpec } from "../model/resolve.ts";
 import type { BackendConfig } from "../model/schema.ts";
 import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
 import { byAddress, prefixLength, uniqueAddresses } from "./net.ts";
+import { admitsTraefik, isGatewayRoute, isPassthrough } from "../model/apps.ts";
 
 export type { RouteEntry };
 
@@ -612,11 +612,6 @@ const ALLOW_TRAEFIK_POLICY = "allow-traefik";
  */
 export function allowTraefikNamespaces(apps: readonly Pick<AppSpec, "kind" | "namespace" | "networkPolicy" | "external">[]): string[] {
   return sortedUnique(apps.filter(admitsTraefik).map((a) => a.namespace));
-}
-
-/** An app whose namespace's allow-traefik policy is there for it. */
-export function admitsTraefik(app: Pick<AppSpec, "kind" | "networkPolicy" | "external">): boolean {
-  return !app.external && app.networkPolicy;
 }
 
 /**

@@ -7,8 +7,9 @@
  * keys; the chart's templates add checks the schema cannot express, and the
  * comments below name the one each value satisfies.
  */
-import { activeNodes, controlPlanes, type ClusterSpec, type HomelabConfig } from "../model/resolve.ts";
-import type { Placement } from "../model/schema.ts";
+import { activeNodes } from "../model/nodes.ts";
+import { PLACEMENT, traefikHostNodes, type Placement } from "../model/placement.ts";
+import type { ClusterSpec, HomelabConfig } from "../model/resolve.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import type { PodSecurityLevel } from "./namespaces.ts";
@@ -111,13 +112,9 @@ export interface PrivateEntry {
   readonly sources: readonly string[];
 }
 
-function usesHostNetwork(placement: Placement): boolean {
-  return placement !== "deployment";
-}
-
 /** Host networking is a host namespace: Pod Security `baseline` and `restricted` refuse it. */
 export function traefikPodSecurity(placement: Placement): PodSecurityLevel {
-  return usesHostNetwork(placement) ? "privileged" : "restricted";
+  return PLACEMENT[placement].hostNetwork ? "privileged" : "restricted";
 }
 
 /** The chart's selector labels for a release (`traefik.labelselector`). */
@@ -125,48 +122,32 @@ export function traefikPodLabels(): Record<string, string> {
   return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${TRAEFIK_RELEASE}-${TRAEFIK_NAMESPACE}` };
 }
 
-function vipOf(cluster: ClusterSpec): string {
-  const vip = cluster.network.vip;
-  if (!vip) throw new Error("placement controlplane needs cluster.network.vip (the config checks require it)");
-  return vip;
-}
-
-/** The nodes Traefik runs on in a host-network placement. */
-function traefikNodes(traefik: TraefikConfig, cluster: ClusterSpec) {
-  if (traefik.placement === "daemonset") return cluster.nodes;
-  if (traefik.placement === "controlplane") return controlPlanes(cluster);
-  return [];
-}
-
 /** Where DNS points for this placement. */
 export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): string[] {
   switch (traefik.placement) {
     case "deployment":
-      if (!traefik.loadBalancerIP)
-        throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
       return [traefik.loadBalancerIP];
     case "daemonset":
       // A retiring node is about to be wiped, or already dead: DNS stops sending clients there first.
       return activeNodes(cluster.nodes).map((n) => n.ip);
     case "controlplane":
-      return [vipOf(cluster)];
+      return [traefik.vip];
   }
 }
 
 /** The private entry of a config with private apps (see PrivateEntry). */
 export function privateEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): PrivateEntry | undefined {
-  const p = traefik.privateEntry;
-  if (!p) return undefined;
-  if (usesHostNetwork(traefik.placement)) {
-    return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources: p.sources };
+  if (!traefik.privateEntry) return undefined;
+  const { sources } = traefik.privateEntry;
+  // Only placement deployment has an entry of its own for private apps (PLACEMENT's ownPrivateEntry); the others share the public one.
+  if (traefik.placement === "deployment") {
+    return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [traefik.privateEntry.loadBalancerIP], sources };
   }
-  if (!p.loadBalancerIP)
-    throw new Error("a private app in placement deployment needs the private entry's MetalLB address (the config checks require one)");
-  return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [p.loadBalancerIP], sources: p.sources };
+  return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources };
 }
 
 export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
-  const hostNetwork = usesHostNetwork(traefik.placement);
+  const hostNetwork = PLACEMENT[traefik.placement].hostNetwork;
   const podNetwork = hostNetwork ? cluster.network.podSubnet : undefined;
   const privateEntry = privateEntryOf(traefik, cluster);
   return {
@@ -176,7 +157,7 @@ export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): In
     namespace: TRAEFIK_NAMESPACE,
     podLabels: traefikPodLabels(),
     hostNetwork,
-    nodeSources: traefikNodes(traefik, cluster).map((n) => `${n.ip}/32`),
+    nodeSources: traefikHostNodes(traefik.placement, cluster.nodes).map((n) => `${n.ip}/32`),
     ...(podNetwork ? { podNetwork } : {}),
     trustsCloudflare: traefik.trustCloudflare,
     secureEntryPoint: SECURE_ENTRY_POINT,
@@ -319,8 +300,7 @@ export function traefikValues(
   gateway?: TraefikGatewayValues,
   tunnelForwarders?: readonly string[],
 ): TraefikValues {
-  const hostNetwork = usesHostNetwork(traefik.placement);
-  const acme = traefik.acme.enabled;
+  const hostNetwork = PLACEMENT[traefik.placement].hostNetwork;
   return {
     ...workload(traefik),
     hostNetwork,
@@ -338,7 +318,7 @@ export function traefikValues(
         // from `ingressEndpoint` (traefik pkg/provider/kubernetes/ingress/kubernetes.go,
         // updateIngressStatus). Host-network placements have no Service for the chart to publish,
         // so they publish the address DNS points at: the VIP, or the first node's address.
-        ...(usesHostNetwork(traefik.placement) ? { ingressEndpoint: { ip: entryAddresses(traefik, cluster)[0]! } } : {}),
+        ...(hostNetwork ? { ingressEndpoint: { ip: entryAddresses(traefik, cluster)[0]! } } : {}),
       },
       ...(gateway ? { kubernetesGateway: gateway.provider } : {}),
     },
@@ -352,11 +332,11 @@ export function traefikValues(
     ports: ports(traefik, trustedIPs, tunnelForwarders),
     resources: traefik.resources,
     ...securityContexts(hostNetwork),
-    ...(acme
+    ...(traefik.acme.enabled
       ? {
           certificatesResolvers: {
             [ACME_RESOLVER]: {
-              acme: { email: acmeEmail(traefik), storage: "/data/acme.json", httpChallenge: { entryPoint: WEB_ENTRY_POINT } },
+              acme: { email: traefik.acme.email, storage: "/data/acme.json", httpChallenge: { entryPoint: WEB_ENTRY_POINT } },
             },
           },
           // Certificates survive restarts, so Let's Encrypt's rate limits are not spent on every rollout.
@@ -364,11 +344,6 @@ export function traefikValues(
         }
       : {}),
   };
-}
-
-function acmeEmail(traefik: TraefikConfig): string {
-  if (!traefik.acme.email) throw new Error("traefik.acme.enabled needs traefik.acme.email (the config checks require it)");
-  return traefik.acme.email;
 }
 
 /** One Traefik per node it tolerates, on the host network. */
@@ -434,7 +409,7 @@ const loadBalancer = (ip: string): LoadBalancerService => ({
 });
 
 function exposure(traefik: TraefikConfig, cluster: ClusterSpec): Pick<TraefikValues, "service"> {
-  if (usesHostNetwork(traefik.placement)) return { service: { enabled: false } };
+  if (PLACEMENT[traefik.placement].hostNetwork) return { service: { enabled: false } };
   const [ip] = entryAddresses(traefik, cluster);
   const privateEntry = privateEntryOf(traefik, cluster);
   return {
@@ -462,7 +437,7 @@ function ports(
     : {};
   const web: EntryPointValues = { ...redirect, forwardedHeaders: trusted, ...proxyProtocol };
   const websecure: EntryPointValues = { forwardedHeaders: trusted, ...proxyProtocol };
-  if (!usesHostNetwork(traefik.placement)) {
+  if (!PLACEMENT[traefik.placement].hostNetwork) {
     const lan = Boolean(traefik.privateEntry);
     return {
       // The private entry's Service carries :80 too, so http:// private hosts redirect to their https:// on the same address.

@@ -6,25 +6,14 @@
  */
 import type { ParsedConfig } from "../model/schema.ts";
 import { DEFAULTS } from "../model/defaults.ts";
-import {
-  gatewayApiEnabled,
-  isGatewayHttpRoute,
-  isGatewayRoute,
-  isPassthrough,
-  isProxied,
-  podNetworkOf,
-  traefikPoolName,
-  trustsCloudflare,
-  type HomelabConfig,
-} from "../model/resolve.ts";
+import { type HomelabConfig } from "../model/resolve.ts";
 import { entryAddresses } from "../builders/traefik-values.ts";
 import { originAddresses } from "../builders/dns.ts";
 import { solverZones } from "../builders/cert-manager.ts";
-import { admitsTraefik, backendSlug } from "../builders/routes.ts";
+import { backendSlug } from "../builders/routes.ts";
 import { checkEntry, entryWarnings } from "./entry-checks.ts";
 import { checkPrivateAndPassthrough, privateWarnings } from "./private-checks.ts";
 import { compareMinor, parseTalosRelease } from "../contract/talos-versions.ts";
-import { networkPolicyEnforcer } from "../builders/network-policies.ts";
 import { hasHostFirewall } from "../builders/talos-patches.ts";
 import { TALOS_API_PORT } from "../builders/talos-firewall.ts";
 import { checkKubernetesPin } from "./day2-checks.ts";
@@ -46,6 +35,9 @@ import {
 import { own } from "../model/own.ts";
 import { K8S_LIMITS } from "../model/formats.ts";
 import { checkEffects, effectWarnings } from "./effect-checks.ts";
+import { gatewayApiEnabled, traefikPoolName, trustsCloudflare } from "../model/entry.ts";
+import { isGatewayHttpRoute, isGatewayRoute, isPassthrough, isProxied, admitsTraefik } from "../model/apps.ts";
+import { podNetworkOf, networkPolicyEnforcer } from "../model/network-policies.ts";
 
 export type KeyPath = readonly (string | number)[];
 

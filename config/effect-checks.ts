@@ -8,12 +8,13 @@
  */
 import type { ParsedConfig } from "../model/schema.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { isProxied, metallbEnabled } from "../model/resolve.ts";
 import { CERT_MANAGER_NAMESPACE } from "../builders/cert-manager.ts";
 import { ETCD_BACKUP_NAMESPACE } from "../builders/etcd-backup.ts";
 import { METALLB_NAMESPACE } from "../builders/metallb.ts";
 import { TRAEFIK_NAMESPACE } from "../builders/traefik-values.ts";
 import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../builders/net.ts";
+import { isProxied } from "../model/apps.ts";
+import { metallbEnabled } from "../model/entry.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 

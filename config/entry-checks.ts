@@ -4,14 +4,15 @@
  * Same contract as checks.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "../model/schema.ts";
-import { isProxied, narrowsTunnelTrust, type HomelabConfig } from "../model/resolve.ts";
+import { type HomelabConfig } from "../model/resolve.ts";
 import { appDnsRecords } from "../builders/dns.ts";
 import { isPublicIpv4 } from "../builders/net.ts";
 import { entryAddresses } from "../builders/traefik-values.ts";
 import { solverZones } from "../builders/cert-manager.ts";
-import { wildcardCovers } from "../builders/wildcard-certs.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
 import { own } from "../model/own.ts";
+import { isProxied, wildcardCovers } from "../model/apps.ts";
+import { narrowsTunnelTrust } from "../model/entry.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 

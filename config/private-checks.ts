@@ -5,20 +5,12 @@
  * contract as checks.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "../model/schema.ts";
-import {
-  isPassthrough,
-  isProxied,
-  narrowsTunnelTrust,
-  privateEntryAddress,
-  privateSources,
-  traefikLoadBalancerIP,
-  traefikPoolName,
-} from "../model/resolve.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
 import { own } from "../model/own.ts";
-import { coveringWildcardZone } from "../builders/wildcard-certs.ts";
 import { tunnelTrustReason } from "../builders/tunnel.ts";
 import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../builders/net.ts";
+import { isPassthrough, isProxied, coveringWildcardZone } from "../model/apps.ts";
+import { narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../model/entry.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 type App = ParsedConfig["apps"][string];

@@ -4,7 +4,7 @@
  * so the tests and the docs generator use it directly.
  */
 import type { z } from "zod";
-import { ACCEPTED_KEYS, homelabSchema } from "../model/schema.ts";
+import { homelabSchema } from "../model/schema.ts";
 import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
 import { resolveConfig, type HomelabConfig } from "../model/resolve.ts";
 import { checkStackKeys } from "./stack-keys.ts";
@@ -12,6 +12,7 @@ import { closest } from "./suggest.ts";
 import { controlCharacter } from "../model/formats.ts";
 import { maskCredentials } from "./mask.ts";
 import { privateAddressRecords } from "./entry-checks.ts";
+import { ACCEPTED_KEYS } from "../model/schema/fields.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
 

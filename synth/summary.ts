@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
+import { PLACEMENT, type Placement, type PlacementMeaning } from "../model/placement.ts";
 import { ENFORCED_BY_ANNOTATION } from "../builders/network-policies.ts";
 import { byAddress } from "../builders/net.ts";
 import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
@@ -206,6 +207,13 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   ].join("\n");
 }
 
+/** How the diagram names an entry address, by what the placement's entry is (PLACEMENT). */
+const ENTRY_LABEL: Readonly<Record<PlacementMeaning["entry"], string>> = {
+  loadBalancerIP: "MetalLB LoadBalancer IP",
+  nodeAddresses: "node, hostNetwork :443",
+  vip: "Talos VIP, hostNetwork :443",
+};
+
 const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
 
 /**
@@ -213,14 +221,10 @@ const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
  * stack's placement; unproxied hosts reach the entry directly.
  */
 function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj, lan: readonly LanRow[]): string {
-  const placement = str(ingress.placement);
+  // The Traefik component registers its config's placement (components/traefik.ts).
+  const placement = str(ingress.placement) as Placement;
   const entries = arr(ingress.addresses).map(str);
-  const via =
-    placement === "deployment"
-      ? "MetalLB LoadBalancer IP"
-      : placement === "daemonset"
-        ? "node, hostNetwork :443"
-        : "Talos VIP, hostNetwork :443";
+  const via = ENTRY_LABEL[PLACEMENT[placement].entry];
   const lines = ["flowchart LR", "  user([client])"];
   const entryId = (a: string) => mermaidId(`entry_${a}`);
   for (const a of entries) lines.push(`  ${entryId(a)}["${a}<br/>${via}"]`, `  ${entryId(a)} --> traefik`);

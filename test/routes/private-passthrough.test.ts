@@ -187,7 +187,7 @@ describe("Gateway API: private listeners on the private entry's port, TLS passth
 
   it("the chart's Gateway values carry the passthrough listener as protocol TLS, mode Passthrough, and leave the shared wildcard certificate to the public listener", async () => {
     const { traefikGatewayValues } = await import("../../builders/gateway.ts");
-    const gateway = traefikGatewayValues(c, undefined).gateway;
+    const gateway = traefikGatewayValues(c).gateway;
     // gateway-shim would otherwise ask for *.example.com twice in one Certificate (cert-manager v1.21.1 certificate-shim/sync.go).
     assert.equal(gateway.annotations["cert-manager.io/ignore-tls-listeners"], "lan-wildcard-example-com");
     const l = gateway.listeners["tls-sso-example-com"];
