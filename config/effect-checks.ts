@@ -13,7 +13,7 @@ import { CERT_MANAGER_NAMESPACE } from "../builders/cert-manager.ts";
 import { ETCD_BACKUP_NAMESPACE } from "../builders/etcd-backup.ts";
 import { METALLB_NAMESPACE } from "../builders/metallb.ts";
 import { TRAEFIK_NAMESPACE } from "../builders/traefik-values.ts";
-import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../builders/net.ts";
+import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../contract/net.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 

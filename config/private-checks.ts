@@ -18,7 +18,7 @@ import type { ConfigIssue, KeyPath } from "./checks.ts";
 import { own } from "../model/own.ts";
 import { coveringWildcardZone } from "../builders/wildcard-certs.ts";
 import { tunnelTrustReason } from "../builders/tunnel.ts";
-import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../builders/net.ts";
+import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../contract/net.ts";
 
 type Add = (path: KeyPath, message: string) => void;
 type App = ParsedConfig["apps"][string];

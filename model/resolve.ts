@@ -5,7 +5,7 @@
  */
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig, Placement } from "./schema.ts";
-import { addressRange, firstAddress, firstHost, intToIp, prefixLength } from "../builders/net.ts";
+import { addressRange, firstAddress, firstHost, intToIp, prefixLength } from "../contract/net.ts";
 import { networkPolicyEnforcer } from "../builders/network-policies.ts";
 import { coveringWildcardZone } from "../builders/wildcard-certs.ts";
 import { admitsTraefik } from "../builders/routes.ts";

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";
-import { addressEntryProblem, hostAddressProblem, isPublicIpv4 } from "../builders/net.ts";
+import { addressEntryProblem, hostAddressProblem, isPublicIpv4 } from "../contract/net.ts";
 import { EXACT_CHART_VERSION, isHttpsRepository } from "../builders/helm.ts";
 import {
   cronScheduleProblem,
@@ -206,7 +206,7 @@ const etcdBackup = section({
     region: z.string().min(1).default(DEFAULTS.backup.region).describe("Region."),
     prefix: z
       .string()
-      .regex(/^[A-Za-z0-9!_.*'()\/-]+$/, { error: "expected an S3 key prefix of letters, digits and !_.*'()/-" })
+      .regex(/^[A-Za-z0-9!_.*'()/-]+$/, { error: "expected an S3 key prefix of letters, digits and !_.*'()/-" })
       .optional()
       .describe("Key prefix of the snapshots. Default: the cluster name."),
     pathStyle: z
