@@ -30,7 +30,7 @@ import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest, tlsRou
 import type { AppSpec } from "../model/resolve.ts";
 import type { BackendConfig } from "../model/schema.ts";
 import type { IngressEntrySpec as RouteEntry } from "./traefik-values.ts";
-import { byAddress, prefixLength, uniqueAddresses } from "./net.ts";
+import { byAddress, prefixLength, uniqueAddresses } from "../contract/net.ts";
 import { admitsTraefik, isGatewayRoute, isPassthrough } from "../model/apps.ts";
 
 export type { RouteEntry };

@@ -31,7 +31,7 @@ import {
   rangesOverlap,
   rangeWithin,
   type Ipv4Range,
-} from "../builders/net.ts";
+} from "../contract/net.ts";
 import { own } from "../model/own.ts";
 import { K8S_LIMITS } from "../model/formats.ts";
 import { checkEffects, effectWarnings } from "./effect-checks.ts";

@@ -12,7 +12,7 @@ import { CERT_MANAGER_NAMESPACE } from "../builders/cert-manager.ts";
 import { ETCD_BACKUP_NAMESPACE } from "../builders/etcd-backup.ts";
 import { METALLB_NAMESPACE } from "../builders/metallb.ts";
 import { TRAEFIK_NAMESPACE } from "../builders/traefik-values.ts";
-import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../builders/net.ts";
+import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../contract/net.ts";
 import { isProxied } from "../model/apps.ts";
 import { metallbEnabled } from "../model/entry.ts";
 

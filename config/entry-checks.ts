@@ -6,7 +6,7 @@
 import type { ParsedConfig } from "../model/schema.ts";
 import { type HomelabConfig } from "../model/resolve.ts";
 import { appDnsRecords } from "../builders/dns.ts";
-import { isPublicIpv4 } from "../builders/net.ts";
+import { isPublicIpv4 } from "../contract/net.ts";
 import { entryAddresses } from "../builders/traefik-values.ts";
 import { solverZones } from "../builders/cert-manager.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";

@@ -8,7 +8,7 @@ import type { ParsedConfig } from "../model/schema.ts";
 import type { ConfigIssue, KeyPath } from "./checks.ts";
 import { own } from "../model/own.ts";
 import { tunnelTrustReason } from "../builders/tunnel.ts";
-import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../builders/net.ts";
+import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../contract/net.ts";
 import { isPassthrough, isProxied, coveringWildcardZone } from "../model/apps.ts";
 import { narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../model/entry.ts";
 

@@ -7,7 +7,7 @@ import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
 import { PLACEMENT, type Placement, type PlacementMeaning } from "../model/placement.ts";
 import { ENFORCED_BY_ANNOTATION } from "../builders/network-policies.ts";
-import { byAddress } from "../builders/net.ts";
+import { byAddress } from "../contract/net.ts";
 import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 import type { Violation } from "../policies/offline.ts";
 import { footprintLine, type Footprint } from "../builders/footprint.ts";

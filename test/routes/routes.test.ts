@@ -15,7 +15,7 @@ import {
   type RouteEntry,
 } from "../../builders/routes.ts";
 import { dnsRecords, managedByComment } from "../../builders/dns.ts";
-import { cidrRange, rangeContains } from "../../builders/net.ts";
+import { cidrRange, rangeContains } from "../../contract/net.ts";
 
 // ── fixtures: the example stack's apps, and one IngressEntry per placement ──
 
