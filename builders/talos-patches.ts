@@ -5,12 +5,13 @@
  * Factory schematic and the addresses the cluster is reached on. No Pulumi here.
  */
 import { stringify } from "yaml";
-import { type TalosClusterSpec, type TalosNode } from "../model/resolve.ts";
+import type { TalosClusterSpec, TalosNode } from "../model/resolve.ts";
 import type { NodeRole } from "../model/schema.ts";
 import { atLeastMinor } from "../contract/talos-versions.ts";
 
 import { KUBERNETES_API_PORT } from "../contract/talos.ts";
 import { activeNodes, controlPlanes } from "../model/nodes.ts";
+import { deploysKubeNetworkPolicies } from "../model/network-policies.ts";
 
 export { KUBERNETES_API_PORT };
 

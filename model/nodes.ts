@@ -2,7 +2,7 @@
 import type { NodeRole } from "./schema.ts";
 
 /** The nodes that stay: every node not being retired (cluster.nodes.<name>.retire). */
-export function activeNodes<N extends { readonly retire?: string }>(nodes: readonly N[]): N[] {
+export function activeNodes<N extends { readonly name: string; readonly retire?: string }>(nodes: readonly N[]): N[] {
   return nodes.filter((n) => !n.retire);
 }
 

@@ -132,7 +132,7 @@ describe("Gateway API CRDs and the Gateway", () => {
         .filter(Boolean)
         .every((l) => l!.port === 443),
     );
-    assert.deepEqual(c.provider, { enabled: true, statusAddress: { ip: "10.0.20.10", service: { enabled: false } } });
+    assert.deepEqual(c.provider, { enabled: true, statusAddress: { ip: "10.20.0.10", service: { enabled: false } } });
   });
 
   it("hands the values to the Traefik chart beside the existing providers, and turns on cert-manager's gateway-shim", () => {

@@ -40,10 +40,8 @@ describe("placement deployment: the private entry is a second MetalLB address th
   });
 
   it("defaults the address to the pool's first address other than the public entry's", () => {
-    assert.equal(
-      validConfig("homelab", { "traefik.privateEntry.loadBalancerIP": undefined }).traefik.privateEntry?.loadBalancerIP,
-      "10.0.10.241",
-    );
+    const { traefik } = validConfig("homelab", { "traefik.privateEntry.loadBalancerIP": undefined });
+    assert.equal(traefik.placement === "deployment" && traefik.privateEntry?.loadBalancerIP, "10.0.10.241");
   });
 
   it("gives Traefik a lan entry point on its own LoadBalancer Service (traefik-lan), carrying :80 for the redirect and never websecure", () => {
