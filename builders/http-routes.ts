@@ -5,7 +5,7 @@
  * same thing (URLRewrite for strip prefix, ResponseHeaderModifier for the
  * security headers, CORS), and ExtensionRefs to the app's Traefik Middlewares
  * for the rest (allow-list, rate limit, regex redirect, basic auth). What
- * neither expresses is refused by the config checks (config/checks.ts).
+ * neither expresses is refused by the config checks (config/checks/gateway.ts).
  */
 import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import type { IHTTPRouteFilter } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRouteFilter";

@@ -56,7 +56,7 @@ export function metallbValues(): MetalLBValues {
     // again after every chart upgrade restarts the controller, are refused with "failed calling
     // webhook … connection refused", an error pulumi-kubernetes does not retry. `Ignore` admits
     // an object while the webhook cannot be reached and still validates it once it serves; the
-    // pools this program creates are checked before anything registers (config/checks.ts:
+    // pools this program creates are checked before anything registers (config/checks/addresses.ts:
     // address syntax, overlaps with each other, the nodes, the VIP and the gateway).
     crds: { validationFailurePolicy: "Ignore" },
   };

@@ -461,7 +461,7 @@ function serversTransportName(app: Pick<AppSpec, "name">): string {
   return `${app.name}-transport`;
 }
 
-/** The single Service an external app routes to (checks.ts makes every backend name it). */
+/** The single Service an external app routes to (config/checks/app-routes.ts makes every backend name it). */
 function externalServiceName(app: Pick<AppSpec, "backends">): string {
   return app.backends[0]!.service;
 }

@@ -5,13 +5,14 @@
  */
 import type { z } from "zod";
 import { homelabSchema } from "../model/schema.ts";
-import { checkConfig, checkResolved, configWarnings, formatPath, type ConfigIssue, type KeyPath } from "./checks.ts";
+import { checkConfig, configWarnings } from "./checks/index.ts";
+import { formatPath, type ConfigIssue, type KeyPath } from "./checks/issue.ts";
 import { resolveConfig, type HomelabConfig } from "../model/resolve.ts";
 import { checkStackKeys } from "./stack-keys.ts";
 import { closest } from "./suggest.ts";
 import { controlCharacter } from "../model/formats.ts";
 import { maskCredentials } from "./mask.ts";
-import { privateAddressRecords } from "./entry-checks.ts";
+import { checkResolved, privateAddressRecords } from "./checks/entry.ts";
 import { ACCEPTED_KEYS } from "../model/schema/fields.ts";
 
 export const CONFIG_NAMESPACE = "homelab";

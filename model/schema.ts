@@ -1,7 +1,7 @@
 /**
  * The stack config, defined once. Types, defaults, descriptions (for the
  * generated docs/config.md) and the unknown-key rules all come from here and
- * the section schemas in schema/; the cross-field rules live in config/checks
+ * the section schemas in schema/; the cross-field rules live in config/checks/
  * and run on the parsed value.
  */
 import { z } from "zod";

@@ -118,7 +118,7 @@ export const dnsContents = (resources: readonly PolicyResource[]): string[] =>
 /**
  * How many Traefik pods the values run, when the plan says: a Deployment's
  * replicas, or a DaemonSet pinned to the Talos control planes it lists (the
- * config check counts the same way, config/checks.ts).
+ * config check counts the same way, config/checks/traefik.ts).
  */
 export function traefikPodCount(release: PolicyResource, controlPlanes: number): { readonly pods?: number; readonly what: string } {
   const values = valuesOf(release);

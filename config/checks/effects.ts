@@ -3,20 +3,18 @@
  * features would both claim. A setting the program silently ignores reads as
  * if it were in force (an ingress restriction that restricts nothing); a
  * namespace two components create fails halfway through a deploy, reported
- * against a manifest instead of the key. Same contract as checks.ts: report on
+ * against a manifest instead of the key. Same contract as index.ts: report on
  * the key to edit, say what to do.
  */
-import type { ParsedConfig } from "../model/schema.ts";
-import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { CERT_MANAGER_NAMESPACE } from "../builders/cert-manager.ts";
-import { ETCD_BACKUP_NAMESPACE } from "../builders/etcd-backup.ts";
-import { METALLB_NAMESPACE } from "../builders/metallb.ts";
-import { TRAEFIK_NAMESPACE } from "../builders/traefik-values.ts";
-import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../contract/net.ts";
-import { isProxied } from "../model/apps.ts";
-import { metallbEnabled } from "../model/entry.ts";
-
-type Add = (path: KeyPath, message: string) => void;
+import type { ParsedConfig } from "../../model/schema.ts";
+import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
+import { CERT_MANAGER_NAMESPACE } from "../../builders/cert-manager.ts";
+import { ETCD_BACKUP_NAMESPACE } from "../../builders/etcd-backup.ts";
+import { METALLB_NAMESPACE } from "../../builders/metallb.ts";
+import { TRAEFIK_NAMESPACE } from "../../builders/traefik-values.ts";
+import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../../contract/net.ts";
+import { isProxied } from "../../model/apps.ts";
+import { metallbEnabled } from "../../model/entry.ts";
 
 /**
  * Namespaces Kubernetes creates itself: creating one again fails, and the

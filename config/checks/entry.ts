@@ -1,22 +1,20 @@
 /**
  * Cross-field rules of the ways in: the Cloudflare Tunnel entry, private
  * (LAN-only) apps, wildcard certificates and what Cloudflare's edge accepts.
- * Same contract as checks.ts: report on the key to edit, say what to do.
+ * Same contract as index.ts: report on the key to edit, say what to do.
  */
-import type { ParsedConfig } from "../model/schema.ts";
-import { type HomelabConfig } from "../model/resolve.ts";
-import { appDnsRecords } from "../builders/dns.ts";
-import { isPublicIpv4 } from "../contract/net.ts";
-import { entryAddresses } from "../builders/traefik-values.ts";
-import { solverZones } from "../builders/cert-manager.ts";
-import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { own } from "../model/own.ts";
-import { isProxied, wildcardCovers } from "../model/apps.ts";
-import { narrowsTunnelTrust } from "../model/entry.ts";
+import type { ParsedConfig } from "../../model/schema.ts";
+import { type HomelabConfig } from "../../model/resolve.ts";
+import { appDnsRecords, originAddresses } from "../../builders/dns.ts";
+import { isPublicIpv4 } from "../../contract/net.ts";
+import { entryAddresses } from "../../builders/traefik-values.ts";
+import { solverZones } from "../../builders/cert-manager.ts";
+import type { Add, ConfigIssue } from "./issue.ts";
+import { inZone } from "./dns-zone.ts";
+import { own } from "../../model/own.ts";
+import { isProxied, wildcardCovers } from "../../model/apps.ts";
+import { narrowsTunnelTrust } from "../../model/entry.ts";
 
-type Add = (path: KeyPath, message: string) => void;
-
-const inZone = (host: string, zone: string) => host === zone || host.endsWith(`.${zone}`);
 /** How many labels `host` lies below `zone`: 0 for the apex, 1 for `www.<zone>`. */
 const depthBelow = (host: string, zone: string) => (host === zone ? 0 : host.slice(0, -zone.length - 1).split(".").length);
 
@@ -150,4 +148,27 @@ export function privateAddressRecords(c: HomelabConfig): { readonly errors: Conf
     }
   }
   return { errors, warnings };
+}
+
+/**
+ * Rules that need derived values (Traefik's entry addresses), checked on the
+ * resolved config: a proxied host whose origin is private is unreachable for
+ * Cloudflare's edge, which only shows up as error 1002/522 after deploy.
+ */
+export function checkResolved(c: HomelabConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const proxied = c.apps.filter((a) => a.proxied).map((a) => a.name);
+  // Through a tunnel Cloudflare reaches Traefik from inside the cluster: no origin address is published.
+  if (proxied.length === 0 || c.tunnel) return issues;
+  // A set public address is public: the schema refuses private ones.
+  if (c.dns.publicAddress) return issues;
+  const origins = originAddresses(true, entryAddresses(c.traefik, c.cluster), c.dns);
+  const privateOrigins = origins.filter((ip) => !isPublicIpv4(ip));
+  if (privateOrigins.length > 0) {
+    issues.push({
+      path: ["dns", "publicAddress"],
+      message: `proxied apps (${proxied.join(", ")}) would point Cloudflare at the private entry address ${privateOrigins.join(", ")}, which its edge cannot reach; set dns.publicAddress to the public IPv4 that forwards :80/:443 to ${privateOrigins.join(", ")}, or set proxied: false (dns.proxied for all apps)`,
+    });
+  }
+  return issues;
 }

@@ -2,18 +2,16 @@
  * Cross-field rules of private (LAN-only) and TLS passthrough apps: a private
  * app must be closed to the internet in the stack's placement and entry mode,
  * and a passthrough app must not ask for what needs its TLS decrypted. Same
- * contract as checks.ts: report on the key to edit, say what to do.
+ * contract as index.ts: report on the key to edit, say what to do.
  */
-import type { ParsedConfig } from "../model/schema.ts";
-import type { ConfigIssue, KeyPath } from "./checks.ts";
-import { own } from "../model/own.ts";
-import { tunnelTrustReason } from "../builders/tunnel.ts";
-import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../contract/net.ts";
-import { isPassthrough, isProxied, coveringWildcardZone } from "../model/apps.ts";
-import { narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../model/entry.ts";
-
-type Add = (path: KeyPath, message: string) => void;
-type App = ParsedConfig["apps"][string];
+import type { ParsedConfig } from "../../model/schema.ts";
+import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
+import type { ParsedApp } from "./parsed.ts";
+import { own } from "../../model/own.ts";
+import { tunnelTrustReason } from "../../builders/tunnel.ts";
+import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../../contract/net.ts";
+import { isPassthrough, isProxied, coveringWildcardZone } from "../../model/apps.ts";
+import { narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../../model/entry.ts";
 
 const sortedApps = (c: ParsedConfig) => Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1));
 
@@ -35,7 +33,7 @@ export function checkPrivateAndPassthrough(c: ParsedConfig, add: Add): void {
       privateApps.map(([name]) => name),
       add,
     );
-  const owners = new Map<string, { name: string; app: App }>();
+  const owners = new Map<string, { name: string; app: ParsedApp }>();
   for (const [name, app] of sortedApps(c)) {
     const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
     app.hosts.forEach((host, i) => {
@@ -130,7 +128,7 @@ function checkPrivateEntry(c: ParsedConfig, apps: readonly string[], add: Add): 
   }
 }
 
-function checkPrivateApp(c: ParsedConfig, app: App, at: (...rest: (string | number)[]) => KeyPath, add: Add): void {
+function checkPrivateApp(c: ParsedConfig, app: ParsedApp, at: (...rest: (string | number)[]) => KeyPath, add: Add): void {
   if (app.publicRecord) {
     const addresses = privateEntryAddresses(c);
     const exposed = addresses.filter(isPublicIpv4);
@@ -156,7 +154,7 @@ function checkPrivateApp(c: ParsedConfig, app: App, at: (...rest: (string | numb
 }
 
 /** Whether no certificate names the app's hosts: passthrough (none issued) or a wildcard covering every host. */
-function certificateStaysPrivate(c: ParsedConfig, app: App): boolean {
+function certificateStaysPrivate(c: ParsedConfig, app: ParsedApp): boolean {
   if (isPassthrough(app)) return true;
   if (app.kind === "httpRoute" || app.kind === "grpcRoute") {
     return c.traefik.gatewayApi.listeners === "wildcard" && coveringWildcardZone([c.dns.zone], app.hosts) !== undefined;
@@ -168,7 +166,7 @@ function certificateStaysPrivate(c: ParsedConfig, app: App): boolean {
 /** Middlewares that rewrite or answer HTTP, which a connection Traefik never decrypts cannot carry. */
 const DECRYPTING_MIDDLEWARES = ["stripPrefix", "cors", "rateLimit", "securityHeaders", "basicAuth", "redirect"] as const;
 
-function checkPassthrough(c: ParsedConfig, app: App, at: (...rest: (string | number)[]) => KeyPath, add: Add): void {
+function checkPassthrough(c: ParsedConfig, app: ParsedApp, at: (...rest: (string | number)[]) => KeyPath, add: Add): void {
   const kind = app.kind;
   if (app.proxied === true || (isProxied(app, c.dns) && c.tunnel.enabled)) {
     add(
