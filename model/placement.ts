@@ -4,8 +4,9 @@
  * (or narrows on the resolved HomelabConfig["traefik"] union) instead of
  * comparing the placement's name.
  */
+import { DEFAULTS } from "./defaults.ts";
 import { controlPlanes } from "./nodes.ts";
-import type { NodeRole } from "./schema.ts";
+import type { NodeRole, ParsedConfig } from "./schema.ts";
 
 export const PLACEMENTS = ["deployment", "daemonset", "controlplane"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
@@ -59,5 +60,26 @@ export function traefikHostNodes<N extends { readonly role: NodeRole }>(placemen
       return controlPlanes({ nodes });
     case "none":
       return [];
+  }
+}
+
+/** The replicas of a Traefik whose placement takes them (PlacementMeaning.replicas): traefik.replicas, else the default. */
+export function deploymentReplicas(traefik: Pick<ParsedConfig["traefik"], "replicas">): number {
+  return traefik.replicas ?? DEFAULTS.traefik.deploymentReplicas;
+}
+
+/**
+ * How many Traefik pods run, counted as the policy pack counts them
+ * (traefik-acme-single-replica): the replicas, one per listed control plane,
+ * or undefined where the cluster's every node decides (a DaemonSet).
+ */
+export function traefikPodCount(p: Pick<ParsedConfig, "traefik" | "cluster">): number | undefined {
+  switch (PLACEMENT[p.traefik.placement].hostNodes) {
+    case "none":
+      return deploymentReplicas(p.traefik);
+    case "controlPlanes":
+      return Object.values(p.cluster.nodes).filter((n) => n.role === "controlplane").length;
+    case "every":
+      return undefined;
   }
 }

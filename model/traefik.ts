@@ -14,6 +14,7 @@ import {
   trustsCloudflare,
 } from "./entry.ts";
 import { established } from "./established.ts";
+import { deploymentReplicas } from "./placement.ts";
 import type { ChartRef } from "./resolve.ts";
 import type { ParsedConfig } from "./schema.ts";
 
@@ -107,7 +108,7 @@ export function resolveTraefik(p: ParsedConfig): TraefikSpec {
       return {
         ...common,
         placement,
-        replicas: replicas ?? DEFAULTS.traefik.deploymentReplicas,
+        replicas: deploymentReplicas({ replicas }),
         pool: established(traefikPoolName(p), "traefik.pool"),
         loadBalancerIP,
         ...(sources

@@ -12,16 +12,18 @@ import { tunnelTrustReason } from "../../builders/tunnel.ts";
 import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../../contract/net.ts";
 import { isPassthrough, isProxied, coveringWildcardZone } from "../../model/apps.ts";
 import { narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../../model/entry.ts";
+import { PLACEMENT } from "../../model/placement.ts";
 
 const sortedApps = (c: ParsedConfig) => Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1));
 
 /** Where LAN clients reach private apps: the private MetalLB address, or the node addresses / VIP a host-network Traefik shares. */
 function privateEntryAddresses(c: ParsedConfig): string[] {
-  if (c.traefik.placement === "deployment") {
+  const placement = PLACEMENT[c.traefik.placement];
+  if (placement.ownPrivateEntry) {
     const ip = privateEntryAddress(c, traefikLoadBalancerIP(c));
     return ip ? [ip] : [];
   }
-  if (c.traefik.placement === "controlplane") return c.cluster.network.vip ? [c.cluster.network.vip] : [];
+  if (placement.entry === "vip") return c.cluster.network.vip ? [c.cluster.network.vip] : [];
   return Object.values(c.cluster.nodes).map((n) => n.ip);
 }
 
@@ -82,7 +84,7 @@ function checkPrivateEntry(c: ParsedConfig, apps: readonly string[], add: Add): 
         `${cidr} admits the whole internet to the ${which}, which private: true exists to prevent; list the LAN and admin subnets`,
       );
   });
-  if (c.traefik.placement !== "deployment") {
+  if (!PLACEMENT[c.traefik.placement].ownPrivateEntry) {
     if (c.traefik.privateEntry.loadBalancerIP)
       add(
         [...at, "loadBalancerIP"],
@@ -139,7 +141,7 @@ function checkPrivateApp(c: ParsedConfig, app: ParsedApp, at: (...rest: (string 
       );
     }
   }
-  if (app.kind === "tlsRoute" && c.traefik.placement !== "deployment") {
+  if (app.kind === "tlsRoute" && !PLACEMENT[c.traefik.placement].ownPrivateEntry) {
     add(
       at("kind"),
       `placement ${c.traefik.placement} serves private apps on the entry public apps share, closed by an allow-list, and a TLSRoute has no filter to carry one; use kind tlsPassthrough (its IngressRouteTCP takes the allow-list as a MiddlewareTCP) or placement deployment (a private entry of its own)`,
@@ -229,7 +231,7 @@ export function privateWarnings(c: ParsedConfig): ConfigIssue[] {
     });
   }
   const gateway = c.cluster.provider === "talos" ? (c.cluster.network.gateway ?? firstHost(c.cluster.network.subnet)) : undefined;
-  const shared = c.traefik.placement !== "deployment" && Object.values(c.apps).some((a) => a.private);
+  const shared = !PLACEMENT[c.traefik.placement].ownPrivateEntry && Object.values(c.apps).some((a) => a.private);
   if (shared && gateway && privateSources(c).some((cidr) => rangeContains(addressRange(cidr), gateway))) {
     warnings.push({
       path: ["traefik", "privateEntry", "sources"],
