@@ -30,6 +30,24 @@ export function admitsTraefik(app: Pick<AppConfig, "networkPolicy" | "external">
   return !app.external && app.networkPolicy;
 }
 
+/** The ClusterIssuer of an app's certificates: its own issuer, else certManager.defaultIssuer. */
+export function appIssuer(app: Pick<AppConfig, "issuer">, certManager: Pick<ParsedConfig["certManager"], "defaultIssuer">): string {
+  return app.issuer ?? certManager.defaultIssuer;
+}
+
+/**
+ * The certManager.wildcardZones entry whose `*.<zone>` certificate serves all
+ * of an app's hosts, if one does. The wildcard comes from the default issuer:
+ * an app naming another issuer keeps its own certificate, and a passthrough app needs none.
+ */
+export function appWildcardZone(
+  app: Pick<AppConfig, "issuer" | "hosts" | "kind">,
+  certManager: Pick<ParsedConfig["certManager"], "defaultIssuer" | "wildcardZones">,
+): string | undefined {
+  if (appIssuer(app, certManager) !== certManager.defaultIssuer || isPassthrough(app)) return undefined;
+  return coveringWildcardZone(certManager.wildcardZones, app.hosts);
+}
+
 /** Whether `*.<zone>` covers `host`: a wildcard matches exactly one label. */
 export function wildcardCovers(zone: string, host: string): boolean {
   if (!host.endsWith(`.${zone}`)) return false;

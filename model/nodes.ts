@@ -1,9 +1,15 @@
 /** Which of a cluster's nodes play which part: facts of the node list, read by the checks, resolve and the builders. */
 import type { NodeRole } from "./schema.ts";
+import { firstHost } from "../contract/net.ts";
 
 /** The nodes that stay: every node not being retired (cluster.nodes.<name>.retire). */
 export function activeNodes<N extends { readonly name: string; readonly retire?: string }>(nodes: readonly N[]): N[] {
   return nodes.filter((n) => !n.retire);
+}
+
+/** The node network's default gateway: cluster.network.gateway, else the subnet's first host (the conventional homelab router). */
+export function nodeGateway(network: { readonly subnet: string; readonly gateway?: string }): string {
+  return network.gateway ?? firstHost(network.subnet);
 }
 
 /** A cluster's control-plane nodes, in the cluster's (name) order: the first bootstraps etcd. */

@@ -11,6 +11,11 @@ import type { NodeRole, ParsedConfig } from "./schema.ts";
 export const PLACEMENTS = ["deployment", "daemonset", "controlplane"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
 
+/** Whether a string read back from synth output or state names a placement. */
+export function isPlacement(value: string): value is Placement {
+  return (PLACEMENTS as readonly string[]).includes(value);
+}
+
 export interface PlacementMeaning {
   /**
    * Traefik binds :80/:443 on the nodes it runs on (hostNetwork) and has no

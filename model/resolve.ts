@@ -5,11 +5,11 @@
  */
 import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig } from "./schema.ts";
-import { firstHost, prefixLength } from "../contract/net.ts";
-import { coveringWildcardZone, isPassthrough, isProxied } from "./apps.ts";
+import { prefixLength } from "../contract/net.ts";
+import { appIssuer, appWildcardZone, isProxied } from "./apps.ts";
 import { metallbEnabled, privateSources } from "./entry.ts";
 import { declaresNetworkPolicies } from "./network-policies.ts";
-import { controlPlanes } from "./nodes.ts";
+import { controlPlanes, nodeGateway } from "./nodes.ts";
 import { traefikHostNodes } from "./placement.ts";
 import { resolveTraefik, type TraefikSpec } from "./traefik.ts";
 
@@ -213,7 +213,7 @@ function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean, fi
     network: {
       subnet: c.network.subnet,
       prefixLength: prefixLength(c.network.subnet),
-      gateway: c.network.gateway ?? firstHost(c.network.subnet),
+      gateway: nodeGateway(c.network),
       nameservers: c.network.nameservers,
       interface: c.network.interface,
       ...(c.network.vip ? { vip: c.network.vip } : {}),
@@ -255,13 +255,8 @@ export function resolveConfig(p: ParsedConfig): HomelabConfig {
     dns: p.dns,
     apps: Object.entries(p.apps)
       .map(([name, a]) => {
-        const issuer = a.issuer ?? p.certManager.defaultIssuer;
-        // The wildcard comes from the default issuer: an app naming another issuer keeps its own certificate.
-        const wildcardZone =
-          issuer === p.certManager.defaultIssuer && !isPassthrough(a)
-            ? coveringWildcardZone(p.certManager.wildcardZones, a.hosts)
-            : undefined;
-        return { ...a, name, issuer, proxied: isProxied(a, p.dns), ...(wildcardZone ? { wildcardZone } : {}) };
+        const wildcardZone = appWildcardZone(a, p.certManager);
+        return { ...a, name, issuer: appIssuer(a, p.certManager), proxied: isProxied(a, p.dns), ...(wildcardZone ? { wildcardZone } : {}) };
       })
       .sort(byName),
     namespaces: Object.entries(p.namespaces)

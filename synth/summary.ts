@@ -5,7 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
-import { PLACEMENT, type Placement, type PlacementMeaning } from "../model/placement.ts";
+import { PLACEMENT, isPlacement, type PlacementMeaning } from "../model/placement.ts";
 import { ENFORCED_BY_ANNOTATION } from "../builders/network-policies.ts";
 import { byAddress } from "../contract/net.ts";
 import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
@@ -221,10 +221,10 @@ const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
  * stack's placement; unproxied hosts reach the entry directly.
  */
 function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj, lan: readonly LanRow[]): string {
-  // The Traefik component registers its config's placement (components/traefik.ts).
-  const placement = str(ingress.placement) as Placement;
+  // The Traefik component registers its placement and entry addresses together (components/traefik.ts).
+  const placement = str(ingress.placement);
   const entries = arr(ingress.addresses).map(str);
-  const via = ENTRY_LABEL[PLACEMENT[placement].entry];
+  const via = isPlacement(placement) ? ENTRY_LABEL[PLACEMENT[placement].entry] : "";
   const lines = ["flowchart LR", "  user([client])"];
   const entryId = (a: string) => mermaidId(`entry_${a}`);
   for (const a of entries) lines.push(`  ${entryId(a)}["${a}<br/>${via}"]`, `  ${entryId(a)} --> traefik`);

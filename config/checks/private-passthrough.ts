@@ -9,10 +9,11 @@ import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
 import type { ParsedApp } from "./parsed.ts";
 import { own } from "../../model/own.ts";
 import { tunnelTrustReason } from "../../builders/tunnel.ts";
-import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../../contract/net.ts";
-import { isPassthrough, isProxied, coveringWildcardZone } from "../../model/apps.ts";
+import { addressRange, isPublicIpv4, prefixLength, rangeContains } from "../../contract/net.ts";
+import { appWildcardZone, coveringWildcardZone, isGatewayHttpRoute, isPassthrough, isProxied } from "../../model/apps.ts";
 import { narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../../model/entry.ts";
 import { PLACEMENT } from "../../model/placement.ts";
+import { nodeGateway } from "../../model/nodes.ts";
 
 const sortedApps = (c: ParsedConfig) => Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1));
 
@@ -158,11 +159,10 @@ function checkPrivateApp(c: ParsedConfig, app: ParsedApp, at: (...rest: (string 
 /** Whether no certificate names the app's hosts: passthrough (none issued) or a wildcard covering every host. */
 function certificateStaysPrivate(c: ParsedConfig, app: ParsedApp): boolean {
   if (isPassthrough(app)) return true;
-  if (app.kind === "httpRoute" || app.kind === "grpcRoute") {
+  if (isGatewayHttpRoute(app)) {
     return c.traefik.gatewayApi.listeners === "wildcard" && coveringWildcardZone([c.dns.zone], app.hosts) !== undefined;
   }
-  const issuer = app.issuer ?? c.certManager.defaultIssuer;
-  return issuer === c.certManager.defaultIssuer && coveringWildcardZone(c.certManager.wildcardZones, app.hosts) !== undefined;
+  return appWildcardZone(app, c.certManager) !== undefined;
 }
 
 /** Middlewares that rewrite or answer HTTP, which a connection Traefik never decrypts cannot carry. */
@@ -230,7 +230,7 @@ export function privateWarnings(c: ParsedConfig): ConfigIssue[] {
       message: `Traefik cannot tell cloudflared's connections from other pods': ${tunnelTrustReason({ tunnelEntryPoint: false, placement: c.traefik.placement })}`,
     });
   }
-  const gateway = c.cluster.provider === "talos" ? (c.cluster.network.gateway ?? firstHost(c.cluster.network.subnet)) : undefined;
+  const gateway = c.cluster.provider === "talos" ? nodeGateway(c.cluster.network) : undefined;
   const shared = !PLACEMENT[c.traefik.placement].ownPrivateEntry && Object.values(c.apps).some((a) => a.private);
   if (shared && gateway && privateSources(c).some((cidr) => rangeContains(addressRange(cidr), gateway))) {
     warnings.push({

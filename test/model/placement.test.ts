@@ -1,6 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PLACEMENT, PLACEMENTS, needsLoadBalancer, traefikHostNodes } from "../../model/placement.ts";
+import {
+  PLACEMENT,
+  PLACEMENTS,
+  deploymentReplicas,
+  isPlacement,
+  needsLoadBalancer,
+  traefikHostNodes,
+  traefikPodCount,
+} from "../../model/placement.ts";
 
 const nodes = [
   { name: "cp1", role: "controlplane" as const },
@@ -55,10 +63,24 @@ describe("what each Traefik placement means", () => {
     );
   });
 
+  it("recognises the three placement names and nothing else", () => {
+    assert.deepEqual(["deployment", "daemonset", "controlplane", "DaemonSet", ""].map(isPlacement), [true, true, true, false, false]);
+  });
+
   it("runs on the host network exactly where it listens on nodes, and needs no MetalLB there", () => {
     for (const p of PLACEMENTS) {
       assert.equal(PLACEMENT[p].hostNetwork, PLACEMENT[p].hostNodes !== "none", p);
       assert.equal(needsLoadBalancer(p), !PLACEMENT[p].hostNetwork, p);
     }
+  });
+
+  it("counts Traefik's pods as the pack does: the replicas (2 by default), one per listed control plane, or unknown for a DaemonSet", () => {
+    const podsOf = (placement: string, replicas?: number) =>
+      traefikPodCount({
+        traefik: { placement, replicas },
+        cluster: { nodes: Object.fromEntries(nodes.map((n) => [n.name, { role: n.role }])) },
+      } as unknown as Parameters<typeof traefikPodCount>[0]);
+    assert.deepEqual([podsOf("deployment"), podsOf("deployment", 3), podsOf("controlplane"), podsOf("daemonset")], [2, 3, 2, undefined]);
+    assert.equal(deploymentReplicas({ replicas: undefined }), 2);
   });
 });
