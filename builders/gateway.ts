@@ -7,7 +7,7 @@
 import { isGatewayHttpRoute, isGatewayRoute, wildcardCovers } from "../model/apps.ts";
 import { PLACEMENT, type Placement } from "../model/placement.ts";
 import type { AppSpec, HomelabConfig } from "../model/resolve.ts";
-import { PRIVATE_ENTRY_PORT } from "./traefik-values.ts";
+import { PRIVATE_ENTRY_PORT } from "./traefik-names.ts";
 
 type GatewayApiConfig = HomelabConfig["traefik"]["gatewayApi"];
 

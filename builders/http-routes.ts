@@ -15,17 +15,9 @@ import type { IGRPCRouteMatch } from "@kubernetes-models/gateway-api/gateway.net
 import type { AppSpec } from "../model/resolve.ts";
 import { gatewayParentRef, routeListeners, secureListenerPort } from "./gateway.ts";
 import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute";
-import {
-  appLabels,
-  middlewareKinds,
-  middlewareName,
-  orderedBackends,
-  sortedHosts,
-  sortedUnique,
-  type Backend,
-  type MiddlewareKind,
-  type RouteEntry,
-} from "./routes.ts";
+import { appLabels, orderedBackends, sortedHosts, sortedUnique, type Backend } from "./route-naming.ts";
+import { middlewareKinds, middlewareName, type MiddlewareKind } from "./middlewares.ts";
+import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 
 /** The middlewares a Gateway API route reaches through ExtensionRef: Gateway API has no filter of their kind. */
 export const EXTENSION_REF_MIDDLEWARES: readonly MiddlewareKind[] = ["lan-only", "ip-allow-list", "rate-limit", "redirect", "basic-auth"];

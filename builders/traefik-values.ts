@@ -1,49 +1,35 @@
 /**
  * Traefik (chart 41.x, Traefik v3.7) in one of three placements: the Helm
- * values, the CRD manifests that go with the chart version, and the ingress
- * entry routes and DNS point at. Pure: plain config in, plain objects out.
+ * values, the CRD manifests that go with the chart version, and the ports a
+ * NetworkPolicy leaves open (the ingress entry routes and DNS point at is
+ * traefik-entry.ts). Pure: plain config in, plain objects out.
  *
  * Value shapes follow the chart's values.schema.json, which rejects unknown
  * keys; the chart's templates add checks the schema cannot express, and the
  * comments below name the one each value satisfies.
  */
-import { activeNodes } from "../model/nodes.ts";
-import { PLACEMENT, traefikHostNodes, type Placement } from "../model/placement.ts";
 import type { ClusterSpec, HomelabConfig } from "../model/resolve.ts";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
-import type { PodSecurityLevel } from "./namespaces.ts";
 import { PINNED_CHARTS, traefikChartDefaults } from "../contract/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
 import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
-import type { GatewayRouting, TraefikGatewayValues } from "./gateway.ts";
+import type { TraefikGatewayValues } from "./gateway.ts";
+import {
+  ACME_RESOLVER,
+  PRIVATE_ENTRY_POINT,
+  PRIVATE_ENTRY_PORT,
+  PRIVATE_SERVICE,
+  SECURE_ENTRY_POINT,
+  TRAEFIK_INGRESS_CLASS,
+  TUNNEL_ENTRY_POINT,
+  TUNNEL_ENTRY_PORT,
+  WEB_ENTRY_POINT,
+} from "./traefik-names.ts";
+import { entryAddresses, privateEntryOf, traefikPodLabels } from "./traefik-entry.ts";
+import { PLACEMENT } from "../model/placement.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
-
-export const TRAEFIK_NAMESPACE = "traefik";
-export const TRAEFIK_RELEASE = "traefik";
-/** The IngressClass the chart creates (and marks as the cluster default). */
-const TRAEFIK_INGRESS_CLASS = "traefik";
-const WEB_ENTRY_POINT = "web";
-const SECURE_ENTRY_POINT = "websecure";
-/**
- * Placement deployment: the private apps' own entry point, served by a second
- * LoadBalancer Service (`traefik-lan`) on its own MetalLB address, which the
- * router never forwards. Public routes are not on it; private routes on nothing else.
- */
-export const PRIVATE_ENTRY_POINT = "lan";
-export const PRIVATE_ENTRY_PORT = 8444;
-/** The chart's additionalServices key of the private entry's Service (named `traefik-lan` by the chart). */
-const PRIVATE_SERVICE = "lan";
-/**
- * Tunnel entry with narrowed trust: the entry point cloudflared reaches Traefik
- * on, the only one that trusts X-Forwarded-*, admitted by a NetworkPolicy to
- * cloudflared's pods alone (builders/tunnel.ts). On no Service of the chart.
- */
-export const TUNNEL_ENTRY_POINT = "tunnel";
-export const TUNNEL_ENTRY_PORT = 8445;
-/** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
-const ACME_RESOLVER = "letsencrypt";
 
 export { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS };
 
@@ -64,108 +50,6 @@ export function traefikCrdUrls(source: string, chartVersion: string): string[] {
   return traefikChartDefaults(chartVersion).crdFiles.map((file) => `${source.replace(/\/+$/, "")}/${tag}/traefik/crds/${file}`);
 }
 
-// ── the ingress entry ───────────────────────────────────────────────────────
-
-/** What routes and DNS need to know about the ingress (the pure part of IngressEntry). */
-export interface IngressEntrySpec {
-  /** The IngressClass the Traefik chart creates; every Ingress names it. */
-  readonly className: string;
-  readonly placement: Placement;
-  /** Where DNS points: the LoadBalancer IP (deployment), every node IP (daemonset) or the VIP (controlplane). */
-  readonly addresses: readonly string[];
-  readonly namespace: string;
-  /** Labels of the Traefik pods, for NetworkPolicy peers. */
-  readonly podLabels: Readonly<Record<string, string>>;
-  /** hostNetwork placements reach app pods from host addresses, never from a pod IP of their own. */
-  readonly hostNetwork: boolean;
-  /** hostNetwork placements: the addresses (CIDR /32s) of the nodes Traefik runs on, which it connects from over an unencapsulated route. */
-  readonly nodeSources: readonly string[];
-  /**
-   * hostNetwork placements: the cluster's pod network, where the CNI's tunnel
-   * and bridge addresses lie that Traefik's connections to pods come from.
-   * Absent when the config does not know it (provider existing without
-   * cluster.network.podSubnet, which the checks allow only while no app gets a
-   * NetworkPolicy).
-   */
-  readonly podNetwork?: string;
-  /** Traefik trusts X-Forwarded-* from Cloudflare only. */
-  readonly trustsCloudflare: boolean;
-  /** The entry point TLS routes attach to. */
-  readonly secureEntryPoint: string;
-  /** The entry points public routes attach to: websecure, and the tunnel's own when its trust is narrowed. */
-  readonly publicEntryPoints: readonly string[];
-  /** Present when an app is private. */
-  readonly private?: PrivateEntry;
-  /** Present with Gateway API: the listeners private and passthrough routes attach to by name. */
-  readonly gateway?: GatewayRouting;
-}
-
-/** Where private apps are served and who may reach them. */
-export interface PrivateEntry {
-  /** The entry point private routes attach to: `lan` (placement deployment), else websecure, shared with public routes. */
-  readonly entryPoint: string;
-  /** The Gateway listener port of that entry point. */
-  readonly port: number;
-  /** Where a LAN resolver points private hosts: the private MetalLB address, or the shared entry addresses. */
-  readonly addresses: readonly string[];
-  /** The ranges each private route's ipAllowList admits. */
-  readonly sources: readonly string[];
-}
-
-/** Host networking is a host namespace: Pod Security `baseline` and `restricted` refuse it. */
-export function traefikPodSecurity(placement: Placement): PodSecurityLevel {
-  return PLACEMENT[placement].hostNetwork ? "privileged" : "restricted";
-}
-
-/** The chart's selector labels for a release (`traefik.labelselector`). */
-export function traefikPodLabels(): Record<string, string> {
-  return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${TRAEFIK_RELEASE}-${TRAEFIK_NAMESPACE}` };
-}
-
-/** Where DNS points for this placement. */
-export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): string[] {
-  switch (traefik.placement) {
-    case "deployment":
-      return [traefik.loadBalancerIP];
-    case "daemonset":
-      // A retiring node is about to be wiped, or already dead: DNS stops sending clients there first.
-      return activeNodes(cluster.nodes).map((n) => n.ip);
-    case "controlplane":
-      return [traefik.vip];
-  }
-}
-
-/** The private entry of a config with private apps (see PrivateEntry). */
-export function privateEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): PrivateEntry | undefined {
-  if (!traefik.privateEntry) return undefined;
-  const { sources } = traefik.privateEntry;
-  // Only placement deployment has an entry of its own for private apps (PLACEMENT's ownPrivateEntry); the others share the public one.
-  if (traefik.placement === "deployment") {
-    return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [traefik.privateEntry.loadBalancerIP], sources };
-  }
-  return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources };
-}
-
-export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
-  const hostNetwork = PLACEMENT[traefik.placement].hostNetwork;
-  const podNetwork = hostNetwork ? cluster.network.podSubnet : undefined;
-  const privateEntry = privateEntryOf(traefik, cluster);
-  return {
-    className: TRAEFIK_INGRESS_CLASS,
-    placement: traefik.placement,
-    addresses: entryAddresses(traefik, cluster),
-    namespace: TRAEFIK_NAMESPACE,
-    podLabels: traefikPodLabels(),
-    hostNetwork,
-    nodeSources: traefikHostNodes(traefik.placement, cluster.nodes).map((n) => `${n.ip}/32`),
-    ...(podNetwork ? { podNetwork } : {}),
-    trustsCloudflare: traefik.trustCloudflare,
-    secureEntryPoint: SECURE_ENTRY_POINT,
-    publicEntryPoints: traefik.tunnelEntryPoint ? [SECURE_ENTRY_POINT, TUNNEL_ENTRY_POINT] : [SECURE_ENTRY_POINT],
-    ...(privateEntry ? { private: privateEntry } : {}),
-  };
-}
-
 /**
  * The container ports of a pod-network Traefik that every client may open
  * while a NetworkPolicy guards the tunnel entry point: web, websecure, the
@@ -176,8 +60,6 @@ export function traefikOpenPorts(traefik: Pick<TraefikConfig, "privateEntry" | "
   const ports = ["web", "websecure", "traefik", "metrics"].map((name) => chart[name]).filter((p): p is number => p !== undefined);
   return [...ports, ...(traefik.privateEntry ? [PRIVATE_ENTRY_PORT] : [])].sort((a, b) => a - b);
 }
-
-// ── Helm values ─────────────────────────────────────────────────────────────
 
 interface TrustedSources {
   readonly trustedIPs: readonly string[];

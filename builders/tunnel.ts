@@ -13,8 +13,9 @@ import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { AppSpec, ClusterSpec, HomelabConfig, TunnelSpec } from "../model/resolve.ts";
 import { DEFAULTS } from "../model/defaults.ts";
 import { PLACEMENT } from "../model/placement.ts";
-import { TRAEFIK_NAMESPACE, TUNNEL_ENTRY_POINT, TUNNEL_ENTRY_PORT, traefikPodLabels } from "./traefik-values.ts";
-import type { NetworkPolicyManifest } from "./routes.ts";
+import { TRAEFIK_NAMESPACE, TUNNEL_ENTRY_POINT, TUNNEL_ENTRY_PORT } from "./traefik-names.ts";
+import { traefikPodLabels } from "./traefik-entry.ts";
+import type { NetworkPolicyManifest } from "./network-policies.ts";
 
 /** The ClusterIP Service in front of Traefik's pods that the tunnel's ingress rules name, in every placement. */
 export const TUNNEL_ORIGIN_SERVICE = "traefik-tunnel-origin";

@@ -13,7 +13,7 @@
  */
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { ITLSStore } from "@kubernetes-models/traefik/traefik.io/v1alpha1/TLSStore";
-import { TRAEFIK_NAMESPACE } from "./traefik-values.ts";
+import { TRAEFIK_NAMESPACE } from "./traefik-names.ts";
 
 /** Traefik reads only the TLSStore named `default`. */
 export const DEFAULT_TLS_STORE = "default";

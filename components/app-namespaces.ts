@@ -10,7 +10,7 @@ import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy.js
 import type { HomelabConfig } from "../model/resolve.ts";
 import type { IngressEntry } from "./traefik.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
-import { allowTraefikManifest, allowTraefikNamespaces, defaultDenyManifest } from "../builders/routes.ts";
+import { allowTraefikManifest, allowTraefikNamespaces, defaultDenyManifest } from "../builders/network-policies.ts";
 import { withEnforcer } from "../builders/network-policies.ts";
 
 export interface AppNamespacesArgs {

@@ -10,15 +10,9 @@ import type { CloudflareRanges } from "./cloudflare.ts";
 import type { GatewayApi } from "./gateway-api.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
 import { chartRelease } from "../builders/helm.ts";
-import {
-  TRAEFIK_NAMESPACE,
-  TRAEFIK_RELEASE,
-  ingressEntryOf,
-  traefikCrdUrls,
-  traefikPodSecurity,
-  traefikValues,
-  type IngressEntrySpec,
-} from "../builders/traefik-values.ts";
+import { traefikCrdUrls, traefikValues } from "../builders/traefik-values.ts";
+import { ingressEntryOf, traefikPodSecurity, type IngressEntrySpec } from "../builders/traefik-entry.ts";
+import { TRAEFIK_NAMESPACE, TRAEFIK_RELEASE } from "../builders/traefik-names.ts";
 
 /** What routes and DNS need to know about the ingress, handed over by value. */
 export interface IngressEntry extends IngressEntrySpec {

@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseCommandLineWithArguments } from "./cli.ts";
-import { reviewComment, type OutTree } from "../tools/review-diff.ts";
+import { reviewComment } from "../tools/review-diff.ts";
+import type { OutTree } from "../tools/review-files.ts";
 
 const USAGE = `usage: npm run review-diff -- <base-out> <head-out> [--previews <dir>] > comment.md
   <base-out>        out/ of \`npm run synth -- --all\` on the base (a missing one: every stack is new)

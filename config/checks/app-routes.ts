@@ -1,7 +1,7 @@
 import type { ParsedConfig } from "../../model/schema.ts";
 import { own } from "../../model/own.ts";
 import { K8S_LIMITS } from "../../model/formats.ts";
-import { backendSlug } from "../../builders/routes.ts";
+import { backendSlug } from "../../builders/route-naming.ts";
 import type { Add } from "./issue.ts";
 import type { ParsedApp } from "./parsed.ts";
 import { checkGatewayRoute } from "./gateway.ts";

@@ -42,7 +42,7 @@ export function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add:
           `path ${b.path} is also apps.${name}.backends[${earlier}].path; each path of an app goes to one backend`,
         );
       else seenPaths.set(b.path, i);
-      // Keyed like the policy pack's route-host-path-unique: an Exact and a Prefix route on one path coexist (builders/routes.ts routePriority).
+      // Keyed like the policy pack's route-host-path-unique: an Exact and a Prefix route on one path coexist (builders/route-naming.ts routePriority).
       for (const host of new Set(app.hosts)) {
         const key = `${host}${b.path} (${b.pathType})`;
         const owner = routes.get(key);

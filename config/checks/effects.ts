@@ -11,7 +11,7 @@ import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
 import { CERT_MANAGER_NAMESPACE } from "../../builders/cert-manager.ts";
 import { ETCD_BACKUP_NAMESPACE } from "../../builders/etcd-backup.ts";
 import { METALLB_NAMESPACE } from "../../builders/metallb.ts";
-import { TRAEFIK_NAMESPACE } from "../../builders/traefik-values.ts";
+import { TRAEFIK_NAMESPACE } from "../../builders/traefik-names.ts";
 import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../../contract/net.ts";
 import { isProxied } from "../../model/apps.ts";
 import { metallbEnabled } from "../../model/entry.ts";

@@ -7,7 +7,7 @@ import type { ParsedConfig } from "../../model/schema.ts";
 import { type HomelabConfig } from "../../model/resolve.ts";
 import { appDnsRecords, originAddresses } from "../../builders/dns.ts";
 import { isPublicIpv4 } from "../../contract/net.ts";
-import { entryAddresses } from "../../builders/traefik-values.ts";
+import { entryAddresses } from "../../builders/traefik-entry.ts";
 import { solverZones } from "../../builders/cert-manager.ts";
 import type { Add, ConfigIssue } from "./issue.ts";
 import { inZone } from "./dns-zone.ts";

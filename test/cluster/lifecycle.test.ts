@@ -15,7 +15,7 @@ import { createCluster } from "../../components/cluster.ts";
 import type { StackSecrets } from "../../config/load.ts";
 import { GET_CLIENT_CONFIGURATION, GET_CLUSTER_HEALTH } from "../../components/talos-provider.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
-import { entryAddresses } from "../../builders/traefik-values.ts";
+import { entryAddresses } from "../../builders/traefik-entry.ts";
 import { talosCluster, talosRaw } from "../helpers/cluster.ts";
 import { itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
 import { engineDiff } from "../helpers/engine-diff.ts";

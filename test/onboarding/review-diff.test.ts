@@ -11,7 +11,10 @@ import { dirname, join } from "node:path";
 import { synthStack } from "../../synth/synth.ts";
 import { EXAMPLES_DIR } from "../../synth/stack-file.ts";
 import { changedStackConfig } from "../helpers/config.ts";
-import { COMMENT_LIMIT, keyPathChanges, previewCounts, reviewComment, shownPair, type StackFiles } from "../../tools/review-diff.ts";
+import { COMMENT_LIMIT, reviewComment } from "../../tools/review-diff.ts";
+import type { StackFiles } from "../../tools/review-files.ts";
+import { keyPathChanges, shownPair } from "../../tools/review-key-paths.ts";
+import { previewCounts } from "../../tools/review-decisions.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const EXAMPLES = join(ROOT, EXAMPLES_DIR);

@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { itRejectsEach, validConfig } from "../helpers/config.ts";
 import type { AppSpec, HomelabConfig } from "../../model/resolve.ts";
-import { ingressManifests, routeManifests, type RouteEntry } from "../../builders/routes.ts";
+import { routeManifests, type RouteEntry } from "../../builders/routes.ts";
+import { ingressManifests } from "../../builders/ingress.ts";
 import { grpcRouteManifest, httpRouteManifest, SECURITY_HEADERS } from "../../builders/http-routes.ts";
 import {
   gatewayApiCrdUrl,
@@ -12,7 +13,8 @@ import {
   listenerFor,
   traefikGatewayValues,
 } from "../../builders/gateway.ts";
-import { traefikValues, ingressEntryOf } from "../../builders/traefik-values.ts";
+import { traefikValues } from "../../builders/traefik-values.ts";
+import { ingressEntryOf } from "../../builders/traefik-entry.ts";
 import { certManagerValues } from "../../builders/cert-manager.ts";
 
 const gateway = validConfig("gateway");

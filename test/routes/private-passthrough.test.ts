@@ -7,7 +7,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configFrom, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
-import { ingressEntryOf, traefikOpenPorts, traefikValues } from "../../builders/traefik-values.ts";
+import { traefikOpenPorts, traefikValues } from "../../builders/traefik-values.ts";
+import { ingressEntryOf } from "../../builders/traefik-entry.ts";
 import { routeManifests } from "../../builders/routes.ts";
 import { gatewayPortListeners } from "../../builders/gateway.ts";
 import { tunnelEntryPolicyManifest, tunnelForwarders, tunnelOriginServiceManifest } from "../../builders/tunnel.ts";

@@ -3,17 +3,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { configFrom, exampleRaw, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
 import type { AppSpec } from "../../model/resolve.ts";
-import {
-  allowTraefikManifest,
-  allowTraefikNamespaces,
-  backendSlug,
-  hostMatcher,
-  ingressManifests,
-  routeManifests,
-  routePriority,
-  traefikPeers,
-  type RouteEntry,
-} from "../../builders/routes.ts";
+import { routeManifests, type RouteEntry } from "../../builders/routes.ts";
+import { backendSlug, routePriority } from "../../builders/route-naming.ts";
+import { hostMatcher } from "../../builders/route-matching.ts";
+import { ingressManifests } from "../../builders/ingress.ts";
+import { allowTraefikManifest, allowTraefikNamespaces, traefikPeers } from "../../builders/network-policies.ts";
 import { dnsRecords, managedByComment } from "../../builders/dns.ts";
 import { cidrRange, rangeContains } from "../../contract/net.ts";
 
