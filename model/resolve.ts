@@ -4,7 +4,7 @@
  * applied. Derived values are computed here and nowhere else.
  */
 import { DEFAULTS } from "./defaults.ts";
-import type { AppConfig, EtcdBackupConfig, NodeRole, ParsedConfig } from "./schema.ts";
+import type { AppConfig, EtcdBackupConfig, ParsedConfig } from "./schema.ts";
 import { prefixLength } from "../contract/net.ts";
 import { appIssuer, appWildcardZone, isProxied } from "./apps.ts";
 import { metallbEnabled, privateSources } from "./entry.ts";
@@ -13,52 +13,33 @@ import { controlPlanes, nodeGateway } from "./nodes.ts";
 import { traefikHostNodes } from "./placement.ts";
 import { resolveTraefik, type TraefikSpec } from "./traefik.ts";
 
-export interface ClusterNode {
+type ParsedTalosCluster = Extract<ParsedConfig["cluster"], { provider: "talos" }>;
+type ParsedExistingCluster = Extract<ParsedConfig["cluster"], { provider: "existing" }>;
+type ParsedTalosNode = ParsedTalosCluster["nodes"][string];
+/** The keys a Talos node may leave to cluster.nodeDefaults or the cluster's own defaults; resolve fills every one. */
+type DefaultedNodeKey = Exclude<keyof ParsedTalosNode, "role" | "ip" | "vmId" | "proxmoxNode" | "macAddress" | "vlan" | "retire">;
+
+export interface ClusterNode extends Readonly<Pick<ParsedExistingCluster["nodes"][string], "role" | "ip">> {
   /** The config key: host name and resource identity. */
   readonly name: string;
-  readonly role: NodeRole;
-  readonly ip: string;
 }
 
-export interface TalosNode extends ClusterNode {
-  readonly vmId: number;
-  readonly proxmoxNode: string;
-  readonly macAddress?: string;
-  readonly installDisk: string;
-  readonly cores: number;
-  readonly sockets: number;
-  readonly cpuType: string;
-  readonly memory: number;
-  readonly diskDatastore: string;
-  readonly diskSize: number;
-  readonly diskInterface: string;
-  readonly bridge: string;
-  readonly vlan?: number;
-  /** Set while the node is being removed (schema: cluster.nodes.<name>.retire). */
-  readonly retire?: "reset" | "forget";
-}
+/** A Talos VM: its keys, sizing and install disk filled from cluster.nodeDefaults and the defaults. */
+export interface TalosNode
+  extends ClusterNode,
+    Readonly<Omit<ParsedTalosNode, "role" | "ip" | DefaultedNodeKey>>,
+    Readonly<Required<Pick<ParsedTalosNode, DefaultedNodeKey>>> {}
 
 /** Where etcd snapshots go, with the defaults that depend on other keys applied. */
-export interface EtcdBackupSpec {
+export interface EtcdBackupSpec extends Readonly<Omit<EtcdBackupConfig, "s3">> {
   readonly image: string;
-  readonly schedule: string;
-  readonly agePublicKey: string;
-  readonly retentionDays: number;
-  readonly s3: {
-    readonly endpoint?: string;
-    readonly bucket: string;
-    readonly region: string;
-    readonly prefix: string;
-    readonly pathStyle: boolean;
-    readonly accessKeyIdSecret: string;
-    readonly secretAccessKeySecret: string;
-  };
+  readonly s3: Readonly<Omit<EtcdBackupConfig["s3"], "prefix" | "pathStyle">> & { readonly prefix: string; readonly pathStyle: boolean };
 }
 
 export interface TalosClusterSpec {
   readonly provider: "talos";
   readonly name: string;
-  readonly talos: ParsedTalos;
+  readonly talos: ParsedTalosCluster["talos"];
   readonly network: {
     readonly subnet: string;
     readonly prefixLength: number;
@@ -95,13 +76,12 @@ export interface TalosFirewallSpec {
   /** MetalLB's speakers gossip on 7946 between the nodes. */
   readonly metallb: boolean;
 }
-type ParsedTalos = Extract<ParsedConfig["cluster"], { provider: "talos" }>["talos"];
 
 export interface ExistingClusterSpec {
   readonly provider: "existing";
   readonly name: string;
   readonly kubeconfigSecret: string;
-  readonly network: { readonly subnet?: string; readonly vip?: string; readonly podSubnet?: string };
+  readonly network: Readonly<ParsedExistingCluster["network"]>;
   readonly nodes: readonly ClusterNode[];
   /** What the config states; nothing here can check it. */
   readonly enforcesNetworkPolicies: boolean;
@@ -109,10 +89,9 @@ export interface ExistingClusterSpec {
 
 export type ClusterSpec = TalosClusterSpec | ExistingClusterSpec;
 
-export interface ChartRef {
+/** A Helm chart: its name and the pinned version and repository of its config section. */
+export interface ChartRef extends Readonly<ParsedConfig["metallb"]["chart"]> {
   readonly chart: string;
-  readonly version: string;
-  readonly repository: string;
 }
 
 export interface AppSpec extends Omit<AppConfig, "issuer" | "proxied"> {
@@ -128,7 +107,7 @@ export interface HomelabConfig {
   readonly cluster: ClusterSpec;
   readonly metallb: {
     readonly enabled: boolean;
-    readonly pools: readonly { readonly name: string; readonly addresses: readonly string[]; readonly autoAssign: boolean }[];
+    readonly pools: readonly ({ readonly name: string } & Readonly<ParsedConfig["metallb"]["pools"][string]>)[];
     readonly chart: ChartRef;
   };
   readonly traefik: TraefikSpec;
@@ -136,17 +115,14 @@ export interface HomelabConfig {
   readonly dns: ParsedConfig["dns"];
   /** Sorted by name. */
   readonly apps: readonly AppSpec[];
-  readonly namespaces: readonly { readonly name: string; readonly podSecurity: "restricted" | "baseline"; readonly defaultDeny: boolean }[];
+  readonly namespaces: readonly ({ readonly name: string } & Readonly<ParsedConfig["namespaces"][string]>)[];
   /** Present when the entry is a Cloudflare Tunnel (tunnel.enabled). */
   readonly tunnel?: TunnelSpec;
 }
 
-export interface TunnelSpec {
+export interface TunnelSpec extends Readonly<Omit<ParsedConfig["tunnel"], "enabled" | "name">> {
+  /** tunnel.name, else cluster.name. */
   readonly name: string;
-  readonly accountId?: string;
-  readonly replicas: number;
-  readonly image: string;
-  readonly namespace: string;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
