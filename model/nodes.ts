@@ -12,6 +12,20 @@ export function nodeGateway(network: { readonly subnet: string; readonly gateway
   return network.gateway ?? firstHost(network.subnet);
 }
 
+/** The control plane etcd is bootstrapped on and the kubeconfig comes from: cluster.bootstrapNode, else the first control plane by name. */
+export function bootstrapNodeName(cluster: {
+  readonly bootstrapNode?: string;
+  readonly nodes: Readonly<Record<string, { readonly role: NodeRole }>>;
+}): string | undefined {
+  return (
+    cluster.bootstrapNode ??
+    Object.entries(cluster.nodes)
+      .filter(([, n]) => n.role === "controlplane")
+      .map(([name]) => name)
+      .sort()[0]
+  );
+}
+
 /** A cluster's control-plane nodes, in the cluster's (name) order: the first bootstraps etcd. */
 export function controlPlanes<N extends { readonly role: NodeRole }>(cluster: { readonly nodes: readonly N[] }): N[] {
   return cluster.nodes.filter((n) => n.role === "controlplane");

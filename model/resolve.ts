@@ -9,7 +9,7 @@ import { prefixLength } from "../contract/net.ts";
 import { appIssuer, appWildcardZone, isProxied } from "./apps.ts";
 import { metallbEnabled, privateSources } from "./entry.ts";
 import { declaresNetworkPolicies } from "./network-policies.ts";
-import { controlPlanes, nodeGateway } from "./nodes.ts";
+import { bootstrapNodeName, nodeGateway } from "./nodes.ts";
 import { traefikHostNodes } from "./placement.ts";
 import { resolveTraefik, type TraefikSpec } from "./traefik.ts";
 
@@ -197,7 +197,7 @@ function resolveCluster(c: ParsedConfig["cluster"], networkPolicies: boolean, fi
     },
     nodes,
     allowSchedulingOnControlPlanes: c.allowSchedulingOnControlPlanes,
-    bootstrapNode: c.bootstrapNode ?? controlPlanes({ nodes })[0]?.name ?? "",
+    bootstrapNode: bootstrapNodeName(c) ?? "",
     ...(c.proxmox.hosts ? { proxmoxHosts: c.proxmox.hosts } : {}),
     ...(c.backup ? { backup: resolveBackup(c.backup, c.name) } : {}),
     networkPolicies,
