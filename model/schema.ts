@@ -5,8 +5,8 @@
  * and run on the parsed value.
  */
 import { z } from "zod";
-import { app, backend, namespace } from "./schema/apps.ts";
-import { cluster, etcdBackup, nodeRole } from "./schema/cluster.ts";
+import { app, type backend, namespace } from "./schema/apps.ts";
+import { cluster, type etcdBackup, type nodeRole } from "./schema/cluster.ts";
 import { certManager, dns, tunnel } from "./schema/edge.ts";
 import { dnsLabel, section } from "./schema/fields.ts";
 import { metallb, traefik } from "./schema/ingress.ts";
