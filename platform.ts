@@ -22,7 +22,7 @@ import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelForwarders, tunnelIngressRules } from "./builders/tunnel.ts";
 import { traefikOpenPorts } from "./builders/traefik-values.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./builders/lan-dns.ts";
-import { networkPolicyEnforcer } from "./builders/network-policies.ts";
+import { networkPolicyEnforcer } from "./model/network-policies.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;

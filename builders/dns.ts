@@ -4,7 +4,7 @@
  * control-plane VIP (controlplane). Plain values in, record specs out.
  */
 import type { AppSpec, HomelabConfig } from "../model/resolve.ts";
-import { uniqueAddresses } from "./net.ts";
+import { uniqueAddresses } from "../contract/net.ts";
 
 export interface DnsRecordSpec<Content = string> {
   /** `<host>-<address>` (`<host>-tunnel` for a tunnel's CNAME): the record's identity, independent of list order. */
@@ -84,15 +84,13 @@ export function appDnsRecords<Target>(
 ): DnsRecordSpec<string | Target>[] {
   if (app.private) return app.publicRecord ? dnsRecords({ hosts: app.hosts, proxied: false }, entryAddresses, dns, comment) : [];
   if (tunnelTarget === undefined || !app.proxied) return dnsRecords(app, entryAddresses, dns, comment);
-  return [...new Set(app.hosts)]
-    .sort()
-    .map((host) => ({
-      key: `${host}-tunnel`,
-      name: host,
-      type: "CNAME",
-      content: tunnelTarget,
-      proxied: true,
-      ttl: AUTOMATIC_TTL,
-      comment,
-    }));
+  return [...new Set(app.hosts)].sort().map((host) => ({
+    key: `${host}-tunnel`,
+    name: host,
+    type: "CNAME",
+    content: tunnelTarget,
+    proxied: true,
+    ttl: AUTOMATIC_TTL,
+    comment,
+  }));
 }

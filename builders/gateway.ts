@@ -4,8 +4,9 @@
  * hosts of the stack's Gateway API routes, certificates from cert-manager's
  * gateway-shim), and which listener serves a host. Pure: config in, values out.
  */
-import { isGatewayHttpRoute, isGatewayRoute, type AppSpec, type HomelabConfig } from "../model/resolve.ts";
-import type { Placement } from "../model/schema.ts";
+import { isGatewayHttpRoute, isGatewayRoute, wildcardCovers } from "../model/apps.ts";
+import { PLACEMENT, type Placement } from "../model/placement.ts";
+import type { AppSpec, HomelabConfig } from "../model/resolve.ts";
 import { PRIVATE_ENTRY_PORT } from "./traefik-names.ts";
 
 type GatewayApiConfig = HomelabConfig["traefik"]["gatewayApi"];
@@ -30,7 +31,7 @@ export function gatewayApiCrdUrl(gw: Pick<GatewayApiConfig, "crdsSource" | "vers
  * the host network Traefik itself listens on 443.
  */
 export function secureListenerPort(placement: Placement): number {
-  return placement === "deployment" ? 8443 : 443;
+  return PLACEMENT[placement].hostNetwork ? 443 : 8443;
 }
 
 export interface GatewayListener {
@@ -84,7 +85,7 @@ export function gatewayPortListeners(
   apps: readonly ListenerApp[],
 ): PortListener[] {
   const securePort = secureListenerPort(placement);
-  const ownPrivatePort = placement === "deployment";
+  const ownPrivatePort = PLACEMENT[placement].ownPrivateEntry;
   const https = (hosts: readonly string[], port: number, prefix: string) =>
     gatewayListeners(gw, zone, hosts).map(
       (l): PortListener => ({ name: `${prefix}${l.name}`, hostname: l.hostname, port, protocol: "HTTPS", secretName: l.secretName }),
@@ -94,16 +95,14 @@ export function gatewayPortListeners(
   const privateHosts = ownPrivatePort ? gatewayHosts(http.filter((a) => a.private)) : [];
   const tls = apps.filter((a) => a.kind === "tlsRoute");
   const tlsListeners = (private_: boolean) =>
-    [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))]
-      .sort()
-      .map(
-        (hostname): PortListener => ({
-          name: `tls-${slug(hostname)}`,
-          hostname,
-          port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort,
-          protocol: "TLS",
-        }),
-      );
+    [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))].sort().map(
+      (hostname): PortListener => ({
+        name: `tls-${slug(hostname)}`,
+        hostname,
+        port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort,
+        protocol: "TLS",
+      }),
+    );
   return [
     ...https(publicHosts, securePort, ""),
     ...https(privateHosts, PRIVATE_ENTRY_PORT, PRIVATE_LISTENER_PREFIX),
@@ -129,11 +128,6 @@ export function routeListeners(
   return [...new Set(names)].sort();
 }
 
-/** A first-level subdomain of the zone: what a `*.<zone>` certificate covers (a TLS wildcard spans one label). */
-function wildcardCovers(host: string, zone: string): boolean {
-  return host.endsWith(`.${zone}`) && !host.slice(0, -zone.length - 1).includes(".");
-}
-
 /**
  * The Gateway's HTTPS listeners. perHost: one per host. wildcard: `*.<zone>`
  * plus one per host its certificate cannot cover: a Gateway API wildcard
@@ -143,7 +137,7 @@ function wildcardCovers(host: string, zone: string): boolean {
  */
 export function gatewayListeners(gw: Pick<GatewayApiConfig, "listeners">, zone: string, hosts: readonly string[]): GatewayListener[] {
   if (gw.listeners === "perHost") return hosts.map(listener);
-  const own = hosts.filter((h) => !wildcardCovers(h, zone));
+  const own = hosts.filter((h) => !wildcardCovers(zone, h));
   const wildcard = hosts.length > own.length ? [listener(`*.${zone}`)] : [];
   return [...wildcard, ...own.map(listener)];
 }
@@ -154,7 +148,7 @@ export function listenerFor<L extends Pick<GatewayListener, "hostname">>(
   listeners: readonly L[],
   zone: string,
 ): L | undefined {
-  return listeners.find((l) => l.hostname === host) ?? listeners.find((l) => l.hostname === `*.${zone}` && wildcardCovers(host, zone));
+  return listeners.find((l) => l.hostname === host) ?? listeners.find((l) => l.hostname === `*.${zone}` && wildcardCovers(zone, host));
 }
 
 /** The namespaces whose routes may attach: the app namespaces of the Gateway API routes, no others. */
@@ -197,17 +191,14 @@ export interface TraefikGatewayValues {
  * The Traefik chart's Gateway values. The Gateway's certificates come from
  * cert-manager's gateway-shim, which reads one issuer annotation per Gateway:
  * the default issuer (the config checks keep Gateway API routes on it).
- *
- * @param vip the controlplane placement's VIP: without a Service, the one address the Gateway's status can show.
  */
-export function traefikGatewayValues(
-  config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager">,
-  vip: string | undefined,
-): TraefikGatewayValues {
+export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager">): TraefikGatewayValues {
   const { traefik, apps } = config;
   const namespaces = routeNamespaces(apps);
   const listeners = gatewayPortListeners(traefik.gatewayApi, config.dns.zone, traefik.placement, apps);
-  const hostNetwork = traefik.placement !== "deployment";
+  const hostNetwork = PLACEMENT[traefik.placement].hostNetwork;
+  // Without a Service, the one address the Gateway's status can show: the controlplane placement's VIP (a daemonset has one per node).
+  const vip = traefik.placement === "controlplane" ? traefik.vip : undefined;
   return {
     provider: {
       enabled: true,

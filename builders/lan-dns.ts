@@ -4,7 +4,7 @@
  * common homelab resolvers take them in. Pure: plain values in, text out.
  */
 import type { AppSpec } from "../model/resolve.ts";
-import { byAddress, uniqueAddresses } from "./net.ts";
+import { byAddress, uniqueAddresses } from "../contract/net.ts";
 
 export interface LanDnsEntry {
   readonly host: string;

@@ -1,35 +1,21 @@
 /**
  * The NetworkPolicies of the apps' namespaces (allow-traefik, default deny),
- * and who enforces them, if anyone: a NetworkPolicy on a CNI that ignores it
- * protects nothing while looking like isolation.
+ * each with its enforcer written on it (model/network-policies.ts
+ * networkPolicyEnforcer): a NetworkPolicy on a CNI that ignores it protects
+ * nothing while looking like isolation.
  */
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { AppSpec } from "../model/resolve.ts";
-import { deploysKubeNetworkPolicies } from "./talos-patches.ts";
+import { admitsTraefik } from "../model/apps.ts";
 import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
-import { byAddress, prefixLength } from "./net.ts";
+import { byAddress, prefixLength } from "../contract/net.ts";
 import { byString, sortedUnique } from "./route-naming.ts";
 
 import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
 
 export { ENFORCED_BY_ANNOTATION };
-
-/** Talos ≥ 1.13 with the stack's flannel patch. */
-export const KUBE_NETWORK_POLICIES = "kube-network-policies";
-/** provider existing: the config's own statement about the cluster's CNI. */
-export const DECLARED_BY_CONFIG = "cluster.enforcesNetworkPolicies";
-
-type EnforcementInput =
-  | { readonly provider: "talos"; readonly talos: { readonly configContract: string } }
-  | { readonly provider: "existing"; readonly enforcesNetworkPolicies: boolean };
-
-/** What enforces NetworkPolicies on this cluster, or undefined when nothing does. */
-export function networkPolicyEnforcer(cluster: EnforcementInput): string | undefined {
-  if (cluster.provider === "talos") return deploysKubeNetworkPolicies(cluster) ? KUBE_NETWORK_POLICIES : undefined;
-  return cluster.enforcesNetworkPolicies ? DECLARED_BY_CONFIG : undefined;
-}
 
 /** The manifest with the enforcer written on it. */
 export function withEnforcer<M extends { metadata?: { annotations?: Record<string, string> } }>(manifest: M, enforcer: string): M {
@@ -103,11 +89,6 @@ const ALLOW_TRAEFIK_POLICY = "allow-traefik";
  */
 export function allowTraefikNamespaces(apps: readonly Pick<AppSpec, "kind" | "namespace" | "networkPolicy" | "external">[]): string[] {
   return sortedUnique(apps.filter(admitsTraefik).map((a) => a.namespace));
-}
-
-/** An app whose namespace's allow-traefik policy is there for it. */
-export function admitsTraefik(app: Pick<AppSpec, "kind" | "networkPolicy" | "external">): boolean {
-  return !app.external && app.networkPolicy;
 }
 
 /**

@@ -5,11 +5,13 @@
  * Factory schematic and the addresses the cluster is reached on. No Pulumi here.
  */
 import { stringify } from "yaml";
-import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../model/resolve.ts";
+import type { TalosClusterSpec, TalosNode } from "../model/resolve.ts";
 import type { NodeRole } from "../model/schema.ts";
 import { atLeastMinor } from "../contract/talos-versions.ts";
 
 import { KUBERNETES_API_PORT } from "../contract/talos.ts";
+import { activeNodes, controlPlanes } from "../model/nodes.ts";
+import { deploysKubeNetworkPolicies } from "../model/network-policies.ts";
 
 export { KUBERNETES_API_PORT };
 
@@ -27,15 +29,6 @@ export type TalosPatch = Record<string, unknown>;
  */
 function usesNetworkDocuments(contract: string): boolean {
   return atLeastMinor(contract, 1, 12);
-}
-
-/**
- * Talos 1.13 deploys kube-network-policies beside Flannel on request
- * (`cluster.network.cni.flannel.kubeNetworkPoliciesEnabled`); Flannel alone,
- * and every older Talos, enforces no NetworkPolicy at all.
- */
-export function deploysKubeNetworkPolicies(cluster: { readonly talos: { readonly configContract: string } }): boolean {
-  return atLeastMinor(cluster.talos.configContract, 1, 13);
 }
 
 /** Talos' host firewall documents (NetworkDefaultActionConfig, NetworkRuleConfig) exist from 1.6. */

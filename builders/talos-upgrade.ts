@@ -4,7 +4,8 @@
  * (a retiring node's departure: builders/node-lifecycle.ts). No Pulumi here; the script does the work and the
  * health gating.
  */
-import { activeNodes, controlPlanes, type TalosClusterSpec, type TalosNode } from "../model/resolve.ts";
+import { type TalosClusterSpec, type TalosNode } from "../model/resolve.ts";
+import { activeNodes, controlPlanes } from "../model/nodes.ts";
 
 /**
  * Control planes first (one etcd member down at a time), then workers; by name within each, so the

@@ -3,8 +3,9 @@
  * points routes attach to, and whom NetworkPolicies must admit. Pure: plain
  * config in, plain objects out.
  */
-import { activeNodes, controlPlanes, type ClusterSpec, type HomelabConfig } from "../model/resolve.ts";
-import type { Placement } from "../model/schema.ts";
+import { activeNodes } from "../model/nodes.ts";
+import { PLACEMENT, traefikHostNodes, type Placement } from "../model/placement.ts";
+import type { ClusterSpec, HomelabConfig } from "../model/resolve.ts";
 import type { PodSecurityLevel } from "./namespaces.ts";
 import type { GatewayRouting } from "./gateway.ts";
 import {
@@ -65,13 +66,9 @@ export interface PrivateEntry {
   readonly sources: readonly string[];
 }
 
-export function usesHostNetwork(placement: Placement): boolean {
-  return placement !== "deployment";
-}
-
 /** Host networking is a host namespace: Pod Security `baseline` and `restricted` refuse it. */
 export function traefikPodSecurity(placement: Placement): PodSecurityLevel {
-  return usesHostNetwork(placement) ? "privileged" : "restricted";
+  return PLACEMENT[placement].hostNetwork ? "privileged" : "restricted";
 }
 
 /** The chart's selector labels for a release (`traefik.labelselector`). */
@@ -79,48 +76,32 @@ export function traefikPodLabels(): Record<string, string> {
   return { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `${TRAEFIK_RELEASE}-${TRAEFIK_NAMESPACE}` };
 }
 
-function vipOf(cluster: ClusterSpec): string {
-  const vip = cluster.network.vip;
-  if (!vip) throw new Error("placement controlplane needs cluster.network.vip (the config checks require it)");
-  return vip;
-}
-
-/** The nodes Traefik runs on in a host-network placement. */
-function traefikNodes(traefik: TraefikConfig, cluster: ClusterSpec) {
-  if (traefik.placement === "daemonset") return cluster.nodes;
-  if (traefik.placement === "controlplane") return controlPlanes(cluster);
-  return [];
-}
-
 /** Where DNS points for this placement. */
 export function entryAddresses(traefik: TraefikConfig, cluster: ClusterSpec): string[] {
   switch (traefik.placement) {
     case "deployment":
-      if (!traefik.loadBalancerIP)
-        throw new Error("placement deployment needs a LoadBalancer IP from a MetalLB pool (the config checks require one)");
       return [traefik.loadBalancerIP];
     case "daemonset":
       // A retiring node is about to be wiped, or already dead: DNS stops sending clients there first.
       return activeNodes(cluster.nodes).map((n) => n.ip);
     case "controlplane":
-      return [vipOf(cluster)];
+      return [traefik.vip];
   }
 }
 
 /** The private entry of a config with private apps (see PrivateEntry). */
 export function privateEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): PrivateEntry | undefined {
-  const p = traefik.privateEntry;
-  if (!p) return undefined;
-  if (usesHostNetwork(traefik.placement)) {
-    return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources: p.sources };
+  if (!traefik.privateEntry) return undefined;
+  const { sources } = traefik.privateEntry;
+  // Only placement deployment has an entry of its own for private apps (PLACEMENT's ownPrivateEntry); the others share the public one.
+  if (traefik.placement === "deployment") {
+    return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [traefik.privateEntry.loadBalancerIP], sources };
   }
-  if (!p.loadBalancerIP)
-    throw new Error("a private app in placement deployment needs the private entry's MetalLB address (the config checks require one)");
-  return { entryPoint: PRIVATE_ENTRY_POINT, port: PRIVATE_ENTRY_PORT, addresses: [p.loadBalancerIP], sources: p.sources };
+  return { entryPoint: SECURE_ENTRY_POINT, port: 443, addresses: entryAddresses(traefik, cluster), sources };
 }
 
 export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): IngressEntrySpec {
-  const hostNetwork = usesHostNetwork(traefik.placement);
+  const hostNetwork = PLACEMENT[traefik.placement].hostNetwork;
   const podNetwork = hostNetwork ? cluster.network.podSubnet : undefined;
   const privateEntry = privateEntryOf(traefik, cluster);
   return {
@@ -130,7 +111,7 @@ export function ingressEntryOf(traefik: TraefikConfig, cluster: ClusterSpec): In
     namespace: TRAEFIK_NAMESPACE,
     podLabels: traefikPodLabels(),
     hostNetwork,
-    nodeSources: traefikNodes(traefik, cluster).map((n) => `${n.ip}/32`),
+    nodeSources: traefikHostNodes(traefik.placement, cluster.nodes).map((n) => `${n.ip}/32`),
     ...(podNetwork ? { podNetwork } : {}),
     trustsCloudflare: traefik.trustCloudflare,
     secureEntryPoint: SECURE_ENTRY_POINT,

@@ -26,7 +26,8 @@ import {
   TUNNEL_ENTRY_PORT,
   WEB_ENTRY_POINT,
 } from "./traefik-names.ts";
-import { entryAddresses, privateEntryOf, traefikPodLabels, usesHostNetwork } from "./traefik-entry.ts";
+import { entryAddresses, privateEntryOf, traefikPodLabels } from "./traefik-entry.ts";
+import { PLACEMENT } from "../model/placement.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
@@ -181,8 +182,7 @@ export function traefikValues(
   gateway?: TraefikGatewayValues,
   tunnelForwarders?: readonly string[],
 ): TraefikValues {
-  const hostNetwork = usesHostNetwork(traefik.placement);
-  const acme = traefik.acme.enabled;
+  const hostNetwork = PLACEMENT[traefik.placement].hostNetwork;
   return {
     ...workload(traefik),
     hostNetwork,
@@ -200,7 +200,7 @@ export function traefikValues(
         // from `ingressEndpoint` (traefik pkg/provider/kubernetes/ingress/kubernetes.go,
         // updateIngressStatus). Host-network placements have no Service for the chart to publish,
         // so they publish the address DNS points at: the VIP, or the first node's address.
-        ...(usesHostNetwork(traefik.placement) ? { ingressEndpoint: { ip: entryAddresses(traefik, cluster)[0]! } } : {}),
+        ...(hostNetwork ? { ingressEndpoint: { ip: entryAddresses(traefik, cluster)[0]! } } : {}),
       },
       ...(gateway ? { kubernetesGateway: gateway.provider } : {}),
     },
@@ -214,11 +214,11 @@ export function traefikValues(
     ports: ports(traefik, trustedIPs, tunnelForwarders),
     resources: traefik.resources,
     ...securityContexts(hostNetwork),
-    ...(acme
+    ...(traefik.acme.enabled
       ? {
           certificatesResolvers: {
             [ACME_RESOLVER]: {
-              acme: { email: acmeEmail(traefik), storage: "/data/acme.json", httpChallenge: { entryPoint: WEB_ENTRY_POINT } },
+              acme: { email: traefik.acme.email, storage: "/data/acme.json", httpChallenge: { entryPoint: WEB_ENTRY_POINT } },
             },
           },
           // Certificates survive restarts, so Let's Encrypt's rate limits are not spent on every rollout.
@@ -226,11 +226,6 @@ export function traefikValues(
         }
       : {}),
   };
-}
-
-function acmeEmail(traefik: TraefikConfig): string {
-  if (!traefik.acme.email) throw new Error("traefik.acme.enabled needs traefik.acme.email (the config checks require it)");
-  return traefik.acme.email;
 }
 
 /** One Traefik per node it tolerates, on the host network. */
@@ -296,7 +291,7 @@ const loadBalancer = (ip: string): LoadBalancerService => ({
 });
 
 function exposure(traefik: TraefikConfig, cluster: ClusterSpec): Pick<TraefikValues, "service"> {
-  if (usesHostNetwork(traefik.placement)) return { service: { enabled: false } };
+  if (PLACEMENT[traefik.placement].hostNetwork) return { service: { enabled: false } };
   const [ip] = entryAddresses(traefik, cluster);
   const privateEntry = privateEntryOf(traefik, cluster);
   return {
@@ -324,7 +319,7 @@ function ports(
     : {};
   const web: EntryPointValues = { ...redirect, forwardedHeaders: trusted, ...proxyProtocol };
   const websecure: EntryPointValues = { forwardedHeaders: trusted, ...proxyProtocol };
-  if (!usesHostNetwork(traefik.placement)) {
+  if (!PLACEMENT[traefik.placement].hostNetwork) {
     const lan = Boolean(traefik.privateEntry);
     return {
       // The private entry's Service carries :80 too, so http:// private hosts redirect to their https:// on the same address.

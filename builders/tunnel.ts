@@ -12,6 +12,7 @@ import type { IService } from "kubernetes-models/v1/Service";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { AppSpec, ClusterSpec, HomelabConfig, TunnelSpec } from "../model/resolve.ts";
 import { DEFAULTS } from "../model/defaults.ts";
+import { PLACEMENT } from "../model/placement.ts";
 import { TRAEFIK_NAMESPACE, TUNNEL_ENTRY_POINT, TUNNEL_ENTRY_PORT } from "./traefik-names.ts";
 import { traefikPodLabels } from "./traefik-entry.ts";
 import type { NetworkPolicyManifest } from "./network-policies.ts";
@@ -108,7 +109,7 @@ export function tunnelForwarders(traefik: Pick<HomelabConfig["traefik"], "tunnel
 export function tunnelTrustReason(traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint" | "placement">): string {
   return traefik.tunnelEntryPoint
     ? `the tunnel entry point (:${TUNNEL_ENTRY_PORT}) alone trusts them, and the NetworkPolicy ${TUNNEL_ENTRY_POLICY} admits cloudflared's pods alone to it (their addresses change with every rollout, so an address list cannot name them)`
-    : traefik.placement === "deployment"
+    : !PLACEMENT[traefik.placement].hostNetwork
       ? "the cluster enforces no NetworkPolicy, so nothing keeps other pods off a trusted entry point: Traefik trusts no forwarder and apps see cloudflared as the client"
       : `Traefik runs on the host network (placement ${traefik.placement}), where no NetworkPolicy applies and cloudflared's connections cannot be told from other pods' or host processes': Traefik trusts no forwarder and apps see cloudflared as the client`;
 }

@@ -18,17 +18,6 @@ import { TRAEFIK_NAMESPACE } from "./traefik-names.ts";
 /** Traefik reads only the TLSStore named `default`. */
 export const DEFAULT_TLS_STORE = "default";
 
-/** Whether `*.<zone>` covers `host`: a wildcard matches exactly one label. */
-export function wildcardCovers(zone: string, host: string): boolean {
-  if (!host.endsWith(`.${zone}`)) return false;
-  return !host.slice(0, -zone.length - 1).includes(".");
-}
-
-/** The wildcard zone covering every one of an app's hosts, if one does (an app half covered keeps its own certificate). */
-export function coveringWildcardZone(zones: readonly string[], hosts: readonly string[]): string | undefined {
-  return zones.find((zone) => hosts.every((host) => wildcardCovers(zone, host)));
-}
-
 /** `wildcard-example-com`, the Certificate's and its Secret's name. */
 export function wildcardSecretName(zone: string): string {
   return `wildcard-${zone.replaceAll(".", "-")}`;

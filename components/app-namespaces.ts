@@ -19,7 +19,7 @@ export interface AppNamespacesArgs {
   readonly apps: HomelabConfig["apps"];
   /** Who Traefik's connections come from. */
   readonly entry: IngressEntry;
-  /** What enforces NetworkPolicies on the cluster (builders/network-policies.ts); none are registered without it. */
+  /** What enforces NetworkPolicies on the cluster (model/network-policies.ts networkPolicyEnforcer); none are registered without it. */
   readonly networkPolicyEnforcer: string | undefined;
 }
 

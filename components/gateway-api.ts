@@ -28,8 +28,7 @@ export class GatewayApi extends pulumi.ComponentResource {
     super("homelab:platform:GatewayApi", name, {}, opts);
     const { config } = args;
     this.crds = new ConfigGroup(`${name}-crds`, { files: [gatewayApiCrdUrl(config.traefik.gatewayApi)] }, { parent: this });
-    const vip = config.traefik.placement === "controlplane" ? config.cluster.network.vip : undefined;
-    this.traefikValues = traefikGatewayValues(config, vip);
+    this.traefikValues = traefikGatewayValues(config);
     this.routing = {
       zone: config.dns.zone,
       listeners: gatewayPortListeners(config.traefik.gatewayApi, config.dns.zone, config.traefik.placement, config.apps),

@@ -17,7 +17,7 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
 import { Command } from "@pulumi/command/local/command.js";
 import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
-import { activeNodes, controlPlanes, type TalosClusterSpec } from "../model/resolve.ts";
+import { type TalosClusterSpec } from "../model/resolve.ts";
 import type { NodeRole } from "../model/schema.ts";
 import type { ClusterAccess } from "./cluster-access.ts";
 import {
@@ -45,6 +45,7 @@ import { firewallDocuments } from "../builders/talos-firewall.ts";
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../builders/proxmox-vm.ts";
 import { etcdBackupRolePatches } from "../builders/etcd-backup.ts";
 import { leaveCommand } from "../builders/node-lifecycle.ts";
+import { activeNodes, controlPlanes } from "../model/nodes.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
 const KUBECONFIG_RENEWAL = "720h";

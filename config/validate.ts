@@ -4,7 +4,7 @@
  * so the tests and the docs generator use it directly.
  */
 import type { z } from "zod";
-import { ACCEPTED_KEYS, homelabSchema } from "../model/schema.ts";
+import { homelabSchema } from "../model/schema.ts";
 import { checkConfig, configWarnings } from "./checks/index.ts";
 import { formatPath, type ConfigIssue, type KeyPath } from "./checks/issue.ts";
 import { resolveConfig, type HomelabConfig } from "../model/resolve.ts";
@@ -13,6 +13,7 @@ import { closest } from "./suggest.ts";
 import { controlCharacter } from "../model/formats.ts";
 import { maskCredentials } from "./mask.ts";
 import { checkResolved, privateAddressRecords } from "./checks/entry.ts";
+import { ACCEPTED_KEYS } from "../model/schema/fields.ts";
 
 export const CONFIG_NAMESPACE = "homelab";
 

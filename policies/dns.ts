@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { TYPES, eachKnown, metaOf, ofType, stackPolicy, str, type HomelabPolicy, type Level } from "./common.ts";
-import { isNonPublicAddress } from "./net.ts";
+import { isNonPublicAddress } from "../contract/net.ts";
 import { routeHosts } from "./helpers/routes.ts";
 import { entryAddresses } from "./helpers/dns.ts";
 import { lanOnlyHosts } from "./helpers/tunnel.ts";

@@ -25,7 +25,7 @@ import {
   type HomelabPolicy,
   type Level,
 } from "./common.ts";
-import { addressInPoolEntry } from "./net.ts";
+import { addressInPoolEntry } from "../contract/net.ts";
 import { isHostNetwork, traefikReleases } from "./helpers/traefik.ts";
 
 const LEVELS = ["privileged", "baseline", "restricted"];

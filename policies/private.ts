@@ -23,7 +23,7 @@ import {
   type Level,
   type Obj,
 } from "./common.ts";
-import { isNonPublicAddress, isNonPublicRange } from "./net.ts";
+import { isNonPublicAddress, isNonPublicRange } from "../contract/net.ts";
 import { isHostNetwork, portsOf, traefikReleases } from "./helpers/traefik.ts";
 import { routeEntries } from "./helpers/routes.ts";
 import { TUNNEL_TYPES, lanOnlyHosts } from "./helpers/tunnel.ts";

@@ -23,7 +23,7 @@ import {
   type Level,
   type Obj,
 } from "./common.ts";
-import { cidrWithin, cidrsOverlap, isRange } from "./net.ts";
+import { cidrWithin, cidrsOverlap, isRange } from "../contract/net.ts";
 import { enablesKubeNetworkPolicies, talosNodes, talosPodSubnets } from "./helpers/talos.ts";
 import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
 import { ingressClasses, isHostNetwork, traefikNodeAddresses, traefikReleases } from "./helpers/traefik.ts";

@@ -16,10 +16,9 @@ import {
   TRUSTD_PORT,
 } from "../contract/talos.ts";
 import { compareMinor, parseTalosRelease } from "../contract/talos-versions.ts";
-import { isIpv4 } from "../contract/net.ts";
 import { TYPES, arr, dependsOn, eachKnown, known, obj, ofType, stackPolicy, str, type HomelabPolicy, type Level } from "./common.ts";
 import { clusterVip, endpointOf, firewallOf, installedRelease, isWholeInternet, talosNodes, type TalosNodeView } from "./helpers/talos.ts";
-import { cidrWithin, withinAny } from "./net.ts";
+import { cidrWithin, isIpv4, withinAny } from "../contract/net.ts";
 
 const nodeLabel = (n: TalosNodeView) => `Talos node ${n.address} (${n.apply.name})`;
 

@@ -21,7 +21,7 @@ import {
   type HomelabPolicy,
   type Level,
 } from "./common.ts";
-import { reachesNonPublic, withinAny } from "./net.ts";
+import { reachesNonPublic, withinAny } from "../contract/net.ts";
 import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
 import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
 import { clusterVip, talosNodes } from "./helpers/talos.ts";

@@ -1,8 +1,16 @@
 /** The Request path section of summary.md: a Mermaid flowchart from the client to each Service. */
-import { byAddress } from "../builders/net.ts";
+import { byAddress } from "../contract/net.ts";
+import { PLACEMENT, isPlacement, type PlacementMeaning } from "../model/placement.ts";
 import { arr, str, type Obj } from "../policies/common.ts";
 import { isPassthroughRow, type RouteRow } from "./summary-routes.ts";
 import type { LanRow } from "./summary-entry.ts";
+
+/** How the diagram names an entry address, by what the placement's entry is (PLACEMENT). */
+const ENTRY_LABEL: Readonly<Record<PlacementMeaning["entry"], string>> = {
+  loadBalancerIP: "MetalLB LoadBalancer IP",
+  nodeAddresses: "node, hostNetwork :443",
+  vip: "Talos VIP, hostNetwork :443",
+};
 
 const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
 
@@ -11,14 +19,10 @@ const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
  * stack's placement; unproxied hosts reach the entry directly.
  */
 export function requestPathDiagram(rows: readonly RouteRow[], ingress: Obj, lan: readonly LanRow[]): string {
+  // The Traefik component registers its placement and entry addresses together (components/traefik.ts).
   const placement = str(ingress.placement);
   const entries = arr(ingress.addresses).map(str);
-  const via =
-    placement === "deployment"
-      ? "MetalLB LoadBalancer IP"
-      : placement === "daemonset"
-        ? "node, hostNetwork :443"
-        : "Talos VIP, hostNetwork :443";
+  const via = isPlacement(placement) ? ENTRY_LABEL[PLACEMENT[placement].entry] : "";
   const lines = ["flowchart LR", "  user([client])"];
   const entryId = (a: string) => mermaidId(`entry_${a}`);
   for (const a of entries) lines.push(`  ${entryId(a)}["${a}<br/>${via}"]`, `  ${entryId(a)} --> traefik`);

@@ -1,6 +1,6 @@
 /** The Routes table of summary.md: host → path → service rows from every kind of route the stack registers. */
 import type { RecordedResource } from "./recorder.ts";
-import { byAddress } from "../builders/net.ts";
+import { byAddress } from "../contract/net.ts";
 import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
 
 export interface RouteRow {

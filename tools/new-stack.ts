@@ -6,7 +6,7 @@
  */
 import { stringify } from "yaml";
 import { DEFAULTS } from "../model/defaults.ts";
-import { firstHost, networkOf } from "../builders/net.ts";
+import { firstHost, networkOf } from "../contract/net.ts";
 import { formatRelease, parseTalosRelease } from "../contract/talos-versions.ts";
 
 export interface NewStackAnswers {

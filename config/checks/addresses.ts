@@ -3,8 +3,9 @@
  * need their own addresses, and the pools lie in the node subnet.
  */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { addressRange, cidrRange, firstHost, rangesOverlap, rangeWithin, type Ipv4Range } from "../../builders/net.ts";
+import { addressRange, cidrRange, rangesOverlap, rangeWithin, type Ipv4Range } from "../../contract/net.ts";
 import { formatPath, type Add, type KeyPath } from "./issue.ts";
+import { nodeGateway } from "../../model/nodes.ts";
 
 export interface Claim {
   readonly path: KeyPath;
@@ -18,7 +19,7 @@ export function addressClaims(c: ParsedConfig): Claim[] {
   const single = (path: KeyPath, ip: string): Claim => ({ path, range: addressRange(ip), label: `${formatPath(path)} ${ip}` });
   const cl = c.cluster;
   if (cl.provider === "talos") {
-    const gateway = cl.network.gateway ?? firstHost(cl.network.subnet);
+    const gateway = nodeGateway(cl.network);
     claims.push(single(["cluster", "network", "gateway"], gateway));
   }
   if (cl.network.vip) claims.push(single(["cluster", "network", "vip"], cl.network.vip));

@@ -1,11 +1,11 @@
 import type { ParsedConfig } from "../../model/schema.ts";
-import { isGatewayHttpRoute, isGatewayRoute, isPassthrough } from "../../model/resolve.ts";
 import { own } from "../../model/own.ts";
 import { K8S_LIMITS } from "../../model/formats.ts";
 import { backendSlug } from "../../builders/route-naming.ts";
 import type { Add } from "./issue.ts";
 import type { ParsedApp } from "./parsed.ts";
 import { checkGatewayRoute } from "./gateway.ts";
+import { isGatewayHttpRoute, isGatewayRoute, isPassthrough } from "../../model/apps.ts";
 
 /** Rules of the route manifests builders/routes.ts renders from an app. */
 export function checkAppRoute(c: ParsedConfig, name: string, app: ParsedApp, add: Add): void {

@@ -4,13 +4,15 @@
  * that let visitors in.
  */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { isProxied, trustsCloudflare } from "../../model/resolve.ts";
 import { own } from "../../model/own.ts";
 import { solverZones } from "../../builders/cert-manager.ts";
 import type { Add, ConfigIssue } from "./issue.ts";
 import { inZone } from "./dns-zone.ts";
 import { checkAppRoute, checkIngressNames } from "./app-routes.ts";
 import { checkGatewayHosts } from "./gateway.ts";
+import { isProxied } from "../../model/apps.ts";
+import { trustsCloudflare } from "../../model/entry.ts";
+import { appIssuer } from "../../model/apps.ts";
 
 export function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add: Add): void {
   const routes = new Map<string, string>();
@@ -18,7 +20,7 @@ export function checkApps(c: ParsedConfig, secretKeys: ReadonlySet<string>, add:
   // Sorted, so which of two conflicting apps gets the error never depends on file order.
   for (const [name, app] of Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
-    const issuerName = app.issuer ?? c.certManager.defaultIssuer;
+    const issuerName = appIssuer(app, c.certManager);
     const issuer = own(c.certManager.issuers, issuerName);
     app.hosts.forEach((host, i) => {
       if (!inZone(host, c.dns.zone)) add(at("hosts", i), `${host} is outside dns.zone ${c.dns.zone}; use a host ending in .${c.dns.zone}`);

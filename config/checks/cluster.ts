@@ -4,7 +4,7 @@
  * node subnet with VM ids and MACs unique.
  */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { cidrRange, hasHostBits, networkOf, rangeContains } from "../../builders/net.ts";
+import { cidrRange, hasHostBits, networkOf, rangeContains } from "../../contract/net.ts";
 import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
 import { checkFirewall } from "./firewall.ts";
 import { checkNodeLifecycle } from "./node-lifecycle.ts";

@@ -8,12 +8,14 @@
  */
 import type { ParsedConfig } from "../../model/schema.ts";
 import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
-import { isProxied, metallbEnabled } from "../../model/resolve.ts";
 import { CERT_MANAGER_NAMESPACE } from "../../builders/cert-manager.ts";
 import { ETCD_BACKUP_NAMESPACE } from "../../builders/etcd-backup.ts";
 import { METALLB_NAMESPACE } from "../../builders/metallb.ts";
 import { TRAEFIK_NAMESPACE } from "../../builders/traefik-names.ts";
-import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../../builders/net.ts";
+import { PRIVATE_IPV4, cidrRange, isPublicIpv4, prefixLength, rangesOverlap } from "../../contract/net.ts";
+import { isProxied } from "../../model/apps.ts";
+import { metallbEnabled } from "../../model/entry.ts";
+import { PLACEMENT } from "../../model/placement.ts";
 
 /**
  * Namespaces Kubernetes creates itself: creating one again fails, and the
@@ -27,7 +29,7 @@ export function isSystemNamespace(name: string): boolean {
 export function checkEffects(c: ParsedConfig, add: Add): void {
   checkNamespaceClaims(c, add);
   const cl = c.cluster;
-  if (cl.provider === "talos" && cl.firewall.enabled && c.traefik.placement === "deployment" && cl.firewall.ingressSources) {
+  if (cl.provider === "talos" && cl.firewall.enabled && !PLACEMENT[c.traefik.placement].hostNetwork && cl.firewall.ingressSources) {
     add(
       ["cluster", "firewall", "ingressSources"],
       "placement deployment: Traefik answers on a MetalLB address whose traffic is forwarded to its pods, which the host firewall does not filter, so this list restricts nothing; remove it (restrict clients per app with middlewares.ipAllowList), or use placement daemonset or controlplane",
@@ -82,7 +84,8 @@ export function effectWarnings(c: ParsedConfig): ConfigIssue[] {
     });
   }
   const sources = fw.ingressSources;
-  if (!fw.enabled || c.traefik.placement === "deployment" || !sources) return warnings;
+  // Only a host-network Traefik listens on the nodes, where the host firewall filters its clients.
+  if (!fw.enabled || !PLACEMENT[c.traefik.placement].hostNetwork || !sources) return warnings;
   // Unproxied hosts resolve to the nodes themselves (builders/dns.ts originAddresses): their clients are
   // whoever can route to those addresses, the internet for public ones, private networks otherwise.
   const publicNodes = Object.values(cl.nodes).some((n) => isPublicIpv4(n.ip));

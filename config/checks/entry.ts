@@ -4,15 +4,17 @@
  * Same contract as index.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { isProxied, narrowsTunnelTrust, type HomelabConfig } from "../../model/resolve.ts";
+import { type HomelabConfig } from "../../model/resolve.ts";
 import { appDnsRecords, originAddresses } from "../../builders/dns.ts";
-import { isPublicIpv4 } from "../../builders/net.ts";
+import { isPublicIpv4 } from "../../contract/net.ts";
 import { entryAddresses } from "../../builders/traefik-entry.ts";
 import { solverZones } from "../../builders/cert-manager.ts";
-import { wildcardCovers } from "../../builders/wildcard-certs.ts";
 import type { Add, ConfigIssue } from "./issue.ts";
 import { inZone } from "./dns-zone.ts";
 import { own } from "../../model/own.ts";
+import { isProxied, wildcardCovers } from "../../model/apps.ts";
+import { narrowsTunnelTrust } from "../../model/entry.ts";
+import { podNetworkOf } from "../../model/network-policies.ts";
 
 /** How many labels `host` lies below `zone`: 0 for the apex, 1 for `www.<zone>`. */
 const depthBelow = (host: string, zone: string) => (host === zone ? 0 : host.slice(0, -zone.length - 1).split(".").length);
@@ -67,9 +69,7 @@ function checkTunnel(c: ParsedConfig, add: Add): void {
       );
     }
   }
-  const cl = c.cluster;
-  if (cl.provider !== "existing") return;
-  if (!cl.network.podSubnet && narrowsTunnelTrust(c)) {
+  if (!podNetworkOf(c.cluster) && narrowsTunnelTrust(c)) {
     add(
       ["cluster", "network", "podSubnet"],
       "tunnel.enabled: Traefik's tunnel entry point trusts X-Forwarded-* from cloudflared, whose connections come from the pod network; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s",

@@ -1,11 +1,12 @@
 /** Rules of the Gateway API routes (HTTPRoute, GRPCRoute) and the Gateway's hosts. */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { gatewayApiEnabled, isGatewayRoute, isPassthrough } from "../../model/resolve.ts";
 import { K8S_LIMITS } from "../../model/formats.ts";
 import { gatewayHosts, gatewayListeners, MAX_LISTENERS } from "../../builders/gateway.ts";
 import { GRPC_PATH, stripsOwnPrefix } from "../../builders/http-routes.ts";
 import type { Add } from "./issue.ts";
 import type { ParsedApp } from "./parsed.ts";
+import { gatewayApiEnabled } from "../../model/entry.ts";
+import { isGatewayRoute, isPassthrough } from "../../model/apps.ts";
 
 /** The HTTP methods a Gateway API CORS filter can allow (its CRD's enum). */
 const CORS_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"]);

@@ -3,11 +3,11 @@
  * cluster enforces and where Traefik runs.
  */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { podNetworkOf } from "../../model/resolve.ts";
 import { own } from "../../model/own.ts";
-import { admitsTraefik } from "../../builders/network-policies.ts";
-import { networkPolicyEnforcer } from "../../builders/network-policies.ts";
 import type { Add, ConfigIssue } from "./issue.ts";
+import { podNetworkOf, networkPolicyEnforcer } from "../../model/network-policies.ts";
+import { admitsTraefik } from "../../model/apps.ts";
+import { PLACEMENT } from "../../model/placement.ts";
 
 /** Apps whose namespace gets the allow-traefik NetworkPolicy for them (every in-cluster app that does not opt out), sorted. */
 export function appsWithNetworkPolicy(c: ParsedConfig): string[] {
@@ -51,7 +51,7 @@ export function networkPolicyWarnings(c: ParsedConfig): ConfigIssue[] {
       message: `${missing}: the allow-traefik NetworkPolicies of apps ${policyApps.join(", ")} are not registered, and every pod the cluster runs can reach their pods`,
     });
   }
-  if (c.traefik.placement !== "deployment") {
+  if (PLACEMENT[c.traefik.placement].hostNetwork) {
     for (const [ns, n] of Object.entries(c.namespaces)) {
       const apps = policyApps.filter((name) => own(c.apps, name)!.namespace === ns);
       if (!n.defaultDeny || apps.length === 0) continue;

@@ -1,3 +1,4 @@
+import { bootstrapNodeName } from "../../model/nodes.ts";
 import type { Add } from "./issue.ts";
 import type { TalosClusterConfig } from "./parsed.ts";
 
@@ -12,7 +13,7 @@ export function checkNodeLifecycle(cl: TalosClusterConfig, add: Add): void {
   const controlPlanes = nodes.filter(([, n]) => n.role === "controlplane");
   const staying = controlPlanes.filter(([, n]) => !n.retire).map(([name]) => name);
   const retiring = controlPlanes.filter(([, n]) => n.retire);
-  const bootstrap = cl.bootstrapNode ?? controlPlanes[0]?.[0];
+  const bootstrap = bootstrapNodeName(cl);
 
   if (cl.bootstrapNode && !controlPlanes.some(([name]) => name === cl.bootstrapNode)) {
     add(

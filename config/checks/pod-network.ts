@@ -1,9 +1,10 @@
 import type { ParsedConfig } from "../../model/schema.ts";
 import { DEFAULTS } from "../../model/defaults.ts";
-import { cidrRange, hasHostBits, networkOf, rangesOverlap } from "../../builders/net.ts";
+import { cidrRange, hasHostBits, networkOf, rangesOverlap } from "../../contract/net.ts";
 import type { Add, KeyPath } from "./issue.ts";
 import { addressClaims, poolClaims } from "./addresses.ts";
 import { appsWithNetworkPolicy } from "./network-policies.ts";
+import { PLACEMENT } from "../../model/placement.ts";
 
 /**
  * A host-network Traefik reaches pods on other nodes from the CNI's tunnel
@@ -27,7 +28,11 @@ export function checkPodNetwork(c: ParsedConfig, add: Add): void {
     return;
   }
   const at: KeyPath = ["cluster", "network", "podSubnet"];
-  if (placement === "controlplane" && policyApps.length > 0 && !Object.values(cl.nodes).some((n) => n.role === "controlplane")) {
+  if (
+    PLACEMENT[placement].hostNodes === "controlPlanes" &&
+    policyApps.length > 0 &&
+    !Object.values(cl.nodes).some((n) => n.role === "controlplane")
+  ) {
     add(
       ["cluster", "nodes"],
       `placement controlplane: the allow-traefik NetworkPolicies (for apps ${policyApps.join(", ")}) admit Traefik by the addresses of the control planes it runs on; list the cluster's control-plane nodes (role: controlplane, ip)`,
@@ -35,7 +40,7 @@ export function checkPodNetwork(c: ParsedConfig, add: Add): void {
   }
   const pods = cl.network.podSubnet;
   if (!pods) {
-    if (placement !== "deployment" && policyApps.length > 0) {
+    if (PLACEMENT[placement].hostNetwork && policyApps.length > 0) {
       add(
         at,
         `placement ${placement} runs Traefik on the host network, and its connections to pods on other nodes come from the CNI's tunnel address inside the pod network (10.42.x.0 with k3s' flannel), which the allow-traefik NetworkPolicies (for apps ${policyApps.join(", ")}) must admit; set cluster.network.podSubnet to your CNI's pod CIDR, e.g. 10.42.0.0/16 on k3s`,

@@ -5,31 +5,26 @@
  * contract as index.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "../../model/schema.ts";
-import {
-  isPassthrough,
-  isProxied,
-  narrowsTunnelTrust,
-  privateEntryAddress,
-  privateSources,
-  traefikLoadBalancerIP,
-  traefikPoolName,
-} from "../../model/resolve.ts";
 import type { Add, ConfigIssue, KeyPath } from "./issue.ts";
 import type { ParsedApp } from "./parsed.ts";
 import { own } from "../../model/own.ts";
-import { coveringWildcardZone } from "../../builders/wildcard-certs.ts";
 import { tunnelTrustReason } from "../../builders/tunnel.ts";
-import { addressRange, firstHost, isPublicIpv4, prefixLength, rangeContains } from "../../builders/net.ts";
+import { addressRange, isPublicIpv4, prefixLength, rangeContains } from "../../contract/net.ts";
+import { appWildcardZone, coveringWildcardZone, isGatewayHttpRoute, isPassthrough, isProxied } from "../../model/apps.ts";
+import { narrowsTunnelTrust, privateEntryAddress, privateSources, traefikLoadBalancerIP, traefikPoolName } from "../../model/entry.ts";
+import { PLACEMENT } from "../../model/placement.ts";
+import { nodeGateway } from "../../model/nodes.ts";
 
 const sortedApps = (c: ParsedConfig) => Object.entries(c.apps).sort(([a], [b]) => (a < b ? -1 : 1));
 
 /** Where LAN clients reach private apps: the private MetalLB address, or the node addresses / VIP a host-network Traefik shares. */
 function privateEntryAddresses(c: ParsedConfig): string[] {
-  if (c.traefik.placement === "deployment") {
+  const placement = PLACEMENT[c.traefik.placement];
+  if (placement.ownPrivateEntry) {
     const ip = privateEntryAddress(c, traefikLoadBalancerIP(c));
     return ip ? [ip] : [];
   }
-  if (c.traefik.placement === "controlplane") return c.cluster.network.vip ? [c.cluster.network.vip] : [];
+  if (placement.entry === "vip") return c.cluster.network.vip ? [c.cluster.network.vip] : [];
   return Object.values(c.cluster.nodes).map((n) => n.ip);
 }
 
@@ -90,7 +85,7 @@ function checkPrivateEntry(c: ParsedConfig, apps: readonly string[], add: Add): 
         `${cidr} admits the whole internet to the ${which}, which private: true exists to prevent; list the LAN and admin subnets`,
       );
   });
-  if (c.traefik.placement !== "deployment") {
+  if (!PLACEMENT[c.traefik.placement].ownPrivateEntry) {
     if (c.traefik.privateEntry.loadBalancerIP)
       add(
         [...at, "loadBalancerIP"],
@@ -147,7 +142,7 @@ function checkPrivateApp(c: ParsedConfig, app: ParsedApp, at: (...rest: (string 
       );
     }
   }
-  if (app.kind === "tlsRoute" && c.traefik.placement !== "deployment") {
+  if (app.kind === "tlsRoute" && !PLACEMENT[c.traefik.placement].ownPrivateEntry) {
     add(
       at("kind"),
       `placement ${c.traefik.placement} serves private apps on the entry public apps share, closed by an allow-list, and a TLSRoute has no filter to carry one; use kind tlsPassthrough (its IngressRouteTCP takes the allow-list as a MiddlewareTCP) or placement deployment (a private entry of its own)`,
@@ -164,11 +159,10 @@ function checkPrivateApp(c: ParsedConfig, app: ParsedApp, at: (...rest: (string 
 /** Whether no certificate names the app's hosts: passthrough (none issued) or a wildcard covering every host. */
 function certificateStaysPrivate(c: ParsedConfig, app: ParsedApp): boolean {
   if (isPassthrough(app)) return true;
-  if (app.kind === "httpRoute" || app.kind === "grpcRoute") {
+  if (isGatewayHttpRoute(app)) {
     return c.traefik.gatewayApi.listeners === "wildcard" && coveringWildcardZone([c.dns.zone], app.hosts) !== undefined;
   }
-  const issuer = app.issuer ?? c.certManager.defaultIssuer;
-  return issuer === c.certManager.defaultIssuer && coveringWildcardZone(c.certManager.wildcardZones, app.hosts) !== undefined;
+  return appWildcardZone(app, c.certManager) !== undefined;
 }
 
 /** Middlewares that rewrite or answer HTTP, which a connection Traefik never decrypts cannot carry. */
@@ -236,8 +230,8 @@ export function privateWarnings(c: ParsedConfig): ConfigIssue[] {
       message: `Traefik cannot tell cloudflared's connections from other pods': ${tunnelTrustReason({ tunnelEntryPoint: false, placement: c.traefik.placement })}`,
     });
   }
-  const gateway = c.cluster.provider === "talos" ? (c.cluster.network.gateway ?? firstHost(c.cluster.network.subnet)) : undefined;
-  const shared = c.traefik.placement !== "deployment" && Object.values(c.apps).some((a) => a.private);
+  const gateway = c.cluster.provider === "talos" ? nodeGateway(c.cluster.network) : undefined;
+  const shared = !PLACEMENT[c.traefik.placement].ownPrivateEntry && Object.values(c.apps).some((a) => a.private);
   if (shared && gateway && privateSources(c).some((cidr) => rangeContains(addressRange(cidr), gateway))) {
     warnings.push({
       path: ["traefik", "privateEntry", "sources"],

@@ -1,24 +1,29 @@
 /** Rules of Traefik's placement: replicas, MetalLB pool and address, VIP, nodes, ACME and PROXY protocol. */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { DEFAULTS } from "../../model/defaults.ts";
-import { traefikPoolName, trustsCloudflare } from "../../model/resolve.ts";
+import { PLACEMENT, needsLoadBalancer, traefikPodCount, type PlacementMeaning } from "../../model/placement.ts";
 import { own } from "../../model/own.ts";
-import { addressRange, rangeContains } from "../../builders/net.ts";
+import { addressRange, rangeContains } from "../../contract/net.ts";
 import type { Add } from "./issue.ts";
+import { traefikPoolName, trustsCloudflare } from "../../model/entry.ts";
 
 export function checkTraefik(c: ParsedConfig, add: Add): void {
   const t = c.traefik;
-  if (t.placement === "deployment") {
-    if (t.replicas !== undefined && t.replicas < 2) {
+  const placement = PLACEMENT[t.placement];
+  if (t.replicas !== undefined) {
+    if (placement.replicas && t.replicas < 2) {
       add(
         ["traefik", "replicas"],
         `${t.replicas} replica cannot roll without downtime and its PodDisruptionBudget would block node drains; use at least 2, or placement controlplane for a single replica`,
       );
+    } else if (!placement.replicas) {
+      add(["traefik", "replicas"], replicasRefused(placement.hostNodes, t.replicas));
     }
+  }
+  if (needsLoadBalancer(t.placement)) {
     if (c.metallb.enabled === false) {
       add(
         ["metallb", "enabled"],
-        "placement deployment needs MetalLB for its LoadBalancer IP; remove metallb.enabled: false or choose placement daemonset/controlplane",
+        `placement ${t.placement} needs MetalLB for its LoadBalancer IP; remove metallb.enabled: false or choose placement daemonset/controlplane`,
       );
     }
     const poolName = traefikPoolName(c);
@@ -30,7 +35,7 @@ export function checkTraefik(c: ParsedConfig, add: Add): void {
     } else if (!poolName) {
       add(
         ["metallb", "pools"],
-        "placement deployment needs a MetalLB address pool for Traefik's LoadBalancer IP; add one, e.g. metallb.pools.default.addresses: [10.0.10.240/28]",
+        `placement ${t.placement} needs a MetalLB address pool for Traefik's LoadBalancer IP; add one, e.g. metallb.pools.default.addresses: [10.0.10.240/28]`,
       );
     } else if (t.loadBalancerIP) {
       const pool = own(c.metallb.pools, poolName)!;
@@ -42,15 +47,6 @@ export function checkTraefik(c: ParsedConfig, add: Add): void {
       }
     }
   } else {
-    if (t.replicas !== undefined && t.placement === "controlplane") {
-      add(
-        ["traefik", "replicas"],
-        `placement controlplane runs one Traefik on each control plane, so whichever holds the VIP answers; remove replicas (got ${t.replicas}) or use placement deployment`,
-      );
-    }
-    if (t.replicas !== undefined && t.placement === "daemonset") {
-      add(["traefik", "replicas"], `placement daemonset runs one Traefik per node; remove replicas (got ${t.replicas})`);
-    }
     if (t.loadBalancerIP)
       add(
         ["traefik", "loadBalancerIP"],
@@ -58,35 +54,21 @@ export function checkTraefik(c: ParsedConfig, add: Add): void {
       );
     if (t.pool) add(["traefik", "pool"], `placement ${t.placement} takes no MetalLB pool; remove traefik.pool or use placement deployment`);
   }
-  if (t.placement === "controlplane" && !c.cluster.network.vip) {
+  if (placement.entry === "vip" && !c.cluster.network.vip) {
     add(
       ["cluster", "network", "vip"],
-      "placement controlplane sends traffic to the Talos VIP; set cluster.network.vip to a free address in the node subnet",
+      `placement ${t.placement} sends traffic to the Talos VIP; set cluster.network.vip to a free address in the node subnet`,
     );
   }
-  if (t.placement === "daemonset" && Object.keys(c.cluster.nodes).length === 0) {
-    add(["cluster", "nodes"], "placement daemonset points DNS at every node's address; list the cluster's nodes (name, role, ip)");
+  if (placement.entry === "nodeAddresses" && Object.keys(c.cluster.nodes).length === 0) {
+    add(["cluster", "nodes"], `placement ${t.placement} points DNS at every node's address; list the cluster's nodes (name, role, ip)`);
   }
   if (t.acme.enabled) {
-    // One pod only, counted as the policy pack counts it (traefik-acme-single-replica):
-    // a controlplane DaemonSet runs on each listed control plane, a daemonset on every node.
-    const controlPlanes = Object.values(c.cluster.nodes).filter((n) => n.role === "controlplane").length;
-    const pods =
-      t.placement === "deployment"
-        ? (t.replicas ?? DEFAULTS.traefik.deploymentReplicas)
-        : t.placement === "controlplane"
-          ? controlPlanes
-          : undefined;
+    const pods = traefikPodCount(c);
     if (pods !== 1) {
-      const sharers =
-        t.placement === "daemonset"
-          ? "DaemonSet pods"
-          : t.placement === "controlplane"
-            ? `the Traefik pods of ${controlPlanes || "an unlisted number of"} control planes`
-            : `${pods} replicas`;
       add(
         ["traefik", "acme", "enabled"],
-        `Traefik's ACME storage cannot be shared between ${sharers}; leave acme disabled (cert-manager issues certificates) or run exactly one Traefik pod (placement controlplane with one control plane listed)`,
+        `Traefik's ACME storage cannot be shared between ${acmeSharers(placement.hostNodes, pods)}; leave acme disabled (cert-manager issues certificates) or run exactly one Traefik pod (placement controlplane with one control plane listed)`,
       );
     }
     if (!t.acme.email) add(["traefik", "acme", "email"], "Traefik's ACME resolver needs an account e-mail; set traefik.acme.email");
@@ -96,5 +78,24 @@ export function checkTraefik(c: ParsedConfig, add: Add): void {
       ["traefik", "proxyProtocol"],
       "PROXY protocol is trusted only from Cloudflare's ranges; enable traefik.trustCloudflare (or dns.proxied) or turn proxyProtocol off",
     );
+  }
+}
+
+/** Why a placement that runs one Traefik per node it selects takes no traefik.replicas. */
+function replicasRefused(hostNodes: PlacementMeaning["hostNodes"], replicas: number): string {
+  return hostNodes === "controlPlanes"
+    ? `placement controlplane runs one Traefik on each control plane, so whichever holds the VIP answers; remove replicas (got ${replicas}) or use placement deployment`
+    : `placement daemonset runs one Traefik per node; remove replicas (got ${replicas})`;
+}
+
+/** The Traefik pods that would share ACME storage (model/placement.ts traefikPodCount). */
+function acmeSharers(hostNodes: PlacementMeaning["hostNodes"], pods: number | undefined): string {
+  switch (hostNodes) {
+    case "none":
+      return `${pods} replicas`;
+    case "controlPlanes":
+      return `the Traefik pods of ${pods || "an unlisted number of"} control planes`;
+    case "every":
+      return "DaemonSet pods";
   }
 }

@@ -233,8 +233,8 @@ describe("stack config", () => {
   it("derives the gateway and Traefik's address when they are not set", () => {
     const config = validConfig("homelab", { "cluster.network.gateway": undefined, "traefik.loadBalancerIP": undefined });
     assert.equal(config.cluster.provider === "talos" && config.cluster.network.gateway, "10.0.10.1");
-    assert.equal(config.traefik.loadBalancerIP, "10.0.10.240");
-    assert.equal(config.traefik.pool, "services");
+    assert.equal(config.traefik.placement === "deployment" && config.traefik.loadBalancerIP, "10.0.10.240");
+    assert.equal(config.traefik.placement === "deployment" && config.traefik.pool, "services");
   });
 
   it("fills node sizing from node defaults, then the built-in defaults", () => {

@@ -13,7 +13,7 @@ import {
   rangeContains,
   rangesOverlap,
   rangeWithin,
-} from "../../builders/net.ts";
+} from "../../contract/net.ts";
 
 const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join("."));
 const cidr = fc.tuple(ip, fc.integer({ min: 8, max: 30 })).map(([a, bits]) => networkOf(`${a}/${bits}`));

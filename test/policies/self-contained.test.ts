@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULTS, CPU_TYPES_WITHOUT_X86_64_V2 as CONFIG_CPU_TYPES } from "../../model/defaults.ts";
 import { EXACT_CHART_VERSION as LIB_EXACT_CHART_VERSION, isHttpsRepository as libIsHttpsRepository } from "../../builders/helm.ts";
-import { NON_PUBLIC_IPV4 as LIB_NON_PUBLIC_IPV4, isIpv4 as libIsIpv4 } from "../../builders/net.ts";
+import { NON_PUBLIC_IPV4 as LIB_NON_PUBLIC_IPV4, isIpv4 as libIsIpv4 } from "../../contract/net.ts";
 import { CONTROL_PLANE_LABEL as LIB_CONTROL_PLANE_LABEL, TRAEFIK_CRD_FILES, traefikCrdUrls } from "../../builders/traefik-values.ts";
 import {
   EXACT_CHART_VERSION,

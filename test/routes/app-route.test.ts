@@ -9,7 +9,7 @@ import { runStack } from "../../synth/run-stack.ts";
 import { AppRoute } from "../../components/app-route.ts";
 import { AppNamespaces } from "../../components/app-namespaces.ts";
 import type { IngressEntry } from "../../components/traefik.ts";
-import { KUBE_NETWORK_POLICIES } from "../../builders/network-policies.ts";
+import { KUBE_NETWORK_POLICIES } from "../../model/network-policies.ts";
 
 /** The example stack, but grafana lives in a namespace the stack does not create (deployed with the app itself). */
 const config = validConfig("homelab", { "apps.grafana.namespace": "observability" });

@@ -86,7 +86,7 @@ describe("Gateway API CRDs and the Gateway", () => {
   });
 
   it("renders the chart's Gateway with HTTPS listeners on websecure, allowedRoutes limited to the app namespaces, and the default issuer for the gateway-shim", () => {
-    const values = traefikGatewayValues(gateway, undefined);
+    const values = traefikGatewayValues(gateway);
     assert.deepEqual(values.provider, { enabled: true });
     assert.equal(values.gateway.name, "traefik-gateway");
     // The private entry's wildcard listener shares the public one's Secret, which gateway-shim then issues once.
@@ -119,7 +119,7 @@ describe("Gateway API CRDs and the Gateway", () => {
 
   it("binds listeners to the websecure entry point's port in every placement, and reports the VIP as the controlplane Gateway's address", () => {
     const daemonset = validConfig("edge", { "apps.git.kind": "httpRoute" });
-    const d = traefikGatewayValues(daemonset, undefined);
+    const d = traefikGatewayValues(daemonset);
     assert.ok(
       Object.values(d.gateway.listeners)
         .filter(Boolean)
@@ -128,17 +128,17 @@ describe("Gateway API CRDs and the Gateway", () => {
     assert.deepEqual(d.provider, { enabled: true, statusAddress: { service: { enabled: false } } });
     const lab = validConfig("lab");
     const labApps = { ...lab, apps: lab.apps.map((a) => ({ ...a, kind: "httpRoute" as const })) };
-    const c = traefikGatewayValues(labApps, "10.0.20.10");
+    const c = traefikGatewayValues(labApps);
     assert.ok(
       Object.values(c.gateway.listeners)
         .filter(Boolean)
         .every((l) => l!.port === 443),
     );
-    assert.deepEqual(c.provider, { enabled: true, statusAddress: { ip: "10.0.20.10", service: { enabled: false } } });
+    assert.deepEqual(c.provider, { enabled: true, statusAddress: { ip: "10.20.0.10", service: { enabled: false } } });
   });
 
   it("hands the values to the Traefik chart beside the existing providers, and turns on cert-manager's gateway-shim", () => {
-    const values = traefikValues(gateway.traefik, gateway.cluster, undefined, traefikGatewayValues(gateway, undefined));
+    const values = traefikValues(gateway.traefik, gateway.cluster, undefined, traefikGatewayValues(gateway));
     assert.deepEqual(values.providers.kubernetesGateway, { enabled: true });
     assert.equal(values.providers.kubernetesIngress.enabled, true);
     assert.deepEqual(values.gatewayClass, { enabled: true, name: "traefik" });

@@ -41,10 +41,8 @@ describe("placement deployment: the private entry is a second MetalLB address th
   });
 
   it("defaults the address to the pool's first address other than the public entry's", () => {
-    assert.equal(
-      validConfig("homelab", { "traefik.privateEntry.loadBalancerIP": undefined }).traefik.privateEntry?.loadBalancerIP,
-      "10.0.10.241",
-    );
+    const { traefik } = validConfig("homelab", { "traefik.privateEntry.loadBalancerIP": undefined });
+    assert.equal(traefik.placement === "deployment" && traefik.privateEntry?.loadBalancerIP, "10.0.10.241");
   });
 
   it("gives Traefik a lan entry point on its own LoadBalancer Service (traefik-lan), carrying :80 for the redirect and never websecure", () => {
@@ -188,7 +186,7 @@ describe("Gateway API: private listeners on the private entry's port, TLS passth
 
   it("the chart's Gateway values carry the passthrough listener as protocol TLS, mode Passthrough, and leave the shared wildcard certificate to the public listener", async () => {
     const { traefikGatewayValues } = await import("../../builders/gateway.ts");
-    const gateway = traefikGatewayValues(c, undefined).gateway;
+    const gateway = traefikGatewayValues(c).gateway;
     // gateway-shim would otherwise ask for *.example.com twice in one Certificate (cert-manager v1.21.1 certificate-shim/sync.go).
     assert.equal(gateway.annotations["cert-manager.io/ignore-tls-listeners"], "lan-wildcard-example-com");
     const l = gateway.listeners["tls-sso-example-com"];

@@ -9,7 +9,7 @@ import { hostMatcher } from "../../builders/route-matching.ts";
 import { ingressManifests } from "../../builders/ingress.ts";
 import { allowTraefikManifest, allowTraefikNamespaces, traefikPeers } from "../../builders/network-policies.ts";
 import { dnsRecords, managedByComment } from "../../builders/dns.ts";
-import { cidrRange, rangeContains } from "../../builders/net.ts";
+import { cidrRange, rangeContains } from "../../contract/net.ts";
 
 // ── fixtures: the example stack's apps, and one IngressEntry per placement ──
 
