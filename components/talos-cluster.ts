@@ -45,6 +45,7 @@ import { firewallDocuments } from "../builders/talos-firewall.ts";
 import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, imageHosts, talosVmArgs } from "../builders/proxmox-vm.ts";
 import { etcdBackupRolePatches } from "../builders/etcd-backup.ts";
 import { leaveCommand } from "../builders/node-lifecycle.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
 const KUBECONFIG_RENEWAL = "720h";
@@ -81,7 +82,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
   readonly spec: TalosClusterSpec;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:cluster:TalosCluster", name, {}, opts);
+    super(COMPONENTS.talosCluster, name, {}, opts);
     const cluster = args.cluster;
     const parent = { parent: this };
 

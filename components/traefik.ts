@@ -19,6 +19,7 @@ import {
   traefikValues,
   type IngressEntrySpec,
 } from "../builders/traefik-values.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 /** What routes and DNS need to know about the ingress, handed over by value. */
 export interface IngressEntry extends IngressEntrySpec {
@@ -41,7 +42,7 @@ export interface TraefikArgs {
 export class Traefik extends pulumi.ComponentResource {
   readonly entry: IngressEntry;
   constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:platform:Traefik", name, {}, opts);
+    super(COMPONENTS.traefik, name, {}, opts);
     const { traefik, cluster } = args;
     if (traefik.trustCloudflare && !args.cloudflareRanges) {
       throw new pulumi.ResourceError(

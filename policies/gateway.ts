@@ -8,27 +8,23 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  TYPES,
-  arr,
   describeObject,
   describeRelease,
   eachKnown,
   gatewayRouteBackends,
   labelsMatch,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
 import { traefikReleases } from "./helpers/traefik.ts";
 import { solverAdmits } from "./helpers/tls.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 interface Listener {
   readonly name: string;

@@ -8,25 +8,22 @@ import {
   requestedLoadBalancerIps,
   METALLB_IPS,
   POD_SECURITY_ENFORCE,
-  TYPES,
-  arr,
   labelsMatch,
   describeObject,
   describeRelease,
   eachKnown,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
 } from "./common.ts";
-import { addressInPoolEntry } from "../contract/net.ts";
+import { addressInPoolEntry } from "@homelab/contract/net";
 import { isHostNetwork, traefikReleases } from "./helpers/traefik.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings } from "@homelab/contract/props";
 
 const LEVELS = ["privileged", "baseline", "restricted"];
 
@@ -188,7 +185,7 @@ export function metallbPoolAdvertised(level: Level = "mandatory"): HomelabPolicy
       "Checks that every MetalLB IPAddressPool is announced by an L2Advertisement (or BGPAdvertisement), because MetalLB assigns addresses from an unannounced pool that no one on the LAN can reach; list the pool in an advertisement's ipAddressPools.",
     level,
     check: (resources, report) => {
-      const ads = resources.filter((r) => r.type === TYPES.l2Advertisement || r.type === "kubernetes:metallb.io/v1beta1:BGPAdvertisement");
+      const ads = resources.filter((r) => r.type === TYPES.l2Advertisement || r.type === TYPES.bgpAdvertisement);
       eachKnown(ofType(resources, TYPES.ipAddressPool), (pool) => {
         const meta = metaOf(pool.props);
         const announced = ads.some((ad) => {

@@ -5,25 +5,21 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs } from "@pulumi/policy";
 import {
-  SECRET_MARKER,
-  TYPES,
-  arr,
   containsSecretMarker,
   describeObject,
   describeRelease,
   eachKnown,
   isSecretMarker,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   secretsVisible,
   stackPolicy,
-  str,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
+import { SECRET_MARKER, TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, type Obj } from "@homelab/contract/props";
 
 interface SecretUse {
   readonly by: PolicyResource;

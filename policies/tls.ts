@@ -6,24 +6,20 @@
 import { solverAdmits } from "./helpers/tls.ts";
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  HOST_MATCH,
-  TYPES,
-  arr,
   describeObject,
   describeRelease,
   eachKnown,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { HOST_MATCH } from "@homelab/contract/traefik-match";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 const CLUSTER_ISSUER = "cert-manager.io/cluster-issuer";
 const ISSUER = "cert-manager.io/issuer";
@@ -31,7 +27,7 @@ const ISSUER = "cert-manager.io/issuer";
 const hostCovered = (host: string, names: readonly string[]): boolean =>
   names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes(".")));
 
-const TLS_STORE = "kubernetes:traefik.io/v1alpha1:TLSStore";
+const TLS_STORE = TYPES.tlsStore;
 
 /**
  * The names Traefik's default TLS store serves (the dnsNames of the

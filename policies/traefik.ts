@@ -5,25 +5,20 @@
  */
 import {
   POD_SECURITY_ENFORCE,
-  TYPES,
   routeBackends,
-  arr,
   describeRelease,
   eachKnown,
   metaOf,
   namespacesByName,
-  obj,
   ofType,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
 } from "./common.ts";
-import { reachesNonPublic, withinAny } from "../contract/net.ts";
-import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
-import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
+import { reachesNonPublic, withinAny } from "@homelab/contract/net";
+import { CONTROL_PLANE_LABEL } from "@homelab/contract/kubernetes";
+import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "@homelab/contract/charts";
 import { clusterVip, talosNodes } from "./helpers/talos.ts";
 import {
   traefikReleases,
@@ -42,6 +37,8 @@ import {
   externalNameServices,
 } from "./helpers/traefik.ts";
 import { tunnelForwarders } from "./helpers/tunnel.ts";
+import { COMPONENTS, TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings } from "@homelab/contract/props";
 
 export function traefikHostNetworkRollingUpdate(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({
@@ -436,7 +433,7 @@ export function traefikForwardedHeadersCloudflareOnly(level: Level = "mandatory"
         if (unbounded.length) {
           report(
             r,
-            `${what} trusts forwarders on ${unbounded.join(", ")}, but the plan looks up no Cloudflare ranges (no ${TYPES.cloudflareIpRanges} component) to hold them against: a typed list goes stale and may trust anyone; take trustedIPs from the deploy-time lookup (traefik.trustCloudflare).`,
+            `${what} trusts forwarders on ${unbounded.join(", ")}, but the plan looks up no Cloudflare ranges (no ${COMPONENTS.cloudflareIpRanges} component) to hold them against: a typed list goes stale and may trust anyone; take trustedIPs from the deploy-time lookup (traefik.trustCloudflare).`,
           );
         }
         for (const a of strings(values.additionalArguments).filter((x) =>

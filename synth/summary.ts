@@ -7,9 +7,11 @@ import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
 import { ENFORCED_BY_ANNOTATION } from "../builders/network-policies.ts";
 import { byAddress } from "../contract/net.ts";
-import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
+import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH } from "../contract/traefik-match.ts";
+import { arr, obj, str, type Obj } from "../contract/props.ts";
 import type { Violation } from "../policies/offline.ts";
 import { footprintLine, type Footprint } from "../builders/footprint.ts";
+import { COMPONENTS, TYPES } from "../contract/tokens.ts";
 
 interface RouteRow {
   readonly host: string;
@@ -295,13 +297,13 @@ interface LanRow {
 /** Private apps' hosts, from the LanDns component's record. */
 function lanRows(resources: readonly RecordedResource[]): LanRow[] {
   return resources
-    .filter((r) => r.type === "homelab:dns:LanDns")
+    .filter((r) => r.type === COMPONENTS.lanDns)
     .flatMap((r) => arr(r.inputs.entries).map((e) => ({ host: str(obj(e).host), addresses: arr(obj(e).addresses).map(str) })));
 }
 
 /** The tunnel, from the CloudflareTunnel component and the tunnel resource. */
 function tunnelLine(resources: readonly RecordedResource[]): string | undefined {
-  const component = resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel");
+  const component = resources.find((r) => r.type === COMPONENTS.cloudflareTunnel);
   if (!component) return undefined;
   const hosts = arr(component.inputs.ingressRules)
     .map((r) => str(obj(r).hostname))

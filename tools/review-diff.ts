@@ -12,6 +12,7 @@
  */
 import { parse, parseAllDocuments } from "yaml";
 import { parseTalosRelease, upgradeStepProblem } from "../contract/talos-versions.ts";
+import { TYPES } from "../contract/tokens.ts";
 
 /** One stack's out/<stack>/ files: path → content. */
 export type StackFiles = ReadonlyMap<string, string>;
@@ -243,7 +244,7 @@ function resources(files: StackFiles): Map<string, Resource> {
   return new Map(doc.resources.map((r) => [`${r.type}::${r.name}`, r]));
 }
 
-const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
+const DNS_RECORD = TYPES.dnsRecord;
 const record = (r: Resource) =>
   `\`${String(r.inputs.name)}\` ${String(r.inputs.type)} ${String(r.inputs.content)}${r.inputs.proxied === true ? " (proxied)" : ""}`;
 

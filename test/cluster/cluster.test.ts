@@ -1,18 +1,12 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
+import { INVOKES } from "../../contract/tokens.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
 import { createCluster, type ClusterAccess } from "../../components/cluster.ts";
 import type { StackSecrets } from "../../config/load.ts";
-import {
-  GET_CLIENT_CONFIGURATION,
-  GET_CLUSTER_HEALTH,
-  GET_IMAGE_FACTORY_URLS,
-  GET_MACHINE_CONFIGURATION,
-  TALOS_PLUGIN_DOWNLOAD_URL,
-  TALOS_PROVIDER_VERSION,
-} from "../../components/talos-provider.ts";
+import { TALOS_PLUGIN_DOWNLOAD_URL, TALOS_PROVIDER_VERSION } from "../../components/talos-provider.ts";
 import { VIP, existingCluster, talosCluster } from "../helpers/cluster.ts";
 
 const TOKENS = {
@@ -211,7 +205,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     assert.deepEqual(parse(String(schematic.inputs.schematic)), {
       customization: { extraKernelArgs: ["net.ifnames=0"], systemExtensions: { officialExtensions: ["siderolabs/qemu-guest-agent"] } },
     });
-    const urls = run.invokes.find((i) => i.token === GET_IMAGE_FACTORY_URLS);
+    const urls = run.invokes.find((i) => i.token === INVOKES.talosImageFactoryUrls);
     assert.deepEqual(urls?.args, { platform: "nocloud", architecture: "amd64", schematicId: SCHEMATIC_ID, talosVersion: "v1.13.9" });
   });
 
@@ -225,7 +219,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("generates one machine configuration per role, removing the load-balancer exclusion label from schedulable control planes", () => {
     const generated = run.invokes
-      .filter((i) => i.token === GET_MACHINE_CONFIGURATION)
+      .filter((i) => i.token === INVOKES.talosMachineConfiguration)
       .map((i) => ({ ...i.args }))
       .sort((a, b) => String(a.machineType).localeCompare(String(b.machineType)));
     assert.deepEqual(
@@ -304,7 +298,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("builds the talosconfig with the control planes' addresses as endpoints (never the VIP) and every node", () => {
     // The other client configuration is the day-2 commands' (no nodes, the bootstrap node as endpoint).
-    const talosconfig = run.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION && i.args.nodes);
+    const talosconfig = run.invokes.find((i) => i.token === INVOKES.talosClientConfiguration && i.args.nodes);
     const { clientConfiguration: _key, ...args } = talosconfig?.args ?? {};
     assert.deepEqual(args, {
       clusterName: "lab",
@@ -321,7 +315,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("waits for a healthy cluster once, checking every node through the control planes' own addresses (never the VIP)", () => {
-    const health = run.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH);
+    const health = run.invokes.filter((i) => i.token === INVOKES.talosClusterHealth);
     assert.equal(health.length, 1);
     // The SDK unwraps secret invoke arguments on the wire; the result is marked secret instead.
     const { clientConfiguration, ...args } = health[0]!.args;
@@ -334,8 +328,8 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       timeouts: { read: "30m" },
     });
     assert.deepEqual(
-      run.result.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH),
-      [{ token: GET_CLUSTER_HEALTH, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL }],
+      run.result.invokes.filter((i) => i.token === INVOKES.talosClusterHealth),
+      [{ token: INVOKES.talosClusterHealth, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL }],
     );
   });
 

@@ -10,7 +10,8 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
-import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { SECRET_MARKER } from "../../contract/tokens.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { validConfig } from "../helpers/config.ts";
 import type { HomelabConfig } from "../../model/resolve.ts";
@@ -194,10 +195,10 @@ describe("platform components, placement deployment (homelab stack)", () => {
     const token = find(T.secret, "cert-manager-cloudflare-token");
     assert.deepStrictEqual(token.inputs.metadata, { name: "cloudflare-api-token", namespace: "cert-manager" });
     // The provider's SDK wraps all of stringData as one secret; synth keeps its keys and masks each value.
-    assert.deepEqual(token.inputs.stringData, { "api-token": SECRET });
+    assert.deepEqual(token.inputs.stringData, { "api-token": SECRET_MARKER });
     for (const r of ofType(run, T.release)) {
       const json = JSON.stringify(r.inputs.values);
-      assert.ok(!json.includes(SECRET) && !json.includes(TOKEN), `${r.name} values carry a secret`);
+      assert.ok(!json.includes(SECRET_MARKER) && !json.includes(TOKEN), `${r.name} values carry a secret`);
     }
   });
 

@@ -12,8 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { homelabPolicies } from "../../policies/rules.ts";
-import { checkStack, normalizeConfig, type SynthDocument } from "../../policies/offline.ts";
-import { TYPES } from "../../policies/common.ts";
+import { checkStack, normalizeConfig } from "../../policies/offline.ts";
+import type { SynthDocument } from "../../contract/synth-document.ts";
+import { TYPES } from "../../contract/tokens.ts";
 import { ROOT, STACKS, change, synthDoc, violationsOf } from "./synth-output.ts";
 
 const PACK = join(ROOT, "policies");

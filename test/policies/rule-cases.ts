@@ -8,8 +8,8 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import type { HomelabPolicy } from "../../policies/common.ts";
-import { TYPES } from "../../policies/common.ts";
-import type { SynthDocument } from "../../policies/offline.ts";
+import { TYPES } from "../../contract/tokens.ts";
+import type { SynthDocument } from "../../contract/synth-document.ts";
 import { change, synthDoc, violationsOf, type EditableResource } from "./synth-output.ts";
 
 export const T = TYPES;

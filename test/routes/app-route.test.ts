@@ -2,7 +2,8 @@ import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { SECRET_MARKER } from "../../contract/tokens.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { exampleStack, validConfig } from "../helpers/config.ts";
 import { runStack } from "../../synth/run-stack.ts";
@@ -183,7 +184,7 @@ describe("AppRoute under mocks", () => {
     });
     assert.equal(secret.inputs.type, "Opaque");
     const data = secret.inputs.stringData;
-    assert.deepEqual(data, { users: SECRET });
+    assert.deepEqual(data, { users: SECRET_MARKER });
     assert.ok(!JSON.stringify(run.resources).includes("$apr1$"), "htpasswd line in plain text");
   });
 

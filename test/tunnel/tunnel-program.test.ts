@@ -5,7 +5,8 @@
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { findResource, ofType, SECRET, type ProgramRun } from "../../synth/recorder.ts";
+import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
+import { SECRET_MARKER } from "../../contract/tokens.ts";
 import { MOCK_TUNNEL_ID, MOCK_TUNNEL_TOKEN } from "../../synth/mocks.ts";
 import { runStack } from "../../synth/run-stack.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
@@ -111,7 +112,7 @@ describe("the tunnel stack, run under the mocks", () => {
 
   it("keeps the tunnel token a secret: in the Kubernetes Secret only, never in plain text", () => {
     // Synth masks each secret leaf but keeps its key: the key the Deployment reads is there, its value is not.
-    assert.deepEqual(findResource(run, T.secret, "tunnel-token").inputs.stringData, { TUNNEL_TOKEN: SECRET });
+    assert.deepEqual(findResource(run, T.secret, "tunnel-token").inputs.stringData, { TUNNEL_TOKEN: SECRET_MARKER });
     assert.ok(!JSON.stringify(run.resources).includes(MOCK_TUNNEL_TOKEN));
     assert.ok(!JSON.stringify(run.outputs).includes(MOCK_TUNNEL_TOKEN));
   });

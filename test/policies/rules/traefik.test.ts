@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as rules from "../../../policies/traefik.ts";
 import { T, RELEASE, values, describeRuleCases, type RuleCase } from "../rule-cases.ts";
+import { COMPONENTS } from "../../../contract/tokens.ts";
 import { add, change, remove, synthDoc, violationsOf } from "../synth-output.ts";
 
 const CASES: readonly RuleCase[] = [
@@ -275,7 +276,7 @@ const CASES: readonly RuleCase[] = [
       },
       {
         when: "ranges are trusted but the plan looked none up",
-        edit: (d) => remove(d, (r) => r.type === T.cloudflareIpRanges),
+        edit: (d) => remove(d, (r) => r.type === COMPONENTS.cloudflareIpRanges),
         resource: `${RELEASE}::traefik-release`,
         message: /but the plan looks up no Cloudflare ranges \(no homelab:cloudflare:IpRanges component\)/,
       },
@@ -283,14 +284,14 @@ const CASES: readonly RuleCase[] = [
         when: "the lookup returned nothing (and so Traefik trusts no one)",
         edit: (d) =>
           change(
-            change(d, T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => (r.outputs!.ipv4Cidrs = r.outputs!.ipv6Cidrs = [])),
+            change(d, COMPONENTS.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => (r.outputs!.ipv4Cidrs = r.outputs!.ipv6Cidrs = [])),
             RELEASE,
             "traefik-release",
             (r) => {
               for (const p of ["web", "websecure"]) values(r).ports[p].forwardedHeaders.trustedIPs = [];
             },
           ),
-        resource: `${T.cloudflareIpRanges}::cloudflare-ip-ranges`,
+        resource: `${COMPONENTS.cloudflareIpRanges}::cloudflare-ip-ranges`,
         message: /The Cloudflare IP-ranges lookup cloudflare-ip-ranges returned no ranges/,
       },
       {
@@ -395,7 +396,7 @@ describe("Cloudflare's ranges, as the plan looked them up", () => {
     // GIVEN a lookup that returns a range no earlier list had, and Traefik trusting exactly what was looked up
     const added = "198.41.200.0/21";
     const doc = change(
-      change(await synthDoc("homelab"), T.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => r.outputs!.ipv4Cidrs.push(added)),
+      change(await synthDoc("homelab"), COMPONENTS.cloudflareIpRanges, "cloudflare-ip-ranges", (r) => r.outputs!.ipv4Cidrs.push(added)),
       RELEASE,
       "traefik-release",
       (r) => {
