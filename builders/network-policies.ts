@@ -6,8 +6,6 @@ import { deploysKubeNetworkPolicies } from "./talos-patches.ts";
 
 import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
 
-export { ENFORCED_BY_ANNOTATION };
-
 /** Talos ≥ 1.13 with the stack's flannel patch. */
 export const KUBE_NETWORK_POLICIES = "kube-network-policies";
 /** provider existing: the config's own statement about the cluster's CNI. */

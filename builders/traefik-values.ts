@@ -44,10 +44,6 @@ export const TUNNEL_ENTRY_PORT = 8445;
 /** Traefik's own ACME resolver, when `traefik.acme.enabled`. */
 const ACME_RESOLVER = "letsencrypt";
 
-export { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS };
-
-export { CONTROL_PLANE_LABEL };
-
 /**
  * The `traefik.io` CRDs of the pinned chart's `crds/` folder. The chart no
  * longer ships a separate `traefik-crds` chart (deprecated in 38.0.2, removed

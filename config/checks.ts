@@ -26,7 +26,7 @@ import { checkPrivateAndPassthrough, privateWarnings } from "./private-checks.ts
 import { compareMinor, parseTalosRelease } from "../contract/talos-versions.ts";
 import { networkPolicyEnforcer } from "../builders/network-policies.ts";
 import { hasHostFirewall } from "../builders/talos-patches.ts";
-import { TALOS_API_PORT } from "../builders/talos-firewall.ts";
+import { TALOS_API_PORT } from "../contract/talos.ts";
 import { checkKubernetesPin } from "./day2-checks.ts";
 import { gatewayHosts, gatewayListeners, MAX_LISTENERS } from "../builders/gateway.ts";
 import { GRPC_PATH, stripsOwnPrefix } from "../builders/http-routes.ts";

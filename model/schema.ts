@@ -4,9 +4,10 @@
  * cross-field rules live in checks.ts and run on the parsed value.
  */
 import { z } from "zod";
-import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2 } from "../contract/talos.ts";
+import { DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "./defaults.ts";
 import { addressEntryProblem, hostAddressProblem, isPublicIpv4 } from "../contract/net.ts";
-import { EXACT_CHART_VERSION, isHttpsRepository } from "../builders/helm.ts";
+import { EXACT_CHART_VERSION, isHttpsRepository } from "../contract/charts.ts";
 import {
   cronScheduleProblem,
   httpUrlProblem,

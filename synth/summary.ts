@@ -5,7 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
-import { ENFORCED_BY_ANNOTATION } from "../builders/network-policies.ts";
+import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
 import { byAddress } from "../contract/net.ts";
 import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH } from "../contract/traefik-match.ts";
 import { arr, obj, str, type Obj } from "../contract/props.ts";
