@@ -97,7 +97,20 @@ describe("the policy pack is a peer of the program", () => {
 });
 
 describe("the pack's layout: rules by area, helpers apart", () => {
-  const AREAS = ["talos", "traefik", "kubernetes", "helm", "routes", "tls", "dns", "tunnel", "secrets", "gateway", "private"];
+  const AREAS = [
+    "talos",
+    "traefik",
+    "traefik-exposure",
+    "kubernetes",
+    "helm",
+    "routes",
+    "tls",
+    "dns",
+    "tunnel",
+    "secrets",
+    "gateway",
+    "private",
+  ];
 
   it("each rule-area file exports rule factories only, and rules.ts lists exactly their rules", async () => {
     const names: string[] = [];
