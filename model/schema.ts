@@ -48,7 +48,7 @@ const checked = (problem: (value: string) => string | undefined) =>
     if (message) ctx.addIssue({ code: "custom", message });
   });
 const routePath = checked(routePathProblem);
-// Every address the config names is one a host, a VIP or a resolver can have (builders/net.ts hostAddressProblem).
+// Every address the config names is one a host, a VIP or a resolver can have (contract/net.ts hostAddressProblem).
 const ipv4 = (what: string) =>
   z.ipv4({ error: `expected ${what} as an IPv4 address, e.g. 10.0.10.11` }).superRefine((ip, ctx) => {
     const problem = hostAddressProblem(ip);

@@ -1,6 +1,6 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { INVOKES } from "../../contract/tokens.ts";
+import { INVOKES, COMPONENTS, TYPES } from "../../contract/tokens.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
@@ -10,14 +10,14 @@ import { TALOS_PLUGIN_DOWNLOAD_URL, TALOS_PROVIDER_VERSION } from "../../compone
 import { VIP, existingCluster, talosCluster } from "../helpers/cluster.ts";
 
 const TOKENS = {
-  secrets: "talos:machine/secrets:Secrets",
-  apply: "talos:machine/configurationApply:ConfigurationApply",
-  bootstrap: "talos:machine/bootstrap:Bootstrap",
-  kubeconfig: "talos:cluster/kubeconfig:Kubeconfig",
-  schematic: "talos:imageFactory/schematic:Schematic",
-  vm: "proxmoxve:index/vmLegacy:VmLegacy",
-  image: "proxmoxve:download/file:File",
-  k8sProvider: "pulumi:providers:kubernetes",
+  secrets: TYPES.talosSecrets,
+  apply: TYPES.configurationApply,
+  bootstrap: TYPES.bootstrap,
+  kubeconfig: TYPES.kubeconfig,
+  schematic: TYPES.schematic,
+  vm: TYPES.vm,
+  image: TYPES.download,
+  k8sProvider: TYPES.k8sProvider,
 } as const;
 
 /** The mocks answer a schematic with the id the Image Factory gives the default guest-agent schematic. */
@@ -105,7 +105,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("is one homelab:cluster:TalosCluster component that parents every resource it creates", () => {
-    const component = findResource(run, "homelab:cluster:TalosCluster", "cluster");
+    const component = findResource(run, COMPONENTS.talosCluster, "cluster");
     assert.equal(component.parent, undefined);
     for (const r of run.resources.filter((x) => x !== component))
       assert.equal(r.parent, "homelab:cluster:TalosCluster::cluster", `${r.type} ${r.name}`);
@@ -382,10 +382,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   it("calls the Talos invokes by the provider's tokens with the same defaults", () => {
     const talosInvokes = run.result.invokes.filter((i) => i.token.startsWith("talos:"));
     assert.deepEqual([...new Set(talosInvokes.map((i) => i.token))].sort(), [
-      "talos:client/getConfiguration:getConfiguration",
-      "talos:cluster/getHealth:getHealth",
-      "talos:imageFactory/getUrls:getUrls",
-      "talos:machine/getConfiguration:getConfiguration",
+      INVOKES.talosClientConfiguration,
+      INVOKES.talosClusterHealth,
+      INVOKES.talosImageFactoryUrls,
+      INVOKES.talosMachineConfiguration,
     ]);
     for (const i of talosInvokes)
       assert.deepEqual([i.version, i.pluginDownloadURL], [TALOS_PROVIDER_VERSION, TALOS_PLUGIN_DOWNLOAD_URL], i.token);
@@ -424,7 +424,7 @@ describe("ExistingCluster", () => {
     assert.deepEqual(
       run.resources.map((r) => [r.type, r.name, r.parent]),
       [
-        ["homelab:cluster:ExistingCluster", "cluster", undefined],
+        [COMPONENTS.existingCluster, "cluster", undefined],
         [TOKENS.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
       ],
     );

@@ -1,6 +1,6 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { INVOKES } from "../../contract/tokens.ts";
+import { INVOKES, TYPES } from "../../contract/tokens.ts";
 import { parse } from "yaml";
 import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
 import { runStack } from "../../synth/run-stack.ts";
@@ -17,9 +17,9 @@ import {
 
 const AGE_KEY = "age1vjlejmapfvprsdfyx7mhjmsg8yha4shm7qda3lvz9q7vfcsq36cq0sa2rc";
 const T = {
-  cronJob: "kubernetes:batch/v1:CronJob",
-  secret: "kubernetes:core/v1:Secret",
-  namespace: "kubernetes:core/v1:Namespace",
+  cronJob: TYPES.cronJob,
+  secret: TYPES.secret,
+  namespace: TYPES.namespace,
   talosServiceAccount: "kubernetes:talos.dev/v1alpha1:ServiceAccount",
 } as const;
 

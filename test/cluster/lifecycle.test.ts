@@ -10,7 +10,7 @@
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { INVOKES } from "../../contract/tokens.ts";
+import { INVOKES, TYPES } from "../../contract/tokens.ts";
 import { recordProgram, type ProgramRun } from "../../synth/recorder.ts";
 import { createCluster } from "../../components/cluster.ts";
 import type { StackSecrets } from "../../config/load.ts";
@@ -42,7 +42,7 @@ function run(cluster: Record<string, unknown>, stack = "homelab"): Promise<Progr
   );
 }
 
-const COMMAND = "command:local:Command";
+const COMMAND = TYPES.command;
 /** A day-2 command's line (`update` for the rollout and Kubernetes, `create` for a departure). */
 const line = (r: ProgramRun<unknown>, name: string) => {
   const c = r.resources.find((x) => x.type === COMMAND && x.name === name)!;

@@ -11,7 +11,7 @@ import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
 import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
-import { SECRET_MARKER } from "../../contract/tokens.ts";
+import { SECRET_MARKER, TYPES, INVOKES } from "../../contract/tokens.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { validConfig } from "../helpers/config.ts";
 import type { HomelabConfig } from "../../model/resolve.ts";
@@ -23,13 +23,13 @@ import { Traefik, type IngressEntry } from "../../components/traefik.ts";
 import { CertManager, type Issuers } from "../../components/cert-manager.ts";
 
 const T = {
-  release: "kubernetes:helm.sh/v3:Release",
-  namespace: "kubernetes:core/v1:Namespace",
-  secret: "kubernetes:core/v1:Secret",
-  configGroup: "kubernetes:yaml/v2:ConfigGroup",
-  pool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
-  l2: "kubernetes:metallb.io/v1beta1:L2Advertisement",
-  issuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
+  release: TYPES.release,
+  namespace: TYPES.namespace,
+  secret: TYPES.secret,
+  configGroup: TYPES.configGroup,
+  pool: TYPES.ipAddressPool,
+  l2: TYPES.l2Advertisement,
+  issuer: TYPES.clusterIssuer,
 };
 const CLOUDFLARE_SORTED = [...MOCK_CLOUDFLARE_RANGES.ipv4Cidrs, ...MOCK_CLOUDFLARE_RANGES.ipv6Cidrs].sort();
 const TOKEN = "cloudflare-token-value";
@@ -173,7 +173,7 @@ describe("platform components, placement deployment (homelab stack)", () => {
   });
 
   it("trusts forwarded headers from the ranges the Cloudflare IP-ranges invoke returned", () => {
-    assert.ok(run.invokes.some((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"));
+    assert.ok(run.invokes.some((i) => i.token === INVOKES.cloudflareIpRanges));
     const ports = helmValues(find(T.release, "traefik-release")).ports;
     assert.deepStrictEqual(ports.web.forwardedHeaders, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
     assert.deepStrictEqual(ports.websecure.forwardedHeaders, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
@@ -280,7 +280,7 @@ describe("platform components, host-network placements", () => {
   it("the program skips the Cloudflare lookup when nothing trusts Cloudflare, and Traefik trusts no forwarder", async () => {
     const program = await runStack(readStackConfig("lab"), "lab");
     assert.deepStrictEqual(
-      program.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"),
+      program.invokes.filter((i) => i.token === INVOKES.cloudflareIpRanges),
       [],
     );
     assert.deepStrictEqual(helmValues(findResource(program, T.release, "traefik-release")).ports.web.forwardedHeaders, {

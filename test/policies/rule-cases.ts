@@ -14,7 +14,7 @@ import { change, synthDoc, violationsOf, type EditableResource } from "./synth-o
 
 export const T = TYPES;
 export const RELEASE = T.release;
-export const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+export const CONFIG_GROUP = TYPES.configGroup;
 
 /** A Helm release's values, for edits. */
 export const values = (r: EditableResource): Record<string, any> => r.inputs.values as Record<string, any>;

@@ -6,7 +6,7 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
-import { SECRET_MARKER } from "../../contract/tokens.ts";
+import { SECRET_MARKER, COMPONENTS, TYPES, INVOKES } from "../../contract/tokens.ts";
 import { MOCK_TUNNEL_ID, MOCK_TUNNEL_TOKEN } from "../../synth/mocks.ts";
 import { runStack } from "../../synth/run-stack.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
@@ -14,20 +14,20 @@ import { synthStack } from "../../synth/synth.ts";
 import { changedStackConfig } from "../helpers/config.ts";
 
 const T = {
-  tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
-  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
-  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
-  deployment: "kubernetes:apps/v1:Deployment",
-  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-  secret: "kubernetes:core/v1:Secret",
-  service: "kubernetes:core/v1:Service",
-  namespace: "kubernetes:core/v1:Namespace",
-  release: "kubernetes:helm.sh/v3:Release",
-  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
-  certificate: "kubernetes:cert-manager.io/v1:Certificate",
-  tlsStore: "kubernetes:traefik.io/v1alpha1:TLSStore",
-  zoneEdge: "homelab:cloudflare:ZoneEdge",
-  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  tunnel: TYPES.tunnel,
+  tunnelConfig: TYPES.tunnelConfig,
+  dnsRecord: TYPES.dnsRecord,
+  deployment: TYPES.deployment,
+  pdb: TYPES.podDisruptionBudget,
+  secret: TYPES.secret,
+  service: TYPES.service,
+  namespace: TYPES.namespace,
+  release: TYPES.release,
+  ingress: TYPES.ingress,
+  certificate: TYPES.certificate,
+  tlsStore: TYPES.tlsStore,
+  zoneEdge: COMPONENTS.zoneEdge,
+  networkPolicy: TYPES.networkPolicy,
 } as const;
 const ORIGIN = "https://traefik-tunnel-origin.traefik.svc.cluster.local:443";
 const CNAME = `${MOCK_TUNNEL_ID}.cfargotunnel.com`;
@@ -192,14 +192,14 @@ describe("the tunnel stack, run under the mocks", () => {
   it("makes Traefik trust forwarded headers on the tunnel entry point alone, from the pod network (cloudflared's pods), never Cloudflare's ranges", () => {
     assert.deepEqual(trustedIPs(run), [[], [], ["10.244.0.0/16"]]);
     assert.deepEqual(
-      run.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"),
+      run.invokes.filter((i) => i.token === INVOKES.cloudflareIpRanges),
       [],
     );
   });
 
   it("records the zone's SSL/TLS mode, read at deploy time, for the policy pack", () => {
     assert.deepEqual(
-      run.invokes.filter((i) => i.token === "cloudflare:index/getZoneSetting:getZoneSetting").map((i) => i.args),
+      run.invokes.filter((i) => i.token === INVOKES.cloudflareZoneSetting).map((i) => i.args),
       [{ zoneId: "0123456789abcdef0123456789abcdef", settingId: "ssl" }],
     );
     assert.deepEqual(findResource(run, T.zoneEdge, "zone-edge").inputs, {
