@@ -1,6 +1,7 @@
 /**
- * What every rule file shares: resource and Helm release helpers, and the two places where the real engine and the offline
- * runner differ (unknown values during preview, secret values).
+ * What every rule file shares: resource and Helm release helpers, and the
+ * two places where the real engine and the offline runner differ (unknown
+ * values during preview, secret values).
  */
 import type {
   EnforcementLevel,

@@ -151,7 +151,6 @@ export function helmValuesCurrentShapes(level: Level = "mandatory"): ResourceVal
 }
 
 const YAML_TYPES: readonly string[] = [TYPES.configGroup, TYPES.configFile, TYPES.configGroupV1, TYPES.configFileV1];
-const CRD_TYPE = TYPES.customResourceDefinition;
 
 /**
  * Files or URLs a yaml ConfigGroup/ConfigFile applies. A stack policy sees
@@ -175,7 +174,7 @@ function crdInstallers(resources: readonly PolicyResource[], group: string): Pol
   const yaml = resources.filter(
     (r) => YAML_TYPES.includes(r.type) && yamlFiles(r).some((f) => (f.split("/").pop() ?? "").startsWith(`${group}_`)),
   );
-  const crds = ofType(resources, CRD_TYPE).filter((r) => str(obj(r.props.spec).group) === group);
+  const crds = ofType(resources, TYPES.customResourceDefinition).filter((r) => str(obj(r.props.spec).group) === group);
   return [...crdCharts, ...yaml, ...crds];
 }
 

@@ -27,15 +27,13 @@ const ISSUER = "cert-manager.io/issuer";
 const hostCovered = (host: string, names: readonly string[]): boolean =>
   names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes(".")));
 
-const TLS_STORE = TYPES.tlsStore;
-
 /**
  * The names Traefik's default TLS store serves (the dnsNames of the
  * Certificates whose secrets it lists): a route whose TLS names no secret
  * gets the store's certificate for its SNI.
  */
 function defaultStoreNames(resources: readonly PolicyResource[]): string[] {
-  const stores = ofType(resources, TLS_STORE).filter((r) => metaOf(r.props).name === "default");
+  const stores = ofType(resources, TYPES.tlsStore).filter((r) => metaOf(r.props).name === "default");
   return stores.flatMap((store) => {
     const ns = metaOf(store.props).namespace;
     const spec = obj(store.props.spec);
