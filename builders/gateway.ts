@@ -7,6 +7,7 @@
 import { isGatewayHttpRoute, isGatewayRoute, type AppSpec, type HomelabConfig } from "../model/resolve.ts";
 import type { Placement } from "../model/schema.ts";
 import { PRIVATE_ENTRY_PORT } from "./traefik-values.ts";
+import { CLUSTER_ISSUER_ANNOTATION } from "../contract/kubernetes.ts";
 
 type GatewayApiConfig = HomelabConfig["traefik"]["gatewayApi"];
 
@@ -94,16 +95,14 @@ export function gatewayPortListeners(
   const privateHosts = ownPrivatePort ? gatewayHosts(http.filter((a) => a.private)) : [];
   const tls = apps.filter((a) => a.kind === "tlsRoute");
   const tlsListeners = (private_: boolean) =>
-    [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))]
-      .sort()
-      .map(
-        (hostname): PortListener => ({
-          name: `tls-${slug(hostname)}`,
-          hostname,
-          port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort,
-          protocol: "TLS",
-        }),
-      );
+    [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))].sort().map(
+      (hostname): PortListener => ({
+        name: `tls-${slug(hostname)}`,
+        hostname,
+        port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort,
+        protocol: "TLS",
+      }),
+    );
   return [
     ...https(publicHosts, securePort, ""),
     ...https(privateHosts, PRIVATE_ENTRY_PORT, PRIVATE_LISTENER_PREFIX),
@@ -218,7 +217,7 @@ export function traefikGatewayValues(
       // The chart refuses a Gateway without listeners: with no route yet there is nothing to serve.
       enabled: listeners.length > 0,
       name: GATEWAY_NAME,
-      annotations: { "cert-manager.io/cluster-issuer": config.certManager.defaultIssuer, ...ignoredTwins(listeners) },
+      annotations: { [CLUSTER_ISSUER_ANNOTATION]: config.certManager.defaultIssuer, ...ignoredTwins(listeners) },
       // The chart's default plain-HTTP `web` listener goes: every route is HTTPS, and the web entry point redirects.
       listeners: Object.fromEntries([
         ["web", null],

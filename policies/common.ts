@@ -11,6 +11,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { METALLB_LOAD_BALANCER_IPS_ANNOTATION } from "@homelab/contract/kubernetes";
 import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 import { SECRET_MARKER, SECRET_MARKER_TAG, TYPES } from "@homelab/contract/tokens";
 
@@ -19,10 +20,8 @@ export type HomelabPolicy = ResourceValidationPolicy | StackValidationPolicy;
 /** The levels a rule is created with; `disabled` and `remediate` come only from the pack's config. */
 export type Level = Extract<EnforcementLevel, "advisory" | "mandatory">;
 
-/** The addresses a Service asks MetalLB for (MetalLB 0.14+ annotation, comma-separated). */
-export const METALLB_IPS = "metallb.io/loadBalancerIPs";
 export const requestedLoadBalancerIps = (annotations: Readonly<Record<string, unknown>>): string[] =>
-  str(annotations[METALLB_IPS])
+  str(annotations[METALLB_LOAD_BALANCER_IPS_ANNOTATION])
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
@@ -234,8 +233,6 @@ export function describeRelease(r: { readonly name: string; readonly props: Obj 
   const ns = str(r.props.namespace);
   return `Helm release ${ns ? `${ns}/` : ""}${name} (chart ${chartName(r.props)})`;
 }
-
-export const POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce";
 
 /** The Namespace resources the stack creates, by metadata.name. */
 export function namespacesByName(resources: readonly PolicyResource[]): Map<string, PolicyResource> {

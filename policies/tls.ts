@@ -17,12 +17,10 @@ import {
   type HomelabPolicy,
   type Level,
 } from "./common.ts";
+import { CLUSTER_ISSUER_ANNOTATION, ISSUER_ANNOTATION } from "@homelab/contract/kubernetes";
 import { TYPES } from "@homelab/contract/tokens";
 import { HOST_MATCH } from "@homelab/contract/traefik-match";
 import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
-
-const CLUSTER_ISSUER = "cert-manager.io/cluster-issuer";
-const ISSUER = "cert-manager.io/issuer";
 
 const hostCovered = (host: string, names: readonly string[]): boolean =>
   names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes(".")));
@@ -61,8 +59,9 @@ interface TlsSource {
 
 function ingressIssuer(ing: PolicyResource): IssuerRef | undefined {
   const meta = metaOf(ing.props);
-  if (meta.annotations[CLUSTER_ISSUER]) return { kind: "ClusterIssuer", name: meta.annotations[CLUSTER_ISSUER]!, namespace: "" };
-  if (meta.annotations[ISSUER]) return { kind: "Issuer", name: meta.annotations[ISSUER]!, namespace: meta.namespace };
+  if (meta.annotations[CLUSTER_ISSUER_ANNOTATION])
+    return { kind: "ClusterIssuer", name: meta.annotations[CLUSTER_ISSUER_ANNOTATION]!, namespace: "" };
+  if (meta.annotations[ISSUER_ANNOTATION]) return { kind: "Issuer", name: meta.annotations[ISSUER_ANNOTATION]!, namespace: meta.namespace };
   return undefined;
 }
 
@@ -138,7 +137,7 @@ export function ingressTlsIssued(level: Level = "mandatory"): HomelabPolicy {
           if (issuing.length === 0) {
             report(
               ing,
-              `${what} uses TLS secret ${ns}/${secret}, but nothing in the stack issues it (no Ingress with ${CLUSTER_ISSUER} lists it and no Certificate writes it): the secret never exists and Traefik serves its default certificate; add the cert-manager annotation or a Certificate.`,
+              `${what} uses TLS secret ${ns}/${secret}, but nothing in the stack issues it (no Ingress with ${CLUSTER_ISSUER_ANNOTATION} lists it and no Certificate writes it): the secret never exists and Traefik serves its default certificate; add the cert-manager annotation or a Certificate.`,
             );
             continue;
           }

@@ -4,18 +4,8 @@
  * availability, ACME storage, resources. What Traefik exposes and whom it
  * trusts is traefik-exposure.ts.
  */
-import {
-  POD_SECURITY_ENFORCE,
-  describeRelease,
-  eachKnown,
-  metaOf,
-  namespacesByName,
-  stackPolicy,
-  valuesOf,
-  type HomelabPolicy,
-  type Level,
-} from "./common.ts";
-import { CONTROL_PLANE_LABEL } from "@homelab/contract/kubernetes";
+import { describeRelease, eachKnown, metaOf, namespacesByName, stackPolicy, valuesOf, type HomelabPolicy, type Level } from "./common.ts";
+import { CONTROL_PLANE_LABEL, POD_SECURITY_ENFORCE_LABEL } from "@homelab/contract/kubernetes";
 import { clusterVip, talosNodes } from "./helpers/talos.ts";
 import {
   traefikReleases,
@@ -166,11 +156,11 @@ export function traefikHostNetworkPrivilegedNamespace(level: Level = "mandatory"
         if (!isHostNetwork(valuesOf(r))) return;
         const ns = str(r.props.namespace) || "default";
         const namespace = namespaces.get(ns);
-        const level = namespace ? metaOf(namespace.props).labels[POD_SECURITY_ENFORCE] : undefined;
+        const level = namespace ? metaOf(namespace.props).labels[POD_SECURITY_ENFORCE_LABEL] : undefined;
         if (level === "privileged") return;
         report(
           r,
-          `${describeRelease(r)} uses hostNetwork in namespace ${ns}, ${namespace ? `which enforces Pod Security ${level ?? "(no level: the cluster default, baseline on Talos)"}` : "which the stack does not create with Pod Security labels"}: its pods are refused (violates PodSecurity "baseline": host namespaces (hostNetwork=true)); create Namespace ${ns} with ${POD_SECURITY_ENFORCE}: privileged.`,
+          `${describeRelease(r)} uses hostNetwork in namespace ${ns}, ${namespace ? `which enforces Pod Security ${level ?? "(no level: the cluster default, baseline on Talos)"}` : "which the stack does not create with Pod Security labels"}: its pods are refused (violates PodSecurity "baseline": host namespaces (hostNetwork=true)); create Namespace ${ns} with ${POD_SECURITY_ENFORCE_LABEL}: privileged.`,
         );
       });
     },
