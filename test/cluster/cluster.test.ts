@@ -9,17 +9,6 @@ import type { StackSecrets } from "../../config/load.ts";
 import { TALOS_PLUGIN_DOWNLOAD_URL, TALOS_PROVIDER_VERSION } from "../../components/talos-provider.ts";
 import { VIP, existingCluster, talosCluster } from "../helpers/cluster.ts";
 
-const TOKENS = {
-  secrets: TYPES.talosSecrets,
-  apply: TYPES.configurationApply,
-  bootstrap: TYPES.bootstrap,
-  kubeconfig: TYPES.kubeconfig,
-  schematic: TYPES.schematic,
-  vm: TYPES.vm,
-  image: TYPES.download,
-  k8sProvider: TYPES.k8sProvider,
-} as const;
-
 /** The mocks answer a schematic with the id the Image Factory gives the default guest-agent schematic. */
 const SCHEMATIC_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
 /** The volume id the provider gives the downloaded image (`<datastore>:import/<file>`), which the disks import from. */
@@ -112,7 +101,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("creates one VM per node, keyed by node name, with the configured sizes and placement", () => {
-    const vms = ofType(run, TOKENS.vm);
+    const vms = ofType(run, TYPES.vm);
     assert.deepEqual(vms.map((v) => v.name).sort(), [
       "cluster-cp1-vm",
       "cluster-cp2-vm",
@@ -139,7 +128,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       "cluster-worker1-vm": ["pve1", 1021, 4, "host", 8192, "virtio0", 64],
       "cluster-worker2-vm": ["pve2", 1022, 2, "host", 4096, "scsi0", 32],
     });
-    const worker2 = findResource(run, TOKENS.vm, "cluster-worker2-vm").inputs;
+    const worker2 = findResource(run, TYPES.vm, "cluster-worker2-vm").inputs;
     assert.deepEqual(worker2.networkDevices, [{ bridge: "vmbr0", model: "virtio", vlanId: 20, macAddress: "BC:24:11:00:00:22" }]);
     assert.deepEqual(worker2.initialization, {
       interface: "ide2",
@@ -151,12 +140,12 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("never lets the provider wait for the guest agent to report an address the program does not read", () => {
-    for (const vm of ofType(run, TOKENS.vm))
+    for (const vm of ofType(run, TYPES.vm))
       assert.deepEqual(vm.inputs.agent, { enabled: true, trim: true, waitForIp: { disabled: true } }, vm.name);
   });
 
   it("gives every VM an empty CD-ROM slot instead of the host's physical drive, which Proxmox refuses to migrate, on ide0: a q35 machine has IDE units on ide0 and ide2 only, and ide2 holds the cloud-init drive", () => {
-    for (const vm of ofType(run, TOKENS.vm)) {
+    for (const vm of ofType(run, TYPES.vm)) {
       assert.deepEqual(vm.inputs.cdrom, { fileId: "none", interface: "ide0" }, vm.name);
       assert.equal((vm.inputs.initialization as { interface?: string }).interface, "ide2", vm.name);
       assert.equal(vm.inputs.migrate, true, vm.name);
@@ -164,7 +153,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("imports each VM's system disk through the Proxmox API from the image on its own host (importFrom, never the SSH-only fileId)", () => {
-    const disks = Object.fromEntries(ofType(run, TOKENS.vm).map((v) => [v.name, (v.inputs.disks as Record<string, unknown>[])[0]]));
+    const disks = Object.fromEntries(ofType(run, TYPES.vm).map((v) => [v.name, (v.inputs.disks as Record<string, unknown>[])[0]]));
     for (const [name, disk] of Object.entries(disks)) assert.equal(disk!.fileId, undefined, name);
     assert.deepEqual(Object.fromEntries(Object.entries(disks).map(([name, disk]) => [name, disk!.importFrom])), {
       "cluster-cp1-vm": IMAGE_VOLUME,
@@ -173,24 +162,24 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       "cluster-worker1-vm": IMAGE_VOLUME,
       "cluster-worker2-vm": IMAGE_VOLUME,
     });
-    const imageOf = (vm: string) => dependenciesOn(findResource(run, TOKENS.vm, vm), TOKENS.image);
+    const imageOf = (vm: string) => dependenciesOn(findResource(run, TYPES.vm, vm), TYPES.download);
     assert.deepEqual(
       [imageOf("cluster-cp1-vm"), imageOf("cluster-worker2-vm")],
-      [[`${TOKENS.image}::cluster-image-pve1`], [`${TOKENS.image}::cluster-image-pve2`]],
+      [[`${TYPES.download}::cluster-image-pve1`], [`${TYPES.download}::cluster-image-pve2`]],
     );
   });
 
   it("protects every VM and ignores image changes (and only those), so a Talos or schematic bump never replaces one while a CD-ROM fix still applies", () => {
-    for (const vm of ofType(run, TOKENS.vm)) {
+    for (const vm of ofType(run, TYPES.vm)) {
       assert.equal(vm.options.protect, true, vm.name);
       assert.deepEqual(vm.options.ignoreChanges, ["disks[0].fileId", "disks[0].importFrom"], vm.name);
     }
   });
 
   it("downloads the uncompressed nocloud qcow2 into the import content, once per Proxmox node hosting VMs", () => {
-    const images = ofType(run, TOKENS.image);
+    const images = ofType(run, TYPES.download);
     assert.deepEqual(images.map((i) => i.name).sort(), ["cluster-image-pve1", "cluster-image-pve2"]);
-    assert.deepEqual(findResource(run, TOKENS.image, "cluster-image-pve2").inputs, {
+    assert.deepEqual(findResource(run, TYPES.download, "cluster-image-pve2").inputs, {
       nodeName: "pve2",
       datastoreId: "local",
       contentType: "import",
@@ -201,7 +190,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("builds the image from a schematic with the guest agent and legacy interface names", () => {
-    const schematic = findResource(run, TOKENS.schematic, "cluster-schematic");
+    const schematic = findResource(run, TYPES.schematic, "cluster-schematic");
     assert.deepEqual(parse(String(schematic.inputs.schematic)), {
       customization: { extraKernelArgs: ["net.ifnames=0"], systemExtensions: { officialExtensions: ["siderolabs/qemu-guest-agent"] } },
     });
@@ -210,7 +199,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("protects the Talos machine secrets, generated once for the cluster's pinned config contract, and refuses a contract change", () => {
-    const secrets = ofType(run, TOKENS.secrets);
+    const secrets = ofType(run, TYPES.talosSecrets);
     assert.deepEqual(
       secrets.map((s) => [s.name, s.inputs, s.options.protect, s.options.replaceOnChanges]),
       [["cluster-secrets", { talosVersion: "v1.13" }, true, ["talosVersion"]]],
@@ -237,13 +226,13 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("applies each node's configuration to its own address, after its VM exists, with the patches as YAML documents", () => {
-    const applies = ofType(run, TOKENS.apply);
-    assert.deepEqual(applies.map((a) => [a.name, a.inputs.node, a.inputs.endpoint, dependenciesOn(a, TOKENS.vm)]).sort(), [
-      ["cluster-cp1-config", "10.0.10.11", "10.0.10.11", [`${TOKENS.vm}::cluster-cp1-vm`]],
-      ["cluster-cp2-config", "10.0.10.12", "10.0.10.12", [`${TOKENS.vm}::cluster-cp2-vm`]],
-      ["cluster-cp3-config", "10.0.10.13", "10.0.10.13", [`${TOKENS.vm}::cluster-cp3-vm`]],
-      ["cluster-worker1-config", "10.0.10.21", "10.0.10.21", [`${TOKENS.vm}::cluster-worker1-vm`]],
-      ["cluster-worker2-config", "10.0.10.22", "10.0.10.22", [`${TOKENS.vm}::cluster-worker2-vm`]],
+    const applies = ofType(run, TYPES.configurationApply);
+    assert.deepEqual(applies.map((a) => [a.name, a.inputs.node, a.inputs.endpoint, dependenciesOn(a, TYPES.vm)]).sort(), [
+      ["cluster-cp1-config", "10.0.10.11", "10.0.10.11", [`${TYPES.vm}::cluster-cp1-vm`]],
+      ["cluster-cp2-config", "10.0.10.12", "10.0.10.12", [`${TYPES.vm}::cluster-cp2-vm`]],
+      ["cluster-cp3-config", "10.0.10.13", "10.0.10.13", [`${TYPES.vm}::cluster-cp3-vm`]],
+      ["cluster-worker1-config", "10.0.10.21", "10.0.10.21", [`${TYPES.vm}::cluster-worker1-vm`]],
+      ["cluster-worker2-config", "10.0.10.22", "10.0.10.22", [`${TYPES.vm}::cluster-worker2-vm`]],
     ]);
     for (const apply of applies) {
       assert.equal(apply.inputs.machineConfigurationInput, "[secret]", apply.name);
@@ -257,7 +246,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("puts the Layer2VIPConfig (Talos 1.13 shape) in every control plane's patches and in no worker's", () => {
-    for (const apply of ofType(run, TOKENS.apply)) {
+    for (const apply of ofType(run, TYPES.configurationApply)) {
       const docs = (apply.inputs.configPatches as string[]).map((p) => parse(p) as Record<string, unknown>);
       const vips = docs.filter((d) => d.kind === "Layer2VIPConfig");
       const isControlPlane = apply.name.startsWith("cluster-cp");
@@ -272,21 +261,22 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("bootstraps etcd exactly once, on the first control plane, after its configuration is applied", () => {
-    const bootstraps = ofType(run, TOKENS.bootstrap);
+    const bootstraps = ofType(run, TYPES.bootstrap);
     assert.deepEqual(
-      bootstraps.map((b) => [b.name, b.inputs.node, b.inputs.endpoint, dependenciesOn(b, TOKENS.apply)]),
-      [["cluster-bootstrap", "10.0.10.11", "10.0.10.11", [`${TOKENS.apply}::cluster-cp1-config`]]],
+      bootstraps.map((b) => [b.name, b.inputs.node, b.inputs.endpoint, dependenciesOn(b, TYPES.configurationApply)]),
+      [["cluster-bootstrap", "10.0.10.11", "10.0.10.11", [`${TYPES.configurationApply}::cluster-cp1-config`]]],
     );
   });
 
   it("gives the first-boot stages longer than the provider's 10-minute defaults (a slow host's install and health gate, test/twin)", () => {
-    for (const apply of ofType(run, TOKENS.apply)) assert.deepEqual(apply.inputs.timeouts, { create: "20m", update: "20m" }, apply.name);
-    assert.deepEqual(findResource(run, TOKENS.bootstrap, "cluster-bootstrap").inputs.timeouts, { create: "30m" });
+    for (const apply of ofType(run, TYPES.configurationApply))
+      assert.deepEqual(apply.inputs.timeouts, { create: "20m", update: "20m" }, apply.name);
+    assert.deepEqual(findResource(run, TYPES.bootstrap, "cluster-bootstrap").inputs.timeouts, { create: "30m" });
   });
 
   it("fetches the kubeconfig after the bootstrap, renewing its client certificate within 30 days of expiry", () => {
-    const kubeconfig = findResource(run, TOKENS.kubeconfig, "cluster-kubeconfig");
-    assert.deepEqual(dependenciesOn(kubeconfig, TOKENS.bootstrap), [`${TOKENS.bootstrap}::cluster-bootstrap`]);
+    const kubeconfig = findResource(run, TYPES.kubeconfig, "cluster-kubeconfig");
+    assert.deepEqual(dependenciesOn(kubeconfig, TYPES.bootstrap), [`${TYPES.bootstrap}::cluster-bootstrap`]);
     assert.deepEqual(kubeconfig.inputs, {
       node: "10.0.10.11",
       endpoint: "10.0.10.11",
@@ -334,7 +324,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("builds the Kubernetes provider from the secret kubeconfig gated on the health check, which waits for the bootstrap and every node's configuration", () => {
-    const provider = findResource(run, TOKENS.k8sProvider, "cluster-k8s");
+    const provider = findResource(run, TYPES.k8sProvider, "cluster-k8s");
     assert.equal(provider.inputs.kubeconfig, "[secret]");
     // An unknown kubeconfig (renewal window, a node being added) would otherwise show the
     // provider and everything under it as replaced in the preview.
@@ -345,10 +335,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       provider.options.dependsOn,
       [
         "command:local:Command::cluster-rollout",
-        `${TOKENS.kubeconfig}::cluster-kubeconfig`,
-        `${TOKENS.bootstrap}::cluster-bootstrap`,
-        ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`),
-        `${TOKENS.secrets}::cluster-secrets`,
+        `${TYPES.kubeconfig}::cluster-kubeconfig`,
+        `${TYPES.bootstrap}::cluster-bootstrap`,
+        ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TYPES.configurationApply}::cluster-${n}-config`),
+        `${TYPES.talosSecrets}::cluster-secrets`,
       ].sort(),
     );
   });
@@ -357,7 +347,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     const talos = talosResources(run);
     assert.deepEqual(
       [...new Set(talos.map((r) => r.type))].sort(),
-      [TOKENS.kubeconfig, TOKENS.schematic, TOKENS.apply, TOKENS.bootstrap, TOKENS.secrets].sort(),
+      [TYPES.kubeconfig, TYPES.schematic, TYPES.configurationApply, TYPES.bootstrap, TYPES.talosSecrets].sort(),
     );
     for (const r of talos) {
       assert.equal(r.options.version, TALOS_PROVIDER_VERSION, r.name);
@@ -368,15 +358,15 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("marks the provider's secret outputs secret, as its SDK does", () => {
     const secretOutputs = (type: string) => talosResources(run).find((r) => r.type === type)?.options.additionalSecretOutputs;
-    assert.deepEqual(secretOutputs(TOKENS.apply), [
+    assert.deepEqual(secretOutputs(TYPES.configurationApply), [
       "clientConfigurationWo",
       "machineConfiguration",
       "machineConfigurationInput",
       "machineConfigurationInputWo",
     ]);
-    assert.deepEqual(secretOutputs(TOKENS.bootstrap), ["clientConfigurationWo"]);
-    assert.deepEqual(secretOutputs(TOKENS.kubeconfig), ["kubeconfigRaw", "kubernetesClientConfiguration"]);
-    assert.deepEqual(secretOutputs(TOKENS.secrets), ["clientConfiguration", "machineSecrets"]);
+    assert.deepEqual(secretOutputs(TYPES.bootstrap), ["clientConfigurationWo"]);
+    assert.deepEqual(secretOutputs(TYPES.kubeconfig), ["kubeconfigRaw", "kubernetesClientConfiguration"]);
+    assert.deepEqual(secretOutputs(TYPES.talosSecrets), ["clientConfiguration", "machineSecrets"]);
   });
 
   it("calls the Talos invokes by the provider's tokens with the same defaults", () => {
@@ -395,7 +385,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 describe("TalosCluster on Talos 1.11", () => {
   it("patches the VIP onto the control planes' interface, the shape 1.11 accepts", async () => {
     const run = await runCluster(() => createCluster("cluster", talosCluster({ talos: { version: "v1.11.6" } }), stubSecrets({})));
-    for (const apply of ofType(run, TOKENS.apply)) {
+    for (const apply of ofType(run, TYPES.configurationApply)) {
       const [doc, ...rest] = (apply.inputs.configPatches as string[]).map(
         (p) => parse(p) as { machine: { network: { interfaces: { vip?: unknown }[] } } },
       );
@@ -425,10 +415,10 @@ describe("ExistingCluster", () => {
       run.resources.map((r) => [r.type, r.name, r.parent]),
       [
         [COMPONENTS.existingCluster, "cluster", undefined],
-        [TOKENS.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
+        [TYPES.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
       ],
     );
-    assert.deepEqual(findResource(run, TOKENS.k8sProvider, "cluster-k8s").inputs, { kubeconfig: "[secret]", clusterIdentifier: "k3s" });
+    assert.deepEqual(findResource(run, TYPES.k8sProvider, "cluster-k8s").inputs, { kubeconfig: "[secret]", clusterIdentifier: "k3s" });
   });
 
   it("keeps the kubeconfig secret, has no talosconfig, and reports the kubeconfig's API server", async () => {
