@@ -14,7 +14,7 @@ import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpr
 import type { PodSecurityLevel } from "./namespaces.ts";
 import { PINNED_CHARTS, traefikChartDefaults } from "../contract/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
-import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
+import { LOOPBACK_ADDRESS } from "../contract/charts.ts";
 import type { GatewayRouting, TraefikGatewayValues } from "./gateway.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
