@@ -20,6 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { recordProgram } from "../synth/recorder.ts";
 import { declareWithoutStackTraces } from "../stack-traces.ts";
 import { report } from "./report.ts";
+import { TYPES } from "../contract/tokens.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -33,7 +34,7 @@ class Bare extends pulumi.CustomResource {
 type Make = (name: string) => unknown;
 
 const bare: Make = (name) =>
-  new Bare("kubernetes:core/v1:ConfigMap", name, {
+  new Bare(TYPES.configMap, name, {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name, namespace: "apps", labels: { "app.kubernetes.io/name": name } },
@@ -45,20 +46,20 @@ const sdkClass = (module: string, exported: string): SdkClass => (require(module
 
 /** Inputs a Kubernetes SDK class refuses to construct without, beyond metadata. */
 const REQUIRED_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
-  "kubernetes:discovery.k8s.io/v1:EndpointSlice": { addressType: "IPv4", endpoints: [] },
+  [TYPES.endpointSlice]: { addressType: "IPv4", endpoints: [] },
 };
 
 /** The SDK class the program uses for a type token, with the least inputs it accepts. */
 function typed(type: string): Make {
   const [pkg, module, kind] = type.split(":") as [string, string, string];
-  if (type === "cloudflare:index/dnsRecord:DnsRecord") {
+  if (type === TYPES.dnsRecord) {
     const DnsRecord = sdkClass("@pulumi/cloudflare/dnsRecord.js", "DnsRecord");
     return (name) =>
       new DnsRecord(name, { zoneId: "zone", name: `${name}.example.com`, type: "A", content: "10.0.10.240", proxied: true, ttl: 1 });
   }
   if (pkg === "kubernetes" && module !== "yaml/v2") {
     const metadata = (name: string) => ({ name, namespace: "apps" });
-    if (type === "kubernetes:helm.sh/v3:Release") {
+    if (type === TYPES.release) {
       const Release = sdkClass("@pulumi/kubernetes/helm/v3/release.js", "Release");
       return (name) =>
         new Release(name, { chart: "chart", version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com" }, namespace: "apps" });

@@ -1,9 +1,10 @@
 /** Start-up floor: a program that only imports @pulumi/pulumi and registers one resource. */
 import * as pulumi from "@pulumi/pulumi";
+import { TYPES } from "../contract/tokens.ts";
 
 class ConfigMap extends pulumi.CustomResource {
   constructor(name: string, props: pulumi.Inputs) {
-    super("kubernetes:core/v1:ConfigMap", name, props);
+    super(TYPES.configMap, name, props);
   }
 }
 

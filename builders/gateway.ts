@@ -8,6 +8,7 @@ import { isGatewayHttpRoute, isGatewayRoute, wildcardCovers } from "../model/app
 import { PLACEMENT, type Placement } from "../model/placement.ts";
 import type { AppSpec, HomelabConfig } from "../model/resolve.ts";
 import { PRIVATE_ENTRY_PORT } from "./traefik-names.ts";
+import { CLUSTER_ISSUER_ANNOTATION } from "../contract/kubernetes.ts";
 
 type GatewayApiConfig = HomelabConfig["traefik"]["gatewayApi"];
 
@@ -209,7 +210,7 @@ export function traefikGatewayValues(config: Pick<HomelabConfig, "traefik" | "ap
       // The chart refuses a Gateway without listeners: with no route yet there is nothing to serve.
       enabled: listeners.length > 0,
       name: GATEWAY_NAME,
-      annotations: { "cert-manager.io/cluster-issuer": config.certManager.defaultIssuer, ...ignoredTwins(listeners) },
+      annotations: { [CLUSTER_ISSUER_ANNOTATION]: config.certManager.defaultIssuer, ...ignoredTwins(listeners) },
       // The chart's default plain-HTTP `web` listener goes: every route is HTTPS, and the web entry point redirects.
       listeners: Object.fromEntries([
         ["web", null],

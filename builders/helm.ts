@@ -4,9 +4,6 @@
  * created (with its Pod Security labels) rather than one Helm creates bare.
  */
 import type { ChartRef } from "../model/resolve.ts";
-import { EXACT_CHART_VERSION, isHttpsRepository } from "../contract/charts.ts";
-
-export { EXACT_CHART_VERSION, isHttpsRepository };
 
 export interface ChartReleaseArgs {
   readonly name: string;

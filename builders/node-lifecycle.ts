@@ -5,8 +5,6 @@
 import type { TalosClusterSpec, TalosNode } from "../model/resolve.ts";
 import { memberArgs, scriptLine, upgradeOrder } from "./talos-upgrade.ts";
 
-export { RETIRING_TAG } from "../contract/talos.ts";
-
 /**
  * A retiring node's departure, run by the deploy that sets `retire`, before the health check:
  * `reset` drains the node, takes it out of etcd and wipes it (Talos' graceful reset), `forget`

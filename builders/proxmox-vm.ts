@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
 import type { TalosClusterSpec, TalosNode } from "../model/resolve.ts";
 import { hasQemuGuestAgent } from "./talos-patches.ts";
-import { RETIRING_TAG } from "./node-lifecycle.ts";
+import { RETIRING_TAG } from "../contract/talos.ts";
 
 /** The Image Factory platform whose image reads Proxmox's cloud-init drive (the metal image ignores it). */
 export const TALOS_PLATFORM = "nocloud";

@@ -11,12 +11,11 @@
  */
 import type { TalosClusterSpec, TalosFirewallSpec, TalosNode } from "../model/resolve.ts";
 import { byAddress, cidrRange, networkOf, rangeWithin } from "../contract/net.ts";
-import { KUBERNETES_API_PORT, type TalosPatch } from "./talos-patches.ts";
+import type { TalosPatch } from "./talos-patches.ts";
 
-import { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, METALLB_MEMBERLIST_PORT, TALOS_API_PORT, TRUSTD_PORT } from "../contract/talos.ts";
+import { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, KUBERNETES_API_PORT, METALLB_MEMBERLIST_PORT, TALOS_API_PORT, TRUSTD_PORT } from "../contract/talos.ts";
 import { controlPlanes } from "../model/nodes.ts";
 
-export { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, METALLB_MEMBERLIST_PORT, TALOS_API_PORT, TRUSTD_PORT };
 export const INGRESS_PORTS = [80, 443] as const;
 
 type Protocol = "tcp" | "udp";

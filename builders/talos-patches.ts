@@ -13,8 +13,6 @@ import { KUBERNETES_API_PORT } from "../contract/talos.ts";
 import { activeNodes, controlPlanes } from "../model/nodes.ts";
 import { deploysKubeNetworkPolicies } from "../model/network-policies.ts";
 
-export { KUBERNETES_API_PORT };
-
 /** The label Talos (machine config 1.8+) puts on control planes; MetalLB will not announce from nodes that carry it. */
 export const EXCLUDE_FROM_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
 

@@ -31,9 +31,7 @@ import { PLACEMENT } from "../model/placement.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
 
-export { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS };
 
-export { CONTROL_PLANE_LABEL };
 
 /**
  * The `traefik.io` CRDs of the pinned chart's `crds/` folder. The chart no

@@ -12,6 +12,7 @@ import type { IngressEntry } from "./traefik.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
 import { allowTraefikManifest, allowTraefikNamespaces, defaultDenyManifest } from "../builders/network-policies.ts";
 import { withEnforcer } from "../builders/network-policies.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface AppNamespacesArgs {
   readonly namespaces: HomelabConfig["namespaces"];
@@ -27,7 +28,7 @@ export class AppNamespaces extends pulumi.ComponentResource {
   /** Routes in these namespaces depend on them. */
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: AppNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:routes:AppNamespaces", name, {}, opts);
+    super(COMPONENTS.appNamespaces, name, {}, opts);
     const created = new Map(
       args.namespaces.map((ns) => [
         ns.name,

@@ -17,6 +17,7 @@ import type { Issuers } from "./cert-manager.ts";
 import type { CloudflareRanges } from "./cloudflare.ts";
 import { routeManifests, type RouteManifests } from "../builders/routes.ts";
 import { appDnsRecords, managedByComment } from "../builders/dns.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface AppRouteArgs {
   readonly app: AppSpec;
@@ -35,7 +36,7 @@ export interface AppRouteArgs {
 
 export class AppRoute extends pulumi.ComponentResource {
   constructor(name: string, args: AppRouteArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:routes:AppRoute", name, {}, opts);
+    super(COMPONENTS.appRoute, name, {}, opts);
     const { app, entry, issuers } = args;
     if (!issuers.names.includes(app.issuer)) {
       throw new pulumi.ResourceError(

@@ -16,6 +16,7 @@ import {
   certManagerValues,
   clusterIssuerManifests,
 } from "../builders/cert-manager.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 /** The ClusterIssuers routes may name. */
 export interface Issuers {
@@ -37,7 +38,7 @@ export interface CertManagerArgs {
 export class CertManager extends pulumi.ComponentResource {
   readonly issuers: Issuers;
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:platform:CertManager", name, {}, opts);
+    super(COMPONENTS.certManager, name, {}, opts);
     const cm = args.certManager;
 
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(CERT_MANAGER_NAMESPACE, "restricted"), { parent: this });

@@ -5,6 +5,7 @@
  * read at deploy time and checked, not set.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface ZoneEdgeArgs {
   readonly zone: string;
@@ -22,7 +23,7 @@ export class ZoneEdge extends pulumi.ComponentResource {
     // Stack policies (cloudflare-zone-ssl-mode) read these from the component's outputs, which
     // are exactly what it registers: every fact, not only the looked-up mode.
     const facts = { ...args, proxiedHosts: [...args.proxiedHosts] };
-    super("homelab:cloudflare:ZoneEdge", name, facts, opts);
+    super(COMPONENTS.zoneEdge, name, facts, opts);
     this.registerOutputs(facts);
   }
 }

@@ -29,6 +29,7 @@ import {
   tunnelTrustReason,
   type TunnelIngressRule,
 } from "../builders/tunnel.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface CloudflareTunnelArgs {
   readonly tunnel: TunnelSpec;
@@ -58,7 +59,7 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
       forwarders: args.forwarders,
       trustReason: tunnelTrustReason(args.traefik),
     };
-    super("homelab:tunnel:CloudflareTunnel", name, facts, opts);
+    super(COMPONENTS.cloudflareTunnel, name, facts, opts);
     const { tunnel } = args;
     // A component's provider applies to its children of that provider's package only: these stay Cloudflare's.
     const cloudflare = { parent: this };

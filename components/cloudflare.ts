@@ -7,7 +7,8 @@ import { getIpRangesOutput } from "@pulumi/cloudflare/getIpRanges.js";
 import { getZoneOutput } from "@pulumi/cloudflare/getZone.js";
 import { getZoneSettingOutput } from "@pulumi/cloudflare/getZoneSetting.js";
 import type { HomelabConfig } from "../model/resolve.ts";
-import { CLOUDFLARE_IP_RANGES_TYPE, type CloudflareIpRangesProps } from "../contract/cloudflare.ts";
+import type { CloudflareIpRangesProps } from "../contract/cloudflare.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface CloudflareRanges {
   readonly ipv4: pulumi.Output<string[]>;
@@ -31,7 +32,7 @@ export class CloudflareIpRanges extends pulumi.ComponentResource implements Clou
       keyof CloudflareIpRangesProps,
       pulumi.Input<string[]>
     >;
-    super(CLOUDFLARE_IP_RANGES_TYPE, name, props, opts);
+    super(COMPONENTS.cloudflareIpRanges, name, props, opts);
     this.ipv4 = ipv4;
     this.ipv6 = ipv6;
     this.registerOutputs(props);

@@ -17,6 +17,7 @@ import {
   etcdBackupLifecycle,
   talosServiceAccountManifest,
 } from "../builders/etcd-backup.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface EtcdBackupArgs {
   readonly backup: EtcdBackupSpec;
@@ -30,7 +31,7 @@ export class EtcdBackup extends pulumi.ComponentResource {
   readonly lifecycle: string;
 
   constructor(name: string, args: EtcdBackupArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:platform:EtcdBackup", name, {}, opts);
+    super(COMPONENTS.etcdBackup, name, {}, opts);
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(ETCD_BACKUP_NAMESPACE, "restricted"), { parent: this });
     const inNamespace = { parent: this, dependsOn: [namespace] };
     const credentials = new Secret(

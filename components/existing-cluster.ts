@@ -8,6 +8,7 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import type { ExistingClusterSpec } from "../model/resolve.ts";
 import type { ClusterAccess } from "./cluster-access.ts";
 import { kubeconfigServer } from "../builders/kubeconfig.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface ExistingClusterArgs {
   readonly cluster: ExistingClusterSpec;
@@ -22,7 +23,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
   readonly spec: ExistingClusterSpec;
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:cluster:ExistingCluster", name, {}, opts);
+    super(COMPONENTS.existingCluster, name, {}, opts);
     const key = `homelab:${args.cluster.kubeconfigSecret}`;
     this.spec = args.cluster;
     this.kubeconfig = pulumi.secret(args.kubeconfig);

@@ -13,6 +13,7 @@ import {
   type GatewayRouting,
   type TraefikGatewayValues,
 } from "../builders/gateway.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface GatewayApiArgs {
   readonly config: Pick<HomelabConfig, "traefik" | "apps" | "dns" | "certManager" | "cluster">;
@@ -25,7 +26,7 @@ export class GatewayApi extends pulumi.ComponentResource {
   /** The Gateway's listeners, which private and passthrough routes name. */
   readonly routing: GatewayRouting;
   constructor(name: string, args: GatewayApiArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:platform:GatewayApi", name, {}, opts);
+    super(COMPONENTS.gatewayApi, name, {}, opts);
     const { config } = args;
     this.crds = new ConfigGroup(`${name}-crds`, { files: [gatewayApiCrdUrl(config.traefik.gatewayApi)] }, { parent: this });
     this.traefikValues = traefikGatewayValues(config);

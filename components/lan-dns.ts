@@ -5,11 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { LanDnsEntry } from "../builders/lan-dns.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export class LanDns extends pulumi.ComponentResource {
   readonly entries: readonly LanDnsEntry[];
   constructor(name: string, args: { readonly entries: readonly LanDnsEntry[] }, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:dns:LanDns", name, { entries: args.entries.map((e) => ({ host: e.host, addresses: [...e.addresses] })) }, opts);
+    super(COMPONENTS.lanDns, name, { entries: args.entries.map((e) => ({ host: e.host, addresses: [...e.addresses] })) }, opts);
     this.entries = args.entries;
     this.registerOutputs({ entries: this.entries });
   }

@@ -9,6 +9,7 @@ import type { HomelabConfig } from "../model/resolve.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
 import { chartRelease } from "../builders/helm.ts";
 import { METALLB_NAMESPACE, METALLB_RELEASE, ipAddressPoolManifest, l2AdvertisementManifest, metallbValues } from "../builders/metallb.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface MetalLBArgs {
   readonly metallb: HomelabConfig["metallb"];
@@ -18,7 +19,7 @@ export class MetalLB extends pulumi.ComponentResource {
   /** The pools and advertisement: a LoadBalancer Service gets its address only once these exist. */
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: MetalLBArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:platform:MetalLB", name, {}, opts);
+    super(COMPONENTS.metallb, name, {}, opts);
     const { chart, pools } = args.metallb;
 
     // The speaker answers ARP from the host network with NET_RAW: only `privileged` admits it.

@@ -46,6 +46,7 @@ import { TALOS_ARCHITECTURE, TALOS_PLATFORM, VM_IGNORE_CHANGES, imageDownload, i
 import { etcdBackupRolePatches } from "../builders/etcd-backup.ts";
 import { leaveCommand } from "../builders/node-lifecycle.ts";
 import { activeNodes, controlPlanes } from "../model/nodes.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 /** Renew the kubeconfig's client certificate when it expires within 30 days. */
 const KUBECONFIG_RENEWAL = "720h";
@@ -82,7 +83,7 @@ export class TalosCluster extends pulumi.ComponentResource implements ClusterAcc
   readonly spec: TalosClusterSpec;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:cluster:TalosCluster", name, {}, opts);
+    super(COMPONENTS.talosCluster, name, {}, opts);
     const cluster = args.cluster;
     const parent = { parent: this };
 

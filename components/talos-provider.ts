@@ -27,6 +27,7 @@
  * the type tokens are the same.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { TYPES, INVOKES } from "../contract/tokens.ts";
 
 /** The SDK release whose plugin the engine downloads. */
 export const TALOS_PROVIDER_VERSION = "0.8.1";
@@ -93,7 +94,7 @@ export interface SecretsArgs {
 
 /** Machine secrets (PKI, tokens) of one cluster; the provider renews the client certificate within a month of expiry on `pulumi up`. */
 export class Secrets extends pulumi.CustomResource {
-  static readonly __pulumiType = "talos:machine/secrets:Secrets";
+  static readonly __pulumiType = TYPES.talosSecrets;
   declare readonly clientConfiguration: pulumi.Output<ClientConfiguration>;
   declare readonly machineSecrets: pulumi.Output<MachineSecrets>;
   declare readonly talosVersion: pulumi.Output<string>;
@@ -126,7 +127,7 @@ export interface ConfigurationApplyArgs {
 }
 
 export class ConfigurationApply extends pulumi.CustomResource {
-  static readonly __pulumiType = "talos:machine/configurationApply:ConfigurationApply";
+  static readonly __pulumiType = TYPES.configurationApply;
   declare readonly node: pulumi.Output<string>;
   declare readonly endpoint: pulumi.Output<string>;
   declare readonly configPatches: pulumi.Output<string[] | undefined>;
@@ -166,7 +167,7 @@ export interface BootstrapArgs {
 
 /** Bootstraps etcd on one control plane; it must happen exactly once per cluster. */
 export class Bootstrap extends pulumi.CustomResource {
-  static readonly __pulumiType = "talos:machine/bootstrap:Bootstrap";
+  static readonly __pulumiType = TYPES.bootstrap;
   declare readonly node: pulumi.Output<string>;
   declare readonly endpoint: pulumi.Output<string>;
 
@@ -205,7 +206,7 @@ export interface KubernetesClientConfiguration {
 }
 
 export class Kubeconfig extends pulumi.CustomResource {
-  static readonly __pulumiType = "talos:cluster/kubeconfig:Kubeconfig";
+  static readonly __pulumiType = TYPES.kubeconfig;
   declare readonly node: pulumi.Output<string>;
   declare readonly endpoint: pulumi.Output<string>;
   declare readonly certificateRenewalDuration: pulumi.Output<string>;
@@ -237,7 +238,7 @@ export interface SchematicArgs {
 
 /** Registers a schematic with the Image Factory; `id` names its images and installers. */
 export class Schematic extends pulumi.CustomResource {
-  static readonly __pulumiType = "talos:imageFactory/schematic:Schematic";
+  static readonly __pulumiType = TYPES.schematic;
   declare readonly schematic: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SchematicArgs = {}, opts?: pulumi.CustomResourceOptions) {
@@ -267,15 +268,13 @@ export interface GetMachineConfigurationResult {
   readonly machineConfiguration: string;
 }
 
-export const GET_MACHINE_CONFIGURATION = "talos:machine/getConfiguration:getConfiguration";
-
 /** A role's generated machine configuration (secret: it embeds the cluster's keys). */
 export function getMachineConfigurationOutput(
   args: GetMachineConfigurationArgs,
   opts?: pulumi.InvokeOutputOptions,
 ): pulumi.Output<GetMachineConfigurationResult> {
   return pulumi.secret(
-    pulumi.runtime.invokeOutput<GetMachineConfigurationResult>(GET_MACHINE_CONFIGURATION, { ...args }, invokeOptions(opts)),
+    pulumi.runtime.invokeOutput<GetMachineConfigurationResult>(INVOKES.talosMachineConfiguration, { ...args }, invokeOptions(opts)),
   );
 }
 
@@ -292,15 +291,13 @@ export interface GetClientConfigurationResult {
   readonly talosConfig: string;
 }
 
-export const GET_CLIENT_CONFIGURATION = "talos:client/getConfiguration:getConfiguration";
-
 /** The talosconfig for talosctl (secret: it holds the admin client key). */
 export function getClientConfigurationOutput(
   args: GetClientConfigurationArgs,
   opts?: pulumi.InvokeOutputOptions,
 ): pulumi.Output<GetClientConfigurationResult> {
   return pulumi.secret(
-    pulumi.runtime.invokeOutput<GetClientConfigurationResult>(GET_CLIENT_CONFIGURATION, { ...args }, invokeOptions(opts)),
+    pulumi.runtime.invokeOutput<GetClientConfigurationResult>(INVOKES.talosClientConfiguration, { ...args }, invokeOptions(opts)),
   );
 }
 
@@ -335,14 +332,12 @@ export interface GetImageFactoryUrlsResult {
   readonly urls: ImageFactoryUrls;
 }
 
-export const GET_IMAGE_FACTORY_URLS = "talos:imageFactory/getUrls:getUrls";
-
 /** The Image Factory URLs (disk image, installer, ISO, …) of a schematic and Talos version. */
 export function getImageFactoryUrlsOutput(
   args: GetImageFactoryUrlsArgs,
   opts?: pulumi.InvokeOutputOptions,
 ): pulumi.Output<GetImageFactoryUrlsResult> {
-  return pulumi.runtime.invokeOutput<GetImageFactoryUrlsResult>(GET_IMAGE_FACTORY_URLS, { ...args }, invokeOptions(opts));
+  return pulumi.runtime.invokeOutput<GetImageFactoryUrlsResult>(INVOKES.talosImageFactoryUrls, { ...args }, invokeOptions(opts));
 }
 
 export interface GetClusterHealthArgs {
@@ -368,8 +363,6 @@ export interface GetClusterHealthResult {
   readonly timeouts?: { readonly read?: string };
 }
 
-export const GET_CLUSTER_HEALTH = "talos:cluster/getHealth:getHealth";
-
 /**
  * Waits until the cluster is healthy: etcd, every listed node booted and Ready,
  * and (unless skipped) the Kubernetes control plane answering. Secret: the
@@ -379,5 +372,5 @@ export function getClusterHealthOutput(
   args: GetClusterHealthArgs,
   opts?: pulumi.InvokeOutputOptions,
 ): pulumi.Output<GetClusterHealthResult> {
-  return pulumi.secret(pulumi.runtime.invokeOutput<GetClusterHealthResult>(GET_CLUSTER_HEALTH, { ...args }, invokeOptions(opts)));
+  return pulumi.secret(pulumi.runtime.invokeOutput<GetClusterHealthResult>(INVOKES.talosClusterHealth, { ...args }, invokeOptions(opts)));
 }

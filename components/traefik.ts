@@ -1,6 +1,7 @@
 /**
  * Traefik in one of three placements. Hands routes and DNS an IngressEntry.
  */
+import { COMPONENTS } from "../contract/tokens.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "@pulumi/kubernetes/core/v1/namespace.js";
 import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
@@ -35,7 +36,7 @@ export interface TraefikArgs {
 export class Traefik extends pulumi.ComponentResource {
   readonly entry: IngressEntry;
   constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:platform:Traefik", name, {}, opts);
+    super(COMPONENTS.traefik, name, {}, opts);
     const { traefik, cluster } = args;
     if (traefik.trustCloudflare && !args.cloudflareRanges) {
       throw new pulumi.ResourceError(

@@ -8,6 +8,7 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.
 import type { Issuers } from "./cert-manager.ts";
 import type { IngressEntry } from "./traefik.ts";
 import { defaultTlsStoreManifest, wildcardCertificateManifest } from "../builders/wildcard-certs.ts";
+import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface WildcardCertificatesArgs {
   readonly zones: readonly string[];
@@ -20,7 +21,7 @@ export interface WildcardCertificatesArgs {
 export class WildcardCertificates extends pulumi.ComponentResource {
   readonly ready: readonly pulumi.Resource[];
   constructor(name: string, args: WildcardCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:tls:WildcardCertificates", name, {}, opts);
+    super(COMPONENTS.wildcardCertificates, name, {}, opts);
     const child = { parent: this };
     const certificates = args.zones.map(
       (zone) =>

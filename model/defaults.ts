@@ -5,7 +5,7 @@
  * types Talos refuses come from contract, which the pack reads too.
  */
 import { PINNED_CHARTS } from "../contract/charts.ts";
-import { CPU_TYPES_WITHOUT_X86_64_V2, PROVIDER_CONFIG_CONTRACT, TALOS_DEFAULT_POD_SUBNET } from "../contract/talos.ts";
+import { PROVIDER_CONFIG_CONTRACT, TALOS_DEFAULT_POD_SUBNET } from "../contract/talos.ts";
 export const DEFAULTS = {
   talos: {
     /** Newest stable Talos the pulumiverse provider (v0.8.1, Talos 1.13 machinery) supports. */
@@ -99,8 +99,6 @@ export const LETS_ENCRYPT_SERVERS = {
   staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
   production: "https://acme-v02.api.letsencrypt.org/directory",
 } as const;
-
-export { CPU_TYPES_WITHOUT_X86_64_V2 };
 
 /**
  * Releases the machine configs are validated against (the Talos schemas of

@@ -1,7 +1,7 @@
 /**
- * What every rule file shares: the resource type tokens, tolerant accessors
- * for untyped props, and the two places where the real engine and the offline
- * runner differ (unknown values during preview, secret values).
+ * What every rule file shares: resource and Helm release helpers, and the
+ * two places where the real engine and the offline runner differ (unknown
+ * values during preview, secret values).
  */
 import type {
   EnforcementLevel,
@@ -11,64 +11,17 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { CLOUDFLARE_IP_RANGES_TYPE } from "../contract/cloudflare.ts";
+import { METALLB_LOAD_BALANCER_IPS_ANNOTATION } from "@homelab/contract/kubernetes";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
+import { SECRET_MARKER, SECRET_MARKER_TAG, TYPES } from "@homelab/contract/tokens";
 
 export type HomelabPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
 /** The levels a rule is created with; `disabled` and `remediate` come only from the pack's config. */
 export type Level = Extract<EnforcementLevel, "advisory" | "mandatory">;
 
-export const TYPES = {
-  release: "kubernetes:helm.sh/v3:Release",
-  namespace: "kubernetes:core/v1:Namespace",
-  secret: "kubernetes:core/v1:Secret",
-  service: "kubernetes:core/v1:Service",
-  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
-  ingressClass: "kubernetes:networking.k8s.io/v1:IngressClass",
-  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-  ingressRoute: "kubernetes:traefik.io/v1alpha1:IngressRoute",
-  middleware: "kubernetes:traefik.io/v1alpha1:Middleware",
-  certificate: "kubernetes:cert-manager.io/v1:Certificate",
-  clusterIssuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
-  issuer: "kubernetes:cert-manager.io/v1:Issuer",
-  ipAddressPool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
-  l2Advertisement: "kubernetes:metallb.io/v1beta1:L2Advertisement",
-  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
-  talosSecrets: "talos:machine/secrets:Secrets",
-  configurationApply: "talos:machine/configurationApply:ConfigurationApply",
-  command: "command:local:Command",
-  bootstrap: "talos:machine/bootstrap:Bootstrap",
-  kubeconfig: "talos:cluster/kubeconfig:Kubeconfig",
-  vm: "proxmoxve:index/vmLegacy:VmLegacy",
-  download: "proxmoxve:download/file:File",
-  k8sProvider: "pulumi:providers:kubernetes",
-  cloudflareIpRanges: CLOUDFLARE_IP_RANGES_TYPE,
-  httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
-  grpcRoute: "kubernetes:gateway.networking.k8s.io/v1:GRPCRoute",
-  tlsRoute: "kubernetes:gateway.networking.k8s.io/v1:TLSRoute",
-  ingressRouteTcp: "kubernetes:traefik.io/v1alpha1:IngressRouteTCP",
-  middlewareTcp: "kubernetes:traefik.io/v1alpha1:MiddlewareTCP",
-  referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
-  endpointSlice: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
-} as const;
-
-export type Obj = Record<string, unknown>;
-export const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
-export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-export const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "");
-export const strings = (v: unknown): string[] => arr(v).map(str).filter(Boolean);
-
-/** Every `Host(...)` of an IngressRoute match; the rules and the synth summary read routes this one way. */
-export const HOST_MATCH = /Host\(\s*`([^`]+)`\s*\)/g;
-/** Every `HostSNI(...)` of an IngressRouteTCP match. */
-export const HOST_SNI_MATCH = /HostSNI\(\s*`([^`]+)`\s*\)/g;
-/** The path matcher of an IngressRoute match: [, PathPrefix | Path, path]. */
-export const PATH_MATCH = /\b(PathPrefix|Path)\(\s*`([^`]+)`\s*\)/;
-
-/** The addresses a Service asks MetalLB for (MetalLB 0.14+ annotation, comma-separated). */
-export const METALLB_IPS = "metallb.io/loadBalancerIPs";
 export const requestedLoadBalancerIps = (annotations: Readonly<Record<string, unknown>>): string[] =>
-  str(annotations[METALLB_IPS])
+  str(annotations[METALLB_LOAD_BALANCER_IPS_ANNOTATION])
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
@@ -99,17 +52,6 @@ export function labelsMatch(selector: Obj, labels: Readonly<Record<string, strin
 }
 
 // ── secrets ──────────────────────────────────────────────────────────────────
-
-/** How the offline runner (and the synth output it reads) shows a secret value. */
-export const SECRET_MARKER = "[secret]";
-/** How the synth output shows a value only known after deploy; the offline runner treats it as unknown. */
-export const UNKNOWN_MARKER = "[unknown]";
-/**
- * The real engine hands policies secret values decrypted, so a policy cannot
- * tell a secret from plain text there. The offline runner keeps the synth's
- * markers and says so with this stack tag; rules check secretness only then.
- */
-export const SECRET_MARKER_TAG = "homelab:secretMarker";
 
 export const isSecretMarker = (v: unknown): boolean => v === SECRET_MARKER;
 export const secretsVisible = (args: { stackTags: ReadonlyMap<string, string> }): boolean =>
@@ -291,8 +233,6 @@ export function describeRelease(r: { readonly name: string; readonly props: Obj 
   const ns = str(r.props.namespace);
   return `Helm release ${ns ? `${ns}/` : ""}${name} (chart ${chartName(r.props)})`;
 }
-
-export const POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce";
 
 /** The Namespace resources the stack creates, by metadata.name. */
 export function namespacesByName(resources: readonly PolicyResource[]): Map<string, PolicyResource> {

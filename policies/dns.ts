@@ -4,11 +4,13 @@
  * records point somewhere Cloudflare's edge can reach.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { TYPES, eachKnown, metaOf, ofType, stackPolicy, str, type HomelabPolicy, type Level } from "./common.ts";
-import { isNonPublicAddress } from "../contract/net.ts";
+import { eachKnown, metaOf, ofType, stackPolicy, type HomelabPolicy, type Level } from "./common.ts";
+import { isNonPublicAddress } from "@homelab/contract/net";
 import { routeHosts } from "./helpers/routes.ts";
 import { entryAddresses } from "./helpers/dns.ts";
 import { lanOnlyHosts } from "./helpers/tunnel.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { str } from "@homelab/contract/props";
 
 const dnsRecords = (resources: readonly PolicyResource[]): PolicyResource[] => ofType(resources, TYPES.dnsRecord);
 const ADDRESS_TYPES = ["A", "AAAA", "CNAME"];

@@ -8,27 +8,24 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  TYPES,
-  arr,
   describeObject,
   describeRelease,
   eachKnown,
   gatewayRouteBackends,
   labelsMatch,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
 import { traefikReleases } from "./helpers/traefik.ts";
 import { solverAdmits } from "./helpers/tls.ts";
+import { CLUSTER_ISSUER_ANNOTATION } from "@homelab/contract/kubernetes";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 interface Listener {
   readonly name: string;
@@ -273,7 +270,7 @@ export function gatewayTlsIssued(level: Level = "mandatory"): HomelabPolicy {
             g.release,
             `${what} expects cert-manager to issue its listener certificates, but no cert-manager release enables config.gatewayAPI.enabled: the Secrets are never created and every HTTPS listener stays unprogrammed; enable cert-manager's Gateway API support.`,
           );
-        const issuerName = g.annotations["cert-manager.io/cluster-issuer"];
+        const issuerName = g.annotations[CLUSTER_ISSUER_ANNOTATION];
         const issuer = issuerName ? issuers.get(issuerName) : undefined;
         if (!issuer) {
           report(

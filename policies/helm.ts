@@ -4,23 +4,20 @@
  */
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import {
-  TYPES,
   chartName,
   dependsOn,
   describeObject,
   describeRelease,
   eachKnown,
-  obj,
   ofType,
   releasesOf,
   stackPolicy,
-  str,
-  strings,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
-import { EXACT_CHART_VERSION, isHttpsRepository } from "../contract/charts.ts";
+import { EXACT_CHART_VERSION, isHttpsRepository } from "@homelab/contract/charts";
+import { TYPES } from "@homelab/contract/tokens";
+import { obj, str, strings, type Obj } from "@homelab/contract/props";
 
 export function helmReleasePinned(level: Level = "mandatory"): ResourceValidationPolicy {
   return {
@@ -153,13 +150,7 @@ export function helmValuesCurrentShapes(level: Level = "mandatory"): ResourceVal
   };
 }
 
-const YAML_TYPES = [
-  "kubernetes:yaml/v2:ConfigGroup",
-  "kubernetes:yaml/v2:ConfigFile",
-  "kubernetes:yaml:ConfigGroup",
-  "kubernetes:yaml:ConfigFile",
-];
-const CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+const YAML_TYPES: readonly string[] = [TYPES.configGroup, TYPES.configFile, TYPES.configGroupV1, TYPES.configFileV1];
 
 /**
  * Files or URLs a yaml ConfigGroup/ConfigFile applies. A stack policy sees
@@ -183,7 +174,7 @@ function crdInstallers(resources: readonly PolicyResource[], group: string): Pol
   const yaml = resources.filter(
     (r) => YAML_TYPES.includes(r.type) && yamlFiles(r).some((f) => (f.split("/").pop() ?? "").startsWith(`${group}_`)),
   );
-  const crds = ofType(resources, CRD_TYPE).filter((r) => str(obj(r.props.spec).group) === group);
+  const crds = ofType(resources, TYPES.customResourceDefinition).filter((r) => str(obj(r.props.spec).group) === group);
   return [...crdCharts, ...yaml, ...crds];
 }
 

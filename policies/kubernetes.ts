@@ -6,27 +6,23 @@
 import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import {
   requestedLoadBalancerIps,
-  METALLB_IPS,
-  POD_SECURITY_ENFORCE,
-  TYPES,
-  arr,
   labelsMatch,
   describeObject,
   describeRelease,
   eachKnown,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
 } from "./common.ts";
-import { addressInPoolEntry } from "../contract/net.ts";
+import { addressInPoolEntry } from "@homelab/contract/net";
+import { METALLB_LOAD_BALANCER_IPS_ANNOTATION, POD_SECURITY_ENFORCE_LABEL } from "@homelab/contract/kubernetes";
 import { isHostNetwork, traefikReleases } from "./helpers/traefik.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings } from "@homelab/contract/props";
 
 const LEVELS = ["privileged", "baseline", "restricted"];
 
@@ -50,11 +46,11 @@ export function namespacePodSecurityEnforced(level: Level = "mandatory"): Homela
       const hostAccess = hostAccessNamespaces(resources);
       eachKnown(ofType(resources, TYPES.namespace), (ns) => {
         const meta = metaOf(ns.props);
-        const enforce = meta.labels[POD_SECURITY_ENFORCE];
+        const enforce = meta.labels[POD_SECURITY_ENFORCE_LABEL];
         if (!enforce || !LEVELS.includes(enforce)) {
           report(
             ns,
-            `Namespace ${meta.name} ${enforce ? `sets ${POD_SECURITY_ENFORCE} to "${enforce}", not a Pod Security level` : `has no ${POD_SECURITY_ENFORCE} label`}: its pods get whatever the cluster default is, so a pod that works today is refused (or a privileged one admitted) elsewhere; label it restricted (or baseline).`,
+            `Namespace ${meta.name} ${enforce ? `sets ${POD_SECURITY_ENFORCE_LABEL} to "${enforce}", not a Pod Security level` : `has no ${POD_SECURITY_ENFORCE_LABEL} label`}: its pods get whatever the cluster default is, so a pod that works today is refused (or a privileged one admitted) elsewhere; label it restricted (or baseline).`,
           );
           return;
         }
@@ -69,7 +65,7 @@ export function namespacePodSecurityEnforced(level: Level = "mandatory"): Homela
         if (r.props.createNamespace === true) {
           report(
             r,
-            `${describeRelease(r)} sets createNamespace: true: Helm creates namespace ${str(r.props.namespace)} without Pod Security labels (and deletes nothing on uninstall); declare a Namespace resource with ${POD_SECURITY_ENFORCE} and make the release depend on it.`,
+            `${describeRelease(r)} sets createNamespace: true: Helm creates namespace ${str(r.props.namespace)} without Pod Security labels (and deletes nothing on uninstall); declare a Namespace resource with ${POD_SECURITY_ENFORCE_LABEL} and make the release depend on it.`,
           );
         }
       });
@@ -152,20 +148,20 @@ export function loadBalancerIpPinned(level: Level = "mandatory"): HomelabPolicy 
         if (lb.annotations[DEPRECATED_METALLB_IPS] !== undefined) {
           report(
             lb.resource,
-            `${lb.what} uses the deprecated ${DEPRECATED_METALLB_IPS} annotation: MetalLB 0.14+ reads ${METALLB_IPS}; rename the annotation.`,
+            `${lb.what} uses the deprecated ${DEPRECATED_METALLB_IPS} annotation: MetalLB 0.14+ reads ${METALLB_LOAD_BALANCER_IPS_ANNOTATION}; rename the annotation.`,
           );
         }
         if (lb.specLoadBalancerIP) {
           report(
             lb.resource,
-            `${lb.what} sets spec.loadBalancerIP (deprecated since Kubernetes 1.24 and ignored by MetalLB's newer releases); request the address with the ${METALLB_IPS} annotation instead.`,
+            `${lb.what} sets spec.loadBalancerIP (deprecated since Kubernetes 1.24 and ignored by MetalLB's newer releases); request the address with the ${METALLB_LOAD_BALANCER_IPS_ANNOTATION} annotation instead.`,
           );
         }
         const ips = requestedLoadBalancerIps(lb.annotations);
         if (ips.length === 0) {
           report(
             lb.resource,
-            `${lb.what} is a LoadBalancer without a requested address: MetalLB hands it any free address, which can change when the Service is recreated while DNS still points at the old one; set the ${METALLB_IPS} annotation to an address from a MetalLB pool.`,
+            `${lb.what} is a LoadBalancer without a requested address: MetalLB hands it any free address, which can change when the Service is recreated while DNS still points at the old one; set the ${METALLB_LOAD_BALANCER_IPS_ANNOTATION} annotation to an address from a MetalLB pool.`,
           );
           return;
         }
@@ -188,7 +184,7 @@ export function metallbPoolAdvertised(level: Level = "mandatory"): HomelabPolicy
       "Checks that every MetalLB IPAddressPool is announced by an L2Advertisement (or BGPAdvertisement), because MetalLB assigns addresses from an unannounced pool that no one on the LAN can reach; list the pool in an advertisement's ipAddressPools.",
     level,
     check: (resources, report) => {
-      const ads = resources.filter((r) => r.type === TYPES.l2Advertisement || r.type === "kubernetes:metallb.io/v1beta1:BGPAdvertisement");
+      const ads = resources.filter((r) => r.type === TYPES.l2Advertisement || r.type === TYPES.bgpAdvertisement);
       eachKnown(ofType(resources, TYPES.ipAddressPool), (pool) => {
         const meta = metaOf(pool.props);
         const announced = ads.some((ad) => {

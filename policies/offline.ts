@@ -17,12 +17,12 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { SECRET_MARKER, SECRET_MARKER_TAG, UNKNOWN_MARKER, isUnknownValueError, type HomelabPolicy } from "./common.ts";
+import { isUnknownValueError, type HomelabPolicy } from "./common.ts";
 import { homelabPolicies } from "./rules.ts";
-import type { SynthDocument, RecordedResource as SynthResource } from "../contract/synth-document.ts";
+import type { SynthDocument, RecordedResource as SynthResource } from "@homelab/contract/synth-document";
+import { SECRET_MARKER, SECRET_MARKER_TAG, UNKNOWN_MARKER } from "@homelab/contract/tokens";
 
 /** The shape of `out/<stack>/resources.json`, as synth writes it. */
-export type { SynthDocument, RecordedResource as SynthResource } from "../contract/synth-document.ts";
 
 export type ReportedLevel = "advisory" | "mandatory";
 

@@ -7,26 +7,13 @@
  * an allow-list of private ranges matched against the connection's address.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import {
-  TYPES,
-  arr,
-  eachKnown,
-  metaOf,
-  obj,
-  ofType,
-  requestedLoadBalancerIps,
-  stackPolicy,
-  str,
-  strings,
-  valuesOf,
-  type HomelabPolicy,
-  type Level,
-  type Obj,
-} from "./common.ts";
-import { isNonPublicAddress, isNonPublicRange } from "../contract/net.ts";
+import { eachKnown, metaOf, ofType, requestedLoadBalancerIps, stackPolicy, valuesOf, type HomelabPolicy, type Level } from "./common.ts";
+import { isNonPublicAddress, isNonPublicRange } from "@homelab/contract/net";
 import { isHostNetwork, portsOf, traefikReleases } from "./helpers/traefik.ts";
 import { routeEntries } from "./helpers/routes.ts";
 import { TUNNEL_TYPES, lanOnlyHosts } from "./helpers/tunnel.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 const ENTRY_POINTS_ANNOTATION = "traefik.ingress.kubernetes.io/router.entrypoints";
 const MIDDLEWARES_ANNOTATION = "traefik.ingress.kubernetes.io/router.middlewares";

@@ -5,29 +5,25 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  TYPES,
   routeBackends,
   labelsMatch,
-  arr,
   describeObject,
   describeRelease,
   eachKnown,
   metaOf,
-  obj,
   ofType,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
-import { cidrWithin, cidrsOverlap, isRange } from "../contract/net.ts";
+import { cidrWithin, cidrsOverlap, isRange } from "@homelab/contract/net";
 import { enablesKubeNetworkPolicies, talosNodes, talosPodSubnets } from "./helpers/talos.ts";
-import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
+import { ENFORCED_BY_ANNOTATION } from "@homelab/contract/kubernetes";
 import { ingressClasses, isHostNetwork, traefikNodeAddresses, traefikReleases } from "./helpers/traefik.ts";
 import { routeEntries, type RouteEntry } from "./helpers/routes.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 export function ingressClassServed(level: Level = "mandatory"): HomelabPolicy {
   return stackPolicy({

@@ -22,21 +22,23 @@ import {
   talosFirewallClusterPorts,
 } from "./talos.ts";
 import {
-  ingressClassUnique,
   traefikAcmeSingleReplica,
   traefikCapabilities,
   traefikControlPlanePlacement,
-  traefikDashboardNotExposed,
   traefikDeploymentAvailability,
-  traefikForwardedHeadersCloudflareOnly,
   traefikHostNetworkPorts,
   traefikHostNetworkPrivilegedNamespace,
-  traefikInternalEntryPointsLoopback,
   traefikHostNetworkRollingUpdate,
-  traefikProvidersMatchRoutes,
   traefikResourcesSet,
   traefikSecurityContext,
 } from "./traefik.ts";
+import {
+  ingressClassUnique,
+  traefikDashboardNotExposed,
+  traefikForwardedHeadersCloudflareOnly,
+  traefikInternalEntryPointsLoopback,
+  traefikProvidersMatchRoutes,
+} from "./traefik-exposure.ts";
 import { kubernetesExplicitProvider, loadBalancerIpPinned, metallbPoolAdvertised, namespacePodSecurityEnforced } from "./kubernetes.ts";
 import { customResourcesWaitForCrds, helmImageTagPinned, helmReleasePinned, helmValuesCurrentShapes, traefikCrdsUpgraded } from "./helm.ts";
 import {

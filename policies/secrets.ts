@@ -5,25 +5,21 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs } from "@pulumi/policy";
 import {
-  SECRET_MARKER,
-  TYPES,
-  arr,
   containsSecretMarker,
   describeObject,
   describeRelease,
   eachKnown,
   isSecretMarker,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   secretsVisible,
   stackPolicy,
-  str,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
+import { SECRET_MARKER, TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, type Obj } from "@homelab/contract/props";
 
 interface SecretUse {
   readonly by: PolicyResource;
@@ -151,7 +147,7 @@ export function noSecretsInHelmValues(level: Level = "mandatory"): ResourceValid
       }
       const walk = (v: unknown, path: string): void => {
         if (Array.isArray(v)) {
-          v.forEach((x, i) => walk(x, `${path}[${i}]`));
+          for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`);
           return;
         }
         if (!v || typeof v !== "object") return;

@@ -3,7 +3,7 @@
  * endpoint, talosctl never goes through it, etcd is bootstrapped once, the
  * machine secrets survive, and VMs are built so Talos can boot and upgrade.
  */
-import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
 import {
   CPU_TYPES_WITHOUT_X86_64_V2,
   ETCD_PORTS,
@@ -14,11 +14,13 @@ import {
   RETIRING_TAG,
   TALOS_API_PORT,
   TRUSTD_PORT,
-} from "../contract/talos.ts";
-import { compareMinor, parseTalosRelease } from "../contract/talos-versions.ts";
-import { TYPES, arr, dependsOn, eachKnown, known, obj, ofType, stackPolicy, str, type HomelabPolicy, type Level } from "./common.ts";
+} from "@homelab/contract/talos";
+import { compareMinor, parseTalosRelease } from "@homelab/contract/talos-versions";
+import { dependsOn, eachKnown, known, ofType, stackPolicy, type HomelabPolicy, type Level } from "./common.ts";
 import { clusterVip, endpointOf, firewallOf, installedRelease, isWholeInternet, talosNodes, type TalosNodeView } from "./helpers/talos.ts";
-import { cidrWithin, isIpv4, withinAny } from "../contract/net.ts";
+import { cidrWithin, isIpv4, withinAny } from "@homelab/contract/net";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str } from "@homelab/contract/props";
 
 const nodeLabel = (n: TalosNodeView) => `Talos node ${n.address} (${n.apply.name})`;
 

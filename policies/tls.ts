@@ -6,32 +6,24 @@
 import { solverAdmits } from "./helpers/tls.ts";
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  HOST_MATCH,
-  TYPES,
-  arr,
   describeObject,
   describeRelease,
   eachKnown,
   metaOf,
-  obj,
   ofType,
   releasesOf,
   stackPolicy,
-  str,
-  strings,
   valuesOf,
   type HomelabPolicy,
   type Level,
-  type Obj,
 } from "./common.ts";
-
-const CLUSTER_ISSUER = "cert-manager.io/cluster-issuer";
-const ISSUER = "cert-manager.io/issuer";
+import { CLUSTER_ISSUER_ANNOTATION, ISSUER_ANNOTATION } from "@homelab/contract/kubernetes";
+import { TYPES } from "@homelab/contract/tokens";
+import { HOST_MATCH } from "@homelab/contract/traefik-match";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 const hostCovered = (host: string, names: readonly string[]): boolean =>
   names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes(".")));
-
-const TLS_STORE = "kubernetes:traefik.io/v1alpha1:TLSStore";
 
 /**
  * The names Traefik's default TLS store serves (the dnsNames of the
@@ -39,7 +31,7 @@ const TLS_STORE = "kubernetes:traefik.io/v1alpha1:TLSStore";
  * gets the store's certificate for its SNI.
  */
 function defaultStoreNames(resources: readonly PolicyResource[]): string[] {
-  const stores = ofType(resources, TLS_STORE).filter((r) => metaOf(r.props).name === "default");
+  const stores = ofType(resources, TYPES.tlsStore).filter((r) => metaOf(r.props).name === "default");
   return stores.flatMap((store) => {
     const ns = metaOf(store.props).namespace;
     const spec = obj(store.props.spec);
@@ -67,8 +59,9 @@ interface TlsSource {
 
 function ingressIssuer(ing: PolicyResource): IssuerRef | undefined {
   const meta = metaOf(ing.props);
-  if (meta.annotations[CLUSTER_ISSUER]) return { kind: "ClusterIssuer", name: meta.annotations[CLUSTER_ISSUER]!, namespace: "" };
-  if (meta.annotations[ISSUER]) return { kind: "Issuer", name: meta.annotations[ISSUER]!, namespace: meta.namespace };
+  if (meta.annotations[CLUSTER_ISSUER_ANNOTATION])
+    return { kind: "ClusterIssuer", name: meta.annotations[CLUSTER_ISSUER_ANNOTATION]!, namespace: "" };
+  if (meta.annotations[ISSUER_ANNOTATION]) return { kind: "Issuer", name: meta.annotations[ISSUER_ANNOTATION]!, namespace: meta.namespace };
   return undefined;
 }
 
@@ -144,7 +137,7 @@ export function ingressTlsIssued(level: Level = "mandatory"): HomelabPolicy {
           if (issuing.length === 0) {
             report(
               ing,
-              `${what} uses TLS secret ${ns}/${secret}, but nothing in the stack issues it (no Ingress with ${CLUSTER_ISSUER} lists it and no Certificate writes it): the secret never exists and Traefik serves its default certificate; add the cert-manager annotation or a Certificate.`,
+              `${what} uses TLS secret ${ns}/${secret}, but nothing in the stack issues it (no Ingress with ${CLUSTER_ISSUER_ANNOTATION} lists it and no Certificate writes it): the secret never exists and Traefik serves its default certificate; add the cert-manager annotation or a Certificate.`,
             );
             continue;
           }

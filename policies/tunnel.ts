@@ -4,21 +4,10 @@
  * only, and the zone's SSL/TLS mode lets proxied hosts work.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import {
-  TYPES,
-  arr,
-  eachKnown,
-  metaOf,
-  obj,
-  ofType,
-  releasesOf,
-  stackPolicy,
-  str,
-  strings,
-  type HomelabPolicy,
-  type Level,
-} from "./common.ts";
+import { eachKnown, metaOf, ofType, releasesOf, stackPolicy, type HomelabPolicy, type Level } from "./common.ts";
 import { TUNNEL_TYPES } from "./helpers/tunnel.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings } from "@homelab/contract/props";
 
 const CATCH_ALL = "http_status:404";
 const TUNNEL_CNAME = /^[0-9a-f-]{36}\.cfargotunnel\.com$/;

@@ -5,7 +5,7 @@
  * takes. Exits non-zero on any mandatory violation.
  */
 import { existsSync, readFileSync } from "node:fs";
-import type { SynthDocument } from "../policies/offline.ts";
+import type { SynthDocument } from "../contract/synth-document.ts";
 import { parseCommandLine } from "./cli.ts";
 
 const USAGE = `usage: npm run policy -- [--stack <name>] [--config <policy-config.json>] [--out <dir>]

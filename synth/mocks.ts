@@ -5,6 +5,7 @@
  * does not know fails loudly instead of returning nothing.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { TYPES, INVOKES } from "../contract/tokens.ts";
 
 type Outputs = Record<string, unknown>;
 
@@ -61,7 +62,7 @@ function mockKubeconfig(host: string): string {
 /** Outputs a real provider would add to a resource of this type. */
 export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
   switch (type) {
-    case "talos:machine/secrets:Secrets":
+    case TYPES.talosSecrets:
       return {
         talosVersion: inputs.talosVersion ?? "v1.13.9",
         clientConfiguration,
@@ -78,9 +79,9 @@ export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
           },
         },
       };
-    case "talos:machine/configurationApply:ConfigurationApply":
+    case TYPES.configurationApply:
       return { machineConfiguration: inputs.machineConfigurationInput, resolvedApplyMode: inputs.applyMode ?? "auto" };
-    case "talos:cluster/kubeconfig:Kubeconfig": {
+    case TYPES.kubeconfig: {
       const host = `https://${String(inputs.endpoint ?? inputs.node)}:6443`;
       return {
         kubeconfigRaw: mockKubeconfig(host),
@@ -92,12 +93,12 @@ export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
         },
       };
     }
-    case "talos:imageFactory/schematic:Schematic":
+    case TYPES.schematic:
       return { id: "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba" };
     // The provider names a downloaded file by its volume id, which VM disks reference.
-    case "proxmoxve:download/file:File":
+    case TYPES.download:
       return { id: `${String(inputs.datastoreId)}:${String(inputs.contentType)}/${String(inputs.fileName)}` };
-    case "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared":
+    case TYPES.tunnel:
       return {
         id: MOCK_TUNNEL_ID,
         accountTag: inputs.accountId,
@@ -106,7 +107,7 @@ export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
         remoteConfig: inputs.configSrc === "cloudflare",
         createdAt: "2026-12-03T00:00:00Z",
       };
-    case "kubernetes:helm.sh/v3:Release":
+    case TYPES.release:
       return { status: { status: "deployed", namespace: inputs.namespace, name: inputs.name, version: inputs.version } };
     default:
       return {};
@@ -116,9 +117,9 @@ export function mockResourceOutputs(type: string, inputs: Outputs): Outputs {
 /** Answers for the invokes the program makes. */
 export function mockInvokeResult(token: string, args: Outputs): Outputs {
   switch (token) {
-    case "cloudflare:index/getIpRanges:getIpRanges":
+    case INVOKES.cloudflareIpRanges:
       return { ...MOCK_CLOUDFLARE_RANGES, id: "cloudflare-ip-ranges", chinaIpv4Cidrs: [], chinaIpv6Cidrs: [] };
-    case "cloudflare:index/getZone:getZone": {
+    case INVOKES.cloudflareZone: {
       const filter = args.filter as { name?: string } | undefined;
       return {
         id: MOCK_ZONE_ID,
@@ -127,7 +128,7 @@ export function mockInvokeResult(token: string, args: Outputs): Outputs {
         account: { id: MOCK_ACCOUNT_ID, name: "homelab" },
       };
     }
-    case "cloudflare:index/getZoneSetting:getZoneSetting":
+    case INVOKES.cloudflareZoneSetting:
       return {
         id: String(args.settingId),
         settingId: args.settingId,
@@ -138,22 +139,22 @@ export function mockInvokeResult(token: string, args: Outputs): Outputs {
         modifiedOn: "2026-12-03T00:00:00Z",
         timeRemaining: 0,
       };
-    case "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken":
+    case INVOKES.cloudflareTunnelToken:
       return { accountId: args.accountId, tunnelId: args.tunnelId, token: MOCK_TUNNEL_TOKEN };
-    case "talos:machine/getConfiguration:getConfiguration":
+    case INVOKES.talosMachineConfiguration:
       return {
         ...args,
         machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${String(args.machineType)}\n  token: mock.machinetoken\ncluster:\n  clusterName: ${String(args.clusterName)}\n  controlPlane:\n    endpoint: ${String(args.clusterEndpoint)}\n`,
       };
-    case "talos:client/getConfiguration:getConfiguration":
+    case INVOKES.talosClientConfiguration:
       return {
         ...args,
         talosConfig: `context: ${String(args.clusterName)}\ncontexts:\n  ${String(args.clusterName)}:\n    endpoints: ${JSON.stringify(args.endpoints ?? [])}\n    nodes: ${JSON.stringify(args.nodes ?? [])}\n    ca: ${clientConfiguration.caCertificate}\n    crt: ${clientConfiguration.clientCertificate}\n    key: mock\n`,
       };
     // The provider's health data source answers with its inputs and a fixed id once every check passes.
-    case "talos:cluster/getHealth:getHealth":
+    case INVOKES.talosClusterHealth:
       return { ...args, id: "cluster_health" };
-    case "talos:imageFactory/getUrls:getUrls": {
+    case INVOKES.talosImageFactoryUrls: {
       const base = `https://factory.talos.dev/image/${String(args.schematicId)}/${String(args.talosVersion)}`;
       const platform = String(args.platform ?? "metal");
       const arch = String(args.architecture ?? "amd64");

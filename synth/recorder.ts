@@ -10,12 +10,11 @@ import resproto from "@pulumi/pulumi/proto/resource_pb.js";
 import rpc from "@pulumi/pulumi/runtime/rpc.js";
 import { PROJECT, homelabMocks } from "./mocks.ts";
 // The offline policy runner recognises secrets and unknowns in the synth document by these markers.
-import { SECRET_MARKER as SECRET, UNKNOWN_MARKER as UNKNOWN } from "../policies/common.ts";
+import { SECRET_MARKER, UNKNOWN_MARKER } from "../contract/tokens.ts";
 import type { RecordedInvoke, RecordedResource, ResourceOptionsRecord } from "../contract/synth-document.ts";
 
 export type { RecordedInvoke, RecordedResource, ResourceOptionsRecord };
 
-export { SECRET, UNKNOWN };
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -90,7 +89,7 @@ function urnTail(urn: string): string {
 function masked(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(masked);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
-  return SECRET;
+  return SECRET_MARKER;
 }
 
 /** Every string inside a secret of a wire-format value. */
@@ -108,7 +107,7 @@ function secretStrings(value: unknown, into: Set<string>, inSecret = false): voi
 
 /** `value` with every string of `secrets` replaced by the secret marker, keys kept. */
 function maskStrings(value: unknown, secrets: ReadonlySet<string>): unknown {
-  if (typeof value === "string") return secrets.has(value) ? SECRET : value;
+  if (typeof value === "string") return secrets.has(value) ? SECRET_MARKER : value;
   if (Array.isArray(value)) return value.map((v) => maskStrings(v, secrets));
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, secrets)]));
   return value;
@@ -117,7 +116,7 @@ function maskStrings(value: unknown, secrets: ReadonlySet<string>): unknown {
 /** Replaces secret and unknown markers of the wire format with readable placeholders (as synth records values). */
 export function sanitize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitize);
-  if (value === UNKNOWN_VALUE) return UNKNOWN;
+  if (value === UNKNOWN_VALUE) return UNKNOWN_MARKER;
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     if (obj[SECRET_SIG] === SECRET_VALUE) return masked(sanitize(obj.value));
@@ -175,7 +174,7 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
     // The Output's own promise (internal to the SDK, stable since 2.x): unlike `apply`, it settles
     // for an unknown value (a preview's) and rejects when a registration failed.
     const o = value as pulumi.Output<unknown> & { isKnown: Promise<boolean>; promise(withUnknowns?: boolean): Promise<unknown> };
-    if (!(await o.isKnown)) return UNKNOWN;
+    if (!(await o.isKnown)) return UNKNOWN_MARKER;
     const resolved = await resolveOutputs(await o.promise(true));
     return (await pulumi.isSecret(o)) ? masked(resolved) : resolved;
   }

@@ -1,7 +1,7 @@
 /** The Request path section of summary.md: a Mermaid flowchart from the client to each Service. */
 import { byAddress } from "../contract/net.ts";
 import { PLACEMENT, isPlacement, type PlacementMeaning } from "../model/placement.ts";
-import { arr, str, type Obj } from "../policies/common.ts";
+import { arr, str, type Obj } from "../contract/props.ts";
 import { isPassthroughRow, type RouteRow } from "./summary-routes.ts";
 import type { LanRow } from "./summary-entry.ts";
 

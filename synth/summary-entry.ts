@@ -1,6 +1,7 @@
 /** The ways in beside the public entry, as summary.md shows them: private apps' LAN hosts and the Cloudflare Tunnel. */
+import { COMPONENTS } from "../contract/tokens.ts";
 import type { RecordedResource } from "./recorder.ts";
-import { arr, obj, str } from "../policies/common.ts";
+import { arr, obj, str } from "../contract/props.ts";
 
 export interface LanRow {
   readonly host: string;
@@ -10,13 +11,13 @@ export interface LanRow {
 /** Private apps' hosts, from the LanDns component's record. */
 export function lanRows(resources: readonly RecordedResource[]): LanRow[] {
   return resources
-    .filter((r) => r.type === "homelab:dns:LanDns")
+    .filter((r) => r.type === COMPONENTS.lanDns)
     .flatMap((r) => arr(r.inputs.entries).map((e) => ({ host: str(obj(e).host), addresses: arr(obj(e).addresses).map(str) })));
 }
 
 /** The tunnel, from the CloudflareTunnel component and the tunnel resource. */
 export function tunnelLine(resources: readonly RecordedResource[]): string | undefined {
-  const component = resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel");
+  const component = resources.find((r) => r.type === COMPONENTS.cloudflareTunnel);
   if (!component) return undefined;
   const hosts = arr(component.inputs.ingressRules)
     .map((r) => str(obj(r).hostname))

@@ -1,8 +1,9 @@
 /** The Isolation section of summary.md: NetworkPolicy enforcement and the Talos host firewall, as the resources show them. */
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "./recorder.ts";
-import { ENFORCED_BY_ANNOTATION } from "../builders/network-policies.ts";
-import { TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
+import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
+import { TYPES } from "../contract/tokens.ts";
+import { arr, obj, str, type Obj } from "../contract/props.ts";
 
 /** Every document of each Talos node's configuration patches, by resource name. */
 function talosPatchDocuments(resources: readonly RecordedResource[]): Map<string, Obj[]> {

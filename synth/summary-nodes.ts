@@ -1,6 +1,7 @@
 /** The Nodes table and the Talos day-2 section of summary.md, from the registered VMs, applies and rollout Commands. */
 import type { RecordedResource } from "./recorder.ts";
-import { TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
+import { TYPES } from "../contract/tokens.ts";
+import { arr, obj, str, type Obj } from "../contract/props.ts";
 import { markdownTable } from "./markdown.ts";
 
 /** The Nodes table: each node's role and address, and where a VM backs it, its Proxmox host and VM id (the VM's name is the node's). */

@@ -1,7 +1,9 @@
 /** The Routes table of summary.md: host → path → service rows from every kind of route the stack registers. */
 import type { RecordedResource } from "./recorder.ts";
 import { byAddress } from "../contract/net.ts";
-import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH, TYPES, arr, obj, str, type Obj } from "../policies/common.ts";
+import { HOST_MATCH, HOST_SNI_MATCH, PATH_MATCH } from "../contract/traefik-match.ts";
+import { TYPES } from "../contract/tokens.ts";
+import { arr, obj, str, type Obj } from "../contract/props.ts";
 
 export interface RouteRow {
   readonly host: string;

@@ -4,7 +4,8 @@
  * config's intent, so the summary cannot disagree with resources.json.
  */
 import type { RecordedResource } from "./recorder.ts";
-import { TYPES, arr, obj, str } from "../policies/common.ts";
+import { arr, obj, str } from "../contract/props.ts";
+import { TYPES } from "../contract/tokens.ts";
 import type { Violation } from "../policies/offline.ts";
 import { footprintLine, type Footprint } from "../builders/footprint.ts";
 import { markdownTable } from "./markdown.ts";

@@ -9,7 +9,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { z } from "zod";
-import { SECRET, UNKNOWN } from "./recorder.ts";
+import { SECRET_MARKER, UNKNOWN_MARKER } from "../contract/tokens.ts";
 import kubernetes from "./schemas/kubernetes.json" with { type: "json" };
 
 interface Validatable {
@@ -109,7 +109,7 @@ const SCHEMAS_BY_GROUP: Readonly<Record<string, { readonly label: string; readon
   "talos.dev": { label: "Talos", schemas: TALOS_SCHEMAS },
 };
 
-const PLACEHOLDERS: ReadonlySet<unknown> = new Set([UNKNOWN, SECRET]);
+const PLACEHOLDERS: ReadonlySet<unknown> = new Set([UNKNOWN_MARKER, SECRET_MARKER]);
 
 /**
  * Values known only at deploy time ("[unknown]") or kept secret ("[secret]", e.g. a

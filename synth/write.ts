@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import type { RecordedInvoke, RecordedResource, SynthDocument } from "../contract/synth-document.ts";
-import { TYPES } from "../policies/common.ts";
+import { TYPES } from "../contract/tokens.ts";
 
 export type { SynthDocument };
 

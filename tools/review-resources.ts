@@ -1,4 +1,5 @@
 /** What a review reads from resources.json: DNS records, and resource changes no other section shows. */
+import { TYPES } from "../contract/tokens.ts";
 import type { StackFiles } from "./review-files.ts";
 import { changeLine, keyPathChanges, type Json } from "./review-key-paths.ts";
 
@@ -16,13 +17,12 @@ export function resources(files: StackFiles): Map<string, Resource> {
   return new Map(doc.resources.map((r) => [`${r.type}::${r.name}`, r]));
 }
 
-const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 const record = (r: Resource) =>
   `\`${String(r.inputs.name)}\` ${String(r.inputs.type)} ${String(r.inputs.content)}${r.inputs.proxied === true ? " (proxied)" : ""}`;
 
 export function dnsChanges(b: Map<string, Resource>, a: Map<string, Resource>): string[] {
   const lines: string[] = [];
-  for (const key of [...new Set([...b.keys(), ...a.keys()])].filter((k) => k.startsWith(`${DNS_RECORD}::`)).sort()) {
+  for (const key of [...new Set([...b.keys(), ...a.keys()])].filter((k) => k.startsWith(`${TYPES.dnsRecord}::`)).sort()) {
     const before = b.get(key);
     const after = a.get(key);
     if (before && after) {
@@ -56,7 +56,7 @@ export function resourceChanges(
   for (const key of [...a.keys()].filter((k) => b.has(k)).sort()) {
     const before = b.get(key)!;
     const after = a.get(key)!;
-    const shownElsewhere = key.startsWith(`${DNS_RECORD}::`) || (key.startsWith("kubernetes:") && !key.startsWith("kubernetes:helm.sh/"));
+    const shownElsewhere = key.startsWith(`${TYPES.dnsRecord}::`) || (key.startsWith("kubernetes:") && !key.startsWith("kubernetes:helm.sh/"));
     const ignored = ignoredInputs(after);
     const changes = keyPathChanges({ inputs: before.inputs, options: before.options }, { inputs: after.inputs, options: after.options })
       .filter((c) => !shownElsewhere || c.path.startsWith("options"))

@@ -1,5 +1,5 @@
 import { hasHostFirewall } from "../../builders/talos-patches.ts";
-import { TALOS_API_PORT } from "../../builders/talos-firewall.ts";
+import { TALOS_API_PORT } from "../../contract/talos.ts";
 import { prefixLength } from "../../contract/net.ts";
 import type { Add, KeyPath } from "./issue.ts";
 import type { TalosClusterConfig } from "./parsed.ts";

@@ -1,6 +1,7 @@
 /** The cluster section: Talos VMs on Proxmox (nodes, network, Talos versions, etcd backup, host firewall) or an existing cluster. */
 import { z } from "zod";
-import { CPU_TYPES_WITHOUT_X86_64_V2, DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "../defaults.ts";
+import { CPU_TYPES_WITHOUT_X86_64_V2 } from "../../contract/talos.ts";
+import { DEFAULTS, TESTED_KUBERNETES, TESTED_TALOS } from "../defaults.ts";
 import { BRIDGE_NAME, PROXMOX_LIMITS, PROXMOX_NODE, cronScheduleProblem, httpUrlProblem, kubernetesReleaseProblem } from "../formats.ts";
 import { checked, dnsLabel, ipv4, section, storageId } from "./fields.ts";
 

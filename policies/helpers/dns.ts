@@ -2,9 +2,10 @@
  * Where traffic enters the cluster, as the plan places Traefik.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { requestedLoadBalancerIps, obj, valuesOf } from "../common.ts";
+import { requestedLoadBalancerIps, valuesOf } from "../common.ts";
 import { clusterVip } from "./talos.ts";
 import { isHostNetwork, selectsControlPlane, traefikNodeAddresses, traefikReleases } from "./traefik.ts";
+import { obj } from "@homelab/contract/props";
 
 /** The private entry's LoadBalancer address (placement deployment with private apps: the chart's additional Service `lan`). */
 export function privateEntryIps(values: Record<string, unknown>): string[] {

@@ -3,7 +3,10 @@
  * matches.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { PATH_MATCH, HOST_MATCH, HOST_SNI_MATCH, TYPES, arr, eachKnown, metaOf, obj, ofType, str, strings, type Obj } from "../common.ts";
+import { eachKnown, metaOf, ofType } from "../common.ts";
+import { PATH_MATCH, HOST_MATCH, HOST_SNI_MATCH } from "@homelab/contract/traefik-match";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 export interface RouteEntry {
   readonly resource: PolicyResource;

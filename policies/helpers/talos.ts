@@ -5,8 +5,10 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { PolicyResource } from "@pulumi/policy";
-import { TALOS_DEFAULT_POD_SUBNET } from "../../contract/talos.ts";
-import { TYPES, arr, eachKnown, isSecretMarker, known, noteUnknown, obj, ofType, str, strings, type Obj } from "../common.ts";
+import { TALOS_DEFAULT_POD_SUBNET } from "@homelab/contract/talos";
+import { eachKnown, isSecretMarker, known, noteUnknown, ofType } from "../common.ts";
+import { TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 export type Role = "controlplane" | "worker";
 

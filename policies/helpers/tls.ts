@@ -1,7 +1,7 @@
 /**
  * What the plan says of cert-manager's issuers.
  */
-import { obj, strings, type Obj } from "../common.ts";
+import { obj, strings, type Obj } from "@homelab/contract/props";
 
 /** Whether an ACME solver's selector admits `host` (no selector admits everything). */
 export function solverAdmits(solver: Obj, host: string): boolean {

@@ -4,10 +4,12 @@
  * on, and the Cloudflare ranges the plan looked up.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { TYPES, arr, metaOf, obj, ofType, releasesOf, str, strings, valuesOf, type Obj } from "../common.ts";
-import { CONTROL_PLANE_LABEL } from "../../contract/kubernetes.ts";
-import { traefikChartDefaults } from "../../contract/charts.ts";
+import { metaOf, ofType, releasesOf, valuesOf } from "../common.ts";
+import { CONTROL_PLANE_LABEL } from "@homelab/contract/kubernetes";
+import { traefikChartDefaults } from "@homelab/contract/charts";
 import { talosNodes } from "./talos.ts";
+import { COMPONENTS, TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings, type Obj } from "@homelab/contract/props";
 
 export const traefikReleases = (resources: readonly PolicyResource[]): PolicyResource[] => releasesOf(resources, "traefik");
 
@@ -136,7 +138,7 @@ export function traefikPodCount(release: PolicyResource, controlPlanes: number):
 export function lookedUpCloudflareRanges(
   resources: readonly PolicyResource[],
 ): { readonly ranges: string[]; readonly lookups: PolicyResource[] } | undefined {
-  const lookups = ofType(resources, TYPES.cloudflareIpRanges);
+  const lookups = ofType(resources, COMPONENTS.cloudflareIpRanges);
   if (lookups.length === 0) return undefined;
   return { lookups, ranges: lookups.flatMap((l) => [...strings(l.props.ipv4Cidrs), ...strings(l.props.ipv6Cidrs)]) };
 }

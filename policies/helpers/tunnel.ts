@@ -3,17 +3,19 @@
  * program's components carry it as their inputs.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { arr, obj, ofType, str, strings } from "../common.ts";
+import { ofType } from "../common.ts";
+import { COMPONENTS, TYPES } from "@homelab/contract/tokens";
+import { arr, obj, str, strings } from "@homelab/contract/props";
 
 export const TUNNEL_TYPES = {
-  tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
-  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
+  tunnel: TYPES.tunnel,
+  tunnelConfig: TYPES.tunnelConfig,
   /** The program's CloudflareTunnel component, whose inputs name the forwarders Traefik trusts. */
-  tunnelComponent: "homelab:tunnel:CloudflareTunnel",
+  tunnelComponent: COMPONENTS.cloudflareTunnel,
   /** The program's ZoneEdge component: the zone's SSL/TLS mode as read at deploy time. */
-  zoneEdge: "homelab:cloudflare:ZoneEdge",
+  zoneEdge: COMPONENTS.zoneEdge,
   /** The program's LanDns component: hosts answered by a LAN resolver, kept off public DNS on purpose. */
-  lanDns: "homelab:dns:LanDns",
+  lanDns: COMPONENTS.lanDns,
 } as const;
 
 /** The CIDRs a tunnel stack's Traefik may trust forwarded headers from (cloudflared's sources), or undefined without a tunnel. */

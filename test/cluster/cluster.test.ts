@@ -1,31 +1,14 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
+import { INVOKES, COMPONENTS, TYPES } from "../../contract/tokens.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
 import { createCluster } from "../../components/cluster.ts";
 import type { ClusterAccess } from "../../components/cluster-access.ts";
 import type { StackSecrets } from "../../config/load.ts";
-import {
-  GET_CLIENT_CONFIGURATION,
-  GET_CLUSTER_HEALTH,
-  GET_IMAGE_FACTORY_URLS,
-  GET_MACHINE_CONFIGURATION,
-  TALOS_PLUGIN_DOWNLOAD_URL,
-  TALOS_PROVIDER_VERSION,
-} from "../../components/talos-provider.ts";
+import { TALOS_PLUGIN_DOWNLOAD_URL, TALOS_PROVIDER_VERSION } from "../../components/talos-provider.ts";
 import { VIP, existingCluster, talosCluster } from "../helpers/cluster.ts";
-
-const TOKENS = {
-  secrets: "talos:machine/secrets:Secrets",
-  apply: "talos:machine/configurationApply:ConfigurationApply",
-  bootstrap: "talos:machine/bootstrap:Bootstrap",
-  kubeconfig: "talos:cluster/kubeconfig:Kubeconfig",
-  schematic: "talos:imageFactory/schematic:Schematic",
-  vm: "proxmoxve:index/vmLegacy:VmLegacy",
-  image: "proxmoxve:download/file:File",
-  k8sProvider: "pulumi:providers:kubernetes",
-} as const;
 
 /** The mocks answer a schematic with the id the Image Factory gives the default guest-agent schematic. */
 const SCHEMATIC_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
@@ -112,14 +95,14 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("is one homelab:cluster:TalosCluster component that parents every resource it creates", () => {
-    const component = findResource(run, "homelab:cluster:TalosCluster", "cluster");
+    const component = findResource(run, COMPONENTS.talosCluster, "cluster");
     assert.equal(component.parent, undefined);
     for (const r of run.resources.filter((x) => x !== component))
       assert.equal(r.parent, "homelab:cluster:TalosCluster::cluster", `${r.type} ${r.name}`);
   });
 
   it("creates one VM per node, keyed by node name, with the configured sizes and placement", () => {
-    const vms = ofType(run, TOKENS.vm);
+    const vms = ofType(run, TYPES.vm);
     assert.deepEqual(vms.map((v) => v.name).sort(), [
       "cluster-cp1-vm",
       "cluster-cp2-vm",
@@ -146,7 +129,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       "cluster-worker1-vm": ["pve1", 1021, 4, "host", 8192, "virtio0", 64],
       "cluster-worker2-vm": ["pve2", 1022, 2, "host", 4096, "scsi0", 32],
     });
-    const worker2 = findResource(run, TOKENS.vm, "cluster-worker2-vm").inputs;
+    const worker2 = findResource(run, TYPES.vm, "cluster-worker2-vm").inputs;
     assert.deepEqual(worker2.networkDevices, [{ bridge: "vmbr0", model: "virtio", vlanId: 20, macAddress: "BC:24:11:00:00:22" }]);
     assert.deepEqual(worker2.initialization, {
       interface: "ide2",
@@ -158,12 +141,12 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("never lets the provider wait for the guest agent to report an address the program does not read", () => {
-    for (const vm of ofType(run, TOKENS.vm))
+    for (const vm of ofType(run, TYPES.vm))
       assert.deepEqual(vm.inputs.agent, { enabled: true, trim: true, waitForIp: { disabled: true } }, vm.name);
   });
 
   it("gives every VM an empty CD-ROM slot instead of the host's physical drive, which Proxmox refuses to migrate, on ide0: a q35 machine has IDE units on ide0 and ide2 only, and ide2 holds the cloud-init drive", () => {
-    for (const vm of ofType(run, TOKENS.vm)) {
+    for (const vm of ofType(run, TYPES.vm)) {
       assert.deepEqual(vm.inputs.cdrom, { fileId: "none", interface: "ide0" }, vm.name);
       assert.equal((vm.inputs.initialization as { interface?: string }).interface, "ide2", vm.name);
       assert.equal(vm.inputs.migrate, true, vm.name);
@@ -171,7 +154,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("imports each VM's system disk through the Proxmox API from the image on its own host (importFrom, never the SSH-only fileId)", () => {
-    const disks = Object.fromEntries(ofType(run, TOKENS.vm).map((v) => [v.name, (v.inputs.disks as Record<string, unknown>[])[0]]));
+    const disks = Object.fromEntries(ofType(run, TYPES.vm).map((v) => [v.name, (v.inputs.disks as Record<string, unknown>[])[0]]));
     for (const [name, disk] of Object.entries(disks)) assert.equal(disk!.fileId, undefined, name);
     assert.deepEqual(Object.fromEntries(Object.entries(disks).map(([name, disk]) => [name, disk!.importFrom])), {
       "cluster-cp1-vm": IMAGE_VOLUME,
@@ -180,24 +163,24 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       "cluster-worker1-vm": IMAGE_VOLUME,
       "cluster-worker2-vm": IMAGE_VOLUME,
     });
-    const imageOf = (vm: string) => dependenciesOn(findResource(run, TOKENS.vm, vm), TOKENS.image);
+    const imageOf = (vm: string) => dependenciesOn(findResource(run, TYPES.vm, vm), TYPES.download);
     assert.deepEqual(
       [imageOf("cluster-cp1-vm"), imageOf("cluster-worker2-vm")],
-      [[`${TOKENS.image}::cluster-image-pve1`], [`${TOKENS.image}::cluster-image-pve2`]],
+      [[`${TYPES.download}::cluster-image-pve1`], [`${TYPES.download}::cluster-image-pve2`]],
     );
   });
 
   it("protects every VM and ignores image changes (and only those), so a Talos or schematic bump never replaces one while a CD-ROM fix still applies", () => {
-    for (const vm of ofType(run, TOKENS.vm)) {
+    for (const vm of ofType(run, TYPES.vm)) {
       assert.equal(vm.options.protect, true, vm.name);
       assert.deepEqual(vm.options.ignoreChanges, ["disks[0].fileId", "disks[0].importFrom"], vm.name);
     }
   });
 
   it("downloads the uncompressed nocloud qcow2 into the import content, once per Proxmox node hosting VMs", () => {
-    const images = ofType(run, TOKENS.image);
+    const images = ofType(run, TYPES.download);
     assert.deepEqual(images.map((i) => i.name).sort(), ["cluster-image-pve1", "cluster-image-pve2"]);
-    assert.deepEqual(findResource(run, TOKENS.image, "cluster-image-pve2").inputs, {
+    assert.deepEqual(findResource(run, TYPES.download, "cluster-image-pve2").inputs, {
       nodeName: "pve2",
       datastoreId: "local",
       contentType: "import",
@@ -208,16 +191,16 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("builds the image from a schematic with the guest agent and legacy interface names", () => {
-    const schematic = findResource(run, TOKENS.schematic, "cluster-schematic");
+    const schematic = findResource(run, TYPES.schematic, "cluster-schematic");
     assert.deepEqual(parse(String(schematic.inputs.schematic)), {
       customization: { extraKernelArgs: ["net.ifnames=0"], systemExtensions: { officialExtensions: ["siderolabs/qemu-guest-agent"] } },
     });
-    const urls = run.invokes.find((i) => i.token === GET_IMAGE_FACTORY_URLS);
+    const urls = run.invokes.find((i) => i.token === INVOKES.talosImageFactoryUrls);
     assert.deepEqual(urls?.args, { platform: "nocloud", architecture: "amd64", schematicId: SCHEMATIC_ID, talosVersion: "v1.13.9" });
   });
 
   it("protects the Talos machine secrets, generated once for the cluster's pinned config contract, and refuses a contract change", () => {
-    const secrets = ofType(run, TOKENS.secrets);
+    const secrets = ofType(run, TYPES.talosSecrets);
     assert.deepEqual(
       secrets.map((s) => [s.name, s.inputs, s.options.protect, s.options.replaceOnChanges]),
       [["cluster-secrets", { talosVersion: "v1.13" }, true, ["talosVersion"]]],
@@ -226,7 +209,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("generates one machine configuration per role, removing the load-balancer exclusion label from schedulable control planes", () => {
     const generated = run.invokes
-      .filter((i) => i.token === GET_MACHINE_CONFIGURATION)
+      .filter((i) => i.token === INVOKES.talosMachineConfiguration)
       .map((i) => ({ ...i.args }))
       .sort((a, b) => String(a.machineType).localeCompare(String(b.machineType)));
     assert.deepEqual(
@@ -244,13 +227,13 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("applies each node's configuration to its own address, after its VM exists, with the patches as YAML documents", () => {
-    const applies = ofType(run, TOKENS.apply);
-    assert.deepEqual(applies.map((a) => [a.name, a.inputs.node, a.inputs.endpoint, dependenciesOn(a, TOKENS.vm)]).sort(), [
-      ["cluster-cp1-config", "10.0.10.11", "10.0.10.11", [`${TOKENS.vm}::cluster-cp1-vm`]],
-      ["cluster-cp2-config", "10.0.10.12", "10.0.10.12", [`${TOKENS.vm}::cluster-cp2-vm`]],
-      ["cluster-cp3-config", "10.0.10.13", "10.0.10.13", [`${TOKENS.vm}::cluster-cp3-vm`]],
-      ["cluster-worker1-config", "10.0.10.21", "10.0.10.21", [`${TOKENS.vm}::cluster-worker1-vm`]],
-      ["cluster-worker2-config", "10.0.10.22", "10.0.10.22", [`${TOKENS.vm}::cluster-worker2-vm`]],
+    const applies = ofType(run, TYPES.configurationApply);
+    assert.deepEqual(applies.map((a) => [a.name, a.inputs.node, a.inputs.endpoint, dependenciesOn(a, TYPES.vm)]).sort(), [
+      ["cluster-cp1-config", "10.0.10.11", "10.0.10.11", [`${TYPES.vm}::cluster-cp1-vm`]],
+      ["cluster-cp2-config", "10.0.10.12", "10.0.10.12", [`${TYPES.vm}::cluster-cp2-vm`]],
+      ["cluster-cp3-config", "10.0.10.13", "10.0.10.13", [`${TYPES.vm}::cluster-cp3-vm`]],
+      ["cluster-worker1-config", "10.0.10.21", "10.0.10.21", [`${TYPES.vm}::cluster-worker1-vm`]],
+      ["cluster-worker2-config", "10.0.10.22", "10.0.10.22", [`${TYPES.vm}::cluster-worker2-vm`]],
     ]);
     for (const apply of applies) {
       assert.equal(apply.inputs.machineConfigurationInput, "[secret]", apply.name);
@@ -264,7 +247,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("puts the Layer2VIPConfig (Talos 1.13 shape) in every control plane's patches and in no worker's", () => {
-    for (const apply of ofType(run, TOKENS.apply)) {
+    for (const apply of ofType(run, TYPES.configurationApply)) {
       const docs = (apply.inputs.configPatches as string[]).map((p) => parse(p) as Record<string, unknown>);
       const vips = docs.filter((d) => d.kind === "Layer2VIPConfig");
       const isControlPlane = apply.name.startsWith("cluster-cp");
@@ -279,21 +262,22 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("bootstraps etcd exactly once, on the first control plane, after its configuration is applied", () => {
-    const bootstraps = ofType(run, TOKENS.bootstrap);
+    const bootstraps = ofType(run, TYPES.bootstrap);
     assert.deepEqual(
-      bootstraps.map((b) => [b.name, b.inputs.node, b.inputs.endpoint, dependenciesOn(b, TOKENS.apply)]),
-      [["cluster-bootstrap", "10.0.10.11", "10.0.10.11", [`${TOKENS.apply}::cluster-cp1-config`]]],
+      bootstraps.map((b) => [b.name, b.inputs.node, b.inputs.endpoint, dependenciesOn(b, TYPES.configurationApply)]),
+      [["cluster-bootstrap", "10.0.10.11", "10.0.10.11", [`${TYPES.configurationApply}::cluster-cp1-config`]]],
     );
   });
 
   it("gives the first-boot stages longer than the provider's 10-minute defaults (a slow host's install and health gate, test/twin)", () => {
-    for (const apply of ofType(run, TOKENS.apply)) assert.deepEqual(apply.inputs.timeouts, { create: "20m", update: "20m" }, apply.name);
-    assert.deepEqual(findResource(run, TOKENS.bootstrap, "cluster-bootstrap").inputs.timeouts, { create: "30m" });
+    for (const apply of ofType(run, TYPES.configurationApply))
+      assert.deepEqual(apply.inputs.timeouts, { create: "20m", update: "20m" }, apply.name);
+    assert.deepEqual(findResource(run, TYPES.bootstrap, "cluster-bootstrap").inputs.timeouts, { create: "30m" });
   });
 
   it("fetches the kubeconfig after the bootstrap, renewing its client certificate within 30 days of expiry", () => {
-    const kubeconfig = findResource(run, TOKENS.kubeconfig, "cluster-kubeconfig");
-    assert.deepEqual(dependenciesOn(kubeconfig, TOKENS.bootstrap), [`${TOKENS.bootstrap}::cluster-bootstrap`]);
+    const kubeconfig = findResource(run, TYPES.kubeconfig, "cluster-kubeconfig");
+    assert.deepEqual(dependenciesOn(kubeconfig, TYPES.bootstrap), [`${TYPES.bootstrap}::cluster-bootstrap`]);
     assert.deepEqual(kubeconfig.inputs, {
       node: "10.0.10.11",
       endpoint: "10.0.10.11",
@@ -305,7 +289,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("builds the talosconfig with the control planes' addresses as endpoints (never the VIP) and every node", () => {
     // The other client configuration is the day-2 commands' (no nodes, the bootstrap node as endpoint).
-    const talosconfig = run.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION && i.args.nodes);
+    const talosconfig = run.invokes.find((i) => i.token === INVOKES.talosClientConfiguration && i.args.nodes);
     const { clientConfiguration: _key, ...args } = talosconfig?.args ?? {};
     assert.deepEqual(args, {
       clusterName: "lab",
@@ -322,7 +306,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
   });
 
   it("waits for a healthy cluster once, checking every node through the control planes' own addresses (never the VIP)", () => {
-    const health = run.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH);
+    const health = run.invokes.filter((i) => i.token === INVOKES.talosClusterHealth);
     assert.equal(health.length, 1);
     // The SDK unwraps secret invoke arguments on the wire; the result is marked secret instead.
     const { clientConfiguration, ...args } = health[0]!.args;
@@ -335,13 +319,13 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       timeouts: { read: "30m" },
     });
     assert.deepEqual(
-      run.result.invokes.filter((i) => i.token === GET_CLUSTER_HEALTH),
-      [{ token: GET_CLUSTER_HEALTH, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL }],
+      run.result.invokes.filter((i) => i.token === INVOKES.talosClusterHealth),
+      [{ token: INVOKES.talosClusterHealth, version: TALOS_PROVIDER_VERSION, pluginDownloadURL: TALOS_PLUGIN_DOWNLOAD_URL }],
     );
   });
 
   it("builds the Kubernetes provider from the secret kubeconfig gated on the health check, which waits for the bootstrap and every node's configuration", () => {
-    const provider = findResource(run, TOKENS.k8sProvider, "cluster-k8s");
+    const provider = findResource(run, TYPES.k8sProvider, "cluster-k8s");
     assert.equal(provider.inputs.kubeconfig, "[secret]");
     // An unknown kubeconfig (renewal window, a node being added) would otherwise show the
     // provider and everything under it as replaced in the preview.
@@ -352,10 +336,10 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
       provider.options.dependsOn,
       [
         "command:local:Command::cluster-rollout",
-        `${TOKENS.kubeconfig}::cluster-kubeconfig`,
-        `${TOKENS.bootstrap}::cluster-bootstrap`,
-        ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TOKENS.apply}::cluster-${n}-config`),
-        `${TOKENS.secrets}::cluster-secrets`,
+        `${TYPES.kubeconfig}::cluster-kubeconfig`,
+        `${TYPES.bootstrap}::cluster-bootstrap`,
+        ...["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${TYPES.configurationApply}::cluster-${n}-config`),
+        `${TYPES.talosSecrets}::cluster-secrets`,
       ].sort(),
     );
   });
@@ -364,7 +348,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
     const talos = talosResources(run);
     assert.deepEqual(
       [...new Set(talos.map((r) => r.type))].sort(),
-      [TOKENS.kubeconfig, TOKENS.schematic, TOKENS.apply, TOKENS.bootstrap, TOKENS.secrets].sort(),
+      [TYPES.kubeconfig, TYPES.schematic, TYPES.configurationApply, TYPES.bootstrap, TYPES.talosSecrets].sort(),
     );
     for (const r of talos) {
       assert.equal(r.options.version, TALOS_PROVIDER_VERSION, r.name);
@@ -375,24 +359,24 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 
   it("marks the provider's secret outputs secret, as its SDK does", () => {
     const secretOutputs = (type: string) => talosResources(run).find((r) => r.type === type)?.options.additionalSecretOutputs;
-    assert.deepEqual(secretOutputs(TOKENS.apply), [
+    assert.deepEqual(secretOutputs(TYPES.configurationApply), [
       "clientConfigurationWo",
       "machineConfiguration",
       "machineConfigurationInput",
       "machineConfigurationInputWo",
     ]);
-    assert.deepEqual(secretOutputs(TOKENS.bootstrap), ["clientConfigurationWo"]);
-    assert.deepEqual(secretOutputs(TOKENS.kubeconfig), ["kubeconfigRaw", "kubernetesClientConfiguration"]);
-    assert.deepEqual(secretOutputs(TOKENS.secrets), ["clientConfiguration", "machineSecrets"]);
+    assert.deepEqual(secretOutputs(TYPES.bootstrap), ["clientConfigurationWo"]);
+    assert.deepEqual(secretOutputs(TYPES.kubeconfig), ["kubeconfigRaw", "kubernetesClientConfiguration"]);
+    assert.deepEqual(secretOutputs(TYPES.talosSecrets), ["clientConfiguration", "machineSecrets"]);
   });
 
   it("calls the Talos invokes by the provider's tokens with the same defaults", () => {
     const talosInvokes = run.result.invokes.filter((i) => i.token.startsWith("talos:"));
     assert.deepEqual([...new Set(talosInvokes.map((i) => i.token))].sort(), [
-      "talos:client/getConfiguration:getConfiguration",
-      "talos:cluster/getHealth:getHealth",
-      "talos:imageFactory/getUrls:getUrls",
-      "talos:machine/getConfiguration:getConfiguration",
+      INVOKES.talosClientConfiguration,
+      INVOKES.talosClusterHealth,
+      INVOKES.talosImageFactoryUrls,
+      INVOKES.talosMachineConfiguration,
     ]);
     for (const i of talosInvokes)
       assert.deepEqual([i.version, i.pluginDownloadURL], [TALOS_PROVIDER_VERSION, TALOS_PLUGIN_DOWNLOAD_URL], i.token);
@@ -402,7 +386,7 @@ describe("TalosCluster (3 control planes + 2 workers on two Proxmox hosts)", () 
 describe("TalosCluster on Talos 1.11", () => {
   it("patches the VIP onto the control planes' interface, the shape 1.11 accepts", async () => {
     const run = await runCluster(() => createCluster("cluster", talosCluster({ talos: { version: "v1.11.6" } }), stubSecrets({})));
-    for (const apply of ofType(run, TOKENS.apply)) {
+    for (const apply of ofType(run, TYPES.configurationApply)) {
       const [doc, ...rest] = (apply.inputs.configPatches as string[]).map(
         (p) => parse(p) as { machine: { network: { interfaces: { vip?: unknown }[] } } },
       );
@@ -431,11 +415,11 @@ describe("ExistingCluster", () => {
     assert.deepEqual(
       run.resources.map((r) => [r.type, r.name, r.parent]),
       [
-        ["homelab:cluster:ExistingCluster", "cluster", undefined],
-        [TOKENS.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
+        [COMPONENTS.existingCluster, "cluster", undefined],
+        [TYPES.k8sProvider, "cluster-k8s", "homelab:cluster:ExistingCluster::cluster"],
       ],
     );
-    assert.deepEqual(findResource(run, TOKENS.k8sProvider, "cluster-k8s").inputs, { kubeconfig: "[secret]", clusterIdentifier: "k3s" });
+    assert.deepEqual(findResource(run, TYPES.k8sProvider, "cluster-k8s").inputs, { kubeconfig: "[secret]", clusterIdentifier: "k3s" });
   });
 
   it("keeps the kubeconfig secret, has no talosconfig, and reports the kubeconfig's API server", async () => {

@@ -15,6 +15,7 @@ import { parseHomelabConfig } from "../../config/validate.ts";
 import { talosRaw } from "../helpers/cluster.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
 import { engineDiff } from "../helpers/engine-diff.ts";
+import { TYPES, INVOKES } from "../../contract/tokens.ts";
 
 const noSecrets: StackSecrets = {
   homelab: () => {
@@ -22,8 +23,8 @@ const noSecrets: StackSecrets = {
   },
   optional: () => undefined,
 };
-const APPLY = "talos:machine/configurationApply:ConfigurationApply";
-const COMMAND = "command:local:Command";
+const APPLY = TYPES.configurationApply;
+const COMMAND = TYPES.command;
 
 const synth = (talos: Record<string, unknown>) =>
   recordProgram(
@@ -86,24 +87,19 @@ describe("a Talos release bump (v1.13.9 → v1.14.7 on contract v1.13)", () => {
     // The new image is downloaded beside the old; the VMs' disk import of it is ignored (no VM is replaced).
     assert.ok(
       changed.every(
-        (k) =>
-          k.startsWith(APPLY) ||
-          k.startsWith(COMMAND) ||
-          k.startsWith("proxmoxve:download/file:File") ||
-          k.startsWith("proxmoxve:index/vmLegacy"),
+        (k) => k.startsWith(APPLY) || k.startsWith(COMMAND) || k.startsWith(TYPES.download) || k.startsWith("proxmoxve:index/vmLegacy"),
       ),
       changed.join(", "),
     );
-    for (const vm of ofType(after, "proxmoxve:index/vmLegacy:VmLegacy"))
-      assert.ok(vm.options.ignoreChanges?.includes("disks[0].importFrom"), vm.name);
-    const generated = after.invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration");
+    for (const vm of ofType(after, TYPES.vm)) assert.ok(vm.options.ignoreChanges?.includes("disks[0].importFrom"), vm.name);
+    const generated = after.invokes.filter((i) => i.token === INVOKES.talosMachineConfiguration);
     assert.deepEqual(
       generated.map((g) => g.args.talosVersion),
       ["v1.13", "v1.13"],
     );
     assert.deepEqual(
       JSON.stringify(generated.map((g) => g.args)),
-      JSON.stringify(before_.invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration").map((g) => g.args)),
+      JSON.stringify(before_.invokes.filter((i) => i.token === INVOKES.talosMachineConfiguration).map((g) => g.args)),
     );
   });
 });
@@ -162,9 +158,7 @@ describe("day-2 commands as registered", () => {
 
   it("orders Kubernetes before every config apply, and the rollout after the bootstrap and every apply", () => {
     for (const apply of ofType(run, APPLY)) assert.deepEqual(deps(apply, COMMAND), [`${COMMAND}::cluster-kubernetes`], apply.name);
-    assert.deepEqual(deps(command("cluster-rollout"), "talos:machine/bootstrap:Bootstrap"), [
-      "talos:machine/bootstrap:Bootstrap::cluster-bootstrap",
-    ]);
+    assert.deepEqual(deps(command("cluster-rollout"), TYPES.bootstrap), ["talos:machine/bootstrap:Bootstrap::cluster-bootstrap"]);
     assert.deepEqual(
       deps(command("cluster-rollout"), APPLY).sort(),
       ["cp1", "cp2", "cp3", "worker1", "worker2"].map((n) => `${APPLY}::cluster-${n}-config`),
@@ -184,7 +178,7 @@ describe("day-2 commands as registered", () => {
   });
 
   it("generates every machine config with the pinned Kubernetes, never the provider's default", () => {
-    const generated = run.invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration");
+    const generated = run.invokes.filter((i) => i.token === INVOKES.talosMachineConfiguration);
     assert.deepEqual(
       generated.map((g) => g.args.kubernetesVersion),
       ["1.36.4", "1.36.4"],
@@ -225,7 +219,7 @@ describe("day-2 commands as registered", () => {
 
   it("lifts the contract pin only when the operator opts in", async () => {
     const optedIn = await synth({ allowConfigContractChange: true });
-    const secrets = ofType(optedIn, "talos:machine/secrets:Secrets")[0]!;
+    const secrets = ofType(optedIn, TYPES.talosSecrets)[0]!;
     assert.equal(secrets.options.replaceOnChanges, undefined);
     assert.equal(secrets.options.protect, true);
   });

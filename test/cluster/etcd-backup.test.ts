@@ -1,9 +1,9 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
+import { INVOKES, TYPES } from "../../contract/tokens.ts";
 import { parse } from "yaml";
 import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
 import { runStack } from "../../synth/run-stack.ts";
-import { GET_MACHINE_CONFIGURATION } from "../../components/talos-provider.ts";
 import { etcdBackupLifecycle } from "../../builders/etcd-backup.ts";
 import {
   changedStackConfig,
@@ -17,9 +17,9 @@ import {
 
 const AGE_KEY = "age1vjlejmapfvprsdfyx7mhjmsg8yha4shm7qda3lvz9q7vfcsq36cq0sa2rc";
 const T = {
-  cronJob: "kubernetes:batch/v1:CronJob",
-  secret: "kubernetes:core/v1:Secret",
-  namespace: "kubernetes:core/v1:Namespace",
+  cronJob: TYPES.cronJob,
+  secret: TYPES.secret,
+  namespace: TYPES.namespace,
   talosServiceAccount: "kubernetes:talos.dev/v1alpha1:ServiceAccount",
 } as const;
 
@@ -51,7 +51,7 @@ describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () 
   });
 
   it("grants the etcd-backup namespace the os:etcd:backup role on the control planes only", () => {
-    const generated = run.invokes.filter((i) => i.token === GET_MACHINE_CONFIGURATION);
+    const generated = run.invokes.filter((i) => i.token === INVOKES.talosMachineConfiguration);
     const patchesOf = (role: string) =>
       (generated.find((g) => g.args.machineType === role)!.args.configPatches as string[]).map((p) => parse(p));
     assert.deepEqual(patchesOf("controlplane"), [
@@ -177,7 +177,7 @@ describe("etcd backup settings", () => {
       run.resources.filter((r) => r.name.startsWith("etcd-backup")),
       [],
     );
-    const cp = run.invokes.find((i) => i.token === GET_MACHINE_CONFIGURATION && i.args.machineType === "controlplane")!;
+    const cp = run.invokes.find((i) => i.token === INVOKES.talosMachineConfiguration && i.args.machineType === "controlplane")!;
     assert.deepEqual(cp.args.configPatches, []);
     assert.equal((run.outputs as Record<string, unknown>).etcdBackupLifecycle, undefined);
     assert.deepEqual(ofType(run, T.cronJob), []);

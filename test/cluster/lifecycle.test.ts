@@ -10,10 +10,10 @@
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
+import { INVOKES, TYPES } from "../../contract/tokens.ts";
 import { recordProgram, type ProgramRun } from "../../synth/recorder.ts";
 import { createCluster } from "../../components/cluster.ts";
 import type { StackSecrets } from "../../config/load.ts";
-import { GET_CLIENT_CONFIGURATION, GET_CLUSTER_HEALTH } from "../../components/talos-provider.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
 import { entryAddresses } from "../../builders/traefik-entry.ts";
 import { talosCluster, talosRaw } from "../helpers/cluster.ts";
@@ -42,7 +42,7 @@ function run(cluster: Record<string, unknown>, stack = "homelab"): Promise<Progr
   );
 }
 
-const COMMAND = "command:local:Command";
+const COMMAND = TYPES.command;
 /** A day-2 command's line (`update` for the rollout and Kubernetes, `create` for a departure). */
 const line = (r: ProgramRun<unknown>, name: string) => {
   const c = r.resources.find((x) => x.type === COMMAND && x.name === name)!;
@@ -79,7 +79,12 @@ describe("node lifecycle, as the engine would diff it", () => {
     );
     const bootstrap = grown.resources.find((r) => r.name === "cluster-bootstrap")!;
     assert.equal(bootstrap.inputs.node, "10.0.10.11");
-    assert.deepEqual(invokeArgs(grown, GET_CLUSTER_HEALTH).controlPlaneNodes, ["10.0.10.11", "10.0.10.12", "10.0.10.13", "10.0.10.14"]);
+    assert.deepEqual(invokeArgs(grown, INVOKES.talosClusterHealth).controlPlaneNodes, [
+      "10.0.10.11",
+      "10.0.10.12",
+      "10.0.10.13",
+      "10.0.10.14",
+    ]);
   });
 
   it("adds a control plane that sorts first without moving the bootstrap once cluster.bootstrapNode pins it", async () => {
@@ -138,9 +143,9 @@ describe("node lifecycle, as the engine would diff it", () => {
     });
 
     it("first deploy: the health check waits for the departure and checks the staying nodes; the talosconfig leaves the node out", () => {
-      assert.deepEqual(invokeArgs(retiring, GET_CLUSTER_HEALTH).controlPlaneNodes, ["10.0.10.11", "10.0.10.12"]);
-      assert.deepEqual(invokeArgs(retiring, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21", "10.0.10.22"]);
-      const talosconfig = retiring.invokes.find((i) => i.token === GET_CLIENT_CONFIGURATION && i.args.nodes)!.args;
+      assert.deepEqual(invokeArgs(retiring, INVOKES.talosClusterHealth).controlPlaneNodes, ["10.0.10.11", "10.0.10.12"]);
+      assert.deepEqual(invokeArgs(retiring, INVOKES.talosClusterHealth).workerNodes, ["10.0.10.21", "10.0.10.22"]);
+      const talosconfig = retiring.invokes.find((i) => i.token === INVOKES.talosClientConfiguration && i.args.nodes)!.args;
       assert.deepEqual(
         [talosconfig.endpoints, talosconfig.nodes],
         [
@@ -174,7 +179,7 @@ describe("node lifecycle, as the engine would diff it", () => {
       replaced: [],
     });
     assert.match(line(forgetting, "cluster-worker2-leave"), /'--mode' 'forget'/);
-    assert.deepEqual(invokeArgs(forgetting, GET_CLUSTER_HEALTH).workerNodes, ["10.0.10.21"]);
+    assert.deepEqual(invokeArgs(forgetting, INVOKES.talosClusterHealth).workerNodes, ["10.0.10.21"]);
   });
 
   it("takes a retiring node out of the DNS targets of a host-network Traefik at once", () => {

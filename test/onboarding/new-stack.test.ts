@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { synthStack } from "../../synth/synth.ts";
 import { secretPlaceholder } from "../../synth/stack-file.ts";
 import { newStackFile } from "../../tools/new-stack.ts";
+import { TYPES } from "../../contract/tokens.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const NEW_STACK = join(ROOT, "scripts", "new-stack.ts");
@@ -56,7 +57,7 @@ describe("npm run new-stack", () => {
     // No public address given: the app stays on the LAN, and no public record carries the node's private address.
     assert.match(summary, /^\| whoami\.example\.com \| \/ \|  \| no \| default\/whoami:80 \| Ingress \|/m);
     assert.match(summary, /^\| whoami\.example\.com \| 192\.168\.1\.50 \|$/m);
-    assert.equal(result.doc.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord").length, 0);
+    assert.equal(result.doc.resources.filter((r) => r.type === TYPES.dnsRecord).length, 0);
     assert.doesNotMatch(summary, /private address/);
     assert.match(summary, /^All \d+ rules pass\.$/m);
     // A new Talos stack has neither token yet: synth names both, as the file's comments do.

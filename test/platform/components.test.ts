@@ -10,7 +10,8 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import { Release } from "@pulumi/kubernetes/helm/v3/release.js";
 import { ConfigGroup } from "@pulumi/kubernetes/yaml/v2/configGroup.js";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.js";
-import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { SECRET_MARKER, TYPES, INVOKES } from "../../contract/tokens.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { validConfig } from "../helpers/config.ts";
 import type { HomelabConfig } from "../../model/resolve.ts";
@@ -21,15 +22,6 @@ import { MetalLB } from "../../components/metallb.ts";
 import { Traefik, type IngressEntry } from "../../components/traefik.ts";
 import { CertManager, type Issuers } from "../../components/cert-manager.ts";
 
-const T = {
-  release: "kubernetes:helm.sh/v3:Release",
-  namespace: "kubernetes:core/v1:Namespace",
-  secret: "kubernetes:core/v1:Secret",
-  configGroup: "kubernetes:yaml/v2:ConfigGroup",
-  pool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
-  l2: "kubernetes:metallb.io/v1beta1:L2Advertisement",
-  issuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
-};
 const CLOUDFLARE_SORTED = [...MOCK_CLOUDFLARE_RANGES.ipv4Cidrs, ...MOCK_CLOUDFLARE_RANGES.ipv6Cidrs].sort();
 const TOKEN = "cloudflare-token-value";
 
@@ -68,7 +60,7 @@ describe("platform components, placement deployment (homelab stack)", () => {
   const find = (type: string, name: string) => findResource(run, type, name);
 
   it("installs each chart as a pinned Helm release in its own namespace, through the cluster's provider", () => {
-    const releases = ofType(run, T.release)
+    const releases = ofType(run, TYPES.release)
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((r) => ({
         resource: r.name,
@@ -82,7 +74,7 @@ describe("platform components, placement deployment (homelab stack)", () => {
       }));
     // Helm's 300 s default is too short for a first install on fresh nodes, and without atomic a
     // failed upgrade leaves the release failed with the half-applied chart running.
-    for (const r of ofType(run, T.release)) {
+    for (const r of ofType(run, TYPES.release)) {
       assert.deepStrictEqual([r.inputs.timeout, r.inputs.atomic, r.inputs.cleanupOnFail], [600, true, true], r.name);
     }
     assert.deepStrictEqual(releases, [
@@ -117,10 +109,10 @@ describe("platform components, placement deployment (homelab stack)", () => {
         provider: "pulumi:providers:kubernetes::k8s",
       },
     ]);
-    for (const r of ofType(run, T.release)) {
+    for (const r of ofType(run, TYPES.release)) {
       assert.deepStrictEqual(
-        r.options.dependsOn?.filter((d) => d.startsWith(T.namespace)),
-        [`${T.namespace}::${r.name.replace(/-release$/, "")}-namespace`],
+        r.options.dependsOn?.filter((d) => d.startsWith(TYPES.namespace)),
+        [`${TYPES.namespace}::${r.name.replace(/-release$/, "")}-namespace`],
       );
       assert.notEqual(r.inputs.skipAwait, true, `${r.name} must wait: others need its CRDs and webhook`);
     }
@@ -128,7 +120,7 @@ describe("platform components, placement deployment (homelab stack)", () => {
 
   it("labels each namespace for Pod Security: MetalLB privileged, Traefik (behind a Service) and cert-manager restricted", () => {
     const enforce = Object.fromEntries(
-      ofType(run, T.namespace).map((r) => {
+      ofType(run, TYPES.namespace).map((r) => {
         const metadata = r.inputs.metadata as { name: string; labels: Record<string, string> };
         return [metadata.name, metadata.labels["pod-security.kubernetes.io/enforce"]];
       }),
@@ -137,12 +129,12 @@ describe("platform components, placement deployment (homelab stack)", () => {
   });
 
   it("creates MetalLB's pools and advertisement only after its release (CRDs and webhook)", () => {
-    assert.deepStrictEqual(find(T.pool, "metallb-pool-services").options.dependsOn, [`${T.release}::metallb-release`]);
-    assert.deepStrictEqual(find(T.l2, "metallb-l2").options.dependsOn, [`${T.release}::metallb-release`]);
+    assert.deepStrictEqual(find(TYPES.ipAddressPool, "metallb-pool-services").options.dependsOn, [`${TYPES.release}::metallb-release`]);
+    assert.deepStrictEqual(find(TYPES.l2Advertisement, "metallb-l2").options.dependsOn, [`${TYPES.release}::metallb-release`]);
   });
 
   it("applies Traefik's CRDs at the chart's tag, and installs the chart without its crds/ folder after them and MetalLB's pools", () => {
-    const crds = find(T.configGroup, "traefik-crds");
+    const crds = find(TYPES.configGroup, "traefik-crds");
     assert.deepStrictEqual(
       (crds.inputs.files as string[]).map((u) => u.replace(/.*\/traefik-helm-chart\//, "")),
       [
@@ -158,22 +150,22 @@ describe("platform components, placement deployment (homelab stack)", () => {
         "v41.3.0/traefik/crds/traefik.io_traefikservices.yaml",
       ],
     );
-    const release = find(T.release, "traefik-release");
+    const release = find(TYPES.release, "traefik-release");
     assert.equal(release.inputs.skipCrds, true);
     assert.deepStrictEqual(
       release.options.dependsOn,
       [
-        `${T.namespace}::traefik-namespace`,
-        `${T.l2}::metallb-l2`,
-        `${T.pool}::metallb-pool-services`,
-        `${T.configGroup}::traefik-crds`,
+        `${TYPES.namespace}::traefik-namespace`,
+        `${TYPES.l2Advertisement}::metallb-l2`,
+        `${TYPES.ipAddressPool}::metallb-pool-services`,
+        `${TYPES.configGroup}::traefik-crds`,
       ].sort(),
     );
   });
 
   it("trusts forwarded headers from the ranges the Cloudflare IP-ranges invoke returned", () => {
-    assert.ok(run.invokes.some((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"));
-    const ports = helmValues(find(T.release, "traefik-release")).ports;
+    assert.ok(run.invokes.some((i) => i.token === INVOKES.cloudflareIpRanges));
+    const ports = helmValues(find(TYPES.release, "traefik-release")).ports;
     assert.deepStrictEqual(ports.web.forwardedHeaders, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
     assert.deepStrictEqual(ports.websecure.forwardedHeaders, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
   });
@@ -183,7 +175,7 @@ describe("platform components, placement deployment (homelab stack)", () => {
       annotations: { "metallb.io/loadBalancerIPs": ip },
       spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
     });
-    assert.deepStrictEqual(helmValues(find(T.release, "traefik-release")).service, {
+    assert.deepStrictEqual(helmValues(find(TYPES.release, "traefik-release")).service, {
       enabled: true,
       ...lb("10.0.10.240"),
       additionalServices: { lan: lb("10.0.10.241") },
@@ -191,21 +183,21 @@ describe("platform components, placement deployment (homelab stack)", () => {
   });
 
   it("keeps the Cloudflare token in a secret Secret, and every secret out of Helm values", () => {
-    const token = find(T.secret, "cert-manager-cloudflare-token");
+    const token = find(TYPES.secret, "cert-manager-cloudflare-token");
     assert.deepStrictEqual(token.inputs.metadata, { name: "cloudflare-api-token", namespace: "cert-manager" });
     // The provider's SDK wraps all of stringData as one secret; synth keeps its keys and masks each value.
-    assert.deepEqual(token.inputs.stringData, { "api-token": SECRET });
-    for (const r of ofType(run, T.release)) {
+    assert.deepEqual(token.inputs.stringData, { "api-token": SECRET_MARKER });
+    for (const r of ofType(run, TYPES.release)) {
       const json = JSON.stringify(r.inputs.values);
-      assert.ok(!json.includes(SECRET) && !json.includes(TOKEN), `${r.name} values carry a secret`);
+      assert.ok(!json.includes(SECRET_MARKER) && !json.includes(TOKEN), `${r.name} values carry a secret`);
     }
   });
 
   it("creates the ClusterIssuers after the release that waits for the webhook, and after the token Secret", () => {
     for (const name of ["letsencrypt-production", "letsencrypt-staging"]) {
-      assert.deepStrictEqual(find(T.issuer, `cert-manager-issuer-${name}`).options.dependsOn, [
-        `${T.secret}::cert-manager-cloudflare-token`,
-        `${T.release}::cert-manager-release`,
+      assert.deepStrictEqual(find(TYPES.clusterIssuer, `cert-manager-issuer-${name}`).options.dependsOn, [
+        `${TYPES.secret}::cert-manager-cloudflare-token`,
+        `${TYPES.release}::cert-manager-release`,
       ]);
     }
   });
@@ -257,32 +249,32 @@ describe("platform components, host-network placements", () => {
 
   it("daemonset: installs no MetalLB, labels Traefik's namespace privileged and waits only for the CRDs", () => {
     assert.deepStrictEqual(
-      ofType(edge, T.release)
+      ofType(edge, TYPES.release)
         .map((r) => r.name)
         .sort(),
       ["cert-manager-release", "traefik-release"],
     );
-    const ns = findResource(edge, T.namespace, "traefik-namespace").inputs.metadata as { labels: Record<string, string> };
+    const ns = findResource(edge, TYPES.namespace, "traefik-namespace").inputs.metadata as { labels: Record<string, string> };
     assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "privileged");
-    assert.deepStrictEqual(findResource(edge, T.release, "traefik-release").options.dependsOn, [
-      `${T.namespace}::traefik-namespace`,
-      `${T.configGroup}::traefik-crds`,
+    assert.deepStrictEqual(findResource(edge, TYPES.release, "traefik-release").options.dependsOn, [
+      `${TYPES.namespace}::traefik-namespace`,
+      `${TYPES.configGroup}::traefik-crds`,
     ]);
-    assert.equal(helmValues(findResource(edge, T.release, "traefik-release")).deployment.kind, "DaemonSet");
+    assert.equal(helmValues(findResource(edge, TYPES.release, "traefik-release")).deployment.kind, "DaemonSet");
   });
 
   it("controlplane: runs on the control planes", () => {
-    const values = helmValues(findResource(lab, T.release, "traefik-release"));
+    const values = helmValues(findResource(lab, TYPES.release, "traefik-release"));
     assert.deepStrictEqual(values.nodeSelector, { "node-role.kubernetes.io/control-plane": "" });
   });
 
   it("the program skips the Cloudflare lookup when nothing trusts Cloudflare, and Traefik trusts no forwarder", async () => {
     const program = await runStack(readStackConfig("lab"), "lab");
     assert.deepStrictEqual(
-      program.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"),
+      program.invokes.filter((i) => i.token === INVOKES.cloudflareIpRanges),
       [],
     );
-    assert.deepStrictEqual(helmValues(findResource(program, T.release, "traefik-release")).ports.web.forwardedHeaders, {
+    assert.deepStrictEqual(helmValues(findResource(program, TYPES.release, "traefik-release")).ports.web.forwardedHeaders, {
       trustedIPs: [],
       insecure: false,
     });
@@ -301,7 +293,7 @@ describe("platform components, host-network placements", () => {
         ),
       { values: {}, secretKeys: [] },
     );
-    const values = helmValues(findResource(run, T.release, "traefik-release"));
+    const values = helmValues(findResource(run, TYPES.release, "traefik-release"));
     assert.deepStrictEqual(
       [values.ports.web.forwardedHeaders, values.ports.websecure.forwardedHeaders],
       [

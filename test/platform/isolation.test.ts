@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { synthStack } from "../../synth/synth.ts";
 import { changedStackConfig } from "../helpers/config.ts";
 import { ROOT } from "../policies/synth-output.ts";
-import { TYPES } from "../../policies/common.ts";
+import { TYPES } from "../../contract/tokens.ts";
 
 async function synth(stack: string, changes: Record<string, unknown>) {
   const result = await synthStack(stack, { dir: ROOT, config: changedStackConfig(stack, changes) });

@@ -12,8 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { homelabPolicies } from "../../policies/rules.ts";
-import { checkStack, normalizeConfig, type SynthDocument } from "../../policies/offline.ts";
-import { TYPES } from "../../policies/common.ts";
+import { checkStack, normalizeConfig } from "../../policies/offline.ts";
+import type { SynthDocument } from "../../contract/synth-document.ts";
+import { TYPES, COMPONENTS, INVOKES } from "../../contract/tokens.ts";
 import { ROOT, STACKS, change, synthDoc, violationsOf } from "./synth-output.ts";
 
 const PACK = join(ROOT, "policies");
@@ -217,9 +218,9 @@ describe("what the rules see, as the engine hands it over", () => {
   // its outputs, and a component's outputs are exactly what it passed to registerOutputs.
   it("stack rules read a component's registered outputs, never its constructor's inputs", async () => {
     const doc = await synthDoc("tunnel");
-    const tunnel = doc.resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel")!;
+    const tunnel = doc.resources.find((r) => r.type === COMPONENTS.cloudflareTunnel)!;
     assert.deepEqual(tunnel.outputs?.forwarders, tunnel.inputs.forwarders, "the tunnel registers the forwarders the rules read");
-    const unregistered = change(doc, "homelab:tunnel:CloudflareTunnel", "tunnel", (r) => {
+    const unregistered = change(doc, COMPONENTS.cloudflareTunnel, "tunnel", (r) => {
       delete r.outputs!.forwarders;
     });
     const violations = await violationsOf(unregistered, "traefik-forwarded-headers-cloudflare-only");
@@ -228,15 +229,15 @@ describe("what the rules see, as the engine hands it over", () => {
       true,
       "with the forwarders only among its inputs, the rule finds Traefik trusting more than the tunnel",
     );
-    const zone = change(doc, "homelab:cloudflare:ZoneEdge", "zone-edge", (r) => (r.inputs.sslMode = "flexible"));
+    const zone = change(doc, COMPONENTS.zoneEdge, "zone-edge", (r) => (r.inputs.sslMode = "flexible"));
     assert.deepEqual(await violationsOf(zone, "cloudflare-zone-ssl-mode"), [], "an input alone changes nothing a stack rule sees");
   });
 
   it("records each component's registered outputs and every invoke with its arguments, secrets masked", async () => {
     const doc = await synthDoc("single");
-    const traefik = doc.resources.find((r) => r.type === "homelab:platform:Traefik")!;
+    const traefik = doc.resources.find((r) => r.type === COMPONENTS.traefik)!;
     assert.deepEqual(Object.keys(traefik.outputs ?? {}).sort(), ["addresses", "className", "crdFiles", "placement"]);
-    const health = doc.invokes!.filter((i) => i.token === "talos:cluster/getHealth:getHealth");
+    const health = doc.invokes!.filter((i) => i.token === INVOKES.talosClusterHealth);
     assert.deepEqual(
       health.map((i) => i.args),
       [
@@ -249,7 +250,7 @@ describe("what the rules see, as the engine hands it over", () => {
         },
       ],
     );
-    const requests = doc.invokes!.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration");
+    const requests = doc.invokes!.filter((i) => i.token === INVOKES.talosMachineConfiguration);
     assert.deepEqual(requests.map((i) => i.args.machineType).sort(), ["controlplane", "worker"]);
     for (const r of requests)
       assert.deepEqual(r.args.machineSecrets, {

@@ -8,13 +8,13 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import type { HomelabPolicy } from "../../policies/common.ts";
-import { TYPES } from "../../policies/common.ts";
-import type { SynthDocument } from "../../policies/offline.ts";
+import { TYPES } from "../../contract/tokens.ts";
+import type { SynthDocument } from "../../contract/synth-document.ts";
 import { change, synthDoc, violationsOf, type EditableResource } from "./synth-output.ts";
 
 export const T = TYPES;
 export const RELEASE = T.release;
-export const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+export const CONFIG_GROUP = TYPES.configGroup;
 
 /** A Helm release's values, for edits. */
 export const values = (r: EditableResource): Record<string, any> => r.inputs.values as Record<string, any>;

@@ -1,31 +1,31 @@
 /**
- * The pack is publishable on its own (`pulumi policy publish` packages
- * policies/ alone), and what it shares with the program is defined once, in
- * contract, where the program's config and lib read it too.
+ * The pack is a peer of the program: it imports its own files, its
+ * package.json dependencies and the shared facts of `@homelab/contract`
+ * (contract/, a workspace package neither side owns), never the program.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULTS, CPU_TYPES_WITHOUT_X86_64_V2 as CONFIG_CPU_TYPES } from "../../model/defaults.ts";
-import { EXACT_CHART_VERSION as LIB_EXACT_CHART_VERSION, isHttpsRepository as libIsHttpsRepository } from "../../builders/helm.ts";
-import { NON_PUBLIC_IPV4 as LIB_NON_PUBLIC_IPV4, isIpv4 as libIsIpv4 } from "../../contract/net.ts";
-import { CONTROL_PLANE_LABEL as LIB_CONTROL_PLANE_LABEL, TRAEFIK_CRD_FILES, traefikCrdUrls } from "../../builders/traefik-values.ts";
-import {
-  EXACT_CHART_VERSION,
-  PINNED_CHARTS,
-  TRAEFIK_CHART_DEFAULTS,
-  isHttpsRepository,
-  traefikChartDefaults,
-} from "../../contract/charts.ts";
-import { NON_PUBLIC_IPV4, isIpv4 } from "../../contract/net.ts";
-import { CPU_TYPES_WITHOUT_X86_64_V2, TALOS_DEFAULT_POD_SUBNET } from "../../contract/talos.ts";
-import { CONTROL_PLANE_LABEL } from "../../contract/kubernetes.ts";
+import { DEFAULTS } from "../../model/defaults.ts";
+import { TRAEFIK_CRD_FILES, traefikCrdUrls } from "../../builders/traefik-values.ts";
+import { PINNED_CHARTS, TRAEFIK_CHART_DEFAULTS, traefikChartDefaults } from "../../contract/charts.ts";
+import { TALOS_DEFAULT_POD_SUBNET } from "../../contract/talos.ts";
 import { homelabPolicies } from "../../policies/rules.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const pack = join(root, "policies");
+const contract = join(root, "contract");
+const CONTRACT = "@homelab/contract";
+
+interface PackageJson {
+  readonly name: string;
+  readonly type?: string;
+  readonly exports?: Record<string, string>;
+  readonly dependencies: Record<string, string>;
+}
+const packageJson = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -45,11 +45,10 @@ function specifiers(source: string): string[] {
   return found.map((m) => m[1]!);
 }
 
-describe("the policy pack is self-contained", () => {
-  it("no file under policies/ imports from outside the folder, and every package it imports is its own dependency", () => {
-    const deps = Object.keys(
-      (JSON.parse(readFileSync(join(pack, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies,
-    );
+describe("the policy pack is a peer of the program", () => {
+  it("imports its own files, @homelab/contract and the packages its package.json declares, nothing else", () => {
+    const deps = Object.keys(packageJson(pack).dependencies);
+    assert.ok(deps.includes(CONTRACT), `policies/package.json declares ${CONTRACT}`);
     const escapes: string[] = [];
     for (const file of sourceFiles(pack)) {
       for (const spec of specifiers(readFileSync(file, "utf8"))) {
@@ -65,6 +64,30 @@ describe("the policy pack is self-contained", () => {
     assert.deepEqual(escapes, []);
   });
 
+  it("reaches every contract module it names through the package's exports map", () => {
+    const { name, type, exports } = packageJson(contract);
+    assert.deepEqual({ name, type, exports }, { name: CONTRACT, type: "module", exports: { "./*": "./*.ts" } });
+    const modules = new Set(
+      readdirSync(contract)
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => f.slice(0, -3)),
+    );
+    const unknown = sourceFiles(pack).flatMap((file) =>
+      specifiers(readFileSync(file, "utf8"))
+        .filter((spec) => spec.startsWith(`${CONTRACT}/`) && !modules.has(spec.slice(CONTRACT.length + 1)))
+        .map((spec) => `${relative(root, file)} imports ${spec}`),
+    );
+    assert.deepEqual(unknown, []);
+  });
+
+  it("loads contract through the workspace link as the program's own modules: Node strips their types (the link resolves outside node_modules) and one instance serves both", async () => {
+    assert.equal(realpathSync(join(root, "node_modules", CONTRACT)), contract);
+    const byName = (await import(`${CONTRACT}/tokens`)) as typeof import("../../contract/tokens.ts");
+    const byPath = await import("../../contract/tokens.ts");
+    assert.equal(byName.TYPES, byPath.TYPES);
+    assert.equal(byName.COMPONENTS.traefik, "homelab:platform:Traefik");
+  });
+
   it("the pack's tsconfig stands alone with the project's compiler options", () => {
     const own = JSON.parse(readFileSync(join(pack, "tsconfig.json"), "utf8")) as { extends?: string; compilerOptions: unknown };
     const project = JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")) as { compilerOptions: unknown };
@@ -74,7 +97,20 @@ describe("the policy pack is self-contained", () => {
 });
 
 describe("the pack's layout: rules by area, helpers apart", () => {
-  const AREAS = ["talos", "traefik", "kubernetes", "helm", "routes", "tls", "dns", "tunnel", "secrets", "gateway", "private"];
+  const AREAS = [
+    "talos",
+    "traefik",
+    "traefik-exposure",
+    "kubernetes",
+    "helm",
+    "routes",
+    "tls",
+    "dns",
+    "tunnel",
+    "secrets",
+    "gateway",
+    "private",
+  ];
 
   it("each rule-area file exports rule factories only, and rules.ts lists exactly their rules", async () => {
     const names: string[] = [];
@@ -104,17 +140,15 @@ describe("the pack's layout: rules by area, helpers apart", () => {
   });
 });
 
-describe("the program and the pack read the same definitions", () => {
-  it("chart versions, chart defaults and CRD files come from contract/charts.ts", () => {
+describe("the program reads the contract's chart and Talos facts", () => {
+  it("the default charts are the pinned ones, and Traefik's CRD files those of the pinned chart version", () => {
     assert.deepEqual(DEFAULTS.charts, PINNED_CHARTS);
     assert.ok(TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version], "the pinned Traefik chart has its defaults recorded");
-    assert.equal(TRAEFIK_CRD_FILES, TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version]!.crdFiles);
+    assert.deepEqual(TRAEFIK_CRD_FILES, TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version]!.crdFiles);
     assert.deepEqual(
       traefikCrdUrls("https://example.test/charts", "41.3.0").map((u) => u.split("/").pop()),
       [...traefikChartDefaults("41.3.0").crdFiles],
     );
-    assert.equal(LIB_EXACT_CHART_VERSION, EXACT_CHART_VERSION);
-    assert.equal(libIsHttpsRepository, isHttpsRepository);
   });
 
   it("a chart version the table has not met falls back to its major's defaults, else the pinned version's", () => {
@@ -123,11 +157,8 @@ describe("the program and the pack read the same definitions", () => {
     assert.equal(traefikChartDefaults("99.0.0"), TRAEFIK_CHART_DEFAULTS[PINNED_CHARTS.traefik.version]);
   });
 
-  it("addresses, Talos facts and labels are the platform module's", () => {
-    assert.equal(LIB_NON_PUBLIC_IPV4, NON_PUBLIC_IPV4);
-    assert.equal(libIsIpv4, isIpv4);
-    assert.equal(CONFIG_CPU_TYPES, CPU_TYPES_WITHOUT_X86_64_V2);
+  it("the default pod network is Talos' own, 10.244.0.0/16", () => {
+    assert.equal(TALOS_DEFAULT_POD_SUBNET, "10.244.0.0/16");
     assert.equal(DEFAULTS.talos.podSubnet, TALOS_DEFAULT_POD_SUBNET);
-    assert.equal(LIB_CONTROL_PLANE_LABEL, CONTROL_PLANE_LABEL);
   });
 });

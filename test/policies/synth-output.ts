@@ -5,7 +5,8 @@
 import { synthStack } from "../../synth/synth.ts";
 import { EXAMPLES_DIR, exampleStackNames } from "../../synth/stack-file.ts";
 import { changedStackConfig } from "../helpers/config.ts";
-import { checkStack, type PolicyResult, type SynthDocument, type SynthResource } from "../../policies/offline.ts";
+import { checkStack, type PolicyResult } from "../../policies/offline.ts";
+import type { SynthDocument, RecordedResource as SynthResource } from "../../contract/synth-document.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 

@@ -2,7 +2,8 @@ import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
+import { SECRET_MARKER, COMPONENTS, TYPES } from "../../contract/tokens.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { exampleStack, validConfig } from "../helpers/config.ts";
 import { runStack } from "../../synth/run-stack.ts";
@@ -15,18 +16,18 @@ import { KUBE_NETWORK_POLICIES } from "../../model/network-policies.ts";
 const config = validConfig("homelab", { "apps.grafana.namespace": "observability" });
 const HTPASSWD = "admin:$apr1$mock$hash";
 const T = {
-  route: "homelab:routes:AppRoute",
-  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
-  ingressRoute: "kubernetes:traefik.io/v1alpha1:IngressRoute",
-  middleware: "kubernetes:traefik.io/v1alpha1:Middleware",
-  certificate: "kubernetes:cert-manager.io/v1:Certificate",
-  serversTransport: "kubernetes:traefik.io/v1alpha1:ServersTransport",
-  secret: "kubernetes:core/v1:Secret",
-  service: "kubernetes:core/v1:Service",
-  endpointSlice: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
-  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-  namespace: "kubernetes:core/v1:Namespace",
-  dns: "cloudflare:index/dnsRecord:DnsRecord",
+  route: COMPONENTS.appRoute,
+  ingress: TYPES.ingress,
+  ingressRoute: TYPES.ingressRoute,
+  middleware: TYPES.middleware,
+  certificate: TYPES.certificate,
+  serversTransport: TYPES.serversTransport,
+  secret: TYPES.secret,
+  service: TYPES.service,
+  endpointSlice: TYPES.endpointSlice,
+  networkPolicy: TYPES.networkPolicy,
+  namespace: TYPES.namespace,
+  dns: TYPES.dnsRecord,
   marker: "test:index:Marker",
 };
 
@@ -183,7 +184,7 @@ describe("AppRoute under mocks", () => {
     });
     assert.equal(secret.inputs.type, "Opaque");
     const data = secret.inputs.stringData;
-    assert.deepEqual(data, { users: SECRET });
+    assert.deepEqual(data, { users: SECRET_MARKER });
     assert.ok(!JSON.stringify(run.resources).includes("$apr1$"), "htpasswd line in plain text");
   });
 
@@ -205,7 +206,7 @@ describe("AppRoute under mocks", () => {
     });
     assert.deepStrictEqual(find(T.dns, "nas-dns-nas.example.com-10.0.10.240").inputs.ttl, 300);
     for (const r of ofType(run, T.dns))
-      assert.ok(!r.options.provider?.startsWith("pulumi:providers:kubernetes"), `${r.name} uses ${r.options.provider}`);
+      assert.ok(!r.options.provider?.startsWith(TYPES.k8sProvider), `${r.name} uses ${r.options.provider}`);
   });
 
   it("publishes a host only after its routes exist", () => {

@@ -6,6 +6,7 @@ import { exampleStack, validConfig } from "../helpers/config.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
 import { validateManifests } from "../../synth/validate-manifests.ts";
 import { parse, parseAllDocuments } from "yaml";
+import { TYPES } from "../../contract/tokens.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const EXAMPLES = `${ROOT}${EXAMPLES_DIR}`;
@@ -97,7 +98,7 @@ describe("offline synth of the homelab stack, file by file", () => {
 
   it("keeps the shape of secret objects in resources.json: keys visible, leaves masked", () => {
     const doc = JSON.parse(out.get("resources.json")!) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[] };
-    const kubeconfig = doc.resources.find((r) => r.type === "talos:cluster/kubeconfig:Kubeconfig")!;
+    const kubeconfig = doc.resources.find((r) => r.type === TYPES.kubeconfig)!;
     assert.deepEqual(kubeconfig.inputs.clientConfiguration, {
       caCertificate: "[secret]",
       clientCertificate: "[secret]",
@@ -151,7 +152,7 @@ describe("offline synth of the example stacks", () => {
         "no Helm values",
       );
       const doc = JSON.parse(out.get("resources.json")!) as { resources: { type: string }[] };
-      const talosNodes = doc.resources.filter((r) => r.type === "talos:machine/configurationApply:ConfigurationApply").length;
+      const talosNodes = doc.resources.filter((r) => r.type === TYPES.configurationApply).length;
       assert.equal(paths.filter((p) => p.startsWith("talos/")).length, talosNodes);
     });
 

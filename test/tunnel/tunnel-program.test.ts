@@ -5,36 +5,21 @@
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { findResource, ofType, SECRET, type ProgramRun } from "../../synth/recorder.ts";
+import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
+import { SECRET_MARKER, COMPONENTS, TYPES, INVOKES } from "../../contract/tokens.ts";
 import { MOCK_TUNNEL_ID, MOCK_TUNNEL_TOKEN } from "../../synth/mocks.ts";
 import { runStack } from "../../synth/run-stack.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
 import { synthStack } from "../../synth/synth.ts";
 import { changedStackConfig } from "../helpers/config.ts";
 
-const T = {
-  tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
-  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
-  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
-  deployment: "kubernetes:apps/v1:Deployment",
-  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-  secret: "kubernetes:core/v1:Secret",
-  service: "kubernetes:core/v1:Service",
-  namespace: "kubernetes:core/v1:Namespace",
-  release: "kubernetes:helm.sh/v3:Release",
-  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
-  certificate: "kubernetes:cert-manager.io/v1:Certificate",
-  tlsStore: "kubernetes:traefik.io/v1alpha1:TLSStore",
-  zoneEdge: "homelab:cloudflare:ZoneEdge",
-  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-} as const;
 const ORIGIN = "https://traefik-tunnel-origin.traefik.svc.cluster.local:443";
 const CNAME = `${MOCK_TUNNEL_ID}.cfargotunnel.com`;
 
 /** What web, websecure and the tunnel entry point (when there is one) trust forwarded headers from. */
 const trustedIPs = (run: ProgramRun<unknown>) => {
   const ports = (
-    findResource(run, T.release, "traefik-release").inputs.values as {
+    findResource(run, TYPES.release, "traefik-release").inputs.values as {
       ports: Record<string, { forwardedHeaders: { trustedIPs: string[] } }>;
     }
   ).ports;
@@ -52,13 +37,13 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("creates the tunnel in the zone's account, configured from Cloudflare", () => {
-    const tunnel = findResource(run, T.tunnel, "tunnel");
+    const tunnel = findResource(run, TYPES.tunnel, "tunnel");
     assert.deepEqual(tunnel.inputs, { accountId: "fedcba9876543210fedcba9876543210", name: "cgnat-homelab", configSrc: "cloudflare" });
     assert.equal(tunnel.options.deleteBeforeReplace, true);
   });
 
   it("routes each proxied host to Traefik's origin Service, verified by the host's name, then 404s", () => {
-    const config = findResource(run, T.tunnelConfig, "tunnel-config");
+    const config = findResource(run, TYPES.tunnelConfig, "tunnel-config");
     assert.equal(config.inputs.tunnelId, MOCK_TUNNEL_ID);
     const rule = (hostname: string) => ({ hostname, service: ORIGIN, originRequest: { originServerName: hostname, http2Origin: true } });
     assert.deepEqual((config.inputs.config as { ingresses: unknown[] }).ingresses, [
@@ -72,7 +57,7 @@ describe("the tunnel stack, run under the mocks", () => {
   it("skips TLS verification only for a host whose certificate comes from Let's Encrypt staging", async () => {
     const staging = await runStack(changedStackConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" }), "tunnel");
     const rules = (
-      findResource(staging, T.tunnelConfig, "tunnel-config").inputs.config as {
+      findResource(staging, TYPES.tunnelConfig, "tunnel-config").inputs.config as {
         ingresses: { hostname?: string; originRequest?: { noTlsVerify?: boolean } }[];
       }
     ).ingresses;
@@ -83,7 +68,7 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("points the Service the rules name at Traefik's pods and their tunnel entry point", () => {
-    const origin = findResource(run, T.service, "tunnel-origin").inputs as {
+    const origin = findResource(run, TYPES.service, "tunnel-origin").inputs as {
       metadata: { namespace: string; name: string };
       spec: Record<string, unknown>;
     };
@@ -96,7 +81,7 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("closes the tunnel entry point to every pod but cloudflared's, before the origin Service leads to it", () => {
-    const policy = findResource(run, T.networkPolicy, "tunnel-entry-policy");
+    const policy = findResource(run, TYPES.networkPolicy, "tunnel-entry-policy");
     assert.deepEqual((policy.inputs.spec as { ingress: unknown[] }).ingress[0], {
       from: [
         {
@@ -106,18 +91,18 @@ describe("the tunnel stack, run under the mocks", () => {
       ],
       ports: [{ port: 8445, protocol: "TCP" }],
     });
-    assert.ok(findResource(run, T.service, "tunnel-origin").options.dependsOn?.includes(`${T.networkPolicy}::tunnel-entry-policy`));
+    assert.ok(findResource(run, TYPES.service, "tunnel-origin").options.dependsOn?.includes(`${TYPES.networkPolicy}::tunnel-entry-policy`));
   });
 
   it("keeps the tunnel token a secret: in the Kubernetes Secret only, never in plain text", () => {
     // Synth masks each secret leaf but keeps its key: the key the Deployment reads is there, its value is not.
-    assert.deepEqual(findResource(run, T.secret, "tunnel-token").inputs.stringData, { TUNNEL_TOKEN: SECRET });
+    assert.deepEqual(findResource(run, TYPES.secret, "tunnel-token").inputs.stringData, { TUNNEL_TOKEN: SECRET_MARKER });
     assert.ok(!JSON.stringify(run.resources).includes(MOCK_TUNNEL_TOKEN));
     assert.ok(!JSON.stringify(run.outputs).includes(MOCK_TUNNEL_TOKEN));
   });
 
   it("runs two spread, restricted cloudflared replicas with the token from the Secret and a readiness probe on the metrics port", () => {
-    const d = findResource(run, T.deployment, "tunnel-cloudflared").inputs as any;
+    const d = findResource(run, TYPES.deployment, "tunnel-cloudflared").inputs as any;
     assert.equal(d.spec.replicas, 2);
     assert.deepEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     const pod = d.spec.template.spec;
@@ -144,18 +129,18 @@ describe("the tunnel stack, run under the mocks", () => {
       runAsNonRoot: true,
       capabilities: { drop: ["ALL"] },
     });
-    assert.deepEqual((findResource(run, T.pdb, "tunnel-cloudflared").inputs as any).spec, {
+    assert.deepEqual((findResource(run, TYPES.podDisruptionBudget, "tunnel-cloudflared").inputs as any).spec, {
       maxUnavailable: 1,
       selector: { matchLabels: { "app.kubernetes.io/name": "cloudflared" } },
     });
     assert.equal(
-      (findResource(run, T.namespace, "tunnel-namespace").inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"],
+      (findResource(run, TYPES.namespace, "tunnel-namespace").inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"],
       "restricted",
     );
   });
 
   it("starts cloudflared only once its token, namespace, origin Service and ingress rules exist", () => {
-    assert.deepEqual(findResource(run, T.deployment, "tunnel-cloudflared").options.dependsOn, [
+    assert.deepEqual(findResource(run, TYPES.deployment, "tunnel-cloudflared").options.dependsOn, [
       "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig::tunnel-config",
       "kubernetes:core/v1:Namespace::tunnel-namespace",
       "kubernetes:core/v1:Secret::tunnel-token",
@@ -164,14 +149,14 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("points tunnelled hosts at the tunnel with proxied CNAMEs and no A record, after the tunnel is ready", () => {
-    const records = ofType(run, T.dnsRecord).map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied]);
+    const records = ofType(run, TYPES.dnsRecord).map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied]);
     assert.deepEqual(records.sort(), [
       ["blog.example.org", "CNAME", CNAME, true],
       ["nas.example.org", "A", "10.30.0.241", false],
       ["status.example.org", "CNAME", CNAME, true],
       ["www.example.org", "CNAME", CNAME, true],
     ]);
-    const deps = findResource(run, T.dnsRecord, "status-dns-status.example.org-tunnel").options.dependsOn!;
+    const deps = findResource(run, TYPES.dnsRecord, "status-dns-status.example.org-tunnel").options.dependsOn!;
     assert.ok(
       deps.includes("kubernetes:apps/v1:Deployment::tunnel-cloudflared") &&
         deps.includes("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig::tunnel-config"),
@@ -180,7 +165,7 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("gives the private app without publicRecord no public record, and exports its LAN DNS entry", () => {
-    assert.ok(!ofType(run, T.dnsRecord).some((r) => r.inputs.name === "ha.example.org"));
+    assert.ok(!ofType(run, TYPES.dnsRecord).some((r) => r.inputs.name === "ha.example.org"));
     assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [
       { host: "ha.example.org", addresses: ["10.30.0.241"] },
       { host: "nas.example.org", addresses: ["10.30.0.241"] },
@@ -191,17 +176,17 @@ describe("the tunnel stack, run under the mocks", () => {
   it("makes Traefik trust forwarded headers on the tunnel entry point alone, from the pod network (cloudflared's pods), never Cloudflare's ranges", () => {
     assert.deepEqual(trustedIPs(run), [[], [], ["10.244.0.0/16"]]);
     assert.deepEqual(
-      run.invokes.filter((i) => i.token === "cloudflare:index/getIpRanges:getIpRanges"),
+      run.invokes.filter((i) => i.token === INVOKES.cloudflareIpRanges),
       [],
     );
   });
 
   it("records the zone's SSL/TLS mode, read at deploy time, for the policy pack", () => {
     assert.deepEqual(
-      run.invokes.filter((i) => i.token === "cloudflare:index/getZoneSetting:getZoneSetting").map((i) => i.args),
+      run.invokes.filter((i) => i.token === INVOKES.cloudflareZoneSetting).map((i) => i.args),
       [{ zoneId: "0123456789abcdef0123456789abcdef", settingId: "ssl" }],
     );
-    assert.deepEqual(findResource(run, T.zoneEdge, "zone-edge").inputs, {
+    assert.deepEqual(findResource(run, COMPONENTS.zoneEdge, "zone-edge").inputs, {
       zone: "example.org",
       sslMode: "strict",
       entry: "tunnel",
@@ -211,17 +196,17 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("issues one *.example.org certificate into Traefik's default TLS store and no certificate per host", () => {
-    const cert = findResource(run, T.certificate, "wildcard-certificates-example.org").inputs as any;
+    const cert = findResource(run, TYPES.certificate, "wildcard-certificates-example.org").inputs as any;
     assert.deepEqual(
       [cert.metadata.namespace, cert.spec.secretName, cert.spec.dnsNames, cert.spec.issuerRef.name],
       ["traefik", "wildcard-example-org", ["*.example.org", "example.org"], "letsencrypt-production"],
     );
-    assert.deepEqual((findResource(run, T.tlsStore, "wildcard-certificates-default-tls-store").inputs as any).spec, {
+    assert.deepEqual((findResource(run, TYPES.tlsStore, "wildcard-certificates-default-tls-store").inputs as any).spec, {
       certificates: [{ secretName: "wildcard-example-org" }],
       defaultCertificate: { secretName: "wildcard-example-org" },
     });
-    assert.equal(ofType(run, T.certificate).length, 1);
-    const ingress = findResource(run, T.ingress, "blog-ingress-root").inputs as any;
+    assert.equal(ofType(run, TYPES.certificate).length, 1);
+    const ingress = findResource(run, TYPES.ingress, "blog-ingress-root").inputs as any;
     assert.deepEqual(ingress.spec.tls, [{ hosts: ["blog.example.org", "www.example.org"] }]);
     assert.equal(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
   });
@@ -239,10 +224,10 @@ describe("the tunnel with host-network Traefik placements", () => {
         }),
         "tunnel",
       );
-      assert.equal((findResource(run, T.service, "tunnel-origin").inputs as any).spec.ports[0].targetPort, "websecure");
+      assert.equal((findResource(run, TYPES.service, "tunnel-origin").inputs as any).spec.ports[0].targetPort, "websecure");
       assert.deepEqual(trustedIPs(run), [[], []]);
       assert.deepEqual(
-        ofType(run, T.networkPolicy).filter((p) => p.name === "tunnel-entry-policy"),
+        ofType(run, TYPES.networkPolicy).filter((p) => p.name === "tunnel-entry-policy"),
         [],
       );
     });
@@ -252,9 +237,9 @@ describe("the tunnel with host-network Traefik placements", () => {
 describe("the port-forward stacks are unchanged by the tunnel", () => {
   it("homelab: no tunnel, A records to the public address, the zone's SSL mode checked for the port-forward", async () => {
     const run = await runStack(readStackConfig("homelab"), "homelab");
-    assert.deepEqual(ofType(run, T.tunnel), []);
-    assert.ok(ofType(run, T.dnsRecord).every((r) => r.inputs.type === "A"));
-    assert.equal(findResource(run, T.zoneEdge, "zone-edge").inputs.entry, "portForward");
+    assert.deepEqual(ofType(run, TYPES.tunnel), []);
+    assert.ok(ofType(run, TYPES.dnsRecord).every((r) => r.inputs.type === "A"));
+    assert.equal(findResource(run, COMPONENTS.zoneEdge, "zone-edge").inputs.entry, "portForward");
     assert.deepEqual((run.outputs as Record<string, unknown>).lanDns, [{ host: "unifi.example.com", addresses: ["10.0.10.241"] }]);
   });
 });

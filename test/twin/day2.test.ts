@@ -18,6 +18,7 @@ import { deploy, twinConfig, twinWorld, type TwinWorld } from "./stack.ts";
 import type { RunResult, StackState } from "./engine.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
 import { day2Of, kubeletOf } from "./world/talosctl.ts";
+import { TYPES } from "../../contract/tokens.ts";
 
 const STACK = "homelab";
 type Cluster = Record<string, any>;
@@ -187,7 +188,7 @@ describe("day 2 in the twin (examples/Pulumi.homelab.yaml: 3 control planes, 2 w
     // The provider renews the machine secrets' client certificate in its last month (what synth/mocks.ts's certificates look like).
     const cert = (name: string) => Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n`).toString("base64");
     const renewed = structuredClone(day0.state) as unknown as { resources: { type: string; outputs: Record<string, unknown> }[] };
-    const secrets = renewed.resources.find((r) => r.type === "talos:machine/secrets:Secrets")!;
+    const secrets = renewed.resources.find((r) => r.type === TYPES.talosSecrets)!;
     secrets.outputs = JSON.parse(JSON.stringify(secrets.outputs).replaceAll(cert("talos-admin"), cert("talos-admin-renewed"))) as Record<
       string,
       unknown

@@ -15,6 +15,7 @@ import type { RunResult } from "./engine.ts";
 import { findObject } from "./world/kubernetes.ts";
 import { FIRST_BOOT_TIMEOUTS } from "../../components/talos-cluster.ts";
 import { goDuration } from "./world/time.ts";
+import { COMPONENTS, TYPES } from "../../contract/tokens.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const STACKS = exampleStackNames(ROOT);
@@ -66,7 +67,7 @@ test("host-network placements: Traefik writes each Ingress's status from ingress
     for (const ingress of ingresses)
       assert.deepEqual(ingress.status, { loadBalancer: { ingress: [{ ip }] } }, `${stack} ${ingress.metadata.name}`);
     // Every record the stack declares was created (single's one app is LAN-only: it declares none).
-    const declared = state.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord").length;
+    const declared = state.resources.filter((r) => r.type === TYPES.dnsRecord).length;
     assert.equal(Object.values(world.cloudflare.records).length, declared, `${stack}: DNS records created`);
     assert.equal(declared > 0, stack !== "single", `${stack}: declares public records`);
   }
@@ -91,9 +92,9 @@ test("tunnel: the stack policies pass on the outputs the engine stores after the
   const policy = await checkStack(stateDocument("tunnel", state));
   assert.deepEqual(policy.violations, []);
   assert.ok(policy.passed.includes("traefik-forwarded-headers-cloudflare-only") && policy.passed.includes("cloudflare-zone-ssl-mode"));
-  const tunnel = state.resources.find((r) => r.type === "homelab:tunnel:CloudflareTunnel")!;
+  const tunnel = state.resources.find((r) => r.type === COMPONENTS.cloudflareTunnel)!;
   assert.deepEqual(Object.keys(tunnel.outputs).sort(), ["cnameTarget", "forwarders", "ingressRules", "name", "trustReason", "tunnelId"]);
-  const edge = state.resources.find((r) => r.type === "homelab:cloudflare:ZoneEdge")!;
+  const edge = state.resources.find((r) => r.type === COMPONENTS.zoneEdge)!;
   assert.deepEqual(Object.keys(edge.outputs).sort(), ["entry", "proxiedHosts", "redirectToHttps", "sslMode", "zone"]);
   assert.equal(edge.outputs.entry, "tunnel");
   assert.equal(Object.values(world.cloudflare.tunnels)[0]?.name, "cgnat-homelab");
@@ -146,7 +147,7 @@ test("a node that never boots fails the first up at the apply, naming the node, 
   );
   assert.equal(run.world.clock, goDuration(FIRST_BOOT_TIMEOUTS.apply.create, 0), "it gave up at the apply's timeout");
   assert.equal(
-    run.state.resources.some((r) => r.type === "talos:machine/bootstrap:Bootstrap"),
+    run.state.resources.some((r) => r.type === TYPES.bootstrap),
     false,
   );
   assert.equal(findObject(run.world.kubernetes, "", "Namespace", undefined, "traefik"), undefined);

@@ -11,7 +11,8 @@ import { indexProgram } from "../../synth/run-stack.ts";
 import { readStackConfig, secretPlaceholder } from "../../synth/stack-file.ts";
 import { sanitize, type StackConfig } from "../../synth/recorder.ts";
 import { PROJECT } from "../../synth/mocks.ts";
-import { checkStack, type SynthDocument } from "../../policies/offline.ts";
+import { checkStack } from "../../policies/offline.ts";
+import type { SynthDocument } from "../../contract/synth-document.ts";
 import { unsetCredentials } from "../../config/stack-keys.ts";
 import { parseStackConfig } from "../../config/validate.ts";
 import { up, type Models, type RunResult, type StackState } from "./engine.ts";
@@ -21,6 +22,7 @@ import { proxmoxModels, proxmoxWorld } from "./world/proxmox.ts";
 import { cloudflareInvokes, cloudflareModels, cloudflareWorld } from "./world/cloudflare.ts";
 import { commandModel, commandWorld } from "./world/command.ts";
 import type { TwinWorld } from "./world/time.ts";
+import { TYPES } from "../../contract/tokens.ts";
 
 export type { TwinWorld };
 
@@ -32,7 +34,7 @@ export const twinModels: Models<TwinWorld> = {
     ...talosModels,
     ...proxmoxModels,
     ...cloudflareModels,
-    "command:local:Command": commandModel,
+    [TYPES.command]: commandModel,
   },
   fallback: (type) => (type.startsWith("kubernetes:") ? kubernetesObjectModel : undefined),
   invokes: { ...talosInvokes, ...cloudflareInvokes },

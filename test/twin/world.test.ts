@@ -11,6 +11,7 @@ import { proxmoxModels, proxmoxWorld } from "./world/proxmox.ts";
 import { cloudflareWorld } from "./world/cloudflare.ts";
 import { commandModel, commandWorld } from "./world/command.ts";
 import type { TwinWorld } from "./world/time.ts";
+import { TYPES, INVOKES } from "../../contract/tokens.ts";
 
 function world(overrides: Partial<TwinWorld> = {}): TwinWorld {
   return {
@@ -59,8 +60,8 @@ const models = kubernetesModels();
 
 test("MetalLB: with the chart's default failurePolicy, a pool created right after the release is refused (connection refused, not retried); it is admitted once the webhook serves", async () => {
   const w = world();
-  await create(models["kubernetes:core/v1:Namespace"]!, w, namespace("metallb-system"));
-  await create(models["kubernetes:helm.sh/v3:Release"]!, w, release("metallb", "metallb-system"));
+  await create(models[TYPES.namespace]!, w, namespace("metallb-system"));
+  await create(models[TYPES.release]!, w, release("metallb", "metallb-system"));
   await assert.rejects(
     create(kubernetesObjectModel, w, pool),
     /failed calling webhook "ipaddresspoolvalidationwebhook\.metallb\.io": failed to call webhook: Post "https:\/\/metallb-webhook-service\.metallb-system\.svc:443\/validate-metallb-io-v1beta1-ipaddresspool\?timeout=10s": .*connect: connection refused/,
@@ -72,12 +73,8 @@ test("MetalLB: with the chart's default failurePolicy, a pool created right afte
 
 test("MetalLB: with failurePolicy Ignore the pools are admitted before the webhook serves", async () => {
   const w = world();
-  await create(models["kubernetes:core/v1:Namespace"]!, w, namespace("metallb-system"));
-  await create(
-    models["kubernetes:helm.sh/v3:Release"]!,
-    w,
-    release("metallb", "metallb-system", { crds: { validationFailurePolicy: "Ignore" } }),
-  );
+  await create(models[TYPES.namespace]!, w, namespace("metallb-system"));
+  await create(models[TYPES.release]!, w, release("metallb", "metallb-system", { crds: { validationFailurePolicy: "Ignore" } }));
   await create(kubernetesObjectModel, w, pool);
   await create(kubernetesObjectModel, w, l2);
   assert.equal(w.kubernetes.webhooks[0]!.serving, false);
@@ -101,9 +98,9 @@ const ingress = {
 
 test("Ingress: without a published Service or ingressEndpoint Traefik writes no status, and the await fails after 10 minutes with pulumi-kubernetes' message; the object stays", async () => {
   const w = world();
-  await create(models["kubernetes:core/v1:Namespace"]!, w, namespace("traefik"));
+  await create(models[TYPES.namespace]!, w, namespace("traefik"));
   await create(
-    models["kubernetes:helm.sh/v3:Release"]!,
+    models[TYPES.release]!,
     w,
     release("traefik", "traefik", { service: { enabled: false }, ingressClass: { name: "traefik" } }),
   );
@@ -120,9 +117,9 @@ test("Ingress: without a published Service or ingressEndpoint Traefik writes no 
 
 test("Ingress: ingressEndpoint.ip, or a published LoadBalancer Service's address, becomes the status", async () => {
   const hostNetwork = world();
-  await create(models["kubernetes:core/v1:Namespace"]!, hostNetwork, namespace("traefik"));
+  await create(models[TYPES.namespace]!, hostNetwork, namespace("traefik"));
   await create(
-    models["kubernetes:helm.sh/v3:Release"]!,
+    models[TYPES.release]!,
     hostNetwork,
     release("traefik", "traefik", {
       service: { enabled: false },
@@ -136,16 +133,12 @@ test("Ingress: ingressEndpoint.ip, or a published LoadBalancer Service's address
   });
 
   const lb = world();
-  for (const ns of ["metallb-system", "traefik"]) await create(models["kubernetes:core/v1:Namespace"]!, lb, namespace(ns));
-  await create(
-    models["kubernetes:helm.sh/v3:Release"]!,
-    lb,
-    release("metallb", "metallb-system", { crds: { validationFailurePolicy: "Ignore" } }),
-  );
+  for (const ns of ["metallb-system", "traefik"]) await create(models[TYPES.namespace]!, lb, namespace(ns));
+  await create(models[TYPES.release]!, lb, release("metallb", "metallb-system", { crds: { validationFailurePolicy: "Ignore" } }));
   await create(kubernetesObjectModel, lb, pool);
   await create(kubernetesObjectModel, lb, l2);
   await create(
-    models["kubernetes:helm.sh/v3:Release"]!,
+    models[TYPES.release]!,
     lb,
     release("traefik", "traefik", {
       service: { annotations: { "metallb.io/loadBalancerIPs": "10.0.0.241" }, spec: { type: "LoadBalancer" } },
@@ -156,9 +149,9 @@ test("Ingress: ingressEndpoint.ip, or a published LoadBalancer Service's address
 
 test("Helm: a LoadBalancer Service without a MetalLB address fails the release after its timeout (helm --wait), and atomic uninstalls it", async () => {
   const w = world();
-  await create(models["kubernetes:core/v1:Namespace"]!, w, namespace("traefik"));
+  await create(models[TYPES.namespace]!, w, namespace("traefik"));
   await assert.rejects(
-    create(models["kubernetes:helm.sh/v3:Release"]!, w, release("traefik", "traefik", { service: { spec: { type: "LoadBalancer" } } })),
+    create(models[TYPES.release]!, w, release("traefik", "traefik", { service: { spec: { type: "LoadBalancer" } } })),
     /release traefik failed, and has been uninstalled due to atomic being set: context deadline exceeded/,
   );
   assert.deepEqual(w.kubernetes.releases, {});
@@ -207,7 +200,7 @@ test("Talos' checks: a Kubernetes Node not in the lists is 'unexpected', an etcd
   });
   assert.throws(
     () =>
-      talosInvokes["talos:cluster/getHealth:getHealth"]!(
+      talosInvokes[INVOKES.talosClusterHealth]!(
         { controlPlaneNodes: ["10.0.0.11"], workerNodes: ["10.0.0.21"], timeouts: { read: "1m" } },
         { world: w, preview: false },
       ),
@@ -226,7 +219,7 @@ const vm = (cdrom: string) => ({
 });
 
 test("Proxmox: a q35 VM with a drive on ide3 does not start on a qemu-server without the remap; ide0 does; two drives in one slot fail", async () => {
-  const vmLegacy = proxmoxModels["proxmoxve:index/vmLegacy:VmLegacy"]!;
+  const vmLegacy = proxmoxModels[TYPES.vm]!;
   await assert.rejects(create(vmLegacy, world(), vm("ide3")), /Can't create IDE unit 1, bus supports only 1 units/);
   await create(vmLegacy, world({ proxmox: proxmoxWorld(["pve"], true) }), vm("ide3"));
   await create(vmLegacy, world(), vm("ide0"));

@@ -4,6 +4,7 @@
 import * as rules from "../../../policies/helm.ts";
 import { T, RELEASE, CONFIG_GROUP, values, describeRuleCases, type RuleCase } from "../rule-cases.ts";
 import { change } from "../synth-output.ts";
+import { COMPONENTS } from "../../../contract/tokens.ts";
 
 const CASES: readonly RuleCase[] = [
   {
@@ -72,7 +73,7 @@ const CASES: readonly RuleCase[] = [
         edit: (d) =>
           change(
             d,
-            "homelab:platform:Traefik",
+            COMPONENTS.traefik,
             "traefik",
             (r) => (r.outputs!.crdFiles = r.outputs!.crdFiles.map((f: string) => f.replace("/v41.3.0/", "/v39.0.0/"))),
           ),

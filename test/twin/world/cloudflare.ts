@@ -10,6 +10,7 @@ import type { InvokeModel, ResourceModel } from "../engine.ts";
 import { StepError } from "../engine.ts";
 import { MOCK_TUNNEL_ID, mockInvokeResult, mockResourceOutputs } from "../../../synth/mocks.ts";
 import type { TwinWorld } from "./time.ts";
+import { TYPES, INVOKES } from "../../../contract/tokens.ts";
 
 export interface DnsRecordState {
   readonly zoneId: string;
@@ -105,20 +106,20 @@ const tunnelConfig: ResourceModel<TwinWorld> = {
 };
 
 export const cloudflareModels: Record<string, ResourceModel<TwinWorld>> = {
-  "cloudflare:index/dnsRecord:DnsRecord": dnsRecord,
-  "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared": tunnel,
-  "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig": tunnelConfig,
+  [TYPES.dnsRecord]: dnsRecord,
+  [TYPES.tunnel]: tunnel,
+  [TYPES.tunnelConfig]: tunnelConfig,
 };
 
 export const cloudflareInvokes: Record<string, InvokeModel<TwinWorld>> = {
-  "cloudflare:index/getIpRanges:getIpRanges": (args) => mockInvokeResult("cloudflare:index/getIpRanges:getIpRanges", args),
-  "cloudflare:index/getZone:getZone": (args) => mockInvokeResult("cloudflare:index/getZone:getZone", args),
-  "cloudflare:index/getZoneSetting:getZoneSetting": (args, { world }) => ({
-    ...mockInvokeResult("cloudflare:index/getZoneSetting:getZoneSetting", args),
+  [INVOKES.cloudflareIpRanges]: (args) => mockInvokeResult(INVOKES.cloudflareIpRanges, args),
+  [INVOKES.cloudflareZone]: (args) => mockInvokeResult(INVOKES.cloudflareZone, args),
+  [INVOKES.cloudflareZoneSetting]: (args, { world }) => ({
+    ...mockInvokeResult(INVOKES.cloudflareZoneSetting, args),
     ...(args.settingId === "ssl" ? { value: world.cloudflare.sslMode } : {}),
   }),
-  "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken": (args, { world }) => {
+  [INVOKES.cloudflareTunnelToken]: (args, { world }) => {
     if (!world.cloudflare.tunnels[String(args.tunnelId)]) throw new StepError("failed to make http request: Tunnel not found. (1003)");
-    return mockInvokeResult("cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken", args);
+    return mockInvokeResult(INVOKES.cloudflareTunnelToken, args);
   },
 };

@@ -36,6 +36,7 @@
 import type { Props, ResourceModel, StepContext } from "../engine.ts";
 import { StepError } from "../engine.ts";
 import { advanceTo, type TwinWorld } from "./time.ts";
+import { TYPES } from "../../../contract/tokens.ts";
 
 export interface KubeObject {
   readonly apiVersion: string;
@@ -458,24 +459,24 @@ export function kubernetesBetweenRuns(world: TwinWorld): void {
 }
 
 const KUBERNETES_TYPES = [
-  "kubernetes:core/v1:Namespace",
-  "kubernetes:core/v1:Secret",
-  "kubernetes:core/v1:Service",
-  "kubernetes:core/v1:ServiceAccount",
-  "kubernetes:apps/v1:Deployment",
-  "kubernetes:batch/v1:CronJob",
-  "kubernetes:batch/v1:Job",
-  "kubernetes:policy/v1:PodDisruptionBudget",
-  "kubernetes:networking.k8s.io/v1:Ingress",
-  "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-  "kubernetes:discovery.k8s.io/v1:EndpointSlice",
+  TYPES.namespace,
+  TYPES.secret,
+  TYPES.service,
+  TYPES.serviceAccount,
+  TYPES.deployment,
+  TYPES.cronJob,
+  TYPES.job,
+  TYPES.podDisruptionBudget,
+  TYPES.ingress,
+  TYPES.networkPolicy,
+  TYPES.endpointSlice,
 ];
 
 /** Models for the Kubernetes types: Helm releases, yaml/v2 ConfigGroups and every object kind (built-in or custom). */
 export function kubernetesModels(): Record<string, ResourceModel<TwinWorld>> {
   return {
-    "kubernetes:helm.sh/v3:Release": releaseModel(),
-    "kubernetes:yaml/v2:ConfigGroup": configGroupModel,
+    [TYPES.release]: releaseModel(),
+    [TYPES.configGroup]: configGroupModel,
     ...Object.fromEntries(KUBERNETES_TYPES.map((t) => [t, kubernetesObjectModel])),
   };
 }

@@ -13,6 +13,7 @@ import { StepError } from "../engine.ts";
 import { mockResourceOutputs } from "../../../synth/mocks.ts";
 import { bootNode } from "./talos.ts";
 import type { TwinWorld } from "./time.ts";
+import { TYPES } from "../../../contract/tokens.ts";
 
 export interface ProxmoxHost {
   /** Volume id (`local:import/x.qcow2`) → the URL it was downloaded from. */
@@ -112,6 +113,6 @@ const downloadFile: ResourceModel<TwinWorld> = {
 };
 
 export const proxmoxModels: Record<string, ResourceModel<TwinWorld>> = {
-  "proxmoxve:index/vmLegacy:VmLegacy": vmLegacy,
-  "proxmoxve:download/file:File": downloadFile,
+  [TYPES.vm]: vmLegacy,
+  [TYPES.download]: downloadFile,
 };

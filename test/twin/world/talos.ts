@@ -24,6 +24,7 @@ import type { InvokeModel, Props, ResourceModel } from "../engine.ts";
 import { StepError } from "../engine.ts";
 import { mockInvokeResult, mockResourceOutputs } from "../../../synth/mocks.ts";
 import { advanceTo, goDuration, stage, waitFor, type TwinWorld } from "./time.ts";
+import { TYPES, INVOKES } from "../../../contract/tokens.ts";
 
 export interface TalosTimings {
   /** VM start to the Talos API answering in maintenance mode. */
@@ -324,11 +325,11 @@ const secrets: ResourceModel<TwinWorld> = {
 };
 
 export const talosModels: Record<string, ResourceModel<TwinWorld>> = {
-  "talos:machine/secrets:Secrets": secrets,
-  "talos:imageFactory/schematic:Schematic": schematic,
-  "talos:machine/configurationApply:ConfigurationApply": configurationApply,
-  "talos:machine/bootstrap:Bootstrap": bootstrap,
-  "talos:cluster/kubeconfig:Kubeconfig": kubeconfig,
+  [TYPES.talosSecrets]: secrets,
+  [TYPES.schematic]: schematic,
+  [TYPES.configurationApply]: configurationApply,
+  [TYPES.bootstrap]: bootstrap,
+  [TYPES.kubeconfig]: kubeconfig,
 };
 
 const echo =
@@ -338,7 +339,7 @@ const echo =
 
 /** The generated configuration with the role's patches applied (as the provider's data source does), secrets left out. */
 const machineConfiguration: InvokeModel<TwinWorld> = (args) => {
-  const generated = mockInvokeResult("talos:machine/getConfiguration:getConfiguration", args);
+  const generated = mockInvokeResult(INVOKES.talosMachineConfiguration, args);
   const patches = (args.configPatches as string[] | undefined) ?? [];
   // The generated configuration's kubelet image follows kubernetesVersion (unset: the provider's machinery default).
   const kubelet = `machine:\n  kubelet:\n    image: ghcr.io/siderolabs/kubelet:v${String(args.kubernetesVersion ?? "1.36.0")}\n`;
@@ -347,7 +348,7 @@ const machineConfiguration: InvokeModel<TwinWorld> = (args) => {
 
 /** The talosconfig the data source renders from the client certificate it is given (a renewed one included). */
 const clientConfiguration: InvokeModel<TwinWorld> = (args) => {
-  const generated = mockInvokeResult("talos:client/getConfiguration:getConfiguration", args);
+  const generated = mockInvokeResult(INVOKES.talosClientConfiguration, args);
   const client = args.clientConfiguration as { clientCertificate?: string } | undefined;
   const mocked = /crt: (\S+)/.exec(String(generated.talosConfig))?.[1];
   return client?.clientCertificate && mocked
@@ -356,10 +357,10 @@ const clientConfiguration: InvokeModel<TwinWorld> = (args) => {
 };
 
 export const talosInvokes: Record<string, InvokeModel<TwinWorld>> = {
-  "talos:machine/getConfiguration:getConfiguration": machineConfiguration,
-  "talos:client/getConfiguration:getConfiguration": clientConfiguration,
-  "talos:imageFactory/getUrls:getUrls": echo("talos:imageFactory/getUrls:getUrls"),
-  "talos:cluster/getHealth:getHealth": getHealth,
+  [INVOKES.talosMachineConfiguration]: machineConfiguration,
+  [INVOKES.talosClientConfiguration]: clientConfiguration,
+  [INVOKES.talosImageFactoryUrls]: echo(INVOKES.talosImageFactoryUrls),
+  [INVOKES.talosClusterHealth]: getHealth,
 };
 
 /** A VM started from a Talos image: the node boots into maintenance mode at its static address. */
