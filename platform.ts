@@ -3,7 +3,7 @@
  * Each component hands the next a small typed value (ClusterAccess,
  * IngressEntry, Issuers); this file only connects them.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { HomelabConfig } from "./model/resolve.ts";
 import { ConfigError, type StackSecrets } from "./config/load.ts";
 import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";
@@ -16,6 +16,7 @@ import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { EtcdBackup } from "./components/etcd-backup.ts";
 import { CloudflareIpRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
+import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
@@ -23,6 +24,7 @@ import { tunnelForwarders, tunnelIngressRules } from "./builders/tunnel.ts";
 import { traefikOpenPorts } from "./builders/traefik-values.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./builders/lan-dns.ts";
 import { networkPolicyEnforcer } from "./builders/network-policies.ts";
+import { declareInBatches } from "./declare-in-batches.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -46,15 +48,6 @@ export interface PlatformOutputs {
   readonly tunnel?: { readonly name: string; readonly cnameTarget: pulumi.Output<string> };
 }
 
-/**
- * Apps declared between two yields to the event loop. Every resource declared
- * holds its inputs, Outputs and registration promises until the SDK sends it,
- * which it does only when the program yields: declared in one go, 2,000 apps
- * (10,000 resources) held 1.4 GB at once. Yielding every few apps lets each
- * batch be sent (and, under the mocks, settled) before the next is built.
- */
-const APPS_PER_YIELD = 50;
-
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
 const DNS01_TOKEN_KEYS = [DNS01_TOKEN_KEY, "cloudflare:apiToken"] as const;
 
@@ -62,10 +55,6 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const dns01 = dns01Token(secrets);
   const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
   const cluster = createCluster("cluster", config.cluster, secrets, ranges?.ipv4);
-  // The SDK sends registrations only when the program yields: without this the
-  // engine would see nothing until every app's route had been declared, and the
-  // cluster (VMs, Talos: the long pole of an `up`) would start last.
-  await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
 
   const forwarders = config.tunnel ? tunnelForwarders(config.traefik, cluster.spec) : undefined;
@@ -132,10 +121,9 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
           k8s,
         )
       : undefined;
-  // Loaded only by tunnel stacks: the Deployment, PDB and tunnel modules stay off every other stack's start path.
   const tunnel =
     config.tunnel && forwarders
-      ? new (await import("./components/cloudflare-tunnel.ts")).CloudflareTunnel(
+      ? new CloudflareTunnel(
           "tunnel",
           {
             tunnel: config.tunnel,
@@ -164,8 +152,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const lanDns = lanDnsEntries(config.apps, traefik.entry.private?.addresses ?? []);
   if (lanDns.length > 0) new LanDns("lan-dns", { entries: lanDns });
 
-  for (const [i, app] of config.apps.entries()) {
-    if (i > 0 && i % APPS_PER_YIELD === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  await declareInBatches(config.apps, (app) => {
     new AppRoute(
       app.name,
       {
@@ -180,7 +167,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       },
       { ...k8s, dependsOn: [...namespaces.ready, ...(app.wildcardZone && wildcards ? wildcards.ready : [])] },
     );
-  }
+  });
 
   return {
     kubeconfig: cluster.kubeconfig,
