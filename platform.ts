@@ -15,13 +15,12 @@ import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { EtcdBackup } from "./components/etcd-backup.ts";
-import { CloudflareIpRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
+import { CloudflareIpRanges, needsCloudflareRanges, zoneId, zoneSslMode } from "./components/cloudflare.ts";
 import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelForwarders, tunnelIngressRules } from "./builders/tunnel.ts";
-import { traefikOpenPorts } from "./builders/traefik-values.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./builders/lan-dns.ts";
 import { networkPolicyEnforcer } from "./builders/network-policies.ts";
 import { declareInBatches } from "./declare-in-batches.ts";
@@ -56,6 +55,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
   const cluster = createCluster("cluster", config.cluster, secrets, ranges?.ipv4);
   const k8s = { provider: cluster.provider };
+  const enforcer = networkPolicyEnforcer(config.cluster);
 
   const forwarders = config.tunnel ? tunnelForwarders(config.traefik, cluster.spec) : undefined;
 
@@ -102,7 +102,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       namespaces: config.namespaces,
       apps: config.apps,
       entry: traefik.entry,
-      networkPolicyEnforcer: networkPolicyEnforcer(config.cluster),
+      networkPolicyEnforcer: enforcer,
     },
     k8s,
   );
@@ -127,14 +127,12 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
           "tunnel",
           {
             tunnel: config.tunnel,
-            accountId: config.tunnel.accountId ?? zoneAccountId(config.dns),
+            dns: config.dns,
             ingressRules: tunnelIngressRules(config),
             forwarders,
             entry: traefik.entry,
             traefik: config.traefik,
-            ...(config.traefik.tunnelEntryPoint
-              ? { entryPolicy: { enforcer: networkPolicyEnforcer(config.cluster)!, openPorts: traefikOpenPorts(config.traefik) } }
-              : {}),
+            networkPolicyEnforcer: enforcer,
           },
           k8s,
         )
