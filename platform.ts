@@ -9,7 +9,7 @@ import { ConfigError, type StackSecrets } from "./config/load.ts";
 import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
-import { Traefik } from "./components/traefik.ts";
+import { type IngressOutputs, Traefik, ingressOutputs } from "./components/traefik.ts";
 import { GatewayApi } from "./components/gateway-api.ts";
 import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
@@ -30,13 +30,7 @@ export interface PlatformOutputs {
   readonly talosconfig?: pulumi.Output<string>;
   readonly apiEndpoint: pulumi.Input<string>;
   readonly nodes: readonly { name: string; role: string; ip: string }[];
-  readonly ingress: {
-    readonly className: string;
-    readonly placement: string;
-    readonly addresses: readonly string[];
-    /** Where private apps are served (LAN only) and who may reach them. */
-    readonly private?: { readonly entryPoint: string; readonly addresses: readonly string[]; readonly sources: readonly string[] };
-  };
+  readonly ingress: IngressOutputs;
   readonly issuers: readonly string[];
   readonly routes: Readonly<Record<string, readonly string[]>>;
   /** The S3 lifecycle configuration that expires etcd snapshots, when backups are configured. */
@@ -172,20 +166,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
     ...(cluster.talosconfig ? { talosconfig: cluster.talosconfig } : {}),
     apiEndpoint: cluster.apiEndpoint,
     nodes: cluster.spec.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip })),
-    ingress: {
-      className: traefik.entry.className,
-      placement: traefik.entry.placement,
-      addresses: traefik.entry.addresses,
-      ...(traefik.entry.private
-        ? {
-            private: {
-              entryPoint: traefik.entry.private.entryPoint,
-              addresses: traefik.entry.private.addresses,
-              sources: traefik.entry.private.sources,
-            },
-          }
-        : {}),
-    },
+    ingress: ingressOutputs(traefik.entry),
     issuers: certManager.issuers.names,
     routes: Object.fromEntries(config.apps.map((a) => [a.name, a.hosts])),
     ...(etcdBackup ? { etcdBackupLifecycle: etcdBackup.lifecycle } : {}),
