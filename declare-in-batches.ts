@@ -8,7 +8,7 @@
  */
 
 /** Items declared between two yields: each batch is sent (and, under the mocks, settled) before the next is built. */
-export const PER_YIELD = 50;
+const PER_YIELD = 50;
 
 /** Calls `declare` for each item in order, yielding to the event loop before every PER_YIELD-th. */
 export async function declareInBatches<T>(items: readonly T[], declare: (item: T) => void): Promise<void> {

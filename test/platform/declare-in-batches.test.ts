@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PER_YIELD, declareInBatches } from "../../declare-in-batches.ts";
+import { declareInBatches } from "../../declare-in-batches.ts";
 
 describe("declaring in batches", () => {
   it("declares every item in order, and yields to the event loop after each batch of 50", async () => {
@@ -20,7 +20,6 @@ describe("declaring in batches", () => {
     setImmediate(watch);
     await declareInBatches(items, (i) => declared.push(i));
     done = true;
-    assert.equal(PER_YIELD, 50);
     assert.deepEqual(declared, items);
     assert.deepEqual(declaredAtEachTurn, [50, 100]);
   });
