@@ -3,39 +3,34 @@
  * Each component hands the next a small typed value (ClusterAccess,
  * IngressEntry, Issuers); this file only connects them.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { HomelabConfig } from "./model/resolve.ts";
 import { ConfigError, type StackSecrets } from "./config/load.ts";
 import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";
 import { createCluster } from "./components/cluster.ts";
 import { MetalLB } from "./components/metallb.ts";
-import { Traefik } from "./components/traefik.ts";
+import { type IngressOutputs, Traefik, ingressOutputs } from "./components/traefik.ts";
 import { GatewayApi } from "./components/gateway-api.ts";
 import { CertManager } from "./components/cert-manager.ts";
 import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { EtcdBackup } from "./components/etcd-backup.ts";
-import { CloudflareIpRanges, needsCloudflareRanges, zoneAccountId, zoneId, zoneSslMode } from "./components/cloudflare.ts";
+import { CloudflareIpRanges, needsCloudflareRanges, zoneId, zoneSslMode } from "./components/cloudflare.ts";
+import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelForwarders, tunnelIngressRules } from "./builders/tunnel.ts";
-import { traefikOpenPorts } from "./builders/traefik-values.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./builders/lan-dns.ts";
 import { networkPolicyEnforcer } from "./model/network-policies.ts";
+import { declareInBatches } from "./declare-in-batches.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
   readonly talosconfig?: pulumi.Output<string>;
   readonly apiEndpoint: pulumi.Input<string>;
   readonly nodes: readonly { name: string; role: string; ip: string }[];
-  readonly ingress: {
-    readonly className: string;
-    readonly placement: string;
-    readonly addresses: readonly string[];
-    /** Where private apps are served (LAN only) and who may reach them. */
-    readonly private?: { readonly entryPoint: string; readonly addresses: readonly string[]; readonly sources: readonly string[] };
-  };
+  readonly ingress: IngressOutputs;
   readonly issuers: readonly string[];
   readonly routes: Readonly<Record<string, readonly string[]>>;
   /** The S3 lifecycle configuration that expires etcd snapshots, when backups are configured. */
@@ -46,15 +41,6 @@ export interface PlatformOutputs {
   readonly tunnel?: { readonly name: string; readonly cnameTarget: pulumi.Output<string> };
 }
 
-/**
- * Apps declared between two yields to the event loop. Every resource declared
- * holds its inputs, Outputs and registration promises until the SDK sends it,
- * which it does only when the program yields: declared in one go, 2,000 apps
- * (10,000 resources) held 1.4 GB at once. Yielding every few apps lets each
- * batch be sent (and, under the mocks, settled) before the next is built.
- */
-const APPS_PER_YIELD = 50;
-
 /** The secret config key cert-manager's DNS-01 token comes from, most specific first. */
 const DNS01_TOKEN_KEYS = [DNS01_TOKEN_KEY, "cloudflare:apiToken"] as const;
 
@@ -62,11 +48,8 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const dns01 = dns01Token(secrets);
   const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
   const cluster = createCluster("cluster", config.cluster, secrets, ranges?.ipv4);
-  // The SDK sends registrations only when the program yields: without this the
-  // engine would see nothing until every app's route had been declared, and the
-  // cluster (VMs, Talos: the long pole of an `up`) would start last.
-  await new Promise<void>((resolve) => setImmediate(resolve));
   const k8s = { provider: cluster.provider };
+  const enforcer = networkPolicyEnforcer(config.cluster);
 
   const forwarders = config.tunnel ? tunnelForwarders(config.traefik, cluster.spec) : undefined;
 
@@ -113,7 +96,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       namespaces: config.namespaces,
       apps: config.apps,
       entry: traefik.entry,
-      networkPolicyEnforcer: networkPolicyEnforcer(config.cluster),
+      networkPolicyEnforcer: enforcer,
     },
     k8s,
   );
@@ -132,21 +115,18 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
           k8s,
         )
       : undefined;
-  // Loaded only by tunnel stacks: the Deployment, PDB and tunnel modules stay off every other stack's start path.
   const tunnel =
     config.tunnel && forwarders
-      ? new (await import("./components/cloudflare-tunnel.ts")).CloudflareTunnel(
+      ? new CloudflareTunnel(
           "tunnel",
           {
             tunnel: config.tunnel,
-            accountId: config.tunnel.accountId ?? zoneAccountId(config.dns),
+            dns: config.dns,
             ingressRules: tunnelIngressRules(config),
             forwarders,
             entry: traefik.entry,
             traefik: config.traefik,
-            ...(config.traefik.tunnelEntryPoint
-              ? { entryPolicy: { enforcer: networkPolicyEnforcer(config.cluster)!, openPorts: traefikOpenPorts(config.traefik) } }
-              : {}),
+            networkPolicyEnforcer: enforcer,
           },
           k8s,
         )
@@ -164,8 +144,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const lanDns = lanDnsEntries(config.apps, traefik.entry.private?.addresses ?? []);
   if (lanDns.length > 0) new LanDns("lan-dns", { entries: lanDns });
 
-  for (const [i, app] of config.apps.entries()) {
-    if (i > 0 && i % APPS_PER_YIELD === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  await declareInBatches(config.apps, (app) => {
     new AppRoute(
       app.name,
       {
@@ -180,27 +159,14 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       },
       { ...k8s, dependsOn: [...namespaces.ready, ...(app.wildcardZone && wildcards ? wildcards.ready : [])] },
     );
-  }
+  });
 
   return {
     kubeconfig: cluster.kubeconfig,
     ...(cluster.talosconfig ? { talosconfig: cluster.talosconfig } : {}),
     apiEndpoint: cluster.apiEndpoint,
     nodes: cluster.spec.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip })),
-    ingress: {
-      className: traefik.entry.className,
-      placement: traefik.entry.placement,
-      addresses: traefik.entry.addresses,
-      ...(traefik.entry.private
-        ? {
-            private: {
-              entryPoint: traefik.entry.private.entryPoint,
-              addresses: traefik.entry.private.addresses,
-              sources: traefik.entry.private.sources,
-            },
-          }
-        : {}),
-    },
+    ingress: ingressOutputs(traefik.entry),
     issuers: certManager.issuers.names,
     routes: Object.fromEntries(config.apps.map((a) => [a.name, a.hosts])),
     ...(etcdBackup ? { etcdBackupLifecycle: etcdBackup.lifecycle } : {}),

@@ -16,7 +16,9 @@ import { ZeroTrustTunnelCloudflaredConfig } from "@pulumi/cloudflare/zeroTrustTu
 import { getZeroTrustTunnelCloudflaredTokenOutput } from "@pulumi/cloudflare/getZeroTrustTunnelCloudflaredToken.js";
 import type { HomelabConfig, TunnelSpec } from "../model/resolve.ts";
 import { withEnforcer } from "../builders/network-policies.ts";
+import { traefikOpenPorts } from "../builders/traefik-values.ts";
 import type { IngressEntry } from "./traefik.ts";
+import { zoneAccountId } from "./cloudflare.ts";
 import { namespaceManifest } from "../builders/namespaces.ts";
 import {
   TUNNEL_TOKEN_KEY,
@@ -33,16 +35,20 @@ import { COMPONENTS } from "../contract/tokens.ts";
 
 export interface CloudflareTunnelArgs {
   readonly tunnel: TunnelSpec;
-  readonly accountId: pulumi.Input<string>;
+  /** The zone, whose account owns the tunnel unless tunnel.accountId names another. */
+  readonly dns: HomelabConfig["dns"];
   readonly ingressRules: readonly TunnelIngressRule[];
   /** The CIDRs Traefik trusts forwarded headers from (builders/tunnel.ts tunnelForwarders), recorded for the policy pack. */
   readonly forwarders: readonly string[];
   /** Traefik's release: the origin Service lives in its namespace. */
   readonly entry: IngressEntry;
-  /** Whether Traefik has a tunnel entry point of its own (HomelabConfig.traefik.tunnelEntryPoint), and its placement. */
-  readonly traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint" | "placement">;
-  /** With a tunnel entry point: what enforces its NetworkPolicy, and the container ports every client may still open. */
-  readonly entryPolicy?: { readonly enforcer: string; readonly openPorts: readonly number[] };
+  /**
+   * Whether Traefik has a tunnel entry point of its own (HomelabConfig.traefik.tunnelEntryPoint), its
+   * placement, and what sets the container ports every client may still open (builders/traefik-values.ts traefikOpenPorts).
+   */
+  readonly traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint" | "placement" | "privateEntry" | "chart">;
+  /** What enforces NetworkPolicies on this cluster, if anything: a tunnel entry point exists only where something does. */
+  readonly networkPolicyEnforcer: string | undefined;
 }
 
 export class CloudflareTunnel extends pulumi.ComponentResource {
@@ -61,18 +67,19 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
     };
     super(COMPONENTS.cloudflareTunnel, name, facts, opts);
     const { tunnel } = args;
+    const accountId = tunnel.accountId ?? zoneAccountId(args.dns);
     // A component's provider applies to its children of that provider's package only: these stay Cloudflare's.
     const cloudflare = { parent: this };
     // Tunnel names are unique in an account: a replacement (another account, say) must delete the old tunnel first.
     const created = new ZeroTrustTunnelCloudflared(
       `${name}`,
-      { accountId: args.accountId, name: tunnel.name, configSrc: "cloudflare" },
+      { accountId, name: tunnel.name, configSrc: "cloudflare" },
       { ...cloudflare, deleteBeforeReplace: true },
     );
     const config = new ZeroTrustTunnelCloudflaredConfig(
       `${name}-config`,
       {
-        accountId: args.accountId,
+        accountId,
         tunnelId: created.id,
         config: {
           ingresses: args.ingressRules.map((r) => ({ ...r, ...(r.originRequest ? { originRequest: { ...r.originRequest } } : {}) })),
@@ -81,7 +88,7 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
       cloudflare,
     );
     // The token is the tunnel's credential: a Pulumi secret, and in the cluster a Kubernetes Secret, nowhere else.
-    const token = pulumi.secret(getZeroTrustTunnelCloudflaredTokenOutput({ accountId: args.accountId, tunnelId: created.id }).token);
+    const token = pulumi.secret(getZeroTrustTunnelCloudflaredTokenOutput({ accountId, tunnelId: created.id }).token);
 
     const child = { parent: this };
     const namespace = new Namespace(`${name}-namespace`, namespaceManifest(tunnel.namespace, "restricted"), child);
@@ -91,11 +98,12 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
       { ...child, dependsOn: [namespace] },
     );
     // The entry point that trusts cloudflared's forwarded headers is closed to every other pod before the origin Service leads to it.
-    const entryPolicy = args.entryPolicy
+    const enforcer = args.traefik.tunnelEntryPoint ? args.networkPolicyEnforcer : undefined;
+    const entryPolicy = enforcer
       ? [
           new NetworkPolicy(
             `${name}-entry-policy`,
-            withEnforcer(tunnelEntryPolicyManifest(tunnel, args.entryPolicy.openPorts), args.entryPolicy.enforcer),
+            withEnforcer(tunnelEntryPolicyManifest(tunnel, traefikOpenPorts(args.traefik)), enforcer),
             { ...child, dependsOn: [...args.entry.ready] },
           ),
         ]

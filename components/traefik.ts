@@ -21,6 +21,26 @@ export interface IngressEntry extends IngressEntrySpec {
   readonly ready: readonly pulumi.Resource[];
 }
 
+/** What operators are told about the ingress: the stack output `ingress`. */
+export interface IngressOutputs {
+  readonly className: string;
+  readonly placement: string;
+  readonly addresses: readonly string[];
+  /** Where private apps are served (LAN only) and who may reach them. */
+  readonly private?: { readonly entryPoint: string; readonly addresses: readonly string[]; readonly sources: readonly string[] };
+}
+
+export function ingressOutputs(entry: IngressEntrySpec): IngressOutputs {
+  const { className, placement, addresses } = entry;
+  const lan = entry.private;
+  return {
+    className,
+    placement,
+    addresses,
+    ...(lan ? { private: { entryPoint: lan.entryPoint, addresses: lan.addresses, sources: lan.sources } } : {}),
+  };
+}
+
 export interface TraefikArgs {
   readonly traefik: HomelabConfig["traefik"];
   readonly cluster: ClusterSpec;
