@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { mermaidBlocks, parseMermaid } from "../helpers/mermaid.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -161,24 +162,23 @@ describe("docs/architecture.md: the components", () => {
     );
   });
 
-  it("gives each component the type token its constructor registers", () => {
-    const contract = readdirSync(join(ROOT, "contract"))
-      .filter((f) => f.endsWith(".ts"))
-      .map((f) => read(`contract/${f}`))
-      .join("\n");
-    const registered = (c: { name: string; file: string }): string | undefined => {
+  it("gives each component the type token its constructor registers", async () => {
+    /** The first argument of the class's super(): a string literal, or a constant (COMPONENTS.traefik) read from the module it is imported from. */
+    const registered = async (c: { name: string; file: string }): Promise<unknown> => {
       const source = read(c.file);
-      const classBody = source.slice(source.indexOf(`export class ${c.name} `));
-      const argument = /\bsuper\(\s*([^,]+),/.exec(classBody)?.[1]?.trim() ?? "";
+      const argument = /\bsuper\(\s*([^,]+),/.exec(source.slice(source.indexOf(`export class ${c.name} `)))?.[1]?.trim() ?? "";
       const literal = /^"([^"]+)"$/.exec(argument);
       if (literal) return literal[1];
-      // A named token (COMPONENTS.traefik, or a constant) is defined in contract/ or beside the class.
-      const key = argument.split(".").pop()!;
-      return new RegExp(`\\b${key}\\s*[:=]\\s*"([^"]+)"`).exec(`${contract}\n${source}`)?.[1];
+      const [head, ...path] = argument.split(".");
+      const from = new RegExp(`import\\s*{[^}]*\\b${head}\\b[^}]*}\\s*from\\s*"([^"]+)"`).exec(source)?.[1];
+      if (!from) return `${argument} (not imported)`;
+      const module = (await import(from.startsWith(".") ? pathToFileURL(join(ROOT, dirname(c.file), from)).href : from)) as Record<
+        string,
+        unknown
+      >;
+      return path.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], module[head!]);
     };
-    assert.deepEqual(
-      components.map((c) => `${c.name} ${rows.get(c.name)?.[1]}`).sort(),
-      components.map((c) => `${c.name} ${registered(c)}`).sort(),
-    );
+    const tokens = await Promise.all(components.map(async (c) => `${c.name} ${await registered(c)}`));
+    assert.deepEqual(components.map((c) => `${c.name} ${rows.get(c.name)?.[1]}`).sort(), tokens.sort());
   });
 });
