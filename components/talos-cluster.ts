@@ -5,7 +5,7 @@
  * that only becomes usable once Talos reports the whole cluster healthy.
  *
  * Client certificates in kubeconfig and talosconfig are valid for a year and are
- * renewed by a routine `pulumi up` in their last 30 days (README, Operations:
+ * renewed by a routine `pulumi up` in their last 30 days (docs/operations.md:
  * rotate credentials): the Kubeconfig resource within KUBECONFIG_RENEWAL, the
  * Secrets resource (the Talos client certificate) within the provider's own
  * month; read the renewed files again afterwards
@@ -60,7 +60,7 @@ const KUBECONFIG_RENEWAL = "720h";
  * installer image, write its disk and reboot; the health check for etcd, the API
  * server and every node (each pulling the Kubernetes and CNI images) to report
  * Ready. Generous bounds, so a slow first `up` completes and a dead node still
- * fails one `up` rather than hanging it (README "First deploy": when a stage times out).
+ * fails one `up` rather than hanging it (docs/operations.md: when a stage times out).
  */
 export const FIRST_BOOT_TIMEOUTS = {
   apply: { create: "20m", update: "20m" },

@@ -1,6 +1,6 @@
 /**
  * Turns a recorded program run into the files of the synth contract
- * (README "Quick start"): resources.json, manifests/, helm/, talos/ and summary.md.
+ * (docs/operations.md, "Check a stack offline"): resources.json, manifests/, helm/, talos/ and summary.md.
  * Pure apart from the final write: `synthFiles` returns path → content, so
  * tests compare output without touching the disk.
  */

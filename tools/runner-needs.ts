@@ -116,7 +116,7 @@ export function reachVerdict(stack: string, tried: readonly Tried[]): ReachVerdi
   if (missing.length > 0) {
     return {
       lines,
-      error: `${stack}: this runner cannot reach the homelab (${missing.map((r) => `${r.what} ${r.host}:${r.port}: ${r.failure}`).join("; ")}). Pulumi's providers call these from the runner: run the preview and up jobs inside the homelab's network, on a self-hosted runner on the LAN (repository variable PULUMI_RUNS_ON, e.g. ["self-hosted","homelab"]) or on a hosted runner joined through Tailscale (repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET); README, "Workflow set-up".`,
+      error: `${stack}: this runner cannot reach the homelab (${missing.map((r) => `${r.what} ${r.host}:${r.port}: ${r.failure}`).join("; ")}). Pulumi's providers call these from the runner: run the preview and up jobs inside the homelab's network, on a self-hosted runner on the LAN (repository variable PULUMI_RUNS_ON, e.g. ["self-hosted","homelab"]) or on a hosted runner joined through Tailscale (repository variable TAILSCALE_OAUTH_CLIENT_ID, secret TAILSCALE_OAUTH_SECRET); docs/workflows.md, "Workflow set-up".`,
     };
   }
   const talos = tried.filter((r) => r.kind === "talos");

@@ -1,6 +1,7 @@
 /**
- * The README's figures are the program's: what each example stack creates
- * (VMs, vCPU, memory, disk) is computed from its resolved config.
+ * The documentation's figures are the program's: what each example stack
+ * creates on Proxmox (VMs, vCPU, memory, disk; docs/proxmox.md) is computed
+ * from its resolved config.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -11,10 +12,10 @@ import { validConfig } from "../helpers/config.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-describe("README, Before you start: what a stack creates", () => {
-  const readme = readFileSync(`${ROOT}README.md`, "utf8");
+describe("docs/proxmox.md, What a stack creates", () => {
+  const page = readFileSync(`${ROOT}docs/proxmox.md`, "utf8");
   const rows = new Map(
-    [...readme.matchAll(/^\| `examples\/Pulumi\.([a-z0-9-]+)\.yaml` \| ([^|]+) \| ([^|]*) \| ([^|]*) \| ([^|]*) \|$/gm)].map((m) => [
+    [...page.matchAll(/^\| `examples\/Pulumi\.([a-z0-9-]+)\.yaml` \| ([^|]+) \| ([^|]*) \| ([^|]*) \| ([^|]*) \|$/gm)].map((m) => [
       m[1]!,
       m.slice(2, 6).map((c) => c.trim()),
     ]),

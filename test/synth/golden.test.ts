@@ -59,15 +59,6 @@ describe("Mermaid diagrams, checked with the real Mermaid parser", () => {
     await assert.rejects(parseMermaid('flowchart LR\n  a["unclosed] --> b'), /Parse error on line \d+:/);
   });
 
-  it("parses the README's three diagrams (architecture, Traefik placements, the tunnel's request path) as flowcharts", async () => {
-    const blocks = mermaidBlocks(readFileSync(join(ROOT, "README.md"), "utf8"));
-    assert.deepEqual(
-      blocks.map((b) => b.split("\n")[0]),
-      ["flowchart TD", "flowchart LR", "flowchart LR"],
-    );
-    for (const b of blocks) assert.equal((await parseMermaid(b)).diagramType, "flowchart-v2");
-  });
-
   it("parses the request-path diagram of every example stack's summary.md", async () => {
     for (const stack of exampleStackNames(ROOT)) {
       const blocks = mermaidBlocks(readFileSync(join(ROOT, GOLDEN_DIR, stack, "summary.md"), "utf8"));

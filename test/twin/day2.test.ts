@@ -1,5 +1,5 @@
 /**
- * README "Upgrading" and "Operations" as successive `pulumi up`s of the homelab
+ * docs/upgrading.md and docs/operations.md as successive `pulumi up`s of the homelab
  * example stack in the deployment twin (test/twin/engine.ts): the day-2 Commands
  * run the real scripts/talos-upgrade.ts against the fake Talos cluster
  * (test/twin/world/talosctl.ts, test/fixtures/fake-talosctl), whose cluster checks

@@ -21,7 +21,7 @@ export interface TwinWorld {
   proxmox: ProxmoxWorld;
   cloudflare: CloudflareWorld;
   command: CommandWorld;
-  /** Per stage, when it started and ended (seconds), for the README's timings and the timeout scenarios. */
+  /** Per stage, when it started and ended (seconds), for the timings of docs/operations.md and the timeout scenarios. */
   stages: Record<string, { start: number; end: number }>;
 }
 
