@@ -89,7 +89,7 @@ export async function dayTwo(
         exec,
         "talosctl",
         ["--talosconfig", talosconfig],
-        "talosctl is not on PATH; install the release the cluster runs or newer (README, Upgrading: what the workstation needs) and re-run",
+        "talosctl is not on PATH; install the release the cluster runs or newer (docs/upgrading.md: what the workstation needs) and re-run",
       ),
       members,
       log,

@@ -80,7 +80,7 @@ export function effectWarnings(c: ParsedConfig): ConfigIssue[] {
     warnings.push({
       path: ["cluster", "firewall", "enabled"],
       message:
-        "the host firewall is off, so adminSubnets and ingressSources change nothing yet; set enabled: true once adminSubnets names where you administer the cluster from (README, Host firewall)",
+        "the host firewall is off, so adminSubnets and ingressSources change nothing yet; set enabled: true once adminSubnets names where you administer the cluster from (docs/networking.md, host firewall)",
     });
   }
   const sources = fw.ingressSources;

@@ -37,7 +37,7 @@ export function checkNodeLifecycle(cl: TalosClusterConfig, add: Add): void {
     if (n.retire === "forget" && controlPlanes.length < 3) {
       add(
         ["cluster", "nodes", name, "retire"],
-        `etcd with ${controlPlanes.length} member${controlPlanes.length === 1 ? "" : "s"} has no quorum once one is dead, and forgetting the member cannot restore it; recover the control plane from an etcd snapshot (README, Operations: recover a lost control plane)`,
+        `etcd with ${controlPlanes.length} member${controlPlanes.length === 1 ? "" : "s"} has no quorum once one is dead, and forgetting the member cannot restore it; recover the control plane from an etcd snapshot (docs/operations.md: recover a lost control plane)`,
       );
     }
     if (name !== bootstrap || staying.length === 0) continue;

@@ -70,7 +70,7 @@ const talosNode = section({
     .enum(["reset", "forget"], { error: "expected retire reset (a running node: drain, leave etcd, wipe) or forget (a dead node)" })
     .optional()
     .describe(
-      "First step of removing the node (README, Operations): `pulumi up` with it set unprotects the VM and takes the node out of the health check, the talosconfig and the rolling upgrade; then delete the node from the config. reset: removing it gracefully resets the running node (cordon, drain, leave etcd, wipe); forget: the node is dead, removing it resets nothing. One control plane at a time. Default: the node stays in the cluster.",
+      "First step of removing the node (docs/operations.md): `pulumi up` with it set unprotects the VM and takes the node out of the health check, the talosconfig and the rolling upgrade; then delete the node from the config. reset: removing it gracefully resets the running node (cordon, drain, leave etcd, wipe); forget: the node is dead, removing it resets nothing. One control plane at a time. Default: the node stays in the cluster.",
     ),
   ...nodeSizing,
 });
@@ -119,7 +119,7 @@ export const etcdBackup = section({
     .min(1)
     .default(DEFAULTS.backup.retentionDays)
     .describe(
-      "Days a snapshot is kept. talos-backup never deletes; the stack output etcdBackupLifecycle is the bucket lifecycle rule that does (README, Operations).",
+      "Days a snapshot is kept. talos-backup never deletes; the stack output etcdBackupLifecycle is the bucket lifecycle rule that does (docs/operations.md).",
     ),
   s3: section({
     endpoint: checked(httpUrlProblem).optional().describe("S3-compatible API endpoint (MinIO, Garage, R2, …). Default: AWS S3 in region."),
@@ -144,7 +144,7 @@ const firewall = section({
     .boolean()
     .default(false)
     .describe(
-      "Talos' host firewall: block every inbound connection to the nodes (NetworkDefaultActionConfig ingress: block) except the Talos API (50000) and Kubernetes API (6443) from adminSubnets, what the nodes need between themselves (kubelet 10250, trustd 50001, etcd 2379-2380, flannel VXLAN udp 4789, MetalLB memberlist 7946), and, for a host-network Traefik, :80/:443 from Cloudflare's ranges (looked up at deploy time) when apps are proxied plus ingressSources. Off by default: switched on by an upgrade, a wrong guess of where the operator connects from would cut the running cluster off its own Talos API, and recovering takes the Proxmox console (README, Host firewall); turn it on once adminSubnets names that path.",
+      "Talos' host firewall: block every inbound connection to the nodes (NetworkDefaultActionConfig ingress: block) except the Talos API (50000) and Kubernetes API (6443) from adminSubnets, what the nodes need between themselves (kubelet 10250, trustd 50001, etcd 2379-2380, flannel VXLAN udp 4789, MetalLB memberlist 7946), and, for a host-network Traefik, :80/:443 from Cloudflare's ranges (looked up at deploy time) when apps are proxied plus ingressSources. Off by default: switched on by an upgrade, a wrong guess of where the operator connects from would cut the running cluster off its own Talos API, and recovering takes the Proxmox console (docs/networking.md, host firewall); turn it on once adminSubnets names that path.",
     ),
   adminSubnets: z
     .array(z.cidrv4({ error: "expected a subnet as an IPv4 CIDR, e.g. 10.0.10.0/24" }))

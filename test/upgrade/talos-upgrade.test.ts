@@ -192,7 +192,7 @@ describe("the Talos rollout (scripts/talos-upgrade.ts rollout)", () => {
     assert.equal(first.code, 1);
     assert.match(
       first.stderr,
-      /node 10\.0\.10\.12: upgrade to v1\.13\.10 failed: .*install image pull failed.*The rollout stopped here; see README "Upgrading"/s,
+      /node 10\.0\.10\.12: upgrade to v1\.13\.10 failed: .*install image pull failed.*The rollout stopped here; see docs\/upgrading\.md/s,
     );
     assert.deepEqual(changes(file), ["upgrade 10.0.10.11 v1.13.10"]);
     patch(file, (c) => {

@@ -53,7 +53,7 @@ export async function leave(cluster: Cluster, kubectl: Tool, d: Departure): Prom
       const quorum = Math.floor(members.length / 2) + 1;
       if (!healthy || others.length < quorum) {
         throw new RolloutError(
-          `refusing to remove etcd member ${member.hostname} (${member.id}): the other ${members.length - 1} of ${members.length} members must all be healthy to keep quorum (${quorum}); check talosctl -n ${staying.controlPlanes[0]} etcd status, or recover the cluster (README, Operations: recover a lost control plane)`,
+          `refusing to remove etcd member ${member.hostname} (${member.id}): the other ${members.length - 1} of ${members.length} members must all be healthy to keep quorum (${quorum}); check talosctl -n ${staying.controlPlanes[0]} etcd status, or recover the cluster (docs/operations.md: recover a lost control plane)`,
         );
       }
       cluster.log(`${d.node}: removing etcd member ${member.hostname} (${member.id})`);

@@ -59,7 +59,7 @@ export async function rollout(cluster: Cluster, to: string, image: string, kuber
       await cluster.at(node, ["upgrade", "--image", image, "--wait", "--timeout", UPGRADE_TIMEOUT]);
     } catch (e) {
       throw new RolloutError(
-        `node ${node}: upgrade to ${formatRelease(target)} failed: ${(e as Error).message}. The rollout stopped here; see README "Upgrading" (talosctl -n ${node} dmesg, talosctl -n ${node} rollback if it booted badly), then re-run`,
+        `node ${node}: upgrade to ${formatRelease(target)} failed: ${(e as Error).message}. The rollout stopped here; see docs/upgrading.md (talosctl -n ${node} dmesg, talosctl -n ${node} rollback if it booted badly), then re-run`,
       );
     }
     const after = await cluster.mustRelease(node);

@@ -133,7 +133,7 @@ export class Cluster {
     const release = await this.release(node);
     if (!release)
       throw new RolloutError(
-        `node ${node} does not answer on its Talos API (talosctl -n ${node} version); check the VM is running (talosctl -n ${node} dmesg), or retire it (README, Operations), then re-run`,
+        `node ${node} does not answer on its Talos API (talosctl -n ${node} version); check the VM is running (talosctl -n ${node} dmesg), or retire it (docs/operations.md), then re-run`,
       );
     return release;
   }
@@ -201,7 +201,7 @@ export class Cluster {
   static quorumProblem(members: number): string | undefined {
     if (members === 1) return undefined;
     return members - 1 < Math.floor(members / 2) + 1
-      ? `etcd has ${members} members and keeps quorum (${Math.floor(members / 2) + 1}) only while all of them run: taking one down for this step would stop the cluster; add a control plane (an odd number, three or more) or retire one (README, Operations), then re-run`
+      ? `etcd has ${members} members and keeps quorum (${Math.floor(members / 2) + 1}) only while all of them run: taking one down for this step would stop the cluster; add a control plane (an odd number, three or more) or retire one (docs/operations.md), then re-run`
       : undefined;
   }
 
