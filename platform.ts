@@ -20,7 +20,7 @@ import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
-import { tunnelForwarders, tunnelIngressRules } from "./builders/tunnel.ts";
+import { tunnelIngressRules } from "./builders/tunnel.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./builders/lan-dns.ts";
 import { networkPolicyEnforcer } from "./model/network-policies.ts";
 import { declareInBatches } from "./declare-in-batches.ts";
@@ -51,8 +51,6 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const k8s = { provider: cluster.provider };
   const enforcer = networkPolicyEnforcer(config.cluster);
 
-  const forwarders = config.tunnel ? tunnelForwarders(config.traefik, cluster.spec) : undefined;
-
   const metallb = config.metallb.enabled ? new MetalLB("metallb", { metallb: config.metallb }, k8s) : undefined;
   const gatewayApi = config.traefik.gatewayApi.enabled ? new GatewayApi("gateway-api", { config }, k8s) : undefined;
   const traefik = new Traefik(
@@ -61,7 +59,7 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
       traefik: config.traefik,
       cluster: cluster.spec,
       cloudflareRanges: ranges,
-      ...(forwarders ? { tunnelForwarders: forwarders } : {}),
+      ...(config.tunnel ? { tunnelForwarders: config.tunnel.forwarders } : {}),
       ...(metallb ? { addressPools: metallb.ready } : {}),
       ...(gatewayApi ? { gatewayApi } : {}),
     },
@@ -115,22 +113,20 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
           k8s,
         )
       : undefined;
-  const tunnel =
-    config.tunnel && forwarders
-      ? new CloudflareTunnel(
-          "tunnel",
-          {
-            tunnel: config.tunnel,
-            dns: config.dns,
-            ingressRules: tunnelIngressRules(config),
-            forwarders,
-            entry: traefik.entry,
-            traefik: config.traefik,
-            networkPolicyEnforcer: enforcer,
-          },
-          k8s,
-        )
-      : undefined;
+  const tunnel = config.tunnel
+    ? new CloudflareTunnel(
+        "tunnel",
+        {
+          tunnel: config.tunnel,
+          dns: config.dns,
+          ingressRules: tunnelIngressRules(config),
+          entry: traefik.entry,
+          traefik: config.traefik,
+          networkPolicyEnforcer: enforcer,
+        },
+        k8s,
+      )
+    : undefined;
   const proxiedHosts = [...new Set(config.apps.filter((a) => a.proxied).flatMap((a) => a.hosts))].sort();
   if (proxiedHosts.length > 0) {
     new ZoneEdge("zone-edge", {

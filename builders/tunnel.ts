@@ -10,7 +10,7 @@ import type { apps } from "@pulumi/kubernetes/types/input.js";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import type { AppSpec, ClusterSpec, HomelabConfig, TunnelSpec } from "../model/resolve.ts";
+import type { AppSpec, HomelabConfig, TunnelSpec } from "../model/resolve.ts";
 import { DEFAULTS } from "../model/defaults.ts";
 import { PLACEMENT } from "../model/placement.ts";
 import { TRAEFIK_NAMESPACE, TUNNEL_ENTRY_POINT, TUNNEL_ENTRY_PORT } from "./traefik-names.ts";
@@ -78,31 +78,6 @@ export function tunnelIngressRules(config: Pick<HomelabConfig, "apps" | "certMan
     originRequest: { originServerName: host, http2Origin: true, ...(byHost.get(host) ? { noTlsVerify: true as const } : {}) },
   }));
   return [...rules, { service: CATCH_ALL_SERVICE }];
-}
-
-/**
- * The sources Traefik trusts X-Forwarded-* from in tunnel mode, on the tunnel
- * entry point alone. cloudflared's pod addresses change with every rollout, so
- * no address list names it: its connections come from the pod network, where
- * any pod could claim any client address. So the tunnel entry point trusts
- * the pod network, and a NetworkPolicy (tunnelEntryPolicyManifest) admits
- * cloudflared's pods alone to that port: the trust is narrowed by who can
- * connect, not by address.
- *
- * That needs Traefik in pods (placement deployment) on a cluster that enforces
- * NetworkPolicies. A host-network Traefik is no policy subject
- * (kube-network-policies v1.1.0 skips host-network pods), and cloudflared's
- * connections to it arrive from pod addresses or, masqueraded, from node
- * addresses every host process shares: nothing tells cloudflared apart, so
- * there Traefik trusts no forwarder (apps see cloudflared as the client; the
- * config warns).
- */
-export function tunnelForwarders(traefik: Pick<HomelabConfig["traefik"], "tunnelEntryPoint">, cluster: ClusterSpec): string[] {
-  if (!traefik.tunnelEntryPoint) return [];
-  const podNetwork = cluster.network.podSubnet;
-  if (!podNetwork)
-    throw new Error("the tunnel entry needs the cluster's pod network (the config checks require cluster.network.podSubnet)");
-  return [podNetwork];
 }
 
 /** Why the tunnel's trusted forwarders are what they are, for the summary and the CloudflareTunnel component's record. */

@@ -38,8 +38,6 @@ export interface CloudflareTunnelArgs {
   /** The zone, whose account owns the tunnel unless tunnel.accountId names another. */
   readonly dns: HomelabConfig["dns"];
   readonly ingressRules: readonly TunnelIngressRule[];
-  /** The CIDRs Traefik trusts forwarded headers from (builders/tunnel.ts tunnelForwarders), recorded for the policy pack. */
-  readonly forwarders: readonly string[];
   /** Traefik's release: the origin Service lives in its namespace. */
   readonly entry: IngressEntry;
   /**
@@ -62,7 +60,7 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
     const facts = {
       name: args.tunnel.name,
       ingressRules: args.ingressRules,
-      forwarders: args.forwarders,
+      forwarders: args.tunnel.forwarders,
       trustReason: tunnelTrustReason(args.traefik),
     };
     super(COMPONENTS.cloudflareTunnel, name, facts, opts);

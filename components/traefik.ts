@@ -45,7 +45,7 @@ export interface TraefikArgs {
   readonly traefik: HomelabConfig["traefik"];
   readonly cluster: ClusterSpec;
   readonly cloudflareRanges: CloudflareRanges | undefined;
-  /** Tunnel entry: the sources of cloudflared's connections, the only forwarders Traefik trusts then (builders/tunnel.ts). */
+  /** Tunnel entry: the sources of cloudflared's connections, the only forwarders Traefik trusts then (model/resolve.ts TunnelSpec.forwarders). */
   readonly tunnelForwarders?: readonly string[];
   /** MetalLB's pools, which the LoadBalancer Service's address comes from. */
   readonly addressPools?: readonly pulumi.Resource[];

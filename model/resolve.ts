@@ -7,8 +7,9 @@ import { DEFAULTS } from "./defaults.ts";
 import type { AppConfig, EtcdBackupConfig, ParsedConfig } from "./schema.ts";
 import { prefixLength } from "../contract/net.ts";
 import { appIssuer, appWildcardZone, isProxied } from "./apps.ts";
-import { metallbEnabled, privateSources } from "./entry.ts";
-import { declaresNetworkPolicies } from "./network-policies.ts";
+import { metallbEnabled, narrowsTunnelTrust, privateSources } from "./entry.ts";
+import { established } from "./established.ts";
+import { declaresNetworkPolicies, podNetworkOf } from "./network-policies.ts";
 import { bootstrapNodeName, nodeGateway } from "./nodes.ts";
 import { traefikHostNodes } from "./placement.ts";
 import { resolveTraefik, type TraefikSpec } from "./traefik.ts";
@@ -123,6 +124,24 @@ export interface HomelabConfig {
 export interface TunnelSpec extends Readonly<Omit<ParsedConfig["tunnel"], "enabled" | "name">> {
   /** tunnel.name, else cluster.name. */
   readonly name: string;
+  /**
+   * The sources Traefik trusts X-Forwarded-* from in tunnel mode, on the tunnel
+   * entry point alone. cloudflared's pod addresses change with every rollout, so
+   * no address list names it: its connections come from the pod network, where
+   * any pod could claim any client address. So the tunnel entry point trusts
+   * the pod network, and a NetworkPolicy (tunnelEntryPolicyManifest) admits
+   * cloudflared's pods alone to that port: the trust is narrowed by who can
+   * connect, not by address.
+   *
+   * That needs Traefik in pods (placement deployment) on a cluster that enforces
+   * NetworkPolicies. A host-network Traefik is no policy subject
+   * (kube-network-policies v1.1.0 skips host-network pods), and cloudflared's
+   * connections to it arrive from pod addresses or, masqueraded, from node
+   * addresses every host process shares: nothing tells cloudflared apart, so
+   * there Traefik trusts no forwarder (apps see cloudflared as the client; the
+   * config warns).
+   */
+  readonly forwarders: readonly string[];
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -251,6 +270,7 @@ function resolveTunnel(p: ParsedConfig): TunnelSpec {
     replicas: t.replicas,
     image: t.image,
     namespace: t.namespace,
+    forwarders: narrowsTunnelTrust(p) ? [established(podNetworkOf(p.cluster), "cluster.network.podSubnet")] : [],
   };
 }
 

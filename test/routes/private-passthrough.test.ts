@@ -11,7 +11,7 @@ import { traefikOpenPorts, traefikValues } from "../../builders/traefik-values.t
 import { ingressEntryOf } from "../../builders/traefik-entry.ts";
 import { routeManifests } from "../../builders/routes.ts";
 import { gatewayPortListeners } from "../../builders/gateway.ts";
-import { tunnelEntryPolicyManifest, tunnelForwarders, tunnelOriginServiceManifest } from "../../builders/tunnel.ts";
+import { tunnelEntryPolicyManifest, tunnelOriginServiceManifest } from "../../builders/tunnel.ts";
 import { lanDnsEntries } from "../../builders/lan-dns.ts";
 import type { HomelabConfig } from "../../model/resolve.ts";
 
@@ -204,7 +204,7 @@ describe("the tunnel's trust, narrowed to cloudflared", () => {
 
   it("trusts the pod network on the tunnel entry point alone, which a NetworkPolicy opens to cloudflared's pods only", () => {
     assert.equal(c.traefik.tunnelEntryPoint, true);
-    const forwarders = tunnelForwarders(c.traefik, c.cluster);
+    const forwarders = c.tunnel!.forwarders;
     assert.deepEqual(forwarders, ["10.244.0.0/16"]);
     const v = traefikValues(c.traefik, c.cluster, undefined, undefined, forwarders);
     assert.deepEqual(v.ports.tunnel, {
@@ -246,7 +246,7 @@ describe("the tunnel's trust, narrowed to cloudflared", () => {
     assert.ok(hostNetwork.ok, hostNetwork.ok ? "" : hostNetwork.errors.join("\n"));
     if (!hostNetwork.ok) return;
     assert.equal(hostNetwork.config.traefik.tunnelEntryPoint, false);
-    assert.deepEqual(tunnelForwarders(hostNetwork.config.traefik, hostNetwork.config.cluster), []);
+    assert.deepEqual(hostNetwork.config.tunnel!.forwarders, []);
     assert.equal(tunnelOriginServiceManifest(hostNetwork.config.traefik).spec!.ports![0]!.targetPort, "websecure");
     assert.ok(
       hostNetwork.warnings.some((w) =>

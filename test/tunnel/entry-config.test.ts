@@ -10,8 +10,14 @@ import { configFrom, itRejectsEach, validConfig, type BadConfigCase } from "../h
 describe("the tunnel example stack's config", () => {
   const c = validConfig("tunnel");
 
-  it("enables the tunnel with its defaults and no public address", () => {
-    assert.deepEqual(c.tunnel, { name: "cgnat-homelab", replicas: 2, image: "cloudflare/cloudflared:2026.5.0", namespace: "cloudflared" });
+  it("enables the tunnel with its defaults and no public address, trusting forwarded headers from the pod network (Talos default) on its own entry point", () => {
+    assert.deepEqual(c.tunnel, {
+      name: "cgnat-homelab",
+      replicas: 2,
+      image: "cloudflare/cloudflared:2026.5.0",
+      namespace: "cloudflared",
+      forwarders: ["10.244.0.0/16"],
+    });
     assert.equal(c.dns.publicAddress, undefined);
   });
 
