@@ -3,7 +3,7 @@
  * Each component hands the next a small typed value (ClusterAccess,
  * IngressEntry, Issuers); this file only connects them.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { HomelabConfig } from "./model/resolve.ts";
 import { ConfigError, type StackSecrets } from "./config/load.ts";
 import { DNS01_TOKEN_KEY } from "./config/stack-keys.ts";

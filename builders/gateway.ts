@@ -94,16 +94,14 @@ export function gatewayPortListeners(
   const privateHosts = ownPrivatePort ? gatewayHosts(http.filter((a) => a.private)) : [];
   const tls = apps.filter((a) => a.kind === "tlsRoute");
   const tlsListeners = (private_: boolean) =>
-    [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))]
-      .sort()
-      .map(
-        (hostname): PortListener => ({
-          name: `tls-${slug(hostname)}`,
-          hostname,
-          port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort,
-          protocol: "TLS",
-        }),
-      );
+    [...new Set(tls.filter((a) => Boolean(a.private) === private_).flatMap((a) => a.hosts))].sort().map(
+      (hostname): PortListener => ({
+        name: `tls-${slug(hostname)}`,
+        hostname,
+        port: private_ && ownPrivatePort ? PRIVATE_ENTRY_PORT : securePort,
+        protocol: "TLS",
+      }),
+    );
   return [
     ...https(publicHosts, securePort, ""),
     ...https(privateHosts, PRIVATE_ENTRY_PORT, PRIVATE_LISTENER_PREFIX),

@@ -151,7 +151,7 @@ export function noSecretsInHelmValues(level: Level = "mandatory"): ResourceValid
       }
       const walk = (v: unknown, path: string): void => {
         if (Array.isArray(v)) {
-          v.forEach((x, i) => walk(x, `${path}[${i}]`));
+          for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`);
           return;
         }
         if (!v || typeof v !== "object") return;

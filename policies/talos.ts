@@ -3,7 +3,7 @@
  * endpoint, talosctl never goes through it, etcd is bootstrapped once, the
  * machine secrets survive, and VMs are built so Talos can boot and upgrade.
  */
-import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
 import {
   CPU_TYPES_WITHOUT_X86_64_V2,
   ETCD_PORTS,

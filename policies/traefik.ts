@@ -75,7 +75,7 @@ export function traefikHostNetworkRollingUpdate(level: Level = "mandatory"): Hom
         }
         const surgeRaw = "maxSurge" in rolling ? rolling.maxSurge : chartRollout.maxSurge;
         const surge = surgeRaw === null && kind === "DaemonSet" ? { n: 0, percent: false } : bound(surgeRaw);
-        if (!surge || surge.n !== 0) {
+        if (surge?.n !== 0) {
           report(
             r,
             `${describeRelease(r)} runs a hostNetwork ${kind} with updateStrategy.rollingUpdate.maxSurge ${JSON.stringify(surgeRaw)}${"maxSurge" in rolling ? "" : " (the chart's default)"}: a surge pod needs the same host ports on the same node and stays Pending, stalling the rollout; set maxSurge: 0.`,

@@ -35,7 +35,7 @@ describe("values refused at deploy time are refused first", () => {
     ],
     [
       "a stripped prefix Kubernetes would refuse",
-      { [`apps.api-gateway.middlewares.stripPrefix`]: ["/v1//"] },
+      { "apps.api-gateway.middlewares.stripPrefix": ["/v1//"] },
       "homelab:apps.api-gateway.middlewares.stripPrefix[0]",
       "containing '//'",
     ],

@@ -76,7 +76,7 @@ describe("Talos host firewall, through the program", () => {
       // 173.245.48.0/20 comes from the (mocked) getIpRanges lookup, not from the program.
       assert.match(
         patches,
-        /name: traefik-ingress\nportSelector:\n  ports:\n    - 80\n    - 443\n  protocol: tcp\ningress:\n(  - subnet: .*\n)*  - subnet: 173\.245\.48\.0\/20\n/,
+        /name: traefik-ingress\nportSelector:\n {2}ports:\n {4}- 80\n {4}- 443\n {2}protocol: tcp\ningress:\n( {2}- subnet: .*\n)* {2}- subnet: 173\.245\.48\.0\/20\n/,
         a.name,
       );
     }

@@ -274,7 +274,7 @@ describe("npm run policy", () => {
     // GIVEN every example stack synthesized by `npm run synth` into one output folder
     out = mkdtempSync(join(tmpdir(), "homelab-policy-"));
     const runs = await Promise.all(STACKS.map((stack) => run(["scripts/synth.ts", "--stack", stack, "--out", out])));
-    runs.forEach((r, i) => assert.equal(r.code, 0, `synth ${STACKS[i]!}:\n${r.stderr}`));
+    for (const [i, r] of runs.entries()) assert.equal(r.code, 0, `synth ${STACKS[i]!}:\n${r.stderr}`);
   });
   after(() => rmSync(out, { recursive: true, force: true }));
 

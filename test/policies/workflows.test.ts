@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -424,7 +424,7 @@ describe("scripts/talosctl-version.ts", () => {
     assert.equal(typo.status, 1);
     assert.match(
       typo.stderr,
-      /^talosctl-version typo: the stack's config is invalid[^\n]*\n  - homelab:cluster\.talos\.version: expected an exact Talos release like v1\.13\.9/,
+      /^talosctl-version typo: the stack's config is invalid[^\n]*\n {2}- homelab:cluster\.talos\.version: expected an exact Talos release like v1\.13\.9/,
     );
     assert.equal(typo.stdout, "");
   });

@@ -18,7 +18,7 @@ describe("npm run synth on an invalid stack", () => {
     // THEN it fails with the schema errors, one per line, and no output directory
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, /^synth broken: the stack cannot be deployed as configured/);
-    assert.match(run.stderr, /  - homelab:traefik\.replica: unknown key .*did you mean replicas\?/);
+    assert.match(run.stderr, / {2}- homelab:traefik\.replica: unknown key .*did you mean replicas\?/);
     const keys = run.stderr
       .split("\n")
       .filter((l) => l.startsWith("  - "))

@@ -76,7 +76,7 @@
  * `state` (pass to the next run), `world`, the program's stack `outputs`, and
  * the recorded `run` (registrations, invokes, component outputs).
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { recordProgram, type ProgramRun, type Registration, type StackConfig } from "../../synth/recorder.ts";
 import type { ResourceOptionsRecord } from "../../contract/synth-document.ts";
 
