@@ -2,7 +2,7 @@ import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { GET_MACHINE_CONFIGURATION } from "../../components/talos-provider.ts";
 import { etcdBackupLifecycle } from "../../builders/etcd-backup.ts";
 import {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import { secretPlaceholder } from "../../synth/stack-file.ts";
 import { newStackFile } from "../../tools/new-stack.ts";
 

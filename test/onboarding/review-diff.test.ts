@@ -8,16 +8,18 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import { EXAMPLES_DIR } from "../../synth/stack-file.ts";
 import { changedStackConfig } from "../helpers/config.ts";
 import { COMMENT_LIMIT, keyPathChanges, previewCounts, reviewComment, shownPair, type StackFiles } from "../../tools/review-diff.ts";
+import { exampleOutput } from "../helpers/example-output.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const EXAMPLES = join(ROOT, EXAMPLES_DIR);
 
 async function synthFiles(stack: string, changes?: Record<string, unknown>): Promise<StackFiles> {
-  const result = await synthStack(stack, { dir: EXAMPLES, ...(changes ? { config: changedStackConfig(stack, changes) } : {}) });
+  if (!changes) return exampleOutput(stack);
+  const result = await synthStack(stack, { dir: EXAMPLES, config: changedStackConfig(stack, changes) });
   if (!result.ok) throw new Error(result.errors.join("\n"));
   return result.files;
 }

@@ -15,7 +15,7 @@ import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { validConfig } from "../helpers/config.ts";
 import type { HomelabConfig } from "../../model/resolve.ts";
 import { CloudflareIpRanges, needsCloudflareRanges } from "../../components/cloudflare.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
 import { MetalLB } from "../../components/metallb.ts";
 import { Traefik, type IngressEntry } from "../../components/traefik.ts";

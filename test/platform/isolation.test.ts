@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import { changedStackConfig } from "../helpers/config.ts";
 import { ROOT } from "../policies/synth-output.ts";
 import { TYPES } from "../../policies/common.ts";

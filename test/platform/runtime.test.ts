@@ -11,7 +11,7 @@ import { getCompileCacheDir } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { declareWithoutStackTraces, stackTracesRequested, TRACE_HINT } from "../../stack-traces.ts";
 import { ConfigError } from "../../config/load.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { recordProgram } from "../../synth/recorder.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
 

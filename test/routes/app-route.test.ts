@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { findResource, ofType, recordProgram, SECRET, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
 import { exampleStack, validConfig } from "../helpers/config.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { AppRoute } from "../../components/app-route.ts";
 import { AppNamespaces } from "../../components/app-namespaces.ts";
 import type { IngressEntry } from "../../components/traefik.ts";

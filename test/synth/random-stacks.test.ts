@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseStackConfig } from "../../config/validate.ts";
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
 import { exampleRaw, exampleStack } from "../helpers/config.ts";
 

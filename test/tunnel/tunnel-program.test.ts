@@ -7,10 +7,10 @@ import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { findResource, ofType, SECRET, type ProgramRun } from "../../synth/recorder.ts";
 import { MOCK_TUNNEL_ID, MOCK_TUNNEL_TOKEN } from "../../synth/mocks.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { readStackConfig } from "../../synth/stack-file.ts";
-import { synthStack } from "../../synth/synth.ts";
 import { changedStackConfig } from "../helpers/config.ts";
+import { exampleOutput } from "../helpers/example-output.ts";
 
 const T = {
   tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
@@ -261,10 +261,9 @@ describe("the port-forward stacks are unchanged by the tunnel", () => {
 
 describe("the tunnel stack's synth files", () => {
   it("writes the LAN resolver files for the private apps", async () => {
-    const result = await synthStack("tunnel", { dir: new URL("../..", import.meta.url).pathname });
-    assert.ok(result.ok);
+    const files = await exampleOutput("tunnel");
     const body = (path: string) =>
-      result.files
+      files
         .get(path)!
         .split("\n")
         .filter((l) => l && !l.startsWith("#"))
@@ -276,8 +275,8 @@ describe("the tunnel stack's synth files", () => {
       body("lan-dns/adguard-rewrites.yaml"),
       "filtering:\n  rewrites:\n    - domain: ha.example.org\n      answer: 10.30.0.241\n    - domain: nas.example.org\n      answer: 10.30.0.241",
     );
-    for (const [path, content] of result.files) assert.ok(!content.includes(MOCK_TUNNEL_TOKEN), `${path} holds the tunnel token`);
-    const summary = result.files.get("summary.md")!;
+    for (const [path, content] of files) assert.ok(!content.includes(MOCK_TUNNEL_TOKEN), `${path} holds the tunnel token`);
+    const summary = files.get("summary.md")!;
     assert.ok(summary.includes("| ha.example.org | 10.30.0.241 |"), summary);
     assert.ok(summary.includes('  cf -- "tunnel" --> cloudflared\n'), summary);
     assert.ok(summary.includes("  cloudflared --> origin\n  origin --> traefik\n"), summary);
