@@ -16,7 +16,7 @@ const privateWarnings = (warnings: readonly string[]) =>
 
 describe("public DNS records that would name a private address", () => {
   it("refuses, in a tunnel stack, an app neither proxied nor private, naming the key and both ways out", () => {
-    const result = configFrom("tunnel", { "apps.status.proxied": false });
+    const result = configFrom("cloudflare-tunnel", { "apps.status.proxied": false });
     assert.equal(result.ok, false);
     assert.deepEqual(!result.ok && result.errors, [
       "homelab:apps.status.proxied: not proxied in a tunnel stack, so its public DNS would be status.example.org A 10.30.0.240, a private address no visitor can reach (no port-forward serves a tunnel stack); set proxied: true to serve it through the tunnel, or private: true to keep it on the LAN (with publicRecord: true to publish that record on purpose) (got false)",
@@ -24,19 +24,19 @@ describe("public DNS records that would name a private address", () => {
   });
 
   it("accepts the record a private app asks for with publicRecord (the tunnel example's nas)", () => {
-    const result = configFrom("tunnel");
+    const result = configFrom("cloudflare-tunnel");
     assert.ok(result.ok);
     assert.deepEqual(privateWarnings(result.warnings), []);
   });
 
   it("warns elsewhere, by the app's private key, with the records it would publish", () => {
-    const result = configFrom("homelab");
+    const result = configFrom("deployment-behind-metallb");
     assert.ok(result.ok);
     assert.deepEqual(privateWarnings(result.warnings), [
       NAS_WARNING,
       NAS_WARNING.replaceAll("apps.nas", "apps.proxmox").replace("nas.example.com", "pve.example.com"),
     ]);
-    const k3s = configFrom("k3s");
+    const k3s = configFrom("existing-cluster");
     assert.ok(k3s.ok);
     assert.match(
       privateWarnings(k3s.warnings).join("\n"),
@@ -51,7 +51,11 @@ describe("public DNS records that would name a private address", () => {
       { "apps.nas.proxied": true },
     ]) {
       // A wildcard certificate keeps the private hosts' names out of CT logs, as private apps require.
-      const result = configFrom("homelab", { ...changes, "apps.proxmox.private": true, "certManager.wildcardZones": ["example.com"] });
+      const result = configFrom("deployment-behind-metallb", {
+        ...changes,
+        "apps.proxmox.private": true,
+        "certManager.wildcardZones": ["example.com"],
+      });
       assert.ok(result.ok, JSON.stringify(changes));
       assert.deepEqual(privateWarnings(result.warnings), [], JSON.stringify(changes));
     }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { synthStack } from "../helpers/runtime-warnings.ts";
 import { EXAMPLES_DIR } from "../../synth/stack-file.ts";
-import { changedStackConfig } from "../helpers/config.ts";
+import { changedStackConfig, exampleStack } from "../helpers/config.ts";
 import { COMMENT_LIMIT, keyPathChanges, previewCounts, reviewComment, shownPair, type StackFiles } from "../../tools/review-diff.ts";
 import { exampleOutput } from "../helpers/example-output.ts";
 
@@ -19,7 +19,7 @@ const EXAMPLES = join(ROOT, EXAMPLES_DIR);
 
 async function synthFiles(stack: string, changes?: Record<string, unknown>): Promise<StackFiles> {
   if (!changes) return exampleOutput(stack);
-  const result = await synthStack(stack, { dir: EXAMPLES, config: changedStackConfig(stack, changes) });
+  const result = await synthStack(stack, { dir: EXAMPLES, config: changedStackConfig(exampleStack(stack), changes) });
   if (!result.ok) throw new Error(result.errors.join("\n"));
   return result.files;
 }

@@ -4,7 +4,7 @@
  */
 import { synthStack } from "../helpers/runtime-warnings.ts";
 import { EXAMPLES_DIR, exampleStackNames } from "../../synth/stack-file.ts";
-import { changedStackConfig } from "../helpers/config.ts";
+import { changedStackConfig, exampleStack } from "../helpers/config.ts";
 import { exampleDocument } from "../helpers/example-output.ts";
 import { checkStack, type PolicyResult, type SynthDocument, type SynthResource } from "../../policies/offline.ts";
 
@@ -17,7 +17,7 @@ export const EXAMPLES = `${ROOT}${EXAMPLES_DIR}`;
 /** resources.json of a stack (the shared synth), or with `homelab:` config keys changed (dotted paths) a synth of its own. */
 export async function synthDoc(stack: string, changes?: Record<string, unknown>): Promise<SynthDocument> {
   if (!changes) return exampleDocument(stack);
-  const result = await synthStack(stack, { dir: EXAMPLES, config: changedStackConfig(stack, changes) });
+  const result = await synthStack(stack, { dir: EXAMPLES, config: changedStackConfig(exampleStack(stack), changes) });
   if (!result.ok) throw new Error(`synth ${stack} failed:\n${result.errors.join("\n")}`);
   return JSON.parse(result.files.get("resources.json")!) as SynthDocument;
 }

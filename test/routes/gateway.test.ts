@@ -15,7 +15,7 @@ import {
 import { traefikValues, ingressEntryOf } from "../../builders/traefik-values.ts";
 import { certManagerValues } from "../../builders/cert-manager.ts";
 
-const gateway = validConfig("gateway");
+const gateway = validConfig("gateway-api");
 const appOf = (config: HomelabConfig, name: string): AppSpec => {
   const app = config.apps.find((a) => a.name === name);
   assert.ok(app, `no app ${name}`);
@@ -52,8 +52,8 @@ describe("Gateway API CRDs and the Gateway", () => {
 
   it("is on by default only when an app is a Gateway API route", () => {
     assert.equal(gateway.traefik.gatewayApi.enabled, true);
-    assert.equal(validConfig("homelab").traefik.gatewayApi.enabled, false);
-    assert.equal(validConfig("homelab", { "apps.grafana.kind": "httpRoute" }).traefik.gatewayApi.enabled, true);
+    assert.equal(validConfig("deployment-behind-metallb").traefik.gatewayApi.enabled, false);
+    assert.equal(validConfig("deployment-behind-metallb", { "apps.grafana.kind": "httpRoute" }).traefik.gatewayApi.enabled, true);
   });
 
   it("gives each host its own HTTPS listener and certificate (perHost)", () => {
@@ -116,7 +116,7 @@ describe("Gateway API CRDs and the Gateway", () => {
   });
 
   it("binds listeners to the websecure entry point's port in every placement, and reports the VIP as the controlplane Gateway's address", () => {
-    const daemonset = validConfig("edge", { "apps.git.kind": "httpRoute" });
+    const daemonset = validConfig("daemonset-edge-site", { "apps.git.kind": "httpRoute" });
     const d = traefikGatewayValues(daemonset, undefined);
     assert.ok(
       Object.values(d.gateway.listeners)
@@ -124,7 +124,7 @@ describe("Gateway API CRDs and the Gateway", () => {
         .every((l) => l!.port === 443),
     );
     assert.deepEqual(d.provider, { enabled: true, statusAddress: { service: { enabled: false } } });
-    const lab = validConfig("lab");
+    const lab = validConfig("controlplane-on-vip");
     const labApps = { ...lab, apps: lab.apps.map((a) => ({ ...a, kind: "httpRoute" as const })) };
     const c = traefikGatewayValues(labApps, "10.0.20.10");
     assert.ok(
@@ -186,8 +186,8 @@ function httpRouteBackend(route: ReturnType<typeof httpRouteManifest>, host: str
 }
 
 describe("an Ingress app becomes an HTTPRoute app by changing only kind", () => {
-  const homelab = validConfig("homelab");
-  const converted = validConfig("homelab", { "apps.immich.kind": "httpRoute", "apps.paperless.kind": "httpRoute" });
+  const homelab = validConfig("deployment-behind-metallb");
+  const converted = validConfig("deployment-behind-metallb", { "apps.immich.kind": "httpRoute", "apps.paperless.kind": "httpRoute" });
 
   it("routes client + API on one host exactly as the Ingresses do, for every request on a path-element boundary", () => {
     // GIVEN the example's immich and paperless apps, as Ingresses and as HTTPRoutes
@@ -322,7 +322,7 @@ describe("GRPCRoute", () => {
   });
 
   it("declares an external h2c server's port as kubernetes.io/h2c", () => {
-    const config = validConfig("gateway", { "apps.nas.kind": "grpcRoute", "apps.nas.external.scheme": "h2c" });
+    const config = validConfig("gateway-api", { "apps.nas.kind": "grpcRoute", "apps.nas.external.scheme": "h2c" });
     assert.equal(routeManifests(appOf(config, "nas"), entry).externalService!.spec!.ports![0]!.appProtocol, "kubernetes.io/h2c");
   });
 });
@@ -416,7 +416,7 @@ describe("what Gateway API cannot express is refused with the key and the fix", 
         "BackendTLSPolicy",
       ],
     ],
-    "gateway",
+    "gateway-api",
   );
 
   itRejectsEach([

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { SynthResult } from "../../synth/synth.ts";
 import { synthStack } from "../helpers/runtime-warnings.ts";
 import { EXAMPLES_DIR, exampleStackNames, secretPlaceholder } from "../../synth/stack-file.ts";
-import { exampleStack, validConfig } from "../helpers/config.ts";
+import { exampleStack, exampleConfig } from "../helpers/config.ts";
 import { exampleOutput } from "../helpers/example-output.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
 import { validateManifests } from "../../synth/validate-manifests.ts";
@@ -134,7 +134,7 @@ describe("offline synth of the example stacks", () => {
   });
 
   it("covers the three Traefik placements and an existing cluster", () => {
-    const configs = STACKS.map((stack) => validConfig(stack));
+    const configs = STACKS.map((stack) => exampleConfig(stack));
     assert.deepEqual([...new Set(configs.map((c) => c.traefik.placement))].sort(), ["controlplane", "daemonset", "deployment"]);
     assert.deepEqual([...new Set(configs.map((c) => c.cluster.provider))].sort(), ["existing", "talos"]);
   });

@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import { findResource, ofType, SECRET, type ProgramRun } from "../../synth/recorder.ts";
 import { MOCK_TUNNEL_ID, MOCK_TUNNEL_TOKEN } from "../../synth/mocks.ts";
 import { runStack } from "../helpers/runtime-warnings.ts";
-import { readStackConfig } from "../../synth/stack-file.ts";
-import { changedStackConfig } from "../helpers/config.ts";
+import { changedStackConfig, fixtureStack } from "../helpers/config.ts";
 import { exampleOutput } from "../helpers/example-output.ts";
 
 const T = {
@@ -48,7 +47,7 @@ const trustedIPs = (run: ProgramRun<unknown>) => {
 describe("the tunnel stack, run under the mocks", () => {
   let run: ProgramRun<Record<string, unknown>>;
   before(async () => {
-    run = await runStack(readStackConfig("tunnel"), "tunnel");
+    run = await runStack(fixtureStack("cloudflare-tunnel"), "tunnel");
   });
 
   it("creates the tunnel in the zone's account, configured from Cloudflare", () => {
@@ -70,7 +69,10 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("skips TLS verification only for a host whose certificate comes from Let's Encrypt staging", async () => {
-    const staging = await runStack(changedStackConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" }), "tunnel");
+    const staging = await runStack(
+      changedStackConfig(fixtureStack("cloudflare-tunnel"), { "apps.status.issuer": "letsencrypt-staging" }),
+      "tunnel",
+    );
     const rules = (
       findResource(staging, T.tunnelConfig, "tunnel-config").inputs.config as {
         ingresses: { hostname?: string; originRequest?: { noTlsVerify?: boolean } }[];
@@ -231,7 +233,7 @@ describe("the tunnel with host-network Traefik placements", () => {
   for (const placement of ["daemonset", "controlplane"] as const) {
     it(`${placement}: the origin Service to websecure, and Traefik trusts no forwarder (nothing tells cloudflared from other pods or host processes there)`, async () => {
       const run = await runStack(
-        changedStackConfig("tunnel", {
+        changedStackConfig(fixtureStack("cloudflare-tunnel"), {
           "traefik.placement": placement,
           "traefik.replicas": undefined,
           metallb: undefined,
@@ -251,7 +253,7 @@ describe("the tunnel with host-network Traefik placements", () => {
 
 describe("the port-forward stacks are unchanged by the tunnel", () => {
   it("homelab: no tunnel, A records to the public address, the zone's SSL mode checked for the port-forward", async () => {
-    const run = await runStack(readStackConfig("homelab"), "homelab");
+    const run = await runStack(fixtureStack("deployment-behind-metallb"), "homelab");
     assert.deepEqual(ofType(run, T.tunnel), []);
     assert.ok(ofType(run, T.dnsRecord).every((r) => r.inputs.type === "A"));
     assert.equal(findResource(run, T.zoneEdge, "zone-edge").inputs.entry, "portForward");
