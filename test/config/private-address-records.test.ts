@@ -7,7 +7,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { configFrom } from "../helpers/config.ts";
+import { configFrom, fixtureStack } from "../helpers/config.ts";
+import { capturingWarnings } from "../helpers/runtime-warnings.ts";
+import { runStack } from "../../synth/run-stack.ts";
 
 const NAS_WARNING =
   "homelab:apps.nas.private: its public DNS record nas.example.com A 10.0.10.240 names a private address: only your LAN can use it, resolvers with DNS-rebinding protection drop it, and it shows your LAN's layout to anyone; set private: true to keep it off public DNS (lan-dns/ has the LAN resolver's lines; publicRecord: true publishes the record on purpose), or proxied: true with dns.publicAddress to publish the app";
@@ -27,6 +29,14 @@ describe("public DNS records that would name a private address", () => {
     const result = configFrom("cloudflare-tunnel");
     assert.ok(result.ok);
     assert.deepEqual(privateWarnings(result.warnings), []);
+  });
+
+  it("is said by the program on every deploy, as a warning pulumi preview and up show", async () => {
+    const { warnings } = await capturingWarnings(() => runStack(fixtureStack("deployment-behind-metallb")));
+    assert.deepEqual(privateWarnings(warnings), [
+      NAS_WARNING,
+      NAS_WARNING.replaceAll("apps.nas", "apps.proxmox").replace("nas.example.com", "pve.example.com"),
+    ]);
   });
 
   it("warns elsewhere, by the app's private key, with the records it would publish", () => {

@@ -23,8 +23,7 @@ export type Fixture =
   | "daemonset-edge-site"
   | "deployment-behind-metallb"
   | "existing-cluster"
-  | "gateway-api"
-  | "single-node";
+  | "gateway-api";
 
 /** A user example, examples/Pulumi.<stack>.yaml, for the tests whose subject is the examples. */
 export function exampleStack(stack: string): StackConfig {
