@@ -14,7 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { ROOT } from "./synth-output.ts";
+import { ROOT } from "../policies/synth-output.ts";
 import { projectStackNames, readStackConfig, stackNames } from "../../synth/stack-file.ts";
 import { DEFAULTS } from "../../model/defaults.ts";
 import { homelabEndpoints, reachVerdict } from "../../tools/runner-needs.ts";
