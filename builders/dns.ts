@@ -84,15 +84,13 @@ export function appDnsRecords<Target>(
 ): DnsRecordSpec<string | Target>[] {
   if (app.private) return app.publicRecord ? dnsRecords({ hosts: app.hosts, proxied: false }, entryAddresses, dns, comment) : [];
   if (tunnelTarget === undefined || !app.proxied) return dnsRecords(app, entryAddresses, dns, comment);
-  return [...new Set(app.hosts)]
-    .sort()
-    .map((host) => ({
-      key: `${host}-tunnel`,
-      name: host,
-      type: "CNAME",
-      content: tunnelTarget,
-      proxied: true,
-      ttl: AUTOMATIC_TTL,
-      comment,
-    }));
+  return [...new Set(app.hosts)].sort().map((host) => ({
+    key: `${host}-tunnel`,
+    name: host,
+    type: "CNAME",
+    content: tunnelTarget,
+    proxied: true,
+    ttl: AUTOMATIC_TTL,
+    comment,
+  }));
 }

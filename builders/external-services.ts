@@ -2,7 +2,7 @@
 import type { IService } from "kubernetes-models/v1/Service";
 import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 import type { IServersTransport } from "@kubernetes-models/traefik/traefik.io/v1alpha1/ServersTransport";
-import { type AppSpec } from "../model/resolve.ts";
+import type { AppSpec } from "../model/resolve.ts";
 import { uniqueAddresses } from "../contract/net.ts";
 import { appLabels, byString } from "./route-naming.ts";
 import { ANNOTATION } from "./ingress.ts";

@@ -15,7 +15,6 @@ import { byString, sortedUnique } from "./route-naming.ts";
 
 import { ENFORCED_BY_ANNOTATION } from "../contract/kubernetes.ts";
 
-
 /** The manifest with the enforcer written on it. */
 export function withEnforcer<M extends { metadata?: { annotations?: Record<string, string> } }>(manifest: M, enforcer: string): M {
   return {

@@ -17,7 +17,7 @@ import type { ITLSRoute } from "@kubernetes-models/gateway-api/gateway.networkin
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import type { IGRPCRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute";
-import { type AppSpec } from "../model/resolve.ts";
+import type { AppSpec } from "../model/resolve.ts";
 import { EXTENSION_REF_MIDDLEWARES, grpcRouteManifest, httpRouteManifest, tlsRouteManifest } from "./http-routes.ts";
 import type { IngressEntrySpec as RouteEntry } from "./traefik-entry.ts";
 import { basicAuthSecret, middlewareEntry, middlewareKinds, type MiddlewareEntry, type MiddlewareKind } from "./middlewares.ts";

@@ -13,7 +13,15 @@ import type { TalosClusterSpec, TalosFirewallSpec, TalosNode } from "../model/re
 import { byAddress, cidrRange, networkOf, rangeWithin } from "../contract/net.ts";
 import type { TalosPatch } from "./talos-patches.ts";
 
-import { ETCD_PORTS, FLANNEL_VXLAN_PORT, KUBELET_PORT, KUBERNETES_API_PORT, METALLB_MEMBERLIST_PORT, TALOS_API_PORT, TRUSTD_PORT } from "../contract/talos.ts";
+import {
+  ETCD_PORTS,
+  FLANNEL_VXLAN_PORT,
+  KUBELET_PORT,
+  KUBERNETES_API_PORT,
+  METALLB_MEMBERLIST_PORT,
+  TALOS_API_PORT,
+  TRUSTD_PORT,
+} from "../contract/talos.ts";
 import { controlPlanes } from "../model/nodes.ts";
 
 export const INGRESS_PORTS = [80, 443] as const;

@@ -4,7 +4,7 @@
  * (a retiring node's departure: builders/node-lifecycle.ts). No Pulumi here; the script does the work and the
  * health gating.
  */
-import { type TalosClusterSpec, type TalosNode } from "../model/resolve.ts";
+import type { TalosClusterSpec, TalosNode } from "../model/resolve.ts";
 import { activeNodes, controlPlanes } from "../model/nodes.ts";
 
 /**

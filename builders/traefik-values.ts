@@ -13,7 +13,7 @@ import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import { PINNED_CHARTS, traefikChartDefaults } from "../contract/charts.ts";
 import { CONTROL_PLANE_LABEL } from "../contract/kubernetes.ts";
-import { LOOPBACK_ADDRESS, TRAEFIK_INTERNAL_ENTRY_POINTS } from "../contract/charts.ts";
+import { LOOPBACK_ADDRESS } from "../contract/charts.ts";
 import type { TraefikGatewayValues } from "./gateway.ts";
 import {
   ACME_RESOLVER,
@@ -30,8 +30,6 @@ import { entryAddresses, privateEntryOf, traefikPodLabels } from "./traefik-entr
 import { PLACEMENT } from "../model/placement.ts";
 
 type TraefikConfig = HomelabConfig["traefik"];
-
-
 
 /**
  * The `traefik.io` CRDs of the pinned chart's `crds/` folder. The chart no

@@ -17,7 +17,7 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy.js";
 import { Command } from "@pulumi/command/local/command.js";
 import { File } from "@muhlba91/pulumi-proxmoxve/download/file.js";
-import { type TalosClusterSpec } from "../model/resolve.ts";
+import type { TalosClusterSpec } from "../model/resolve.ts";
 import type { NodeRole } from "../model/schema.ts";
 import type { ClusterAccess } from "./cluster-access.ts";
 import {

@@ -57,6 +57,7 @@ export const BRIDGE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
  */
 export const PROXMOX_LIMITS = { cores: 2304, sockets: 16, memoryMb: 268_435_456 } as const;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's purpose.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The first control character of a string, as U+XXXX, or undefined. */
@@ -127,7 +128,10 @@ const GO_EVERY = /^@every (?:0|[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|
  */
 // Loaded on the first redirect regex: 260 kB of RE2 tables that a stack without one need not load at start-up.
 let re2js: typeof import("re2js") | undefined;
-const re2 = () => (re2js ??= createRequire(import.meta.url)("re2js") as typeof import("re2js")).RE2JS;
+const re2 = () => {
+  re2js ??= createRequire(import.meta.url)("re2js") as typeof import("re2js");
+  return re2js.RE2JS;
+};
 
 export function re2Problem(pattern: string): string | undefined {
   try {

@@ -31,7 +31,7 @@ if (!args.spec || !args.api || !args.version || !/^\d+\.\d+\.\d+$/.test(args.ver
 // Generated code (deepcopy, protobuf) and tests declare no API types or enum values.
 const isTypeSource = (file: string) =>
   file.endsWith(".go") && !file.endsWith("_test.go") && !file.startsWith("zz_generated") && !file.startsWith("generated");
-let schemas;
+let schemas: ReturnType<typeof strictKindSchemas>;
 try {
   const sources = Object.fromEntries(
     API_PACKAGES.map((pkg) => {

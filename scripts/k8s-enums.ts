@@ -69,7 +69,9 @@ export function goEnums(sources: Readonly<Record<string, string>>): Enums {
         const [alias, type] = goType.includes(".") ? goType.split(".") : [undefined, goType];
         const target = alias ? pkg.imports.get(alias) : path;
         const found = target ? values(target, type!) : undefined;
-        if (found?.length) (enums[`io.k8s.api.${path.replace("/", ".")}.${struct}`] ??= {})[field] = found;
+        if (!found?.length) continue;
+        const definition = `io.k8s.api.${path.replace("/", ".")}.${struct}`;
+        enums[definition] = { ...enums[definition], [field]: found };
       }
     }
   }

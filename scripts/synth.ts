@@ -26,7 +26,7 @@ if (stacks.length === 0) {
 
 let failed = false;
 for (const stack of stacks) {
-  let result;
+  let result: Awaited<ReturnType<typeof synthStack>>;
   try {
     result = await synthStack(stack, { env: process.env });
   } catch (err) {

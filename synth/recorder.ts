@@ -34,7 +34,7 @@ export interface RunHooks {
    * Before an invoke reaches `mocks.call`; `"unknown"` answers it as the engine answers an
    * invoke whose dependencies are pending creation in a preview (the whole result unknown).
    */
-  invoking?(invoke: { readonly token: string; readonly dependsOn: readonly string[] }): "unknown" | void;
+  invoking?(invoke: { readonly token: string; readonly dependsOn: readonly string[] }): "unknown" | undefined;
 }
 
 /** How a state-aware mocks object tells the recorder its deployment stopped (a failed step). */

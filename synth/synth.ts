@@ -41,7 +41,7 @@ export async function synthStack(
   const parsed = parseStackConfig(config.values, (k) => config.secretKeys.includes(k), opts.env);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const warnings = [...parsed.warnings, ...offlineWarnings];
-  let run;
+  let run: Awaited<ReturnType<typeof runStack>>;
   try {
     run = await runStack(config, stack);
   } catch (err) {

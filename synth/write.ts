@@ -109,7 +109,7 @@ function talosPatchFiles(resources: readonly RecordedResource[], nodeNameByIp: R
     const node = nodeNameByIp.get(ip) ?? ip;
     const patches = (r.inputs.configPatches as string[] | undefined) ?? [];
     const header = `# Talos machine-config patches for ${node} (${ip}), in the order they are applied\n`;
-    files.set(`talos/${node}.yaml`, header + patches.map((p) => p.trimEnd()).join("\n---\n") + "\n");
+    files.set(`talos/${node}.yaml`, `${header}${patches.map((p) => p.trimEnd()).join("\n---\n")}\n`);
   }
   return files;
 }

@@ -79,7 +79,7 @@ export function newStackFile(a: NewStackAnswers): string {
     "# Secrets never go in this file; set them for the stack (pulumi stack init first):",
     "#   pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<token secret>'",
     "#   pulumi config set --secret cloudflare:apiToken '<token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read>'",
-    "# Check it offline with `npm run synth -- --stack " + a.stack + "` (out/" + a.stack + "/summary.md).",
+    `# Check it offline with \`npm run synth -- --stack ${a.stack}\` (out/${a.stack}/summary.md).`,
     "config:",
     "  # Proxmox VE API, read by the Proxmox provider. The program uses the API only (no SSH).",
     `  proxmoxve:endpoint: ${scalar(a.proxmoxEndpoint)}`,

@@ -56,7 +56,8 @@ export function resourceChanges(
   for (const key of [...a.keys()].filter((k) => b.has(k)).sort()) {
     const before = b.get(key)!;
     const after = a.get(key)!;
-    const shownElsewhere = key.startsWith(`${TYPES.dnsRecord}::`) || (key.startsWith("kubernetes:") && !key.startsWith("kubernetes:helm.sh/"));
+    const shownElsewhere =
+      key.startsWith(`${TYPES.dnsRecord}::`) || (key.startsWith("kubernetes:") && !key.startsWith("kubernetes:helm.sh/"));
     const ignored = ignoredInputs(after);
     const changes = keyPathChanges({ inputs: before.inputs, options: before.options }, { inputs: after.inputs, options: after.options })
       .filter((c) => !shownElsewhere || c.path.startsWith("options"))

@@ -4,7 +4,7 @@
  * Same contract as index.ts: report on the key to edit, say what to do.
  */
 import type { ParsedConfig } from "../../model/schema.ts";
-import { type HomelabConfig } from "../../model/resolve.ts";
+import type { HomelabConfig } from "../../model/resolve.ts";
 import { appDnsRecords, originAddresses } from "../../builders/dns.ts";
 import { isPublicIpv4 } from "../../contract/net.ts";
 import { entryAddresses } from "../../builders/traefik-entry.ts";

@@ -127,6 +127,7 @@ export const etcdBackup = section({
     region: z.string().min(1).default(DEFAULTS.backup.region).describe("Region."),
     prefix: z
       .string()
+      // biome-ignore lint/complexity/noUselessEscapeInRegex: the regex's source is the pattern docs/config.schema.json publishes; unescaping it would change that file.
       .regex(/^[A-Za-z0-9!_.*'()\/-]+$/, { error: "expected an S3 key prefix of letters, digits and !_.*'()/-" })
       .optional()
       .describe("Key prefix of the snapshots. Default: the cluster name."),

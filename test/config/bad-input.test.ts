@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { configFrom, exampleRaw, itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
+import { configFrom, fixtureRaw, itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
 import { PORT_NAME_ERROR, QUANTITY_ERROR } from "../../model/formats.ts";
 
@@ -35,7 +35,7 @@ describe("values refused at deploy time are refused first", () => {
     ],
     [
       "a stripped prefix Kubernetes would refuse",
-      { [`apps.api-gateway.middlewares.stripPrefix`]: ["/v1//"] },
+      { "apps.api-gateway.middlewares.stripPrefix": ["/v1//"] },
       "homelab:apps.api-gateway.middlewares.stripPrefix[0]",
       "containing '//'",
     ],
@@ -138,7 +138,7 @@ describe("values refused at deploy time are refused first", () => {
 describe("names that collide with JavaScript object properties", () => {
   /** The homelab config with an app, a node, a namespace and a pool renamed (JSON-decoded, as the runtime hands it over). */
   function renamed(name: string): Record<string, unknown> {
-    const raw = structuredClone(exampleRaw("homelab").raw) as Record<string, any>;
+    const raw = structuredClone(fixtureRaw("deployment-behind-metallb").raw) as Record<string, any>;
     const json = JSON.stringify(raw)
       .replace('"grafana":{', `"${name}":{`)
       .replace('"cp2":{', `"${name}":{`)
@@ -148,14 +148,14 @@ describe("names that collide with JavaScript object properties", () => {
   }
 
   it("constructor, a valid DNS label, is an ordinary name", () => {
-    const result = parseHomelabConfig(renamed("constructor"), exampleRaw("homelab").secretKeys);
+    const result = parseHomelabConfig(renamed("constructor"), fixtureRaw("deployment-behind-metallb").secretKeys);
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
     assert.ok(result.config.apps.some((a) => a.name === "constructor"));
     assert.ok(result.config.cluster.nodes.some((n) => n.name === "constructor"));
   });
 
   it("__proto__ is refused by name, once per place, instead of vanishing", () => {
-    const result = parseHomelabConfig(renamed("__proto__"), exampleRaw("homelab").secretKeys);
+    const result = parseHomelabConfig(renamed("__proto__"), fixtureRaw("deployment-behind-metallb").secretKeys);
     assert.deepEqual(
       result.ok ? [] : [...result.errors].sort(),
       ["apps", "cluster.nodes", "namespaces"].map(
@@ -166,7 +166,7 @@ describe("names that collide with JavaScript object properties", () => {
 
   for (const name of ["toString", "hasOwnProperty", "valueOf"]) {
     it(`${name} is refused as a name that is not a DNS label, one line per place`, () => {
-      const result = parseHomelabConfig(renamed(name), exampleRaw("homelab").secretKeys);
+      const result = parseHomelabConfig(renamed(name), fixtureRaw("deployment-behind-metallb").secretKeys);
       assert.equal(result.ok, false);
       if (result.ok) return;
       assert.deepEqual(result.errors.map((e) => e.split(": ")[0]).sort(), [
@@ -182,7 +182,7 @@ describe("names that collide with JavaScript object properties", () => {
   }
 
   it("a key path naming an Object.prototype property reports the value that is there, not a function", () => {
-    const result = configFrom("homelab", { "traefik.constructor": 1 });
+    const result = configFrom("deployment-behind-metallb", { "traefik.constructor": 1 });
     assert.equal(result.ok, false);
     assert.match(result.ok ? "" : result.errors.join("\n"), /^homelab:traefik\.constructor: unknown key/m);
   });

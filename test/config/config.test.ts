@@ -1,9 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { configFrom, exampleRaw, itRejectsEach, validConfig, withChanges, type BadConfigCase } from "../helpers/config.ts";
+import { configFrom, fixtureRaw, itRejectsEach, validConfig, withChanges, type BadConfigCase, exampleConfig } from "../helpers/config.ts";
 import { parseHomelabConfig } from "../../config/validate.ts";
 import { readFileSync } from "node:fs";
 import { configJsonSchema, configMarkdown } from "../../config/docs.ts";
+import { exampleStackNames } from "../../synth/stack-file.ts";
 
 const BAD_CONFIGS: readonly BadConfigCase[] = [
   ["misspelt top-level key", { tarefik: { placement: "daemonset" } }, "homelab:tarefik", "did you mean traefik?"],
@@ -201,7 +202,7 @@ describe("stack config", () => {
   itRejectsEach(BAD_CONFIGS);
 
   it("lists every problem of a config at once, one line each", () => {
-    const result = configFrom("homelab", {
+    const result = configFrom("deployment-behind-metallb", {
       "cluster.nodes.cp2.ip": "10.0.10.11",
       "apps.grafana.hosts": ["grafana.example.org"],
       "apps.jellyfin.issuer": "zerossl",
@@ -215,7 +216,10 @@ describe("stack config", () => {
   });
 
   it("names both keys of an address conflict and the offending values", () => {
-    const result = configFrom("homelab", { "metallb.pools.services.addresses": ["10.0.10.0/28"], "traefik.loadBalancerIP": undefined });
+    const result = configFrom("deployment-behind-metallb", {
+      "metallb.pools.services.addresses": ["10.0.10.0/28"],
+      "traefik.loadBalancerIP": undefined,
+    });
     assert.equal(result.ok, false);
     if (result.ok) return;
     assert.ok(
@@ -227,18 +231,18 @@ describe("stack config", () => {
   });
 
   it("accepts every committed example stack", () => {
-    for (const stack of ["edge", "homelab", "k3s", "lab"]) validConfig(stack);
+    for (const stack of exampleStackNames(new URL("../..", import.meta.url).pathname)) exampleConfig(stack);
   });
 
   it("derives the gateway and Traefik's address when they are not set", () => {
-    const config = validConfig("homelab", { "cluster.network.gateway": undefined, "traefik.loadBalancerIP": undefined });
+    const config = validConfig("deployment-behind-metallb", { "cluster.network.gateway": undefined, "traefik.loadBalancerIP": undefined });
     assert.equal(config.cluster.provider === "talos" && config.cluster.network.gateway, "10.0.10.1");
     assert.equal(config.traefik.placement === "deployment" && config.traefik.loadBalancerIP, "10.0.10.240");
     assert.equal(config.traefik.placement === "deployment" && config.traefik.pool, "services");
   });
 
   it("fills node sizing from node defaults, then the built-in defaults", () => {
-    const config = validConfig("homelab", { "cluster.nodeDefaults": { memory: 6144 } });
+    const config = validConfig("deployment-behind-metallb", { "cluster.nodeDefaults": { memory: 6144 } });
     assert.equal(config.cluster.provider, "talos");
     if (config.cluster.provider !== "talos") return;
     const byName = Object.fromEntries(config.cluster.nodes.map((n) => [n.name, n]));
@@ -249,14 +253,14 @@ describe("stack config", () => {
   });
 
   it("applies app defaults: issuer, proxying, kind and namespace", () => {
-    const config = validConfig("homelab");
+    const config = validConfig("deployment-behind-metallb");
     const grafana = config.apps.find((a) => a.name === "grafana")!;
     assert.deepEqual(
       [grafana.kind, grafana.issuer, grafana.proxied, grafana.backends[0]!.path],
       ["ingress", "letsencrypt-production", true, "/"],
     );
     // The lab's default issuer is staging: an app without its own takes that one, not production.
-    const registry = validConfig("lab", { "apps.registry.namespace": undefined }).apps.find((a) => a.name === "registry")!;
+    const registry = validConfig("controlplane-on-vip", { "apps.registry.namespace": undefined }).apps.find((a) => a.name === "registry")!;
     assert.deepEqual([registry.issuer, registry.proxied, registry.namespace], ["letsencrypt-staging", false, "default"]);
   });
 
@@ -267,13 +271,13 @@ describe("stack config", () => {
       "traefik.loadBalancerIP": undefined,
       "traefik.privateEntry.loadBalancerIP": undefined,
     };
-    assert.equal(validConfig("homelab").metallb.enabled, true);
-    assert.equal(validConfig("homelab", dsChanges).metallb.enabled, false);
-    assert.equal(validConfig("homelab", { ...dsChanges, "metallb.enabled": true }).metallb.enabled, true);
+    assert.equal(validConfig("deployment-behind-metallb").metallb.enabled, true);
+    assert.equal(validConfig("deployment-behind-metallb", dsChanges).metallb.enabled, false);
+    assert.equal(validConfig("deployment-behind-metallb", { ...dsChanges, "metallb.enabled": true }).metallb.enabled, true);
   });
 
   it("yields the same config whatever the order of nodes and apps in the file", () => {
-    const { raw, secretKeys } = exampleRaw("homelab");
+    const { raw, secretKeys } = fixtureRaw("deployment-behind-metallb");
     const reversed = (o: unknown) => Object.fromEntries(Object.entries(o as object).reverse());
     const cluster = raw.cluster as Record<string, unknown>;
     const shuffled = withChanges(raw, { "cluster.nodes": reversed(cluster.nodes), apps: reversed(raw.apps) });
@@ -284,12 +288,12 @@ describe("stack config", () => {
   });
 
   it("freezes the parsed config so no component can change it", () => {
-    const config = validConfig("homelab");
+    const config = validConfig("deployment-behind-metallb");
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.apps) && Object.isFrozen(config.apps[0]));
   });
 
   it("warns about an even number of control planes without failing", () => {
-    const result = configFrom("homelab", { "cluster.nodes.cp3": undefined });
+    const result = configFrom("deployment-behind-metallb", { "cluster.nodes.cp3": undefined });
     assert.ok(result.ok);
     assert.deepEqual(besidesPrivateRecords(result.warnings), [
       "homelab:cluster.nodes: 2 control planes: etcd quorum tolerates no more failures than 1 would; an odd number is recommended",
@@ -354,7 +358,7 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
       "cluster.enforcesNetworkPolicies is false, so the cluster enforces no NetworkPolicy: default deny would deny nothing; remove defaultDeny, or, if the CNI does enforce NetworkPolicies (k3s' embedded controller, Calico, Cilium), set cluster.enforcesNetworkPolicies: true",
     ],
   ];
-  itRejectsEach(BAD_K3S, "k3s");
+  itRejectsEach(BAD_K3S, "existing-cluster");
 
   itRejectsEach(
     [
@@ -366,11 +370,11 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
         "grafana.example.org is outside the zones issuer letsencrypt-production solves DNS-01 for (lab.example.org)",
       ],
     ],
-    "lab",
+    "controlplane-on-vip",
   );
 
   it("lets an Exact and a Prefix route share a host and path, as the policy pack and Traefik's priorities do", () => {
-    const result = configFrom("homelab", {
+    const result = configFrom("deployment-behind-metallb", {
       "apps.status": {
         namespace: "apps",
         hosts: ["grafana.example.com"],
@@ -390,14 +394,14 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
   ]);
 
   it("resolves the pod network: Talos' default for a Talos cluster, the configured one for an existing cluster", () => {
-    const talos = validConfig("homelab").cluster;
-    const existing = validConfig("k3s").cluster;
+    const talos = validConfig("deployment-behind-metallb").cluster;
+    const existing = validConfig("existing-cluster").cluster;
     assert.equal(talos.provider === "talos" && talos.network.podSubnet, "10.244.0.0/16");
     assert.equal(existing.provider === "existing" && existing.network.podSubnet, "10.42.0.0/16");
   });
 
   it("needs no pod network from an existing cluster while no app gets a NetworkPolicy", () => {
-    const result = configFrom("k3s", {
+    const result = configFrom("existing-cluster", {
       "cluster.network.podSubnet": undefined,
       namespaces: {},
       "apps.whoami.networkPolicy": false,
@@ -407,12 +411,12 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
   });
 
   it("warns that default deny admits the whole pod network when Traefik uses the host network", () => {
-    const result = configFrom("k3s");
+    const result = configFrom("existing-cluster");
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
     assert.deepEqual(besidesPrivateRecords(result.warnings), [
       "homelab:namespaces.apps.defaultDeny: Traefik uses the host network (placement daemonset), so the namespace's allow-traefik NetworkPolicy (for notes, whoami) admits the node addresses and the whole pod network 10.42.0.0/16: default deny still keeps out traffic from outside the cluster, but not from the cluster's other pods; use placement deployment to admit Traefik's pods alone (got true)",
     ]);
-    const deployment = configFrom("homelab");
+    const deployment = configFrom("deployment-behind-metallb");
     assert.ok(deployment.ok);
     assert.deepEqual(besidesPrivateRecords(deployment.warnings), []);
   });
@@ -421,7 +425,7 @@ describe("pod network (host-network Traefik's NetworkPolicy peers)", () => {
 describe("opting an app out of the shared allow-traefik policy", () => {
   it("warns, without failing, that an opt-out changes nothing while another in-cluster app of the namespace keeps the policy", () => {
     // GIVEN k3s without default deny: whoami opts out, notes (same namespace) keeps the policy, nas is external
-    const result = configFrom("k3s", { "namespaces.apps.defaultDeny": false, "apps.whoami.networkPolicy": false });
+    const result = configFrom("existing-cluster", { "namespaces.apps.defaultDeny": false, "apps.whoami.networkPolicy": false });
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
     assert.deepEqual(besidesPrivateRecords(result.warnings), [
       "homelab:apps.whoami.networkPolicy: namespace apps keeps its allow-traefik NetworkPolicy for notes, and it admits Traefik to every pod there, this app's too, so networkPolicy: false changes nothing; set networkPolicy: false on notes as well, or move the app to a namespace of its own",
@@ -429,20 +433,20 @@ describe("opting an app out of the shared allow-traefik policy", () => {
   });
 
   it("stays quiet when every in-cluster app of the namespace opts out, or the app is alone in its namespace", () => {
-    const allOut = configFrom("k3s", {
+    const allOut = configFrom("existing-cluster", {
       "namespaces.apps.defaultDeny": false,
       "apps.whoami.networkPolicy": false,
       "apps.notes.networkPolicy": false,
     });
     assert.ok(allOut.ok, allOut.ok ? "" : allOut.errors.join("\n"));
     assert.deepEqual(besidesPrivateRecords(allOut.warnings), []);
-    const alone = configFrom("homelab", { "apps.grafana.networkPolicy": false });
+    const alone = configFrom("deployment-behind-metallb", { "apps.grafana.networkPolicy": false });
     assert.ok(alone.ok, alone.ok ? "" : alone.errors.join("\n"));
     assert.deepEqual(besidesPrivateRecords(alone.warnings), []);
   });
 
   it("still rejects an opt-out in a default-deny namespace, naming the app's key", () => {
-    const result = configFrom("k3s", { "apps.whoami.networkPolicy": false });
+    const result = configFrom("existing-cluster", { "apps.whoami.networkPolicy": false });
     assert.equal(result.ok, false);
     if (result.ok) return;
     assert.deepEqual(result.errors, [

@@ -12,7 +12,7 @@ import { parseStackConfig } from "../../config/validate.ts";
 import { maskCredentials } from "../../config/mask.ts";
 import { cronScheduleProblem, httpUrlProblem, kubernetesReleaseProblem, re2Problem } from "../../model/formats.ts";
 import { MAX_ALIASES, MAX_EXPANDED_VALUES, MAX_STACK_FILE_BYTES, parseStackFile, StackFileError } from "../../synth/stack-file.ts";
-import { configFrom, exampleRaw, exampleStack, itRejectsEach, type BadConfigCase } from "../helpers/config.ts";
+import { configFrom, fixtureRaw, itRejectsEach, type BadConfigCase, fixtureStack } from "../helpers/config.ts";
 
 const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype);
 const STACK_FRAME = /\n\s+at |TypeError|ReferenceError|\[object |function /;
@@ -47,7 +47,7 @@ describe("Object.prototype names as references (own-property lookups)", () => {
   it("every reference key set to every Object.prototype name is refused naming the key, or accepted; never a crash", () => {
     for (const key of REFERENCE_KEYS) {
       for (const name of PROTO_NAMES) {
-        const result = configFrom("homelab", { [key]: name });
+        const result = configFrom("deployment-behind-metallb", { [key]: name });
         // A name that is a valid namespace or Proxmox host (toString is one) may be accepted; a reference must resolve.
         if (result.ok) {
           assert.ok(
@@ -68,7 +68,7 @@ describe("Object.prototype names as references (own-property lookups)", () => {
       ["apps.grafana.issuer", "constructor", "issuer constructor is not defined"],
       ["traefik.pool", "constructor", "pool constructor is not defined"],
     ] as const) {
-      const result = configFrom("homelab", { [key]: name });
+      const result = configFrom("deployment-behind-metallb", { [key]: name });
       assert.equal(result.ok, false);
       if (!result.ok)
         assert.ok(
@@ -79,7 +79,7 @@ describe("Object.prototype names as references (own-property lookups)", () => {
   });
 
   it("Object.prototype names as stack-file namespaces and keys of every namespace", () => {
-    const base = exampleStack("homelab");
+    const base = fixtureStack("deployment-behind-metallb");
     fc.assert(
       fc.property(fc.constantFrom(...PROTO_NAMES), fc.constantFrom("ns", "cloudflare", "proxmoxve", "homelab"), (name, where) => {
         const key = where === "ns" ? `${name}:x` : `${where}:${name}`;
@@ -247,7 +247,7 @@ describe("credentials typed into keys that are not secret are never echoed", () 
   it("property: any credential in any string key, alone or inside other text, appears in no error or warning", () => {
     fc.assert(
       fc.property(credential, fc.constantFrom(...STRING_KEYS), fc.constantFrom("", "x ", "https://"), (secret, key, prefix) => {
-        const result = configFrom("homelab", { [key]: `${prefix}${secret}` });
+        const result = configFrom("deployment-behind-metallb", { [key]: `${prefix}${secret}` });
         const lines = result.ok ? result.warnings : result.errors;
         for (const line of lines) {
           for (const part of secret.split("\n"))
@@ -259,7 +259,7 @@ describe("credentials typed into keys that are not secret are never echoed", () 
   });
 
   it("a credential in a provider key's value or a stack file's key is masked too", () => {
-    const base = exampleStack("homelab");
+    const base = fixtureStack("deployment-behind-metallb");
     const result = parseStackConfig({ ...base.values, "proxmoxve:endpoint": CF_TOKEN, [`homelab:${AGE_SECRET}`]: "1" }, (k) =>
       base.secretKeys.includes(k),
     );
@@ -344,12 +344,12 @@ describe("values checked by the rules of their consumer", () => {
   ] satisfies readonly BadConfigCase[]);
 
   it("a Gateway API path over 1024 characters is refused by key", () => {
-    const result = configFrom("gateway", {});
+    const result = configFrom("gateway-api", {});
     assert.ok(result.ok);
-    const app = Object.entries(exampleRaw("gateway").raw.apps as Record<string, { kind?: string }>).find(
+    const app = Object.entries(fixtureRaw("gateway-api").raw.apps as Record<string, { kind?: string }>).find(
       ([, a]) => a.kind === "httpRoute",
     )![0];
-    const refused = configFrom("gateway", { [`apps.${app}.backends[0].path`]: `/${"p".repeat(1100)}` });
+    const refused = configFrom("gateway-api", { [`apps.${app}.backends[0].path`]: `/${"p".repeat(1100)}` });
     assert.ok(
       !refused.ok &&
         refused.errors.some((e) => e.startsWith(`homelab:apps.${app}.backends[0].path: Gateway API takes a path match of at most 1024`)),
@@ -360,7 +360,7 @@ describe("values checked by the rules of their consumer", () => {
   it("property: a route path is refused by its key exactly when its Ingress name (app-path) would pass Kubernetes' 253 characters", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 400 }), (length) => {
-        const result = configFrom("homelab", { "apps.grafana.backends[0].path": `/${"a".repeat(length)}` });
+        const result = configFrom("deployment-behind-metallb", { "apps.grafana.backends[0].path": `/${"a".repeat(length)}` });
         const named =
           !result.ok && result.errors.some((e) => e.startsWith("homelab:apps.grafana.backends[0].path: its Ingress would be named"));
         assert.equal(named, "grafana-".length + length > 253, `path of ${length + 1} characters`);
@@ -454,7 +454,7 @@ describe("values checked by the rules of their consumer", () => {
         special,
         fc.constantFrom("cluster.nodes.cp1.ip", "cluster.network.vip", "dns.publicAddress", "traefik.loadBalancerIP"),
         (ip, key) => {
-          const result = configFrom("homelab", { [key]: ip });
+          const result = configFrom("deployment-behind-metallb", { [key]: ip });
           assert.ok(
             !result.ok && result.errors.some((e) => e.startsWith(`homelab:${key}: ${ip} is `)),
             result.ok ? `${key} ${ip} accepted` : result.errors.join("\n"),
@@ -504,12 +504,12 @@ describe("settings without effect, and namespaces, reported by key", () => {
   ] satisfies readonly BadConfigCase[]);
 
   it("host firewall, host-network placement: unproxied apps whose clients ingressSources does not admit are warned about", () => {
-    const admitted = configFrom("edge", {});
+    const admitted = configFrom("daemonset-edge-site", {});
     assert.ok(
       admitted.ok && !admitted.warnings.some((w) => w.startsWith("homelab:cluster.firewall.ingressSources")),
       admitted.ok ? admitted.warnings.join("\n") : admitted.errors.join("\n"),
     );
-    const result = configFrom("edge", { "cluster.firewall.ingressSources": ["203.0.113.0/24"] });
+    const result = configFrom("daemonset-edge-site", { "cluster.firewall.ingressSources": ["203.0.113.0/24"] });
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
     assert.ok(
       result.warnings.some((w) =>
@@ -522,7 +522,7 @@ describe("settings without effect, and namespaces, reported by key", () => {
   });
 
   it("keys in another project's namespace: refused when they name a homelab section, warned otherwise", () => {
-    const base = exampleStack("homelab");
+    const base = fixtureStack("deployment-behind-metallb");
     const check = (extra: Record<string, string>) => parseStackConfig({ ...base.values, ...extra }, (k) => base.secretKeys.includes(k));
     const apps = check({ "website:apps": "{}" });
     assert.ok(

@@ -10,14 +10,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { parseStackConfig } from "../../config/validate.ts";
 import { PROVIDER_KEYS } from "../../config/stack-keys.ts";
-import { exampleStack } from "../helpers/config.ts";
+import { fixtureStack, type Fixture, exampleStack } from "../helpers/config.ts";
 
-/** An example stack's whole config map with keys set (a string), made plain (`plain`) or removed (`undefined`). */
+/** A fixture's whole config map with keys set (a string), made plain (`plain`) or removed (`undefined`). */
 function stackWith(
-  stack: string,
+  stack: Fixture,
   edits: Record<string, string | undefined | { plain: string }>,
 ): { values: Record<string, string>; secret: (k: string) => boolean } {
-  const base = exampleStack(stack);
+  const base = fixtureStack(stack);
   const values = { ...base.values };
   const secretKeys = new Set(base.secretKeys);
   for (const [key, edit] of Object.entries(edits)) {
@@ -33,7 +33,7 @@ function stackWith(
   return { values, secret: (k) => secretKeys.has(k) };
 }
 
-function errorsOf(stack: string, edits: Parameters<typeof stackWith>[1], env: Record<string, string> = {}): readonly string[] {
+function errorsOf(stack: Fixture, edits: Parameters<typeof stackWith>[1], env: Record<string, string> = {}): readonly string[] {
   const { values, secret } = stackWith(stack, edits);
   const result = parseStackConfig(values, secret, env);
   return result.ok ? [] : result.errors;
@@ -43,11 +43,11 @@ const TOKEN = "cf-token-typed-in-plain-text";
 
 describe("credentials typed in plain text are refused with the command that encrypts them", () => {
   for (const [stack, key, command] of [
-    ["homelab", "cloudflare:apiToken", "pulumi config set --secret cloudflare:apiToken <token>"],
-    ["homelab", "proxmoxve:apiToken", "pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<uuid>'"],
-    ["homelab", "homelab:adminUsers", "pulumi config set --secret homelab:adminUsers <value>"],
-    ["k3s", "homelab:dns01Token", "pulumi config set --secret homelab:dns01Token <token>"],
-    ["k3s", "homelab:kubeconfig", "pulumi config set --secret homelab:kubeconfig <value>"],
+    ["deployment-behind-metallb", "cloudflare:apiToken", "pulumi config set --secret cloudflare:apiToken <token>"],
+    ["deployment-behind-metallb", "proxmoxve:apiToken", "pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<uuid>'"],
+    ["deployment-behind-metallb", "homelab:adminUsers", "pulumi config set --secret homelab:adminUsers <value>"],
+    ["existing-cluster", "homelab:dns01Token", "pulumi config set --secret homelab:dns01Token <token>"],
+    ["existing-cluster", "homelab:kubeconfig", "pulumi config set --secret homelab:kubeconfig <value>"],
   ] as const) {
     it(`${key} (${stack}): one line naming the key and the exact command, never the value`, () => {
       const errors = errorsOf(stack, { [key]: { plain: TOKEN } });
@@ -59,14 +59,22 @@ describe("credentials typed in plain text are refused with the command that encr
   }
 
   it("the example stacks, whose credentials are secure: values, pass", () => {
-    for (const stack of ["homelab", "edge", "k3s", "lab"]) assert.deepEqual(errorsOf(stack, {}), [], stack);
+    for (const stack of ["edge", "homelab", "k3s", "lab"]) {
+      const { values, secretKeys } = exampleStack(stack);
+      const result = parseStackConfig(values, (k) => secretKeys.includes(k), {});
+      assert.deepEqual(result.ok ? [] : result.errors, [], stack);
+    }
   });
 });
 
 describe("the provider settings the program needs", () => {
   it("a Talos stack needs the Proxmox endpoint and credentials, and every stack a Cloudflare token", () => {
     assert.deepEqual(
-      errorsOf("homelab", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined, "cloudflare:apiToken": undefined }),
+      errorsOf("deployment-behind-metallb", {
+        "proxmoxve:endpoint": undefined,
+        "proxmoxve:apiToken": undefined,
+        "cloudflare:apiToken": undefined,
+      }),
       [
         "cloudflare:apiToken: is required (the Cloudflare provider manages the DNS records and needs an API token); set it with: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read> (or export CLOUDFLARE_API_TOKEN)",
         "proxmoxve:endpoint: is required (cluster.provider talos creates its VMs through the Proxmox VE API); set it with: pulumi config set proxmoxve:endpoint https://<proxmox host>:8006/ (or export PROXMOX_VE_ENDPOINT)",
@@ -76,19 +84,19 @@ describe("the provider settings the program needs", () => {
   });
 
   it("a Proxmox endpoint that is not an https URL is refused before the provider tries it", () => {
-    assert.deepEqual(errorsOf("homelab", { "proxmoxve:endpoint": "pve1.lan:8006" }), [
+    assert.deepEqual(errorsOf("deployment-behind-metallb", { "proxmoxve:endpoint": "pve1.lan:8006" }), [
       'proxmoxve:endpoint: expected the Proxmox VE API\'s https URL, e.g. https://pve1.lan:8006/ (got "pve1.lan:8006"); set it with: pulumi config set proxmoxve:endpoint https://<proxmox host>:8006/',
     ]);
   });
 
   it("an existing cluster needs no Proxmox settings", () => {
-    assert.deepEqual(errorsOf("k3s", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined }), []);
+    assert.deepEqual(errorsOf("existing-cluster", { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined }), []);
   });
 
   it("the providers' environment variables stand in for the keys", () => {
     assert.deepEqual(
       errorsOf(
-        "homelab",
+        "deployment-behind-metallb",
         { "proxmoxve:endpoint": undefined, "proxmoxve:apiToken": undefined, "cloudflare:apiToken": undefined },
         {
           PROXMOX_VE_ENDPOINT: "https://pve:8006/",
@@ -103,7 +111,7 @@ describe("the provider settings the program needs", () => {
 
 describe("misspelt provider keys are reported like misspelt homelab keys", () => {
   it("a key in a provider namespace the provider does not know", () => {
-    const errors = errorsOf("homelab", { "cloudflare:apiToken": undefined, "cloudflare:apitoken": { plain: TOKEN } });
+    const errors = errorsOf("deployment-behind-metallb", { "cloudflare:apiToken": undefined, "cloudflare:apitoken": { plain: TOKEN } });
     assert.equal(
       errors[0],
       `cloudflare:apitoken: unknown key (the cloudflare provider ignores it); did you mean cloudflare:apiToken?; cloudflare accepts: ${PROVIDER_KEYS.cloudflare!.join(", ")}`,
@@ -113,7 +121,7 @@ describe("misspelt provider keys are reported like misspelt homelab keys", () =>
   });
 
   it("a namespace one edit away from a provider's", () => {
-    const errors = errorsOf("homelab", { "proxmoxve:endpoint": undefined, "proxmox:endpoint": "https://pve1.lan:8006/" });
+    const errors = errorsOf("deployment-behind-metallb", { "proxmoxve:endpoint": undefined, "proxmox:endpoint": "https://pve1.lan:8006/" });
     assert.equal(errors[0], "proxmox:endpoint: unknown namespace proxmox (no provider reads it); did you mean proxmoxve:endpoint?");
     assert.match(errors[1]!, /^proxmoxve:endpoint: is required/);
   });

@@ -5,14 +5,13 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { synthStack } from "../../synth/synth.ts";
-import { changedStackConfig } from "../helpers/config.ts";
-import { ROOT } from "../policies/synth-output.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
+import { changedStackConfig, fixtureStack, type Fixture } from "../helpers/config.ts";
 import { TYPES } from "../../contract/tokens.ts";
 
-async function synth(stack: string, changes: Record<string, unknown>) {
-  const result = await synthStack(stack, { dir: ROOT, config: changedStackConfig(stack, changes) });
-  if (!result.ok) throw new Error(`synth ${stack} failed:\n${result.errors.join("\n")}`);
+async function synth(fixture: Fixture, changes: Record<string, unknown>) {
+  const result = await synthStack(fixture, { config: changedStackConfig(fixtureStack(fixture), changes) });
+  if (!result.ok) throw new Error(`synth ${fixture} failed:\n${result.errors.join("\n")}`);
   return { resources: result.doc.resources, summary: result.files.get("summary.md")! };
 }
 
@@ -24,7 +23,7 @@ const networkPolicies = (resources: readonly { type: string; name: string }[]) =
 
 describe("NetworkPolicy enforcement", () => {
   it("GIVEN Talos v1.13 THEN every policy states kube-network-policies and the summary says isolation is enforced", async () => {
-    const { resources, summary } = await synth("homelab", {});
+    const { resources, summary } = await synth("deployment-behind-metallb", {});
     const policies = resources.filter((r) => r.type === TYPES.networkPolicy);
     assert.equal(policies.length, 5);
     for (const p of policies)
@@ -41,7 +40,7 @@ describe("NetworkPolicy enforcement", () => {
 
   it("GIVEN config contract v1.12 (no enforcer), even on Talos v1.13 THEN no NetworkPolicy is registered and the summary says pods are open to the cluster", async () => {
     // The machine configs follow the contract, so a v1.13 node on contract v1.12 gets no kube-network-policies patch.
-    const { resources, summary } = await synth("homelab", {
+    const { resources, summary } = await synth("deployment-behind-metallb", {
       "cluster.talos.configContract": "v1.12",
       "namespaces.apps.defaultDeny": false,
       "namespaces.media.defaultDeny": false,
@@ -51,12 +50,15 @@ describe("NetworkPolicy enforcement", () => {
   });
 
   it("GIVEN an existing cluster stated not to enforce THEN no NetworkPolicy is registered", async () => {
-    const { resources } = await synth("k3s", { "cluster.enforcesNetworkPolicies": false, "namespaces.apps.defaultDeny": false });
+    const { resources } = await synth("existing-cluster", {
+      "cluster.enforcesNetworkPolicies": false,
+      "namespaces.apps.defaultDeny": false,
+    });
     assert.deepEqual(networkPolicies(resources), []);
   });
 
   it("GIVEN an existing cluster that enforces (the default, k3s) THEN its policies carry the config's statement", async () => {
-    const { resources, summary } = await synth("k3s", {});
+    const { resources, summary } = await synth("existing-cluster", {});
     assert.deepEqual(networkPolicies(resources), ["namespaces-apps-allow-traefik", "namespaces-apps-default-deny"]);
     assert.match(
       summary,
@@ -67,7 +69,7 @@ describe("NetworkPolicy enforcement", () => {
 
 describe("Talos host firewall, through the program", () => {
   it("GIVEN the edge stack THEN every node's configuration apply carries the firewall with Cloudflare's deploy-time ranges on :80/:443, and the summary says so", async () => {
-    const { resources, summary } = await synth("edge", {});
+    const { resources, summary } = await synth("daemonset-edge-site", {});
     const applies = resources.filter((r) => r.type === TYPES.configurationApply);
     assert.equal(applies.length, 4);
     for (const a of applies) {
@@ -76,7 +78,7 @@ describe("Talos host firewall, through the program", () => {
       // 173.245.48.0/20 comes from the (mocked) getIpRanges lookup, not from the program.
       assert.match(
         patches,
-        /name: traefik-ingress\nportSelector:\n  ports:\n    - 80\n    - 443\n  protocol: tcp\ningress:\n(  - subnet: .*\n)*  - subnet: 173\.245\.48\.0\/20\n/,
+        /name: traefik-ingress\nportSelector:\n {2}ports:\n {4}- 80\n {4}- 443\n {2}protocol: tcp\ningress:\n( {2}- subnet: .*\n)* {2}- subnet: 173\.245\.48\.0\/20\n/,
         a.name,
       );
     }
@@ -87,7 +89,7 @@ describe("Talos host firewall, through the program", () => {
   });
 
   it("GIVEN the firewall off (the default) THEN no node gets a firewall document and the summary says the ports are open", async () => {
-    const { resources, summary } = await synth("edge", { "cluster.firewall": undefined });
+    const { resources, summary } = await synth("daemonset-edge-site", { "cluster.firewall": undefined });
     const patches = resources
       .filter((r) => r.type === TYPES.configurationApply)
       .flatMap((a) => a.inputs.configPatches as string[])

@@ -11,9 +11,9 @@ import { getCompileCacheDir } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { declareWithoutStackTraces, stackTracesRequested, TRACE_HINT } from "../../stack-traces.ts";
 import { ConfigError } from "../../config/load.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { recordProgram } from "../../synth/recorder.ts";
-import { readStackConfig } from "../../synth/stack-file.ts";
+import { fixtureStack } from "../helpers/config.ts";
 
 const DEFAULT_LIMIT = Error.stackTraceLimit;
 
@@ -111,7 +111,7 @@ describe("declaring the platform", () => {
   });
 
   it("declares exactly the same resources as a run with every trace, and leaves the limit as it found it", async () => {
-    const config = readStackConfig("lab");
+    const config = fixtureStack("controlplane-on-vip");
     const quiet = await runStack(config, "lab");
     assert.equal(Error.stackTraceLimit, DEFAULT_LIMIT);
     process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
@@ -123,7 +123,7 @@ describe("declaring the platform", () => {
 
 describe("loading the program", () => {
   it("turns on Node's compile cache, unless the operator turned it off", async () => {
-    await runStack(readStackConfig("lab"), "lab");
+    await runStack(fixtureStack("controlplane-on-vip"), "lab");
     assert.equal(getCompileCacheDir() !== undefined, process.env.NODE_DISABLE_COMPILE_CACHE !== "1");
   });
 });

@@ -16,6 +16,7 @@ import { checkStack, normalizeConfig } from "../../policies/offline.ts";
 import type { SynthDocument } from "../../contract/synth-document.ts";
 import { TYPES, COMPONENTS, INVOKES } from "../../contract/tokens.ts";
 import { ROOT, STACKS, change, synthDoc, violationsOf } from "./synth-output.ts";
+import { exampleOutDir } from "../helpers/example-output.ts";
 
 const PACK = join(ROOT, "policies");
 const RULES = homelabPolicies();
@@ -270,17 +271,20 @@ describe("what the rules see, as the engine hands it over", () => {
 });
 
 describe("npm run policy", () => {
-  let out: string;
+  let out: Awaited<ReturnType<typeof exampleOutDir>>;
+  let edited: string;
   before(async () => {
-    // GIVEN every example stack synthesized by `npm run synth` into one output folder
-    out = mkdtempSync(join(tmpdir(), "homelab-policy-"));
-    const runs = await Promise.all(STACKS.map((stack) => run(["scripts/synth.ts", "--stack", stack, "--out", out])));
-    runs.forEach((r, i) => assert.equal(r.code, 0, `synth ${STACKS[i]!}:\n${r.stderr}`));
+    // GIVEN every example stack synthesized by `npm run synth` into one output folder (npm test's own out/ when fresh)
+    out = await exampleOutDir(STACKS);
+    edited = mkdtempSync(join(tmpdir(), "homelab-policy-"));
   });
-  after(() => rmSync(out, { recursive: true, force: true }));
+  after(() => {
+    out.remove();
+    rmSync(edited, { recursive: true, force: true });
+  });
 
   it("passes on every example stack", async () => {
-    const runs = await Promise.all(STACKS.map((stack) => run(["scripts/policy.ts", "--stack", stack, "--out", out])));
+    const runs = await Promise.all(STACKS.map((stack) => run(["scripts/policy.ts", "--stack", stack, "--out", out.dir])));
     runs.forEach((r, i) => {
       assert.equal(r.code, 0, `${STACKS[i]!}:\n${r.stdout}${r.stderr}`);
       assert.match(
@@ -295,9 +299,9 @@ describe("npm run policy", () => {
 
   it("prints each violation (level, rule, resource, message) and exits non-zero on a mandatory one", async () => {
     // GIVEN a stack whose Talos machine secrets lost protection
-    const dir = join(out, "edited");
+    const dir = edited;
     mkdirSync(join(dir, "homelab"), { recursive: true });
-    const doc = JSON.parse(readFileSync(join(out, "homelab", "resources.json"), "utf8")) as SynthDocument;
+    const doc = JSON.parse(readFileSync(join(out.dir, "homelab", "resources.json"), "utf8")) as SynthDocument;
     writeFileSync(
       join(dir, "homelab", "resources.json"),
       JSON.stringify(change(doc, TYPES.talosSecrets, "cluster-secrets", (r) => delete r.options.protect)),
@@ -321,7 +325,7 @@ describe("npm run policy", () => {
   });
 
   it("explains how to produce the synth output when it is missing", async () => {
-    const r = await run(["scripts/policy.ts", "--stack", "nowhere", "--out", out]);
+    const r = await run(["scripts/policy.ts", "--stack", "nowhere", "--out", out.dir]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /policy nowhere: .*nowhere\/resources\.json does not exist; run `npm run synth -- --stack nowhere` first\./);
   });

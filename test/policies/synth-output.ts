@@ -2,9 +2,10 @@
  * The policy tests' fixtures: the program's own synth output (the exact
  * resources.json `npm run synth` writes), and one-change edits of it.
  */
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import { EXAMPLES_DIR, exampleStackNames } from "../../synth/stack-file.ts";
-import { changedStackConfig } from "../helpers/config.ts";
+import { changedStackConfig, exampleStack } from "../helpers/config.ts";
+import { exampleDocument } from "../helpers/example-output.ts";
 import { checkStack, type PolicyResult } from "../../policies/offline.ts";
 import type { SynthDocument, RecordedResource as SynthResource } from "../../contract/synth-document.ts";
 
@@ -14,9 +15,10 @@ export const ROOT = new URL("../..", import.meta.url).pathname;
 export const STACKS: readonly string[] = exampleStackNames(ROOT);
 export const EXAMPLES = `${ROOT}${EXAMPLES_DIR}`;
 
-/** resources.json of a stack, optionally with `homelab:` config keys changed (dotted paths). */
+/** resources.json of a stack (the shared synth), or with `homelab:` config keys changed (dotted paths) a synth of its own. */
 export async function synthDoc(stack: string, changes?: Record<string, unknown>): Promise<SynthDocument> {
-  const result = await synthStack(stack, { dir: EXAMPLES, ...(changes ? { config: changedStackConfig(stack, changes) } : {}) });
+  if (!changes) return exampleDocument(stack);
+  const result = await synthStack(stack, { dir: EXAMPLES, config: changedStackConfig(exampleStack(stack), changes) });
   if (!result.ok) throw new Error(`synth ${stack} failed:\n${result.errors.join("\n")}`);
   return JSON.parse(result.files.get("resources.json")!) as SynthDocument;
 }

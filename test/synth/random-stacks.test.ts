@@ -10,11 +10,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseStackConfig } from "../../config/validate.ts";
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
-import { exampleRaw, exampleStack } from "../helpers/config.ts";
+import { fixtureRaw, fixtureStack, type Fixture } from "../helpers/config.ts";
 
-const STACKS = ["homelab", "edge", "k3s", "lab"] as const;
+const STACKS = ["deployment-behind-metallb", "daemonset-edge-site", "existing-cluster", "controlplane-on-vip"] as const;
 /** An error line: a key path (namespace:key, dotted, indexed), then what is wrong. */
 const KEY_PATH_ERROR = /^(homelab|cloudflare|proxmoxve|[a-z]+):[^\s:]*: \S/;
 const STACK_FRAME = /\n\s+at |node:internal|\bError:/;
@@ -89,10 +89,10 @@ function applyEdit(raw: Record<string, unknown>, e: Edit): void {
   }
 }
 
-/** The example stack's whole config map, its homelab: values edited (as JSON, the way the CLI hands them over). */
-function editedStack(stack: string, edits: readonly Edit[]): StackConfig {
-  const base = exampleStack(stack);
-  const raw = structuredClone(exampleRaw(stack).raw);
+/** A fixture's whole config map, its homelab: values edited (as JSON, the way the CLI hands them over). */
+function editedStack(stack: Fixture, edits: readonly Edit[]): StackConfig {
+  const base = fixtureStack(stack);
+  const raw = structuredClone(fixtureRaw(stack).raw);
   for (const e of edits) applyEdit(raw, e);
   const values = Object.fromEntries(Object.entries(base.values).filter(([k]) => !k.startsWith("homelab:") || base.secretKeys.includes(k)));
   for (const [k, v] of Object.entries(raw)) values[`homelab:${k}`] = typeof v === "string" ? v : JSON.stringify(v);

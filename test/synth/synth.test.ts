@@ -1,8 +1,10 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { synthStack, type SynthResult } from "../../synth/synth.ts";
+import type { SynthResult } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import { EXAMPLES_DIR, exampleStackNames, secretPlaceholder } from "../../synth/stack-file.ts";
-import { exampleStack, validConfig } from "../helpers/config.ts";
+import { exampleStack, exampleConfig } from "../helpers/config.ts";
+import { exampleOutput } from "../helpers/example-output.ts";
 import { summaryMarkdown } from "../../synth/summary.ts";
 import { validateManifests } from "../../synth/validate-manifests.ts";
 import { parse, parseAllDocuments } from "yaml";
@@ -20,7 +22,7 @@ function files(result: SynthResult): ReadonlyMap<string, string> {
 describe("offline synth of the homelab stack, file by file", () => {
   let out: ReadonlyMap<string, string>;
   before(async () => {
-    out = files(await synthStack("homelab", { dir: EXAMPLES }));
+    out = await exampleOutput("homelab");
   });
 
   it("writes one values file per Helm release and one patch file per Talos node, named after it", () => {
@@ -129,11 +131,11 @@ describe("offline synth of the homelab stack, file by file", () => {
 describe("offline synth of the example stacks", () => {
   const first = new Map<string, ReadonlyMap<string, string>>();
   before(async () => {
-    for (const stack of STACKS) first.set(stack, files(await synthStack(stack, { dir: EXAMPLES })));
+    for (const stack of STACKS) first.set(stack, await exampleOutput(stack));
   });
 
   it("covers the three Traefik placements and an existing cluster", () => {
-    const configs = STACKS.map((stack) => validConfig(stack));
+    const configs = STACKS.map((stack) => exampleConfig(stack));
     assert.deepEqual([...new Set(configs.map((c) => c.traefik.placement))].sort(), ["controlplane", "daemonset", "deployment"]);
     assert.deepEqual([...new Set(configs.map((c) => c.cluster.provider))].sort(), ["existing", "talos"]);
   });

@@ -130,7 +130,7 @@ describe("day 2 in the twin (examples/Pulumi.homelab.yaml: 3 control planes, 2 w
     assert.equal(jump.ok, false);
     assert.match(
       jump.error!,
-      /refusing the upgrade to v1\.15\.2 before touching any node:\n  node 10\.0\.10\.11: v1\.13\.9 → v1\.15\.2 skips a minor release/,
+      /refusing the upgrade to v1\.15\.2 before touching any node:\n {2}node 10\.0\.10\.11: v1\.13\.9 → v1\.15\.2 skips a minor release/,
     );
     assert.deepEqual(changes(jump.world), []);
   });

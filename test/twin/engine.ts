@@ -76,9 +76,10 @@
  * `state` (pass to the next run), `world`, the program's stack `outputs`, and
  * the recorded `run` (registrations, invokes, component outputs).
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { recordProgram, type ProgramRun, type Registration, type StackConfig } from "../../synth/recorder.ts";
 import type { ResourceOptionsRecord } from "../../contract/synth-document.ts";
+import { capturingWarnings } from "../helpers/runtime-warnings.ts";
 
 /** The wire markers of secrets and unknowns (@pulumi/pulumi runtime/rpc.js). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -180,6 +181,8 @@ export interface RunResult<W> {
   readonly world: W;
   readonly outputs: Props;
   readonly run?: ProgramRun<unknown>;
+  /** What the program passed to `pulumi.log.warn`, which `pulumi up` shows as the stack's diagnostics. */
+  readonly warnings: readonly string[];
 }
 
 export interface UpOptions<W> {
@@ -466,14 +469,19 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
   };
 
   let run: ProgramRun<unknown> | undefined;
+  const warnings: string[] = [];
   try {
-    run = await recordProgram(opts.program, opts.config, {
-      stack: opts.stack,
-      mocks,
-      preview,
-      hooks,
-      stop: { signal: stopped, stopped: () => bailed },
-    });
+    const captured = await capturingWarnings(() =>
+      recordProgram(opts.program, opts.config, {
+        stack: opts.stack,
+        mocks,
+        preview,
+        hooks,
+        stop: { signal: stopped, stopped: () => bailed },
+      }),
+    );
+    run = captured.result;
+    warnings.push(...captured.warnings);
   } catch (err) {
     failure ??= `program: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -540,5 +548,6 @@ export async function up<W>(opts: UpOptions<W>): Promise<RunResult<W>> {
     world: preview ? opts.world : world,
     outputs: run ? ((run.outputs as Props) ?? {}) : {},
     ...(run ? { run } : {}),
+    warnings,
   };
 }

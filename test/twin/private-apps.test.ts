@@ -19,13 +19,13 @@ import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import type { RunResult } from "./engine.ts";
 import { deploy, twinConfig, twinWorld, type TwinWorld } from "./stack.ts";
-import { changedStackConfig } from "../helpers/config.ts";
+import { changedStackConfig, exampleStack } from "../helpers/config.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
 
 /** The homelab stack as the twin deploys it (credentials set), with `homelab:` keys changed. */
 function homelab(changes: Record<string, unknown>): StackConfig {
   const base = twinConfig("homelab");
-  return { values: { ...base.values, ...changedStackConfig("homelab", changes).values }, secretKeys: base.secretKeys };
+  return { values: { ...base.values, ...changedStackConfig(exampleStack("homelab"), changes).values }, secretKeys: base.secretKeys };
 }
 
 const PRIVATE_GRAFANA = { "apps.grafana.private": true, "apps.grafana.publicCertificate": true };

@@ -5,9 +5,11 @@
  * empty Cloudflare account, the fake Talos cluster or an existing cluster), and
  * `deploy`: one `pulumi up` (or preview) of index.ts.
  */
+import assert from "node:assert/strict";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { indexProgram } from "../../synth/run-stack.ts";
+import { configWarnings } from "../helpers/runtime-warnings.ts";
 import { readStackConfig, secretPlaceholder } from "../../synth/stack-file.ts";
 import { sanitize, type StackConfig } from "../../synth/recorder.ts";
 import { PROJECT } from "../../synth/mocks.ts";
@@ -105,14 +107,14 @@ async function analyze(stack: string, state: StackState): Promise<string[]> {
   return result.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy} (${v.resource}): ${v.message}`);
 }
 
-export function deploy(
+export async function deploy(
   stack: string,
   config: StackConfig,
   world: TwinWorld,
   state?: StackState,
   preview = false,
 ): Promise<RunResult<TwinWorld>> {
-  return up({
+  const result = await up({
     program: indexProgram(),
     config,
     stack,
@@ -122,4 +124,7 @@ export function deploy(
     preview,
     analyze: (s) => analyze(stack, s),
   });
+  // A program that ran to its end warned with exactly its config's warnings, as `pulumi up` would show them.
+  if (result.run) assert.deepEqual(result.warnings, configWarnings(config), `the program's warnings for ${stack}`);
+  return result;
 }

@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as rules from "../../../policies/talos.ts";
-import { T, values, legacyVipPatch, vipDocument, describeRuleCases, type RuleCase } from "../rule-cases.ts";
+import { T, legacyVipPatch, vipDocument, describeRuleCases, type RuleCase } from "../rule-cases.ts";
 import { add, change, cloneAs, synthDoc, violationsOf } from "../synth-output.ts";
 
 const CASES: readonly RuleCase[] = [

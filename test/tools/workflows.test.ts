@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,11 +14,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { ROOT } from "./synth-output.ts";
+import { ROOT } from "../policies/synth-output.ts";
 import { projectStackNames, readStackConfig, stackNames } from "../../synth/stack-file.ts";
 import { DEFAULTS } from "../../model/defaults.ts";
 import { homelabEndpoints, reachVerdict } from "../../tools/runner-needs.ts";
-import { validConfig } from "../helpers/config.ts";
+import { exampleConfig } from "../helpers/config.ts";
 
 interface Step {
   readonly name?: string;
@@ -424,7 +424,7 @@ describe("scripts/talosctl-version.ts", () => {
     assert.equal(typo.status, 1);
     assert.match(
       typo.stderr,
-      /^talosctl-version typo: the stack's config is invalid[^\n]*\n  - homelab:cluster\.talos\.version: expected an exact Talos release like v1\.13\.9/,
+      /^talosctl-version typo: the stack's config is invalid[^\n]*\n {2}- homelab:cluster\.talos\.version: expected an exact Talos release like v1\.13\.9/,
     );
     assert.equal(typo.stdout, "");
   });
@@ -481,12 +481,12 @@ describe(".github/scripts/install-talosctl.sh", () => {
 describe("what a runner must reach for a stack (tools/runner-needs.ts)", () => {
   it("a Talos stack: the Proxmox API from proxmoxve:endpoint (else PROXMOX_VE_ENDPOINT), then each control plane's Talos API", () => {
     const single = readStackConfig("single", ROOT).values;
-    assert.deepEqual(homelabEndpoints(validConfig("single"), single, {}), [
+    assert.deepEqual(homelabEndpoints(exampleConfig("single"), single, {}), [
       { what: "Proxmox VE API (proxmoxve:endpoint)", host: "pve.lan", port: 8006, kind: "proxmox" },
       { what: "Talos API of single-cp1 (cluster.nodes.single-cp1.ip)", host: "192.168.1.50", port: 50000, kind: "talos" },
     ]);
     const { "proxmoxve:endpoint": _, ...withoutEndpoint } = single;
-    assert.deepEqual(homelabEndpoints(validConfig("single"), withoutEndpoint, { PROXMOX_VE_ENDPOINT: "https://10.0.0.2:8006" })[0], {
+    assert.deepEqual(homelabEndpoints(exampleConfig("single"), withoutEndpoint, { PROXMOX_VE_ENDPOINT: "https://10.0.0.2:8006" })[0], {
       what: "Proxmox VE API (proxmoxve:endpoint)",
       host: "10.0.0.2",
       port: 8006,
@@ -496,7 +496,7 @@ describe("what a runner must reach for a stack (tools/runner-needs.ts)", () => {
 
   it("an existing cluster: the Kubernetes API of each control plane it lists (any one must answer)", () => {
     assert.deepEqual(
-      homelabEndpoints(validConfig("k3s"), readStackConfig("k3s", ROOT).values, {}).map((e) => [e.kind, `${e.host}:${e.port}`]),
+      homelabEndpoints(exampleConfig("k3s"), readStackConfig("k3s", ROOT).values, {}).map((e) => [e.kind, `${e.host}:${e.port}`]),
       [["kubernetes", "192.168.1.20:6443"]],
     );
   });

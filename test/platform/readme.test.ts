@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { footprint } from "../../builders/footprint.ts";
 import { exampleStackNames } from "../../synth/stack-file.ts";
-import { validConfig } from "../helpers/config.ts";
+import { exampleConfig } from "../helpers/config.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -27,7 +27,7 @@ describe("docs/proxmox.md, What a stack creates", () => {
 
   for (const stack of exampleStackNames(ROOT)) {
     it(`states ${stack}'s VMs, vCPU, memory and disk as the resolved config adds them up`, () => {
-      const f = footprint(validConfig(stack).cluster);
+      const f = footprint(exampleConfig(stack).cluster);
       const expected =
         f.vms === 0
           ? ["none (an existing cluster)", "–", "–", "–"]

@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
 import { SECRET_MARKER, COMPONENTS, TYPES, INVOKES } from "../../contract/tokens.ts";
 import { MOCK_TUNNEL_ID, MOCK_TUNNEL_TOKEN } from "../../synth/mocks.ts";
-import { runStack } from "../../synth/run-stack.ts";
-import { readStackConfig } from "../../synth/stack-file.ts";
-import { synthStack } from "../../synth/synth.ts";
-import { changedStackConfig } from "../helpers/config.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
+import { changedStackConfig, fixtureStack } from "../helpers/config.ts";
+import { exampleOutput } from "../helpers/example-output.ts";
 
 const ORIGIN = "https://traefik-tunnel-origin.traefik.svc.cluster.local:443";
 const CNAME = `${MOCK_TUNNEL_ID}.cfargotunnel.com`;
@@ -33,7 +32,7 @@ const trustedIPs = (run: ProgramRun<unknown>) => {
 describe("the tunnel stack, run under the mocks", () => {
   let run: ProgramRun<Record<string, unknown>>;
   before(async () => {
-    run = await runStack(readStackConfig("tunnel"), "tunnel");
+    run = await runStack(fixtureStack("cloudflare-tunnel"), "tunnel");
   });
 
   it("creates the tunnel in the zone's account, configured from Cloudflare", () => {
@@ -55,7 +54,10 @@ describe("the tunnel stack, run under the mocks", () => {
   });
 
   it("skips TLS verification only for a host whose certificate comes from Let's Encrypt staging", async () => {
-    const staging = await runStack(changedStackConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" }), "tunnel");
+    const staging = await runStack(
+      changedStackConfig(fixtureStack("cloudflare-tunnel"), { "apps.status.issuer": "letsencrypt-staging" }),
+      "tunnel",
+    );
     const rules = (
       findResource(staging, TYPES.tunnelConfig, "tunnel-config").inputs.config as {
         ingresses: { hostname?: string; originRequest?: { noTlsVerify?: boolean } }[];
@@ -216,7 +218,7 @@ describe("the tunnel with host-network Traefik placements", () => {
   for (const placement of ["daemonset", "controlplane"] as const) {
     it(`${placement}: the origin Service to websecure, and Traefik trusts no forwarder (nothing tells cloudflared from other pods or host processes there)`, async () => {
       const run = await runStack(
-        changedStackConfig("tunnel", {
+        changedStackConfig(fixtureStack("cloudflare-tunnel"), {
           "traefik.placement": placement,
           "traefik.replicas": undefined,
           metallb: undefined,
@@ -236,7 +238,7 @@ describe("the tunnel with host-network Traefik placements", () => {
 
 describe("the port-forward stacks are unchanged by the tunnel", () => {
   it("homelab: no tunnel, A records to the public address, the zone's SSL mode checked for the port-forward", async () => {
-    const run = await runStack(readStackConfig("homelab"), "homelab");
+    const run = await runStack(fixtureStack("deployment-behind-metallb"), "homelab");
     assert.deepEqual(ofType(run, TYPES.tunnel), []);
     assert.ok(ofType(run, TYPES.dnsRecord).every((r) => r.inputs.type === "A"));
     assert.equal(findResource(run, COMPONENTS.zoneEdge, "zone-edge").inputs.entry, "portForward");
@@ -246,10 +248,9 @@ describe("the port-forward stacks are unchanged by the tunnel", () => {
 
 describe("the tunnel stack's synth files", () => {
   it("writes the LAN resolver files for the private apps", async () => {
-    const result = await synthStack("tunnel", { dir: new URL("../..", import.meta.url).pathname });
-    assert.ok(result.ok);
+    const files = await exampleOutput("tunnel");
     const body = (path: string) =>
-      result.files
+      files
         .get(path)!
         .split("\n")
         .filter((l) => l && !l.startsWith("#"))
@@ -261,8 +262,8 @@ describe("the tunnel stack's synth files", () => {
       body("lan-dns/adguard-rewrites.yaml"),
       "filtering:\n  rewrites:\n    - domain: ha.example.org\n      answer: 10.30.0.241\n    - domain: nas.example.org\n      answer: 10.30.0.241",
     );
-    for (const [path, content] of result.files) assert.ok(!content.includes(MOCK_TUNNEL_TOKEN), `${path} holds the tunnel token`);
-    const summary = result.files.get("summary.md")!;
+    for (const [path, content] of files) assert.ok(!content.includes(MOCK_TUNNEL_TOKEN), `${path} holds the tunnel token`);
+    const summary = files.get("summary.md")!;
     assert.ok(summary.includes("| ha.example.org | 10.30.0.241 |"), summary);
     assert.ok(summary.includes('  cf -- "tunnel" --> cloudflared\n'), summary);
     assert.ok(summary.includes("  cloudflared --> origin\n  origin --> traefik\n"), summary);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { configFrom, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
 
 describe("the tunnel example stack's config", () => {
-  const c = validConfig("tunnel");
+  const c = validConfig("cloudflare-tunnel");
 
   it("enables the tunnel with its defaults and no public address, trusting forwarded headers from the pod network (Talos default) on its own entry point", () => {
     assert.deepEqual(c.tunnel, {
@@ -46,38 +46,40 @@ describe("the tunnel example stack's config", () => {
 
   it("keeps an app's own certificate when a host is deeper than the wildcard or it names another issuer", () => {
     // A private host the wildcard cannot cover needs the operator's consent to its name in CT logs.
-    const deeper = validConfig("tunnel", {
+    const deeper = validConfig("cloudflare-tunnel", {
       "apps.status.hosts": ["status.example.org", "status.lab.example.org"],
       "apps.status.proxied": false,
       "apps.status.private": true,
       "apps.status.publicCertificate": true,
     });
     assert.equal(deeper.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
-    const staging = validConfig("tunnel", { "apps.status.issuer": "letsencrypt-staging" });
+    const staging = validConfig("cloudflare-tunnel", { "apps.status.issuer": "letsencrypt-staging" });
     assert.equal(staging.apps.find((a) => a.name === "status")!.wildcardZone, undefined);
   });
 
   it("accepts a cloudflared image pinned by tag from a registry with a port, or by digest", () => {
     assert.equal(
-      validConfig("tunnel", { "tunnel.image": "registry.lan:5000/cloudflared:2026.5.0" }).tunnel!.image,
+      validConfig("cloudflare-tunnel", { "tunnel.image": "registry.lan:5000/cloudflared:2026.5.0" }).tunnel!.image,
       "registry.lan:5000/cloudflared:2026.5.0",
     );
-    assert.ok(configFrom("tunnel", { "tunnel.image": `cloudflare/cloudflared@sha256:${"a".repeat(64)}` }).ok);
+    assert.ok(configFrom("cloudflare-tunnel", { "tunnel.image": `cloudflare/cloudflared@sha256:${"a".repeat(64)}` }).ok);
   });
 
   it("accepts the tunnel with every Traefik placement", () => {
     assert.equal(
-      validConfig("tunnel", { "traefik.placement": "daemonset", "traefik.replicas": undefined, metallb: undefined }).traefik.placement,
+      validConfig("cloudflare-tunnel", { "traefik.placement": "daemonset", "traefik.replicas": undefined, metallb: undefined }).traefik
+        .placement,
       "daemonset",
     );
     assert.equal(
-      validConfig("tunnel", { "traefik.placement": "controlplane", "traefik.replicas": undefined, metallb: undefined }).traefik.placement,
+      validConfig("cloudflare-tunnel", { "traefik.placement": "controlplane", "traefik.replicas": undefined, metallb: undefined }).traefik
+        .placement,
       "controlplane",
     );
   });
 
   it("warns, without refusing, about a wildcard zone no app host sits directly below", () => {
-    const result = configFrom("tunnel", { "certManager.wildcardZones": ["example.org", "lab.example.org"] });
+    const result = configFrom("cloudflare-tunnel", { "certManager.wildcardZones": ["example.org", "lab.example.org"] });
     assert.ok(result.ok);
     assert.ok(
       result.warnings.some(
@@ -88,7 +90,7 @@ describe("the tunnel example stack's config", () => {
   });
 
   it("warns about nothing else", () => {
-    const result = configFrom("tunnel");
+    const result = configFrom("cloudflare-tunnel");
     assert.ok(result.ok);
     assert.deepEqual(result.warnings, []);
   });
@@ -168,17 +170,17 @@ describe("refused tunnel, private-app, wildcard and edge configs", () => {
       "add lab.example.org to certManager.issuers.letsencrypt-staging.dnsZones",
     ],
   ];
-  itRejectsEach(cases, "tunnel");
+  itRejectsEach(cases, "cloudflare-tunnel");
 
   it("accepts a proxied host two labels down once the zone has an advanced certificate", () => {
-    assert.ok(configFrom("tunnel", { "apps.status.hosts": ["status.lab.example.org"], "dns.advancedCertificate": true }).ok);
+    assert.ok(configFrom("cloudflare-tunnel", { "apps.status.hosts": ["status.lab.example.org"], "dns.advancedCertificate": true }).ok);
   });
 
   it("accepts an unproxied host two labels down (Cloudflare's edge never serves it)", () => {
     // Private: in a tunnel stack an unproxied public app would publish the entry's LAN address (test/config/private-address-records.test.ts).
     // Its certificate is its own (the wildcard covers one label), so it publishes the name: publicCertificate says so.
     assert.ok(
-      configFrom("tunnel", {
+      configFrom("cloudflare-tunnel", {
         "apps.status.hosts": ["status.lab.example.org"],
         "apps.status.proxied": false,
         "apps.status.private": true,
@@ -213,6 +215,6 @@ describe("refused tunnel configs on an existing cluster", () => {
         "placement daemonset points DNS at every node's address",
       ],
     ],
-    "k3s",
+    "existing-cluster",
   );
 });

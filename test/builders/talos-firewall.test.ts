@@ -2,11 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { firewallDocuments, type FirewallRule } from "../../builders/talos-firewall.ts";
 import type { TalosClusterSpec, TalosNode } from "../../model/resolve.ts";
-import { validConfig } from "../helpers/config.ts";
+import { validConfig, type Fixture } from "../helpers/config.ts";
 
 const CLOUDFLARE = ["173.245.48.0/20", "104.16.0.0/13"];
 
-function talosOf(stack: string, changes: Record<string, unknown> = {}): TalosClusterSpec {
+function talosOf(stack: Fixture, changes: Record<string, unknown> = {}): TalosClusterSpec {
   const cluster = validConfig(stack, changes).cluster;
   if (cluster.provider !== "talos") throw new Error(`${stack} is not a Talos stack`);
   return cluster;
@@ -32,14 +32,14 @@ function rulesOf(
 
 describe("Talos host firewall documents", () => {
   it("emits nothing while cluster.firewall is off (the default)", () => {
-    const cluster = talosOf("lab");
+    const cluster = talosOf("controlplane-on-vip");
     assert.equal(cluster.firewall, undefined);
     assert.deepEqual(firewallDocuments(cluster, nodeOf(cluster, "lab-cp1"), undefined), []);
   });
 
   it("GIVEN the homelab stack (deployment placement) WHEN a control plane is configured THEN the APIs answer the admin subnets, the cluster ports only the nodes, and :80/:443 stay closed", () => {
     const nodes = ["10.0.10.0/24"]; // every node lies inside the first admin subnet, so that subnet stands for them
-    assert.deepEqual(rulesOf(talosOf("homelab"), "cp1"), {
+    assert.deepEqual(rulesOf(talosOf("deployment-behind-metallb"), "cp1"), {
       "apid-ingress": ["50000/tcp", [...nodes, "10.99.0.0/24"]],
       "kubelet-ingress": [
         "10250/tcp",
@@ -57,7 +57,7 @@ describe("Talos host firewall documents", () => {
   });
 
   it("gives a worker no Kubernetes API, trustd or etcd rule: it runs none of them", () => {
-    assert.deepEqual(Object.keys(rulesOf(talosOf("homelab"), "worker1")), [
+    assert.deepEqual(Object.keys(rulesOf(talosOf("deployment-behind-metallb"), "worker1")), [
       "apid-ingress",
       "kubelet-ingress",
       "cni-vxlan",
@@ -67,18 +67,18 @@ describe("Talos host firewall documents", () => {
   });
 
   it("GIVEN the edge stack (host-network Traefik, proxied apps) THEN every node takes :80/:443 only from Cloudflare's ranges, ingressSources and the pod network", () => {
-    const rules = rulesOf(talosOf("edge"), "edge-w2");
+    const rules = rulesOf(talosOf("daemonset-edge-site"), "edge-w2");
     assert.deepEqual(rules["traefik-ingress"], ["80,443/tcp", ["10.244.0.0/16", "104.16.0.0/13", "173.245.48.0/20", "192.168.50.0/24"]]);
     assert.deepEqual(rules["apid-ingress"], ["50000/tcp", ["192.168.50.0/24"]], "admin subnets default to the node subnet");
   });
 
   it("opens :80/:443 to everyone while an app is unproxied and ingressSources is not set: its clients connect directly", () => {
-    const rules = rulesOf(talosOf("lab", { "cluster.firewall.enabled": true }), "lab-cp2");
+    const rules = rulesOf(talosOf("controlplane-on-vip", { "cluster.firewall.enabled": true }), "lab-cp2");
     assert.deepEqual(rules["traefik-ingress"], ["80,443/tcp", ["0.0.0.0/0"]]);
   });
 
   it("admits only the control planes' Traefik ports in the controlplane placement", () => {
-    const cluster = talosOf("lab", {
+    const cluster = talosOf("controlplane-on-vip", {
       "cluster.firewall.enabled": true,
       "cluster.nodes.lab-w1": { role: "worker", ip: "10.20.0.21", vmId: 3021, proxmoxNode: "pve1" },
     });
@@ -87,7 +87,7 @@ describe("Talos host firewall documents", () => {
   });
 
   it("refuses to build the Traefik rule for proxied apps without Cloudflare's deploy-time ranges", () => {
-    const cluster = talosOf("edge");
+    const cluster = talosOf("daemonset-edge-site");
     assert.throws(() => firewallDocuments(cluster, nodeOf(cluster, "edge-cp1"), undefined), /pass the deploy-time lookup/);
   });
 });

@@ -3,16 +3,16 @@ import assert from "node:assert/strict";
 import { INVOKES, TYPES } from "../../contract/tokens.ts";
 import { parse } from "yaml";
 import { findResource, ofType, type ProgramRun } from "../../synth/recorder.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { etcdBackupLifecycle } from "../../builders/etcd-backup.ts";
 import {
   changedStackConfig,
   configFrom,
-  exampleRaw,
-  exampleStack,
+  fixtureRaw,
   itRejectsEach,
   validConfig,
   type BadConfigCase,
+  fixtureStack,
 } from "../helpers/config.ts";
 
 const AGE_KEY = "age1vjlejmapfvprsdfyx7mhjmsg8yha4shm7qda3lvz9q7vfcsq36cq0sa2rc";
@@ -47,7 +47,7 @@ const cronJobOf = (run: ProgramRun<unknown>) => findResource(run, T.cronJob, "et
 describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () => {
   let run: ProgramRun<Record<string, unknown>>;
   before(async () => {
-    run = await runStack(exampleStack("homelab"));
+    run = await runStack(fixtureStack("deployment-behind-metallb"));
   });
 
   it("grants the etcd-backup namespace the os:etcd:backup role on the control planes only", () => {
@@ -157,7 +157,7 @@ describe("etcd backups (homelab stack: MinIO endpoint, defaults otherwise)", () 
 
 describe("etcd backup settings", () => {
   it("uses virtual-hosted bucket URLs for AWS (no endpoint) and the configured prefix", () => {
-    const cluster = validConfig("homelab", {
+    const cluster = validConfig("deployment-behind-metallb", {
       "cluster.backup.s3.endpoint": undefined,
       "cluster.backup.s3.prefix": "etcd/homelab",
       "cluster.backup.retentionDays": 7,
@@ -172,7 +172,7 @@ describe("etcd backup settings", () => {
   });
 
   it("registers no backup resource and no Talos API access when cluster.backup is left out", async () => {
-    const run = await runStack(changedStackConfig("homelab", { "cluster.backup": undefined }));
+    const run = await runStack(changedStackConfig(fixtureStack("deployment-behind-metallb"), { "cluster.backup": undefined }));
     assert.deepEqual(
       run.resources.filter((r) => r.name.startsWith("etcd-backup")),
       [],
@@ -216,8 +216,8 @@ describe("etcd backups: bad input is refused, naming the key and the fix", () =>
   itRejectsEach(BAD_BACKUPS);
 
   it("rejects a backup credential stored in plain text (pulumi config set without --secret)", () => {
-    const secretKeys = [...exampleRaw("homelab").secretKeys].filter((k) => k !== "etcdBackupSecretAccessKey");
-    const result = configFrom("homelab", { etcdBackupSecretAccessKey: "hunter2" }, secretKeys);
+    const secretKeys = [...fixtureRaw("deployment-behind-metallb").secretKeys].filter((k) => k !== "etcdBackupSecretAccessKey");
+    const result = configFrom("deployment-behind-metallb", { etcdBackupSecretAccessKey: "hunter2" }, secretKeys);
     assert.equal(result.ok, false);
     if (result.ok) return;
     assert.ok(

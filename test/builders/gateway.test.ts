@@ -17,7 +17,7 @@ import { traefikValues } from "../../builders/traefik-values.ts";
 import { ingressEntryOf } from "../../builders/traefik-entry.ts";
 import { certManagerValues } from "../../builders/cert-manager.ts";
 
-const gateway = validConfig("gateway");
+const gateway = validConfig("gateway-api");
 const appOf = (config: HomelabConfig, name: string): AppSpec => {
   const app = config.apps.find((a) => a.name === name);
   assert.ok(app, `no app ${name}`);
@@ -54,8 +54,8 @@ describe("Gateway API CRDs and the Gateway", () => {
 
   it("is on by default only when an app is a Gateway API route", () => {
     assert.equal(gateway.traefik.gatewayApi.enabled, true);
-    assert.equal(validConfig("homelab").traefik.gatewayApi.enabled, false);
-    assert.equal(validConfig("homelab", { "apps.grafana.kind": "httpRoute" }).traefik.gatewayApi.enabled, true);
+    assert.equal(validConfig("deployment-behind-metallb").traefik.gatewayApi.enabled, false);
+    assert.equal(validConfig("deployment-behind-metallb", { "apps.grafana.kind": "httpRoute" }).traefik.gatewayApi.enabled, true);
   });
 
   it("gives each host its own HTTPS listener and certificate (perHost)", () => {
@@ -118,7 +118,7 @@ describe("Gateway API CRDs and the Gateway", () => {
   });
 
   it("binds listeners to the websecure entry point's port in every placement, and reports the VIP as the controlplane Gateway's address", () => {
-    const daemonset = validConfig("edge", { "apps.git.kind": "httpRoute" });
+    const daemonset = validConfig("daemonset-edge-site", { "apps.git.kind": "httpRoute" });
     const d = traefikGatewayValues(daemonset);
     assert.ok(
       Object.values(d.gateway.listeners)
@@ -126,7 +126,7 @@ describe("Gateway API CRDs and the Gateway", () => {
         .every((l) => l!.port === 443),
     );
     assert.deepEqual(d.provider, { enabled: true, statusAddress: { service: { enabled: false } } });
-    const lab = validConfig("lab");
+    const lab = validConfig("controlplane-on-vip");
     const labApps = { ...lab, apps: lab.apps.map((a) => ({ ...a, kind: "httpRoute" as const })) };
     const c = traefikGatewayValues(labApps);
     assert.ok(
@@ -188,8 +188,8 @@ function httpRouteBackend(route: ReturnType<typeof httpRouteManifest>, host: str
 }
 
 describe("an Ingress app becomes an HTTPRoute app by changing only kind", () => {
-  const homelab = validConfig("homelab");
-  const converted = validConfig("homelab", { "apps.immich.kind": "httpRoute", "apps.paperless.kind": "httpRoute" });
+  const homelab = validConfig("deployment-behind-metallb");
+  const converted = validConfig("deployment-behind-metallb", { "apps.immich.kind": "httpRoute", "apps.paperless.kind": "httpRoute" });
 
   it("routes client + API on one host exactly as the Ingresses do, for every request on a path-element boundary", () => {
     // GIVEN the example's immich and paperless apps, as Ingresses and as HTTPRoutes
@@ -324,7 +324,7 @@ describe("GRPCRoute", () => {
   });
 
   it("declares an external h2c server's port as kubernetes.io/h2c", () => {
-    const config = validConfig("gateway", { "apps.nas.kind": "grpcRoute", "apps.nas.external.scheme": "h2c" });
+    const config = validConfig("gateway-api", { "apps.nas.kind": "grpcRoute", "apps.nas.external.scheme": "h2c" });
     assert.equal(routeManifests(appOf(config, "nas"), entry).externalService!.spec!.ports![0]!.appProtocol, "kubernetes.io/h2c");
   });
 });
@@ -418,7 +418,7 @@ describe("what Gateway API cannot express is refused with the key and the fix", 
         "BackendTLSPolicy",
       ],
     ],
-    "gateway",
+    "gateway-api",
   );
 
   itRejectsEach([

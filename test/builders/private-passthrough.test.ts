@@ -28,7 +28,7 @@ const VAULT = {
 };
 
 describe("placement deployment: the private entry is a second MetalLB address the router does not forward", () => {
-  const c = validConfig("homelab");
+  const c = validConfig("deployment-behind-metallb");
 
   it("resolves the private entry's address and the LAN and admin subnets as its sources", () => {
     assert.deepEqual(c.traefik.privateEntry, { loadBalancerIP: "10.0.10.241", sources: ["10.0.10.0/24", "10.99.0.0/24"] });
@@ -41,7 +41,7 @@ describe("placement deployment: the private entry is a second MetalLB address th
   });
 
   it("defaults the address to the pool's first address other than the public entry's", () => {
-    const { traefik } = validConfig("homelab", { "traefik.privateEntry.loadBalancerIP": undefined });
+    const { traefik } = validConfig("deployment-behind-metallb", { "traefik.privateEntry.loadBalancerIP": undefined });
     assert.equal(traefik.placement === "deployment" && traefik.privateEntry?.loadBalancerIP, "10.0.10.241");
   });
 
@@ -80,7 +80,7 @@ describe("placement deployment: the private entry is a second MetalLB address th
   });
 
   it("puts a private IngressRoute on lan alone, its LAN-only allow-list first on every route", () => {
-    const p = validConfig("homelab", { "apps.api-gateway.private": true, "apps.api-gateway.publicCertificate": true });
+    const p = validConfig("deployment-behind-metallb", { "apps.api-gateway.private": true, "apps.api-gateway.publicCertificate": true });
     const route = routeManifests(app(p, "api-gateway"), entryOf(p)).ingressRoute!;
     assert.deepEqual(route.spec.entryPoints, ["lan"]);
     assert.deepEqual(
@@ -100,7 +100,7 @@ describe("placement deployment: the private entry is a second MetalLB address th
 });
 
 describe("host-network placements: private routes share the node addresses behind a LAN-only allow-list", () => {
-  const c = validConfig("edge");
+  const c = validConfig("daemonset-edge-site");
 
   it("serves the private app on websecure with its lan-only ipAllowList first", () => {
     const m = routeManifests(app(c, "grafana"), entryOf(c));
@@ -120,7 +120,7 @@ describe("host-network placements: private routes share the node addresses behin
   });
 
   it("warns that the allow-list admits the router, which a source-NATing port-forward would let the internet through", () => {
-    const result = configFrom("edge");
+    const result = configFrom("daemonset-edge-site");
     assert.ok(result.ok);
     if (result.ok)
       assert.ok(
@@ -132,14 +132,14 @@ describe("host-network placements: private routes share the node addresses behin
   });
 
   it("the controlplane placement (lab) takes the same allow-list on the VIP", () => {
-    const lab = validConfig("lab", { "apps.vault": { ...VAULT, hosts: ["vault.example.org"] } });
+    const lab = validConfig("controlplane-on-vip", { "apps.vault": { ...VAULT, hosts: ["vault.example.org"] } });
     assert.deepEqual(entryOf(lab).private?.entryPoint, "websecure");
     assert.deepEqual(entryOf(lab).private?.addresses, entryOf(lab).addresses);
   });
 });
 
 describe("Gateway API: private listeners on the private entry's port, TLS passthrough listeners", () => {
-  const c = validConfig("gateway");
+  const c = validConfig("gateway-api");
 
   it("adds a lan wildcard listener sharing the wildcard certificate, and a TLS Passthrough listener without one", () => {
     const listeners = gatewayPortListeners(c.traefik.gatewayApi, c.dns.zone, c.traefik.placement, c.apps);
@@ -200,7 +200,7 @@ describe("Gateway API: private listeners on the private entry's port, TLS passth
 });
 
 describe("the tunnel's trust, narrowed to cloudflared", () => {
-  const c = validConfig("tunnel");
+  const c = validConfig("cloudflare-tunnel");
 
   it("trusts the pod network on the tunnel entry point alone, which a NetworkPolicy opens to cloudflared's pods only", () => {
     assert.equal(c.traefik.tunnelEntryPoint, true);
@@ -236,7 +236,7 @@ describe("the tunnel's trust, narrowed to cloudflared", () => {
   });
 
   it("trusts no forwarder where it cannot tell cloudflared apart, and says so", () => {
-    const hostNetwork = configFrom("tunnel", {
+    const hostNetwork = configFrom("cloudflare-tunnel", {
       "traefik.placement": "daemonset",
       "traefik.replicas": undefined,
       "metallb.enabled": false,
@@ -321,7 +321,7 @@ describe("bad private and passthrough input is refused, naming the key and the f
         "a TLSRoute has no filter",
       ],
     ] satisfies readonly BadConfigCase[],
-    "edge",
+    "daemonset-edge-site",
   );
 
   itRejectsEach([
@@ -384,11 +384,11 @@ describe("bad private and passthrough input is refused, naming the key and the f
         "the tunnel end",
       ],
     ] satisfies readonly BadConfigCase[],
-    "tunnel",
+    "cloudflare-tunnel",
   );
 
   it("a passthrough app is DNS-only by default even where dns.proxied is true", () => {
-    const c = validConfig("homelab", { "apps.unifi.private": false });
+    const c = validConfig("deployment-behind-metallb", { "apps.unifi.private": false });
     assert.equal(app(c, "unifi").proxied, false);
   });
 });

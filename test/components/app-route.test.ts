@@ -5,15 +5,15 @@ import * as k8s from "@pulumi/kubernetes";
 import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
 import { SECRET_MARKER, COMPONENTS, TYPES } from "../../contract/tokens.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
-import { exampleStack, validConfig } from "../helpers/config.ts";
-import { runStack } from "../../synth/run-stack.ts";
+import { validConfig, fixtureStack } from "../helpers/config.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { AppRoute } from "../../components/app-route.ts";
 import { AppNamespaces } from "../../components/app-namespaces.ts";
 import type { IngressEntry } from "../../components/traefik.ts";
 import { KUBE_NETWORK_POLICIES } from "../../model/network-policies.ts";
 
 /** The example stack, but grafana lives in a namespace the stack does not create (deployed with the app itself). */
-const config = validConfig("homelab", { "apps.grafana.namespace": "observability" });
+const config = validConfig("deployment-behind-metallb", { "apps.grafana.namespace": "observability" });
 const HTPASSWD = "admin:$apr1$mock$hash";
 const T = {
   route: COMPONENTS.appRoute,
@@ -366,7 +366,7 @@ describe("the whole program, host-network placements", () => {
   const PARENT = "homelab:routes:AppNamespaces::namespaces";
 
   it("GIVEN k3s (existing cluster, daemonset) THEN the apps namespace's one policy admits the three nodes and the configured pod network 10.42.0.0/16", async () => {
-    const run = await runStack(exampleStack("k3s"), "k3s");
+    const run = await runStack(fixtureStack("existing-cluster"), "k3s");
     assert.deepStrictEqual(allowTraefikOf(run), {
       "namespaces-apps-allow-traefik": {
         parent: PARENT,
@@ -376,7 +376,7 @@ describe("the whole program, host-network placements", () => {
   });
 
   it("GIVEN lab (Talos, controlplane) THEN each app namespace's policy admits the control planes and Talos' pod network 10.244.0.0/16", async () => {
-    const run = await runStack(exampleStack("lab"), "lab");
+    const run = await runStack(fixtureStack("controlplane-on-vip"), "lab");
     const cidrs = [["10.20.0.11/32", "10.20.0.12/32", "10.20.0.13/32", "10.244.0.0/16"]];
     assert.deepStrictEqual(allowTraefikOf(run), {
       "namespaces-monitoring-allow-traefik": { parent: PARENT, cidrs },

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import { secretPlaceholder } from "../../synth/stack-file.ts";
 import { newStackFile } from "../../tools/new-stack.ts";
 import { TYPES } from "../../contract/tokens.ts";
@@ -49,13 +49,13 @@ describe("npm run new-stack", () => {
     assert.equal(run.status, 0, run.stderr);
     const text = readFileSync(join(dir, "Pulumi.mine.yaml"), "utf8");
     assert.match(text, /^# It creates 1 VM: 2 vCPU, 4096 MB memory, a 32 GB disk on local-lvm\.$/m);
-    assert.match(text, /^#   pulumi config set --secret cloudflare:apiToken /m);
+    assert.match(text, /^# {3}pulumi config set --secret cloudflare:apiToken /m);
     const result = await synthOk("mine", dir);
     const summary = result.files.get("summary.md")!;
     assert.match(summary, /^Creates 1 VM: 2 vCPU, 4 GiB memory \(4096 MB\), 32 GB disk\.$/m);
     assert.match(summary, /^\| mine-cp1 \| controlplane \| 192\.168\.1\.50 \| pve \| 1001 \|$/m);
     // No public address given: the app stays on the LAN, and no public record carries the node's private address.
-    assert.match(summary, /^\| whoami\.example\.com \| \/ \|  \| no \| default\/whoami:80 \| Ingress \|/m);
+    assert.match(summary, /^\| whoami\.example\.com \| \/ \| {2}\| no \| default\/whoami:80 \| Ingress \|/m);
     assert.match(summary, /^\| whoami\.example\.com \| 192\.168\.1\.50 \|$/m);
     assert.equal(result.doc.resources.filter((r) => r.type === TYPES.dnsRecord).length, 0);
     assert.doesNotMatch(summary, /private address/);
@@ -65,7 +65,7 @@ describe("npm run new-stack", () => {
       "cloudflare:apiToken is not set for this stack yet; synth used a placeholder. Before pulumi preview: pulumi config set --secret cloudflare:apiToken <token with Zone:DNS:Edit, Zone:Zone:Read and Zone:Zone Settings:Read>",
       "proxmoxve:apiToken is not set for this stack yet; synth used a placeholder. Before pulumi preview: pulumi config set --secret proxmoxve:apiToken 'user@pve!pulumi=<uuid>'",
     ]);
-    assert.match(text, /^#   pulumi config set --secret proxmoxve:apiToken /m);
+    assert.match(text, /^# {3}pulumi config set --secret proxmoxve:apiToken /m);
     const config = (parse(text) as { config: Record<string, any> }).config;
     // Only comments may show what to type; no value is a stand-in to replace.
     assert.doesNotMatch(JSON.stringify(config), /"secure"|placeholder|[<>]|TODO|CHANGE/i);
@@ -160,7 +160,7 @@ describe("npm run new-stack", () => {
     assert.equal(run.status, 2);
     assert.match(
       run.stderr,
-      /nothing written\):\n  - proxmoxve:endpoint: expected the Proxmox VE API's https URL, e\.g\. https:\/\/pve1\.lan:8006\/ \(got "pve1\.home\.arpa"\)/,
+      /nothing written\):\n {2}- proxmoxve:endpoint: expected the Proxmox VE API's https URL, e\.g\. https:\/\/pve1\.lan:8006\/ \(got "pve1\.home\.arpa"\)/,
     );
     assert.equal(existsSync(join(dir, "Pulumi.mine.yaml")), false);
   });
@@ -169,15 +169,15 @@ describe("npm run new-stack", () => {
     const { dir, run } = newStack(["--help"]);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^usage: npm run new-stack -- <name> /);
-    assert.match(run.stdout, /^  --public-address +Public \(WAN\) IPv4/m);
+    assert.match(run.stdout, /^ {2}--public-address +Public \(WAN\) IPv4/m);
     assert.deepEqual(readdirSync(dir), []);
   });
 
   it("names every unanswered question and writes nothing", () => {
     const { dir, run } = newStack(["mine", "--zone", "example.com", "--no-input"]);
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /^new-stack: no answer for:\n  --proxmox-endpoint \(Proxmox VE API URL/);
-    assert.match(run.stderr, /--node-ip .*\n  --email /s);
+    assert.match(run.stderr, /^new-stack: no answer for:\n {2}--proxmox-endpoint \(Proxmox VE API URL/);
+    assert.match(run.stderr, /--node-ip .*\n {2}--email /s);
     assert.equal(existsSync(join(dir, "Pulumi.mine.yaml")), false);
   });
 
@@ -186,7 +186,7 @@ describe("npm run new-stack", () => {
     assert.equal(run.status, 2);
     assert.match(
       run.stderr,
-      /nothing written\):\n  - homelab:cluster\.nodes\.mine-cp1\.ip: node address 192\.168\.1\.50 is outside cluster\.network\.subnet 10\.0\.0\.0\/24/,
+      /nothing written\):\n {2}- homelab:cluster\.nodes\.mine-cp1\.ip: node address 192\.168\.1\.50 is outside cluster\.network\.subnet 10\.0\.0\.0\/24/,
     );
     assert.equal(existsSync(join(dir, "Pulumi.mine.yaml")), false);
   });

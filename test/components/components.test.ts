@@ -13,11 +13,10 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource.
 import { findResource, ofType, recordProgram, type ProgramRun, type RecordedResource } from "../../synth/recorder.ts";
 import { SECRET_MARKER, TYPES, INVOKES } from "../../contract/tokens.ts";
 import { MOCK_CLOUDFLARE_RANGES } from "../../synth/mocks.ts";
-import { validConfig } from "../helpers/config.ts";
+import { validConfig, fixtureStack } from "../helpers/config.ts";
 import type { HomelabConfig } from "../../model/resolve.ts";
 import { CloudflareIpRanges, needsCloudflareRanges } from "../../components/cloudflare.ts";
-import { runStack } from "../../synth/run-stack.ts";
-import { readStackConfig } from "../../synth/stack-file.ts";
+import { runStack } from "../helpers/runtime-warnings.ts";
 import { MetalLB } from "../../components/metallb.ts";
 import { Traefik, type IngressEntry } from "../../components/traefik.ts";
 import { CertManager, type Issuers } from "../../components/cert-manager.ts";
@@ -55,7 +54,7 @@ const helmValues = (r: RecordedResource) => r.inputs.values as Record<string, an
 describe("platform components, placement deployment (homelab stack)", () => {
   let run: ProgramRun<{ entry: IngressEntry; issuers: Issuers }>;
   before(async () => {
-    run = await recordProgram(platform(validConfig("homelab")), { values: {}, secretKeys: [] });
+    run = await recordProgram(platform(validConfig("deployment-behind-metallb")), { values: {}, secretKeys: [] });
   });
   const find = (type: string, name: string) => findResource(run, type, name);
 
@@ -243,8 +242,8 @@ describe("platform components, host-network placements", () => {
   let edge: ProgramRun<unknown>;
   let lab: ProgramRun<unknown>;
   before(async () => {
-    edge = await recordProgram(platform(validConfig("edge")), { values: {}, secretKeys: [] });
-    lab = await recordProgram(platform(validConfig("lab")), { values: {}, secretKeys: [] });
+    edge = await recordProgram(platform(validConfig("daemonset-edge-site")), { values: {}, secretKeys: [] });
+    lab = await recordProgram(platform(validConfig("controlplane-on-vip")), { values: {}, secretKeys: [] });
   });
 
   it("daemonset: installs no MetalLB, labels Traefik's namespace privileged and waits only for the CRDs", () => {
@@ -269,7 +268,7 @@ describe("platform components, host-network placements", () => {
   });
 
   it("the program skips the Cloudflare lookup when nothing trusts Cloudflare, and Traefik trusts no forwarder", async () => {
-    const program = await runStack(readStackConfig("lab"), "lab");
+    const program = await runStack(fixtureStack("controlplane-on-vip"), "lab");
     assert.deepStrictEqual(
       program.invokes.filter((i) => i.token === INVOKES.cloudflareIpRanges),
       [],
@@ -281,7 +280,7 @@ describe("platform components, host-network placements", () => {
   });
 
   it("Traefik ignores Cloudflare's ranges it is handed while traefik.trustCloudflare is off", async () => {
-    const config = validConfig("lab");
+    const config = validConfig("controlplane-on-vip");
     const run = await recordProgram(
       () =>
         new Traefik(

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { configFrom, exampleRaw, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
+import { configFrom, fixtureRaw, itRejectsEach, validConfig, type BadConfigCase } from "../helpers/config.ts";
 import type { AppSpec } from "../../model/resolve.ts";
 import { routeManifests, type RouteEntry } from "../../builders/routes.ts";
 import { backendSlug, routePriority } from "../../builders/route-naming.ts";
@@ -13,7 +13,7 @@ import { cidrRange, rangeContains } from "../../contract/net.ts";
 
 // ── fixtures: the example stack's apps, and one IngressEntry per placement ──
 
-const config = validConfig("homelab");
+const config = validConfig("deployment-behind-metallb");
 const appNamed = (name: string, apps: readonly AppSpec[] = config.apps): AppSpec => {
   const app = apps.find((a) => a.name === name);
   assert.ok(app, `the example stack has no app ${name}`);
@@ -592,7 +592,7 @@ describe("DNS records", () => {
 });
 
 describe("deterministic output", () => {
-  const shuffled = validConfig("homelab").apps.map(
+  const shuffled = validConfig("deployment-behind-metallb").apps.map(
     (a): AppSpec => ({ ...a, hosts: [...a.hosts].reverse(), backends: [...a.backends].reverse() }),
   );
 
@@ -617,8 +617,8 @@ describe("deterministic output", () => {
   });
 
   it("renders identical manifests whatever the order of apps in the stack file", () => {
-    const apps = exampleRaw().raw.apps as Record<string, unknown>;
-    const reversed = validConfig("homelab", { apps: Object.fromEntries(Object.entries(apps).reverse()) });
+    const apps = fixtureRaw().raw.apps as Record<string, unknown>;
+    const reversed = validConfig("deployment-behind-metallb", { apps: Object.fromEntries(Object.entries(apps).reverse()) });
     assert.deepStrictEqual(
       reversed.apps.map((a) => withRanges(a, deployment, CLOUDFLARE_V4)),
       config.apps.map((a) => withRanges(a, deployment, CLOUDFLARE_V4)),
@@ -686,7 +686,7 @@ describe("route config checks", () => {
   itRejectsEach(BAD);
 
   it("warns, without failing, when a proxied host's allow-list names no Cloudflare range", () => {
-    const result = configFrom("homelab", { "apps.home-assistant.middlewares.ipAllowList": { ranges: ["10.0.10.0/24"] } });
+    const result = configFrom("deployment-behind-metallb", { "apps.home-assistant.middlewares.ipAllowList": { ranges: ["10.0.10.0/24"] } });
     assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
     assert.ok(
       result.warnings.some(

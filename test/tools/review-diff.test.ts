@@ -8,19 +8,21 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { synthStack } from "../../synth/synth.ts";
+import { synthStack } from "../helpers/runtime-warnings.ts";
 import { EXAMPLES_DIR } from "../../synth/stack-file.ts";
-import { changedStackConfig } from "../helpers/config.ts";
+import { changedStackConfig, exampleStack } from "../helpers/config.ts";
 import { COMMENT_LIMIT, reviewComment } from "../../tools/review-diff.ts";
 import type { StackFiles } from "../../tools/review-files.ts";
 import { keyPathChanges, shownPair } from "../../tools/review-key-paths.ts";
 import { previewCounts } from "../../tools/review-decisions.ts";
+import { exampleOutput } from "../helpers/example-output.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const EXAMPLES = join(ROOT, EXAMPLES_DIR);
 
 async function synthFiles(stack: string, changes?: Record<string, unknown>): Promise<StackFiles> {
-  const result = await synthStack(stack, { dir: EXAMPLES, ...(changes ? { config: changedStackConfig(stack, changes) } : {}) });
+  if (!changes) return exampleOutput(stack);
+  const result = await synthStack(stack, { dir: EXAMPLES, config: changedStackConfig(exampleStack(stack), changes) });
   if (!result.ok) throw new Error(result.errors.join("\n"));
   return result.files;
 }
@@ -87,13 +89,13 @@ describe("review-diff: the pull request comment", () => {
     );
     assert.match(homelab, /^- `spec\.rules\[0\]\.http\.paths\[0\]\.backend\.service\.port\.number`: `80` → `3000`$/m);
     assert.match(homelab, /^- added `cloudflare:index\/dnsRecord:DnsRecord::grafana-dns-metrics\.example\.com-203\.0\.113\.10`$/m);
-    assert.match(homelab, /^  - `inputs\.node`: `10\.0\.10\.22` → `10\.0\.10\.23`$/m);
+    assert.match(homelab, /^ {2}- `inputs\.node`: `10\.0\.10\.22` → `10\.0\.10\.23`$/m);
     assert.match(
       homelab,
       /^\*\*cp1\.yaml\*\*\n- `NetworkRuleConfig kubelet-ingress: ingress\[4\]\.subnet`: `10\.0\.10\.22\/32` → `10\.0\.10\.23\/32`$/m,
     );
     // The rollout names the nodes: its new line runs (and checks the cluster with the new member list).
-    assert.match(homelab, /^- `command:local:Command::cluster-rollout`\n  - `inputs\.update`: /m);
+    assert.match(homelab, /^- `command:local:Command::cluster-rollout`\n {2}- `inputs\.update`: /m);
     // Kubernetes objects are shown once, as manifests, not again as resource inputs.
     assert.doesNotMatch(homelab, /inputs\.spec\.rules/);
   });
@@ -101,14 +103,14 @@ describe("review-diff: the pull request comment", () => {
   it("puts Pulumi's preview beside the synth diff, in the same comment", () => {
     assert.match(
       section(comment, "homelab"),
-      /<details><summary>Pulumi preview<\/summary>\n\n```text\nPreviewing update \(homelab\)\n  ~ 3 to update\n```/,
+      /<details><summary>Pulumi preview<\/summary>\n\n```text\nPreviewing update \(homelab\)\n {2}~ 3 to update\n```/,
     );
   });
 
   it("never shows a Secret's data, only that it changed", () => {
     const secretFile = [...head.keys()].find((f) => f.startsWith("manifests/cert-manager/secret."))!;
     // Synth masks each leaf but keeps the keys; a head whose file carried real values must still not show them.
-    assert.match(head.get(secretFile)!, /^stringData:\n  api-token: "\[secret\]"$/m);
+    assert.match(head.get(secretFile)!, /^stringData:\n {2}api-token: "\[secret\]"$/m);
     const leaked = new Map(head);
     leaked.set(
       secretFile,

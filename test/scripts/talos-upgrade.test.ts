@@ -346,7 +346,7 @@ describe("the Kubernetes upgrade (scripts/talos-upgrade.ts kubernetes)", () => {
     assert.equal(tooNew.code, 1);
     assert.match(
       tooNew.stderr,
-      /refusing Kubernetes 1\.37\.2 before touching any node:\n  node 10\.0\.10\.11: Talos v1\.13\.10 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2\n(  node .*\n)*upgrade Talos first/,
+      /refusing Kubernetes 1\.37\.2 before touching any node:\n {2}node 10\.0\.10\.11: Talos v1\.13\.10 runs Kubernetes 1\.31 to 1\.36, not 1\.37\.2\n( {2}node .*\n)*upgrade Talos first/,
     );
     patch(file, (c) => {
       for (const n of Object.values(c.nodes)) {

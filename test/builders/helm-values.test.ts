@@ -19,10 +19,10 @@ const CONTROL_PLANE_TOLERATION = { key: "node-role.kubernetes.io/control-plane",
 const POD_LABELS = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" };
 
 /** The example stacks, one per placement. */
-const homelab = validConfig("homelab"); // deployment
-const edge = validConfig("edge"); // daemonset
-const lab = validConfig("lab"); // controlplane
-const k3s = validConfig("k3s"); // daemonset on an existing cluster
+const homelab = validConfig("deployment-behind-metallb"); // deployment
+const edge = validConfig("daemonset-edge-site"); // daemonset
+const lab = validConfig("controlplane-on-vip"); // controlplane
+const k3s = validConfig("existing-cluster"); // daemonset on an existing cluster
 
 /** As the component calls it: Cloudflare's ranges only when the config trusts Cloudflare. */
 function valuesOf(config: typeof homelab) {
@@ -179,7 +179,7 @@ describe("traefikValues, placement daemonset (edge stack)", () => {
   });
 
   it("on an existing cluster whose pod network the config omits, hands routes none (allowed while no app gets a NetworkPolicy)", () => {
-    const withoutPolicies = validConfig("k3s", {
+    const withoutPolicies = validConfig("existing-cluster", {
       "cluster.network.podSubnet": undefined,
       namespaces: {},
       "apps.whoami.networkPolicy": false,
@@ -248,7 +248,7 @@ describe("traefikValues, common to every placement", () => {
     assert.deepStrictEqual(valuesOf(homelab).ports.web.http, {
       redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } },
     });
-    const off = validConfig("homelab", { "traefik.redirectToHttps": false });
+    const off = validConfig("deployment-behind-metallb", { "traefik.redirectToHttps": false });
     assert.equal(valuesOf(off).ports.web.http, undefined);
   });
 
@@ -264,7 +264,7 @@ describe("traefikValues, common to every placement", () => {
   });
 
   it("accepts PROXY protocol from the same ranges when enabled", () => {
-    const values = valuesOf(validConfig("edge", { "traefik.proxyProtocol": true }));
+    const values = valuesOf(validConfig("daemonset-edge-site", { "traefik.proxyProtocol": true }));
     assert.deepStrictEqual(values.ports.web.proxyProtocol, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
     assert.deepStrictEqual(values.ports.websecure.proxyProtocol, { trustedIPs: CLOUDFLARE_SORTED, insecure: false });
   });
@@ -283,7 +283,7 @@ describe("traefikValues, common to every placement", () => {
   });
 
   it("turns access logs off and sets the log level as configured", () => {
-    const values = valuesOf(validConfig("lab", { "traefik.accessLogs": false }));
+    const values = valuesOf(validConfig("controlplane-on-vip", { "traefik.accessLogs": false }));
     assert.deepStrictEqual([values.accessLog, values.log], [{ enabled: false }, { level: "WARN" }]);
   });
 
@@ -295,7 +295,7 @@ describe("traefikValues, common to every placement", () => {
   });
 
   it("GIVEN one control plane and traefik.acme enabled, THEN one resolver stores on a volume and HTTP-01 bypasses the redirect", () => {
-    const single = validConfig("lab", {
+    const single = validConfig("controlplane-on-vip", {
       "cluster.nodes": { "lab-cp1": { role: "controlplane", ip: "10.20.0.11", vmId: 3011, proxmoxNode: "pve1" } },
       "traefik.acme": { enabled: true, email: "acme@example.org" },
     });
@@ -308,7 +308,7 @@ describe("traefikValues, common to every placement", () => {
   });
 
   it("GIVEN three control planes, WHEN traefik.acme is enabled, THEN the config is rejected (three pods, one ACME storage)", () => {
-    const result = configFrom("lab", { "traefik.acme": { enabled: true, email: "acme@example.org" } });
+    const result = configFrom("controlplane-on-vip", { "traefik.acme": { enabled: true, email: "acme@example.org" } });
     assert.equal(result.ok, false);
     assert.deepStrictEqual(!result.ok && result.errors, [
       "homelab:traefik.acme.enabled: Traefik's ACME storage cannot be shared between the Traefik pods of 3 control planes; leave acme disabled (cert-manager issues certificates) or run exactly one Traefik pod (placement controlplane with one control plane listed) (got true)",
