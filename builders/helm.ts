@@ -3,7 +3,7 @@
  * version from a named repository, installed into a namespace the stack
  * created (with its Pod Security labels) rather than one Helm creates bare.
  */
-import type { ChartRef } from "../model/resolve.ts";
+import type { ChartRef } from "../contract/charts.ts";
 
 export interface ChartReleaseArgs {
   readonly name: string;

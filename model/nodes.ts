@@ -1,5 +1,5 @@
 /** Which of a cluster's nodes play which part: facts of the node list, read by the checks, resolve and the builders. */
-import type { NodeRole } from "./schema.ts";
+import type { NodeRole } from "./schema/cluster.ts";
 import { firstHost } from "../contract/net.ts";
 
 /** The nodes that stay: every node not being retired (cluster.nodes.<name>.retire). */

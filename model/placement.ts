@@ -6,7 +6,7 @@
  */
 import { DEFAULTS } from "./defaults.ts";
 import { controlPlanes } from "./nodes.ts";
-import type { NodeRole, ParsedConfig } from "./schema.ts";
+import type { NodeRole } from "./schema/cluster.ts";
 
 export const PLACEMENTS = ["deployment", "daemonset", "controlplane"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
@@ -69,7 +69,7 @@ export function traefikHostNodes<N extends { readonly role: NodeRole }>(placemen
 }
 
 /** The replicas of a Traefik whose placement takes them (PlacementMeaning.replicas): traefik.replicas, else the default. */
-export function deploymentReplicas(traefik: Pick<ParsedConfig["traefik"], "replicas">): number {
+export function deploymentReplicas(traefik: { readonly replicas?: number | undefined }): number {
   return traefik.replicas ?? DEFAULTS.traefik.deploymentReplicas;
 }
 
@@ -78,7 +78,10 @@ export function deploymentReplicas(traefik: Pick<ParsedConfig["traefik"], "repli
  * (traefik-acme-single-replica): the replicas, one per listed control plane,
  * or undefined where the cluster's every node decides (a DaemonSet).
  */
-export function traefikPodCount(p: Pick<ParsedConfig, "traefik" | "cluster">): number | undefined {
+export function traefikPodCount(p: {
+  readonly traefik: { readonly placement: Placement; readonly replicas?: number | undefined };
+  readonly cluster: { readonly nodes: Readonly<Record<string, { readonly role: NodeRole }>> };
+}): number | undefined {
   switch (PLACEMENT[p.traefik.placement].hostNodes) {
     case "none":
       return deploymentReplicas(p.traefik);

@@ -4,6 +4,7 @@
  * applied. Derived values are computed here and nowhere else.
  */
 import { DEFAULTS } from "./defaults.ts";
+import type { ChartRef } from "../contract/charts.ts";
 import type { AppConfig, EtcdBackupConfig, ParsedConfig } from "./schema.ts";
 import { prefixLength } from "../contract/net.ts";
 import { appIssuer, appWildcardZone, isProxied } from "./apps.ts";
@@ -89,11 +90,6 @@ export interface ExistingClusterSpec {
 }
 
 export type ClusterSpec = TalosClusterSpec | ExistingClusterSpec;
-
-/** A Helm chart: its name and the pinned version and repository of its config section. */
-export interface ChartRef extends Readonly<ParsedConfig["metallb"]["chart"]> {
-  readonly chart: string;
-}
 
 export interface AppSpec extends Omit<AppConfig, "issuer" | "proxied"> {
   /** The config key: resource identity and name prefix. */

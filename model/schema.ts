@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { app, type backend, namespace } from "./schema/apps.ts";
-import { cluster, type etcdBackup, type nodeRole } from "./schema/cluster.ts";
+import { cluster, type etcdBackup } from "./schema/cluster.ts";
 import { certManager, dns, tunnel } from "./schema/edge.ts";
 import { dnsLabel, section } from "./schema/fields.ts";
 import { metallb, traefik } from "./schema/ingress.ts";
@@ -33,5 +33,5 @@ export type HomelabInput = z.input<typeof homelabSchema>;
 export type ParsedConfig = z.output<typeof homelabSchema>;
 export type AppConfig = z.output<typeof app>;
 export type BackendConfig = z.output<typeof backend>;
-export type NodeRole = z.output<typeof nodeRole>;
+export type { NodeRole } from "./schema/cluster.ts";
 export type EtcdBackupConfig = z.output<typeof etcdBackup>;

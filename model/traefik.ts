@@ -15,7 +15,7 @@ import {
 } from "./entry.ts";
 import { established } from "./established.ts";
 import { deploymentReplicas } from "./placement.ts";
-import type { ChartRef } from "./resolve.ts";
+import type { ChartRef } from "../contract/charts.ts";
 import type { ParsedConfig } from "./schema.ts";
 
 type ParsedTraefik = ParsedConfig["traefik"];

@@ -6,6 +6,7 @@ import { BRIDGE_NAME, PROXMOX_LIMITS, PROXMOX_NODE, cronScheduleProblem, httpUrl
 import { checked, dnsLabel, ipv4, section, storageId } from "./fields.ts";
 
 export const nodeRole = z.enum(["controlplane", "worker"], { error: "expected role controlplane or worker" });
+export type NodeRole = z.output<typeof nodeRole>;
 
 const nodeSizing = {
   cores: z

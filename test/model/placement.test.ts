@@ -8,6 +8,7 @@ import {
   needsLoadBalancer,
   traefikHostNodes,
   traefikPodCount,
+  type Placement,
 } from "../../model/placement.ts";
 
 const nodes = [
@@ -75,11 +76,11 @@ describe("what each Traefik placement means", () => {
   });
 
   it("counts Traefik's pods as the pack does: the replicas (2 by default), one per listed control plane, or unknown for a DaemonSet", () => {
-    const podsOf = (placement: string, replicas?: number) =>
+    const podsOf = (placement: Placement, replicas?: number) =>
       traefikPodCount({
         traefik: { placement, replicas },
         cluster: { nodes: Object.fromEntries(nodes.map((n) => [n.name, { role: n.role }])) },
-      } as unknown as Parameters<typeof traefikPodCount>[0]);
+      });
     assert.deepEqual([podsOf("deployment"), podsOf("deployment", 3), podsOf("controlplane"), podsOf("daemonset")], [2, 3, 2, undefined]);
     assert.equal(deploymentReplicas({ replicas: undefined }), 2);
   });
