@@ -10,10 +10,15 @@
 /** Items declared between two yields: each batch is sent (and, under the mocks, settled) before the next is built. */
 const PER_YIELD = 50;
 
+/** Lets the SDK send every registration declared so far: it sends them only when the program yields to the event loop. */
+export function sendDeclared(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Calls `declare` for each item in order, yielding to the event loop before every PER_YIELD-th. */
 export async function declareInBatches<T>(items: readonly T[], declare: (item: T) => void): Promise<void> {
   for (const [i, item] of items.entries()) {
-    if (i > 0 && i % PER_YIELD === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0 && i % PER_YIELD === 0) await sendDeclared();
     declare(item);
   }
 }

@@ -16,14 +16,13 @@ import { AppNamespaces } from "./components/app-namespaces.ts";
 import { AppRoute } from "./components/app-route.ts";
 import { EtcdBackup } from "./components/etcd-backup.ts";
 import { CloudflareIpRanges, needsCloudflareRanges, zoneId, zoneSslMode } from "./components/cloudflare.ts";
-import { CloudflareTunnel } from "./components/cloudflare-tunnel.ts";
 import { ZoneEdge } from "./components/cloudflare-edge.ts";
 import { LanDns } from "./components/lan-dns.ts";
 import { WildcardCertificates } from "./components/wildcard-certificates.ts";
 import { tunnelIngressRules } from "./builders/tunnel.ts";
 import { lanDnsEntries, type LanDnsEntry } from "./builders/lan-dns.ts";
 import { networkPolicyEnforcer } from "./model/network-policies.ts";
-import { declareInBatches } from "./declare-in-batches.ts";
+import { declareInBatches, sendDeclared } from "./declare-in-batches.ts";
 
 export interface PlatformOutputs {
   readonly kubeconfig: pulumi.Output<string>;
@@ -48,6 +47,10 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
   const dns01 = dns01Token(secrets);
   const ranges = needsCloudflareRanges(config) ? new CloudflareIpRanges("cloudflare-ip-ranges") : undefined;
   const cluster = createCluster("cluster", config.cluster, secrets, ranges?.ipv4);
+  // Without this the engine would see nothing until every app's route had been
+  // declared, and the cluster (VMs, Talos: the long pole of an `up`) would start
+  // last; it also brings the first registration forward (bench/results.md, start-up).
+  await sendDeclared();
   const k8s = { provider: cluster.provider };
   const enforcer = networkPolicyEnforcer(config.cluster);
 
@@ -113,8 +116,9 @@ export async function homelabPlatform(config: HomelabConfig, secrets: StackSecre
           k8s,
         )
       : undefined;
+  // Loaded by tunnel stacks only: the cloudflared Deployment, PDB and tunnel modules stay off every other stack's start path.
   const tunnel = config.tunnel
-    ? new CloudflareTunnel(
+    ? new (await import("./components/cloudflare-tunnel.ts")).CloudflareTunnel(
         "tunnel",
         {
           tunnel: config.tunnel,
