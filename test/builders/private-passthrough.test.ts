@@ -258,35 +258,29 @@ describe("the tunnel's trust, narrowed to cloudflared", () => {
   });
 });
 
+/** The edge site's nodes, VIP and gateway on a public network (TEST-NET-2): no entry address a LAN can reach. */
+const PUBLIC_NODE_ADDRESSES = {
+  "cluster.nodes.edge-w1.ip": "198.51.100.21",
+  "cluster.network.subnet": "198.51.100.0/24",
+  "cluster.nodes.edge-cp1.ip": "198.51.100.11",
+  "cluster.nodes.edge-w2.ip": "198.51.100.22",
+  "cluster.nodes.edge-w3.ip": "198.51.100.23",
+  "cluster.network.gateway": "198.51.100.1",
+  "cluster.network.vip": "198.51.100.10",
+};
+
 describe("bad private and passthrough input is refused, naming the key and the fix", () => {
   itRejectsEach(
     [
       [
         "a private app with a public record where the entry addresses are public",
-        {
-          "cluster.nodes.edge-w1.ip": "198.51.100.21",
-          "cluster.network.subnet": "198.51.100.0/24",
-          "cluster.nodes.edge-cp1.ip": "198.51.100.11",
-          "cluster.nodes.edge-w2.ip": "198.51.100.22",
-          "cluster.nodes.edge-w3.ip": "198.51.100.23",
-          "cluster.network.gateway": "198.51.100.1",
-          "cluster.network.vip": "198.51.100.10",
-          "apps.grafana.publicRecord": true,
-        },
+        { ...PUBLIC_NODE_ADDRESSES, "apps.grafana.publicRecord": true },
         "homelab:apps.grafana.publicRecord",
         "the public record would carry the private entry's address",
       ],
       [
         "a private app in a stack whose only entry addresses are public",
-        {
-          "cluster.nodes.edge-w1.ip": "198.51.100.21",
-          "cluster.network.subnet": "198.51.100.0/24",
-          "cluster.nodes.edge-cp1.ip": "198.51.100.11",
-          "cluster.nodes.edge-w2.ip": "198.51.100.22",
-          "cluster.nodes.edge-w3.ip": "198.51.100.23",
-          "cluster.network.gateway": "198.51.100.1",
-          "cluster.network.vip": "198.51.100.10",
-        },
+        PUBLIC_NODE_ADDRESSES,
         "homelab:apps.grafana.private",
         "has no LAN-reachable entry",
       ],

@@ -17,7 +17,8 @@ import assert from "node:assert/strict";
 import { deploy, twinConfig, twinWorld, type TwinWorld } from "./stack.ts";
 import type { RunResult, StackState } from "./engine.ts";
 import type { StackConfig } from "../../synth/recorder.ts";
-import { day2Of, kubeletOf } from "./world/talosctl.ts";
+import { day2Of } from "./world/talosctl.ts";
+import { kubeletOf } from "./world/talos.ts";
 import { TYPES } from "../../contract/tokens.ts";
 
 const STACK = "homelab";

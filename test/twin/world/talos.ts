@@ -59,6 +59,11 @@ export interface TalosNode {
 }
 
 /** What the day-2 scenarios add to the world (test/twin/world/talosctl.ts reads and writes it). */
+/** A node's configuration as one text: the generated machine configuration and its patches. */
+export const configText = (config: TalosNode["config"]) => [config?.machineConfiguration ?? "", ...(config?.patches ?? [])].join("\n");
+/** The Kubernetes release a configuration's kubelet image names, "" when it names none. */
+export const kubeletOf = (config: TalosNode["config"]) => /kubelet:v(\d+\.\d+\.\d+)/.exec(configText(config))?.[1] ?? "";
+
 export interface TalosDay2 {
   /** The workstation's talosctl release; absent: no talosctl on PATH. */
   talosctl?: string;
@@ -194,11 +199,9 @@ const configurationApply: ResourceModel<TwinWorld> = {
     // `.machine.kubelet` (and `.cluster`) apply immediately (siderolabs/talos v1.13.9
     // internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_runtime.go CanApplyImmediate): an apply
     // that carries another kubelet image moves that node's Kubernetes at once, outside upgrade-k8s.
-    const kubelet = (config: TalosNode["config"]) =>
-      /kubelet:v(\d+\.\d+\.\d+)/.exec([config?.machineConfiguration ?? "", ...(config?.patches ?? [])].join("\n"))?.[1];
-    if (kubelet(node.config) !== kubelet(next)) {
+    if (kubeletOf(node.config) !== kubeletOf(next)) {
       c.world.talos!.day2 ??= { faults: {}, calls: [], events: [] };
-      c.world.talos!.day2.events.push(`config apply moved the kubelet of ${ip} from ${kubelet(node.config)} to ${kubelet(next)}`);
+      c.world.talos!.day2.events.push(`config apply moved the kubelet of ${ip} from ${kubeletOf(node.config)} to ${kubeletOf(next)}`);
     }
     node.config = next;
     return { ...mockResourceOutputs(c.type, c.inputs), resolvedApplyMode: "no_reboot" };
@@ -221,22 +224,15 @@ const bootstrap: ResourceModel<TwinWorld> = {
     t.bootstrapNode = ip;
     // Talos renders the bootstrap manifests from the bootstrap node's configuration, once.
     const applied = nodeAt(c.world, ip)!;
-    const text = [applied.config?.machineConfiguration ?? "", ...(applied.config?.patches ?? [])].join("\n");
     t.day2 ??= { faults: {}, calls: [], events: [] };
     t.day2.manifests = {
       talos: applied.release,
-      kubernetes: /kubelet:v(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? "",
-      kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(text),
+      kubernetes: kubeletOf(applied.config),
+      kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(configText(applied.config)),
     };
     t.apiServerAt = c.world.clock + t.timings.apiServer;
     // Talos serves its talos.dev ServiceAccount CRD when a configuration enables Kubernetes access to its API.
-    if (
-      Object.values(t.nodes).some(
-        (n) =>
-          n.config &&
-          /kubernetesTalosAPIAccess:\s*\n\s*enabled: true/.test([n.config.machineConfiguration, ...n.config.patches].join("\n")),
-      )
-    ) {
+    if (Object.values(t.nodes).some((n) => n.config && /kubernetesTalosAPIAccess:\s*\n\s*enabled: true/.test(configText(n.config)))) {
       c.world.kubernetes.crds = [...new Set([...c.world.kubernetes.crds, "talos.dev/ServiceAccount"])].sort();
     }
     advanceTo(c.world, c.world.clock);

@@ -16,7 +16,7 @@ import { talosctl } from "../../fixtures/fake-talosctl/fake-talosctl.ts";
 import { kubectl } from "../../fixtures/fake-talosctl/fake-kubectl.ts";
 import type { FakeCluster } from "../../fixtures/fake-talosctl/cluster.ts";
 import type { Outcome } from "../../fixtures/fake-talosctl/outcome.ts";
-import type { TalosDay2, TalosNode } from "./talos.ts";
+import { configText, kubeletOf, type TalosDay2, type TalosNode } from "./talos.ts";
 import type { TwinWorld } from "./time.ts";
 
 /** The command lines this module runs (builders/talos-upgrade.ts quotes every word). */
@@ -24,10 +24,8 @@ export const DAY_TWO_PREFIX = "'node' 'scripts/talos-upgrade.ts' ";
 
 type Config = NonNullable<TalosNode["config"]>;
 
-const textOf = (config: Config | undefined) => [config?.machineConfiguration ?? "", ...(config?.patches ?? [])].join("\n");
-const revision = (config: Config | undefined) => createHash("sha256").update(textOf(config)).digest("hex").slice(0, 12);
-/** The kubelet image's release in a configuration (`ghcr.io/siderolabs/kubelet:v1.36.3`). */
-export const kubeletOf = (config: Config | undefined) => /kubelet:v(\d+\.\d+\.\d+)/.exec(textOf(config))?.[1] ?? "";
+const revision = (config: Config | undefined) => createHash("sha256").update(configText(config)).digest("hex").slice(0, 12);
+/** The configuration with its kubelet image (`ghcr.io/siderolabs/kubelet:v1.36.3`) at another release. */
 const withKubelet = (config: Config, release: string): Config => ({
   ...config,
   machineConfiguration: config.machineConfiguration.replace(/kubelet:v\d+\.\d+\.\d+/g, `kubelet:v${release}`),
@@ -60,7 +58,7 @@ export function toFake(world: TwinWorld): FakeCluster {
             running: revision(n.config),
             persistent: revision(n.staged ?? n.config),
             kubelet: kubeletOf(n.config),
-            kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(textOf(n.config)),
+            kubeNetworkPolicies: /kubeNetworkPoliciesEnabled: true/.test(configText(n.config)),
           },
         ]),
     ),
